@@ -1,0 +1,101 @@
+/*
+ * cluster.h: the cluster file (DESIGN.md "Command line and cluster file").
+ *
+ * An INI file that describes the cluster and its nodes.  It holds no
+ * secrets.  Comments (';' or '#', at the start of a line or after
+ * whitespace) and layout are kept when pgreplica rewrites it, which it does
+ * atomically (temporary file, fsync, rename) when roles change.
+ */
+#ifndef PGR_CLUSTER_H
+#define PGR_CLUSTER_H
+
+#include <stdbool.h>
+
+#include "report.h"
+
+#define CLUSTER_DEFAULT_PORT 5432
+#define CLUSTER_DEFAULT_DBUSER "postgres"
+#define CLUSTER_DEFAULT_DBNAME "postgres"
+#define CLUSTER_DEFAULT_REPLICATION_USER "replicator"
+#define CLUSTER_FILE_NAME "pgreplica.conf"
+
+typedef enum node_role {
+	NODE_PRIMARY,
+	NODE_STANDBY
+} node_role;
+
+typedef enum service_kind {
+	SERVICE_PG_CTL,				/* "pg_ctl" (default) */
+	SERVICE_PG_CTLCLUSTER,		/* "pg_ctlcluster VERSION NAME" */
+	SERVICE_SYSTEMD				/* "systemd UNIT" */
+} service_kind;
+
+typedef struct node_service {
+	service_kind kind;
+	char	   *version;		/* pg_ctlcluster */
+	char	   *name;			/* pg_ctlcluster cluster name, systemd unit */
+} node_service;
+
+typedef struct cluster_node {
+	char	   *name;			/* [A-Za-z0-9][A-Za-z0-9_.-]*, at most 63:
+								 * used as application_name and slot name */
+	node_role	role;
+	char	   *upstream;		/* standby: the node it follows (default:
+								 * the primary); NULL for the primary */
+	char	   *host;			/* used by libpq and by standbys */
+	int			port;
+	char	   *dbuser;
+	char	   *dbname;
+	char	   *ssh;			/* "local" or [user@]host[:port]; NULL when
+								 * not given */
+	char	   *pgdata;
+	char	   *bindir;
+	node_service service;
+	int			line;			/* line of the [node "…"] header */
+} cluster_node;
+
+typedef struct cluster {
+	char	   *path;			/* file it was read from (or will go to) */
+	char	   *name;
+	char	   *replication_user;
+	bool		ssl;
+	bool		slots;
+	char	   *sync;			/* NULL when off, else the value for
+								 * synchronous_standby_names */
+	char	   *archive_command;	/* NULL when empty */
+	char	   *trigger_file;	/* NULL when empty */
+	cluster_node *nodes;
+	int			n_nodes;
+	char	   *text;			/* the file as read: kept so that a rewrite
+								 * keeps comments and layout */
+} cluster;
+
+/* The file to use when -c is not given: ./pgreplica.conf if it exists,
+ * else $XDG_CONFIG_HOME/pgreplica/cluster.conf (~/.config/…).  malloc'd. */
+char	   *cluster_default_path(void);
+
+/*
+ * Parse and validate.  Errors (unknown key, duplicate node, bad port,
+ * missing field, two primaries, no primary, unknown upstream, bad name)
+ * carry "FILE:LINE: " in the message and a hint.
+ */
+cluster    *cluster_load(const char *path, pgr_error *err);
+cluster    *cluster_parse(const char *text, const char *path, pgr_error *err);
+void		cluster_free(cluster *c);
+
+/*
+ * The file's text with the current values: lines of keys whose value is
+ * unchanged are kept byte for byte, changed ones are rewritten in place,
+ * new nodes and keys are appended.  malloc'd.
+ */
+char	   *cluster_format(const cluster *c);
+/* Write cluster_format() to c->path atomically (mode 0644 for a new file). */
+int			cluster_save(cluster *c, pgr_error *err);
+
+cluster_node *cluster_find_node(const cluster *c, const char *name);
+cluster_node *cluster_primary(const cluster *c);
+const char *node_role_name(node_role role);		/* "primary", "standby" */
+/* Physical slot name for a node: lower-case, other characters as '_'. */
+char	   *cluster_slot_name(const cluster_node *n);
+
+#endif

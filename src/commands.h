@@ -1,0 +1,29 @@
+/*
+ * commands.h: the command line's commands.  main.c parses the global
+ * options, then hands the remaining arguments (argv[0] is the command's
+ * name) to one of these, which parses its own options and returns the
+ * process's exit status.
+ */
+#ifndef PGR_COMMANDS_H
+#define PGR_COMMANDS_H
+
+#include <stdbool.h>
+
+typedef struct pgr_globals {
+	const char *cluster_path;	/* -c FILE, else cluster_default_path() */
+	bool		cluster_path_given; /* -c was given */
+	double		delay_s;		/* -d: refresh interval (dashboard) */
+	bool		no_color;		/* --no-color or NO_COLOR */
+	const char *ssh_config;		/* --ssh-config FILE (like ssh -F) */
+	const char *replication_password_file;
+	bool		interactive;	/* stdin and stdout are terminals */
+} pgr_globals;
+
+/* Exit statuses shared by every command. */
+#define PGR_EXIT_OK 0
+#define PGR_EXIT_DEGRADED 1		/* status: something is not healthy */
+#define PGR_EXIT_ERROR 2		/* could not do what was asked */
+
+int			cmd_status(const pgr_globals *g, int argc, char **argv);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * main.c: pgreplica's command line.
+ *
+ *   pgreplica [-c FILE] [OPTION…] [COMMAND [ARG…]]
+ *
+ * Global options come before the command; each command parses its own.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "commands.h"
+#include "i18n.h"
+#include "report.h"
+
+typedef int (*command_fn) (const pgr_globals *g, int argc, char **argv);
+
+typedef struct command {
+	const char *name;
+	command_fn	run;			/* NULL: not in this version yet */
+} command;
+
+/* DESIGN.md "Command line": every command is recognised. */
+static const command commands[] = {
+	{"setup", NULL},
+	{"dashboard", NULL},
+	{"demo", NULL},
+	{"plan", NULL},
+	{"apply", NULL},
+	{"status", cmd_status},
+	{"check", NULL},
+	{"promote", NULL},
+	{"resync", NULL},
+	{"follow", NULL},
+};
+
+static void
+usage(void)
+{
+	printf(_("Usage: %s [-c FILE] [OPTION]... [COMMAND [ARG]...]\n"), PACKAGE);
+	fputs(_("Set up PostgreSQL streaming replication and watch over it from a console.\n"), stdout);
+	fputs("\n", stdout);
+	fputs(_("Commands:\n"), stdout);
+	fputs(_("  (none)                the console: the set-up wizard, or the dashboard once\n"
+			"                        a standby is set up\n"), stdout);
+	fputs(_("  setup                 the set-up wizard\n"), stdout);
+	fputs(_("  dashboard             the live dashboard\n"), stdout);
+	fputs(_("  demo [--reset]        a local sandbox (primary and standby on 127.0.0.1)\n"), stdout);
+	fputs(_("  plan [--json]         show what apply would change; changes nothing\n"), stdout);
+	fputs(_("  apply [--yes]         carry out the plan\n"), stdout);
+	fputs(_("  status [--json]       state of every node (exit 0 healthy, 1 degraded, 2 error)\n"), stdout);
+	fputs(_("  check                 preflight checks: versions, reachability, hba, SSL, disk\n"), stdout);
+	fputs(_("  promote NODE          promote a standby (--yes, --force)\n"), stdout);
+	fputs(_("  resync NODE           re-synchronise a node (--method=rewind|clone, --yes)\n"), stdout);
+	fputs(_("  follow NODE           point a standby at the new primary (--upstream NODE, --yes)\n"), stdout);
+	fputs("\n", stdout);
+	fputs(_("Options:\n"), stdout);
+	fputs(_("  -c, --cluster=FILE    cluster file (default: ./pgreplica.conf, else\n"
+			"                        $XDG_CONFIG_HOME/pgreplica/cluster.conf)\n"), stdout);
+	fputs(_("  -d, --delay=SECONDS   dashboard refresh interval (0.5 to 60, default 2)\n"), stdout);
+	fputs(_("      --no-color        no colours (also when NO_COLOR is set)\n"), stdout);
+	fputs(_("      --lang=LL         language of messages (en, fr), overriding the locale\n"), stdout);
+	fputs(_("      --ssh-config=FILE SSH client configuration (default: ~/.ssh/config)\n"), stdout);
+	fputs(_("      --replication-password-file=FILE\n"
+			"                        password of the replication role (else one is generated)\n"), stdout);
+	fputs(_("  -h, --help            show this help and exit\n"), stdout);
+	fputs(_("  -V, --version         show version information and exit\n"), stdout);
+	fputs("\n", stdout);
+	fputs(_("Connections honour PGHOST, PGPORT, PGUSER, PGPASSFILE, ~/.pgpass and PGSERVICE;\n"
+			"SSH honours ~/.ssh/config, ssh-agent and known_hosts.\n"), stdout);
+	fputs(_("Every command that changes something accepts --yes; without a terminal it\n"
+			"refuses to act unless given.\n"), stdout);
+	fputs("\n", stdout);
+	/* TRANSLATORS: the placeholder is an e-mail address */
+	printf(_("Report bugs to <%s>.\n"), PACKAGE_BUGREPORT);
+}
+
+static void
+version(void)
+{
+	printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
+	fputs(_("License: PostgreSQL License.\n"
+			"This is free software: you are free to change and redistribute it.\n"
+			"There is NO WARRANTY, to the extent permitted by law.\n"), stdout);
+}
+
+/*
+ * Writing to a full disk or a closed pipe is an error that must change the
+ * exit status, as in GNU's close_stdout.
+ */
+static void
+close_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0)
+	{
+		/* EPIPE ("pgreplica status | head") is not worth a message. */
+		if (errno != EPIPE)
+			fprintf(stderr, "%s: %s: %s\n", PACKAGE, _("write error"), strerror(errno));
+		_exit(PGR_EXIT_ERROR);
+	}
+}
+
+/*
+ * Messages' language.  gettext ignores LANGUAGE when LC_MESSAGES is the C
+ * locale; an operator who sets LANGUAGE=fr (or --lang fr) means it, so the
+ * messages category moves to C.UTF-8, which translations can use.
+ */
+static void
+setup_locale(const char *lang)
+{
+	const char *localedir = getenv("PGREPLICA_LOCALEDIR");
+	const char *msgs;
+
+	setlocale(LC_ALL, "");
+	if (lang)
+		setenv("LANGUAGE", lang, 1);
+	msgs = setlocale(LC_MESSAGES, NULL);
+	if (getenv("LANGUAGE") && getenv("LANGUAGE")[0] && msgs &&
+		(strcmp(msgs, "C") == 0 || strcmp(msgs, "POSIX") == 0))
+		setlocale(LC_MESSAGES, "C.UTF-8");
+#if ENABLE_NLS
+	bindtextdomain(PACKAGE, localedir && localedir[0] ? localedir : LOCALEDIR);
+	textdomain(PACKAGE);
+#else
+	(void) localedir;
+#endif
+}
+
+/* --lang must act before anything is printed, so look for it first. */
+static const char *
+find_lang(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+	{
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strncmp(argv[i], "--lang=", 7) == 0)
+			return argv[i] + 7;
+		if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+			return argv[i + 1];
+	}
+	return NULL;
+}
+
+static int
+parse_delay(const char *arg, double *delay)
+{
+	char	   *end;
+	double		d;
+
+	errno = 0;
+	d = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || !(d >= 0.5 && d <= 60))
+	{
+		pgr_error	err = PGR_ERROR_INIT;
+
+		pgr_error_set(&err, PGR_ERR_INPUT, _("invalid refresh interval \"%s\""), arg);
+		pgr_error_hint(&err, _("Give a number of seconds between 0.5 and 60."));
+		report_error(&err);
+		pgr_error_clear(&err);
+		return -1;
+	}
+	*delay = d;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{"cluster", required_argument, NULL, 'c'},
+		{"delay", required_argument, NULL, 'd'},
+		{"no-color", no_argument, NULL, 1},
+		{"lang", required_argument, NULL, 2},
+		{"ssh-config", required_argument, NULL, 3},
+		{"replication-password-file", required_argument, NULL, 4},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	pgr_globals g = {0};
+	char	   *default_path = NULL;
+	const char *cmd_name;
+	int			c;
+	int			rc;
+
+	report_set_progname(PACKAGE);
+	setup_locale(find_lang(argc, argv));
+	atexit(close_stdout);
+
+	g.delay_s = 2.0;
+	g.no_color = getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0';
+	g.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+
+	/* "+": stop at the command; what follows it is the command's. */
+	while ((c = getopt_long(argc, argv, "+c:d:hV", long_options, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'c':
+				g.cluster_path = optarg;
+				g.cluster_path_given = true;
+				break;
+			case 'd':
+				if (parse_delay(optarg, &g.delay_s) < 0)
+					return PGR_EXIT_ERROR;
+				break;
+			case 1:
+				g.no_color = true;
+				break;
+			case 2:
+				break;			/* handled by find_lang() */
+			case 3:
+				g.ssh_config = optarg;
+				break;
+			case 4:
+				g.replication_password_file = optarg;
+				break;
+			case 'h':
+				usage();
+				return PGR_EXIT_OK;
+			case 'V':
+				version();
+				return PGR_EXIT_OK;
+			default:
+				fprintf(stderr, _("Try \"%s --help\" for more information.\n"), PACKAGE);
+				return PGR_EXIT_ERROR;
+		}
+	}
+
+	if (!g.cluster_path)
+		g.cluster_path = default_path = cluster_default_path();
+
+	cmd_name = optind < argc ? argv[optind] : NULL;
+	if (cmd_name == NULL)
+	{
+		report_info(_("the console (set-up wizard and dashboard) is not available in this version yet"));
+		report_info(_("use \"%s status\" to see the state of the cluster"), PACKAGE);
+		free(default_path);
+		return PGR_EXIT_ERROR;
+	}
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	{
+		if (strcmp(commands[i].name, cmd_name) != 0)
+			continue;
+		if (commands[i].run == NULL)
+		{
+			report_info(_("the command \"%s\" is not available in this version yet"), cmd_name);
+			free(default_path);
+			return PGR_EXIT_ERROR;
+		}
+		{
+			int			first = optind;
+
+			/* The command's getopt_long starts afresh on its own argv. */
+			optind = 0;
+			rc = commands[i].run(&g, argc - first, argv + first);
+		}
+		free(default_path);
+		return rc;
+	}
+
+	{
+		pgr_error	err = PGR_ERROR_INIT;
+
+		pgr_error_set(&err, PGR_ERR_INPUT, _("unknown command \"%s\""), cmd_name);
+		pgr_error_hint(&err, _("Try \"%s --help\" for the list of commands."), PACKAGE);
+		report_error(&err);
+		pgr_error_clear(&err);
+	}
+	free(default_path);
+	return PGR_EXIT_ERROR;
+}

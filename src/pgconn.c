@@ -1,0 +1,2 @@
+/* pgconn.c: being written. */
+#include <config.h>

@@ -1,0 +1,3 @@
+#ifndef PGR_PGCONN_H
+#define PGR_PGCONN_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef PGR_STATUS_H
+#define PGR_STATUS_H
+#endif

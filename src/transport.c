@@ -1,0 +1,398 @@
+/*
+ * transport.c: what every transport shares: opening by spec, `become`
+ * (sudo -n -u ACCOUNT), capture, backup, and the shell quoting used for
+ * every remote command line.
+ *
+ * With `become`, the login account is not the one that must own the files
+ * (typically: log in as an admin, act as postgres).  SFTP cannot change
+ * identity, so file operations then go through small POSIX sh scripts run
+ * with sudo; their arguments are passed as positional parameters, never
+ * pasted into the script text.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "i18n.h"
+#include "transport.h"
+
+/* ---- quoting ------------------------------------------------------------ */
+
+char *
+transport_quote_arg(const char *arg)
+{
+	strbuf		sb;
+	const char *p;
+
+	strbuf_init(&sb);
+	strbuf_append_char(&sb, '\'');
+	for (p = arg; *p; p++)
+	{
+		if (*p == '\'')
+			strbuf_append(&sb, "'\\''");
+		else
+			strbuf_append_char(&sb, *p);
+	}
+	strbuf_append_char(&sb, '\'');
+	return strbuf_detach(&sb);
+}
+
+char *
+transport_quote_argv(const char *const *argv)
+{
+	strbuf		sb;
+	int			i;
+
+	strbuf_init(&sb);
+	for (i = 0; argv[i]; i++)
+	{
+		char	   *q = transport_quote_arg(argv[i]);
+
+		if (i > 0)
+			strbuf_append_char(&sb, ' ');
+		strbuf_append(&sb, q);
+		free(q);
+	}
+	return strbuf_detach(&sb);
+}
+
+/* ---- opening -------------------------------------------------------------- */
+
+transport *
+transport_open(const char *spec, const transport_options *opts, pgr_error *err)
+{
+	if (spec == NULL || spec[0] == '\0')
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("no transport given"));
+		pgr_error_hint(err, _("Use \"local\" or an SSH target such as postgres@db1:22."));
+		return NULL;
+	}
+	if (strcmp(spec, "local") == 0)
+		return transport_local_open(opts, err);
+	return transport_ssh_open(spec, opts, err);
+}
+
+void
+transport_close(transport *t)
+{
+	if (t)
+		t->ops->close(t);
+}
+
+/* ---- become: sudo -n -u ACCOUNT ---------------------------------------- */
+
+/*
+ * argv with "sudo -n -u ACCOUNT --" in front when the transport has a
+ * `become` account; otherwise argv itself.  *owned is what to free.
+ */
+static const char *const *
+become_argv(transport *t, const char *const *argv, const char ***owned)
+{
+	int			n = 0;
+	const char **v;
+
+	*owned = NULL;
+	if (!t->become)
+		return argv;
+	while (argv[n])
+		n++;
+	v = pgr_calloc((size_t) n + 6, sizeof(char *));
+	v[0] = "sudo";
+	v[1] = "-n";
+	v[2] = "-u";
+	v[3] = t->become;
+	v[4] = "--";
+	memcpy(v + 5, argv, (size_t) n * sizeof(char *));
+	*owned = v;
+	return v;
+}
+
+int
+transport_exec(transport *t, const char *const *argv,
+			   const transport_exec_opts *opts, int *exit_status,
+			   pgr_error *err)
+{
+	transport_exec_opts none = {0};
+	const char **owned;
+	const char *const *v = become_argv(t, argv, &owned);
+	int			rc;
+
+	rc = t->ops->exec(t, v, opts ? opts : &none, exit_status, err);
+	free(owned);
+	return rc;
+}
+
+typedef struct capture {
+	strbuf	   *out;
+	strbuf	   *err;
+} capture;
+
+static void
+capture_output(void *arg, transport_stream stream, const char *data, size_t len)
+{
+	capture    *c = arg;
+	strbuf	   *sb = stream == TRANSPORT_STDOUT ? c->out : c->err;
+
+	if (sb)
+		strbuf_append_len(sb, data, len);
+}
+
+int
+transport_capture(transport *t, const char *const *argv,
+				  const char *input, size_t input_len, int timeout_ms,
+				  int *exit_status, strbuf *out, strbuf *errout, pgr_error *err)
+{
+	capture		c = {out, errout};
+	transport_exec_opts o = {0};
+
+	o.output = capture_output;
+	o.output_arg = &c;
+	o.input = input;
+	o.input_len = input_len;
+	o.timeout_ms = timeout_ms;
+	return transport_exec(t, argv, &o, exit_status, err);
+}
+
+/* First line of a command's stderr, for error details. */
+static char *
+first_line(const strbuf *sb)
+{
+	size_t		n = strcspn(sb->data, "\n");
+
+	return pgr_strndup(sb->data, n);
+}
+
+/*
+ * Run a helper script through sudo for a file operation.  The script gets
+ * its operands as "$1", "$2"…: `sh -c SCRIPT sh ARG…`.
+ */
+static int
+become_script(transport *t, const char *script, const char *const *args,
+			  const char *input, size_t input_len, strbuf *out,
+			  const char *path, pgr_error *err)
+{
+	const char *argv[16];
+	strbuf		errout;
+	int			status = 0;
+	int			n = 0;
+	int			rc;
+
+	argv[n++] = "sh";
+	argv[n++] = "-c";
+	argv[n++] = script;
+	argv[n++] = "sh";
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+
+	strbuf_init(&errout);
+	rc = transport_capture(t, argv, input, input_len, 60000, &status, out,
+						   &errout, err);
+	if (rc == 0 && status != 0)
+	{
+		char	   *line = first_line(&errout);
+
+		pgr_error_set(err, PGR_ERR_IO, _("could not access \"%s\" on %s as %s"),
+					  path, t->label, t->become);
+		if (line[0])
+			pgr_error_detail(err, "%s", line);
+		else
+			pgr_error_detail(err, _("The command exited with status %d."), status);
+		pgr_error_hint(err, _("Check that sudo lets the login account run commands as %s without a password (sudo -n)."),
+					   t->become);
+		free(line);
+		rc = -1;
+	}
+	strbuf_free(&errout);
+	return rc;
+}
+
+static const char become_read_script[] = "exec cat -- \"$1\"";
+
+/*
+ * Atomic replace as the `become` account: temp file next to the target,
+ * mode and owner copied from the old file if there is one, sync, rename.
+ */
+static const char become_write_script[] =
+"set -e\n"
+"dir=$(dirname -- \"$1\"); base=$(basename -- \"$1\")\n"
+"tmp=$(mktemp \"$dir/.$base.pgreplica-XXXXXX\")\n"
+"trap 'rm -f -- \"$tmp\"' EXIT\n"
+"cat > \"$tmp\"\n"
+"if [ -e \"$1\" ]; then\n"
+"  chmod --reference=\"$1\" -- \"$tmp\"\n"
+"  chown --reference=\"$1\" -- \"$tmp\" 2>/dev/null || true\n"
+"else\n"
+"  chmod \"$2\" -- \"$tmp\"\n"
+"  if [ -n \"$3\" ]; then chown -- \"$3\" \"$tmp\"; fi\n"
+"fi\n"
+"sync -- \"$tmp\" 2>/dev/null || sync\n"
+"mv -f -- \"$tmp\" \"$1\"\n"
+"trap - EXIT\n"
+"sync -- \"$dir\" 2>/dev/null || true\n";
+
+static const char become_stat_script[] =
+"if [ -e \"$1\" ] || [ -L \"$1\" ]; then exec stat -c '%F|%a|%u|%g|%s|%Y' -- \"$1\"; fi\n"
+"echo missing\n";
+
+int
+transport_read_file(transport *t, const char *path, size_t max_size,
+					char **data, size_t *len, pgr_error *err)
+{
+	strbuf		out;
+	const char *args[] = {path, NULL};
+
+	if (!t->become)
+		return t->ops->read_file(t, path, max_size, data, len, err);
+	strbuf_init(&out);
+	if (become_script(t, become_read_script, args, NULL, 0, &out, path, err) < 0)
+	{
+		strbuf_free(&out);
+		return -1;
+	}
+	if (max_size == 0)
+		max_size = 64 * 1024 * 1024;
+	if (out.len > max_size)
+	{
+		strbuf_free(&out);
+		return pgr_error_set(err, PGR_ERR_IO, _("file \"%s\" on %s is too large"),
+							 path, t->label);
+	}
+	*len = out.len;
+	*data = strbuf_detach(&out);
+	strbuf_free(&out);
+	return 0;
+}
+
+int
+transport_write_file(transport *t, const char *path, const void *data,
+					 size_t len, const transport_write_opts *opts,
+					 pgr_error *err)
+{
+	transport_write_opts none = {0};
+	char		mode[16];
+	char	   *owner;
+	const char *args[4];
+	int			rc;
+
+	if (!opts)
+		opts = &none;
+	if (!t->become)
+		return t->ops->write_file(t, path, data, len, opts, err);
+
+	snprintf(mode, sizeof(mode), "%o", (unsigned) (opts->mode ? opts->mode : 0600));
+	if (opts->owner && opts->group)
+		owner = pgr_asprintf("%s:%s", opts->owner, opts->group);
+	else if (opts->group)
+		owner = pgr_asprintf(":%s", opts->group);
+	else
+		owner = pgr_strdup(opts->owner ? opts->owner : "");
+	args[0] = path;
+	args[1] = mode;
+	args[2] = owner;
+	args[3] = NULL;
+	rc = become_script(t, become_write_script, args, data, len, NULL, path, err);
+	free(owner);
+	return rc;
+}
+
+int
+transport_stat(transport *t, const char *path, transport_file_stat *st,
+			   pgr_error *err)
+{
+	strbuf		out;
+	const char *args[] = {path, NULL};
+	char		type[64];
+	unsigned	mode, uid, gid;
+	long long	size, mtime;
+	int			rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (!t->become)
+		return t->ops->stat(t, path, st, err);
+
+	strbuf_init(&out);
+	if (become_script(t, become_stat_script, args, NULL, 0, &out, path, err) < 0)
+		goto out;
+	if (strncmp(out.data, "missing", 7) == 0)
+	{
+		st->exists = false;
+		rc = 0;
+		goto out;
+	}
+	/* "%F" may contain spaces ("regular empty file"): read up to '|'. */
+	if (sscanf(out.data, "%63[^|]|%o|%u|%u|%lld|%lld", type, &mode, &uid, &gid,
+			   &size, &mtime) != 6)
+	{
+		pgr_error_set(err, PGR_ERR_IO, _("could not read the status of \"%s\" on %s"),
+					  path, t->label);
+		pgr_error_detail(err, _("Unexpected output from stat: %s"), out.data);
+		goto out;
+	}
+	st->exists = true;
+	st->is_dir = strcmp(type, "directory") == 0;
+	st->is_link = strcmp(type, "symbolic link") == 0;
+	st->is_reg = strstr(type, "regular") != NULL;
+	st->mode = (mode_t) mode;
+	st->uid = (uid_t) uid;
+	st->gid = (gid_t) gid;
+	st->size = size;
+	st->mtime = (time_t) mtime;
+	rc = 0;
+out:
+	strbuf_free(&out);
+	return rc;
+}
+
+int
+transport_backup(transport *t, const char *path, char **backup_path,
+				 pgr_error *err)
+{
+	char		stamp[32];
+	time_t		now = time(NULL);
+	struct tm	tm;
+	char	   *data = NULL;
+	size_t		len = 0;
+	transport_file_stat st;
+	transport_write_opts wo = {0};
+	char	   *copy = NULL;
+	int			rc = -1;
+
+	*backup_path = NULL;
+	if (transport_stat(t, path, &st, err) < 0)
+		return -1;
+	if (!st.exists)
+		return pgr_error_set(err, PGR_ERR_IO, _("cannot back up \"%s\" on %s: no such file"),
+							 path, t->label);
+	if (transport_read_file(t, path, 0, &data, &len, err) < 0)
+		return -1;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	copy = pgr_asprintf("%s.pgreplica-%s", path, stamp);
+	/* Two backups in the same second: never overwrite the first one. */
+	for (int i = 1;; i++)
+	{
+		transport_file_stat bst;
+
+		if (transport_stat(t, copy, &bst, err) < 0)
+			goto out;
+		if (!bst.exists)
+			break;
+		free(copy);
+		copy = pgr_asprintf("%s.pgreplica-%s-%d", path, stamp, i);
+	}
+	/* A new file: same mode; the owner is whoever writes it, as cp does. */
+	wo.mode = st.mode;
+	if (transport_write_file(t, copy, data, len, &wo, err) < 0)
+		goto out;
+	*backup_path = copy;
+	copy = NULL;
+	rc = 0;
+out:
+	free(copy);
+	free(data);
+	return rc;
+}
