@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install what pgreplica needs from Debian's packages (Debian 12 and later).
+#   build-aux/install-deps.sh          to build and run pgreplica
+#   build-aux/install-deps.sh --test   also what the test suite needs
+# Packages already installed are not asked for again, so a re-run needs no
+# network.  Run as root, or as a user with sudo.
+set -eu
+
+build="build-essential autoconf automake autopoint gettext pkg-config
+ libpq-dev libncurses-dev libssl-dev libssh-dev"
+run="postgresql postgresql-client openssh-client"
+test_pkgs="libcmocka-dev openssh-server iproute2 tmux jq sudo procps psmisc locales"
+
+pkgs="$build $run"
+[ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"
+
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+    missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+  echo "install-deps: every package is installed already"
+  exit 0
+fi
+
+as_root=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || {
+    echo "install-deps: run as root (or install sudo) to install:$missing" >&2
+    exit 1
+  }
+  as_root="sudo"
+fi
+echo "install-deps: installing$missing"
+$as_root apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends $missing

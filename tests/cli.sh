@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The command line's contract: help, version, every command recognised,
+# clear errors with exit status 2, write errors caught, French messages.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+P=${PGREPLICA:?PGREPLICA not set}
+export PGREPLICA_LOCALEDIR=${PGR_LOCALEDIR:-}
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 99
+
+out=$("$P" --help 2>&1); rc=$?
+is "$rc" 0 "--help exits 0"
+for c in setup dashboard demo plan apply status check promote resync follow; do
+  ok "--help lists the command $c" grep -qE "^  $c( |\$)" <<<"$out"
+done
+like "$out" "--replication-password-file" "--help lists --replication-password-file"
+
+out=$("$P" --version); rc=$?
+is "$rc" 0 "--version exits 0"
+like "$out" "^pgreplica [0-9]+\.[0-9]+\.[0-9]+" "--version names the program and its version"
+
+out=$("$P" frobnicate 2>&1); rc=$?
+is "$rc" 2 "an unknown command exits 2"
+like "$out" 'unknown command "frobnicate"' "an unknown command is named"
+like "$out" 'HINT:  Try "pgreplica --help"' "an unknown command gets a hint"
+
+out=$("$P" --frobnicate 2>&1); rc=$?
+is "$rc" 2 "an unknown option exits 2"
+
+for c in setup dashboard demo plan apply check promote resync follow; do
+  out=$("$P" "$c" 2>&1); rc=$?
+  if [ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
+     [[ $out == *"\"$c\" is not available in this version yet"* ]]; then
+    pass "$c: says in one line that it is not built yet, exit 2"
+  else
+    fail "$c: says in one line that it is not built yet, exit 2"
+    diag "exit $rc, output: $out"
+  fi
+done
+
+out=$("$P" -d 0.1 status 2>&1); rc=$?
+is "$rc" 2 "a refresh interval out of range exits 2"
+like "$out" 'invalid refresh interval "0.1"' "a bad refresh interval is named"
+like "$out" 'HINT:  Give a number of seconds between 0.5 and 60' "a bad refresh interval gets a hint"
+
+if [ -w /dev/full ]; then
+  out=$("$P" --help 2>&1 > /dev/full); rc=$?
+  is "$rc" 2 "writing to a full disk is an error (exit 2)"
+  like "$out" "write error" "writing to a full disk says so"
+else
+  skip 2 "no /dev/full"
+fi
+
+out=$(LANGUAGE=fr "$P" --help 2>&1)
+like "$out" "Utilisation" "LANGUAGE=fr gives French help, even in the C locale"
+out=$("$P" --lang fr frobnicate 2>&1)
+like "$out" 'commande inconnue « frobnicate »' "--lang fr gives French errors"
+out=$(LC_ALL=fr_FR.ISO-8859-1 LANGUAGE=fr "$P" frobnicate 2>&1); rc=$?
+is "$rc" 2 "a non-UTF-8 locale still works"
+
+done_testing
