@@ -1,6 +1,670 @@
-/* cmd_status.c: being written. */
+/*
+ * cmd_status.c: "pgreplica status [--json] [--timeout SECONDS]", the
+ * one-shot state of every node.  Exit status: 0 healthy, 1 degraded,
+ * 2 error.  The JSON schema is documented in doc/status-json.md.
+ */
 #include <config.h>
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
-/* Temporary until cmd_status.c lands. */
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "cluster.h"
 #include "commands.h"
-int cmd_status(const pgr_globals *g, int argc, char **argv) { return PGR_EXIT_ERROR; }
+#include "i18n.h"
+#include "json.h"
+#include "report.h"
+#include "status.h"
+#include "strbuf.h"
+
+#define STATUS_DEFAULT_TIMEOUT 10.0
+#define STATUS_MAX_TIMEOUT 3600.0
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static void
+usage(void)
+{
+	printf(_("Show the state of every node of the cluster: role, timeline, WAL positions,\n"
+			 "replication lag.  All nodes are asked at once, each within the time limit.\n\n"));
+	printf(_("Usage:\n"));
+	printf(_("  %s [-c FILE] status [OPTION]...\n"), PACKAGE);
+	printf(_("\nOptions:\n"));
+	printf(_("      --json               print JSON (described in doc/status-json.md)\n"));
+	printf(_("      --timeout=SECONDS    time limit for each node (default: %g)\n"),
+		   STATUS_DEFAULT_TIMEOUT);
+	printf(_("  -h, --help               show this help, then exit\n"));
+	printf(_("\nExit status: 0 healthy, 1 degraded, 2 error (or could not run).\n"));
+}
+
+static int
+bad_usage(pgr_error *err)
+{
+	pgr_error_hint(err, _("Try \"%s status --help\" for more information."), PACKAGE);
+	report_error(err);
+	pgr_error_clear(err);
+	return PGR_EXIT_ERROR;
+}
+
+/* "2024-05-01T12:00:00Z" */
+static void
+iso_utc(time_t t, char *buf, size_t size)
+{
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Columns a string takes on the terminal. */
+static int
+display_width(const char *s)
+{
+	size_t		n = mbstowcs(NULL, s, 0);
+	wchar_t    *w;
+	int			width;
+
+	if (n == (size_t) -1)
+		return (int) strlen(s);
+	w = pgr_malloc((n + 1) * sizeof(wchar_t));
+	mbstowcs(w, s, n + 1);
+	width = wcswidth(w, n);
+	free(w);
+	return width < 0 ? (int) strlen(s) : width;
+}
+
+/* ---- text output ----------------------------------------------------------- */
+
+typedef struct text_out {
+	int			label_width;	/* widest label, in columns */
+} text_out;
+
+/*
+ * The labels of a node's block: all of them are measured up front so that
+ * the values line up in any language.
+ */
+static const char *const labels[] = {
+	N_("Role:"), N_("Address:"), N_("State:"), N_("Server version:"),
+	N_("Timeline:"), N_("Current LSN:"), N_("Receive LSN:"), N_("Replay LSN:"),
+	N_("Last replay:"), N_("Upstream:"), N_("Lag:"), N_("Replay lag:"),
+	N_("Sync state:"), N_("WAL sender:"), N_("Error:"), N_("Detail:"), N_("Hint:"),
+};
+
+static void
+line(const text_out *t, const char *label, const char *value)
+{
+	const char *tr = _(label);
+	int			pad = t->label_width - display_width(tr);
+	const char *p = value ? value : "";
+
+	printf("  %s%*s ", tr, pad > 0 ? pad : 0, "");
+	/* Continuation lines of a value (a libpq message) line up too. */
+	for (;;)
+	{
+		const char *eol = strchr(p, '\n');
+
+		if (!eol)
+		{
+			printf("%s\n", p);
+			break;
+		}
+		printf("%.*s\n%*s", (int) (eol - p), p, t->label_width + 3, "");
+		p = eol + 1;
+		while (*p == '\t' || *p == ' ')
+			p++;
+	}
+}
+
+static const char *
+role_word(status_role r)
+{
+	switch (r)
+	{
+		case STATUS_ROLE_PRIMARY:
+			return _("primary");
+		case STATUS_ROLE_STANDBY:
+			return _("standby");
+		case STATUS_ROLE_UNKNOWN:
+			break;
+	}
+	return _("unknown");
+}
+
+static const char *
+configured_word(node_role r)
+{
+	return r == NODE_PRIMARY ? _("primary") : _("standby");
+}
+
+static const char *
+health_word(status_health h)
+{
+	switch (h)
+	{
+		case STATUS_HEALTHY:
+			return _("healthy");
+		case STATUS_DEGRADED:
+			return _("degraded");
+		case STATUS_ERROR:
+			break;
+	}
+	return _("error");
+}
+
+/* "0 bytes", "1 byte", "1258291 bytes (1.2 MB)" */
+static void
+append_bytes(strbuf *sb, long long n)
+{
+	static const char *const units[] = {N_("kB"), N_("MB"), N_("GB"), N_("TB"), N_("PB")};
+	unsigned long long mag = (unsigned long long) (n < 0 ? -n : n);
+
+	strbuf_appendf(sb, ngettext("%lld byte", "%lld bytes", (unsigned long) mag), n);
+	if (mag >= 1024)
+	{
+		double		v = (double) n;
+		int			u = -1;
+
+		while ((v < 0 ? -v : v) >= 1024.0 && u < 4)
+		{
+			v /= 1024.0;
+			u++;
+		}
+		strbuf_appendf(sb, " (%.1f %s)", v, _(units[u]));
+	}
+}
+
+static void
+append_seconds(strbuf *sb, double s)
+{
+	if (isnan(s))
+		strbuf_append(sb, _("n/a"));
+	else
+		/* TRANSLATORS: a duration in seconds, e.g. "0.012 s" */
+		strbuf_appendf(sb, _("%.3f s"), s);
+}
+
+static const char *
+or_na(const char *s)
+{
+	return s ? s : _("n/a");
+}
+
+static void
+print_error_lines(const text_out *t, const pgr_error *err)
+{
+	line(t, N_("Error:"), err->message ? err->message : _("unknown error"));
+	if (err->detail)
+		line(t, N_("Detail:"), err->detail);
+	if (err->hint)
+		line(t, N_("Hint:"), err->hint);
+}
+
+/* A standby's upstream and its WAL sender there. */
+static void
+print_upstream(const text_out *t, const node_status *ns)
+{
+	const status_replication *r = ns->upstream_row;
+	strbuf		sb;
+
+	if (!ns->upstream_name)
+		return;
+	strbuf_init(&sb);
+	if (r)
+		/* TRANSLATORS: <upstream node>, WAL sender <state> */
+		strbuf_appendf(&sb, _("%s, WAL sender %s"), ns->upstream_name,
+					   or_na(r->state));
+	else
+		/* TRANSLATORS: <upstream node>, which has no WAL sender for this standby */
+		strbuf_appendf(&sb, _("%s, no WAL sender for this standby"),
+					   ns->upstream_name);
+	line(t, N_("Upstream:"), sb.data);
+	strbuf_free(&sb);
+}
+
+static void
+print_node(const text_out *t, const node_status *ns)
+{
+	const cluster_node *node = ns->node;
+	strbuf		sb;
+	strbuf		lag;
+	char		num[32];
+
+	strbuf_init(&sb);
+	/* TRANSLATORS: the heading of a node's block, e.g. Node "pg1" */
+	printf(_("Node \"%s\"\n"), node->name);
+
+	/* role: as seen, and as configured when that differs */
+	if (ns->answered && ((ns->role == STATUS_ROLE_PRIMARY) == (node->role == NODE_PRIMARY)))
+		strbuf_append(&sb, role_word(ns->role));
+	else
+		/* TRANSLATORS: "standby (configured: primary)" */
+		strbuf_appendf(&sb, _("%s (configured: %s)"), role_word(ns->role),
+					   configured_word(node->role));
+	line(t, N_("Role:"), sb.data);
+
+	strbuf_reset(&sb);
+	strbuf_appendf(&sb, "%s:%d", node->host ? node->host : "", node->port);
+	line(t, N_("Address:"), sb.data);
+
+	strbuf_reset(&sb);
+	if (!ns->reachable)
+		strbuf_append(&sb, _("unreachable"));
+	else if (!ns->answered)
+		strbuf_append(&sb, _("connected, but could not be checked"));
+	else if (ns->role == STATUS_ROLE_PRIMARY)
+	{
+		int			streaming = 0;
+
+		for (int i = 0; i < ns->n_replication; i++)
+			if (ns->replication[i].state &&
+				strcmp(ns->replication[i].state, "streaming") == 0)
+				streaming++;
+		strbuf_appendf(&sb, ngettext("running, %d standby streaming",
+									 "running, %d standbys streaming",
+									 (unsigned long) streaming),
+					   streaming);
+	}
+	else if (ns->wal_receiver && ns->wal_receiver->sender_host)
+		/* TRANSLATORS: WAL receiver <status as the server says it>, from <host>:<port> */
+		strbuf_appendf(&sb, _("WAL receiver %s, from %s:%d"),
+					   or_na(ns->wal_receiver->status),
+					   ns->wal_receiver->sender_host, ns->wal_receiver->sender_port);
+	else if (ns->wal_receiver)
+		strbuf_appendf(&sb, _("WAL receiver %s"), or_na(ns->wal_receiver->status));
+	else
+		strbuf_append(&sb, _("in recovery, no WAL receiver"));
+	line(t, N_("State:"), sb.data);
+
+	if (!ns->answered)
+	{
+		print_error_lines(t, &ns->error);
+		/* its upstream may still see it (e.g. a frozen standby) */
+		if (node->role == NODE_STANDBY && ns->upstream_row)
+			print_upstream(t, ns);
+		strbuf_free(&sb);
+		return;
+	}
+
+	line(t, N_("Server version:"), ns->server_version);
+	if (ns->timeline > 0)
+	{
+		snprintf(num, sizeof(num), "%d", ns->timeline);
+		line(t, N_("Timeline:"), num);
+	}
+	else
+		line(t, N_("Timeline:"), _("n/a"));
+
+	if (ns->role == STATUS_ROLE_PRIMARY)
+		line(t, N_("Current LSN:"), or_na(ns->current_lsn));
+	else
+	{
+		line(t, N_("Receive LSN:"), or_na(ns->receive_lsn));
+		line(t, N_("Replay LSN:"), or_na(ns->replay_lsn));
+		line(t, N_("Last replay:"), or_na(ns->last_replay));
+	}
+
+	if (node->role == NODE_STANDBY)
+	{
+		const status_replication *r = ns->upstream_row;
+
+		print_upstream(t, ns);
+		strbuf_reset(&sb);
+		if (r && r->has_lag_bytes)
+			append_bytes(&sb, r->lag_bytes);
+		else
+			strbuf_append(&sb, _("n/a"));
+		line(t, N_("Lag:"), sb.data);
+		strbuf_reset(&sb);
+		append_seconds(&sb, r ? r->replay_lag_s : NAN);
+		line(t, N_("Replay lag:"), sb.data);
+		line(t, N_("Sync state:"), r ? or_na(r->sync_state) : _("n/a"));
+	}
+
+	strbuf_init(&lag);
+	for (int i = 0; i < ns->n_replication; i++)
+	{
+		const status_replication *r = &ns->replication[i];
+
+		strbuf_reset(&sb);
+		strbuf_appendf(&sb, "%s", r->application_name && r->application_name[0]
+					   ? r->application_name : "?");
+		if (r->client_addr)
+			strbuf_appendf(&sb, " (%s)", r->client_addr);
+		if (r->has_lag_bytes)
+			append_bytes(&lag, r->lag_bytes);
+		else
+			strbuf_append(&lag, _("n/a"));
+		/* TRANSLATORS: ", <state>, <sync state>, lag <bytes>" after a standby's name */
+		strbuf_appendf(&sb, _(", %s, %s, lag %s"), or_na(r->state),
+					   or_na(r->sync_state), lag.data);
+		strbuf_reset(&lag);
+		line(t, N_("WAL sender:"), sb.data);
+	}
+	strbuf_free(&lag);
+	strbuf_free(&sb);
+}
+
+static void
+print_text(const cluster_status *st)
+{
+	text_out	t = {0};
+	char		when[32];
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+	{
+		int			w = display_width(_(labels[i]));
+
+		if (w > t.label_width)
+			t.label_width = w;
+	}
+	iso_utc(st->checked_at, when, sizeof(when));
+	/* TRANSLATORS: Cluster "<name>": <healthy|degraded|error> */
+	printf(_("Cluster \"%s\": %s\n"), st->cluster->name ? st->cluster->name : "",
+		   health_word(st->health));
+	/* TRANSLATORS: the date is ISO 8601 in UTC; %g is the time limit in seconds */
+	printf(_("Checked at %s, time limit %g s per node\n"), when, st->timeout_s);
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		printf("\n");
+		print_node(&t, &st->nodes[i]);
+	}
+	if (st->n_problems > 0)
+	{
+		printf("\n%s\n", _("Problems:"));
+		for (int i = 0; i < st->n_problems; i++)
+			printf("  - %s\n", st->problems[i].message);
+	}
+}
+
+/* ---- JSON output ---------------------------------------------------------- */
+
+static const char *
+error_kind_name(pgr_error_kind k)
+{
+	switch (k)
+	{
+		case PGR_ERR_NONE:
+		case PGR_ERR_GENERIC:
+			break;
+		case PGR_ERR_INPUT:
+			return "input";
+		case PGR_ERR_CONNECT:
+			return "connect";
+		case PGR_ERR_AUTH:
+			return "auth";
+		case PGR_ERR_HOSTKEY:
+			return "hostkey";
+		case PGR_ERR_TIMEOUT:
+			return "timeout";
+		case PGR_ERR_IO:
+			return "io";
+		case PGR_ERR_SQL:
+			return "sql";
+		case PGR_ERR_EXEC:
+			return "exec";
+	}
+	return "generic";
+}
+
+static void
+json_kv_string(json_writer *w, const char *key, const char *value)
+{
+	json_key(w, key);
+	json_string(w, value);
+}
+
+static void
+json_kv_double(json_writer *w, const char *key, double value)
+{
+	json_key(w, key);
+	if (isnan(value))
+		json_null(w);
+	else
+		json_double(w, value);
+}
+
+static void
+json_kv_int_or_null(json_writer *w, const char *key, long long value, bool present)
+{
+	json_key(w, key);
+	if (present)
+		json_int(w, value);
+	else
+		json_null(w);
+}
+
+static void
+json_replication(json_writer *w, const status_replication *r)
+{
+	json_begin_object(w);
+	json_kv_string(w, "application_name", r->application_name);
+	json_kv_string(w, "client_addr", r->client_addr);
+	json_kv_string(w, "state", r->state);
+	json_kv_string(w, "sent_lsn", r->sent_lsn);
+	json_kv_string(w, "write_lsn", r->write_lsn);
+	json_kv_string(w, "flush_lsn", r->flush_lsn);
+	json_kv_string(w, "replay_lsn", r->replay_lsn);
+	json_kv_int_or_null(w, "lag_bytes", r->lag_bytes, r->has_lag_bytes);
+	json_kv_double(w, "write_lag_s", r->write_lag_s);
+	json_kv_double(w, "flush_lag_s", r->flush_lag_s);
+	json_kv_double(w, "replay_lag_s", r->replay_lag_s);
+	json_kv_string(w, "sync_state", r->sync_state);
+	json_kv_string(w, "reply_time", r->reply_time);
+	json_end_object(w);
+}
+
+static void
+json_node(json_writer *w, const node_status *ns)
+{
+	const cluster_node *node = ns->node;
+	bool		a = ns->answered;
+
+	json_begin_object(w);
+	json_kv_string(w, "name", node->name);
+	json_kv_string(w, "configured_role", node_role_name(node->role));
+	json_kv_string(w, "upstream", node->role == NODE_STANDBY ? ns->upstream_name : NULL);
+	json_kv_string(w, "role", a ? status_role_name(ns->role) : NULL);
+	json_kv_string(w, "host", node->host);
+	json_key(w, "port");
+	json_int(w, node->port);
+	json_key(w, "reachable");
+	json_bool(w, ns->reachable);
+	json_key(w, "answered");
+	json_bool(w, a);
+	json_kv_double(w, "elapsed_s", ns->elapsed_s);
+
+	json_key(w, "error");
+	if (a)
+		json_null(w);
+	else
+	{
+		json_begin_object(w);
+		json_kv_string(w, "kind", error_kind_name(ns->error.kind));
+		json_kv_string(w, "sqlstate", ns->error.sqlstate[0] ? ns->error.sqlstate : NULL);
+		json_kv_string(w, "message", ns->error.message ? ns->error.message : _("unknown error"));
+		json_kv_string(w, "detail", ns->error.detail);
+		json_kv_string(w, "hint", ns->error.hint);
+		json_end_object(w);
+	}
+
+	json_kv_string(w, "server_version", a ? ns->server_version : NULL);
+	json_kv_int_or_null(w, "server_version_num", ns->server_version_num, a);
+	json_kv_string(w, "system_identifier", a ? ns->system_identifier : NULL);
+	json_kv_int_or_null(w, "timeline", ns->timeline, a && ns->timeline > 0);
+	json_kv_string(w, "current_lsn", a ? ns->current_lsn : NULL);
+	json_kv_string(w, "receive_lsn", a ? ns->receive_lsn : NULL);
+	json_kv_string(w, "replay_lsn", a ? ns->replay_lsn : NULL);
+	json_kv_string(w, "last_replay", a ? ns->last_replay : NULL);
+
+	json_key(w, "wal_receiver");
+	if (a && ns->wal_receiver)
+	{
+		const status_wal_receiver *r = ns->wal_receiver;
+
+		json_begin_object(w);
+		json_kv_string(w, "status", r->status);
+		json_kv_string(w, "sender_host", r->sender_host);
+		json_kv_int_or_null(w, "sender_port", r->sender_port, r->sender_port > 0);
+		json_kv_string(w, "slot_name", r->slot_name);
+		json_kv_int_or_null(w, "received_tli", r->received_tli, r->received_tli > 0);
+		json_kv_string(w, "last_msg_receipt", r->last_msg_receipt);
+		json_end_object(w);
+	}
+	else
+		json_null(w);
+
+	json_key(w, "replication");
+	if (a)
+	{
+		json_begin_array(w);
+		for (int i = 0; i < ns->n_replication; i++)
+			json_replication(w, &ns->replication[i]);
+		json_end_array(w);
+	}
+	else
+		json_null(w);
+
+	json_key(w, "upstream_replication");
+	if (ns->upstream_row)
+		json_replication(w, ns->upstream_row);
+	else
+		json_null(w);
+	json_end_object(w);
+}
+
+static void
+print_json(const cluster_status *st)
+{
+	strbuf		out;
+	json_writer w;
+	char		when[32];
+
+	strbuf_init(&out);
+	json_init(&w, &out, true);
+	iso_utc(st->checked_at, when, sizeof(when));
+
+	json_begin_object(&w);
+	json_kv_string(&w, "cluster", st->cluster->name);
+	json_kv_string(&w, "cluster_file", st->cluster->path);
+	json_kv_string(&w, "health", status_health_name(st->health));
+	json_key(&w, "exit_status");
+	json_int(&w, (int) st->health);
+	json_kv_string(&w, "checked_at", when);
+	json_kv_double(&w, "timeout_s", st->timeout_s);
+	json_key(&w, "nodes");
+	json_begin_array(&w);
+	for (int i = 0; i < st->n_nodes; i++)
+		json_node(&w, &st->nodes[i]);
+	json_end_array(&w);
+	json_key(&w, "problems");
+	json_begin_array(&w);
+	for (int i = 0; i < st->n_problems; i++)
+	{
+		const status_problem *p = &st->problems[i];
+
+		json_begin_object(&w);
+		json_kv_string(&w, "code", p->code);
+		json_kv_string(&w, "severity", status_health_name(p->severity));
+		json_kv_string(&w, "node", p->node);
+		json_kv_string(&w, "message", p->message);
+		json_end_object(&w);
+	}
+	json_end_array(&w);
+	json_end_object(&w);
+
+	fputs(out.data, stdout);
+	fputc('\n', stdout);
+	strbuf_free(&out);
+}
+
+/* ---- the command ------------------------------------------------------------- */
+
+int
+cmd_status(const pgr_globals *g, int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	pgr_error	err = PGR_ERROR_INIT;
+	bool		json = false;
+	double		timeout_s = STATUS_DEFAULT_TIMEOUT;
+	cluster    *c;
+	cluster_status *st;
+	int			opt;
+	int			status;
+
+	/* main() has parsed its own options with getopt: start afresh */
+#ifdef __GLIBC__
+	optind = 0;
+#else
+	optind = 1;
+#endif
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1)
+	{
+		switch (opt)
+		{
+			case 'j':
+				json = true;
+				break;
+			case 't':
+				{
+					char	   *end;
+
+					timeout_s = strtod(optarg, &end);
+					if (end == optarg || *end != '\0' || !isfinite(timeout_s) ||
+						timeout_s <= 0 || timeout_s > STATUS_MAX_TIMEOUT)
+					{
+						pgr_error_set(&err, PGR_ERR_INPUT,
+									  _("invalid value \"%s\" for option %s"),
+									  optarg, "--timeout");
+						pgr_error_detail(&err, _("The time limit is a number of seconds, more than 0 and at most %g."),
+										 STATUS_MAX_TIMEOUT);
+						return bad_usage(&err);
+					}
+					break;
+				}
+			case 'h':
+				usage();
+				return PGR_EXIT_OK;
+			case ':':
+				pgr_error_set(&err, PGR_ERR_INPUT,
+							  _("option \"%s\" needs a value"), argv[optind - 1]);
+				return bad_usage(&err);
+			default:
+				pgr_error_set(&err, PGR_ERR_INPUT,
+							  _("unknown option \"%s\""), argv[optind - 1]);
+				return bad_usage(&err);
+		}
+	}
+	if (optind < argc)
+	{
+		pgr_error_set(&err, PGR_ERR_INPUT,
+					  _("too many arguments (the first is \"%s\")"), argv[optind]);
+		return bad_usage(&err);
+	}
+
+	c = cluster_load(g->cluster_path, &err);
+	if (!c)
+	{
+		report_error(&err);
+		pgr_error_clear(&err);
+		return PGR_EXIT_ERROR;
+	}
+	st = status_collect(c, timeout_s);
+	if (json)
+		print_json(st);
+	else
+		print_text(st);
+	status = (int) st->health;
+	status_free(st);
+	cluster_free(c);
+	return status;
+}

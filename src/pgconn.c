@@ -1,2 +1,726 @@
-/* pgconn.c: being written. */
+/*
+ * pgconn.c: libpq connections to the nodes (see pgconn.h).
+ */
 #include <config.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "i18n.h"
+#include "pgconn.h"
+#include "strbuf.h"
+
+#define SQLSTATE_INVALID_PASSWORD "28P01"
+#define SQLSTATE_INVALID_AUTHORIZATION "28000"
+#define SQLSTATE_CANNOT_CONNECT_NOW "57P03"
+#define SQLSTATE_INVALID_CATALOG_NAME "3D000"
+#define SQLSTATE_TOO_MANY_CONNECTIONS "53300"
+
+/* ---- time ------------------------------------------------------------- */
+
+int64_t
+pgconn_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+pgconn_deadline_after(double seconds)
+{
+	/* (no libm: rounding by hand) */
+	return pgconn_now_ms() + (int64_t) (seconds * 1000.0 + 0.5);
+}
+
+/* ---- set-up and tear-down ------------------------------------------------ */
+
+void
+pgconn_init(pgconn *pc, const cluster_node *node)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->node_name = pgr_strdup(node->name);
+	pc->host = pgr_strdup(node->host);
+	pc->port = node->port;
+	pc->user = pgr_strdup(node->dbuser);
+	pc->dbname = pgr_strdup(node->dbname);
+	pc->state = PGCONN_IDLE;
+}
+
+static void
+free_results(pgconn *pc)
+{
+	for (int i = 0; i < pc->n_results; i++)
+		PQclear(pc->results[i]);
+	pc->n_results = 0;
+}
+
+void
+pgconn_close(pgconn *pc)
+{
+	if (pc->conn)
+		PQfinish(pc->conn);
+	pc->conn = NULL;
+	free_results(pc);
+	free(pc->results);
+	pc->results = NULL;
+	pc->cap_results = 0;
+	pc->flushing = false;
+	pgr_error_clear(&pc->err);
+	pc->state = PGCONN_IDLE;
+}
+
+void
+pgconn_free(pgconn *pc)
+{
+	if (!pc)
+		return;
+	pgconn_close(pc);
+	free(pc->node_name);
+	free(pc->host);
+	free(pc->user);
+	free(pc->dbname);
+	pc->node_name = pc->host = pc->user = pc->dbname = NULL;
+}
+
+static const char *
+display_host(const pgconn *pc)
+{
+	return pc->host ? pc->host : _("(default)");
+}
+
+/* ---- connection errors --------------------------------------------------- */
+
+/* A copy of a libpq message without its trailing newlines and blanks. */
+static char *
+trimmed(const char *msg)
+{
+	size_t		len;
+
+	if (!msg)
+		msg = "";
+	len = strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' ' ||
+					   msg[len - 1] == '\t' || msg[len - 1] == '\r'))
+		len--;
+	return pgr_strndup(msg, len);
+}
+
+static bool
+is_sqlstate_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * libpq keeps the ErrorResponse that ends a failed start-up to itself
+ * (PQgetResult() gives nothing after a failed connection), so the SQLSTATE
+ * is reached through PQERRORS_VERBOSE, set while connecting: libpq then
+ * renders the server's error as "SEVERITY:  SQLSTATE: message".  The
+ * SQLSTATE is the server's code, never translated; nothing else of the
+ * text is interpreted.  Returns the position of "SQLSTATE: " or NULL.
+ */
+static const char *
+find_sqlstate(const char *msg, char sqlstate[6])
+{
+	for (const char *p = msg ? strstr(msg, ":  ") : NULL; p; p = strstr(p + 1, ":  "))
+	{
+		const char *s = p + 3;
+		int			i;
+
+		for (i = 0; i < 5 && is_sqlstate_char(s[i]); i++)
+			;
+		if (i == 5 && s[5] == ':' && s[6] == ' ')
+		{
+			memcpy(sqlstate, s, 5);
+			sqlstate[5] = '\0';
+			return s;
+		}
+	}
+	sqlstate[0] = '\0';
+	return NULL;
+}
+
+/*
+ * Is this line the "LOCATION:  function, file.c:123" line that verbose
+ * messages carry?  Recognised by its shape, as libpq translates the label
+ * and the punctuation (French: "EMPLACEMENT : function, file.c : 123").
+ */
+static bool
+is_location_line(const char *line, size_t len)
+{
+	static regex_t re;
+	static bool compiled;
+	char	   *copy;
+	bool		match;
+
+	if (!compiled)
+	{
+		if (regcomp(&re, ", [A-Za-z0-9_./-]+\\.c[[:space:]]*:[[:space:]]*[0-9]+[[:space:]]*$",
+					REG_EXTENDED | REG_NOSUB) != 0)
+			return false;
+		compiled = true;
+	}
+	copy = pgr_strndup(line, len);
+	match = regexec(&re, copy, 0, NULL, 0) == 0;
+	free(copy);
+	return match;
+}
+
+/* The detail for a connection error: libpq's message as default verbosity
+ * would have shown it. */
+static char *
+connection_detail(const char *msg)
+{
+	strbuf		sb;
+	char		sqlstate[6];
+	const char *p = msg ? msg : "";
+	const char *code = find_sqlstate(p, sqlstate);
+	char	   *out;
+
+	strbuf_init(&sb);
+	while (*p)
+	{
+		const char *eol = strchr(p, '\n');
+		size_t		len = eol ? (size_t) (eol - p) : strlen(p);
+
+		if (!is_location_line(p, len))
+		{
+			if (code && code >= p && code < p + len)
+			{
+				strbuf_append_len(&sb, p, (size_t) (code - p));
+				strbuf_append_len(&sb, code + 7, len - (size_t) (code + 7 - p));
+			}
+			else
+				strbuf_append_len(&sb, p, len);
+			if (eol)
+				strbuf_append_char(&sb, '\n');
+		}
+		p = eol ? eol + 1 : p + len;
+	}
+	out = trimmed(sb.data);
+	strbuf_free(&sb);
+	return out;
+}
+
+static void
+fail(pgconn *pc)
+{
+	if (pc->conn)
+		PQfinish(pc->conn);
+	pc->conn = NULL;
+	pc->flushing = false;
+	pc->state = PGCONN_FAILED;
+}
+
+/* The connection attempt failed: classify, word the error, close. */
+static void
+connect_failed(pgconn *pc)
+{
+	const char *msg = pc->conn ? PQerrorMessage(pc->conn) : "";
+	char		sqlstate[6];
+	char	   *detail = connection_detail(msg);
+	pgr_error_kind kind = PGR_ERR_CONNECT;
+
+	find_sqlstate(msg, sqlstate);
+	if (strcmp(sqlstate, SQLSTATE_INVALID_PASSWORD) == 0 ||
+		strcmp(sqlstate, SQLSTATE_INVALID_AUTHORIZATION) == 0)
+		kind = PGR_ERR_AUTH;
+	else if (sqlstate[0] == '\0' && pc->conn &&
+			 (PQconnectionNeedsPassword(pc->conn) ||
+			  PQconnectionUsedPassword(pc->conn)))
+		kind = PGR_ERR_AUTH;
+
+	if (kind == PGR_ERR_AUTH)
+	{
+		pgr_error_set(&pc->err, kind,
+					  _("could not authenticate as user \"%s\" on node \"%s\" (host \"%s\", port %d)"),
+					  pc->user ? pc->user : "", pc->node_name,
+					  display_host(pc), pc->port);
+		pgr_error_hint(&pc->err,
+					   _("Check that pg_hba.conf on node \"%s\" lets user \"%s\" connect to database \"%s\" from this machine, and that the password is in ~/.pgpass or in the file named by PGPASSFILE."),
+					   pc->node_name, pc->user ? pc->user : "",
+					   pc->dbname ? pc->dbname : "");
+	}
+	else
+	{
+		pgr_error_set(&pc->err, kind,
+					  _("could not connect to node \"%s\" (host \"%s\", port %d)"),
+					  pc->node_name, display_host(pc), pc->port);
+		if (strcmp(sqlstate, SQLSTATE_CANNOT_CONNECT_NOW) == 0)
+			pgr_error_hint(&pc->err,
+						   _("The server is starting up or shutting down, or is a standby without hot_standby: see the server log of node \"%s\"."),
+						   pc->node_name);
+		else if (strcmp(sqlstate, SQLSTATE_INVALID_CATALOG_NAME) == 0)
+			pgr_error_hint(&pc->err,
+						   _("Check the dbname of node \"%s\" in the cluster file."),
+						   pc->node_name);
+		else if (strcmp(sqlstate, SQLSTATE_TOO_MANY_CONNECTIONS) == 0)
+			pgr_error_hint(&pc->err,
+						   _("The server has no free connection slot: check max_connections on node \"%s\"."),
+						   pc->node_name);
+		else
+			pgr_error_hint(&pc->err,
+						   _("Check that the server is running and accepts TCP/IP connections on that address and port (listen_addresses and port in postgresql.conf), and that no firewall is in the way."));
+	}
+	if (detail[0])
+		pgr_error_detail(&pc->err, "%s", detail);
+	free(detail);
+	fail(pc);
+}
+
+static void
+timed_out(pgconn *pc)
+{
+	double		limit = pc->limit_s;
+	bool		connecting = pc->state == PGCONN_CONNECTING;
+	bool		no_tcp = connecting && pc->conn &&
+		PQstatus(pc->conn) == CONNECTION_STARTED;
+
+	pgr_error_set(&pc->err, PGR_ERR_TIMEOUT,
+				  _("node \"%s\" (host \"%s\", port %d) did not answer within %g s"),
+				  pc->node_name, display_host(pc), pc->port, limit);
+	if (no_tcp)
+		pgr_error_detail(&pc->err, "%s",
+						 _("No TCP connection could be made to that address."));
+	else if (connecting)
+		pgr_error_detail(&pc->err, "%s",
+						 _("The server accepted the TCP connection but did not complete the start-up."));
+	else
+		pgr_error_detail(&pc->err, "%s",
+						 _("The connection was made but the query got no answer."));
+	pgr_error_hint(&pc->err, "%s",
+				   _("Check that the host is up and reachable from this machine, and that the server is not hung or overloaded."));
+	fail(pc);
+}
+
+static void
+connection_lost(pgconn *pc)
+{
+	char	   *detail = trimmed(pc->conn ? PQerrorMessage(pc->conn) : "");
+
+	pgr_error_set(&pc->err, PGR_ERR_CONNECT,
+				  _("lost the connection to node \"%s\" (host \"%s\", port %d)"),
+				  pc->node_name, display_host(pc), pc->port);
+	if (detail[0])
+		pgr_error_detail(&pc->err, "%s", detail);
+	free(detail);
+	fail(pc);
+}
+
+/* ---- connecting ------------------------------------------------------------ */
+
+int
+pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
+{
+	const char *keys[12];
+	const char *vals[12];
+	char		port[32];
+	char		timeout[32];
+	const char *options;
+	int			n = 0;
+	static const pgconn_options defaults = {false, NULL, NULL};
+
+	if (!opt)
+		opt = &defaults;
+	pgconn_close(pc);
+	pc->limit_s = timeout_s > 0 ? timeout_s : 0;
+	pc->deadline_ms = timeout_s > 0 ? pgconn_deadline_after(timeout_s) : 0;
+	pc->polling = PGRES_POLLING_WRITING;
+	pc->state = PGCONN_CONNECTING;
+
+	options = opt->read_only
+		? "-c search_path=pg_catalog -c default_transaction_read_only=on"
+		: "-c search_path=pg_catalog";
+	if (pc->host && pc->host[0])
+	{
+		keys[n] = "host";
+		vals[n++] = pc->host;
+	}
+	if (pc->port > 0)
+	{
+		snprintf(port, sizeof(port), "%d", pc->port);
+		keys[n] = "port";
+		vals[n++] = port;
+	}
+	if (pc->user && pc->user[0])
+	{
+		keys[n] = "user";
+		vals[n++] = pc->user;
+	}
+	if (pc->dbname && pc->dbname[0])
+	{
+		keys[n] = "dbname";
+		vals[n++] = pc->dbname;
+	}
+	if (timeout_s > 0)
+	{
+		/* For libpq's own blocking paths; the deadline is what counts. */
+		long long	whole_s = (long long) timeout_s + 1;
+
+		snprintf(timeout, sizeof(timeout), "%lld", whole_s < 2 ? 2 : whole_s);
+		keys[n] = "connect_timeout";
+		vals[n++] = timeout;
+	}
+	keys[n] = "application_name";
+	vals[n++] = PACKAGE;
+	keys[n] = "options";
+	vals[n++] = options;
+	keys[n] = "sslmode";
+	vals[n++] = opt->sslmode ? opt->sslmode : "prefer";
+	if (opt->sslrootcert)
+	{
+		keys[n] = "sslrootcert";
+		vals[n++] = opt->sslrootcert;
+	}
+	keys[n] = NULL;
+	vals[n] = NULL;
+
+	pc->conn = PQconnectStartParams(keys, vals, 0);
+	if (!pc->conn)
+	{
+		pgr_error_set(&pc->err, PGR_ERR_GENERIC, "%s", _("out of memory"));
+		fail(pc);
+		return -1;
+	}
+	/* See find_sqlstate(). */
+	PQsetErrorVerbosity(pc->conn, PQERRORS_VERBOSE);
+	if (PQstatus(pc->conn) == CONNECTION_BAD)
+	{
+		connect_failed(pc);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+pgconn_waiting(const pgconn *pc)
+{
+	return pc->state == PGCONN_CONNECTING || pc->state == PGCONN_BUSY;
+}
+
+short
+pgconn_poll_fd(const pgconn *pc, int *fd)
+{
+	*fd = -1;
+	if (!pgconn_waiting(pc) || !pc->conn)
+		return 0;
+	*fd = PQsocket(pc->conn);
+	if (pc->state == PGCONN_CONNECTING)
+		return pc->polling == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+	return (short) (POLLIN | (pc->flushing ? POLLOUT : 0));
+}
+
+int64_t
+pgconn_deadline(const pgconn *pc)
+{
+	return pgconn_waiting(pc) ? pc->deadline_ms : 0;
+}
+
+static void
+add_result(pgconn *pc, PGresult *res)
+{
+	if (pc->n_results == pc->cap_results)
+	{
+		pc->cap_results = pc->cap_results ? pc->cap_results * 2 : 4;
+		pc->results = pgr_realloc(pc->results,
+								  sizeof(PGresult *) * (size_t) pc->cap_results);
+	}
+	pc->results[pc->n_results++] = res;
+}
+
+/* Read what has arrived; DONE once PQgetResult() says there is no more. */
+static void
+read_results(pgconn *pc, short revents)
+{
+	if (revents & (POLLIN | POLLERR | POLLHUP))
+	{
+		if (!PQconsumeInput(pc->conn))
+		{
+			connection_lost(pc);
+			return;
+		}
+	}
+	if (pc->flushing && (revents & (POLLOUT | POLLIN)))
+	{
+		int			r = PQflush(pc->conn);
+
+		if (r < 0)
+		{
+			connection_lost(pc);
+			return;
+		}
+		pc->flushing = (r == 1);
+	}
+	while (!PQisBusy(pc->conn))
+	{
+		PGresult   *res = PQgetResult(pc->conn);
+
+		if (!res)
+		{
+			pc->state = PGCONN_DONE;
+			return;
+		}
+		add_result(pc, res);
+	}
+}
+
+pgconn_state
+pgconn_handle(pgconn *pc, short revents)
+{
+	if (pc->state == PGCONN_CONNECTING && revents)
+	{
+		pc->polling = PQconnectPoll(pc->conn);
+		if (pc->polling == PGRES_POLLING_OK)
+		{
+			PQsetErrorVerbosity(pc->conn, PQERRORS_DEFAULT);
+			pc->state = PGCONN_READY;
+		}
+		else if (pc->polling == PGRES_POLLING_FAILED)
+			connect_failed(pc);
+	}
+	else if (pc->state == PGCONN_BUSY)
+		read_results(pc, revents);
+
+	if (pgconn_waiting(pc) && pc->deadline_ms > 0 &&
+		pgconn_now_ms() >= pc->deadline_ms)
+		timed_out(pc);
+	return pc->state;
+}
+
+int
+pgconn_poll_once(pgconn *const *pcs, int n, int timeout_ms)
+{
+	struct pollfd *fds = pgr_calloc((size_t) (n > 0 ? n : 1), sizeof(*fds));
+	int		   *which = pgr_calloc((size_t) (n > 0 ? n : 1), sizeof(int));
+	int			count = 0;
+	int			still = 0;
+	int64_t		next = 0;
+	int64_t		now;
+	int			timeout = timeout_ms;
+
+	for (int i = 0; i < n; i++)
+	{
+		int			fd;
+		short		events;
+
+		if (!pcs[i] || !pgconn_waiting(pcs[i]))
+			continue;
+		events = pgconn_poll_fd(pcs[i], &fd);
+		fds[count].fd = fd;
+		fds[count].events = events;
+		fds[count].revents = 0;
+		which[count++] = i;
+		if (pcs[i]->deadline_ms > 0 &&
+			(next == 0 || pcs[i]->deadline_ms < next))
+			next = pcs[i]->deadline_ms;
+	}
+	if (count > 0)
+	{
+		now = pgconn_now_ms();
+		if (next > 0)
+		{
+			int			until = next <= now ? 0 : (int) (next - now);
+
+			if (timeout < 0 || until < timeout)
+				timeout = until;
+		}
+		if (poll(fds, (nfds_t) count, timeout) < 0 && errno != EINTR)
+		{
+			/* Cannot happen with valid arguments: do not spin. */
+			for (int j = 0; j < count; j++)
+				fds[j].revents = POLLERR;
+		}
+		for (int j = 0; j < count; j++)
+		{
+			pgconn_handle(pcs[which[j]], fds[j].revents);
+			if (pgconn_waiting(pcs[which[j]]))
+				still++;
+		}
+	}
+	free(fds);
+	free(which);
+	return still;
+}
+
+void
+pgconn_wait(pgconn *const *pcs, int n)
+{
+	while (pgconn_poll_once(pcs, n, -1) > 0)
+		;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+int
+pgconn_send(pgconn *pc, const char *query, double timeout_s)
+{
+	int			r;
+
+	if (pc->state != PGCONN_READY && pc->state != PGCONN_DONE)
+	{
+		if (pc->state != PGCONN_FAILED)
+			pgr_error_set(&pc->err, PGR_ERR_GENERIC,
+						  _("node \"%s\" is not ready for a query"),
+						  pc->node_name);
+		fail(pc);
+		return -1;
+	}
+	free_results(pc);
+	if (timeout_s > 0)
+	{
+		pc->limit_s = timeout_s;
+		pc->deadline_ms = pgconn_deadline_after(timeout_s);
+	}
+	if (PQsetnonblocking(pc->conn, 1) != 0 || !PQsendQuery(pc->conn, query))
+	{
+		connection_lost(pc);
+		return -1;
+	}
+	r = PQflush(pc->conn);
+	if (r < 0)
+	{
+		connection_lost(pc);
+		return -1;
+	}
+	pc->flushing = (r == 1);
+	pc->state = PGCONN_BUSY;
+	return 0;
+}
+
+const char *
+pgconn_value(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}
+
+int
+pgconn_check_result(const PGresult *res, ExecStatusType expected,
+					int ntuples, int nfields,
+					const char *node_name, const char *what, pgr_error *err)
+{
+	ExecStatusType st;
+
+	if (!res)
+		return pgr_error_set(err, PGR_ERR_GENERIC,
+							 _("query \"%s\" on node \"%s\" returned no result"),
+							 what, node_name);
+	st = PQresultStatus(res);
+	if (st != expected)
+	{
+		const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		const char *sdetail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+		const char *shint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+
+		if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR)
+		{
+			char	   *msg = trimmed(primary ? primary : PQresultErrorMessage(res));
+
+			pgr_error_set(err, PGR_ERR_SQL,
+						  _("query \"%s\" failed on node \"%s\""),
+						  what, node_name);
+			if (sdetail)
+				pgr_error_detail(err, "%s\n%s", msg, sdetail);
+			else
+				pgr_error_detail(err, "%s", msg);
+			free(msg);
+			if (shint)
+				pgr_error_hint(err, "%s", shint);
+			if (err && sqlstate && strlen(sqlstate) == 5)
+				memcpy(err->sqlstate, sqlstate, 6);
+			return -1;
+		}
+		pgr_error_set(err, PGR_ERR_GENERIC,
+					  _("unexpected result from query \"%s\" on node \"%s\""),
+					  what, node_name);
+		pgr_error_detail(err, _("The result status is %s, expected %s."),
+						 PQresStatus(st), PQresStatus(expected));
+		return -1;
+	}
+	if ((ntuples >= 0 && PQntuples(res) != ntuples) ||
+		(nfields >= 0 && PQnfields(res) != nfields))
+	{
+		pgr_error_set(err, PGR_ERR_GENERIC,
+					  _("unexpected result from query \"%s\" on node \"%s\""),
+					  what, node_name);
+		if (ntuples >= 0)
+			pgr_error_detail(err, _("Got rows: %d, columns: %d; expected rows: %d, columns: %d."),
+							 PQntuples(res), PQnfields(res), ntuples, nfields);
+		else
+			pgr_error_detail(err, _("Got columns: %d; expected columns: %d."),
+							 PQnfields(res), nfields);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- versions ------------------------------------------------------------ */
+
+const pg_version_facts *
+pgconn_version_facts(const pgconn *pc, pgr_error *err)
+{
+	int			num = pc->conn ? PQserverVersion(pc->conn) : 0;
+	const pg_version_facts *facts = version_facts(num);
+	const char *shown;
+
+	if (facts)
+		return facts;
+	shown = pc->conn ? PQparameterStatus(pc->conn, "server_version") : NULL;
+	pgr_error_set(err, PGR_ERR_GENERIC,
+				  _("node \"%s\" runs PostgreSQL %s, which pgreplica does not support"),
+				  pc->node_name, shown ? shown : "?");
+	pgr_error_hint(err, _("pgreplica supports PostgreSQL %d to %d."),
+				   version_min_major(), version_max_major());
+	return NULL;
+}
+
+/* ---- blocking helpers ---------------------------------------------------- */
+
+PGconn *
+pgconn_connect(const cluster_node *node, const pgconn_options *opt,
+			   double timeout_s, pgr_error *err)
+{
+	pgconn		pc;
+	pgconn	   *list[1] = {&pc};
+	PGconn	   *conn = NULL;
+
+	pgconn_init(&pc, node);
+	if (pgconn_start(&pc, opt, timeout_s) == 0)
+		pgconn_wait(list, 1);
+	if (pc.state == PGCONN_READY)
+	{
+		conn = pc.conn;
+		pc.conn = NULL;
+	}
+	else if (err)
+	{
+		pgr_error_clear(err);
+		*err = pc.err;
+		memset(&pc.err, 0, sizeof(pc.err));
+	}
+	pgconn_free(&pc);
+	return conn;
+}
+
+PGresult *
+pgconn_exec(PGconn *conn, const char *node_name, const char *sql,
+			ExecStatusType expected, int ntuples, int nfields, pgr_error *err)
+{
+	PGresult   *res = PQexec(conn, sql);
+
+	if (pgconn_check_result(res, expected, ntuples, nfields, node_name, sql, err) < 0)
+	{
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}

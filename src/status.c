@@ -1,2 +1,572 @@
-/* status.c: being written. */
+/*
+ * status.c: collect the state of every node in parallel, judge the health.
+ */
 #include <config.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "pgconn.h"
+#include "status.h"
+#include "strbuf.h"
+
+/* ---- the query -------------------------------------------------------------- */
+
+/* A timestamptz as ISO 8601 in UTC, e.g. 2024-05-01T12:00:00.123Z */
+#define ISO_UTC(expr) \
+	"to_char((" expr ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/*
+ * Statement 1, the node: 9 columns, one row.  The timeline of a primary is
+ * the one of its current WAL file; a standby's is the one it receives, else
+ * the one of its last restartpoint.
+ */
+#define NODE_COLUMNS 9
+static const char node_sql[] =
+"SELECT pg_is_in_recovery(),\n"
+"       current_setting('server_version_num')::int,\n"
+"       current_setting('server_version'),\n"
+"       (SELECT system_identifier FROM pg_control_system())::text,\n"
+"       CASE WHEN pg_is_in_recovery()\n"
+"            THEN coalesce((SELECT nullif(received_tli, 0)\n"
+"                             FROM pg_stat_wal_receiver WHERE pid IS NOT NULL),\n"
+"                          (pg_control_checkpoint()).timeline_id)\n"
+"            ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int\n"
+"       END,\n"
+"       CASE WHEN NOT pg_is_in_recovery() THEN pg_current_wal_lsn() END,\n"
+"       pg_last_wal_receive_lsn(),\n"
+"       pg_last_wal_replay_lsn(),\n"
+"       " ISO_UTC("pg_last_xact_replay_timestamp()") ";\n";
+
+/*
+ * Statement 2, the WAL senders: 13 columns.  The lag in bytes is measured
+ * from what the sender has (current LSN on a primary, received LSN on a
+ * cascading standby).  %s: reply_time where the server has it.
+ */
+#define REPLICATION_COLUMNS 13
+static const char replication_sql[] =
+"SELECT application_name, host(client_addr), state,\n"
+"       sent_lsn, write_lsn, flush_lsn, replay_lsn,\n"
+"       pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()\n"
+"                            ELSE pg_current_wal_lsn() END, replay_lsn)::bigint,\n"
+"       extract(epoch FROM write_lag), extract(epoch FROM flush_lag),\n"
+"       extract(epoch FROM replay_lag), sync_state, %s\n"
+"  FROM pg_stat_replication ORDER BY application_name, pid;\n";
+
+/*
+ * Statement 3, the WAL receiver: 6 columns, zero or one row.  sender_host
+ * and sender_port exist from PostgreSQL 11 on: read through to_jsonb() they
+ * are NULL on a server without them, so the statement is the same for
+ * every version.
+ */
+#define WAL_RECEIVER_COLUMNS 6
+static const char wal_receiver_sql[] =
+"SELECT status, to_jsonb(w) ->> 'sender_host',\n"
+"       (to_jsonb(w) ->> 'sender_port')::int, slot_name,\n"
+"       nullif(received_tli, 0), " ISO_UTC("last_msg_receipt_time") "\n"
+"  FROM pg_stat_wal_receiver w WHERE pid IS NOT NULL";
+
+#define STATUS_STATEMENTS 3
+
+char *
+status_query(const pg_version_facts *facts)
+{
+	strbuf		sb;
+	char	   *sql;
+
+	strbuf_init(&sb);
+	strbuf_append(&sb, node_sql);
+	strbuf_appendf(&sb, replication_sql,
+				   facts && facts->replication_reply_time
+				   ? ISO_UTC("reply_time") : "NULL::text");
+	strbuf_append(&sb, wal_receiver_sql);
+	sql = strbuf_detach(&sb);
+	strbuf_free(&sb);			/* detach leaves a fresh buffer behind */
+	return sql;
+}
+
+/* ---- reading the results --------------------------------------------------- */
+
+static char *
+dup_value(const PGresult *res, int row, int col)
+{
+	return pgr_strdup(pgconn_value(res, row, col));
+}
+
+static int
+int_value(const PGresult *res, int row, int col)
+{
+	const char *v = pgconn_value(res, row, col);
+
+	return v ? atoi(v) : 0;
+}
+
+static double
+double_value(const PGresult *res, int row, int col)
+{
+	const char *v = pgconn_value(res, row, col);
+
+	return v ? strtod(v, NULL) : NAN;
+}
+
+static void
+free_replication(status_replication *r)
+{
+	free(r->application_name);
+	free(r->client_addr);
+	free(r->state);
+	free(r->sent_lsn);
+	free(r->write_lsn);
+	free(r->flush_lsn);
+	free(r->replay_lsn);
+	free(r->sync_state);
+	free(r->reply_time);
+}
+
+static void
+free_wal_receiver(status_wal_receiver *w)
+{
+	if (!w)
+		return;
+	free(w->status);
+	free(w->sender_host);
+	free(w->slot_name);
+	free(w->last_msg_receipt);
+	free(w);
+}
+
+void
+status_node_reset(node_status *ns)
+{
+	ns->answered = false;
+	ns->role = STATUS_ROLE_UNKNOWN;
+	ns->server_version_num = 0;
+	ns->timeline = 0;
+	free(ns->server_version);
+	free(ns->system_identifier);
+	free(ns->current_lsn);
+	free(ns->receive_lsn);
+	free(ns->replay_lsn);
+	free(ns->last_replay);
+	ns->server_version = ns->system_identifier = NULL;
+	ns->current_lsn = ns->receive_lsn = ns->replay_lsn = ns->last_replay = NULL;
+	free_wal_receiver(ns->wal_receiver);
+	ns->wal_receiver = NULL;
+	for (int i = 0; i < ns->n_replication; i++)
+		free_replication(&ns->replication[i]);
+	free(ns->replication);
+	ns->replication = NULL;
+	ns->n_replication = 0;
+	ns->upstream_row = NULL;
+	ns->upstream_name = NULL;
+}
+
+int
+status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
+{
+	static const struct
+	{
+		const char *what;
+		int			ntuples;
+		int			nfields;
+	}			expect[STATUS_STATEMENTS] = {
+		{N_("server state"), 1, NODE_COLUMNS},
+		{"pg_stat_replication", -1, REPLICATION_COLUMNS},
+		{"pg_stat_wal_receiver", -1, WAL_RECEIVER_COLUMNS},
+	};
+	const char *name = ns->node ? ns->node->name : "?";
+	const PGresult *res;
+
+	status_node_reset(ns);
+	for (int i = 0; i < STATUS_STATEMENTS; i++)
+	{
+		if (pgconn_check_result(i < n ? results[i] : NULL, PGRES_TUPLES_OK,
+								expect[i].ntuples, expect[i].nfields,
+								name, _(expect[i].what), err) < 0)
+			return -1;
+	}
+	if (PQntuples(results[2]) > 1)
+		return pgr_error_set(err, PGR_ERR_GENERIC,
+							 _("unexpected result from query \"%s\" on node \"%s\""),
+							 "pg_stat_wal_receiver", name);
+
+	res = results[0];
+	{
+		const char *rec = pgconn_value(res, 0, 0);
+
+		ns->role = rec && rec[0] == 't' ? STATUS_ROLE_STANDBY : STATUS_ROLE_PRIMARY;
+	}
+	ns->server_version_num = int_value(res, 0, 1);
+	ns->server_version = dup_value(res, 0, 2);
+	ns->system_identifier = dup_value(res, 0, 3);
+	ns->timeline = int_value(res, 0, 4);
+	ns->current_lsn = dup_value(res, 0, 5);
+	ns->receive_lsn = dup_value(res, 0, 6);
+	ns->replay_lsn = dup_value(res, 0, 7);
+	ns->last_replay = dup_value(res, 0, 8);
+
+	res = results[1];
+	ns->n_replication = PQntuples(res);
+	ns->replication = pgr_calloc((size_t) (ns->n_replication ? ns->n_replication : 1),
+								 sizeof(status_replication));
+	for (int r = 0; r < ns->n_replication; r++)
+	{
+		status_replication *s = &ns->replication[r];
+		const char *lag = pgconn_value(res, r, 7);
+
+		s->application_name = dup_value(res, r, 0);
+		s->client_addr = dup_value(res, r, 1);
+		s->state = dup_value(res, r, 2);
+		s->sent_lsn = dup_value(res, r, 3);
+		s->write_lsn = dup_value(res, r, 4);
+		s->flush_lsn = dup_value(res, r, 5);
+		s->replay_lsn = dup_value(res, r, 6);
+		s->has_lag_bytes = lag != NULL;
+		s->lag_bytes = lag ? strtoll(lag, NULL, 10) : 0;
+		s->write_lag_s = double_value(res, r, 8);
+		s->flush_lag_s = double_value(res, r, 9);
+		s->replay_lag_s = double_value(res, r, 10);
+		s->sync_state = dup_value(res, r, 11);
+		s->reply_time = dup_value(res, r, 12);
+	}
+
+	res = results[2];
+	if (PQntuples(res) == 1)
+	{
+		status_wal_receiver *w = pgr_calloc(1, sizeof(*w));
+
+		w->status = dup_value(res, 0, 0);
+		w->sender_host = dup_value(res, 0, 1);
+		w->sender_port = int_value(res, 0, 2);
+		w->slot_name = dup_value(res, 0, 3);
+		w->received_tli = int_value(res, 0, 4);
+		w->last_msg_receipt = dup_value(res, 0, 5);
+		ns->wal_receiver = w;
+	}
+	ns->answered = true;
+	return 0;
+}
+
+/* ---- collecting ---------------------------------------------------------- */
+
+cluster_status *
+status_collect(const cluster *c, double timeout_s)
+{
+	cluster_status *st = pgr_calloc(1, sizeof(*st));
+	int			n = c->n_nodes;
+	pgconn	   *pcs = pgr_calloc((size_t) (n ? n : 1), sizeof(pgconn));
+	pgconn	  **list = pgr_calloc((size_t) (n ? n : 1), sizeof(pgconn *));
+	bool	   *sent = pgr_calloc((size_t) (n ? n : 1), sizeof(bool));
+	bool	   *finished = pgr_calloc((size_t) (n ? n : 1), sizeof(bool));
+	const pgconn_options opt = {.read_only = true};
+	int64_t		start = pgconn_now_ms();
+
+	st->cluster = c;
+	st->checked_at = time(NULL);
+	st->timeout_s = timeout_s;
+	st->n_nodes = n;
+	st->nodes = pgr_calloc((size_t) (n ? n : 1), sizeof(node_status));
+
+	for (int i = 0; i < n; i++)
+	{
+		st->nodes[i].node = &c->nodes[i];
+		pgconn_init(&pcs[i], &c->nodes[i]);
+		list[i] = &pcs[i];
+		pgconn_start(&pcs[i], &opt, timeout_s);
+	}
+
+	for (;;)
+	{
+		bool		waiting = false;
+
+		for (int i = 0; i < n; i++)
+		{
+			node_status *ns = &st->nodes[i];
+			pgconn	   *pc = &pcs[i];
+
+			if (pc->state == PGCONN_READY && !sent[i])
+			{
+				const pg_version_facts *facts;
+
+				sent[i] = true;
+				ns->reachable = true;
+				facts = pgconn_version_facts(pc, &ns->error);
+				if (facts)
+				{
+					char	   *sql = status_query(facts);
+
+					pgconn_send(pc, sql, 0);
+					free(sql);
+				}
+				else
+					pgconn_close(pc);
+			}
+			if (!finished[i] && !pgconn_waiting(pc) && pc->state != PGCONN_READY)
+			{
+				finished[i] = true;
+				ns->elapsed_s = (double) (pgconn_now_ms() - start) / 1000.0;
+			}
+			if (pgconn_waiting(pc))
+				waiting = true;
+		}
+		if (!waiting)
+			break;
+		pgconn_poll_once(list, n, -1);
+	}
+
+	for (int i = 0; i < n; i++)
+	{
+		node_status *ns = &st->nodes[i];
+		pgconn	   *pc = &pcs[i];
+
+		if (pc->state == PGCONN_DONE)
+			status_parse(ns, pc->results, pc->n_results, &ns->error);
+		else if (pc->state == PGCONN_FAILED)
+		{
+			pgr_error_clear(&ns->error);
+			ns->error = pc->err;
+			memset(&pc->err, 0, sizeof(pc->err));
+		}
+		pgconn_free(pc);
+	}
+	free(pcs);
+	free(list);
+	free(sent);
+	free(finished);
+	status_evaluate(st);
+	return st;
+}
+
+/* ---- judging ----------------------------------------------------------------- */
+
+static void
+add_problem(cluster_status *st, status_health severity, const char *code,
+			const char *node, const char *fmt,...) PGR_PRINTF(5, 6);
+
+static void
+add_problem(cluster_status *st, status_health severity, const char *code,
+			const char *node, const char *fmt,...)
+{
+	va_list		ap;
+	status_problem *p;
+
+	st->problems = pgr_realloc(st->problems,
+							   sizeof(status_problem) * (size_t) (st->n_problems + 1));
+	p = &st->problems[st->n_problems++];
+	p->severity = severity;
+	p->code = code;
+	p->node = node;
+	va_start(ap, fmt);
+	p->message = pgr_vasprintf(fmt, ap);
+	va_end(ap);
+	if (severity > st->health)
+		st->health = severity;
+}
+
+static void
+clear_problems(cluster_status *st)
+{
+	for (int i = 0; i < st->n_problems; i++)
+		free(st->problems[i].message);
+	free(st->problems);
+	st->problems = NULL;
+	st->n_problems = 0;
+	st->health = STATUS_HEALTHY;
+}
+
+static node_status *
+find_status(cluster_status *st, const char *name)
+{
+	if (!name)
+		return NULL;
+	for (int i = 0; i < st->n_nodes; i++)
+		if (strcmp(st->nodes[i].node->name, name) == 0)
+			return &st->nodes[i];
+	return NULL;
+}
+
+/* The row of `name` among a node's WAL senders, a streaming one first. */
+static const status_replication *
+find_row(const node_status *ns, const char *name)
+{
+	const status_replication *found = NULL;
+
+	for (int i = 0; i < ns->n_replication; i++)
+	{
+		const status_replication *r = &ns->replication[i];
+
+		if (!r->application_name || strcmp(r->application_name, name) != 0)
+			continue;
+		if (r->state && strcmp(r->state, "streaming") == 0)
+			return r;
+		if (!found)
+			found = r;
+	}
+	return found;
+}
+
+void
+status_evaluate(cluster_status *st)
+{
+	const cluster *c = st->cluster;
+	const cluster_node *cfg_primary = cluster_primary(c);
+	node_status *primary_st = cfg_primary ? find_status(st, cfg_primary->name) : NULL;
+	node_status *seen_primary = NULL;
+	strbuf		primaries;
+	int			n_primaries = 0;
+
+	clear_problems(st);
+	strbuf_init(&primaries);
+
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		node_status *ns = &st->nodes[i];
+		const char *name = ns->node->name;
+		bool		cfg_is_primary = ns->node->role == NODE_PRIMARY;
+		const char *why = ns->error.message ? ns->error.message : _("unknown error");
+
+		ns->upstream_row = NULL;
+		ns->upstream_name = NULL;
+		if (!ns->answered)
+		{
+			if (cfg_is_primary && !ns->reachable)
+				add_problem(st, STATUS_ERROR, "node_unreachable", name,
+							_("primary \"%s\" cannot be reached: %s"), name, why);
+			else if (cfg_is_primary)
+				add_problem(st, STATUS_ERROR, "node_unchecked", name,
+							_("primary \"%s\" could not be checked: %s"), name, why);
+			else if (!ns->reachable)
+				add_problem(st, STATUS_DEGRADED, "node_unreachable", name,
+							_("standby \"%s\" cannot be reached: %s"), name, why);
+			else
+				add_problem(st, STATUS_DEGRADED, "node_unchecked", name,
+							_("standby \"%s\" could not be checked: %s"), name, why);
+			continue;
+		}
+		if (ns->role == STATUS_ROLE_PRIMARY)
+		{
+			if (n_primaries++ > 0)
+				strbuf_append(&primaries, ", ");
+			strbuf_appendf(&primaries, "\"%s\"", name);
+			if (!seen_primary || cfg_is_primary)
+				seen_primary = ns;
+		}
+		if (cfg_is_primary && ns->role == STATUS_ROLE_STANDBY)
+			add_problem(st, STATUS_DEGRADED, "role_mismatch", name,
+						_("node \"%s\" is the primary in the cluster file but is in recovery (it answers as a standby)"),
+						name);
+		else if (!cfg_is_primary && ns->role == STATUS_ROLE_PRIMARY)
+			add_problem(st, STATUS_DEGRADED, "role_mismatch", name,
+						_("node \"%s\" is a standby in the cluster file but is not in recovery (it answers as a primary)"),
+						name);
+	}
+
+	if (n_primaries > 1)
+		add_problem(st, STATUS_ERROR, "several_primaries", NULL,
+					_("several nodes answer as primary: %s"), primaries.data);
+	else if (n_primaries == 0 && (!primary_st || primary_st->answered))
+	{
+		/* (an unreachable primary is already an error of its own) */
+		add_problem(st, STATUS_ERROR, "no_primary", NULL, "%s",
+					_("no node answers as primary"));
+	}
+	strbuf_free(&primaries);
+
+	/* Standbys: streaming from their upstream, copies of the primary. */
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		node_status *ns = &st->nodes[i];
+		const cluster_node *node = ns->node;
+		const char *up_name;
+		node_status *up;
+
+		if (node->role != NODE_STANDBY)
+			continue;
+		up_name = node->upstream ? node->upstream : (cfg_primary ? cfg_primary->name : NULL);
+		up = find_status(st, up_name);
+		if (!up)
+			continue;
+		ns->upstream_name = up->node->name;
+		if (!up->answered)
+			continue;
+		ns->upstream_row = find_row(up, node->name);
+		if (ns->answered && ns->role == STATUS_ROLE_STANDBY)
+		{
+			if (!ns->upstream_row)
+				add_problem(st, STATUS_DEGRADED, "not_streaming", node->name,
+							_("standby \"%s\" is not streaming from \"%s\": no row of pg_stat_replication there has application_name \"%s\""),
+							node->name, up->node->name, node->name);
+			else if (!ns->upstream_row->state ||
+					 strcmp(ns->upstream_row->state, "streaming") != 0)
+				add_problem(st, STATUS_DEGRADED, "not_streaming", node->name,
+							_("standby \"%s\" is not streaming from \"%s\": its WAL sender there is in state \"%s\""),
+							node->name, up->node->name,
+							ns->upstream_row->state ? ns->upstream_row->state : "");
+		}
+	}
+	if (seen_primary)
+	{
+		for (int i = 0; i < st->n_nodes; i++)
+		{
+			node_status *ns = &st->nodes[i];
+
+			if (ns == seen_primary || !ns->answered ||
+				!ns->system_identifier || !seen_primary->system_identifier)
+				continue;
+			if (strcmp(ns->system_identifier, seen_primary->system_identifier) != 0)
+				add_problem(st, STATUS_DEGRADED, "system_identifier_mismatch",
+							ns->node->name,
+							_("node \"%s\" is not a copy of primary \"%s\": their system identifiers differ (%s and %s)"),
+							ns->node->name, seen_primary->node->name,
+							ns->system_identifier, seen_primary->system_identifier);
+		}
+	}
+}
+
+void
+status_free(cluster_status *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		status_node_reset(&st->nodes[i]);
+		pgr_error_clear(&st->nodes[i].error);
+	}
+	free(st->nodes);
+	clear_problems(st);
+	free(st);
+}
+
+const char *
+status_health_name(status_health h)
+{
+	switch (h)
+	{
+		case STATUS_HEALTHY:
+			return "healthy";
+		case STATUS_DEGRADED:
+			return "degraded";
+		case STATUS_ERROR:
+			return "error";
+	}
+	return "error";
+}
+
+const char *
+status_role_name(status_role r)
+{
+	switch (r)
+	{
+		case STATUS_ROLE_PRIMARY:
+			return "primary";
+		case STATUS_ROLE_STANDBY:
+			return "standby";
+		case STATUS_ROLE_UNKNOWN:
+			break;
+	}
+	return NULL;
+}

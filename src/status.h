@@ -1,3 +1,149 @@
+/*
+ * status.h: the state of every node of a cluster, collected in parallel.
+ *
+ * status_collect() connects to every node at once (pgconn.h), each with
+ * its own time limit, and asks each one thing in ONE round trip: a
+ * multi-statement query (status_query()) whose results status_parse()
+ * reads.  status_evaluate() then compares what was seen with the cluster
+ * file and decides the health:
+ *
+ *   STATUS_ERROR (2)     no node answers as primary, several do, or the
+ *                        cluster's primary cannot be reached or checked;
+ *   STATUS_DEGRADED (1)  a standby of the cluster file cannot be reached,
+ *                        is not in recovery, has no "streaming" row on its
+ *                        upstream (matched by application_name = node
+ *                        name), is a copy of another cluster (system
+ *                        identifier), or a node's role is not the one the
+ *                        cluster file gives;
+ *   STATUS_HEALTHY (0)   otherwise.
+ *
+ * The monitoring engine reuses status_query(), status_parse() and
+ * status_evaluate() on its own long-lived connections.
+ */
 #ifndef PGR_STATUS_H
 #define PGR_STATUS_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "cluster.h"
+#include "report.h"
+#include "version.h"
+
+typedef enum status_health {
+	STATUS_HEALTHY = 0,
+	STATUS_DEGRADED = 1,
+	STATUS_ERROR = 2
+} status_health;
+
+typedef enum status_role {
+	STATUS_ROLE_UNKNOWN,		/* the node did not answer */
+	STATUS_ROLE_PRIMARY,		/* not in recovery */
+	STATUS_ROLE_STANDBY			/* in recovery */
+} status_role;
+
+/* A row of pg_stat_replication on a node (a WAL sender). */
+typedef struct status_replication {
+	char	   *application_name;
+	char	   *client_addr;	/* NULL: unix socket */
+	char	   *state;			/* "streaming", "catchup", "startup",
+								 * "backup", "stopping" */
+	char	   *sent_lsn;		/* NULL when unknown, as all below */
+	char	   *write_lsn;
+	char	   *flush_lsn;
+	char	   *replay_lsn;
+	bool		has_lag_bytes;
+	long long	lag_bytes;		/* the sender's current LSN - replay_lsn */
+	double		write_lag_s;	/* NAN when unknown */
+	double		flush_lag_s;
+	double		replay_lag_s;
+	char	   *sync_state;		/* "async", "sync", "potential", "quorum" */
+	char	   *reply_time;		/* ISO 8601 UTC; NULL (servers < 12) */
+} status_replication;
+
+/* The node's WAL receiver (pg_stat_wal_receiver), on a standby. */
+typedef struct status_wal_receiver {
+	char	   *status;			/* "streaming", "starting", "waiting", ... */
+	char	   *sender_host;	/* NULL when unknown (servers < 11) */
+	int			sender_port;	/* 0 when unknown */
+	char	   *slot_name;		/* NULL: none */
+	int			received_tli;	/* 0 when unknown */
+	char	   *last_msg_receipt; /* ISO 8601 UTC or NULL */
+} status_wal_receiver;
+
+typedef struct node_status {
+	const cluster_node *node;	/* in the cluster given to status_collect */
+	bool		reachable;		/* the connection was made */
+	bool		answered;		/* and the status query answered */
+	pgr_error	error;			/* set when !answered */
+	double		elapsed_s;		/* time taken to answer or fail */
+
+	/* what the node answered (answered == true) */
+	status_role role;
+	int			server_version_num;
+	char	   *server_version; /* server_version, e.g. "15.8 (Debian …)" */
+	char	   *system_identifier;	/* decimal, as text */
+	int			timeline;		/* 0 when unknown */
+	char	   *current_lsn;	/* primary: pg_current_wal_lsn() */
+	char	   *receive_lsn;	/* standby: pg_last_wal_receive_lsn() */
+	char	   *replay_lsn;		/* standby: pg_last_wal_replay_lsn() */
+	char	   *last_replay;	/* pg_last_xact_replay_timestamp(), ISO */
+	status_wal_receiver *wal_receiver;	/* NULL: none running */
+	status_replication *replication;	/* its WAL senders */
+	int			n_replication;
+
+	/*
+	 * Filled by status_evaluate(): this node's row on its upstream (the
+	 * node it follows per the cluster file) and that upstream's name.
+	 */
+	const status_replication *upstream_row;
+	const char *upstream_name;
+} node_status;
+
+typedef struct status_problem {
+	status_health severity;		/* DEGRADED or ERROR */
+	const char *code;			/* stable: see doc/status-json.md */
+	const char *node;			/* NULL when about the whole cluster */
+	char	   *message;		/* translated sentence */
+} status_problem;
+
+typedef struct cluster_status {
+	const cluster *cluster;
+	time_t		checked_at;
+	double		timeout_s;
+	node_status *nodes;			/* in the cluster file's order */
+	int			n_nodes;
+	status_health health;
+	status_problem *problems;
+	int			n_problems;
+} cluster_status;
+
+/*
+ * Collect the state of every node of c, all at once, each node given at
+ * most timeout_s seconds (connection and query).  Never fails as a whole:
+ * a node that cannot be reached has its error set.  Health and problems
+ * are evaluated.  c must outlive the result.
+ */
+cluster_status *status_collect(const cluster *c, double timeout_s);
+void		status_free(cluster_status *st);
+
+/* The status query for a server of these facts: several statements, one
+ * round trip.  malloc'd. */
+char	   *status_query(const pg_version_facts *facts);
+/* Fill ns from the results of status_query(); -1 with err set if they are
+ * not what was expected. */
+int			status_parse(node_status *ns, PGresult *const *results, int n,
+						 pgr_error *err);
+/* Forget what a node answered (not its error). */
+void		status_node_reset(node_status *ns);
+/* Compute upstream rows, problems and health from the nodes' states. */
+void		status_evaluate(cluster_status *st);
+
+/* "healthy", "degraded", "error": for JSON (not translated). */
+const char *status_health_name(status_health h);
+/* "primary", "standby", NULL: for JSON (not translated). */
+const char *status_role_name(status_role r);
+
 #endif
