@@ -305,6 +305,47 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# a connection that dies under a running command: an error, not a hang
+
+descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
+
+# dead_under_exec FAULT-CMD UNDO-CMD WHAT: run a long command with a 1 s
+# keep-alive, break the connection, expect exit 255 within seconds.
+dead_under_exec()
+{
+	local fault=$1 undo=$2 what=$3 pid rc=0 t0 elapsed
+	rm -f "$FX_DIR/ka.out" "$FX_DIR/ka.err"
+	env -u SSH_AUTH_SOCK TRANSPORT_DRIVER_KEEPALIVE=1 "$DRIVER" --ssh-config "$FX_SSH_CONFIG" \
+		db1 exec -- sh -c 'echo started; exec sleep 60' >"$FX_DIR/ka.out" 2>"$FX_DIR/ka.err" &
+	pid=$!
+	ok "$what: the command started" _fx_poll 10 grep -q started "$FX_DIR/ka.out"
+	eval "$fault"
+	t0=$(now_ms)
+	_fx_poll 30 gone "$pid"
+	elapsed=$(( $(now_ms) - t0 ))
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" || rc=$?
+	eval "$undo"
+	is "$rc" 255 "$what: the driver gave up with exit 255"
+	like "$(cat "$FX_DIR/ka.err")" "connection to .*$ADDR.* was lost" "$what: the lost connection is reported"
+	ok "$what: noticed within seconds (${elapsed} ms), not after the command's 60 s" \
+		test "$elapsed" -lt 15000
+}
+
+listener=$(cat "$FX_DIR/db1/ssh/sshd.pid")
+dead_under_exec 'frozen=$(descendants "$listener"); kill -STOP $frozen' \
+	'kill -CONT $frozen' "frozen server"
+if fx_netns_ok; then
+	dead_under_exec 'fx_partition db1' 'fx_heal db1' "partitioned host"
+else
+	skip 4 "no network namespaces: no partition"
+fi
+# (the healed link may need a moment: neighbour entries are re-learnt)
+reconnects() { run_drv --connect-timeout 3 db1 exec -- echo back; [ "$RC:$OUT" = "0:back" ]; }
+ok "after the faults, new connections work" _fx_poll 20 reconnects ||
+	diag "last attempt: $RC $ERR"
+
+# ---------------------------------------------------------------------------
 # host keys: changed
 
 fx_sshd_rekey db1 || bail_out "cannot rekey sshd on db1"

@@ -15,6 +15,10 @@
  *
  * exec exits with the command's exit status, 124 on a time-out; any
  * transport error is printed (report_error) and the exit status is 255.
+ *
+ * TRANSPORT_DRIVER_KEEPALIVE=S in the environment sets the keep-alive
+ * interval (transport_options.keepalive_s), so that tests of a dead
+ * connection need not wait for the default.
  */
 #include <config.h>
 
@@ -350,6 +354,8 @@ main(int argc, char **argv)
 	}
 	if (argc - i < 2)
 		usage();
+	if (getenv("TRANSPORT_DRIVER_KEEPALIVE"))
+		to.keepalive_s = atoi(getenv("TRANSPORT_DRIVER_KEEPALIVE"));
 	spec = argv[i++];
 	command = argv[i++];
 
