@@ -44,6 +44,7 @@ void
 strbuf_reset(strbuf *sb)
 {
 	sb->len = 0;
+	strbuf_reserve(sb, 0);
 	sb->data[0] = '\0';
 }
 
@@ -99,6 +100,8 @@ strbuf_detach(strbuf *sb)
 {
 	char	   *s = sb->data;
 
-	strbuf_init(sb);
+	/* Nothing stays allocated: `return strbuf_detach(&sb);` does not leak. */
+	sb->data = NULL;
+	sb->len = sb->cap = 0;
 	return s;
 }
