@@ -18,6 +18,8 @@
 #define CLUSTER_DEFAULT_DBNAME "postgres"
 #define CLUSTER_DEFAULT_REPLICATION_USER "replicator"
 #define CLUSTER_FILE_NAME "pgreplica.conf"
+#define CLUSTER_DEFAULT_SSL true		/* when the file has no "ssl" */
+#define CLUSTER_DEFAULT_SLOTS true		/* when the file has no "slots" */
 
 typedef enum node_role {
 	NODE_PRIMARY,
@@ -94,6 +96,9 @@ int			cluster_save(cluster *c, pgr_error *err);
 
 cluster_node *cluster_find_node(const cluster *c, const char *name);
 cluster_node *cluster_primary(const cluster *c);
+/* The node a standby streams from: its upstream, else the primary; NULL for
+ * the primary (or an upstream that names no node). */
+cluster_node *cluster_upstream(const cluster *c, const cluster_node *n);
 const char *node_role_name(node_role role);		/* "primary", "standby" */
 /* Physical slot name for a node: lower-case, other characters as '_'. */
 char	   *cluster_slot_name(const cluster_node *n);

@@ -1,0 +1,84 @@
+/*
+ * version.c: the one table of PostgreSQL version facts (see version.h and
+ * DESIGN.md "Versions").
+ *
+ * Every server version comparison in pgreplica lives here: the rest of the
+ * code asks version_facts() and reads a field.  Adding a major version is
+ * adding one row; adding a fact is adding one column.
+ */
+#include <config.h>
+
+#include <stddef.h>
+
+#include "version.h"
+
+/*
+ * Columns, in order:
+ *   major, version_num,
+ *   recovery_conf, has_pg_promote, wal_keep_setting,
+ *   primary_conninfo_reload, rewind_runs_recovery, scram_default,
+ *   promote_trigger_setting, checksums_default,
+ *   replication_reply_time, slot_wal_status
+ *
+ * Branch points: 12 recovery.conf gone, signal files, pg_promote(),
+ * pg_stat_replication.reply_time; 13 wal_keep_size, primary_conninfo
+ * reloadable, pg_rewind runs crash recovery, pg_replication_slots.wal_status;
+ * 14 SCRAM by default; 16 promote_trigger_file gone; 18 data checksums by
+ * default.
+ */
+#define KEEP_SEGS "wal_keep_segments"
+#define KEEP_SIZE "wal_keep_size"
+#define TRIG_OLD "trigger_file"
+#define TRIG_NEW "promote_trigger_file"
+
+static const pg_version_facts facts[] = {
+	{10, 100000, true, false, KEEP_SEGS, false, false, false, TRIG_OLD, false, false, false},
+	{11, 110000, true, false, KEEP_SEGS, false, false, false, TRIG_OLD, false, false, false},
+	{12, 120000, false, true, KEEP_SEGS, false, false, false, TRIG_NEW, false, true, false},
+	{13, 130000, false, true, KEEP_SIZE, true, true, false, TRIG_NEW, false, true, true},
+	{14, 140000, false, true, KEEP_SIZE, true, true, true, TRIG_NEW, false, true, true},
+	{15, 150000, false, true, KEEP_SIZE, true, true, true, TRIG_NEW, false, true, true},
+	{16, 160000, false, true, KEEP_SIZE, true, true, true, NULL, false, true, true},
+	{17, 170000, false, true, KEEP_SIZE, true, true, true, NULL, false, true, true},
+	{18, 180000, false, true, KEEP_SIZE, true, true, true, NULL, true, true, true},
+};
+
+#define N_FACTS ((int) (sizeof(facts) / sizeof(facts[0])))
+
+int
+version_major(int server_version_num)
+{
+	if (server_version_num <= 0)
+		return 0;
+	/*
+	 * From 10 on the major is the first two digits (100000 -> 10); before,
+	 * it was two numbers (90624 -> 9.6), whose first part we return.
+	 */
+	return server_version_num / 10000;
+}
+
+const pg_version_facts *
+version_facts(int server_version_num)
+{
+	int			major;
+
+	if (server_version_num < facts[0].version_num)
+		return NULL;
+	major = version_major(server_version_num);
+	for (int i = 0; i < N_FACTS; i++)
+		if (facts[i].major == major)
+			return &facts[i];
+	return NULL;
+}
+
+int
+version_min_major(void)
+{
+	return facts[0].major;
+}
+
+int
+version_max_major(void)
+{
+	return facts[N_FACTS - 1].major;
+}
