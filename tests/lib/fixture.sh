@@ -27,6 +27,7 @@
 #                               another server version for this node
 #   fx_pg_start NAME / fx_pg_stop NAME [fast|immediate|smart]
 #   fx_pg_restart NAME / fx_pg_reload NAME
+#   fx_pg_hba NAME [LINE...]    rewrite pg_hba.conf (local trust + LINEs), reload
 #   fx_psql NAME SQL [PSQL-ARG...]    unix socket, as $FX_USER, prints the result
 #   fx_psql_tcp FROM NAME SQL [PSQL-ARG...]  over TCP from host FROM (or
 #                               "runner": the root namespace, as the caller,
@@ -192,12 +193,15 @@ _fx_user_file()
 # ---------------------------------------------------------------------------
 # running things
 
-# _fx_user_cmd: the prefix that runs a command as $FX_USER with a clean
-# environment, in $FX_DIR.
+# _fx_user_prefix: the prefix that runs a command as $FX_USER with a clean
+# environment, in $FX_DIR.  setpriv rather than runuser: it execs the command
+# (no PAM, no parent left waiting), and runuser, when signalled, waits 2 s
+# before it kills its child, which would slow every teardown.
 _fx_user_prefix()
 {
 	_fx_pfx=()
-	[ "$_fx_root" = 1 ] && _fx_pfx=(runuser -u "$FX_USER" --)
+	[ "$_fx_root" = 1 ] &&
+		_fx_pfx=(setpriv "--reuid=$FX_USER" "--regid=$_fx_group" --init-groups --)
 	_fx_pfx+=(env -i -C "$FX_DIR"
 		"PATH=${FX_USER_PATH:-/usr/local/bin:/usr/bin:/bin}"
 		"HOME=$_fx_home" "USER=$FX_USER" "LOGNAME=$FX_USER" SHELL=/bin/sh
@@ -575,14 +579,30 @@ _fx_chown_data()
 
 _fx_pg_hba()
 {
-	cat >"$FX_DIR/$1/data/pg_hba.conf" <<EOF
-# written by the pgreplica test fixture
-local   all          all                    trust
-local   replication  all                    trust
-host    all          all          $FX_SUBNET  scram-sha-256
-host    replication  all          $FX_SUBNET  scram-sha-256
-EOF
-	_fx_chown_data "$1"
+	local name=$1
+	shift
+	[ $# -eq 0 ] && set -- \
+		"host    all          all          $FX_SUBNET  scram-sha-256" \
+		"host    replication  all          $FX_SUBNET  scram-sha-256"
+	printf '%s\n' "# written by the pgreplica test fixture" \
+		"local   all          all                    trust" \
+		"local   replication  all                    trust" \
+		"$@" >"$FX_DIR/$name/data/pg_hba.conf" || return 1
+	_fx_chown_data "$name"
+}
+
+# fx_pg_hba NAME [LINE...]: replace pg_hba.conf by the local trust lines and
+# LINEs (default: all and replication from $FX_SUBNET with scram-sha-256);
+# reloads a running server.
+fx_pg_hba()
+{
+	local name=$1
+	shift
+	_fx_pg_hba "$name" "$@" || return 1
+	if fx_pg_pid "$name" >/dev/null; then
+		fx_pg_reload "$name"
+	fi
+	return 0
 }
 
 fx_pg_init()
@@ -706,10 +726,11 @@ fx_wait_for()
 	local name=$1 sql=$2 want=$3 timeout=${4:-$FX_TIMEOUT} got='' deadline delay=0.01
 	deadline=$(($(_fx_now_ms) + timeout * 1000))
 	while :; do
-		got=$(fx_psql "$name" "$sql" 2>&1) && [ "$got" = "$want" ] && return 0
+		got=$(fx_psql "$name" "$sql" 2>"$_fx_state/wait.err") && [ "$got" = "$want" ] && return 0
 		if [ "$(_fx_now_ms)" -ge "$deadline" ]; then
 			diag "fixture: timed out after ${timeout}s waiting on $name for:" \
-			     "  $sql" "  expected: '$want'" "  last result: '$got'"
+			     "  $sql" "  expected: '$want'" "  last result: '$got'" \
+			     "$(cat "$_fx_state/wait.err")"
 			return 1
 		fi
 		sleep "$delay"
@@ -955,12 +976,32 @@ _fx_pg_pids()
 	return 0
 }
 
+# _fx_all_stopped STOPPED(1|0) PID...: every live PID is (not) in state T.
+_fx_all_stopped()
+{
+	local want=$1 p st
+	shift
+	for p in "$@"; do
+		fx_alive "$p" || continue
+		st=$(_fx_stat_field "$p" 3) || continue
+		if [ "$want" = 1 ]; then
+			[ "$st" = T ] || return 1
+		else
+			[ "$st" != T ] || return 1
+		fi
+	done
+	return 0
+}
+
+# The whole server is frozen (postmaster first, so that it starts nothing
+# new, then its children); both wait until the kernel has done it.
 fx_freeze()
 {
 	local pids
 	pids=$(_fx_pg_pids "$1") || { _fx_die "$1 is not running"; return 1; }
 	: >"$_fx_state/hosts/$1/frozen"
 	kill -STOP $pids
+	_fx_poll 10 _fx_all_stopped 1 $pids
 }
 
 fx_thaw()
@@ -969,6 +1010,7 @@ fx_thaw()
 	rm -f "$_fx_state/hosts/$1/frozen"
 	pids=$(_fx_pg_pids "$1") || return 0
 	kill -CONT $pids
+	_fx_poll 10 _fx_all_stopped 0 $pids
 }
 
 fx_partition()
