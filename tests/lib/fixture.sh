@@ -20,6 +20,8 @@
 #   fx_on_host_as_user NAME CMD...
 #   fx_on_teardown CMD...       extra clean-up, run first at teardown
 #   fx_alive PID                process exists and is not a zombie
+#   fx_poll TIMEOUT_S CMD...    run CMD until it succeeds (short, growing
+#                               intervals) or time runs out
 #   fx_netns_ok                 true when hosts are real namespaces
 #   fx_tmpfs DIR SIZE           mount a small tmpfs (root only; unmounted at teardown)
 # PostgreSQL
@@ -140,6 +142,12 @@ _fx_poll()
 		0.01) delay=0.02 ;; 0.02) delay=0.05 ;; 0.05) delay=0.1 ;;
 		esac
 	done
+}
+
+# fx_poll TIMEOUT_S CMD...: the same, for tests ("no blind sleeps").
+fx_poll()
+{
+	_fx_poll "$@"
 }
 
 _fx_random()
