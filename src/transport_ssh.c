@@ -237,7 +237,7 @@ connection_lost(ssh_transport *st, pgr_error *err)
 				  st->base.label);
 	if (ssh_get_error(st->session)[0])
 		pgr_error_detail(err, "%s", ssh_get_error(st->session));
-	pgr_error_hint(err, _("Check that the host is up and reachable; the next operation connects again."));
+	pgr_error_hint(err, _("Check that the host is up and reachable, then connect again."));
 	return -1;
 }
 
@@ -414,8 +414,17 @@ verify_host_key(ssh_transport *st, const transport_options *opts, pgr_error *err
 							  _("the host key of %s is not known: refusing to connect"),
 							  st->base.label);
 				pgr_error_detail(err, _("The server offers %s %s."), type, fp);
-				pgr_error_hint(err, _("Check this fingerprint with the host's administrator (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host), then accept it, or record it with: ssh %s true"),
-							   st->base.label);
+				{
+					bool		v6 = strchr(st->host, ':') != NULL;
+					char	   *cmd = pgr_asprintf("ssh -p %u %s%s%s%s%s true", st->port,
+												   st->user ? st->user : "",
+												   st->user ? "@" : "",
+												   v6 ? "[" : "", st->host, v6 ? "]" : "");
+
+					pgr_error_hint(err, _("Check this fingerprint with the host's administrator (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host), then accept it, or record it by connecting once with: %s"),
+								   cmd);
+					free(cmd);
+				}
 				break;
 			}
 			if (ssh_session_update_known_hosts(st->session) != SSH_OK)
@@ -1189,12 +1198,10 @@ sftp_ready(ssh_transport *st, pgr_error *err)
 	return 0;
 }
 
-/* Why the last SFTP request failed, as a sentence. */
+/* Why an SFTP request failed with `code`, as a sentence. */
 static const char *
-sftp_reason(ssh_transport *st)
+sftp_reason_code(ssh_transport *st, int code)
 {
-	int			code = st->sftp ? sftp_get_error(st->sftp) : SSH_FX_FAILURE;
-
 	switch (code)
 	{
 		case SSH_FX_NO_SUCH_FILE:
@@ -1211,6 +1218,13 @@ sftp_reason(ssh_transport *st)
 		default:
 			return ssh_get_error(st->session);
 	}
+}
+
+/* Why the last SFTP request failed. */
+static const char *
+sftp_reason(ssh_transport *st)
+{
+	return sftp_reason_code(st, st->sftp ? sftp_get_error(st->sftp) : SSH_FX_FAILURE);
 }
 
 /* After a failed SFTP request: was it the connection? */
@@ -1431,6 +1445,7 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 	long		gid = -1;
 	size_t		off = 0;
 	int			tries;
+	int			open_error = SSH_FX_FAILURE;
 	int			rc = -1;
 
 	if (slash)
@@ -1494,8 +1509,13 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 		f = sftp_open(st->sftp, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		if (!f)
 		{
-			sftp_attributes exists = sftp_lstat(st->sftp, tmp);
+			sftp_attributes exists;
 
+			open_error = sftp_get_error(st->sftp);
+			/* SFTP v3 reports EEXIST as a plain failure: look. */
+			if (open_error != SSH_FX_FAILURE && open_error != SSH_FX_FILE_ALREADY_EXISTS)
+				break;
+			exists = sftp_lstat(st->sftp, tmp);
 			if (!exists)
 				break;			/* not a name clash: report it */
 			sftp_attributes_free(exists);
@@ -1504,7 +1524,7 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 	if (!f)
 	{
 		pgr_error_set(err, PGR_ERR_IO, _("could not create a temporary file in \"%s\" on %s: %s"),
-					  dir, t->label, sftp_reason(st));
+					  dir, t->label, sftp_reason_code(st, open_error));
 		note_sftp_failure(st);
 		goto out;
 	}

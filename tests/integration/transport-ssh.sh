@@ -95,6 +95,10 @@ is "$RC" 0 "exec: exit status 0"
 run_drv db1 exec -- sh -c 'kill -KILL $$'
 is "$RC" 137 "exec: a command killed by SIGKILL gives 128+9"
 
+# the login shell itself killed: sshd reports an exit-signal, no exit-status
+run_drv db1 exec -- sh -c 'kill -USR1 0'
+is "$RC" 138 "exec: a session killed by SIGUSR1 (exit-signal) gives 128+10"
+
 run_drv db1 exec -- /nonexistent/program
 is "$RC" 127 "exec: a missing program gives the shell's 127"
 
@@ -229,7 +233,8 @@ mkdir -p "$FX_DIR/db1/locked" && printf 'keep\n' >"$FX_DIR/db1/locked/f" &&
 	chmod 0644 "$FX_DIR/db1/locked/f" && chmod 0755 "$FX_DIR/db1/locked"
 run_drv db1 write "$FX_DIR/db1/locked/f" <"$FX_DIR/new"
 is "$RC" 255 "write: a read-only directory is an error"
-like "$ERR" "$FX_DIR/db1/locked" "write: the error names the place"
+like "$ERR" "\"$FX_DIR/db1/locked\" on .*$ADDR.*: Permission denied" \
+	"write: the error names the place, the host and the reason"
 is "$(cat "$FX_DIR/db1/locked/f")" keep "write: the old file is untouched after a failure"
 run_drv db1 write "$FILES" <"$FX_DIR/new"
 is "$RC" 255 "write: refuses to replace a directory"
@@ -288,6 +293,37 @@ is "$RC" 255 "wrong key: refused (exit 255)"
 like "$ERR" "authentication to .*$ADDR.* failed" "wrong key: an authentication error"
 like "$ERR" "HINT:" "wrong key: with a hint"
 ok "wrong key: the command did not run" test ! -e "$FILES/ran-wrongkey"
+
+# targets written out instead of a Host alias; the target's port wins over
+# the configuration's
+cat >"$FX_DIR/any_config" <<EOF
+Host portone
+  HostName $ADDR
+  Port 1
+Host *
+  IdentityFile $FX_SSH_KEY
+  UserKnownHostsFile $FX_KNOWN_HOSTS
+  GlobalKnownHostsFile /dev/null
+EOF
+run_drv_cfg "$FX_DIR/any_config" "$FX_USER@$ADDR:$PORT" exec -- echo plain
+is "$RC:$OUT" "0:plain" "target user@host:port"
+run_drv_cfg "$FX_DIR/any_config" "$FX_USER@[$ADDR]:$PORT" exec -- echo brackets
+is "$RC:$OUT" "0:brackets" "target user@[address]:port"
+run_drv_cfg "$FX_DIR/any_config" "$FX_USER@portone:$PORT" exec -- echo override
+is "$RC:$OUT" "0:override" "the target's port wins over the configuration's Port"
+run_drv_cfg "$FX_DIR/any_config" "$FX_USER@portone" exec -- true
+like "$RC $ERR" "^255 .*could not connect to .*:1([^0-9]|$)" "without a port in the target, the configuration's Port is used"
+
+# an encrypted key: the passphrase is asked through the callback
+ssh-keygen -q -t ed25519 -N 'pass phrase 42' -f "$FX_DIR/enc_key" || bail_out "ssh-keygen failed"
+cat "$FX_DIR/enc_key.pub" >>"$FX_DIR/authorized_keys"
+sed "s|IdentityFile .*|IdentityFile $FX_DIR/enc_key|" "$FX_SSH_CONFIG" >"$FX_DIR/enc_config"
+printf 'pass phrase 42\n' >"$FX_DIR/passphrase"
+run_drv_cfg "$FX_DIR/enc_config" --password-file "$FX_DIR/passphrase" db1 exec -- echo encrypted
+is "$RC:$OUT" "0:encrypted" "encrypted key: unlocked with the passphrase from the callback"
+run_drv_cfg "$FX_DIR/enc_config" db1 exec -- true
+is "$RC" 255 "encrypted key: without a passphrase, authentication fails"
+like "$ERR" "authentication to .* failed" "encrypted key: reported as an authentication error"
 
 if [ "$(id -u)" = 0 ]; then
 	fx_sshd_password db1 on || bail_out "cannot enable passwords"
