@@ -129,6 +129,19 @@ leftovers()
 	nok "a changed host key is refused" fx_ssh standby true
 	fx_ssh_trust standby
 	ok "trusted again after fx_ssh_trust" fx_ssh standby true
+	if [ $root = 1 ]; then
+		ok "fx_sshd_password on" fx_sshd_password standby on
+		like "$(cat "$FX_DIR/standby/ssh/sshd_config")" "PasswordAuthentication yes" \
+			"sshd accepts passwords"
+		like "$(getent shadow "$FX_USER" | cut -d: -f2)" '^\$' "$FX_USER has a password"
+		isnt "${FX_SSH_PASSWORD:-}" "" "the password is in FX_SSH_PASSWORD"
+		fx_sshd_password standby off
+		like "$(cat "$FX_DIR/standby/ssh/sshd_config")" "PasswordAuthentication no" \
+			"fx_sshd_password off"
+		ok "sshd answers after the restarts" fx_ssh standby true
+	else
+		skip 6 "passwords need root"
+	fi
 
 	fx_cluster_file "$FX_DIR/cluster.conf" primary standby
 	conf=$(cat "$FX_DIR/cluster.conf")
@@ -163,6 +176,13 @@ leftovers()
 	fx_psql_tcp "$(fx_netns_ok && echo standby || echo runner)" primary "SELECT pg_sleep(600)" >/dev/null 2>&1 &
 	fx_psql_tcp runner standby "SELECT pg_sleep(600)" >/dev/null 2>&1 &
 	fx_on_host_as_user standby sleep 600 &
+	if fx_netns_ok; then
+		# a client without the run's mark in its environment
+		env -i PGPASSFILE="$FX_PGPASSFILE" "$FX_PG_CLIENT_BINDIR/psql" -X \
+			"host=$FX_ADDR_standby port=$FX_PORT_standby user=postgres dbname=postgres" \
+			-c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+	fi
+	fx_on_teardown touch "$work/hook ran"
 	fx_wait_for primary "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)'" 1 || true
 	fx_freeze standby
 	tap_state >"$work/state"
@@ -173,6 +193,13 @@ tap_set_state "$(cat "$work/state" 2>/dev/null)"
 is "$status" 0 "fixture subshell exits 0"
 read -r id n dir <"$work/run"
 is "$(leftovers "$id" "$n" "$dir")" "" "nothing left after teardown (namespaces, links, processes, $dir)"
+ok "fx_on_teardown hooks ran" test -e "$work/hook ran"
+if [ $root = 1 ] && exec {lk}>>/run/lock/pgreplica-fixture.password.lock && flock -n -x "$lk"; then
+	is "$(getent shadow pgrtest | cut -d: -f2)" '*' "the account's password is '*' again"
+	exec {lk}>&-
+else
+	skip 1 "another run uses the account's password"
+fi
 
 # ---------------------------------------------------------------------------
 # 2. a failing test: logs and pg_stat_replication shown, directory kept

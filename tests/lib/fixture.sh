@@ -62,7 +62,7 @@
 : "${FX_USER:=pgrtest}"
 : "${FX_TIMEOUT:=60}"
 : "${FX_LOG_LINES:=200}"
-FX_DIR=${FX_DIR_OVERRIDE:-}
+FX_DIR=''
 FX_NETNS=0
 FX_NET=''
 FX_RUN_ID=''
@@ -107,7 +107,7 @@ _fx_stat_field()
 
 _fx_now_ms()
 {
-	local t=${EPOCHREALTIME/./}
+	local t=${EPOCHREALTIME//[!0-9]/}
 	printf '%s\n' $((t / 1000))
 }
 
@@ -275,30 +275,47 @@ _fx_unlock()
 	exec {_fx_lockfd}>&-
 }
 
-# Pick a free 10.213.N.0/24 and claim it by creating the bridge, under the
-# lock.  A bridge whose owner is gone (killed test) is reclaimed.
+# _fx_sweep_stale: destroy what runs killed without their teardown (kill -9)
+# left: bridges whose owner is gone, namespaces without a bridge.  The
+# caller holds the lock.
+_fx_sweep_stale()
+{
+	local b n alias pid start ns
+	for b in /sys/class/net/pgrfx*-br; do
+		[ -e "$b" ] || continue
+		n=${b#/sys/class/net/pgrfx}
+		n=${n%-br}
+		read -r alias <"$b/ifalias" 2>/dev/null || alias=''
+		pid='' start=''
+		case $alias in
+		pgreplica-fixture\ *)
+			set -- $alias
+			pid=${2#pid=} start=${3#start=} ;;
+		esac
+		if [ -n "$pid" ] && fx_alive "$pid" &&
+		   [ "$(_fx_stat_field "$pid" 22)" = "$start" ]; then
+			continue
+		fi
+		diag "fixture: cleaning up after a run killed without teardown (${alias:-pgrfx$n-br})"
+		_fx_net_destroy "$n"
+	done
+	for ns in $(ip netns list 2>/dev/null | sed -n 's/^pgrfx\([0-9]*\)-.*/\1/p' | sort -u); do
+		[ -e "/sys/class/net/pgrfx$ns-br" ] && continue
+		diag "fixture: cleaning up namespaces pgrfx$ns-* left without their bridge"
+		_fx_net_destroy "$ns"
+	done
+}
+
+# Pick a free 10.213.N.0/24 and claim it by creating the bridge pgrfxN-br,
+# under the lock; the bridge's alias names the owner (pid and start time).
 _fx_net_claim()
 {
-	local n br alias pid start
+	local n br
+	_fx_sweep_stale
 	for ((n = 1; n <= 250; n++)); do
 		br=pgrfx$n-br
-		if [ -e "/sys/class/net/$br" ]; then
-			read -r alias <"/sys/class/net/$br/ifalias" 2>/dev/null || alias=''
-			pid='' start=''
-			case $alias in
-			pgreplica-fixture\ *)
-				set -- $alias
-				pid=${2#pid=} start=${3#start=} ;;
-			esac
-			if [ -n "$pid" ] && fx_alive "$pid" &&
-			   [ "$(_fx_stat_field "$pid" 22)" = "$start" ]; then
-				continue
-			fi
-			diag "fixture: reclaiming $br left by a dead run ($alias)"
-			_fx_net_destroy "$n"
-		elif ip netns list 2>/dev/null | grep -q "^pgrfx$n-"; then
-			_fx_net_destroy "$n"
-		fi
+		[ -e "/sys/class/net/$br" ] && continue
+		ip netns list 2>/dev/null | grep -q "^pgrfx$n-" && continue
 		# something else on the machine using that subnet?
 		if ip -4 -o addr show 2>/dev/null | grep -q "inet 10\.213\.$n\." ||
 		   ip -4 route show 2>/dev/null | grep -q "^10\.213\.$n\."; then
@@ -535,12 +552,18 @@ fx_pgdata()  { printf '%s\n' "$FX_DIR/$1/data"; }
 fx_pg_log()  { printf '%s\n' "$FX_DIR/$1/log"; }
 fx_bindir()  { _fx_get "$1" bindir || printf '%s\n' "$FX_PG_BINDIR"; }
 
-# fx_pg_pid NAME: the postmaster's PID if it is running.
+# fx_pg_pid NAME: the postmaster's PID if it is running (a stale
+# postmaster.pid whose PID now belongs to another program does not count).
 fx_pg_pid()
 {
-	local pid=''
+	local pid='' exe
 	read -r pid 2>/dev/null <"$FX_DIR/$1/data/postmaster.pid" || return 1
 	fx_alive "$pid" || return 1
+	exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+	case ${exe##*/} in
+	postgres|postmaster) ;;
+	*) return 1 ;;
+	esac
 	printf '%s\n' "$pid"
 }
 
@@ -1098,6 +1121,12 @@ _fx_run_pids()
 		for h in "$_fx_state"/hosts/*; do
 			s=$(_fx_get "${h##*/}" netns) || continue
 			ip netns pids "$s" 2>/dev/null
+		done
+		# root-side clients with a connection into the run's subnet
+		ss -Htanp "dst $FX_SUBNET" 2>/dev/null | grep -o 'pid=[0-9]*' | sed 's/pid=//' |
+		while read -r p; do
+			case $exclude in *" $p "*) continue ;; esac
+			printf '%s\n' "$p"
 		done
 	fi
 }
