@@ -1,0 +1,424 @@
+/*
+ * plan.c: the plan engine — the context that reaches nodes, the list of
+ * steps, inspect / apply with confirmation, and the journal.
+ *
+ * The journal is a text file, one line per event, fsync'd as it grows:
+ *     begin <step id> <unix time>
+ *     done <step id> <unix time>
+ *     failed <step id> <unix time>
+ * A "begin" with no "done"/"failed" after it is a step that was running
+ * when apply stopped (kill -9, lost terminal): the next apply says so and
+ * starts again from there.  Steps are idempotent, so the steps before it
+ * inspect as "nothing to do" and cost one look each.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "pgconn.h"
+#include "plan.h"
+
+/* ---- context -------------------------------------------------------------- */
+
+plan_ctx *
+plan_ctx_new(cluster *cl, const plan_options *opts)
+{
+	plan_ctx   *ctx = pgr_calloc(1, sizeof(*ctx));
+
+	ctx->cl = cl;
+	ctx->opts = *opts;
+	if (ctx->opts.connect_timeout_s <= 0)
+		ctx->opts.connect_timeout_s = 10;
+	ctx->nodes = pgr_calloc((size_t) cl->n_nodes, sizeof(plan_node));
+	for (int i = 0; i < cl->n_nodes; i++)
+		ctx->nodes[i].node = &cl->nodes[i];
+	strbuf_init(&ctx->restart_reasons);
+	return ctx;
+}
+
+void
+plan_ctx_free(plan_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (int i = 0; i < ctx->cl->n_nodes; i++)
+	{
+		if (ctx->nodes[i].conn)
+			PQfinish(ctx->nodes[i].conn);
+		transport_close(ctx->nodes[i].t);
+	}
+	free(ctx->nodes);
+	pgr_free_secret(ctx->replication_password);
+	strbuf_free(&ctx->restart_reasons);
+	free(ctx);
+}
+
+static plan_node *
+ctx_node(plan_ctx *ctx, cluster_node *n)
+{
+	for (int i = 0; i < ctx->cl->n_nodes; i++)
+		if (ctx->nodes[i].node == n)
+			return &ctx->nodes[i];
+	return NULL;
+}
+
+PGconn *
+plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+{
+	plan_node  *pn = ctx_node(ctx, n);
+	pgconn_options o = {0};
+
+	if (pn->conn && PQstatus(pn->conn) == CONNECTION_OK)
+		return pn->conn;
+	if (pn->conn)
+		PQfinish(pn->conn);
+	pn->conn = pgconn_connect(n, &o, ctx->opts.connect_timeout_s, err);
+	if (pn->conn)
+		pn->server_version_num = PQserverVersion(pn->conn);
+	return pn->conn;
+}
+
+void
+plan_disconnect(plan_ctx *ctx, cluster_node *n)
+{
+	plan_node  *pn = ctx_node(ctx, n);
+
+	if (pn->conn)
+		PQfinish(pn->conn);
+	pn->conn = NULL;
+}
+
+transport *
+plan_transport(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+{
+	plan_node  *pn = ctx_node(ctx, n);
+
+	if (pn->t)
+		return pn->t;
+	if (!n->ssh)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: node \"%s\" has no \"ssh\" setting"),
+					  ctx->cl->path, n->line, n->name);
+		pgr_error_hint(err, _("Set ssh = local, or ssh = USER@HOST to reach the node's files and commands over SSH."));
+		return NULL;
+	}
+	pn->t = transport_open(n->ssh, &ctx->opts.topts, err);
+	if (!pn->t)
+		pgr_error_prefix(err, "%s", n->name);
+	return pn->t;
+}
+
+const pg_version_facts *
+plan_facts(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+{
+	plan_node  *pn = ctx_node(ctx, n);
+	const pg_version_facts *f;
+
+	if (pn->facts)
+		return pn->facts;
+	if (!plan_conn(ctx, n, err))
+		return NULL;
+	f = version_facts(pn->server_version_num);
+	if (!f)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("node \"%s\" runs PostgreSQL %d, which pgreplica does not support"),
+					  n->name, version_major(pn->server_version_num));
+		pgr_error_hint(err, _("Supported versions are %d to %d."),
+					   version_min_major(), version_max_major());
+		return NULL;
+	}
+	pn->facts = f;
+	return f;
+}
+
+void
+plan_log(plan_ctx *ctx, const plan_step *s, const char *fmt,...)
+{
+	va_list		ap;
+	char	   *line;
+
+	if (!ctx->opts.log)
+		return;
+	va_start(ap, fmt);
+	line = pgr_vasprintf(fmt, ap);
+	va_end(ap);
+	ctx->opts.log(ctx->opts.cb_arg, s, line);
+	free(line);
+}
+
+bool
+plan_confirm(plan_ctx *ctx, const plan_step *s, const char *question)
+{
+	if (ctx->opts.assume_yes)
+		return true;
+	if (!ctx->opts.confirm)
+		return false;
+	return ctx->opts.confirm(ctx->opts.cb_arg, s, question);
+}
+
+/* ---- steps and plans -------------------------------------------------------- */
+
+plan_step *
+plan_step_new(const step_ops *ops, cluster_node *node, const char *id,
+			  const char *title)
+{
+	plan_step  *s = pgr_calloc(1, sizeof(*s));
+
+	s->ops = ops;
+	s->node = node;
+	s->id = pgr_strdup(id);
+	s->title = pgr_strdup(title);
+	s->status = STEP_UNKNOWN;
+	strbuf_init(&s->preview);
+	strbuf_init(&s->summary);
+	return s;
+}
+
+void
+plan_step_free(plan_step *s)
+{
+	if (!s)
+		return;
+	if (s->ops->free_priv && s->priv)
+		s->ops->free_priv(s->priv);
+	free(s->id);
+	free(s->title);
+	strbuf_free(&s->preview);
+	strbuf_free(&s->summary);
+	free(s);
+}
+
+void
+plan_add(plan *p, plan_step *s)
+{
+	p->steps = pgr_realloc(p->steps, sizeof(plan_step *) * (size_t) (p->n_steps + 1));
+	p->steps[p->n_steps++] = s;
+}
+
+void
+plan_free(plan *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->n_steps; i++)
+		plan_step_free(p->steps[i]);
+	free(p->steps);
+	free(p);
+}
+
+plan *
+plan_build(plan_ctx *ctx, pgr_error *err)
+{
+	cluster_node *primary = cluster_primary(ctx->cl);
+	plan	   *p;
+
+	if (!primary)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("the cluster file \"%s\" has no primary"), ctx->cl->path);
+		return NULL;
+	}
+	p = pgr_calloc(1, sizeof(*p));
+	/* DESIGN.md steps 2-4, then the reload or restart that enacts them. */
+	plan_add(p, step_role_new(ctx, primary));
+	plan_add(p, step_params_new(ctx, primary));
+	plan_add(p, step_hba_new(ctx, primary));
+	plan_add(p, step_activate_new(ctx, primary));
+	return p;
+}
+
+static void
+reset_step(plan_step *s)
+{
+	strbuf_reset(&s->preview);
+	strbuf_reset(&s->summary);
+	if (s->ops->free_priv && s->priv)
+		s->ops->free_priv(s->priv);
+	s->priv = NULL;
+	s->status = STEP_UNKNOWN;
+}
+
+static int
+inspect_step(plan_ctx *ctx, plan_step *s, pgr_error *err)
+{
+	reset_step(s);
+	if (s->ops->inspect(ctx, s, err) < 0)
+	{
+		s->status = STEP_FAILED;
+		pgr_error_prefix(err, "%s", s->title);
+		return -1;
+	}
+	if (s->status == STEP_UNKNOWN)
+		s->status = s->preview.len > 0 ? STEP_TO_CHANGE : STEP_NOTHING_TO_DO;
+	return 0;
+}
+
+int
+plan_inspect(plan_ctx *ctx, plan *p, pgr_error *err)
+{
+	strbuf_reset(&ctx->restart_reasons);
+	ctx->reload_needed = false;
+	for (int i = 0; i < p->n_steps; i++)
+		if (inspect_step(ctx, p->steps[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- journal ---------------------------------------------------------------- */
+
+char *
+plan_default_journal_path(const cluster *cl)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	const char *name = cl->name && cl->name[0] ? cl->name : "cluster";
+
+	if (state && state[0] == '/')
+		return pgr_asprintf("%s/pgreplica/%s.journal", state, name);
+	return pgr_asprintf("%s/.local/state/pgreplica/%s.journal", home && home[0] ? home : ".", name);
+}
+
+/* mkdir -p with mode 0700 for the directories it creates. */
+static void
+make_parent_dirs(const char *path)
+{
+	char	   *p = pgr_strdup(path);
+
+	for (char *s = p + 1; *s; s++)
+	{
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		(void) mkdir(p, 0700);
+		*s = '/';
+	}
+	free(p);
+}
+
+static int
+journal_write(plan_ctx *ctx, const char *event, const char *id, pgr_error *err)
+{
+	const char *path = ctx->opts.journal_path;
+	char		line[512];
+	int			fd;
+	int			len;
+
+	if (!path)
+		return 0;
+	make_parent_dirs(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pgr_error_set(err, PGR_ERR_IO, _("could not open the journal \"%s\": %s"),
+							 path, strerror(errno));
+	len = snprintf(line, sizeof(line), "%s %s %lld\n", event, id, (long long) time(NULL));
+	if (write(fd, line, (size_t) len) != len || fsync(fd) < 0)
+	{
+		pgr_error_set(err, PGR_ERR_IO, _("could not write the journal \"%s\": %s"),
+					  path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+char *
+plan_journal_interrupted(const char *journal_path)
+{
+	FILE	   *f = fopen(journal_path, "re");
+	char		line[512];
+	char	   *running = NULL;
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f))
+	{
+		char		event[16],
+					id[400];
+
+		if (sscanf(line, "%15s %399s", event, id) != 2)
+			continue;
+		if (strcmp(event, "begin") == 0)
+		{
+			free(running);
+			running = pgr_strdup(id);
+		}
+		else if (running && strcmp(id, running) == 0)
+		{
+			free(running);
+			running = NULL;
+		}
+	}
+	fclose(f);
+	return running;
+}
+
+/* ---- apply -------------------------------------------------------------------- */
+
+int
+plan_apply(plan_ctx *ctx, plan *p, int *changed, pgr_error *err)
+{
+	char	   *interrupted = NULL;
+
+	*changed = 0;
+	if (ctx->opts.journal_path)
+		interrupted = plan_journal_interrupted(ctx->opts.journal_path);
+	if (interrupted)
+	{
+		plan_log(ctx, NULL, _("the last apply stopped during step \"%s\": resuming"), interrupted);
+		free(interrupted);
+	}
+	strbuf_reset(&ctx->restart_reasons);
+	ctx->reload_needed = false;
+
+	for (int i = 0; i < p->n_steps; i++)
+	{
+		plan_step  *s = p->steps[i];
+
+		if (inspect_step(ctx, s, err) < 0)
+			return -1;
+		if (s->status == STEP_NOTHING_TO_DO)
+		{
+			plan_log(ctx, s, _("%s: nothing to do"), s->title);
+			continue;
+		}
+		if (!plan_confirm(ctx, s, s->title))
+		{
+			s->status = STEP_DECLINED;
+			pgr_error_set(err, PGR_ERR_INPUT, _("%s: not applied"), s->title);
+			pgr_error_hint(err, _("Nothing was changed by this step; the steps after it were not run. Run apply again, or with --yes."));
+			return -1;
+		}
+		if (journal_write(ctx, "begin", s->id, err) < 0)
+			return -1;
+		plan_log(ctx, s, _("%s: applying"), s->title);
+		if (s->ops->apply(ctx, s, err) < 0 || s->ops->verify(ctx, s, err) < 0)
+		{
+			pgr_error	uerr = PGR_ERROR_INIT;
+
+			s->status = STEP_FAILED;
+			pgr_error_prefix(err, "%s", s->title);
+			if (s->ops->undo && s->ops->undo(ctx, s, &uerr) < 0)
+			{
+				plan_log(ctx, s, _("%s: could not undo: %s"), s->title, uerr.message);
+				pgr_error_clear(&uerr);
+			}
+			(void) journal_write(ctx, "failed", s->id, &uerr);
+			pgr_error_clear(&uerr);
+			return -1;
+		}
+		s->status = STEP_APPLIED;
+		(*changed)++;
+		if (journal_write(ctx, "done", s->id, err) < 0)
+			return -1;
+		plan_log(ctx, s, _("%s: done"), s->title);
+	}
+	return 0;
+}
