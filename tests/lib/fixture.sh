@@ -308,11 +308,16 @@ _fx_sweep_stale()
 
 # Pick a free 10.213.N.0/24 and claim it by creating the bridge pgrfxN-br,
 # under the lock; the bridge's alias names the owner (pid and start time).
+# N goes round (1..250, the last one in /run/lock/pgreplica-fixture.last), so
+# that names are not reused by the next run at once.
 _fx_net_claim()
 {
-	local n br
+	local i n=0 br
 	_fx_sweep_stale
-	for ((n = 1; n <= 250; n++)); do
+	read -r n 2>/dev/null <"$_fx_lockfile.last" || n=0
+	case $n in ''|*[!0-9]*) n=0 ;; esac
+	for ((i = 0; i < 250; i++)); do
+		n=$((n % 250 + 1))
 		br=pgrfx$n-br
 		[ -e "/sys/class/net/$br" ] && continue
 		ip netns list 2>/dev/null | grep -q "^pgrfx$n-" && continue
@@ -327,6 +332,7 @@ _fx_net_claim()
 		ip link set "$br" up || { ip link del "$br"; return 1; }
 		FX_NET=10.213.$n
 		_fx_netn=$n
+		printf '%s\n' "$n" >"$_fx_lockfile.last"
 		return 0
 	done
 	return 1
