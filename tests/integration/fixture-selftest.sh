@@ -194,7 +194,7 @@ is "$status" 0 "fixture subshell exits 0"
 read -r id n dir <"$work/run"
 is "$(leftovers "$id" "$n" "$dir")" "" "nothing left after teardown (namespaces, links, processes, $dir)"
 ok "fx_on_teardown hooks ran" test -e "$work/hook ran"
-if [ $root = 1 ] && exec {lk}>>/run/lock/pgreplica-fixture.password.lock && flock -n -x "$lk"; then
+if [ $root = 1 ] && exec {lk}>>"$_fx_pwfile.lock" && flock -n -x "$lk"; then
 	is "$(getent shadow pgrtest | cut -d: -f2)" '*' "the account's password is '*' again"
 	exec {lk}>&-
 else

@@ -10,6 +10,33 @@
 # every host is 127.0.0.1 with its own ports, and what cannot be exercised is
 # said with diag.
 #
+# A test reads like PostgreSQL's TAP tests:
+#
+#   . "$top_srcdir/tests/lib/tap.sh"; . "$top_srcdir/tests/lib/fixture.sh"
+#   fx_setup
+#   ok "initdb pg1" fx_pg_init pg1 && ok "start pg1" fx_pg_start pg1 ||
+#       bail_out "no primary"
+#   ok "pg2 from pg1" fx_pg_make_standby pg2 pg1 && ok "start pg2" fx_pg_start pg2
+#   ok "pg2 streams" fx_wait_streaming pg1 pg2
+#   fx_cluster_file "$FX_DIR/cluster.conf" pg1 pg2
+#   like "$("$PGREPLICA" -c "$FX_DIR/cluster.conf" status)" "streaming" "status"
+#   done_testing
+#
+# Teardown runs at exit, whatever the exit: the test's fx_on_teardown hooks,
+# then every server (immediate shutdown, frozen ones too), every sshd, every
+# other process of the run (found by FX_RUN_ID in its environment, by its
+# namespace, or by a connection into the run's subnet), waiting until they are
+# gone, then mounts, then links and namespaces.  $FX_DIR is removed unless a
+# test failed, the script exited non-zero or FX_KEEP=1; when something failed,
+# the server logs, pg_stat_replication, pg_stat_wal_receiver and sshd logs are
+# shown as diag first.  Do not set an EXIT trap of your own after fx_setup
+# (it would replace the teardown): use fx_on_teardown.
+#
+# Layout of $FX_DIR: NAME/data, NAME/sock, NAME/log (server log), NAME/ssh
+# (sshd_config, host key, sshd.pid, log), client/id_ed25519, authorized_keys,
+# ssh_config, known_hosts, pgpass (root's), user.pgpass ($FX_USER's), .fx/
+# (the fixture's own state).
+#
 # Setup and state
 #   fx_setup                    run dir $FX_DIR, test account $FX_USER, the
 #                               bridge, and the EXIT/INT/TERM/HUP teardown
@@ -67,6 +94,7 @@ FX_NETNS=0
 FX_NET=''
 FX_RUN_ID=''
 _fx_lockfile=/run/lock/pgreplica-fixture.lock
+[ -d /run/lock ] && [ -w /run/lock ] || _fx_lockfile=/tmp/pgreplica-fixture.lock
 _fx_state=''
 _fx_root=0
 _fx_owner_pid=''
@@ -892,7 +920,7 @@ fx_sshd_rekey()
 # The test account's password is shared by concurrent runs (one /etc/shadow):
 # it is kept in a root-only file under /run/lock while any run uses it, and
 # the account goes back to '*' when the last run using it ends.
-_fx_pwfile=/run/lock/pgreplica-fixture.password
+_fx_pwfile=${_fx_lockfile%.lock}.password
 fx_sshd_password()
 {
 	local name=$1 onoff=${2:-on}
