@@ -68,6 +68,9 @@ leftovers()
 	else
 		skip 2 "no network namespaces"
 	fi
+	fx_host here --runner
+	is "$FX_ADDR_here:$FX_NETNS_here" "$FX_RUNNER_ADDR:" "a --runner host is the runner itself"
+	isnt "$FX_PORT_here" "$FX_PORT_primary" "... with a port of its own"
 
 	ok "initdb on primary" fx_pg_init primary
 	if fx_netns_ok; then

@@ -40,8 +40,13 @@
 # Setup and state
 #   fx_setup                    run dir $FX_DIR, test account $FX_USER, the
 #                               bridge, and the EXIT/INT/TERM/HUP teardown
-#   fx_host NAME                declare a host; exports FX_ADDR_<NAME>,
-#                               FX_PORT_<NAME> (PostgreSQL port), FX_NETNS_<NAME>
+#   fx_host NAME [--runner]     declare a host; exports FX_ADDR_<NAME>,
+#                               FX_PORT_<NAME> (PostgreSQL port),
+#                               FX_SSH_PORT_<NAME>, FX_NETNS_<NAME> (empty when
+#                               none).  --runner: the host is the runner's own
+#                               machine (root namespace, address
+#                               $FX_RUNNER_ADDR, free ports), where pgreplica
+#                               runs: the node for which `ssh = local` is true
 #   fx_on_host NAME CMD...      run CMD in the host's namespace (as the caller)
 #   fx_as_user CMD...           run CMD as $FX_USER (clean environment, cwd $FX_DIR)
 #   fx_on_host_as_user NAME CMD...
@@ -358,6 +363,14 @@ _fx_net_claim()
 		ip link set dev "$br" alias "pgreplica-fixture pid=$_fx_owner_pid start=$(_fx_stat_field "$_fx_owner_pid" 22) dir=$FX_DIR" &&
 		ip addr add "10.213.$n.1/24" dev "$br" &&
 		ip link set "$br" up || { ip link del "$br"; return 1; }
+		# can we also make namespaces and enter them (not in every container)?
+		if ! { ip netns add "pgrfx$n-_probe" 2>/dev/null &&
+		       ip netns exec "pgrfx$n-_probe" true 2>/dev/null; }; then
+			ip netns del "pgrfx$n-_probe" 2>/dev/null
+			ip link del "$br"
+			return 1
+		fi
+		ip netns del "pgrfx$n-_probe"
 		FX_NET=10.213.$n
 		_fx_netn=$n
 		printf '%s\n' "$n" >"$_fx_lockfile.last"
@@ -520,7 +533,8 @@ _fx_free_port()
 
 fx_host()
 {
-	local name=${1:-} idx ns veth peer addr
+	local name=${1:-} idx ns veth peer addr runner=0
+	[ "${2:-}" = --runner ] && runner=1
 	case $name in
 	[A-Za-z]*) ;;
 	*) _fx_die "bad host name \"$name\""; return 1 ;;
@@ -535,7 +549,13 @@ fx_host()
 		mkdir -p "$_fx_state/hosts/$name" "$FX_DIR/$name"
 		chmod 0755 "$FX_DIR/$name"
 		_fx_set "$name" idx "$idx"
-		if [ "$FX_NETNS" = 1 ]; then
+		if [ "$FX_NETNS" = 1 ] && [ $runner = 1 ]; then
+			# the runner's own machine: root namespace, the bridge's address
+			addr=$FX_RUNNER_ADDR
+			_fx_set "$name" netns ''
+			_fx_set "$name" pgport "$(_fx_free_port)"
+			_fx_set "$name" sshport "$(_fx_free_port)"
+		elif [ "$FX_NETNS" = 1 ]; then
 			ns=pgrfx$_fx_netn-$name
 			veth=pgrfx$_fx_netn-h$idx
 			peer=pgrfx$_fx_netn-p$idx
