@@ -14,6 +14,25 @@ test_pkgs="libcmocka-dev openssh-server iproute2 tmux jq sudo procps psmisc loca
 pkgs="$build $run"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"
 
+# The tests run the program under a French UTF-8 locale and a Latin-1 one.
+need_locales() {
+  [ "${1:-}" = "--test" ] || return 1
+  for l in fr_FR.utf8 fr_FR.iso88591; do
+    locale -a 2>/dev/null | grep -qx "$l" || return 0
+  done
+  return 1
+}
+gen_locales() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: not root: the fr_FR locales are not generated (the tests that need them skip)"
+    return 0
+  fi
+  sed -i -e 's/^# *\(fr_FR.UTF-8 UTF-8\)/\1/' -e 's/^# *\(fr_FR ISO-8859-1\)/\1/' /etc/locale.gen
+  grep -q '^fr_FR.UTF-8 UTF-8' /etc/locale.gen || echo 'fr_FR.UTF-8 UTF-8' >> /etc/locale.gen
+  grep -q '^fr_FR ISO-8859-1' /etc/locale.gen || echo 'fr_FR ISO-8859-1' >> /etc/locale.gen
+  locale-gen > /dev/null
+}
+
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
@@ -21,6 +40,7 @@ for p in $pkgs; do
 done
 if [ -z "$missing" ]; then
   echo "install-deps: every package is installed already"
+  if need_locales "${1:-}"; then gen_locales; fi
   exit 0
 fi
 
@@ -36,3 +56,4 @@ echo "install-deps: installing$missing"
 $as_root apt-get update -qq
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends $missing
+if need_locales "${1:-}"; then gen_locales; fi

@@ -119,6 +119,12 @@ setup_locale(const char *lang)
 	const char *msgs;
 
 	setlocale(LC_ALL, "");
+	/*
+	 * Numbers are read and written the C way everywhere, as PostgreSQL does:
+	 * values from the server ("0.5"), options (-d 0.5) and JSON would break
+	 * under a locale with a decimal comma.
+	 */
+	setlocale(LC_NUMERIC, "C");
 	if (lang)
 		setenv("LANGUAGE", lang, 1);
 	msgs = setlocale(LC_MESSAGES, NULL);
