@@ -88,6 +88,7 @@
 # FX_SSH_KEY FX_KNOWN_HOSTS FX_PG_BINDIR FX_PG_CLIENT_BINDIR FX_RUNNER_ADDR
 # FX_SUBNET (e.g. 10.213.7.0/24, or 127.0.0.1/32).
 # Knobs: FX_KEEP=1 keeps $FX_DIR, FX_TIMEOUT (default 60 s) for waits,
+# FX_NO_NETNS=1 (as root: loopback hosts anyway, to try the fallback),
 # FX_USER (default pgrtest), PG_BINDIR, FX_LOG_LINES (lines of each log shown
 # on failure, default 200).
 
@@ -491,7 +492,7 @@ fx_setup()
 	else
 		FX_RUNNER_ADDR=127.0.0.1
 		FX_SUBNET=127.0.0.1/32
-		diag "fixture: no network namespaces (needs root): every host is 127.0.0.1 on its own ports;" \
+		diag "fixture: no network namespaces (they need root): every host is 127.0.0.1 on its own ports;" \
 		     "fixture: not exercised: /32 hba rules for a standby's own address, distinct source addresses," \
 		     "fixture: network partitions and slow links"
 	fi
