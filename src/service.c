@@ -1,0 +1,520 @@
+/*
+ * service.c: a node's server started, stopped, restarted, reloaded through
+ * its service manager (see service.h for the commands and the pg_ctl log).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "i18n.h"
+#include "pgconn.h"
+#include "service.h"
+#include "strbuf.h"
+#include "transport.h"
+
+#define TIMEOUT_ARG "60"		/* SERVICE_TIMEOUT_S for pg_ctl -t */
+
+static const char *
+action_word(service_action a)
+{
+	switch (a)
+	{
+		case SERVICE_START:
+			return "start";
+		case SERVICE_STOP:
+		case SERVICE_STOP_IMMEDIATE:
+			return "stop";
+		case SERVICE_RESTART:
+			return "restart";
+		case SERVICE_RELOAD:
+			return "reload";
+		case SERVICE_STATUS:
+			return "status";
+	}
+	return "status";
+}
+
+/* A growable argv. */
+typedef struct argv_buf {
+	char	  **v;
+	int			n;
+} argv_buf;
+
+static void
+argv_add(argv_buf *a, const char *s)
+{
+	a->v = pgr_realloc(a->v, sizeof(char *) * (size_t) (a->n + 2));
+	a->v[a->n++] = pgr_strdup(s);
+	a->v[a->n] = NULL;
+}
+
+void
+service_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}
+
+static char *
+pg_ctl_log_path(const cluster_node *n)
+{
+	return pgr_asprintf("%s/%s", n->pgdata, SERVICE_PG_CTL_LOG);
+}
+
+static char *
+pg_ctl_path(const cluster_node *n, bool *from_path)
+{
+	bool		none = !n->bindir || !n->bindir[0];
+
+	if (from_path)
+		*from_path = none;
+	if (none)
+		return pgr_strdup("pg_ctl");
+	return pgr_asprintf("%s/pg_ctl", n->bindir);
+}
+
+char **
+service_argv(const cluster_node *n, service_action action, bool *from_path,
+			 pgr_error *err)
+{
+	argv_buf	a = {NULL, 0};
+
+	if (from_path)
+		*from_path = false;
+	switch (n->service.kind)
+	{
+		case SERVICE_PG_CTL:
+			{
+				char	   *prog;
+				char	   *log;
+
+				if (!n->pgdata || !n->pgdata[0])
+				{
+					pgr_error_set(err, PGR_ERR_INPUT,
+								  _("node \"%s\" has no \"pgdata\" setting, which pg_ctl needs"),
+								  n->name);
+					pgr_error_hint(err, _("Set pgdata (the data directory) for the node in the cluster file, or another service."));
+					return NULL;
+				}
+				prog = pg_ctl_path(n, from_path);
+				argv_add(&a, prog);
+				free(prog);
+				argv_add(&a, "-D");
+				argv_add(&a, n->pgdata);
+				if (action != SERVICE_RELOAD && action != SERVICE_STATUS)
+				{
+					argv_add(&a, "-w");
+					argv_add(&a, "-t");
+					argv_add(&a, TIMEOUT_ARG);
+				}
+				if (action == SERVICE_STOP || action == SERVICE_RESTART)
+				{
+					argv_add(&a, "-m");
+					argv_add(&a, "fast");
+				}
+				else if (action == SERVICE_STOP_IMMEDIATE)
+				{
+					argv_add(&a, "-m");
+					argv_add(&a, "immediate");
+				}
+				if (action == SERVICE_START || action == SERVICE_RESTART)
+				{
+					log = pg_ctl_log_path(n);
+					argv_add(&a, "-l");
+					argv_add(&a, log);
+					free(log);
+				}
+				argv_add(&a, action_word(action));
+				break;
+			}
+		case SERVICE_PG_CTLCLUSTER:
+			argv_add(&a, "pg_ctlcluster");
+			if (action == SERVICE_STOP || action == SERVICE_RESTART)
+			{
+				argv_add(&a, "--mode");
+				argv_add(&a, "fast");
+			}
+			else if (action == SERVICE_STOP_IMMEDIATE)
+			{
+				argv_add(&a, "--mode");
+				argv_add(&a, "immediate");
+			}
+			argv_add(&a, n->service.version ? n->service.version : "");
+			argv_add(&a, n->service.name ? n->service.name : "");
+			argv_add(&a, action_word(action));
+			break;
+		case SERVICE_SYSTEMD:
+			/* the unit's own stop (PostgreSQL's units: fast shutdown) */
+			argv_add(&a, "systemctl");
+			if (action == SERVICE_STATUS)
+			{
+				argv_add(&a, "is-active");
+				argv_add(&a, "--quiet");
+			}
+			else
+				argv_add(&a, action_word(action));
+			argv_add(&a, n->service.name ? n->service.name : "");
+			break;
+	}
+	return a.v;
+}
+
+char *
+service_command_string(const cluster_node *n, service_action action)
+{
+	char	  **argv = service_argv(n, action, NULL, NULL);
+	char	   *s;
+
+	if (!argv)
+		return pgr_strdup("?");
+	s = transport_quote_argv((const char *const *) argv);
+	service_argv_free(argv);
+	return s;
+}
+
+/* Trimmed copy of a command's standard error (last 2000 bytes). */
+static char *
+tail_text(const strbuf *sb)
+{
+	const char *s = sb->data;
+	size_t		len = sb->len;
+
+	if (len > 2000)
+	{
+		s += len - 2000;
+		len = 2000;
+	}
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' ' || s[len - 1] == '\r'))
+		len--;
+	return pgr_strndup(s, len);
+}
+
+static void
+service_hint(const cluster_node *n, pgr_error *err)
+{
+	switch (n->service.kind)
+	{
+		case SERVICE_PG_CTL:
+			{
+				char	   *log = pg_ctl_log_path(n);
+
+				pgr_error_hint(err, _("Look at the server's log (\"%s\" if pgreplica started it) on the node's host."),
+							   log);
+				free(log);
+				break;
+			}
+		case SERVICE_PG_CTLCLUSTER:
+			pgr_error_hint(err, _("Check \"pg_lsclusters\" and the cluster's log on the node's host."));
+			break;
+		case SERVICE_SYSTEMD:
+			pgr_error_hint(err, _("Check \"systemctl status %s\" and \"journalctl -u %s\" on the node's host; the account may need the right to run systemctl (sudo)."),
+						   n->service.name ? n->service.name : "", n->service.name ? n->service.name : "");
+			break;
+	}
+}
+
+static void
+set_failed(pgr_error *err, service_action a, const char *node)
+{
+	switch (a)
+	{
+		case SERVICE_START:
+			pgr_error_set(err, PGR_ERR_EXEC, _("could not start the server of node \"%s\""), node);
+			return;
+		case SERVICE_STOP:
+		case SERVICE_STOP_IMMEDIATE:
+			pgr_error_set(err, PGR_ERR_EXEC, _("could not stop the server of node \"%s\""), node);
+			return;
+		case SERVICE_RESTART:
+			pgr_error_set(err, PGR_ERR_EXEC, _("could not restart the server of node \"%s\""), node);
+			return;
+		case SERVICE_RELOAD:
+			pgr_error_set(err, PGR_ERR_EXEC, _("could not reload the server of node \"%s\""), node);
+			return;
+		case SERVICE_STATUS:
+			break;
+	}
+	pgr_error_set(err, PGR_ERR_EXEC, _("could not get the state of the server of node \"%s\""), node);
+}
+
+/* Run argv; *status its exit status; stderr (and stdout) into errout. */
+static int
+run(transport *t, char **argv, int timeout_s, int *status, strbuf *errout,
+	pgr_error *err)
+{
+	return transport_capture(t, (const char *const *) argv, NULL, 0,
+							 timeout_s * 1000, status, errout, errout, err);
+}
+
+static int
+prepare_pg_ctl(plan_ctx *ctx, transport *t, cluster_node *n,
+			   service_action action, bool from_path, pgr_error *err)
+{
+	if (from_path)
+		plan_log(ctx, NULL, _("node \"%s\" has no bindir: using pg_ctl from PATH"), n->name);
+	else
+	{
+		transport_file_stat st;
+		char	   *prog = pg_ctl_path(n, NULL);
+		int			rc = transport_stat(t, prog, &st, err);
+
+		if (rc == 0 && !st.exists)
+		{
+			pgr_error_set(err, PGR_ERR_EXEC, _("there is no \"%s\" on node \"%s\""), prog, n->name);
+			pgr_error_hint(err, _("Set bindir for the node in the cluster file to the directory of the server's pg_ctl (or leave it empty to use pg_ctl from PATH)."));
+			rc = -1;
+		}
+		free(prog);
+		if (rc < 0)
+			return -1;
+	}
+	if (action == SERVICE_START || action == SERVICE_RESTART)
+	{
+		/* pg_ctl -l: the log's directory must exist */
+		char	   *dir = pgr_asprintf("%s/log", n->pgdata);
+		const char *argv[] = {"mkdir", "-p", "-m", "0700", dir, NULL};
+		strbuf		errout;
+		int			status = 0;
+		int			rc;
+
+		strbuf_init(&errout);
+		rc = run(t, (char **) argv, 30, &status, &errout, err);
+		if (rc == 0 && status != 0)
+		{
+			char	   *detail = tail_text(&errout);
+
+			pgr_error_set(err, PGR_ERR_EXEC, _("could not create the directory \"%s\" on node \"%s\""),
+						  dir, n->name);
+			pgr_error_detail(err, "%s", detail);
+			free(detail);
+			rc = -1;
+		}
+		strbuf_free(&errout);
+		free(dir);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Run an action; *status gets the exit status (for status queries). */
+static int
+run_action(plan_ctx *ctx, cluster_node *n, service_action action, int *status,
+		   strbuf *errout, pgr_error *err)
+{
+	transport  *t = plan_transport(ctx, n, err);
+	bool		from_path = false;
+	char	  **argv;
+	int			rc;
+
+	if (!t)
+		return -1;
+	argv = service_argv(n, action, &from_path, err);
+	if (!argv)
+		return -1;
+	if (n->service.kind == SERVICE_PG_CTL &&
+		prepare_pg_ctl(ctx, t, n, action, from_path, err) < 0)
+	{
+		service_argv_free(argv);
+		return -1;
+	}
+	/* pg_ctl's own -t, plus time to spare for the transport */
+	rc = run(t, argv, SERVICE_TIMEOUT_S + 15, status, errout, err);
+	if (rc < 0)
+	{
+		char	   *cmd = transport_quote_argv((const char *const *) argv);
+
+		pgr_error_prefix(err, "%s", n->name);
+		if (err && !err->detail)
+			pgr_error_detail(err, _("Command: %s"), cmd);
+		free(cmd);
+	}
+	service_argv_free(argv);
+	return rc;
+}
+
+int
+service_run(plan_ctx *ctx, cluster_node *n, service_action action, pgr_error *err)
+{
+	strbuf		errout;
+	int			status = 0;
+	int			rc;
+
+	strbuf_init(&errout);
+	rc = run_action(ctx, n, action, &status, &errout, err);
+	if (rc == 0 && status != 0)
+	{
+		char	   *cmd = service_command_string(n, action);
+		char	   *out = tail_text(&errout);
+
+		set_failed(err, action, n->name);
+		if (status == 127)
+			pgr_error_detail(err, _("Command not found: %s"), cmd);
+		else
+			pgr_error_detail(err, _("The command %s exited with status %d:\n%s"),
+							 cmd, status, out);
+		service_hint(n, err);
+		free(cmd);
+		free(out);
+		rc = -1;
+	}
+	strbuf_free(&errout);
+	return rc;
+}
+
+int
+service_start(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+{
+	return service_run(ctx, n, SERVICE_START, err);
+}
+
+int
+service_stop(plan_ctx *ctx, cluster_node *n, bool immediate, pgr_error *err)
+{
+	return service_run(ctx, n, immediate ? SERVICE_STOP_IMMEDIATE : SERVICE_STOP, err);
+}
+
+int
+service_restart(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+{
+	return service_run(ctx, n, SERVICE_RESTART, err);
+}
+
+int
+service_reload(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+{
+	return service_run(ctx, n, SERVICE_RELOAD, err);
+}
+
+int
+service_status(plan_ctx *ctx, cluster_node *n, bool *running, pgr_error *err)
+{
+	strbuf		errout;
+	int			status = 0;
+	int			rc;
+
+	*running = false;
+	strbuf_init(&errout);
+	rc = run_action(ctx, n, SERVICE_STATUS, &status, &errout, err);
+	if (rc == 0)
+	{
+		/*
+		 * pg_ctl and pg_ctlcluster: 0 running, 3 not running; systemctl
+		 * is-active: 0 active, anything else not.  pg_ctl's 4 (no data
+		 * directory) and a missing command are errors.
+		 */
+		if (status == 0)
+			*running = true;
+		else if (status == 127 ||
+				 (n->service.kind != SERVICE_SYSTEMD && status != 3))
+		{
+			char	   *cmd = service_command_string(n, SERVICE_STATUS);
+			char	   *out = tail_text(&errout);
+
+			set_failed(err, SERVICE_STATUS, n->name);
+			pgr_error_detail(err, _("The command %s exited with status %d:\n%s"),
+							 cmd, status, out);
+			service_hint(n, err);
+			free(cmd);
+			free(out);
+			rc = -1;
+		}
+	}
+	strbuf_free(&errout);
+	return rc;
+}
+
+/* ---- waiting for the server ---------------------------------------------------- */
+
+static plan_node *
+find_plan_node(plan_ctx *ctx, cluster_node *n)
+{
+	for (int i = 0; i < ctx->cl->n_nodes; i++)
+		if (ctx->nodes[i].node == n)
+			return &ctx->nodes[i];
+	return NULL;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = (time_t) (ms / 1000);
+	ts.tv_nsec = (long) (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int
+service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
+				   pgr_error *err)
+{
+	plan_node  *pn = find_plan_node(ctx, n);
+	int64_t		deadline = pgconn_deadline_after(timeout_s > 0 ? timeout_s : SERVICE_TIMEOUT_S);
+	int64_t		delay = 50;
+	pgr_error	last = PGR_ERROR_INIT;
+	pgconn_options o = {0};
+
+	if (!pn)
+		return pgr_error_set(err, PGR_ERR_GENERIC, _("node \"%s\" is not in the plan"), n->name);
+	plan_disconnect(ctx, n);
+	for (;;)
+	{
+		int64_t		left = deadline - pgconn_now_ms();
+		double		try_s;
+		PGconn	   *conn;
+
+		if (left <= 0)
+			break;
+		try_s = (double) left / 1000.0;
+		if (try_s > ctx->opts.connect_timeout_s)
+			try_s = ctx->opts.connect_timeout_s;
+		if (try_s < 1)
+			try_s = 1;			/* libpq's connect_timeout is whole seconds */
+		pgr_error_clear(&last);
+		conn = pgconn_connect(n, &o, try_s, &last);
+		if (conn)
+		{
+			pn->conn = conn;
+			pn->server_version_num = PQserverVersion(conn);
+			pgr_error_clear(&last);
+			return 0;
+		}
+		if (last.kind == PGR_ERR_AUTH)
+			break;				/* waiting will not fix that */
+		left = deadline - pgconn_now_ms();
+		if (left <= 0)
+			break;
+		sleep_ms(delay < left ? delay : left);
+		delay = delay * 2 > 1000 ? 1000 : delay * 2;
+	}
+	if (last.kind == PGR_ERR_AUTH)
+	{
+		if (err)
+		{
+			pgr_error_clear(err);
+			*err = last;
+		}
+		else
+			pgr_error_clear(&last);
+		return -1;
+	}
+	pgr_error_set(err, PGR_ERR_TIMEOUT,
+				  _("the server of node \"%s\" did not accept connections within %g s"),
+				  n->name, timeout_s > 0 ? timeout_s : (double) SERVICE_TIMEOUT_S);
+	if (last.message)
+		pgr_error_detail(err, "%s%s%s", last.message,
+						 last.detail ? "\n" : "", last.detail ? last.detail : "");
+	service_hint(n, err);
+	pgr_error_clear(&last);
+	return -1;
+}

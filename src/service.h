@@ -1,0 +1,76 @@
+/*
+ * service.h: starting, stopping, restarting and reloading a node's server
+ * through its transport and its service manager (cluster.h node_service):
+ *
+ *   pg_ctl         <bindir>/pg_ctl -D <pgdata> -w -t 60 [-m fast] [-l LOG] ACTION
+ *                  (pg_ctl from PATH only when the node has no bindir)
+ *   pg_ctlcluster  pg_ctlcluster [--mode fast] VERSION NAME ACTION
+ *   systemd        systemctl ACTION UNIT
+ *
+ * Commands run as the transport's login account, or its `become` account.
+ *
+ * pg_ctl start and restart need a log file (-l): otherwise the server keeps
+ * pg_ctl's standard output and error open and the command's pipe never
+ * closes.  pgreplica uses <pgdata>/log/pgreplica-pg_ctl.log, creating
+ * <pgdata>/log (0700) if needed: it is inside the data directory, owned by
+ * the server's account, and "log" is PostgreSQL's default log_directory.
+ *
+ * Every command has a time limit (SERVICE_TIMEOUT_S, pg_ctl's own -t and
+ * the transport's); a failure carries the command and its standard error
+ * as detail, and a hint.
+ */
+#ifndef PGR_SERVICE_H
+#define PGR_SERVICE_H
+
+#include <stdbool.h>
+
+#include "cluster.h"
+#include "plan.h"
+#include "report.h"
+
+#define SERVICE_TIMEOUT_S 60
+#define SERVICE_PG_CTL_LOG "log/pgreplica-pg_ctl.log"	/* under pgdata */
+
+typedef enum service_action {
+	SERVICE_START,
+	SERVICE_STOP,				/* fast */
+	SERVICE_STOP_IMMEDIATE,
+	SERVICE_RESTART,			/* fast shutdown, then start */
+	SERVICE_RELOAD,
+	SERVICE_STATUS
+} service_action;
+
+/*
+ * The command for an action on a node (NULL-terminated, malloc'd: free
+ * with service_argv_free), or NULL with err set (no pgdata for pg_ctl...).
+ * *from_path is set when pg_ctl is taken from PATH (no bindir).
+ */
+char	  **service_argv(const cluster_node *n, service_action action,
+						 bool *from_path, pgr_error *err);
+void		service_argv_free(char **argv);
+/* The same as one line, quoted for a shell, for previews and messages. */
+char	   *service_command_string(const cluster_node *n, service_action action);
+
+/*
+ * Run the action on the node (through plan_transport); 0 when it
+ * succeeded, -1 with err set.  SERVICE_STATUS: use service_status().
+ */
+int			service_run(plan_ctx *ctx, cluster_node *n, service_action action,
+						pgr_error *err);
+int			service_start(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+int			service_stop(plan_ctx *ctx, cluster_node *n, bool immediate, pgr_error *err);
+int			service_restart(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+int			service_reload(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+/* Is the server running, as the service manager sees it? */
+int			service_status(plan_ctx *ctx, cluster_node *n, bool *running,
+						   pgr_error *err);
+
+/*
+ * Reconnect (the context's connection for the node) until the server
+ * accepts connections or timeout_s runs out, polling with a growing
+ * interval (50 ms up to 1 s).  Fails at once on an authentication error.
+ */
+int			service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
+							   pgr_error *err);
+
+#endif
