@@ -352,6 +352,8 @@ transport_backup(transport *t, const char *path, char **backup_path,
 				 pgr_error *err)
 {
 	char		stamp[32];
+	char		uidbuf[16];
+	char		gidbuf[16];
 	time_t		now = time(NULL);
 	struct tm	tm;
 	char	   *data = NULL;
@@ -384,8 +386,12 @@ transport_backup(transport *t, const char *path, char **backup_path,
 		free(copy);
 		copy = pgr_asprintf("%s.pgreplica-%s-%d", path, stamp, i);
 	}
-	/* A new file: same mode; the owner is whoever writes it, as cp does. */
+	/* Same mode, owner and group as the original (numeric: same host). */
+	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned) st.uid);
+	snprintf(gidbuf, sizeof(gidbuf), "%u", (unsigned) st.gid);
 	wo.mode = st.mode;
+	wo.owner = uidbuf;
+	wo.group = gidbuf;
 	if (transport_write_file(t, copy, data, len, &wo, err) < 0)
 		goto out;
 	*backup_path = copy;

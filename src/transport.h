@@ -69,8 +69,10 @@ typedef struct transport_write_opts {
 	 * its owner, group and mode.
 	 */
 	mode_t		mode;			/* 0 means 0600 */
-	const char *owner;			/* user name; NULL: whoever writes it */
-	const char *group;			/* group name; NULL: owner's default */
+	const char *owner;			/* user name or numeric id; NULL: whoever
+								 * writes it */
+	const char *group;			/* group name or numeric id; NULL: the
+								 * owner's default */
 } transport_write_opts;
 
 typedef struct transport_ops {
@@ -167,7 +169,8 @@ int			transport_write_file(transport *t, const char *path,
 int			transport_stat(transport *t, const char *path, transport_file_stat *st,
 						   pgr_error *err);
 /*
- * Copy `path` to `path.pgreplica-YYYYMMDD-HHMMSS` (owner and mode kept)
+ * Copy `path` to `path.pgreplica-YYYYMMDD-HHMMSS` (owner, group and mode
+ * kept, where the transport's account may set them)
  * before it is changed; *backup_path (malloc'd) names the copy.
  */
 int			transport_backup(transport *t, const char *path, char **backup_path,

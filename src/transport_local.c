@@ -363,18 +363,26 @@ resolve_owner(const transport_write_opts *opts, uid_t *uid, gid_t *gid,
 	{
 		struct passwd *pw = getpwnam(opts->owner);
 
-		if (!pw)
+		if (pw)
+		{
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+		}
+		else if (opts->owner[strspn(opts->owner, "0123456789")] == '\0' && opts->owner[0])
+			*uid = (uid_t) strtoul(opts->owner, NULL, 10);
+		else
 			return pgr_error_set(err, PGR_ERR_INPUT, _("unknown user \"%s\""), opts->owner);
-		*uid = pw->pw_uid;
-		*gid = pw->pw_gid;
 	}
 	if (opts->group)
 	{
 		struct group *gr = getgrnam(opts->group);
 
-		if (!gr)
+		if (gr)
+			*gid = gr->gr_gid;
+		else if (opts->group[strspn(opts->group, "0123456789")] == '\0' && opts->group[0])
+			*gid = (gid_t) strtoul(opts->group, NULL, 10);
+		else
 			return pgr_error_set(err, PGR_ERR_INPUT, _("unknown group \"%s\""), opts->group);
-		*gid = gr->gr_gid;
 	}
 	return 0;
 }

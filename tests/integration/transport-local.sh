@@ -229,6 +229,7 @@ bk=$OUT
 like "$bk" "^$F/b\\.conf." "backup: the copy is next to the file ($bk)"
 ok "backup: same content" cmp "$bk" "$F/b.conf"
 is "$(stat -c %a "$bk" 2>/dev/null)" 640 "backup: same mode"
+is "$(stat -c %U:%G "$bk" 2>/dev/null)" "$(stat -c %U:%G "$F/b.conf")" "backup: same owner and group"
 run backup "$F/b.conf"
 isnt "$OUT" "$bk" "backup: a second backup does not overwrite the first"
 run backup "$F/missing"
