@@ -16,7 +16,10 @@
  *      made and written to the passfile when applying (inspect only says it
  *      will be).
  * When applying, the passfile is brought up to date before the role is
- * touched, so that a password set on the server is never lost.
+ * touched, so that a password set on the server is never lost: a generated
+ * password is written there, and a password given with
+ * --replication-password-file replaces an entry the file already has for
+ * the role (the file is not created for it).
  *
  * "Nothing to do" means: the role exists, has REPLICATION and LOGIN, is
  * not a superuser, its password has not expired, and its stored verifier
@@ -611,16 +614,63 @@ role_statement(strbuf *sb, PGconn *conn, const role_priv *p, const char *role,
 		strbuf_append(sb, " VALID UNTIL 'infinity'");
 }
 
+/* The line of "replication_user" in the [cluster] section (0: unknown). */
+static int
+role_key_line(const cluster *cl)
+{
+	const char *p = cl->text;
+	int			lineno = 1;
+	bool		in = false;
+
+	while (p && *p)
+	{
+		const char *l = p + strspn(p, " \t");
+		const char *eol = strchr(p, '\n');
+
+		if (*l == '[')
+		{
+			if (in)
+				break;
+			in = strncmp(l, "[cluster]", 9) == 0;
+		}
+		else if (in && strncmp(l, "replication_user", 16) == 0 &&
+				 l[16 + strspn(l + 16, " \t")] == '=')
+			return lineno;
+		if (!eol)
+			break;
+		p = eol + 1;
+		lineno++;
+	}
+	return 0;
+}
+
+/* PostgreSQL names are at most NAMEDATALEN - 1 = 63 bytes: longer ones
+ * would be cut short by the server, silently. */
+static int
+check_role_name(plan_ctx *ctx, const char *role, pgr_error *err)
+{
+	if (strlen(role) <= 63)
+		return 0;
+	pgr_error_set(err, PGR_ERR_INPUT,
+				  _("%s:%d: replication_user: the role name \"%s\" is longer than 63 bytes"),
+				  ctx->cl->path ? ctx->cl->path : "?", role_key_line(ctx->cl), role);
+	pgr_error_hint(err, _("PostgreSQL would cut the name short; choose a shorter one."));
+	return -1;
+}
+
 static int
 role_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
 	const char *role = role_name(ctx);
-	PGconn	   *conn = plan_conn(ctx, s->node, err);
+	PGconn	   *conn;
 	PGresult   *res = NULL;
 	role_priv  *p;
 	char	   *path = NULL;
 	int			rc = -1;
 
+	if (check_role_name(ctx, role, err) < 0)
+		return -1;
+	conn = plan_conn(ctx, s->node, err);
 	if (!conn)
 		return -1;
 	p = pgr_calloc(1, sizeof(*p));
@@ -730,7 +780,13 @@ role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	}
 	if (step_role_read_password(ctx->cl, role, &file_pw, err) < 0)
 		goto out;
-	if (!file_pw || strcmp(file_pw, ctx->replication_password) != 0)
+	/*
+	 * A generated password is kept in the passfile; one the operator gave
+	 * replaces an older entry there (so that the file never holds a stale
+	 * password) but does not create the file.
+	 */
+	if ((ctx->password_generated && !file_pw) ||
+		(file_pw && strcmp(file_pw, ctx->replication_password) != 0))
 	{
 		if (step_role_write_password(ctx->cl, role, ctx->replication_password, err) < 0)
 			goto out;
