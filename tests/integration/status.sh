@@ -198,8 +198,10 @@ elif [ "$fr_role" = "Role:" ]; then
 else
 	out=$(PGREPLICA_LOCALEDIR=$localedir LANGUAGE=fr LC_ALL=C.UTF-8 "$PGREPLICA" -c "$conf" status 2>&1)
 	rc=$?
+	# French typography puts no-break spaces inside « » and before ":".
+	out=$(printf '%s' "$out" | sed 's/\xc2\xa0/ /g')
 	is "$rc" 0 "in French: exit 0"
-	like "$out" '^Grappe « fx » : saine' "in French: the header"
+	like "$out" '^Cluster « fx » : sain' "in French: the header"
 	like "$out" $'Nœud « pg2 »\n  Rôle : +secondaire' "in French: the role label and value"
 	like "$out" $'\n  Retard : +[0-9]+ octets?' "in French: the lag in octets"
 	like "$out" $'\n  Version du serveur : ' "in French: the server version label"
