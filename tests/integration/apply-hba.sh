@@ -59,7 +59,7 @@ run()
 make_role()
 {
 	local q=${1//\"/\"\"}
-	fx_psql pg1 "DROP ROLE IF EXISTS \"$q\"; CREATE ROLE \"$q\" WITH REPLICATION LOGIN PASSWORD '$pw'"
+	fx_psql pg1 "SET client_min_messages = warning; DROP ROLE IF EXISTS \"$q\"; CREATE ROLE \"$q\" WITH REPLICATION LOGIN PASSWORD '$pw'"
 }
 
 # replicates FROM ROLE: a physical replication connection from host FROM
@@ -158,7 +158,9 @@ else
 fi
 is "$(stat -c '%U:%G %a' "$hba")" "$stat_before" "owner, group and mode kept ($stat_before)"
 is "$(backups)" 1 "one backup next to the file"
-ok "the backup is the old file" cmp "$(ls -1 "$hba".pgreplica-* | head -n 1)" "$FX_DIR/hba.orig"
+backup=$(ls -1 "$hba".pgreplica-* | head -n 1)
+ok "the backup is the old file" cmp "$backup" "$FX_DIR/hba.orig"
+is "$(stat -c '%U:%G %a' "$backup")" "$stat_before" "the backup has the file's owner, group and mode"
 is "$(grep -c "^host.*replication.*$role.*$FX_ADDR_pg2/32" "$hba")" 1 "the rule is in the file once"
 
 # ---------------------------------------------------------------------------
