@@ -47,6 +47,8 @@ role=replicate
 pw=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 20)
 pwfile=$FX_DIR/replication.pw
 (umask 077; printf '%s\n' "$pw" >"$pwfile")
+# apply's journal goes here, not into the runner's home
+export XDG_STATE_HOME=$FX_DIR/state
 
 # run ARG...: "$APPLY -c $conf ARG..."; sets out (stdout and stderr) and rc
 run()
