@@ -1,7 +1,7 @@
 /*
  * cmd_status.c: "pgreplica status [--json] [--timeout SECONDS]", the
  * one-shot state of every node.  Exit status: 0 healthy, 1 degraded,
- * 2 error.  The JSON schema is documented in doc/status-json.md.
+ * 2 error.  The JSON schema is documented in README.md.
  */
 #include <config.h>
 
@@ -34,7 +34,7 @@ usage(void)
 	printf(_("Usage:\n"));
 	printf(_("  %s [-c FILE] status [OPTION]...\n"), PACKAGE);
 	printf(_("\nOptions:\n"));
-	printf(_("      --json               print JSON (described in doc/status-json.md)\n"));
+	printf(_("      --json               print JSON (its schema is in the README)\n"));
 	printf(_("      --timeout=SECONDS    time limit for each node (default: %g)\n"),
 		   STATUS_DEFAULT_TIMEOUT);
 	printf(_("  -h, --help               show this help, then exit\n"));

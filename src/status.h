@@ -104,7 +104,7 @@ typedef struct node_status {
 
 typedef struct status_problem {
 	status_health severity;		/* DEGRADED or ERROR */
-	const char *code;			/* stable: see doc/status-json.md */
+	const char *code;			/* stable: see the JSON schema in README.md */
 	const char *node;			/* NULL when about the whole cluster */
 	char	   *message;		/* translated sentence */
 } status_problem;
