@@ -719,12 +719,18 @@ role_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		path = step_role_passfile_path(ctx->cl);
 		if (!p->exists)
 			strbuf_appendf(&s->summary, _("will create role \"%s\" with REPLICATION LOGIN"), role);
+		else if (p->need_password && p->need_attrs)
+			strbuf_appendf(&s->summary, _("will give role \"%s\" REPLICATION LOGIN and a new password"), role);
+		else if (p->need_password)
+			strbuf_appendf(&s->summary, _("will give role \"%s\" a new password"), role);
 		else
-			strbuf_appendf(&s->summary, _("will alter role \"%s\" (REPLICATION LOGIN, password)"), role);
+			strbuf_appendf(&s->summary, _("will give role \"%s\" REPLICATION LOGIN"), role);
+		if (p->expired)
+			strbuf_append(&s->summary, _("; its password has expired: it will be valid without limit"));
 		if (p->generate && (!p->exists || p->need_password))
 			strbuf_appendf(&s->summary, _("; a password will be generated and kept in \"%s\""), path);
-		if (p->md5)
-			strbuf_appendf(&s->summary, _("; the server's password_encryption is md5, so the password will be hashed with MD5"));
+		if (p->md5 && (!p->exists || p->need_password))
+			strbuf_append(&s->summary, _("; the server's password_encryption is md5, so the password will be hashed with MD5"));
 	}
 	else
 		strbuf_appendf(&s->summary, _("nothing to do: role \"%s\" has REPLICATION LOGIN and the wanted password"), role);
