@@ -137,6 +137,34 @@ like "$out" "server parameters on pg1: nothing to do" "second apply: nothing to 
 is "$(sum "$data1/postgresql.auto.conf")" "$auto1" "second apply left postgresql.auto.conf alone"
 is "$(fx_pg_pid pg1)" "$pid_before" "second apply did not restart the server"
 
+# What the plan asks for with other cluster settings (plan only: a sync
+# standby that does not exist would make commits wait).  Values set with
+# ALTER SYSTEM and not restarted are what counts: the configured value.
+conf_opts=$FX_DIR/cluster-opts.conf
+fx_cluster_file -o slots=off -o "archive_command=test ! -f /arch/%f && cp %p /arch/%f" \
+	-o "sync=FIRST 1 (pg2)" "$conf_opts" pg1 pg2
+fx_psql pg1 "ALTER SYSTEM SET listen_addresses = 'localhost'"
+auto1=$(sum "$data1/postgresql.auto.conf")
+run "$conf_opts" plan
+is "$rc" 0 "plan with slots off, archiving and sync exits 0" || diag "$out"
+part=$(params_part)
+like "$part" "ALTER SYSTEM SET wal_keep_size = '1GB';" "slots off: wal_keep_size"
+like "$part" "ALTER SYSTEM SET archive_mode = 'on';" "archive_mode on"
+like "$part" "ALTER SYSTEM SET archive_command = 'test ! -f /arch/%f && cp %p /arch/%f';" \
+	"archive_command from the cluster file"
+like "$part" "ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 \(pg2\)';" \
+	"synchronous_standby_names from the cluster file"
+like "$part" "ALTER SYSTEM SET listen_addresses = 'localhost,$FX_ADDR_pg1';" \
+	"listen_addresses: the primary's address added, localhost kept"
+unlike "$part" "max_replication_slots" "slots off: max_replication_slots left alone"
+is "$(sum "$data1/postgresql.auto.conf")" "$auto1" "that plan changed nothing"
+fx_psql pg1 "ALTER SYSTEM SET wal_keep_size = '2GB'" &&
+	fx_psql pg1 "ALTER SYSTEM SET listen_addresses = '*'"
+run "$conf_opts" plan
+part=$(params_part)
+unlike "$part" "SET (wal_keep_size|listen_addresses)" "a larger wal_keep_size and '*' are kept"
+fx_psql pg1 "ALTER SYSTEM RESET wal_keep_size" && fx_psql pg1 "ALTER SYSTEM RESET listen_addresses"
+
 # ---- the file method --------------------------------------------------------
 
 ok "initdb pg3" fx_pg_init pg3 || bail_out "no pg3"
