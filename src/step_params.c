@@ -30,6 +30,10 @@
  * preview  ALTER SYSTEM method: the statements; file method: the unified
  *          diff of every file changed, plus ALTER SYSTEM RESET for what
  *          postgresql.auto.conf sets (it is read last and would win).
+ *          Which file sets a parameter last is the server's own answer
+ *          (pg_file_settings reads postgresql.conf afresh and follows
+ *          include, include_if_exists and include_dir in its own order),
+ *          so the file method edits exactly the line that is in force.
  * apply    ALTER SYSTEM SET one statement at a time (not in a transaction
  *          block), or: back up, rewrite the file that sets each parameter
  *          last (the effective value is the one written), RESET what
@@ -42,10 +46,11 @@
  *
  * A note on pg_file_settings' errors: a postmaster-context parameter whose
  * file value differs from the running one is reported there as "setting
- * could not be applied", exactly as an invalid value is.  The server marks
- * the first pending_restart in the backend that read the files, so
- * pg_settings is read after pg_file_settings in the same session and such
- * rows are not counted as errors.
+ * could not be applied", exactly as an invalid value is.  But reading the
+ * files marks the former (only) pending_restart in the backend that read
+ * them, so pg_settings is asked right after, on the same session, and such
+ * rows are not counted as errors.  Rows without a file are parameters
+ * taken out of the files that need a restart to go back to their default.
  */
 #include <config.h>
 
@@ -1308,6 +1313,7 @@ params_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			pgr_error_set(err, PGR_ERR_INPUT, _("the server refuses the new configuration of node \"%s\""),
 						  s->node->name);
 			pgr_error_detail(err, "%s", errors.data);
+			pgr_error_hint(err, _("The server's log says why each line is refused. The configuration was rolled back: nothing changed."));
 		}
 		strbuf_free(&errors);
 		return fail_and_roll_back(ctx, s, pp, err);
