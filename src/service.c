@@ -405,14 +405,14 @@ service_status(plan_ctx *ctx, cluster_node *n, bool *running, pgr_error *err)
 	if (rc == 0)
 	{
 		/*
-		 * pg_ctl and pg_ctlcluster: 0 running, 3 not running; systemctl
-		 * is-active: 0 active, anything else not.  pg_ctl's 4 (no data
-		 * directory) and a missing command are errors.
+		 * pg_ctl, pg_ctlcluster and systemctl is-active all say 0 for
+		 * running and 3 for not running; anything else (pg_ctl's 4: no
+		 * data directory, systemctl's 1: no systemd to ask, 127: no such
+		 * command) is an error.
 		 */
 		if (status == 0)
 			*running = true;
-		else if (status == 127 ||
-				 (n->service.kind != SERVICE_SYSTEMD && status != 3))
+		else if (status != 3)
 		{
 			char	   *cmd = service_command_string(n, SERVICE_STATUS);
 			char	   *out = tail_text(&errout);

@@ -19,7 +19,9 @@
 #   - password_encryption = md5: an md5 verifier, with a warning; moved to
 #     SCRAM once the server asks for SCRAM again;
 #   - a wal_level change waiting for a restart (pending_restart) restarts
-#     the server only with --yes; afterwards nothing is pending.
+#     the server only with --yes; afterwards nothing is pending;
+#   - a bindir without pg_ctl: the restart fails naming it, the server runs
+#     on.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
@@ -302,6 +304,22 @@ ok "pg_ctl's log is in the data directory" test -s "$pgdata/log/pgreplica-pg_ctl
 run apply --yes
 unlike "$out" "restarting" "a third apply does not restart" || diag "$out"
 like "$out" 'pg1: nothing to do' "... and says nothing to do"
+
+# a pg_ctl that is not there: a clear error, the server untouched
+ok "wal_level changed again" \
+	fx_psql pg1 "ALTER SYSTEM SET wal_level = replica" && fx_pg_reload pg1
+fx_poll 10 test "$(fx_psql pg1 "SELECT pending_restart FROM pg_settings WHERE name = 'wal_level'")" = t
+pid=$(fx_pg_pid pg1)
+sed -i "s|^bindir = .*|bindir = $FX_DIR/nowhere|" "$conf"
+run apply --yes
+isnt "$rc" 0 "a restart with a missing pg_ctl fails"
+like "$out" "no \"$FX_DIR/nowhere/pg_ctl\" on node \"pg1\"" "... naming the missing pg_ctl" ||
+	diag "$out"
+is "$(fx_pg_pid pg1)" "$pid" "... and the server runs on"
+fx_cluster_file -o replication_user=replicator "$conf" pg1 pg2
+run apply --yes
+is "$rc" 0 "with bindir fixed, apply --yes restarts" || diag "$out"
+isnt "$(fx_pg_pid pg1)" "$pid" "... the server was restarted"
 
 # the passwords once more, in every log written so far
 ok "no password in any server log" test -z "$(server_logs | grep -F -e "$pw" -e "$opw" -e "$gpw")"
