@@ -1054,7 +1054,7 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (n_change == 0)
 	{
 		if (restart.len)
-			strbuf_appendf(&s->summary, _("nothing to do: the parameters are set for replication (a restart is still needed for %s)"),
+			strbuf_appendf(&s->summary, _("nothing to do: the parameters are set for replication; a restart is still needed for %s"),
 						   restart.data);
 		else
 			strbuf_append(&s->summary, _("nothing to do: the parameters are set for replication"));
@@ -1078,7 +1078,11 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			if (pp->p[i].change && pp->p[i].auto_value)
 				strbuf_appendf(&s->preview, "ALTER SYSTEM RESET %s;\t-- %s\n", pp->p[i].name,
 							   _("postgresql.auto.conf sets it and would win"));
-		strbuf_appendf(&s->summary, _("will set %s in the configuration files"), names.data);
+		if (ctx->restart_reasons.len)
+			strbuf_appendf(&s->summary, _("will set %s in the configuration files; a restart is needed for %s"),
+						   names.data, ctx->restart_reasons.data);
+		else
+			strbuf_appendf(&s->summary, _("will set %s in the configuration files"), names.data);
 	}
 	else
 	{
@@ -1097,10 +1101,12 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			strbuf_appendf(&s->preview, "ALTER SYSTEM SET %s = %s;\n", pp->p[i].name, lit);
 			PQfreemem(lit);
 		}
-		strbuf_appendf(&s->summary, _("will set %s with ALTER SYSTEM"), names.data);
+		if (ctx->restart_reasons.len)
+			strbuf_appendf(&s->summary, _("will set %s with ALTER SYSTEM; a restart is needed for %s"),
+						   names.data, ctx->restart_reasons.data);
+		else
+			strbuf_appendf(&s->summary, _("will set %s with ALTER SYSTEM"), names.data);
 	}
-	if (ctx->restart_reasons.len)
-		strbuf_appendf(&s->summary, _(" (a restart is needed for %s)"), ctx->restart_reasons.data);
 	rc = 0;
 out:
 	strbuf_free(&errors);
@@ -1356,7 +1362,10 @@ params_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			continue;
 		v = p->file_value ? p->file_value : p->boot_val;
 		if (!satisfies(want_p, v))
-			strbuf_appendf(&wrong, _("%s is \"%s\", not \"%s\"\n"), p->name, v ? v : "", want_p->want);
+		{
+			strbuf_appendf(&wrong, _("%s is \"%s\", not \"%s\""), p->name, v ? v : "", want_p->want);
+			strbuf_append_char(&wrong, '\n');
+		}
 	}
 	if (wrong.len)
 	{
