@@ -116,8 +116,8 @@ activate_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	{
 		char	   *cmd = service_command_string(s->node, SERVICE_RESTART);
 
-		strbuf_appendf(&s->preview, "# %s\n%s\n",
-					   p->list.data, cmd);
+		strbuf_appendf(&s->preview, "# restart %s (%s)\n%s\n",
+					   s->node->name, p->list.data, cmd);
 		strbuf_appendf(&s->summary, _("restart %s: %s change"), s->node->name, p->list.data);
 		free(cmd);
 	}
