@@ -165,17 +165,41 @@ service_argv(const cluster_node *n, service_action action, bool *from_path,
 	return a.v;
 }
 
+/* An argument as a shell would need it: quoted only when it must be. */
+static void
+append_shell_word(strbuf *sb, const char *arg)
+{
+	static const char plain[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@%+,-";
+
+	if (arg[0] != '\0' && strspn(arg, plain) == strlen(arg))
+		strbuf_append(sb, arg);
+	else
+	{
+		char	   *q = transport_quote_arg(arg);
+
+		strbuf_append(sb, q);
+		free(q);
+	}
+}
+
 char *
 service_command_string(const cluster_node *n, service_action action)
 {
 	char	  **argv = service_argv(n, action, NULL, NULL);
-	char	   *s;
+	strbuf		sb;
 
 	if (!argv)
 		return pgr_strdup("?");
-	s = transport_quote_argv((const char *const *) argv);
+	strbuf_init(&sb);
+	for (char **a = argv; *a; a++)
+	{
+		if (a != argv)
+			strbuf_append_char(&sb, ' ');
+		append_shell_word(&sb, *a);
+	}
 	service_argv_free(argv);
-	return s;
+	return strbuf_detach(&sb);
 }
 
 /* Trimmed copy of a command's standard error (last 2000 bytes). */
@@ -328,7 +352,7 @@ run_action(plan_ctx *ctx, cluster_node *n, service_action action, int *status,
 	rc = run(t, argv, SERVICE_TIMEOUT_S + 15, status, errout, err);
 	if (rc < 0)
 	{
-		char	   *cmd = transport_quote_argv((const char *const *) argv);
+		char	   *cmd = service_command_string(n, action);
 
 		pgr_error_prefix(err, "%s", n->name);
 		if (err && !err->detail)
