@@ -35,10 +35,15 @@ else
 fi
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
+command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
 
 fx_setup
 ok "initdb pg1" fx_pg_init pg1 && ok "start pg1" fx_pg_start pg1 ||
 	bail_out "no primary"
+# pg1's files and pg_ctl are reached over SSH as the servers' account (the
+# activate step's pg_ctl refuses root, and must run in pg1's namespace)
+ok "sshd on pg1" fx_sshd pg1 && ok "pg1's host key trusted" fx_ssh_trust pg1 ||
+	bail_out "no sshd on pg1"
 ok "standby host pg2" fx_host pg2 || bail_out "no standby host"
 
 conf=$FX_DIR/cluster.conf
@@ -49,11 +54,13 @@ pwfile=$FX_DIR/replication.pw
 (umask 077; printf '%s\n' "$pw" >"$pwfile")
 # apply's journal goes here, not into the runner's home
 export XDG_STATE_HOME=$FX_DIR/state
+unset SSH_AUTH_SOCK
 
 # run ARG...: "$APPLY -c $conf ARG..."; sets out (stdout and stderr) and rc
 run()
 {
-	out=$("$APPLY" -c "$conf" --replication-password-file "$pwfile" "$@" 2>&1)
+	out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" \
+		--replication-password-file "$pwfile" "$@" </dev/null 2>&1)
 	rc=$?
 }
 
@@ -132,7 +139,7 @@ reject_line=$(grep -n '^host    replication  all          0.0.0.0/0' "$hba" | cu
 ok "before apply: no replication from pg2 (the reject comes first)" refused pg2 "$role"
 
 # plan (the scratch driver and pgreplica both have it)
-out=$("$APPLY" -c "$conf" plan 2>&1)
+out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan </dev/null 2>&1)
 rc=$?
 is "$rc" 0 "plan exits 0"
 like "$out" "\+host +replication +$role +$FX_ADDR_pg2/32 +scram-sha-256" "plan shows the rule as a diff line"
@@ -247,7 +254,7 @@ like "$out" "pg_hba.conf on pg1: nothing to do" "and a second apply has nothing 
 # it, it cannot match until SSL is on), and that is said
 reset_hba
 fx_cluster_file -o ssl=on "$conf" pg1 pg2
-out=$("$APPLY" -c "$conf" plan 2>&1)
+out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan </dev/null 2>&1)
 like "$out" "\+hostssl +replication +$role +$FX_ADDR_pg2/32" "ssl = on: plan shows a hostssl rule"
 like "$out" "ssl = off" "and says the server has ssl off"
 run apply --yes
