@@ -11,7 +11,10 @@
 # rolled back before any reload; a file that already has errors is not
 # touched; a standby host that is not an IP address and an impossible role
 # name are refused with the cluster file's line; a role name with a double
-# quote and a space is written quoted and works.
+# quote and a space is written quoted and works; a broader replication
+# rule with another method is shadowing too; with ssl = on while the server
+# has SSL off, the hostssl rule is written and the server's warning is not
+# taken for an error.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
@@ -218,12 +221,15 @@ reset_hba
 rm -f "$hba".pgreplica-*
 sed -i "/^\[node \"pg2\"\]/,\$ s/^host = .*/host = db2.example.com/" "$conf"
 host_line=$(grep -n '^host = db2.example.com' "$conf" | cut -d: -f1)
+server_before="$(fx_pg_pid pg1) $(fx_psql pg1 'SELECT pg_conf_load_time()')"
 run apply --yes
 isnt "$rc" 0 "a standby host that is not an IP address is refused"
 like "$out" "cluster.conf:$host_line: .*pg2.*db2\.example\.com.* not an IP address" \
 	"the error names the cluster file's line ($host_line)" || diag "$out"
 ok "pg_hba.conf is untouched" cmp "$hba" "$FX_DIR/hba.orig"
 is "$(backups)" 0 "no backup made"
+is "$(fx_pg_pid pg1) $(fx_psql pg1 'SELECT pg_conf_load_time()')" "$server_before" \
+	"the server was neither reloaded nor restarted"
 
 fx_cluster_file -o "replication_user=$(printf 'r%.0s' {1..70})" "$conf" pg1 pg2
 user_line=$(grep -n '^replication_user' "$conf" | cut -d: -f1)
@@ -247,6 +253,24 @@ ok "replication from pg2 as $odd works" replicates pg2 "$odd" ||
 	diag "$(cat "$FX_DIR/repl.out")"
 run apply --yes
 like "$out" "pg_hba.conf on pg1: nothing to do" "and a second apply has nothing to do"
+
+# ---------------------------------------------------------------------------
+# no reject, but a broader replication rule with another method first: the
+# new rule goes above it
+fx_pg_hba pg1 \
+	"host    all          postgres     $FX_RUNNER_ADDR/32  scram-sha-256" \
+	"host    replication  all          $FX_SUBNET        md5"
+md5_line=$(grep -n "^host    replication  all          $FX_SUBNET" "$hba" | cut -d: -f1)
+fx_cluster_file "$conf" pg1 pg2
+out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan </dev/null 2>&1)
+like "$out" "above line $md5_line.*host +replication +all +${FX_SUBNET//./\\.} +md5" \
+	"plan: the rule goes above the broader md5 rule, and says why" || diag "$out"
+run apply --yes
+is "$rc" 0 "apply exits 0" || diag "$out"
+line=$(rule_line "$role" "$FX_ADDR_pg2")
+ok "the rule comes before the md5 rule (line ${line:-none} < $md5_line)" \
+	test "${line:-999999}" -lt "$md5_line"
+ok "replication from pg2 works" replicates pg2 "$role"
 
 # ---------------------------------------------------------------------------
 # ssl = on in the cluster file while the server has ssl off (the SSL step has
