@@ -127,6 +127,18 @@ stop_sampler()
 }
 fx_on_teardown stop_sampler
 
+# setting_is NAME VALUE: pg1's current value of NAME is VALUE
+setting_is()
+{
+	[ "$(fx_psql pg1 "SELECT current_setting('$1')")" = "$2" ]
+}
+
+# pending NAME: pg1 reports NAME as waiting for a restart
+pending()
+{
+	[ "$(fx_psql pg1 "SELECT pending_restart FROM pg_settings WHERE name = '$1'")" = t ]
+}
+
 server_logs()
 {
 	cat "$(fx_pg_log pg1)" "$pgdata"/log/* 2>/dev/null
@@ -263,7 +275,7 @@ ok "no passfile entry for boss" test -z "$(passfile_pw boss)"
 # md5 only when the server asks for it
 
 fx_psql pg1 "ALTER SYSTEM SET password_encryption = 'md5'" && fx_pg_reload pg1
-fx_poll 10 test "$(fx_psql pg1 'SHOW password_encryption')" = md5
+ok "the server hashes with md5" fx_poll 10 setting_is password_encryption md5
 fx_cluster_file -o replication_user=oldstyle "$conf" pg1 pg2
 run apply --yes
 is "$rc" 0 "apply with password_encryption = md5 exits 0" || diag "$out"
@@ -273,7 +285,7 @@ run apply --yes
 like "$out" 'replication role "oldstyle" on pg1: nothing to do' \
 	"second apply with md5: nothing to do" || diag "$out"
 fx_psql pg1 "ALTER SYSTEM RESET password_encryption" && fx_pg_reload pg1
-fx_poll 10 test "$(fx_psql pg1 'SHOW password_encryption')" = scram-sha-256
+ok "the server hashes with SCRAM again" fx_poll 10 setting_is password_encryption scram-sha-256
 run apply --yes
 is "$(role_attrs oldstyle)" "t|t|f|SCRAM-SHA-256" "moved to SCRAM when the server asks for it"
 ok "replication from pg2 as oldstyle works" replicates oldstyle "$(passfile_pw oldstyle)" ||
@@ -287,7 +299,7 @@ run apply --yes
 is "$rc" 0 "apply with nothing pending exits 0" || diag "$out"
 ok "wal_level changed, waiting for a restart" \
 	fx_psql pg1 "ALTER SYSTEM SET wal_level = logical" && fx_pg_reload pg1
-fx_poll 10 test "$(fx_psql pg1 "SELECT pending_restart FROM pg_settings WHERE name = 'wal_level'")" = t
+ok "pg1 says wal_level waits for a restart" fx_poll 10 pending wal_level
 pid=$(fx_pg_pid pg1)
 run plan
 like "$out" "restart pg1.*wal_level" "plan: restart pg1 for wal_level" || diag "$out"
@@ -308,7 +320,7 @@ like "$out" 'pg1: nothing to do' "... and says nothing to do"
 # a pg_ctl that is not there: a clear error, the server untouched
 ok "wal_level changed again" \
 	fx_psql pg1 "ALTER SYSTEM SET wal_level = replica" && fx_pg_reload pg1
-fx_poll 10 test "$(fx_psql pg1 "SELECT pending_restart FROM pg_settings WHERE name = 'wal_level'")" = t
+ok "pg1 says wal_level waits for a restart" fx_poll 10 pending wal_level
 pid=$(fx_pg_pid pg1)
 sed -i "s|^bindir = .*|bindir = $FX_DIR/nowhere|" "$conf"
 run apply --yes
