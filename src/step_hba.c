@@ -22,6 +22,11 @@
  *            shows each of them;
  *   undo     write the old text back and reload.
  *
+ * When the file already has every rule but changed after the server last
+ * loaded its configuration (an apply interrupted between its write and its
+ * reload, a hand edit), the step has nothing to write and asks the activate
+ * step for a reload (ctx->reload_needed), so that the rules are in force.
+ *
  * The method is the one the role's stored password can use: SCRAM (the
  * role step hashes SCRAM-SHA-256 client-side) unless the role's password is
  * an MD5 hash, or, before the role exists, the server's password_encryption
@@ -213,6 +218,31 @@ file_rule_errors(PGconn *conn, const char *node_name, strbuf *detail,
 
 /* ---- inspect ---------------------------------------------------------------- */
 
+/*
+ * Whether the file changed after the server last loaded its configuration
+ * (its mtime, on the server's own clock, is later than pg_conf_load_time()
+ * in whole seconds): then the rules in force may not be the file's.
+ */
+static int
+loaded_before_change(PGconn *conn, transport *t, const cluster_node *primary,
+					 const char *path, bool *stale, pgr_error *err)
+{
+	transport_file_stat st;
+	PGresult   *res;
+
+	*stale = false;
+	if (transport_stat(t, path, &st, err) < 0)
+		return -1;
+	res = pgconn_exec(conn, primary->name,
+					  "SELECT floor(extract(epoch FROM pg_catalog.pg_conf_load_time()))::bigint",
+					  PGRES_TUPLES_OK, 1, 1, err);
+	if (!res)
+		return -1;
+	*stale = st.exists && (long long) st.mtime > atoll(pgconn_value(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
 /* A standby's host as an address for pg_hba.conf: an IP address. */
 static int
 check_standby_address(const cluster *cl, const cluster_node *n, pgr_error *err)
@@ -393,9 +423,20 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (pv->n_added == 0)
 	{
+		bool		stale;
+
 		strbuf_appendf(&s->summary,
 					   _("nothing to do: \"%s\" lets every standby replicate as \"%s\""),
 					   pv->hba_file, role);
+		if (loaded_before_change(conn, t, primary, pv->hba_file, &stale, err) < 0)
+			goto out;
+		if (stale)
+		{
+			/* e.g. an apply interrupted between its write and its reload */
+			ctx->reload_needed = true;
+			strbuf_append(&s->summary, "; ");
+			strbuf_append(&s->summary, _("the server has not loaded the file since it last changed: it will be reloaded"));
+		}
 		rc = 0;
 		goto out;
 	}

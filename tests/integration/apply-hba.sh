@@ -185,6 +185,27 @@ ok "second apply left the file alone" cmp "$hba" "$FX_DIR/hba.applied"
 is "$(backups)" 1 "and made no backup"
 
 # ---------------------------------------------------------------------------
+# an apply interrupted between its write and its reload: the file has the
+# rule, the rules in force do not; the next apply has the server reload
+reset_hba
+load_epoch=$(fx_psql pg1 'SELECT floor(extract(epoch FROM pg_conf_load_time()))::bigint')
+later_than_load() { [ "$(date +%s)" -gt "$load_epoch" ]; }
+fx_poll 5 later_than_load
+cat "$FX_DIR/hba.applied" >"$hba"
+ok "interrupted: the rule is in the file but not in force" refused pg2 "$role"
+out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan </dev/null 2>&1)
+like "$out" "not loaded the file since it last changed" "plan says the file is not loaded yet" ||
+	diag "$out"
+run apply --yes
+is "$rc" 0 "apply after the interruption exits 0" || diag "$out"
+ok "the rule is in force now: replication from pg2 works" replicates pg2 "$role"
+ok "the file was not rewritten" cmp "$hba" "$FX_DIR/hba.applied"
+is "$(backups)" 1 "and no backup made"
+run apply --yes
+like "$out" "pg_hba.conf on pg1: nothing to do" "the apply after that has nothing to do"
+like "$out" "Nothing to do" "not even a reload" || diag "$out"
+
+# ---------------------------------------------------------------------------
 # a file the server would refuse: put back before any reload
 reset_hba
 rm -f "$hba".pgreplica-*
