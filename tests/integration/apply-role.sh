@@ -105,13 +105,16 @@ replicates()
 		>"$FX_DIR/repl.out" 2>&1
 }
 
-# sampling every process's argument list while a command runs
+# sampling every process's argument list while a command runs; stopping
+# waits until the last ps has finished (an orphaned ps could otherwise see
+# the checks below, which hold the secret)
 sampler_pid=''
 start_sampler()
 {
 	: >"$FX_DIR/ps.samples"
+	rm -f "$FX_DIR/ps.stop"
 	(
-		while :; do
+		while [ ! -e "$FX_DIR/ps.stop" ]; do
 			ps -eo args >>"$FX_DIR/ps.samples"
 			sleep 0.01
 		done
@@ -121,7 +124,7 @@ start_sampler()
 stop_sampler()
 {
 	[ -n "$sampler_pid" ] || return 0
-	kill "$sampler_pid" 2>/dev/null
+	: >"$FX_DIR/ps.stop"
 	wait "$sampler_pid" 2>/dev/null
 	sampler_pid=''
 }
@@ -154,15 +157,15 @@ nowhere()
 	else
 		pass "$what: not in apply's output"
 	fi
-	if server_logs | grep -qF -- "$secret"; then
+	if server_logs | grep -qF -f <(printf '%s\n' "$secret"); then
 		fail "$what: not in the server log"
-		diag "$(server_logs | grep -F -- "$secret" | head -n 3)"
+		diag "$(server_logs | grep -F -f <(printf '%s\n' "$secret") | head -n 3)"
 	else
 		pass "$what: not in the server log"
 	fi
-	if grep -qF -- "$secret" "$FX_DIR/ps.samples"; then
+	if grep -qF -f <(printf '%s\n' "$secret") "$FX_DIR/ps.samples"; then
 		fail "$what: in no process's argument list"
-		diag "$(grep -F -- "$secret" "$FX_DIR/ps.samples" | head -n 3)"
+		diag "$(grep -F -f <(printf '%s\n' "$secret") "$FX_DIR/ps.samples" | head -n 3)"
 	else
 		pass "$what: in no process's argument list"
 	fi
@@ -334,6 +337,7 @@ is "$rc" 0 "with bindir fixed, apply --yes restarts" || diag "$out"
 isnt "$(fx_pg_pid pg1)" "$pid" "... the server was restarted"
 
 # the passwords once more, in every log written so far
-ok "no password in any server log" test -z "$(server_logs | grep -F -e "$pw" -e "$opw" -e "$gpw")"
+ok "no password in any server log" \
+	test -z "$(server_logs | grep -F -f <(printf '%s\n' "$pw" "$opw" "$gpw"))"
 
 done_testing
