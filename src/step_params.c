@@ -63,6 +63,7 @@
 
 #include "diff.h"
 #include "i18n.h"
+#include "pgconf.h"
 #include "pgconn.h"
 #include "plan.h"
 
@@ -130,6 +131,7 @@ typedef struct pparam {
 
 typedef struct conf_file {
 	char	   *path;
+	pgconf_doc *doc;			/* parsed, edited with pgconf_set */
 	char	   *old_text;
 	char	   *new_text;
 	char	   *backup;			/* apply: the copy made before writing */
@@ -174,6 +176,7 @@ params_free_priv(void *v)
 	for (int i = 0; i < pp->n_files; i++)
 	{
 		free(pp->files[i].path);
+		pgconf_free(pp->files[i].doc);
 		free(pp->files[i].old_text);
 		free(pp->files[i].new_text);
 		free(pp->files[i].backup);
@@ -775,41 +778,12 @@ add_restart_reason(plan_ctx *ctx, const char *name)
 
 /* ---- file editing ---------------------------------------------------------------- */
 
-/* A value as written in postgresql.conf: bare when plain, else quoted. */
-static char *
-conf_literal(const char *v)
-{
-	strbuf		sb;
-	bool		plain = *v != '\0';
-
-	for (const char *c = v; *c; c++)
-		if (!isalnum((unsigned char) *c) && *c != '_' && *c != '.')
-			plain = false;
-	/* a bare value must start like a name or a number */
-	if (plain && !isalpha((unsigned char) v[0]) && !isdigit((unsigned char) v[0]))
-		plain = false;
-	if (plain)
-		return pgr_strdup(v);
-	strbuf_init(&sb);
-	strbuf_append_char(&sb, '\'');
-	for (const char *c = v; *c; c++)
-	{
-		if (*c == '\'')
-			strbuf_append(&sb, "''");
-		else if (*c == '\\')
-			strbuf_append(&sb, "\\\\");
-		else
-			strbuf_append_char(&sb, *c);
-	}
-	strbuf_append_char(&sb, '\'');
-	return strbuf_detach(&sb);
-}
-
 static conf_file *
 get_file(params_priv *pp, transport *t, const char *path, pgr_error *err)
 {
 	char	   *data = NULL;
 	size_t		len = 0;
+	pgconf_doc *doc;
 	conf_file  *f;
 
 	for (int i = 0; i < pp->n_files; i++)
@@ -817,117 +791,27 @@ get_file(params_priv *pp, transport *t, const char *path, pgr_error *err)
 			return &pp->files[i];
 	if (transport_read_file(t, path, 0, &data, &len, err) < 0)
 		return NULL;
-	if (strlen(data) != len)
+	doc = pgconf_parse_len(data, len, path, err);
+	if (!doc)
 	{
 		free(data);
-		pgr_error_set(err, PGR_ERR_INPUT, _("the configuration file \"%s\" holds a NUL byte"), path);
 		return NULL;
 	}
 	pp->files = pgr_realloc(pp->files, sizeof(conf_file) * (size_t) (pp->n_files + 1));
 	f = &pp->files[pp->n_files++];
 	memset(f, 0, sizeof(*f));
 	f->path = pgr_strdup(path);
+	f->doc = doc;
 	f->old_text = data;
-	f->new_text = pgr_strdup(data);
 	return f;
 }
 
 /*
- * Replace the value on line `lineno` of f->new_text, which must set `name`
- * (as pg_file_settings said); the name, blanks, '=' and any comment after
- * the value are kept.
+ * File method: every file's new text.  A parameter set in a file is set
+ * again in the file and at the line the server named (pgconf_set edits the
+ * last setting of the file, which must be that line); one set nowhere goes
+ * into config_file (after its commented-out default, else at the end).
  */
-static int
-edit_line(conf_file *f, int lineno, const char *name, const char *value,
-		  pgr_error *err)
-{
-	char	   *text = f->new_text;
-	char	   *line = text;
-	char	   *c;
-	char	   *vstart;
-	char	   *vend;
-	char	   *lit;
-	size_t		nlen = strlen(name);
-
-	for (int i = 1; i < lineno && line; i++)
-	{
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	if (!line || !*line)
-		goto changed;
-	c = line;
-	while (*c == ' ' || *c == '\t')
-		c++;
-	if (strncasecmp(c, name, nlen) != 0 ||
-		(isalnum((unsigned char) c[nlen]) || c[nlen] == '_' || c[nlen] == '.'))
-		goto changed;
-	c += nlen;
-	while (*c == ' ' || *c == '\t')
-		c++;
-	if (*c == '=')
-		c++;
-	while (*c == ' ' || *c == '\t')
-		c++;
-	vstart = c;
-	if (*c == '\'')
-	{
-		c++;
-		while (*c && *c != '\n')
-		{
-			if (*c == '\\' && c[1] && c[1] != '\n')
-				c += 2;
-			else if (*c == '\'' && c[1] == '\'')
-				c += 2;
-			else if (*c == '\'')
-				break;
-			else
-				c++;
-		}
-		if (*c != '\'')
-			goto changed;
-		c++;
-	}
-	else
-		while (*c && !isspace((unsigned char) *c) && *c != '#')
-			c++;
-	vend = c;
-	if (vend == vstart)
-		goto changed;
-	lit = conf_literal(value);
-	{
-		size_t		pre = (size_t) (vstart - text);
-		char	   *n = pgr_asprintf("%.*s%s%s", (int) pre, text, lit, vend);
-
-		free(f->new_text);
-		f->new_text = n;
-	}
-	free(lit);
-	return 0;
-
-changed:
-	return pgr_error_set(err, PGR_ERR_INPUT,
-						 _("line %d of \"%s\" does not set \"%s\" as the server said"),
-						 lineno, f->path, name);
-}
-
-static void
-append_setting(conf_file *f, const char *name, const char *value)
-{
-	size_t		len = strlen(f->new_text);
-	char	   *lit = conf_literal(value);
-	char	   *n;
-
-	n = pgr_asprintf("%s%s%s = %s\n", f->new_text,
-					 (len > 0 && f->new_text[len - 1] != '\n') ? "\n" : "",
-					 name, lit);
-	free(lit);
-	free(f->new_text);
-	f->new_text = n;
-}
-
-/* File method: compute every file's new text. */
 static int
 plan_files(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
 {
@@ -937,28 +821,33 @@ plan_files(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
 		return -1;
 	if (!pp->config_file)
 		return pgr_error_set(err, PGR_ERR_GENERIC, _("the server did not give its config_file"));
-	/* edits in place first (line numbers as read), appends after */
+	/* in place first (the line numbers as the server gave them), then new lines */
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < N_PARAMS; i++)
 		{
 			pparam	   *p = &pp->p[i];
+			pgconf_change ch = {PGCONF_UNCHANGED, 0, 0, NULL};
 			conf_file  *f;
 
 			if (!p->change || p->reset_only)
 				continue;
-			if (pass == 0 && p->conf_path)
+			if ((pass == 0) != (p->conf_path != NULL))
+				continue;
+			f = get_file(pp, t, pass == 0 ? p->conf_path : pp->config_file, err);
+			if (!f || pgconf_set(f->doc, p->name, p->want, &ch, err) < 0)
+				return -1;
+			if (pass == 0 && ch.action != PGCONF_UNCHANGED &&
+				(ch.action != PGCONF_REPLACED || ch.lineno != p->conf_line))
 			{
-				if (!(f = get_file(pp, t, p->conf_path, err)) ||
-					edit_line(f, p->conf_line, p->name, p->want, err) < 0)
-					return -1;
+				pgconf_change_clear(&ch);
+				return pgr_error_set(err, PGR_ERR_INPUT,
+									 _("line %d of \"%s\" does not set \"%s\" as the server said"),
+									 p->conf_line, f->path, p->name);
 			}
-			else if (pass == 1 && !p->conf_path)
-			{
-				if (!(f = get_file(pp, t, pp->config_file, err)))
-					return -1;
-				append_setting(f, p->name, p->want);
-			}
+			pgconf_change_clear(&ch);
 		}
+	for (int i = 0; i < pp->n_files; i++)
+		pp->files[i].new_text = pgconf_render(pp->files[i].doc);
 	return 0;
 }
 
