@@ -69,7 +69,6 @@
 
 #define SLOT_MARGIN 2			/* spare slots / senders beyond the standbys */
 #define BASEBACKUP_SENDERS 2	/* pg_basebackup -X stream uses two */
-#define KEEP_SIZE_MB 1024		/* wal_keep_size when there are no slots */
 #define KEEP_SIZE_TEXT "1GB"
 #define KEEP_SEGMENTS 64		/* wal_keep_segments when there are no slots */
 #define KEEPALIVE_IDLE "60"
