@@ -354,11 +354,31 @@ norm_value(const pparam *p, const char *raw)
 	return pgr_strdup(raw);
 }
 
-/* The configured value (files, else default), canonical; malloc'd. */
+/* Set on the server's command line: the files do not count. */
+static bool
+overridden(const pparam *p)
+{
+	return p->source && (strcmp(p->source, "command line") == 0 ||
+						 strcmp(p->source, "override") == 0);
+}
+
+/*
+ * The configured value as written: the last setting in the files, else
+ * the default; or the running value when the command line sets it.
+ */
+static const char *
+configured_raw(const pparam *p)
+{
+	if (overridden(p))
+		return p->reset_val;
+	return p->file_value ? p->file_value : p->boot_val;
+}
+
+/* The configured value, canonical; malloc'd. */
 static char *
 configured(const pparam *p)
 {
-	return norm_value(p, p->file_value ? p->file_value : p->boot_val);
+	return norm_value(p, configured_raw(p));
 }
 
 static long long
@@ -684,7 +704,7 @@ decide(plan_ctx *ctx, const pg_version_facts *facts, cluster_node *primary,
 	p = find_param(pp, "listen_addresses");
 	if (primary->host && primary->host[0] && primary->host[0] != '/')
 	{
-		const char *list = p->file_value ? p->file_value : p->boot_val;
+		const char *list = configured_raw(p);
 		bool		star;
 
 		if (list && !listen_covers(list, primary->host, &star))
@@ -736,7 +756,7 @@ decide(plan_ctx *ctx, const pg_version_facts *facts, cluster_node *primary,
 		p = &pp->p[i];
 		if (!p->want)
 			continue;
-		p->change = !same_value(p, p->want, p->file_value ? p->file_value : p->boot_val);
+		p->change = !same_value(p, p->want, configured_raw(p));
 		/*
 		 * With the file method, postgresql.auto.conf's value goes (it is
 		 * read last and would win); if what the files give then is fine,
@@ -894,8 +914,7 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			continue;
 		if (p->change)
 		{
-			if (p->source && (strcmp(p->source, "command line") == 0 ||
-							  strcmp(p->source, "override") == 0))
+			if (overridden(p))
 			{
 				pgr_error_set(err, PGR_ERR_INPUT,
 							  _("\"%s\" is set on the command line of the server on node \"%s\""),
@@ -920,8 +939,7 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		 * still restart or reload.  A value from the command line is never
 		 * the files' one: no restart would change that.
 		 */
-		if (p->source && (strcmp(p->source, "command line") == 0 ||
-						  strcmp(p->source, "override") == 0))
+		if (overridden(p))
 			continue;
 		conf_v = configured(p);
 		run_v = norm_value(p, p->reset_val);
@@ -1248,7 +1266,7 @@ params_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 		if (!want_p->change)
 			continue;
-		v = p->file_value ? p->file_value : p->boot_val;
+		v = configured_raw(p);
 		if (!satisfies(want_p, v))
 		{
 			strbuf_appendf(&wrong, _("%s is \"%s\", not \"%s\""), p->name, v ? v : "", want_p->want);
