@@ -765,6 +765,7 @@ role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	strbuf		sql;
 	PGresult   *res;
 	bool		in_tx = false;
+	bool		passfile_ok = true;
 	int			rc = -1;
 
 	strbuf_init(&sql);
@@ -785,14 +786,23 @@ role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		ctx->password_generated = true;
 	}
 	if (step_role_read_password(ctx->cl, role, &file_pw, err) < 0)
-		goto out;
+	{
+		if (ctx->password_generated)
+			goto out;
+		/* the operator's own password does not need the passfile */
+		plan_log(ctx, s, _("warning: %s; the passfile is left as it is"),
+				 err && err->message ? err->message : "?");
+		pgr_error_clear(err);
+		passfile_ok = false;
+	}
 	/*
 	 * A generated password is kept in the passfile; one the operator gave
 	 * replaces an older entry there (so that the file never holds a stale
 	 * password) but does not create the file.
 	 */
-	if ((ctx->password_generated && !file_pw) ||
-		(file_pw && strcmp(file_pw, ctx->replication_password) != 0))
+	if (passfile_ok &&
+		((ctx->password_generated && !file_pw) ||
+		 (file_pw && strcmp(file_pw, ctx->replication_password) != 0)))
 	{
 		if (step_role_write_password(ctx->cl, role, ctx->replication_password, err) < 0)
 			goto out;

@@ -263,6 +263,19 @@ like "$out" 'on pg1: nothing to do' "second apply with the given password: nothi
 	diag "$out"
 unlike "$out" 'replication role.*applying' "... the role is not touched"
 
+# the operator's password does not need the passfile: one others can read
+# is left alone, with a warning
+chmod 0644 "$passfile"
+(umask 077; printf '%s\n' "x$gpw" >"$FX_DIR/given2.pw")
+run --replication-password-file "$FX_DIR/given2.pw" apply --yes
+is "$rc" 0 "a given password with an unreadable passfile: apply exits 0" || diag "$out"
+like "$out" "warning: .*group or world access" "... with a warning about the passfile" ||
+	diag "$out"
+chmod 0600 "$passfile"
+is "$(passfile_pw "$odd")" "$gpw" "... and the passfile is left as it was"
+ok "replication from pg2 as $odd with the new password" replicates "$odd" "x$gpw" ||
+	diag "$(cat "$FX_DIR/repl.out")"
+
 # ---------------------------------------------------------------------------
 # a superuser is refused
 
