@@ -5,7 +5,11 @@
 # pg1, a fresh initdb, with the default method (ALTER SYSTEM): plan shows
 # the statements and changes nothing; apply --yes puts wal_level,
 # wal_log_hints, keepalives... in force (after the activate step's
-# restart); a second apply has nothing to do and restarts nothing.
+# restart); a second apply has nothing to do and restarts nothing; a
+# restart-only value changed but not in force is detected; with slots off,
+# archiving and sync in the cluster file the plan sets wal_keep_size,
+# archive_mode/command, synchronous_standby_names; listen_addresses gets
+# the primary's address (never narrowing '*'), larger values are kept.
 #
 # pg3, whose postgresql.conf has comments, an existing "wal_level =
 # minimal" line, an include file setting max_wal_senders = 0 (mode 0640)
@@ -18,7 +22,8 @@
 #
 # Bad input: a cluster file whose sync value the server refuses (a syntax
 # error) is rolled back with either method: files and postgresql.auto.conf
-# as they were, the server's settings unchanged.
+# as they were, the server's settings unchanged, no restart; a
+# configuration with errors already is refused before anything changes.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
@@ -136,6 +141,18 @@ is "$rc" 0 "second apply exits 0" || diag "$out"
 like "$out" "server parameters on pg1: nothing to do" "second apply: nothing to do for the parameters"
 is "$(sum "$data1/postgresql.auto.conf")" "$auto1" "second apply left postgresql.auto.conf alone"
 is "$(fx_pg_pid pg1)" "$pid_before" "second apply did not restart the server"
+
+# A value changed in the files but not in force yet (pending restart) is
+# detected: nothing to change, but the restart is still needed.
+fx_psql pg1 "ALTER SYSTEM SET max_wal_senders = 20"
+run "$conf" plan
+part=$(params_part)
+like "$part" "nothing to do.*restart is still needed for max_wal_senders" \
+	"a pending change of a restart-only parameter is detected"
+like "$out" "restart.*max_wal_senders" "the activate step plans the restart for it"
+fx_psql pg1 "ALTER SYSTEM RESET max_wal_senders"
+run "$conf" plan
+unlike "$(params_part)" "restart" "back as it was: no restart pending"
 
 # What the plan asks for with other cluster settings (plan only: a sync
 # standby that does not exist would make commits wait).  Values set with
