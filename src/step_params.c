@@ -928,7 +928,12 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 				strbuf_append(&names, ", ");
 			strbuf_append(&names, p->name);
 			if (is_postmaster(p))
+			{
 				add_restart_reason(ctx, p->name);
+				if (restart.len)
+					strbuf_append(&restart, ", ");
+				strbuf_append(&restart, p->name);
+			}
 			else
 				ctx->reload_needed = true;
 			continue;
@@ -984,9 +989,9 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			if (pp->p[i].change && pp->p[i].auto_value)
 				strbuf_appendf(&s->preview, "ALTER SYSTEM RESET %s;\t-- %s\n", pp->p[i].name,
 							   _("postgresql.auto.conf sets it and would win"));
-		if (ctx->restart_reasons.len)
+		if (restart.len)
 			strbuf_appendf(&s->summary, _("will set %s in the configuration files; a restart is needed for %s"),
-						   names.data, ctx->restart_reasons.data);
+						   names.data, restart.data);
 		else
 			strbuf_appendf(&s->summary, _("will set %s in the configuration files"), names.data);
 	}
@@ -1007,9 +1012,9 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			strbuf_appendf(&s->preview, "ALTER SYSTEM SET %s = %s;\n", pp->p[i].name, lit);
 			PQfreemem(lit);
 		}
-		if (ctx->restart_reasons.len)
+		if (restart.len)
 			strbuf_appendf(&s->summary, _("will set %s with ALTER SYSTEM; a restart is needed for %s"),
-						   names.data, ctx->restart_reasons.data);
+						   names.data, restart.data);
 		else
 			strbuf_appendf(&s->summary, _("will set %s with ALTER SYSTEM"), names.data);
 	}
