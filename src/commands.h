@@ -25,5 +25,7 @@ typedef struct pgr_globals {
 #define PGR_EXIT_ERROR 2		/* could not do what was asked */
 
 int			cmd_status(const pgr_globals *g, int argc, char **argv);
+int			cmd_plan(const pgr_globals *g, int argc, char **argv);
+int			cmd_apply(const pgr_globals *g, int argc, char **argv);
 
 #endif

@@ -375,6 +375,15 @@ plan_apply(plan_ctx *ctx, plan *p, int *changed, pgr_error *err)
 		plan_log(ctx, NULL, _("the last apply stopped during step \"%s\": resuming"), interrupted);
 		free(interrupted);
 	}
+	/*
+	 * First look at every step, changing nothing: bad input found by the
+	 * last step (an address that is not an IP, a role name pg_hba.conf
+	 * cannot hold) must stop the run before the first step changes the
+	 * server.  Each step is inspected again right before it is applied,
+	 * since the steps before it may have changed what it sees.
+	 */
+	if (plan_inspect(ctx, p, err) < 0)
+		return -1;
 	strbuf_reset(&ctx->restart_reasons);
 	ctx->reload_needed = false;
 

@@ -28,7 +28,7 @@ like "$out" 'HINT:  Try "pgreplica --help"' "an unknown command gets a hint"
 out=$("$P" --frobnicate 2>&1); rc=$?
 is "$rc" 2 "an unknown option exits 2"
 
-for c in setup dashboard demo plan apply check promote resync follow; do
+for c in setup dashboard demo check promote resync follow; do
   out=$("$P" "$c" 2>&1); rc=$?
   if [ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
      [[ $out == *"\"$c\" is not available in this version yet"* ]]; then
@@ -38,6 +38,24 @@ for c in setup dashboard demo plan apply check promote resync follow; do
     diag "exit $rc, output: $out"
   fi
 done
+
+# plan and apply: what is checked before any server is asked
+out=$("$P" -c "$tmp/none.conf" apply </dev/null 2>&1); rc=$?
+is "$rc" 2 "apply without a terminal and without --yes exits 2"
+like "$out" "no terminal to confirm on" "apply without a terminal says why it refuses"
+like "$out" 'HINT:  Review the changes with "pgreplica plan", then run "pgreplica apply --yes"' \
+  "apply without a terminal says what to do"
+out=$("$P" -c "$tmp/none.conf" plan 2>&1); rc=$?
+is "$rc" 2 "plan with a missing cluster file exits 2"
+like "$out" "none.conf" "plan names the missing cluster file"
+out=$("$P" plan --method=sideways 2>&1); rc=$?
+is "$rc" 2 "plan with an unknown method exits 2"
+like "$out" 'unknown method "sideways"' "an unknown method is named"
+out=$("$P" plan --yes 2>&1); rc=$?
+is "$rc" 2 "plan takes no --yes (it changes nothing)"
+out=$("$P" apply --help 2>&1); rc=$?
+is "$rc" 0 "apply --help exits 0"
+like "$out" "--yes" "apply --help lists --yes"
 
 out=$("$P" -d 0.1 status 2>&1); rc=$?
 is "$rc" 2 "a refresh interval out of range exits 2"

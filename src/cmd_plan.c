@@ -1,0 +1,419 @@
+/*
+ * cmd_plan.c: "pgreplica plan [--json]" (what apply would change; changes
+ * nothing) and "pgreplica apply [--yes]" (carry it out).
+ *
+ * Both build the same plan from the cluster file and inspect every step;
+ * apply then asks before each change (on a terminal), or acts only with
+ * --yes when there is no terminal to ask on.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "commands.h"
+#include "i18n.h"
+#include "json.h"
+#include "plan.h"
+#include "report.h"
+
+typedef struct plan_args {
+	bool		json;
+	bool		yes;
+	param_method method;
+} plan_args;
+
+static void
+usage(bool apply)
+{
+	if (apply)
+	{
+		printf(_("Carry out the set-up plan: replication role, server parameters,\n"
+				 "pg_hba.conf, reload or restart.  Each step is shown and confirmed first.\n\n"));
+		printf(_("Usage:\n"));
+		printf(_("  %s [-c FILE] apply [OPTION]...\n"), PACKAGE);
+		printf(_("\nOptions:\n"));
+		printf(_("  -y, --yes                apply every step without asking (needed\n"
+				 "                           without a terminal)\n"));
+	}
+	else
+	{
+		printf(_("Show what apply would change, step by step, with the SQL or the file\n"
+				 "differences.  Nothing is changed.\n\n"));
+		printf(_("Usage:\n"));
+		printf(_("  %s [-c FILE] plan [OPTION]...\n"), PACKAGE);
+		printf(_("\nOptions:\n"));
+		printf(_("      --json               print JSON\n"));
+	}
+	printf(_("      --method=METHOD      how server parameters are changed: alter-system\n"
+			 "                           (default) or file (edit postgresql.conf)\n"));
+	printf(_("  -h, --help               show this help, then exit\n"));
+}
+
+static int
+parse_args(int argc, char **argv, bool apply, plan_args *a)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"yes", no_argument, NULL, 'y'},
+		{"method", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	int			c;
+
+	memset(a, 0, sizeof(*a));
+	a->method = PARAM_ALTER_SYSTEM;
+	while ((c = getopt_long(argc, argv, apply ? "yh" : "h", opts, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'j':
+				if (apply)
+					goto bad;
+				a->json = true;
+				break;
+			case 'y':
+				if (!apply)
+					goto bad;
+				a->yes = true;
+				break;
+			case 'm':
+				if (strcmp(optarg, "alter-system") == 0)
+					a->method = PARAM_ALTER_SYSTEM;
+				else if (strcmp(optarg, "file") == 0)
+					a->method = PARAM_EDIT_FILE;
+				else
+				{
+					pgr_error	err = PGR_ERROR_INIT;
+
+					pgr_error_set(&err, PGR_ERR_INPUT, _("unknown method \"%s\""), optarg);
+					pgr_error_hint(&err, _("Use --method=alter-system or --method=file."));
+					report_error(&err);
+					pgr_error_clear(&err);
+					return -1;
+				}
+				break;
+			case 'h':
+				usage(apply);
+				return 1;
+			default:
+				goto bad;
+		}
+	}
+	if (optind < argc)
+	{
+		report_warning(_("unexpected argument \"%s\""), argv[optind]);
+		goto bad;
+	}
+	return 0;
+bad:
+	fprintf(stderr, _("Try \"%s %s --help\" for more information.\n"), PACKAGE,
+			apply ? "apply" : "plan");
+	return -1;
+}
+
+/*
+ * The replication password from --replication-password-file: its first
+ * line.  A file others can read is refused, as libpq refuses such a
+ * passfile.
+ */
+static char *
+read_password_file(const char *path, pgr_error *err)
+{
+	FILE	   *f;
+	struct stat st;
+	char		buf[1024];
+	size_t		n;
+
+	f = fopen(path, "re");
+	if (!f)
+	{
+		pgr_error_set(err, PGR_ERR_IO, _("could not open \"%s\": %s"), path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
+	{
+		fclose(f);
+		pgr_error_set(err, PGR_ERR_INPUT, _("password file \"%s\" can be read by others"), path);
+		pgr_error_hint(err, _("Make it private: chmod 600 \"%s\"."), path);
+		return NULL;
+	}
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (n == 0)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("password file \"%s\" is empty"), path);
+		pgr_error_hint(err, _("Put the password on its first line, or leave out the option to have one generated."));
+		return NULL;
+	}
+	{
+		char	   *pw = pgr_strdup(buf);
+
+		pgr_wipe(buf, sizeof(buf));
+		return pw;
+	}
+}
+
+static void
+log_line(void *arg, const plan_step *s, const char *line)
+{
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+/* Print an indented block (a preview). */
+static void
+print_indented(const char *text, const char *indent)
+{
+	const char *p = text;
+
+	while (*p)
+	{
+		size_t		n = strcspn(p, "\n");
+
+		printf("%s%.*s\n", indent, (int) n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+/* On a terminal: show the step and ask; the answer defaults to No. */
+static bool
+ask(void *arg, const plan_step *s, const char *question)
+{
+	char		line[64];
+
+	if (s && s->preview.len && strcmp(question, s->title) == 0)
+		print_indented(s->preview.data, "    ");
+	/* TRANSLATORS: the answer is yes for a line starting with the first letter of "yes" in your language (rpmatch) */
+	printf(_("%s: apply? [y/N] "), question);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	/*
+	 * The locale's own yes (rpmatch), or the first letter of the word the
+	 * prompt was translated with: LANGUAGE=fr in the C locale prompts in
+	 * French while rpmatch still expects "y".
+	 */
+	if (rpmatch(line) == 1)
+		return true;
+	/* TRANSLATORS: the word whose first letter answers yes at "[y/N]" */
+	return line[0] != '\0' && line[0] != '\n' && strncasecmp(line, _("yes"), 1) == 0;
+}
+
+static const char *
+status_word(step_status st)
+{
+	switch (st)
+	{
+		case STEP_NOTHING_TO_DO:
+			return _("nothing to do");
+		case STEP_TO_CHANGE:
+			return _("will change");
+		case STEP_APPLIED:
+			return _("applied");
+		case STEP_FAILED:
+			return _("failed");
+		case STEP_DECLINED:
+			return _("declined");
+		case STEP_UNKNOWN:
+			break;
+	}
+	return _("not inspected");
+}
+
+static const char *
+status_key(step_status st)
+{
+	switch (st)
+	{
+		case STEP_NOTHING_TO_DO:
+			return "nothing_to_do";
+		case STEP_TO_CHANGE:
+			return "to_change";
+		case STEP_APPLIED:
+			return "applied";
+		case STEP_FAILED:
+			return "failed";
+		case STEP_DECLINED:
+			return "declined";
+		case STEP_UNKNOWN:
+			break;
+	}
+	return "unknown";
+}
+
+static void
+print_plan_text(const cluster *cl, const plan *p)
+{
+	int			changes = 0;
+
+	for (int i = 0; i < p->n_steps; i++)
+		if (p->steps[i]->status == STEP_TO_CHANGE)
+			changes++;
+	printf(ngettext("Plan for cluster \"%s\": %d step, %d to change\n",
+					"Plan for cluster \"%s\": %d steps, %d to change\n", p->n_steps),
+		   cl->name ? cl->name : "", p->n_steps, changes);
+	for (int i = 0; i < p->n_steps; i++)
+	{
+		const plan_step *s = p->steps[i];
+
+		printf("\n[%d] %s: %s\n", i + 1, s->title, status_word(s->status));
+		if (s->summary.len)
+			print_indented(s->summary.data, "    ");
+		if (s->status == STEP_TO_CHANGE && s->preview.len)
+			print_indented(s->preview.data, "    ");
+	}
+	if (changes == 0)
+		printf("\n%s\n", _("Nothing to do: the cluster is set up as its file describes."));
+}
+
+static void
+print_plan_json(const cluster *cl, const plan *p)
+{
+	strbuf		out;
+	json_writer w;
+
+	strbuf_init(&out);
+	json_init(&w, &out, true);
+	json_begin_object(&w);
+	json_key(&w, "cluster");
+	json_string(&w, cl->name);
+	json_key(&w, "steps");
+	json_begin_array(&w);
+	for (int i = 0; i < p->n_steps; i++)
+	{
+		const plan_step *s = p->steps[i];
+
+		json_begin_object(&w);
+		json_key(&w, "id");
+		json_string(&w, s->id);
+		json_key(&w, "kind");
+		json_string(&w, s->ops->kind);
+		json_key(&w, "node");
+		json_string(&w, s->node ? s->node->name : NULL);
+		json_key(&w, "title");
+		json_string(&w, s->title);
+		json_key(&w, "status");
+		json_string(&w, status_key(s->status));
+		json_key(&w, "summary");
+		json_string(&w, s->summary.len ? s->summary.data : NULL);
+		json_key(&w, "preview");
+		json_string(&w, s->preview.len ? s->preview.data : NULL);
+		json_end_object(&w);
+	}
+	json_end_array(&w);
+	json_end_object(&w);
+	fputs(out.data, stdout);
+	fputc('\n', stdout);
+	strbuf_free(&out);
+}
+
+static int
+run(const pgr_globals *g, int argc, char **argv, bool apply)
+{
+	plan_args	a;
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *cl = NULL;
+	plan_ctx   *ctx = NULL;
+	plan	   *p = NULL;
+	plan_options po = {0};
+	char	   *password = NULL;
+	char	   *journal = NULL;
+	int			rc = PGR_EXIT_ERROR;
+	int			changed = 0;
+
+	switch (parse_args(argc, argv, apply, &a))
+	{
+		case 1:
+			return PGR_EXIT_OK;
+		case -1:
+			return PGR_EXIT_ERROR;
+	}
+	if (apply && !a.yes && !g->interactive)
+	{
+		pgr_error_set(&err, PGR_ERR_INPUT, _("apply changes servers and there is no terminal to confirm on"));
+		pgr_error_hint(&err, _("Review the changes with \"%s plan\", then run \"%s apply --yes\"."),
+					   PACKAGE, PACKAGE);
+		goto out;
+	}
+
+	cl = cluster_load(g->cluster_path, &err);
+	if (!cl)
+		goto out;
+	if (g->replication_password_file)
+	{
+		password = read_password_file(g->replication_password_file, &err);
+		if (!password)
+			goto out;
+	}
+
+	po.method = a.method;
+	po.assume_yes = a.yes;
+	po.confirm = apply ? ask : NULL;
+	po.log = apply ? log_line : NULL;
+	po.topts.ssh_config = g->ssh_config;
+	po.replication_password = password;
+	if (apply)
+		po.journal_path = journal = plan_default_journal_path(cl);
+
+	ctx = plan_ctx_new(cl, &po);
+	p = plan_build(ctx, &err);
+	if (!p)
+		goto out;
+
+	if (!apply)
+	{
+		if (plan_inspect(ctx, p, &err) < 0)
+			goto out;
+		if (a.json)
+			print_plan_json(cl, p);
+		else
+			print_plan_text(cl, p);
+		rc = PGR_EXIT_OK;
+		goto out;
+	}
+
+	if (plan_apply(ctx, p, &changed, &err) < 0)
+		goto out;
+	if (changed == 0)
+		printf("%s\n", _("Nothing to do: the cluster is set up as its file describes."));
+	else
+		printf(ngettext("Done: %d step applied.\n", "Done: %d steps applied.\n", changed), changed);
+	rc = PGR_EXIT_OK;
+
+out:
+	if (pgr_error_isset(&err))
+		report_error(&err);
+	pgr_error_clear(&err);
+	plan_free(p);
+	plan_ctx_free(ctx);
+	cluster_free(cl);
+	pgr_free_secret(password);
+	free(journal);
+	return rc;
+}
+
+int
+cmd_plan(const pgr_globals *g, int argc, char **argv)
+{
+	return run(g, argc, argv, false);
+}
+
+int
+cmd_apply(const pgr_globals *g, int argc, char **argv)
+{
+	return run(g, argc, argv, true);
+}
