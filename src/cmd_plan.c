@@ -213,46 +213,37 @@ ask(void *arg, const plan_step *s, const char *question)
 	return line[0] != '\0' && line[0] != '\n' && strncasecmp(line, _("yes"), 1) == 0;
 }
 
+/* How each step status is shown to people, and named in JSON. */
+static const struct
+{
+	step_status status;
+	const char *key;
+	const char *word;
+}			status_names[] = {
+	{STEP_UNKNOWN, "unknown", N_("not inspected")},
+	{STEP_NOTHING_TO_DO, "nothing_to_do", N_("nothing to do")},
+	{STEP_TO_CHANGE, "to_change", N_("will change")},
+	{STEP_APPLIED, "applied", N_("applied")},
+	{STEP_FAILED, "failed", N_("failed")},
+	{STEP_DECLINED, "declined", N_("declined")},
+};
+
 static const char *
 status_word(step_status st)
 {
-	switch (st)
-	{
-		case STEP_NOTHING_TO_DO:
-			return _("nothing to do");
-		case STEP_TO_CHANGE:
-			return _("will change");
-		case STEP_APPLIED:
-			return _("applied");
-		case STEP_FAILED:
-			return _("failed");
-		case STEP_DECLINED:
-			return _("declined");
-		case STEP_UNKNOWN:
-			break;
-	}
-	return _("not inspected");
+	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (status_names[i].status == st)
+			return _(status_names[i].word);
+	return _(status_names[0].word);
 }
 
 static const char *
 status_key(step_status st)
 {
-	switch (st)
-	{
-		case STEP_NOTHING_TO_DO:
-			return "nothing_to_do";
-		case STEP_TO_CHANGE:
-			return "to_change";
-		case STEP_APPLIED:
-			return "applied";
-		case STEP_FAILED:
-			return "failed";
-		case STEP_DECLINED:
-			return "declined";
-		case STEP_UNKNOWN:
-			break;
-	}
-	return "unknown";
+	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (status_names[i].status == st)
+			return status_names[i].key;
+	return status_names[0].key;
 }
 
 static void
@@ -270,7 +261,8 @@ print_plan_text(const cluster *cl, const plan *p)
 	{
 		const plan_step *s = p->steps[i];
 
-		printf("\n[%d] %s: %s\n", i + 1, s->title, status_word(s->status));
+		/* TRANSLATORS: step number, step title, its status ("will change") */
+		printf(_("\n[%d] %s: %s\n"), i + 1, s->title, status_word(s->status));
 		if (s->summary.len)
 			print_indented(s->summary.data, "    ");
 		if (s->status == STEP_TO_CHANGE && s->preview.len)
