@@ -124,12 +124,13 @@ unchanged()
 
 # bad WHAT ERE [ARG...]: apply --yes and plan (with ARGs before the command)
 # on $conf both fail with status 2, a message matching ERE and a hint, and
-# change nothing
+# change nothing (each compared with a snapshot taken right before it)
 bad()
 {
 	local what=$1 ere=$2 cmd
 	shift 2
 	for cmd in "apply --yes" plan; do
+		snapshot
 		run "$@" $cmd
 		is "$rc" 2 "$what: $cmd exits 2" || diag "$out"
 		like "$out" "error: .*$ere" "$what: $cmd names the problem" || diag "$out"
@@ -246,6 +247,7 @@ PGPASSFILE=$FX_DIR/wrong.pgpass bad "wrong superuser password" \
 # in French
 
 edit pg1 's/^port = .*/port = 70000/'
+snapshot
 out=$(LANGUAGE=fr "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" apply --yes </dev/null 2>&1)
 rc=$?
 is "$rc" 2 "in French: apply exits 2"
@@ -259,6 +261,7 @@ unchanged "in French"
 
 long63="q\"$(printf 'x%.0s' {1..61})"
 fx_cluster_file -o "replication_user=\"${long63//\"/\\\"}\"" "$conf" pg1 pg2
+snapshot
 run plan
 is "$rc" 0 "a role name of 63 bytes with a double quote: plan exits 0" || diag "$out"
 unchanged "plan with a 63-byte role name"
