@@ -373,7 +373,19 @@ plan_apply(plan_ctx *ctx, plan *p, int *changed, pgr_error *err)
 	if (interrupted)
 	{
 		plan_log(ctx, NULL, _("the last apply stopped during step \"%s\": resuming"), interrupted);
-		free(interrupted);
+		for (int i = 0; i < p->n_steps; i++)
+		{
+			plan_step  *s = p->steps[i];
+
+			if (strcmp(s->id, interrupted) != 0 || !s->ops->resume)
+				continue;
+			if (s->ops->resume(ctx, s, err) < 0)
+			{
+				pgr_error_prefix(err, "%s", s->title);
+				free(interrupted);
+				return -1;
+			}
+		}
 	}
 	/*
 	 * First look at every step, changing nothing: bad input found by the
@@ -383,7 +395,7 @@ plan_apply(plan_ctx *ctx, plan *p, int *changed, pgr_error *err)
 	 * since the steps before it may have changed what it sees.
 	 */
 	if (plan_inspect(ctx, p, err) < 0)
-		return -1;
+		goto fail;
 	strbuf_reset(&ctx->restart_reasons);
 	ctx->reload_needed = false;
 
@@ -392,10 +404,18 @@ plan_apply(plan_ctx *ctx, plan *p, int *changed, pgr_error *err)
 		plan_step  *s = p->steps[i];
 
 		if (inspect_step(ctx, s, err) < 0)
-			return -1;
+			goto fail;
 		if (s->status == STEP_NOTHING_TO_DO)
 		{
 			plan_log(ctx, s, _("%s: nothing to do"), s->title);
+			/* The interrupted step is complete after all: close it. */
+			if (interrupted && strcmp(s->id, interrupted) == 0)
+			{
+				if (journal_write(ctx, "done", s->id, err) < 0)
+					goto fail;
+				free(interrupted);
+				interrupted = NULL;
+			}
 			continue;
 		}
 		if (!plan_confirm(ctx, s, s->title))
@@ -403,10 +423,10 @@ plan_apply(plan_ctx *ctx, plan *p, int *changed, pgr_error *err)
 			s->status = STEP_DECLINED;
 			pgr_error_set(err, PGR_ERR_INPUT, _("%s: not applied"), s->title);
 			pgr_error_hint(err, _("Nothing was changed by this step; the steps after it were not run. Run apply again, or with --yes."));
-			return -1;
+			goto fail;
 		}
 		if (journal_write(ctx, "begin", s->id, err) < 0)
-			return -1;
+			goto fail;
 		plan_log(ctx, s, _("%s: applying"), s->title);
 		if (s->ops->apply(ctx, s, err) < 0 || s->ops->verify(ctx, s, err) < 0)
 		{
@@ -421,13 +441,21 @@ plan_apply(plan_ctx *ctx, plan *p, int *changed, pgr_error *err)
 			}
 			(void) journal_write(ctx, "failed", s->id, &uerr);
 			pgr_error_clear(&uerr);
-			return -1;
+			goto fail;
 		}
 		s->status = STEP_APPLIED;
 		(*changed)++;
 		if (journal_write(ctx, "done", s->id, err) < 0)
-			return -1;
+			goto fail;
 		plan_log(ctx, s, _("%s: done"), s->title);
 	}
+	/* An interrupted step no longer in the plan: the apply is complete. */
+	if (interrupted && journal_write(ctx, "done", interrupted, err) < 0)
+		goto fail;
+	free(interrupted);
 	return 0;
+
+fail:
+	free(interrupted);
+	return -1;
 }

@@ -55,6 +55,13 @@ typedef struct step_ops {
 	int			(*apply) (plan_ctx *ctx, plan_step *s, pgr_error *err);
 	int			(*verify) (plan_ctx *ctx, plan_step *s, pgr_error *err);
 	int			(*undo) (plan_ctx *ctx, plan_step *s, pgr_error *err);	/* may be NULL */
+	/*
+	 * Called before anything else when the journal says this step was
+	 * running when the last apply stopped: put the node back in a state
+	 * the steps can inspect (a restart cut in the middle leaves the server
+	 * stopped).  May be NULL.
+	 */
+	int			(*resume) (plan_ctx *ctx, plan_step *s, pgr_error *err);
 	void		(*free_priv) (void *priv);	/* may be NULL */
 } step_ops;
 

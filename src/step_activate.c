@@ -241,12 +241,45 @@ activate_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	return rc;
 }
 
+/*
+ * The last apply was cut during this step: pg_ctl restart may have stopped
+ * the server and died (with its SSH session) before starting it again.  A
+ * server that its service manager says is not running is started, so that
+ * the steps can inspect it and the restart is completed.
+ */
+static int
+activate_resume(plan_ctx *ctx, plan_step *s, pgr_error *err)
+{
+	bool		running = false;
+	pgr_error	cerr = PGR_ERROR_INIT;
+
+	if (plan_conn(ctx, s->node, &cerr) != NULL)
+		return 0;
+	if (cerr.kind != PGR_ERR_CONNECT && cerr.kind != PGR_ERR_TIMEOUT)
+	{
+		*err = cerr;
+		return -1;
+	}
+	pgr_error_clear(&cerr);
+	if (service_status(ctx, s->node, &running, err) < 0)
+		return -1;
+	if (!running)
+	{
+		plan_log(ctx, s, _("the server on %s was left stopped by the interrupted restart: starting it"),
+				 s->node->name);
+		if (service_start(ctx, s->node, err) < 0)
+			return -1;
+	}
+	return service_wait_ready(ctx, s->node, SERVICE_TIMEOUT_S, err);
+}
+
 static const step_ops activate_ops = {
 	.kind = "activate",
 	.inspect = activate_inspect,
 	.apply = activate_apply,
 	.verify = activate_verify,
 	.undo = NULL,
+	.resume = activate_resume,
 	.free_priv = activate_free,
 };
 
