@@ -25,6 +25,7 @@
 #include "i18n.h"
 #include "pgconn.h"
 #include "plan.h"
+#include "step_ssl.h"
 
 /* ---- context -------------------------------------------------------------- */
 
@@ -226,9 +227,21 @@ plan_build(plan_ctx *ctx, pgr_error *err)
 		return NULL;
 	}
 	p = pgr_calloc(1, sizeof(*p));
-	/* DESIGN.md steps 2-4, then the reload or restart that enacts them. */
+	/*
+	 * DESIGN.md steps 2-5, then the reload or restart that enacts them.  SSL
+	 * comes before pg_hba.conf (its hostssl rules need ssl = on), on every
+	 * node: a standby gets its own certificate so that it can serve as
+	 * primary after a promotion.
+	 */
 	plan_add(p, step_role_new(ctx, primary));
 	plan_add(p, step_params_new(ctx, primary));
+	if (ctx->cl->ssl)
+	{
+		plan_add(p, step_ssl_new(ctx, primary));
+		for (int i = 0; i < ctx->cl->n_nodes; i++)
+			if (&ctx->cl->nodes[i] != primary)
+				plan_add(p, step_ssl_new(ctx, &ctx->cl->nodes[i]));
+	}
 	plan_add(p, step_hba_new(ctx, primary));
 	plan_add(p, step_activate_new(ctx, primary));
 	return p;
