@@ -92,6 +92,7 @@ static const char *const labels[] = {
 	N_("Timeline:"), N_("Current LSN:"), N_("Receive LSN:"), N_("Replay LSN:"),
 	N_("Last replay:"), N_("Upstream:"), N_("Lag:"), N_("Replay lag:"),
 	N_("Sync state:"), N_("WAL sender:"), N_("Error:"), N_("Detail:"), N_("Hint:"),
+	N_("SSL:"),
 };
 
 static void
@@ -290,6 +291,17 @@ print_node(const text_out *t, const node_status *ns)
 	}
 
 	line(t, N_("Server version:"), ns->server_version);
+	strbuf_reset(&sb);
+	if (!ns->ssl_known)
+		strbuf_append(&sb, _("n/a"));
+	else if (!ns->ssl)
+		strbuf_append(&sb, _("off"));
+	else if (ns->ssl_cert_expires)
+		/* TRANSLATORS: %s is a date, 2029-03-01 */
+		strbuf_appendf(&sb, _("on, certificate expires %.10s"), ns->ssl_cert_expires);
+	else
+		strbuf_append(&sb, _("on"));
+	line(t, N_("SSL:"), sb.data);
 	if (ns->timeline > 0)
 	{
 		snprintf(num, sizeof(num), "%d", ns->timeline);
@@ -533,6 +545,13 @@ json_node(json_writer *w, const node_status *ns)
 		json_replication(w, ns->upstream_row);
 	else
 		json_null(w);
+
+	json_key(w, "ssl");
+	if (ns->ssl_known)
+		json_bool(w, ns->ssl);
+	else
+		json_null(w);
+	json_kv_string(w, "ssl_cert_expires", ns->ssl_known ? ns->ssl_cert_expires : NULL);
 	json_end_object(w);
 }
 

@@ -7,6 +7,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "i18n.h"
 #include "pgconn.h"
@@ -136,6 +141,37 @@ free_wal_receiver(status_wal_receiver *w)
 	free(w->slot_name);
 	free(w->last_msg_receipt);
 	free(w);
+}
+
+void
+status_node_set_ssl(node_status *ns, PGconn *conn)
+{
+	SSL		   *ssl;
+	X509	   *x = NULL;
+
+	free(ns->ssl_cert_expires);
+	ns->ssl_cert_expires = NULL;
+	ns->ssl_known = conn != NULL && PQstatus(conn) == CONNECTION_OK;
+	ns->ssl = ns->ssl_known && PQsslInUse(conn);
+	if (!ns->ssl)
+		return;
+	ssl = PQsslStruct(conn, "OpenSSL");
+	if (ssl)
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+		x = SSL_get1_peer_certificate(ssl);
+#else
+		x = SSL_get_peer_certificate(ssl);
+#endif
+	if (x)
+	{
+		struct tm	tm;
+		char		buf[32];
+
+		if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1 &&
+			strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+			ns->ssl_cert_expires = pgr_strdup(buf);
+		X509_free(x);
+	}
 }
 
 void
@@ -293,6 +329,7 @@ status_collect(const cluster *c, double timeout_s)
 
 				sent[i] = true;
 				ns->reachable = true;
+				status_node_set_ssl(ns, pc->conn);
 				facts = pgconn_version_facts(pc, &ns->error);
 				if (facts)
 				{
@@ -535,6 +572,7 @@ status_free(cluster_status *st)
 	{
 		status_node_reset(&st->nodes[i]);
 		pgr_error_clear(&st->nodes[i].error);
+		free(st->nodes[i].ssl_cert_expires);
 	}
 	free(st->nodes);
 	clear_problems(st);

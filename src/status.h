@@ -100,6 +100,16 @@ typedef struct node_status {
 	 */
 	const status_replication *upstream_row;
 	const char *upstream_name;
+
+	/*
+	 * The status connection itself (sslmode=prefer, so it uses SSL whenever
+	 * the server has it on): set once connected (reachable), by
+	 * status_node_set_ssl().
+	 */
+	bool		ssl_known;		/* false: not connected */
+	bool		ssl;			/* the connection uses SSL */
+	char	   *ssl_cert_expires;	/* the server certificate's notAfter,
+									 * ISO 8601 UTC; NULL without SSL */
 } node_status;
 
 typedef struct status_problem {
@@ -136,6 +146,9 @@ char	   *status_query(const pg_version_facts *facts);
  * not what was expected. */
 int			status_parse(node_status *ns, PGresult *const *results, int n,
 						 pgr_error *err);
+/* Record whether a connected node's connection uses SSL, and when the
+ * certificate its server presented expires. */
+void		status_node_set_ssl(node_status *ns, PGconn *conn);
 /* Forget what a node answered (not its error). */
 void		status_node_reset(node_status *ns);
 /* Compute upstream rows, problems and health from the nodes' states. */

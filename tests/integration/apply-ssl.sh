@@ -275,7 +275,7 @@ is "$(presented pg1)" "$(fp "$data1/server.crt")" "and pg1 presents it"
 # status: SSL and the certificate's expiry
 expires=$(date -u -d "$(openssl x509 -in "$data1/server.crt" -noout -enddate | sed 's/^notAfter=//')" +%Y-%m-%dT%H:%M:%SZ)
 run status
-like "$out" "SSL: on, certificate expires ${expires%%T*}" "status shows SSL on and the expiry for pg1" || diag "$out"
+like "$out" "SSL: +on, certificate expires ${expires%%T*}" "status shows SSL on and the expiry for pg1" || diag "$out"
 out=$("$PGREPLICA" -c "$conf" status --json 2>/dev/null)
 is "$(printf '%s' "$out" | jq -r '.nodes[0].ssl')" true "status --json: ssl true for pg1"
 is "$(printf '%s' "$out" | jq -r '.nodes[0].ssl_cert_expires')" "$expires" "status --json: ssl_cert_expires"
