@@ -48,12 +48,13 @@ enum cluster_key
 	CK_SYNC,
 	CK_ARCHIVE_COMMAND,
 	CK_TRIGGER_FILE,
+	CK_SSL_CA,
 	N_CLUSTER_KEYS
 };
 
 static const char *const cluster_keys[N_CLUSTER_KEYS] = {
 	"name", "replication_user", "ssl", "slots", "sync", "archive_command",
-	"trigger_file"
+	"trigger_file", "ssl_ca"
 };
 
 enum node_key
@@ -68,12 +69,14 @@ enum node_key
 	NK_PGDATA,
 	NK_BINDIR,
 	NK_SERVICE,
+	NK_SSL_CERT,
+	NK_SSL_KEY,
 	N_NODE_KEYS
 };
 
 static const char *const node_keys[N_NODE_KEYS] = {
 	"role", "upstream", "host", "port", "dbuser", "dbname", "ssh", "pgdata",
-	"bindir", "service"
+	"bindir", "service", "ssl_cert", "ssl_key"
 };
 
 static int
@@ -364,6 +367,8 @@ cluster_value(const cluster *c, int key)
 			return pgr_strdup(c->archive_command ? c->archive_command : "");
 		case CK_TRIGGER_FILE:
 			return pgr_strdup(c->trigger_file ? c->trigger_file : "");
+		case CK_SSL_CA:
+			return pgr_strdup(c->ssl_ca ? c->ssl_ca : "");
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -395,6 +400,10 @@ node_value(const cluster_node *n, int key)
 			return pgr_strdup(n->bindir ? n->bindir : "");
 		case NK_SERVICE:
 			return service_string(&n->service);
+		case NK_SSL_CERT:
+			return pgr_strdup(n->ssl_cert ? n->ssl_cert : "");
+		case NK_SSL_KEY:
+			return pgr_strdup(n->ssl_key ? n->ssl_key : "");
 		case N_NODE_KEYS:
 			break;
 	}
@@ -744,6 +753,10 @@ set_cluster_key(cluster *c, int key, const char *v, const char *where,
 			free(c->trigger_file);
 			c->trigger_file = dup_or_null(v);
 			break;
+		case CK_SSL_CA:
+			free(c->ssl_ca);
+			c->ssl_ca = dup_or_null(v);
+			break;
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -843,6 +856,14 @@ set_node_key(cluster_node *n, int key, const char *v, const char *where,
 				bad_service(where, v, s, err);
 				return -1;
 			}
+			break;
+		case NK_SSL_CERT:
+			free(n->ssl_cert);
+			n->ssl_cert = dup_or_null(v);
+			break;
+		case NK_SSL_KEY:
+			free(n->ssl_key);
+			n->ssl_key = dup_or_null(v);
 			break;
 		case N_NODE_KEYS:
 			break;
@@ -963,6 +984,20 @@ validate(const cluster *c, const node_lines *lines, const char *path,
 			return -1;
 		}
 	}
+	/* the operator's own certificate comes with its key */
+	for (int i = 0; i < c->n_nodes; i++)
+	{
+		const cluster_node *n = &c->nodes[i];
+
+		if (str_empty(n->ssl_cert) == str_empty(n->ssl_key))
+			continue;
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: node \"%s\" has %s without %s"),
+					  loc(s, path, NLINE(i, str_empty(n->ssl_cert) ? NK_SSL_KEY : NK_SSL_CERT)),
+					  n->name, str_empty(n->ssl_cert) ? "ssl_key" : "ssl_cert",
+					  str_empty(n->ssl_cert) ? "ssl_cert" : "ssl_key");
+		pgr_error_hint(err, _("Give both ssl_cert and ssl_key (the operator's certificate and its private key, files on this machine), or neither to have pgreplica make them."));
+		return -1;
+	}
 	return 0;
 #undef NLINE
 }
@@ -972,7 +1007,7 @@ static int
 validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 {
 	const char *cstr[] = {c->name, c->replication_user, c->sync,
-	c->archive_command, c->trigger_file};
+	c->archive_command, c->trigger_file, c->ssl_ca};
 
 	for (size_t k = 0; k < sizeof(cstr) / sizeof(cstr[0]); k++)
 	{
@@ -987,7 +1022,8 @@ validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 	{
 		const cluster_node *n = &c->nodes[i];
 		const char *nstr[] = {n->upstream, n->host, n->dbuser, n->dbname,
-		n->ssh, n->pgdata, n->bindir, n->service.version, n->service.name};
+		n->ssh, n->pgdata, n->bindir, n->service.version, n->service.name,
+		n->ssl_cert, n->ssl_key};
 		char	   *svc;
 		node_service tmp = {SERVICE_PG_CTL, NULL, NULL};
 		int			rc;
@@ -1310,6 +1346,8 @@ node_free_fields(cluster_node *n)
 	free(n->ssh);
 	free(n->pgdata);
 	free(n->bindir);
+	free(n->ssl_cert);
+	free(n->ssl_key);
 	service_clear(&n->service);
 }
 
@@ -1327,6 +1365,7 @@ cluster_free(cluster *c)
 	free(c->sync);
 	free(c->archive_command);
 	free(c->trigger_file);
+	free(c->ssl_ca);
 	free(c->text);
 	free(c);
 }
@@ -1407,7 +1446,8 @@ append_cluster_section(strbuf *out, const cluster *c, const char *eol)
 	{
 		char	   *v = cluster_value(c, k);
 
-		if (v[0] || (k != CK_NAME && k != CK_ARCHIVE_COMMAND && k != CK_TRIGGER_FILE))
+		if (v[0] || (k != CK_NAME && k != CK_ARCHIVE_COMMAND && k != CK_TRIGGER_FILE &&
+					  k != CK_SSL_CA))
 			append_setting(out, cluster_keys[k], v, eol);
 		free(v);
 	}

@@ -53,6 +53,11 @@ typedef struct cluster_node {
 	char	   *pgdata;
 	char	   *bindir;
 	node_service service;
+	char	   *ssl_cert;		/* the operator's own server certificate and */
+	char	   *ssl_key;		/* key (files on the operator's machine; a
+								 * relative path is relative to the cluster
+								 * file's directory); NULL: pgreplica makes
+								 * them */
 	int			line;			/* line of the [node "…"] header */
 } cluster_node;
 
@@ -66,6 +71,9 @@ typedef struct cluster {
 								 * synchronous_standby_names */
 	char	   *archive_command;	/* NULL when empty */
 	char	   *trigger_file;	/* NULL when empty */
+	char	   *ssl_ca;			/* the operator's CA certificate that signed
+								 * the nodes' ssl_cert; NULL: pgreplica's own
+								 * CA */
 	cluster_node *nodes;
 	int			n_nodes;
 	char	   *text;			/* the file as read: kept so that a rewrite

@@ -794,7 +794,10 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 											 hosts, 0, CERTS_DEFAULT_RENEW_DAYS, &cerr);
 
 		if (crc == CERTS_RENEW)
-			reason = pgr_asprintf(_("it expires within %d days"), CERTS_DEFAULT_RENEW_DAYS);
+			reason = pgr_asprintf(ngettext("it expires within %d day",
+										   "it expires within %d days",
+										   CERTS_DEFAULT_RENEW_DAYS),
+								  CERTS_DEFAULT_RENEW_DAYS);
 		else if (crc < 0)
 			reason = pgr_strdup(cerr.message ? cerr.message : "?");
 		pgr_error_clear(&cerr);
@@ -1015,7 +1018,7 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		if (ca_save(ctx->cl, &pv->ca, err) < 0)
 			return -1;
 		pv->ca.is_new = false;
-		plan_log(ctx, s, _("made the cluster's CA: \"%s\" and \"%s\" (mode 0600)"),
+		plan_log(ctx, s, _("made the cluster's CA: \"%s\", and its key \"%s\" (mode 0600)"),
 				 pv->ca.cert_path, pv->ca.key_path);
 	}
 	/* the key first: a certificate is never in place without its key */

@@ -150,6 +150,7 @@ assert_clusters_equal(const cluster *a, const cluster *b)
 	assert_str_or_null_equal(a->sync, b->sync);
 	assert_str_or_null_equal(a->archive_command, b->archive_command);
 	assert_str_or_null_equal(a->trigger_file, b->trigger_file);
+	assert_str_or_null_equal(a->ssl_ca, b->ssl_ca);
 	assert_int_equal(a->n_nodes, b->n_nodes);
 	for (int i = 0; i < a->n_nodes; i++)
 	{
@@ -169,6 +170,8 @@ assert_clusters_equal(const cluster *a, const cluster *b)
 		assert_int_equal(x->service.kind, y->service.kind);
 		assert_str_or_null_equal(x->service.version, y->service.version);
 		assert_str_or_null_equal(x->service.name, y->service.name);
+		assert_str_or_null_equal(x->ssl_cert, y->ssl_cert);
+		assert_str_or_null_equal(x->ssl_key, y->ssl_key);
 	}
 }
 
@@ -398,6 +401,55 @@ test_booleans(void **state)
 		assert_int_equal(c->slots, cases[i].b);
 		cluster_free(c);
 	}
+}
+
+/* The operator's own certificates: ssl_ca, and ssl_cert with ssl_key. */
+static void
+test_ssl_files(void **state)
+{
+	const char *text = "[cluster]\nname = x\nssl = on\nssl_ca = certs/ca.crt\n"
+		"\n[node \"a\"]\nrole = primary\nhost = 10.0.0.2\n"
+		"ssl_cert = /etc/pgr/a.crt\nssl_key = /etc/pgr/a.key  ; 0600\n";
+	cluster    *c = parse_ok(text);
+	char	   *out;
+
+	assert_string_equal(c->ssl_ca, "certs/ca.crt");
+	assert_string_equal(c->nodes[0].ssl_cert, "/etc/pgr/a.crt");
+	assert_string_equal(c->nodes[0].ssl_key, "/etc/pgr/a.key");
+	cluster_free(c);
+	assert_round_trip(text);
+
+	/* empty or absent: pgreplica makes them; not written out */
+	c = parse_ok("[cluster]\nssl_ca =\n[node \"a\"]\nrole = primary\nhost = h\n"
+				 "ssl_cert =\nssl_key =\n");
+	assert_null(c->ssl_ca);
+	assert_null(c->nodes[0].ssl_cert);
+	assert_null(c->nodes[0].ssl_key);
+	free(c->text);
+	c->text = NULL;
+	out = format_and_check(c);
+	assert_null(strstr(out, "ssl_ca"));
+	assert_null(strstr(out, "ssl_cert"));
+	free(out);
+	cluster_free(c);
+
+	/* set in memory: written */
+	c = parse_ok("[node \"a\"]\nrole = primary\nhost = h\n");
+	set_str(&c->ssl_ca, "/ca.crt");
+	set_str(&c->nodes[0].ssl_cert, "/a.crt");
+	set_str(&c->nodes[0].ssl_key, "/a.key");
+	out = format_and_check(c);
+	assert_non_null(strstr(out, "ssl_ca = /ca.crt"));
+	assert_non_null(strstr(out, "ssl_cert = /a.crt"));
+	assert_non_null(strstr(out, "ssl_key = /a.key"));
+	free(out);
+	cluster_free(c);
+
+	/* one without the other: the line of the one given */
+	assert_error("[node \"a\"]\nrole = primary\nhost = h\nssl_cert = /a.crt\n", 4,
+				 "node \"a\" has ssl_cert without ssl_key");
+	assert_error("[node \"a\"]\nrole = primary\nhost = h\n\nssl_key = /a.key\n", 5,
+				 "node \"a\" has ssl_key without ssl_cert");
 }
 
 static void
@@ -1785,6 +1837,7 @@ main(void)
 		cmocka_unit_test(test_quoted_values),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_services),
+		cmocka_unit_test(test_ssl_files),
 		cmocka_unit_test(test_sync_values),
 		cmocka_unit_test(test_cascading_upstream),
 		cmocka_unit_test(test_crlf_and_bom),
