@@ -58,8 +58,17 @@
  * copy of the primary's postgresql.auto.conf.  A node whose data directory
  * does not exist yet has nothing to do.
  *
- * Not built: the operator's own certificate files (the cluster file has
- * no key for them yet); certs_check_server() is what would check them.
+ * The operator's own files instead (cluster file: ssl_ca in [cluster],
+ * ssl_cert and ssl_key per node, on the operator's machine, relative paths
+ * from the cluster file's directory): with ssl_ca, that CA certificate is
+ * the cluster's (root.crt, and the root of the verify-full check), every
+ * node must have ssl_cert and ssl_key (pgreplica has no key to sign with),
+ * and no CA is made.  Each pair is checked when the plan is inspected,
+ * before anything is installed on any node: key and certificate match,
+ * signed by the CA, valid now, covers the node's host; a failure stops
+ * the plan with the reason (never replaced: they are the operator's).
+ * One ending within 30 days is installed, with a warning.  Their key file
+ * must not be readable by group or others, like the CA key.
  */
 #include <config.h>
 
@@ -158,6 +167,7 @@ typedef struct ssl_ca {
 	char	   *cert;			/* PEM */
 	char	   *key;			/* PEM, secret */
 	bool		is_new;			/* not on disk yet */
+	bool		operator_ca;	/* the operator's (ssl_ca): no key */
 	bool		expiring;		/* fewer than 30 days left */
 	certs_info	info;
 } ssl_ca;
@@ -197,7 +207,7 @@ read_local(const char *path, bool secret, char **data, pgr_error *err)
 	{
 		close(fd);
 		pgr_error_set(err, PGR_ERR_INPUT,
-					  _("the CA key \"%s\" has group or world access"), path);
+					  _("the private key \"%s\" has group or world access"), path);
 		pgr_error_detail(err, _("Its mode is %04o; it must be 0600 or less."),
 						 (unsigned) (st.st_mode & 07777));
 		pgr_error_hint(err, _("Run chmod 0600 \"%s\" (and check who could have read it)."), path);
@@ -232,6 +242,45 @@ local_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+/* A path of the cluster file: relative to the file's directory. */
+static char *
+resolve_path(const cluster *cl, const char *p)
+{
+	const char *slash;
+
+	if (p[0] == '/' || !cl->path || !(slash = strrchr(cl->path, '/')))
+		return pgr_strdup(p);
+	return pgr_asprintf("%.*s/%s", (int) (slash - cl->path), cl->path, p);
+}
+
+/* The operator's own CA (ssl_ca): a CA certificate, valid now. */
+static int
+ca_load_operator(const cluster *cl, ssl_ca *ca, pgr_error *err)
+{
+	int			rc;
+
+	ca->operator_ca = true;
+	ca->cert_path = resolve_path(cl, cl->ssl_ca);
+	if (read_local(ca->cert_path, false, &ca->cert, err) < 0 ||
+		certs_inspect(ca->cert, &ca->info, err) < 0)
+		goto fail;
+	if (!ca->info.is_ca)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("\"%s\" is not a CA certificate"), ca->cert_path);
+		pgr_error_detail(err, _("It does not have basicConstraints CA:TRUE."));
+		pgr_error_hint(err, _("Set ssl_ca to the certificate of the CA that signed the nodes' certificates."));
+		goto fail;
+	}
+	rc = certs_check_valid_now(ca->cert, 0, CERTS_DEFAULT_RENEW_DAYS, err);
+	if (rc < 0)
+		goto fail;
+	ca->expiring = rc == CERTS_RENEW;
+	return 0;
+fail:
+	pgr_error_prefix(err, "%s: ssl_ca", cl->path);
+	return -1;
+}
+
 /* The cluster's CA: from the operator's files, else a new one (in memory). */
 static int
 ca_load(const cluster *cl, ssl_ca *ca, pgr_error *err)
@@ -239,6 +288,9 @@ ca_load(const cluster *cl, ssl_ca *ca, pgr_error *err)
 	bool		has_cert,
 				has_key;
 	int			rc;
+
+	if (cl->ssl_ca)
+		return ca_load_operator(cl, ca, err);
 
 	ca->cert_path = step_ssl_ca_cert_path(cl);
 	ca->key_path = step_ssl_ca_key_path(cl);
@@ -393,6 +445,11 @@ typedef struct ssl_priv {
 				key,
 				root;
 	bool		new_cert;
+	char	   *op_cert_path;	/* the operator's files (ssl_cert, ssl_key) */
+	char	   *op_key_path;
+	char	   *op_cert;
+	char	   *op_key;			/* secret */
+	bool		op_expiring;
 	bool		fix_mode;
 	char	   *fingerprint;	/* of the certificate server.crt will hold */
 	ssl_setting set[N_SETTINGS];
@@ -431,6 +488,10 @@ priv_free(void *p)
 	file_clear(&pv->key, true);
 	file_clear(&pv->root, false);
 	free(pv->fingerprint);
+	free(pv->op_cert_path);
+	free(pv->op_key_path);
+	free(pv->op_cert);
+	pgr_free_secret(pv->op_key);
 	for (int i = 0; i < N_SETTINGS; i++)
 	{
 		free(pv->set[i].want);
@@ -714,6 +775,49 @@ out:
 	return rc;
 }
 
+/*
+ * The operator's own certificate and key for the node (ssl_cert, ssl_key):
+ * checked before anything is installed anywhere; refused with the reason.
+ */
+static int
+load_operator_files(const cluster *cl, const cluster_node *n, ssl_priv *pv,
+					pgr_error *err)
+{
+	const char *hosts[] = {n->host, NULL};
+	int			rc;
+
+	if (!n->ssl_cert)
+	{
+		if (!pv->ca.operator_ca)
+			return 0;
+		pgr_error_set(err, PGR_ERR_INPUT,
+					  _("%s:%d: node \"%s\" has no ssl_cert, and the cluster's CA is the operator's (ssl_ca)"),
+					  cl->path, n->line, n->name);
+		pgr_error_detail(err, _("pgreplica has no key to sign a certificate with that CA."));
+		pgr_error_hint(err, _("Give ssl_cert and ssl_key for this node, or remove ssl_ca to have pgreplica make its own CA and certificates."));
+		return -1;
+	}
+	pv->op_cert_path = resolve_path(cl, n->ssl_cert);
+	pv->op_key_path = resolve_path(cl, n->ssl_key);
+	if (read_local(pv->op_cert_path, false, &pv->op_cert, err) < 0 ||
+		read_local(pv->op_key_path, true, &pv->op_key, err) < 0)
+		goto refused;
+	rc = certs_check_server(pv->op_cert, pv->op_key, pv->ca.cert, hosts, 0,
+							CERTS_DEFAULT_RENEW_DAYS, err);
+	if (rc < 0)
+	{
+		if (!err->hint)
+			pgr_error_hint(err, _("Give a certificate and its key that match, signed by the CA of ssl_ca, valid now, whose subjectAltName covers the node's host."));
+		goto refused;
+	}
+	pv->op_expiring = rc == CERTS_RENEW;
+	return 0;
+refused:
+	pgr_error_prefix(err, _("%s:%d: node \"%s\": the certificate \"%s\" is refused, nothing was installed"),
+					 cl->path, n->line, n->name, pv->op_cert_path);
+	return -1;
+}
+
 static int
 ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
@@ -736,6 +840,8 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		goto out;
 	}
 	if (ca_load(ctx->cl, &pv->ca, err) < 0)
+		goto out;
+	if (load_operator_files(ctx->cl, n, pv, err) < 0)
 		goto out;
 	if (!(t = plan_transport(ctx, n, err)))
 		goto out;
@@ -782,7 +888,16 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	/* our certificate: keep it, or make a new one (and say why) */
 	sans = node_sans(n);
-	if (!pv->cert.old || !pv->key.old)
+	if (pv->op_cert)
+	{
+		if (!file_same(&pv->cert, pv->op_cert) || !file_same(&pv->key, pv->op_key))
+		{
+			pv->new_cert = true;
+			pv->cert.data = pgr_strdup(pv->op_cert);
+			pv->key.data = pgr_strdup(pv->op_key);
+		}
+	}
+	else if (!pv->cert.old || !pv->key.old)
 		reason = pgr_asprintf(_("no certificate and key in \"%s\""), pv->dir);
 	else if (pv->ca.is_new)
 		reason = pgr_strdup(_("the cluster's CA is new"));
@@ -815,6 +930,9 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		pv->key.data = new_key;
 		new_key = NULL;
 	}
+	if (pv->op_expiring)
+		strbuf_appendf(&parts, _("the operator's certificate \"%s\" expires within 30 days"),
+					   pv->op_cert_path);
 	if (!file_same(&pv->root, pv->ca.cert))
 		pv->root.data = pgr_strdup(pv->ca.cert);
 	pv->fix_mode = pv->key.st.exists && (pv->key.st.mode & 077) != 0;
@@ -852,6 +970,8 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		free(date);
 		if (pv->ca.expiring)
 			strbuf_appendf(&s->summary, "; %s", _("the cluster's CA expires within 30 days"));
+		if (parts.len)
+			strbuf_appendf(&s->summary, "; %s", parts.data);
 		rc = 0;
 		goto out;
 	}
@@ -868,7 +988,26 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		strbuf_append_char(&s->preview, '\n');
 		describe_comment(&s->preview, pv->ca.cert);
 	}
-	if (pv->new_cert)
+	if (pv->new_cert && pv->op_cert)
+	{
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("the operator's certificate for %s, from \"%s\":"),
+					   n->name, pv->op_cert_path);
+		strbuf_append_char(&s->preview, '\n');
+		describe_comment(&s->preview, pv->cert.data);
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600, owner %s:%s): the operator's key from \"%s\" (not shown)"),
+					   pv->key.path, pv->owner, pv->group, pv->op_key_path);
+		strbuf_append_char(&s->preview, '\n');
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644, owner %s:%s): the certificate above"),
+					   pv->cert.path, pv->owner, pv->group);
+		strbuf_append_char(&s->preview, '\n');
+		if (parts.len)
+			strbuf_append(&parts, "; ");
+		strbuf_appendf(&parts, _("will install the operator's certificate from \"%s\""), pv->op_cert_path);
+	}
+	else if (pv->new_cert)
 	{
 		strbuf_append(&s->preview, "# ");
 		strbuf_appendf(&s->preview, _("a new certificate for %s (%s):"), n->name, reason);
@@ -882,6 +1021,8 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644, owner %s:%s): the certificate above"),
 					   pv->cert.path, pv->owner, pv->group);
 		strbuf_append_char(&s->preview, '\n');
+		if (parts.len)
+			strbuf_append(&parts, "; ");
 		strbuf_appendf(&parts, _("will make a new key and certificate (%s)"), reason);
 	}
 	if (pv->root.data)

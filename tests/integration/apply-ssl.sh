@@ -89,12 +89,13 @@ replicates()
 		>"$FX_DIR/repl.out" 2>&1
 }
 
-# make_cert DIR ADDR OPENSSL-CA-DATES...: a key and a certificate for ADDR
-# signed by the cluster's CA, with the given dates (openssl ca options)
+# make_cert DIR ADDR CACERT CAKEY OPENSSL-CA-DATES...: a key and a
+# certificate for ADDR signed by the CA, with the given dates (openssl ca
+# options)
 make_cert()
 {
-	local d=$1 addr=$2
-	shift 2
+	local d=$1 addr=$2 cacert=$3 cakey=$4
+	shift 4
 	mkdir -p "$d" && rm -f "$d"/* &&
 	touch "$d/index.txt" && echo 01 >"$d/serial" &&
 	cat >"$d/ca.cnf" <<EOF &&
@@ -117,9 +118,9 @@ extendedKeyUsage = serverAuth
 EOF
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$d/server.key" -subj "/CN=$addr" -out "$d/server.csr" 2>/dev/null &&
-	openssl ca -batch -notext -config "$d/ca.cnf" -cert "$cadir/ca.crt" \
-		-keyfile "$cadir/ca.key" -in "$d/server.csr" -out "$d/server.crt" "$@" \
-		>"$d/ca.log" 2>&1
+	openssl ca -batch -notext -config "$d/ca.cnf" -cert "$cacert" \
+		-keyfile "$cakey" -in "$d/server.csr" -out "$d/server.crt" "$@" \
+		>"$d/ca.log" 2>&1 && chmod 0600 "$d/server.key"
 }
 
 # install_cert DIR: put a made certificate and key in pg1's data directory
@@ -246,7 +247,7 @@ ok "the certificate was kept" cmp "$data1/server.crt" "$FX_DIR/pg1.crt"
 
 # ---------------------------------------------------------------------------
 # a certificate for another address: replaced
-ok "a certificate for 192.0.2.99 signed by the CA" make_cert "$FX_DIR/other" 192.0.2.99 -days 100 ||
+ok "a certificate for 192.0.2.99 signed by the CA" make_cert "$FX_DIR/other" 192.0.2.99 "$cadir/ca.crt" "$cadir/ca.key" -days 100 ||
 	diag "$(cat "$FX_DIR/other/ca.log")"
 install_cert "$FX_DIR/other"
 run plan
@@ -261,7 +262,7 @@ ok "replication with verify-full works again" replicates verify-full
 # ---------------------------------------------------------------------------
 # an expired certificate: replaced
 ok "an expired certificate for pg1 signed by the CA" \
-	make_cert "$FX_DIR/expired" "$FX_ADDR_pg1" -startdate 20200101000000Z -enddate 20210101000000Z ||
+	make_cert "$FX_DIR/expired" "$FX_ADDR_pg1" "$cadir/ca.crt" "$cadir/ca.key" -startdate 20200101000000Z -enddate 20210101000000Z ||
 	diag "$(cat "$FX_DIR/expired/ca.log")"
 install_cert "$FX_DIR/expired"
 run plan
@@ -280,5 +281,89 @@ out=$("$PGREPLICA" -c "$conf" status --json 2>/dev/null)
 is "$(printf '%s' "$out" | jq -r '.nodes[0].ssl')" true "status --json: ssl true for pg1"
 is "$(printf '%s' "$out" | jq -r '.nodes[0].ssl_cert_expires')" "$expires" "status --json: ssl_cert_expires"
 is "$(printf '%s' "$out" | jq -r '.nodes[1].ssl')" true "status --json: ssl true for pg2"
+
+# ---------------------------------------------------------------------------
+# the operator's own files: ssl_ca in [cluster], ssl_cert and ssl_key per
+# node; checked before anything is installed, refused with the reason
+op=$FX_DIR/op
+mkdir -p "$op"
+ok "the operator's CA" openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$op/ca.key" -out "$op/ca.crt" -subj "/CN=operator CA" -days 100 \
+	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+for c in pg1:"$FX_ADDR_pg1" pg2:"$FX_ADDR_pg2" wrong:192.0.2.99; do
+	ok "the operator's certificate ${c%%:*} (${c#*:})" \
+		make_cert "$op/${c%%:*}" "${c#*:}" "$op/ca.crt" "$op/ca.key" -days 100
+done
+ok "an expired one for pg1" make_cert "$op/expired" "$FX_ADDR_pg1" "$op/ca.crt" "$op/ca.key" \
+	-startdate 20200101000000Z -enddate 20210101000000Z
+conf2=$FX_DIR/cluster-op.conf
+
+# op_conf CERT KEY: pg1 gets CERT and KEY, pg2 its good pair
+op_conf()
+{
+	fx_cluster_file -o ssl=on -o "ssl_ca=$op/ca.crt" "$conf2" pg1 pg2 &&
+	sed -i -e "/^\[node \"pg1\"\]/a ssl_cert = $1\nssl_key = $2" \
+		-e "/^\[node \"pg2\"\]/a ssl_cert = $op/pg2/server.crt\nssl_key = $op/pg2/server.key" "$conf2"
+}
+run2()
+{
+	out=$("$PGREPLICA" -c "$conf2" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
+	rc=$?
+}
+unchanged()
+{
+	cmp "$data1/server.crt" "$FX_DIR/before.crt" && cmp "$data1/server.key" "$FX_DIR/before.key" &&
+	cmp "$data1/root.crt" "$FX_DIR/before-root.crt" &&
+	[ "$(fx_psql pg1 'SHOW ssl_ca_file')" = root.crt ]
+}
+cp "$data1/server.crt" "$FX_DIR/before.crt"
+cp "$data1/server.key" "$FX_DIR/before.key"
+cp "$data1/root.crt" "$FX_DIR/before-root.crt"
+
+op_conf "$op/wrong/server.crt" "$op/wrong/server.key"
+run2 apply --yes
+isnt "$rc" 0 "operator's certificate for another address: apply fails"
+like "$out" "cluster-op.conf:[0-9]+: node \"pg1\": the certificate \".*wrong/server.crt\" is refused, nothing was installed" \
+	"it names the node and the file" || diag "$out"
+like "$out" "does not cover \"$FX_ADDR_pg1\"" "and says it does not cover pg1's address" || diag "$out"
+ok "nothing was installed on pg1" unchanged
+
+op_conf "$op/pg1/server.crt" "$op/wrong/server.key"
+run2 plan
+isnt "$rc" 0 "operator's certificate with another key: plan fails"
+like "$out" "does not match the private key" "key and certificate do not match" || diag "$out"
+run2 apply --yes
+isnt "$rc" 0 "and apply too"
+ok "nothing was installed on pg1" unchanged
+
+op_conf "$op/expired/server.crt" "$op/expired/server.key"
+run2 apply --yes
+isnt "$rc" 0 "an expired operator's certificate: apply fails"
+like "$out" "has expired" "it says it has expired" || diag "$out"
+ok "nothing was installed on pg1" unchanged
+
+op_conf "$op/pg1/server.crt" "$op/pg1/server.key"
+chmod 0644 "$op/pg1/server.key"
+run2 plan
+isnt "$rc" 0 "an operator's key readable by others is refused"
+like "$out" "group or world access" "saying why" || diag "$out"
+chmod 0600 "$op/pg1/server.key"
+run2 plan
+is "$rc" 0 "plan with the operator's good files exits 0" || diag "$out"
+like "$out" "the operator's certificate for pg1, from \"$op/pg1/server.crt\"" "plan names the operator's file"
+like "$out" "issuer: CN=operator CA" "and describes it"
+unlike "$out" "PRIVATE KEY" "no key material"
+run2 apply --yes
+is "$rc" 0 "apply with the operator's good files exits 0" || diag "$out"
+ok "pg1's server.crt is the operator's" cmp "$data1/server.crt" "$op/pg1/server.crt"
+ok "pg1's root.crt is the operator's CA" cmp "$data1/root.crt" "$op/ca.crt"
+is "$(stat -c '%a %U' "$data1/server.key")" "600 $FX_USER" "server.key: 0600, the server's account"
+is "$(presented pg1)" "$(fp "$op/pg1/server.crt")" "pg1 presents the operator's certificate"
+is "$(presented pg2)" "$(fp "$op/pg2/server.crt")" "pg2 presents its operator's certificate"
+cp "$op/ca.crt" "$FX_DIR/ca-copy.crt"
+ok "replication from pg2 with verify-full and the operator's CA works" replicates verify-full ||
+	diag "$(cat "$FX_DIR/repl.out")"
+run2 apply --yes
+like "$out" "Nothing to do" "a second apply has nothing to do" || diag "$out"
 
 done_testing
