@@ -38,6 +38,8 @@
 #define CN_MAX 64				/* ub-common-name */
 #define CLOCK_SKEW_S 3600		/* notBefore one hour ago */
 
+#define OSSL_STACK_OF_X509_FREE(sk) sk_X509_pop_free((sk), X509_free)
+
 /* ---- helpers ------------------------------------------------------------- */
 
 /*
@@ -171,6 +173,38 @@ load_cert(const char *pem, bool is_ca, pgr_error *err)
 	return x;
 }
 
+/*
+ * Every certificate of a PEM text (a chain file, a CA bundle), in order;
+ * NULL only when OpenSSL runs out of memory.
+ */
+static STACK_OF(X509) *
+load_all(const char *pem)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	BIO		   *bio;
+	X509	   *x;
+
+	if (sk == NULL)
+		return NULL;
+	if (pem == NULL)
+		return sk;
+	bio = BIO_new_mem_buf(pem, -1);
+	if (bio == NULL)
+	{
+		sk_X509_free(sk);
+		return NULL;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL)
+		if (!sk_X509_push(sk, x))
+		{
+			X509_free(x);
+			break;
+		}
+	BIO_free(bio);
+	ERR_clear_error();			/* the end of the text */
+	return sk;
+}
+
 static EVP_PKEY *
 load_key(const char *pem, pgr_error *err)
 {
@@ -183,7 +217,8 @@ load_key(const char *pem, pgr_error *err)
 		pgr_error_detail(err, _("The text holds no PEM private key (\"-----BEGIN PRIVATE KEY-----\")."));
 		return NULL;
 	}
-	if (strstr(pem, "ENCRYPTED") != NULL)
+	if (strstr(pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
+		strstr(pem, "Proc-Type: 4,ENCRYPTED") != NULL)
 	{
 		pgr_error_set(err, PGR_ERR_INPUT, _("the private key is encrypted"));
 		pgr_error_detail(err, _("PostgreSQL reads its key without a passphrase, and pgreplica never asks for one."));
@@ -492,6 +527,12 @@ out:
 }
 
 char *
+certs_ca_common_name(const char *cluster_name)
+{
+	return pgr_asprintf("pgreplica CA %s", cluster_name ? cluster_name : "");
+}
+
+char *
 certs_new_ca_pem_at(const char *key_pem, const char *cluster_name,
 					time_t not_before, time_t not_after, pgr_error *err)
 {
@@ -506,7 +547,7 @@ certs_new_ca_pem_at(const char *key_pem, const char *cluster_name,
 		goto out;
 	if ((pk = load_key(key_pem, err)) == NULL)
 		goto out;
-	cn = pgr_asprintf("pgreplica CA %s", cluster_name ? cluster_name : "");
+	cn = certs_ca_common_name(cluster_name);
 	if ((x = new_cert(pk, cn, not_before, not_after, err)) == NULL)
 		goto out;
 	if (X509_set_issuer_name(x, X509_get_subject_name(x)) != 1)
@@ -616,15 +657,21 @@ san_entry(const char *s, pgr_error *err)
 	return gn;
 }
 
-static int
-add_sans(X509 *x, const char *const *sans, pgr_error *err)
+/*
+ * The SAN strings as GENERAL_NAMES, duplicates dropped; NULL with err set
+ * when one is invalid or there are none.
+ */
+static GENERAL_NAMES *
+build_sans(const char *const *sans, pgr_error *err)
 {
 	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
-	int			rc = -1;
 	size_t		i;
 
 	if (gens == NULL)
-		return ossl_fail(err, _("out of memory in OpenSSL"));
+	{
+		ossl_fail(err, _("out of memory in OpenSSL"));
+		return NULL;
+	}
 	for (i = 0; sans && sans[i]; i++)
 	{
 		GENERAL_NAME *gn = san_entry(sans[i], err);
@@ -632,7 +679,7 @@ add_sans(X509 *x, const char *const *sans, pgr_error *err)
 		int			j;
 
 		if (gn == NULL)
-			goto out;
+			goto fail;
 		for (j = 0; j < sk_GENERAL_NAME_num(gens); j++)
 			if (GENERAL_NAME_cmp(sk_GENERAL_NAME_value(gens, j), gn) == 0)
 				dup = true;
@@ -645,22 +692,31 @@ add_sans(X509 *x, const char *const *sans, pgr_error *err)
 		{
 			GENERAL_NAME_free(gn);
 			ossl_fail(err, _("out of memory in OpenSSL"));
-			goto out;
+			goto fail;
 		}
 	}
 	if (sk_GENERAL_NAME_num(gens) == 0)
 	{
 		pgr_error_set(err, PGR_ERR_INPUT, _("a server certificate needs at least one subject alternative name"));
 		pgr_error_detail(err, _("Clients that verify the server (sslmode=verify-full) match the host they connect to against these names."));
-		goto out;
+		goto fail;
 	}
+	return gens;
+fail:
+	GENERAL_NAMES_free(gens);
+	return NULL;
+}
+
+static int
+add_sans(X509 *x, const char *const *sans, pgr_error *err)
+{
+	GENERAL_NAMES *gens = build_sans(sans, err);
+	int			rc = 0;
+
+	if (gens == NULL)
+		return -1;
 	if (X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT) != 1)
-	{
-		ossl_fail(err, _("could not add an extension to the certificate"));
-		goto out;
-	}
-	rc = 0;
-out:
+		rc = ossl_fail(err, _("could not add an extension to the certificate"));
 	GENERAL_NAMES_free(gens);
 	return rc;
 }
@@ -993,42 +1049,40 @@ days_between(time_t a, time_t b)
 	return (long) ((difftime(b, a) + 43200.0) / 86400.0);
 }
 
-void
-certs_describe_at(const certs_info *info, time_t now, strbuf *out)
+/* The preview lines (see certs_describe); `sans` NULL: "(none)". */
+static void
+describe(const char *subject, const char *issuer, const char *sans,
+		 const char *fingerprint, time_t not_before, time_t not_after,
+		 time_t now, strbuf *out)
 {
 	char		date[32];
-	char	   *sans = sans_joined(info);
 	long		days;
 
-	if (now == 0)
-		now = time(NULL);
-	strbuf_appendf(out, _("subject: %s"), info->subject ? info->subject : "");
-	strbuf_append_char(out, '\n');
-	strbuf_append(out, "  ");
-	strbuf_appendf(out, _("issuer: %s"), info->issuer ? info->issuer : "");
-	strbuf_append_char(out, '\n');
-	strbuf_append(out, "  ");
-	strbuf_appendf(out, _("SAN: %s"), sans ? sans : _("(none)"));
-	strbuf_append_char(out, '\n');
-	strbuf_append(out, "  ");
-	strbuf_appendf(out, _("SHA-256: %s"), info->fingerprint ? info->fingerprint : "");
-	strbuf_append_char(out, '\n');
-	strbuf_append(out, "  ");
-	if (info->not_before > now)
+	strbuf_appendf(out, _("subject: %s"), subject ? subject : "");
+	strbuf_append(out, "\n  ");
+	if (issuer)
 	{
-		fmt_date(info->not_before, date, sizeof(date));
-		days = days_between(now, info->not_before);
+		strbuf_appendf(out, _("issuer: %s"), issuer);
+		strbuf_append(out, "\n  ");
+	}
+	strbuf_appendf(out, _("SAN: %s"), sans ? sans : _("(none)"));
+	strbuf_append(out, "\n  ");
+	strbuf_appendf(out, _("SHA-256: %s"), fingerprint ? fingerprint : _("(known once made)"));
+	strbuf_append(out, "\n  ");
+	if (not_before > now)
+	{
+		fmt_date(not_before, date, sizeof(date));
+		days = days_between(now, not_before);
 		strbuf_appendf(out, ngettext("not valid before: %s (in %ld day)",
 									 "not valid before: %s (in %ld days)",
 									 (unsigned long) days),
 					   date, days);
-		strbuf_append_char(out, '\n');
-		strbuf_append(out, "  ");
+		strbuf_append(out, "\n  ");
 	}
-	fmt_date(info->not_after, date, sizeof(date));
-	if (info->not_after <= now)
+	fmt_date(not_after, date, sizeof(date));
+	if (not_after <= now)
 	{
-		days = days_between(info->not_after, now);
+		days = days_between(not_after, now);
 		strbuf_appendf(out, ngettext("expired: %s (%ld day ago)",
 									 "expired: %s (%ld days ago)",
 									 (unsigned long) days),
@@ -1036,14 +1090,88 @@ certs_describe_at(const certs_info *info, time_t now, strbuf *out)
 	}
 	else
 	{
-		days = days_between(now, info->not_after);
+		days = days_between(now, not_after);
 		strbuf_appendf(out, ngettext("expires: %s (%ld day)",
 									 "expires: %s (%ld days)",
 									 (unsigned long) days),
 					   date, days);
 	}
 	strbuf_append_char(out, '\n');
+}
+
+void
+certs_describe_at(const certs_info *info, time_t now, strbuf *out)
+{
+	char	   *sans = sans_joined(info);
+
+	if (now == 0)
+		now = time(NULL);
+	describe(info->subject, info->issuer ? info->issuer : "", sans,
+			 info->fingerprint ? info->fingerprint : "", info->not_before,
+			 info->not_after, now, out);
 	free(sans);
+}
+
+int
+certs_describe_new(const char *cn, const char *issuer_cn,
+				   const char *const *sans, int days, time_t now,
+				   strbuf *out, pgr_error *err)
+{
+	X509_NAME  *name = NULL;
+	X509_NAME  *iname = NULL;
+	GENERAL_NAMES *gens = NULL;
+	char	   *subject = NULL;
+	char	   *issuer = NULL;
+	strbuf		sanbuf;
+	int			rc = -1;
+
+	ERR_clear_error();
+	strbuf_init(&sanbuf);
+	if (now == 0)
+		now = time(NULL);
+	if (check_days(days, err) < 0)
+		goto out;
+	if ((name = X509_NAME_new()) == NULL || (iname = X509_NAME_new()) == NULL)
+	{
+		ossl_fail(err, _("out of memory in OpenSSL"));
+		goto out;
+	}
+	if (set_cn(name, cn, err) < 0)
+		goto out;
+	subject = name_rfc2253(name);
+	if (issuer_cn)
+	{
+		if (set_cn(iname, issuer_cn, err) < 0)
+			goto out;
+		issuer = name_rfc2253(iname);
+	}
+	if (sans)
+	{
+		int			i;
+
+		if ((gens = build_sans(sans, err)) == NULL)
+			goto out;
+		for (i = 0; i < sk_GENERAL_NAME_num(gens); i++)
+		{
+			char	   *one = san_string(sk_GENERAL_NAME_value(gens, i));
+
+			if (i > 0)
+				strbuf_append(&sanbuf, ", ");
+			strbuf_append(&sanbuf, one);
+			free(one);
+		}
+	}
+	describe(subject, issuer ? issuer : subject, sans ? sanbuf.data : NULL,
+			 NULL, now - CLOCK_SKEW_S, now + (time_t) days * 86400, now, out);
+	rc = 0;
+out:
+	strbuf_free(&sanbuf);
+	GENERAL_NAMES_free(gens);
+	X509_NAME_free(name);
+	X509_NAME_free(iname);
+	free(subject);
+	free(issuer);
+	return rc;
 }
 
 void
@@ -1238,16 +1366,33 @@ certs_check_covers(const char *cert_pem, const char *host, pgr_error *err)
 }
 
 static int
-check_signed_x509(X509 *x, X509 *ca, pgr_error *err)
+check_signed_x509(X509 *x, const char *cert_pem, X509 *ca, const char *ca_pem,
+				  pgr_error *err)
 {
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *vctx = NULL;
+	STACK_OF(X509) *chain = load_all(cert_pem);
+	STACK_OF(X509) *cas = load_all(ca_pem);
 	int			rc = -1;
+	int			i;
 
 	store = X509_STORE_new();
 	vctx = X509_STORE_CTX_new();
-	if (store == NULL || vctx == NULL || X509_STORE_add_cert(store, ca) != 1 ||
-		X509_STORE_CTX_init(vctx, store, x, NULL) != 1 ||
+	if (store == NULL || vctx == NULL || chain == NULL || cas == NULL)
+	{
+		ossl_fail(err, _("could not verify the certificate"));
+		goto out;
+	}
+	/* the certificate itself is not one of its own intermediates */
+	if (sk_X509_num(chain) > 0)
+		X509_free(sk_X509_shift(chain));
+	for (i = 0; i < sk_X509_num(cas); i++)
+		if (X509_STORE_add_cert(store, sk_X509_value(cas, i)) != 1)
+		{
+			ossl_fail(err, _("could not verify the certificate"));
+			goto out;
+		}
+	if (X509_STORE_CTX_init(vctx, store, x, chain) != 1 ||
 		X509_STORE_CTX_set_purpose(vctx, X509_PURPOSE_SSL_SERVER) != 1)
 	{
 		ossl_fail(err, _("could not verify the certificate"));
@@ -1274,6 +1419,8 @@ out:
 	ERR_clear_error();
 	X509_STORE_CTX_free(vctx);
 	X509_STORE_free(store);
+	OSSL_STACK_OF_X509_FREE(chain);
+	OSSL_STACK_OF_X509_FREE(cas);
 	return rc;
 }
 
@@ -1289,7 +1436,7 @@ certs_check_signed_by(const char *cert_pem, const char *ca_pem, pgr_error *err)
 		goto out;
 	if ((ca = load_cert(ca_pem, true, err)) == NULL)
 		goto out;
-	rc = check_signed_x509(x, ca, err);
+	rc = check_signed_x509(x, cert_pem, ca, ca_pem, err);
 out:
 	X509_free(ca);
 	X509_free(x);
@@ -1348,7 +1495,7 @@ certs_check_server(const char *cert_pem, const char *key_pem,
 	{
 		if ((ca = load_cert(ca_pem, true, err)) == NULL)
 			goto out;
-		if (check_signed_x509(x, ca, err) < 0)
+		if (check_signed_x509(x, cert_pem, ca, ca_pem, err) < 0)
 			goto out;
 	}
 	if ((valid = check_valid_x509(x, now, min_days_left, err)) < 0)

@@ -151,11 +151,29 @@ void		certs_info_free(certs_info *info);	/* frees the members, zeroes */
  *     SAN: IP:10.0.0.2, DNS:db1
  *     SHA-256: AA:BB:…
  *     expires: 2029-03-01 (825 days)
- * certs_describe counts days from time(NULL); certs_describe_at from `now`.
+ * certs_describe counts days from time(NULL); certs_describe_at from `now`
+ * (0: time(NULL)).
  * An expired certificate reads "expired: 2020-01-01 (12 days ago)".
  */
 void		certs_describe(const certs_info *info, strbuf *out);
 void		certs_describe_at(const certs_info *info, time_t now, strbuf *out);
+
+/*
+ * The preview of a certificate that is still to be made (same lines as
+ * certs_describe; the SHA-256 line says it is known once made): subject
+ * CN=<cn>, issuer CN=<issuer_cn> (NULL: self-signed, the subject), the SANs
+ * as certs_new_server_pem will write them (sans NULL: none, as for a CA;
+ * else invalid entries or an empty list are errors, as there), validity
+ * `days` from `now` (0: time(NULL)).  Appends to `out`; -1 with err set
+ * (and nothing appended) on bad input, so a plan catches what apply would
+ * refuse.
+ */
+int			certs_describe_new(const char *cn, const char *issuer_cn,
+							   const char *const *sans, int days, time_t now,
+							   strbuf *out, pgr_error *err);
+
+/* The CA's common name for a cluster: "pgreplica CA <name>" (malloc'd). */
+char	   *certs_ca_common_name(const char *cluster_name);
 
 /*
  * SHA-256 fingerprint "AA:BB:…" (95 characters, malloc'd) of a DER
@@ -198,7 +216,10 @@ int			certs_check_covers(const char *cert_pem, const char *host,
  * holds only `ca_pem`, purpose sslserver, so a CA certificate or one
  * without serverAuth is refused).  Dates are not checked here (see
  * certs_check_valid_now, for the CA too), so that an expired certificate
- * gets the clearer message of that function.
+ * gets the clearer message of that function.  Certificates after the first
+ * in `cert_pem` (a chain file) are used as intermediates, every certificate
+ * of `ca_pem` is trusted (what libpq does with the server's chain and
+ * sslrootcert).
  */
 int			certs_check_signed_by(const char *cert_pem, const char *ca_pem,
 								  pgr_error *err);

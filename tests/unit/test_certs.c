@@ -836,6 +836,125 @@ test_long_validity(void **state)
 	free(ca);
 }
 
+static void
+test_describe_new(void **state)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+	const char *const sans[] = {"10.0.0.2", "db1", "fd00:0:0::2", "IP:10.0.0.2", NULL};
+	const char *const bad[] = {"db 1", NULL};
+	time_t		now = 1700000000;	/* 2023-11-14 22:13:20 UTC */
+	char	   *ca_cn = certs_ca_common_name("prod");
+	strbuf		sb;
+
+	(void) state;
+	assert_string_equal(ca_cn, "pgreplica CA prod");
+	strbuf_init(&sb);
+	assert_int_equal(certs_describe_new("db1", ca_cn, sans, 825, now, &sb, &err), 0);
+	assert_string_equal(sb.data,
+						"subject: CN=db1\n"
+						"  issuer: CN=pgreplica CA prod\n"
+						"  SAN: IP:10.0.0.2, DNS:db1, IP:fd00::2\n"
+						"  SHA-256: (known once made)\n"
+						"  expires: 2026-02-16 (825 days)\n");
+	strbuf_reset(&sb);
+	assert_int_equal(certs_describe_new(ca_cn, NULL, NULL, 3650, now, &sb, &err), 0);
+	assert_contains(sb.data, "subject: CN=pgreplica CA prod\n  issuer: CN=pgreplica CA prod\n  SAN: (none)\n");
+	assert_contains(sb.data, "(3650 days)");
+	/* what apply would refuse, the plan refuses, and shows nothing */
+	strbuf_reset(&sb);
+	assert_int_equal(certs_describe_new("db1", ca_cn, bad, 825, now, &sb, &err), -1);
+	assert_input_error(&err);
+	assert_int_equal(sb.len, 0);
+	pgr_error_clear(&err);
+	assert_int_equal(certs_describe_new("db1", ca_cn, sans, 0, now, &sb, &err), -1);
+	pgr_error_clear(&err);
+	strbuf_free(&sb);
+	free(ca_cn);
+}
+
+/*
+ * The operator's own files, made by the openssl command: a root CA, an
+ * intermediate, a server certificate with the chain in its file, a
+ * traditional RSA key, a partial wildcard.
+ */
+static void
+test_operator_files(void **state)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+	char	   *cmd;
+	char	   *path;
+	char	   *root,
+			   *chain,
+			   *leaf,
+			   *key,
+			   *inter;
+	int			status;
+	char	   *out;
+
+	(void) state;
+	if (!have_openssl)
+	{
+		printf("# no openssl command: the operator's own files are not tried\n");
+		return;
+	}
+	cmd = pgr_asprintf("cd '%s' && exec 2>&1 && "
+					   "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign,cRLSign\\n' >ca.ext && "
+					   "printf 'subjectAltName=DNS:d*.example.net,IP:10.1.2.3\\nextendedKeyUsage=serverAuth\\n' >srv.ext && "
+					   "openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.crt -subj /CN=root -days 2 "
+					   "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign >/dev/null && "
+					   "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout inter.key -out inter.csr -subj /CN=inter >/dev/null && "
+					   "openssl x509 -req -in inter.csr -CA root.crt -CAkey root.key -CAcreateserial -days 2 -extfile ca.ext -out inter.crt >/dev/null && "
+					   "openssl req -new -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj /CN=leaf >/dev/null && "
+					   "openssl x509 -req -in leaf.csr -CA inter.crt -CAkey inter.key -CAcreateserial -days 2 -extfile srv.ext -out leaf.crt >/dev/null && "
+					   "openssl pkey -in leaf.key -traditional -out leaf-trad.key && "
+					   "cat leaf.crt inter.crt >chain.crt",
+					   tmpdir);
+	out = run(cmd, &status);
+	if (status != 0)
+		fail_msg("openssl: %s", out);
+	free(out);
+	free(cmd);
+#define LOAD(var, name) do { \
+		path = pgr_asprintf("%s/%s", tmpdir, name); \
+		{ FILE *f = fopen(path, "r"); strbuf b; char buf[512]; size_t n; \
+		  assert_non_null(f); strbuf_init(&b); \
+		  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) strbuf_append_len(&b, buf, n); \
+		  fclose(f); var = strbuf_detach(&b); } \
+		free(path); } while (0)
+	LOAD(root, "root.crt");
+	LOAD(inter, "inter.crt");
+	LOAD(leaf, "leaf.crt");
+	LOAD(chain, "chain.crt");
+	LOAD(key, "leaf-trad.key");
+#undef LOAD
+	assert_contains(key, "BEGIN RSA PRIVATE KEY");
+	assert_int_equal(certs_check_pair(leaf, key, &err), 0);
+	assert_int_equal(certs_check_pair(chain, key, &err), 0);
+	/* the chain file carries the intermediate; the leaf alone does not */
+	assert_int_equal(certs_check_signed_by(chain, root, &err), 0);
+	assert_int_equal(certs_check_signed_by(leaf, root, &err), -1);
+	assert_input_error(&err);
+	pgr_error_clear(&err);
+	assert_int_equal(certs_check_signed_by(leaf, inter, &err), -1);	/* no root */
+	pgr_error_clear(&err);
+	{
+		const char *const hosts[] = {"10.1.2.3", NULL};
+
+		assert_int_equal(certs_check_server(chain, key, root, hosts, 0, 1, &err), 0);
+		/* two days: renew when fewer than 30 are left */
+		assert_int_equal(certs_check_server(chain, key, root, hosts, 0, 30, &err), CERTS_RENEW);
+	}
+	/* a partial wildcard covers nothing, as with libpq */
+	assert_int_equal(certs_check_covers(leaf, "db.example.net", &err), -1);
+	assert_contains(err.detail, "DNS:d*.example.net, IP:10.1.2.3");
+	pgr_error_clear(&err);
+	free(root);
+	free(inter);
+	free(leaf);
+	free(chain);
+	pgr_free_secret(key);
+}
+
 int
 main(void)
 {
@@ -857,6 +976,8 @@ main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_long_validity),
+		cmocka_unit_test(test_describe_new),
+		cmocka_unit_test(test_operator_files),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
