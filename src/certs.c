@@ -206,21 +206,24 @@ load_all(const char *pem)
 }
 
 static EVP_PKEY *
-load_key(const char *pem, pgr_error *err)
+load_key(const char *pem, bool is_ca, pgr_error *err)
 {
 	BIO		   *bio;
 	EVP_PKEY   *pk;
+	const char *what = is_ca ? _("could not read the CA private key") :
+		_("could not read the private key");
 
 	if (pem == NULL || strstr(pem, "-----BEGIN") == NULL)
 	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("could not read the private key"));
+		pgr_error_set(err, PGR_ERR_INPUT, "%s", what);
 		pgr_error_detail(err, _("The text holds no PEM private key (\"-----BEGIN PRIVATE KEY-----\")."));
 		return NULL;
 	}
 	if (strstr(pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
 		strstr(pem, "Proc-Type: 4,ENCRYPTED") != NULL)
 	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("the private key is encrypted"));
+		pgr_error_set(err, PGR_ERR_INPUT, "%s", is_ca ? _("the CA private key is encrypted") :
+					  _("the private key is encrypted"));
 		pgr_error_detail(err, _("PostgreSQL reads its key without a passphrase, and pgreplica never asks for one."));
 		pgr_error_hint(err, _("Give an unencrypted copy of the key (openssl pkey -in KEY -out NEWKEY), kept with mode 0600."));
 		return NULL;
@@ -237,7 +240,7 @@ load_key(const char *pem, pgr_error *err)
 	{
 		char	   *q = ossl_errors();
 
-		pgr_error_set(err, PGR_ERR_INPUT, _("could not read the private key"));
+		pgr_error_set(err, PGR_ERR_INPUT, "%s", what);
 		pgr_error_detail(err, _("The text is not a valid PEM private key (%s)."),
 						 q ? q : "?");
 		free(q);
@@ -349,7 +352,7 @@ certs_key_info(const char *key_pem, certs_key_type *type, int *bits,
 	EVP_PKEY   *pk;
 
 	ERR_clear_error();
-	pk = load_key(key_pem, err);
+	pk = load_key(key_pem, false, err);
 	if (pk == NULL)
 		return -1;
 	if (type)
@@ -545,7 +548,7 @@ certs_new_ca_pem_at(const char *key_pem, const char *cluster_name,
 	ERR_clear_error();
 	if (check_period(not_before, not_after, err) < 0)
 		goto out;
-	if ((pk = load_key(key_pem, err)) == NULL)
+	if ((pk = load_key(key_pem, true, err)) == NULL)
 		goto out;
 	cn = certs_ca_common_name(cluster_name);
 	if ((x = new_cert(pk, cn, not_before, not_after, err)) == NULL)
@@ -739,11 +742,8 @@ certs_new_server_pem_at(const char *ca_cert_pem, const char *ca_key_pem,
 		goto out;
 	if ((ca = load_cert(ca_cert_pem, true, err)) == NULL)
 		goto out;
-	if ((cakey = load_key(ca_key_pem, err)) == NULL)
-	{
-		pgr_error_prefix(err, _("CA key"));
+	if ((cakey = load_key(ca_key_pem, true, err)) == NULL)
 		goto out;
-	}
 	if (X509_check_private_key(ca, cakey) != 1)
 	{
 		ERR_clear_error();
@@ -761,7 +761,7 @@ certs_new_server_pem_at(const char *ca_cert_pem, const char *ca_key_pem,
 		OPENSSL_free(subj);
 		goto out;
 	}
-	if ((pk = load_key(server_key_pem, err)) == NULL)
+	if ((pk = load_key(server_key_pem, false, err)) == NULL)
 		goto out;
 	if ((x = new_cert(pk, cn, not_before, not_after, err)) == NULL)
 		goto out;
@@ -1203,7 +1203,7 @@ certs_check_pair(const char *cert_pem, const char *key_pem, pgr_error *err)
 	ERR_clear_error();
 	if ((x = load_cert(cert_pem, false, err)) == NULL)
 		goto out;
-	if ((pk = load_key(key_pem, err)) == NULL)
+	if ((pk = load_key(key_pem, false, err)) == NULL)
 		goto out;
 	if (X509_check_private_key(x, pk) != 1)
 	{
@@ -1462,14 +1462,23 @@ certs_check_ca(const char *ca_cert_pem, const char *ca_key_pem, time_t now,
 		free(label);
 		goto out;
 	}
-	if (certs_check_pair(ca_cert_pem, ca_key_pem, err) < 0)
 	{
-		pgr_error_prefix(err, _("CA"));
-		goto out;
+		EVP_PKEY   *pk = load_key(ca_key_pem, true, err);
+		int			match;
+
+		if (pk == NULL)
+			goto out;
+		match = X509_check_private_key(ca, pk);
+		EVP_PKEY_free(pk);
+		if (match != 1)
+		{
+			ERR_clear_error();
+			pgr_error_set(err, PGR_ERR_INPUT, _("the CA certificate does not match the CA key"));
+			pgr_error_hint(err, _("Give the key the CA certificate was made for."));
+			goto out;
+		}
 	}
 	rc = check_valid_x509(ca, now, min_days_left, err);
-	if (rc < 0)
-		pgr_error_prefix(err, _("CA"));
 out:
 	X509_free(ca);
 	return rc;

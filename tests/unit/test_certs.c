@@ -465,6 +465,10 @@ test_mismatch(void **state)
 	pgr_error_clear(&err);
 	assert_int_equal(certs_check_ca(ec_ca_cert, ec_srv_key, 0, 0, &err), -1);
 	assert_input_error(&err);
+	assert_string_equal(err.message, "the CA certificate does not match the CA key");
+	pgr_error_clear(&err);
+	assert_null(certs_new_server_pem(ec_ca_cert, "junk", ec_srv_key, "db1", sans_db1, 10, &err));
+	assert_string_equal(err.message, "could not read the CA private key");
 	pgr_error_clear(&err);
 	assert_int_equal(certs_check_server(cert, other_key, ec_ca_cert, hosts, 0, 0, &err), -1);
 	assert_string_equal(err.message, "the certificate does not match the private key");
