@@ -16,7 +16,12 @@
 # - the standby, copied with the primary's certificate, gets its own;
 # - a key left 0644 is made 0600, and the plan says why;
 # - a certificate for another address, and an expired one, are replaced;
-# - pgreplica status shows SSL and the certificate's expiry (text, JSON).
+# - pgreplica status shows SSL and the certificate's expiry (text, JSON);
+# - the operator's own files (ssl_ca, ssl_cert, ssl_key): one for another
+#   address, one with another key, an expired one, a key others can read
+#   are refused before anything is installed, with the reason; good ones
+#   are installed and presented;
+# - a standby whose server is stopped gets the files only.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
@@ -365,5 +370,20 @@ ok "replication from pg2 with verify-full and the operator's CA works" replicate
 	diag "$(cat "$FX_DIR/repl.out")"
 run2 apply --yes
 like "$out" "Nothing to do" "a second apply has nothing to do" || diag "$out"
+
+# ---------------------------------------------------------------------------
+# a standby whose server is not running: the files only
+ok "stop pg2" fx_pg_stop pg2
+rm -f "$data2/server.crt" "$data2/server.key"
+run2 plan
+is "$rc" 0 "plan with pg2 stopped exits 0" || diag "$out"
+like "$out" "the server of pg2 is not running: only the files are installed" "plan says only the files are installed"
+run2 apply --yes
+is "$rc" 0 "apply with pg2 stopped exits 0" || diag "$out"
+ok "pg2's server.crt is back" cmp "$data2/server.crt" "$op/pg2/server.crt"
+is "$(stat -c '%a %U' "$data2/server.key")" "600 $FX_USER" "pg2's server.key: 0600, the server's account"
+ok "start pg2" fx_pg_start pg2
+is "$(presented pg2)" "$(fp "$op/pg2/server.crt")" "pg2 presents it once started"
+ok "pg2 streams again" fx_wait_streaming pg1 pg2
 
 done_testing
