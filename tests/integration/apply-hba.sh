@@ -56,7 +56,7 @@ pw=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 20)
 pwfile=$FX_DIR/replication.pw
 (umask 077; printf '%s\n' "$pw" >"$pwfile")
 # apply's journal goes here, not into the runner's home
-export XDG_STATE_HOME=$FX_DIR/state
+export XDG_STATE_HOME=$FX_DIR/state XDG_CONFIG_HOME=$FX_DIR/config
 unset SSH_AUTH_SOCK
 
 # run ARG...: "$APPLY -c $conf ARG..."; sets out (stdout and stderr) and rc
