@@ -195,7 +195,8 @@ pgr_error_prefix(pgr_error *err, const char *fmt,...)
 	va_start(ap, fmt);
 	prefix = pgr_vasprintf(fmt, ap);
 	va_end(ap);
-	msg = pgr_asprintf("%s: %s", prefix, err->message);
+	/* TRANSLATORS: context (a step, a node), then the message */
+	msg = pgr_asprintf(_("%s: %s"), prefix, err->message);
 	free(prefix);
 	free(err->message);
 	err->message = msg;
