@@ -82,12 +82,19 @@ typedef bool (*plan_confirm_fn) (void *arg, const plan_step *s,
 								 const char *question);
 /* Progress lines for the operator (already translated). */
 typedef void (*plan_log_fn) (void *arg, const plan_step *s, const char *line);
+/*
+ * Progress of a long action (the standby's base backup): bytes done out of
+ * an estimated total (total may grow as the action goes on; 0: unknown).
+ */
+typedef void (*plan_progress_fn) (void *arg, const plan_step *s,
+								  long long done, long long total);
 
 typedef struct plan_options {
 	param_method method;
 	bool		assume_yes;		/* --yes: every question answered yes */
 	plan_confirm_fn confirm;
 	plan_log_fn log;
+	plan_progress_fn progress;	/* NULL: none (a gauge needs one) */
 	void	   *cb_arg;
 	transport_options topts;	/* how nodes are reached over SSH */
 	double		connect_timeout_s;	/* 0: 10 s */
@@ -171,5 +178,6 @@ plan_step  *step_role_new(plan_ctx *ctx, cluster_node *primary);
 plan_step  *step_params_new(plan_ctx *ctx, cluster_node *primary);
 plan_step  *step_hba_new(plan_ctx *ctx, cluster_node *primary);
 plan_step  *step_activate_new(plan_ctx *ctx, cluster_node *primary);
+plan_step  *step_standby_new(plan_ctx *ctx, cluster_node *standby);
 
 #endif

@@ -1,0 +1,1468 @@
+/*
+ * step_standby.c: build a standby from its upstream (DESIGN.md steps 6-8):
+ * pre-checks, passfile, base backup, recovery configuration, start and
+ * verify.  One step per standby, "standby@<node>", after the primary's
+ * steps.
+ *
+ * inspect  connects to the upstream (the node the standby follows, the
+ *          primary by default): pg_stat_replication showing
+ *          application_name = <node> in state streaming means nothing to
+ *          do.  Else the pre-checks, each through the standby's transport
+ *          (never from the console's host):
+ *            - <bindir>/postgres --version has the upstream's major
+ *              version (refused otherwise, naming both);
+ *            - uname -m equals the upstream host's (skipped, with a note,
+ *              when the upstream has no transport);
+ *            - df -P -B1 on the nearest existing directory of pgdata shows
+ *              the upstream's databases (sum of pg_database_size) plus
+ *              1 GB of WAL margin free;
+ *            - every tablespace path of the upstream is creatable there
+ *              (missing with a writable parent, or an empty directory);
+ *            - <bindir>/pg_isready -h <upstream host> -p <port> run ON the
+ *              standby host answers;
+ *          the preview lists the commands (no password anywhere), where
+ *          the old data directory goes, the passfile, the recovery files.
+ * apply    1. the passfile <pgdata's parent>/.pgreplica-<node>.pgpass, one
+ *             line host:port:replication:role:password (':' and '\'
+ *             escaped), 0600, owned by the data directory's owner; with
+ *             ssl = on, the cluster's CA next to it as
+ *             .pgreplica-<node>.root.crt (sslrootcert, verify-full);
+ *          2. the standby's server stopped if it runs (its service);
+ *          3. the data directory moved aside with mv to
+ *             <pgdata>.pgreplica-<UTC YYYYMMDD-HHMMSS> (never deleted: the
+ *             operator removes it once happy); a partial copy left by an
+ *             interrupted run is moved aside the same way;
+ *          4. <bindir>/pg_basebackup -h H -p P -U ROLE -D PGDATA -X stream
+ *             -c fast -P -v [-S SLOT [-C]] with PGPASSFILE (and PGSSLMODE,
+ *             PGSSLROOTCERT with SSL) in its environment; its progress
+ *             lines ("N/M kB (P%)") go to the progress callback, its other
+ *             lines to the log; -C only when the slot does not exist yet
+ *             (a re-run reuses it);
+ *          5. what lived in the old data directory and belongs to the
+ *             standby's host is put back over the upstream's copies:
+ *             postgresql.conf, pg_hba.conf, pg_ident.conf (addresses,
+ *             ports, socket directories, memory, access rules of this
+ *             host) and server.crt, server.key, root.crt (the SSL step's
+ *             certificate for this host); postgresql.auto.conf is the
+ *             upstream's (what pgreplica set there with ALTER SYSTEM, so a
+ *             cluster set up with the "edit postgresql.conf" method gives
+ *             the standby its own postgresql.conf without those edits);
+ *             a Debian layout keeps its configuration outside the data
+ *             directory, untouched;
+ *          6. the recovery configuration (recovery.h): recovery.conf (≤11)
+ *             or standby.signal and the settings in postgresql.auto.conf;
+ *          7. the server started through its service.
+ * verify   the upstream's pg_stat_replication shows the node streaming
+ *          (within 120 s); a marker row is written on the upstream, in
+ *          the table pgreplica.marker (node text primary key, token text,
+ *          at timestamptz) of the node's database, created once (this is
+ *          the one object pgreplica creates in a user database; drop the
+ *          schema pgreplica to remove it), and read back on the standby
+ *          (within 60 s); the lag (bytes, and the walsender's replay_lag)
+ *          is logged.
+ *
+ * A failure leaves the old data directory where it was moved (the message
+ * says where); the next apply starts the step again.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "i18n.h"
+#include "pgconn.h"
+#include "plan.h"
+#include "recovery.h"
+#include "service.h"
+#include "step_role.h"
+#include "step_ssl.h"
+#include "strbuf.h"
+
+#define WAL_MARGIN (1024LL * 1024 * 1024)
+#define STREAMING_TIMEOUT_MS 120000
+#define MARKER_TIMEOUT_MS 60000
+#define CHECK_TIMEOUT_MS 30000
+
+/*
+ * What the standby keeps of its old data directory: its own configuration
+ * (listen_addresses, port, socket directories, memory, its own access
+ * rules belong to its host) and its own certificates.  postgresql.auto.conf
+ * is not kept: it comes from the upstream (the settings pgreplica made
+ * there with ALTER SYSTEM) and gets the standby settings.
+ */
+static const char *const kept_files[] = {
+	"postgresql.conf", "pg_hba.conf", "pg_ident.conf",
+	STEP_SSL_CERT_FILE, STEP_SSL_KEY_FILE, STEP_SSL_CA_FILE, NULL
+};
+
+typedef struct standby_priv {
+	cluster_node *up;			/* the node it streams from */
+	const pg_version_facts *facts;	/* the upstream's */
+	char	   *parent;			/* pgdata's directory */
+	char	   *passfile;
+	char	   *rootcert;		/* ssl: the CA for verify-full; else NULL */
+	char	   *slot;			/* slots = on; else NULL */
+	bool		slot_exists;
+	bool		pgdata_exists;
+	bool		pgdata_cluster; /* PG_VERSION in it */
+
+
+	char	   *aside;			/* where the old data directory went */
+
+} standby_priv;
+
+static void
+priv_free(void *v)
+{
+	standby_priv *p = v;
+
+	if (!p)
+		return;
+	free(p->parent);
+	free(p->passfile);
+	free(p->rootcert);
+	free(p->slot);
+	free(p->aside);
+	free(p);
+}
+
+static char *
+bin_path(const cluster_node *n, const char *prog)
+{
+	if (!n->bindir || !n->bindir[0])
+		return pgr_strdup(prog);
+	return pgr_asprintf("%s/%s", n->bindir, prog);
+}
+
+static char *
+path_dirname(const char *path)
+{
+	size_t		len = strlen(path);
+	const char *slash;
+	char	   *copy;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	copy = pgr_strndup(path, len);
+	slash = strrchr(copy, '/');
+	if (!slash)
+	{
+		free(copy);
+		return pgr_strdup(".");
+	}
+	if (slash == copy)
+	{
+		free(copy);
+		return pgr_strdup("/");
+	}
+	copy[slash - copy] = '\0';
+	return copy;
+}
+
+/* First non-empty line of a command's output, for messages. */
+static char *
+first_line(const char *s)
+{
+	while (*s == '\n' || *s == '\r')
+		s++;
+	return pgr_strndup(s, strcspn(s, "\r\n"));
+}
+
+/* Run argv on t and capture; status != 0 is left to the caller. */
+static int
+run(transport *t, const char *const *argv, int *status, strbuf *out,
+	strbuf *errout, pgr_error *err)
+{
+	return transport_capture(t, argv, NULL, 0, CHECK_TIMEOUT_MS, status,
+							 out, errout, err);
+}
+
+static int
+run_ok(transport *t, const cluster_node *n, const char *const *argv,
+	   strbuf *out, pgr_error *err)
+{
+	strbuf		eo;
+	int			status = 0;
+	int			rc;
+
+	strbuf_init(&eo);
+	rc = run(t, argv, &status, out, &eo, err);
+	if (rc == 0 && status != 0)
+	{
+		char	   *cmd = transport_quote_argv(argv);
+
+		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+						   cmd, n->name, status);
+		if (eo.len)
+			pgr_error_detail(err, "%s", eo.data);
+		free(cmd);
+	}
+	strbuf_free(&eo);
+	return rc;
+}
+
+/* ---- the upstream's view ------------------------------------------------- */
+
+/* pg_stat_replication on the upstream: the node streaming? */
+static int
+is_streaming(plan_ctx *ctx, cluster_node *up, const cluster_node *n,
+			 bool *streaming, pgr_error *err)
+{
+	PGconn	   *conn = plan_conn(ctx, up, err);
+	PGresult   *res;
+	const char *params[1] = {n->name};
+
+	*streaming = false;
+	if (!conn)
+		return -1;
+	res = PQexecParams(conn,
+					   "SELECT count(*) FROM pg_catalog.pg_stat_replication "
+					   "WHERE application_name = $1 AND state = 'streaming'",
+					   1, NULL, params, NULL, NULL, 0);
+	if (pgconn_check_result(res, PGRES_TUPLES_OK, 1, 1, up->name,
+							"pg_stat_replication", err) < 0)
+	{
+		PQclear(res);
+		return -1;
+	}
+	*streaming = atoi(pgconn_value(res, 0, 0)) > 0;
+	PQclear(res);
+	return 0;
+}
+
+static int
+query_one(PGconn *conn, const cluster_node *n, const char *sql, int nparams,
+		  const char *const *params, char **value, pgr_error *err)
+{
+	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	const char *v;
+
+	*value = NULL;
+	if (pgconn_check_result(res, PGRES_TUPLES_OK, -1, 1, n->name, sql, err) < 0)
+	{
+		PQclear(res);
+		return -1;
+	}
+	v = PQntuples(res) > 0 ? pgconn_value(res, 0, 0) : NULL;
+	*value = v ? pgr_strdup(v) : NULL;
+	PQclear(res);
+	return 0;
+}
+
+/* ---- pre-checks, on the standby host ------------------------------------ */
+
+static int
+check_version(transport *t, const cluster_node *n, const cluster_node *up,
+			  int want, pgr_error *err)
+{
+	char	   *postgres = bin_path(n, "postgres");
+	const char *argv[] = {postgres, "--version", NULL};
+	strbuf		out;
+	const char *p;
+	int			major = 0;
+	int			rc = -1;
+
+	strbuf_init(&out);
+	if (run_ok(t, n, argv, &out, err) < 0)
+	{
+		pgr_error_prefix(err, _("no PostgreSQL server binaries at \"%s\" on %s"), postgres, n->name);
+		pgr_error_hint(err, _("Install PostgreSQL %d on %s and set the node's bindir."), want, n->name);
+		goto out;
+	}
+	/* "postgres (PostgreSQL) 15.8 (Debian 15.8-1)" */
+	p = strstr(out.data, ") ");
+	if (p)
+		major = atoi(p + 2);
+	if (major != want)
+	{
+		char	   *line = first_line(out.data);
+
+		pgr_error_set(err, PGR_ERR_INPUT,
+					  _("%s has PostgreSQL %d binaries, %s runs PostgreSQL %d"),
+					  n->name, major, up->name, want);
+		pgr_error_detail(err, _("%s says: %s"), postgres, line);
+		pgr_error_hint(err, _("A standby must run the same major version as its upstream: install PostgreSQL %d on %s and set the node's bindir."),
+					   want, n->name);
+		free(line);
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_free(&out);
+	free(postgres);
+	return rc;
+}
+
+static int
+machine_of(transport *t, const cluster_node *n, char **arch, pgr_error *err)
+{
+	const char *argv[] = {"uname", "-m", NULL};
+	strbuf		out;
+
+	strbuf_init(&out);
+	if (run_ok(t, n, argv, &out, err) < 0)
+	{
+		strbuf_free(&out);
+		return -1;
+	}
+	*arch = first_line(out.data);
+	strbuf_free(&out);
+	return 0;
+}
+
+/* The nearest directory of `path` (itself included) that exists. */
+static int
+existing_dir(transport *t, const char *path, char **dir, pgr_error *err)
+{
+	char	   *d = pgr_strdup(path);
+
+	for (;;)
+	{
+		transport_file_stat st;
+		char	   *up;
+
+		if (transport_stat(t, d, &st, err) < 0)
+		{
+			free(d);
+			return -1;
+		}
+		if (st.exists && st.is_dir)
+			break;
+		if (strcmp(d, "/") == 0 || strcmp(d, ".") == 0)
+			break;
+		up = path_dirname(d);
+		free(d);
+		d = up;
+	}
+	*dir = d;
+	return 0;
+}
+
+static int
+check_disk(transport *t, const cluster_node *n, const char *dir,
+		   long long need, long long *avail, pgr_error *err)
+{
+	const char *argv[] = {"df", "-P", "-B1", "--", dir, NULL};
+	strbuf		out;
+	const char *line2;
+	long long	total = 0,
+				used = 0;
+	int			rc = -1;
+
+	*avail = 0;
+	strbuf_init(&out);
+	if (run_ok(t, n, argv, &out, err) < 0)
+		goto out;
+	line2 = strchr(out.data, '\n');
+	if (!line2 || sscanf(line2 + 1, "%*s %lld %lld %lld", &total, &used, avail) != 3)
+	{
+		pgr_error_set(err, PGR_ERR_EXEC, _("could not read the free space of \"%s\" on %s"), dir, n->name);
+		pgr_error_detail(err, "%s", out.data);
+		goto out;
+	}
+	if (*avail < need)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT,
+					  _("not enough free space for the base backup on %s: %lld MB free in \"%s\", %lld MB needed"),
+					  n->name, *avail / (1024 * 1024), dir, need / (1024 * 1024));
+		pgr_error_detail(err, _("The upstream's databases plus 1 GB for WAL."));
+		pgr_error_hint(err, _("Free some space (the old data directory is moved aside, not deleted), or give the standby another pgdata."));
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_free(&out);
+	return rc;
+}
+
+/* Each tablespace path of the upstream: missing and creatable, or empty. */
+static int
+check_tablespaces(plan_ctx *ctx, transport *t, const cluster_node *n,
+				  const cluster_node *up, strbuf *notes, pgr_error *err)
+{
+	PGconn	   *conn = plan_conn(ctx, (cluster_node *) up, err);
+	PGresult   *res;
+	int			rc = 0;
+
+	if (!conn)
+		return -1;
+	res = pgconn_exec(conn, up->name,
+					  "SELECT pg_catalog.pg_tablespace_location(oid) FROM pg_catalog.pg_tablespace "
+					  "WHERE spcname NOT IN ('pg_default', 'pg_global') ORDER BY 1",
+					  PGRES_TUPLES_OK, -1, 1, err);
+	if (!res)
+		return -1;
+	for (int i = 0; rc == 0 && i < PQntuples(res); i++)
+	{
+		const char *loc = pgconn_value(res, i, 0);
+		transport_file_stat st;
+
+		if (!loc || !loc[0])
+			continue;
+		if (transport_stat(t, loc, &st, err) < 0)
+		{
+			rc = -1;
+			break;
+		}
+		if (st.exists)
+		{
+			const char *argv[] = {"ls", "-A", "--", loc, NULL};
+			strbuf		out;
+
+			strbuf_init(&out);
+			if (!st.is_dir)
+			{
+				rc = pgr_error_set(err, PGR_ERR_INPUT, _("the tablespace path \"%s\" exists on %s and is not a directory"),
+								   loc, n->name);
+			}
+			else if (run_ok(t, n, argv, &out, err) < 0)
+				rc = -1;
+			else if (out.len > 0)
+			{
+				rc = pgr_error_set(err, PGR_ERR_INPUT, _("the tablespace path \"%s\" on %s is not empty"),
+								   loc, n->name);
+				pgr_error_hint(err, _("pg_basebackup writes the upstream's tablespaces to the same paths: move that directory aside."));
+			}
+			strbuf_free(&out);
+		}
+		else
+		{
+			char	   *dir = NULL;
+			const char *argv[] = {"test", "-w", NULL, NULL};
+			int			status = 0;
+
+			if (existing_dir(t, loc, &dir, err) < 0)
+			{
+				rc = -1;
+				break;
+			}
+			argv[2] = dir;
+			if (run(t, argv, &status, NULL, NULL, err) < 0)
+				rc = -1;
+			else if (status != 0)
+			{
+				rc = pgr_error_set(err, PGR_ERR_INPUT, _("the tablespace path \"%s\" cannot be created on %s: \"%s\" is not writable"),
+								   loc, n->name, dir);
+				pgr_error_hint(err, _("Create the directory, owned by the server's account, on %s."), n->name);
+			}
+			free(dir);
+		}
+		if (rc == 0)
+			strbuf_appendf(notes, _("tablespace \"%s\" can be created"), loc);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int
+check_reachable(transport *t, const cluster_node *n, const cluster_node *up,
+				pgr_error *err)
+{
+	char	   *isready = bin_path(n, "pg_isready");
+	char		port[16];
+	const char *argv[] = {isready, "-h", up->host, "-p", port, "-t", "5", NULL};
+	strbuf		out;
+	int			status = 0;
+	int			rc = -1;
+
+	snprintf(port, sizeof(port), "%d", up->port);
+	strbuf_init(&out);
+	if (transport_capture(t, argv, NULL, 0, CHECK_TIMEOUT_MS, &status, &out, &out, err) < 0)
+		goto out;
+	if (status != 0)
+	{
+		char	   *line = first_line(out.data);
+
+		pgr_error_set(err, PGR_ERR_CONNECT, _("%s cannot reach %s at %s port %d"),
+					  n->name, up->name, up->host, up->port);
+		pgr_error_detail(err, _("pg_isready on %s exited with status %d: %s"), n->name, status, line);
+		pgr_error_hint(err, _("The standby connects to its upstream itself: check listen_addresses on %s and the firewalls between the two hosts."),
+					   up->name);
+		free(line);
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_free(&out);
+	free(isready);
+	return rc;
+}
+
+/* ---- the passfile --------------------------------------------------------- */
+
+static void
+append_pgpass_field(strbuf *sb, const char *v)
+{
+	for (; *v; v++)
+	{
+		if (*v == ':' || *v == '\\')
+			strbuf_append_char(sb, '\\');
+		strbuf_append_char(sb, *v);
+	}
+}
+
+static int
+replication_password(plan_ctx *ctx, char **pw, pgr_error *err)
+{
+	const char *role = ctx->cl->replication_user;
+
+	*pw = NULL;
+	if (ctx->replication_password)
+		*pw = pgr_strdup(ctx->replication_password);
+	else if (ctx->opts.replication_password && ctx->opts.replication_password[0])
+		*pw = pgr_strdup(ctx->opts.replication_password);
+	else if (step_role_read_password(ctx->cl, role, pw, err) < 0)
+		return -1;
+	if (!*pw)
+	{
+		char	   *path = step_role_passfile_path(ctx->cl);
+
+		pgr_error_set(err, PGR_ERR_INPUT, _("the password of the replication role \"%s\" is not known"), role);
+		pgr_error_detail(err, _("It is neither in \"%s\" nor given with --replication-password-file."), path);
+		pgr_error_hint(err, _("Run apply with --replication-password-file FILE."));
+		free(path);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- inspect -------------------------------------------------------------------- */
+
+/* An argument vector of copies. */
+typedef struct args {
+	char	   *v[24];
+	int			n;
+} args;
+
+static void
+args_add(args *a, const char *s)
+{
+	if (a->n < 23)
+		a->v[a->n++] = pgr_strdup(s);
+	a->v[a->n] = NULL;
+}
+
+static void
+args_free(args *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
+}
+
+static void
+basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *ctx,
+				const standby_priv *p, args *a)
+{
+	char	   *bb = bin_path(n, "pg_basebackup");
+	char		port[16];
+
+	snprintf(port, sizeof(port), "%d", up->port);
+	args_add(a, bb);
+	free(bb);
+	args_add(a, "-h");
+	args_add(a, up->host);
+	args_add(a, "-p");
+	args_add(a, port);
+	args_add(a, "-U");
+	args_add(a, ctx->cl->replication_user);
+	args_add(a, "-D");
+	args_add(a, n->pgdata);
+	args_add(a, "-X");
+	args_add(a, "stream");
+	args_add(a, "-c");
+	args_add(a, "fast");
+	args_add(a, "-P");
+	args_add(a, "-v");
+	if (p->slot)
+	{
+		args_add(a, "-S");
+		args_add(a, p->slot);
+		if (!p->slot_exists)
+			args_add(a, "-C");
+	}
+}
+
+static void
+basebackup_env(const standby_priv *p, args *e)
+{
+	char	   *s = pgr_asprintf("PGPASSFILE=%s", p->passfile);
+
+	args_add(e, s);
+	free(s);
+	if (p->rootcert)
+	{
+		args_add(e, "PGSSLMODE=verify-full");
+		s = pgr_asprintf("PGSSLROOTCERT=%s", p->rootcert);
+		args_add(e, s);
+		free(s);
+	}
+}
+
+static void
+fill_params(plan_ctx *ctx, const cluster_node *n, const standby_priv *p,
+			recovery_params *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	rp->facts = p->facts;
+	rp->node = n->name;
+	rp->primary_host = p->up->host;
+	rp->primary_port = p->up->port;
+	rp->user = ctx->cl->replication_user;
+	rp->passfile = p->passfile;
+	rp->ssl = p->rootcert != NULL;
+	rp->sslrootcert = p->rootcert;
+	rp->slot = p->slot;
+	rp->trigger_file = ctx->cl->trigger_file;
+}
+
+static int
+standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
+{
+	cluster_node *n = s->node;
+	standby_priv *p = pgr_calloc(1, sizeof(*p));
+	transport  *t;
+	transport  *upt;
+	pgr_error	uerr = PGR_ERROR_INIT;
+	transport_file_stat st;
+	bool		streaming = false;
+	bool		running = false;
+	char	   *arch = NULL;
+	char	   *uparch = NULL;
+	char	   *sizes = NULL;
+	char	   *dir = NULL;
+	char	   *pgv = NULL;
+	long long	need,
+				avail = 0;
+	strbuf		notes;
+	args		a = {0},
+				e = {0};
+	recovery_params rp;
+	recovery_files rf = RECOVERY_FILES_INIT;
+	int			rc = -1;
+
+	strbuf_init(&notes);
+	s->priv = p;
+	p->up = cluster_upstream(ctx->cl, n);
+	if (!p->up)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: standby \"%s\" has no upstream"),
+					  ctx->cl->path, n->line, n->name);
+		goto out;
+	}
+	if (!n->pgdata || !n->pgdata[0] || n->pgdata[0] != '/')
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: standby \"%s\" needs pgdata, an absolute path"),
+					  ctx->cl->path, n->line, n->name);
+		pgr_error_hint(err, _("Set pgdata to the data directory the standby will have."));
+		goto out;
+	}
+	if (!(p->facts = plan_facts(ctx, p->up, err)))
+		goto out;
+	if (is_streaming(ctx, p->up, n, &streaming, err) < 0)
+		goto out;
+	if (streaming)
+	{
+		strbuf_appendf(&s->summary, _("nothing to do: %s streams from %s"), n->name, p->up->name);
+		rc = 0;
+		goto out;
+	}
+
+	/* pre-checks, on the standby's host */
+	if (!(t = plan_transport(ctx, n, err)))
+		goto out;
+	if (check_version(t, n, p->up, p->facts->major, err) < 0)
+		goto out;
+	strbuf_appendf(&notes, _("PostgreSQL %d like %s"), p->facts->major, p->up->name);
+	if (machine_of(t, n, &arch, err) < 0)
+		goto out;
+	upt = plan_transport(ctx, p->up, &uerr);
+	if (!upt || machine_of(upt, p->up, &uparch, &uerr) < 0)
+	{
+		strbuf_appendf(&notes, _("; architecture %s (%s's not checked: %s)"), arch, p->up->name,
+					   uerr.message ? uerr.message : "?");
+		pgr_error_clear(&uerr);
+	}
+	else if (strcmp(arch, uparch) != 0)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s is %s, %s is %s"), n->name, arch, p->up->name, uparch);
+		pgr_error_hint(err, _("Streaming replication needs the same architecture on both hosts."));
+		goto out;
+	}
+	else
+		strbuf_appendf(&notes, _("; architecture %s like %s"), arch, p->up->name);
+
+	if (query_one(plan_conn(ctx, p->up, err), p->up,
+				  "SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database",
+				  0, NULL, &sizes, err) < 0)
+		goto out;
+	need = (sizes ? atoll(sizes) : 0) + WAL_MARGIN;
+	if (existing_dir(t, n->pgdata, &dir, err) < 0 ||
+		check_disk(t, n, dir, need, &avail, err) < 0)
+		goto out;
+	strbuf_appendf(&notes, _("; %lld MB free, %lld MB needed"), avail / (1024 * 1024), need / (1024 * 1024));
+	{
+		strbuf		ts;
+
+		strbuf_init(&ts);
+		if (check_tablespaces(ctx, t, n, p->up, &ts, err) < 0)
+		{
+			strbuf_free(&ts);
+			goto out;
+		}
+		strbuf_free(&ts);
+	}
+	if (check_reachable(t, n, p->up, err) < 0)
+		goto out;
+	strbuf_appendf(&notes, _("; %s reaches %s at %s port %d"), n->name, p->up->name, p->up->host, p->up->port);
+
+	/* where things go */
+	p->parent = path_dirname(n->pgdata);
+	p->passfile = pgr_asprintf("%s/.pgreplica-%s.pgpass", p->parent, n->name);
+	if (ctx->cl->ssl)
+		p->rootcert = pgr_asprintf("%s/.pgreplica-%s.root.crt", p->parent, n->name);
+	if (ctx->cl->slots)
+	{
+		const char *params[1];
+		char	   *active = NULL;
+
+		p->slot = cluster_slot_name(n);
+		params[0] = p->slot;
+		if (query_one(plan_conn(ctx, p->up, err), p->up,
+					  "SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+					  1, params, &active, err) < 0)
+			goto out;
+		p->slot_exists = active != NULL;
+		if (active && strcmp(active, "true") == 0)
+		{
+			pgr_error_set(err, PGR_ERR_INPUT, _("the replication slot \"%s\" on %s is in use by another connection"),
+						  p->slot, p->up->name);
+			pgr_error_hint(err, _("Another server streams with that slot: stop it, or drop the slot on %s."), p->up->name);
+			free(active);
+			goto out;
+		}
+		free(active);
+	}
+	if (transport_stat(t, n->pgdata, &st, err) < 0)
+		goto out;
+	p->pgdata_exists = st.exists;
+	if (st.exists)
+	{
+		transport_file_stat vst;
+
+		if (!st.is_dir)
+		{
+			pgr_error_set(err, PGR_ERR_INPUT, _("\"%s\" on %s is not a directory"), n->pgdata, n->name);
+			goto out;
+		}
+		pgv = pgr_asprintf("%s/PG_VERSION", n->pgdata);
+		if (transport_stat(t, pgv, &vst, err) < 0)
+			goto out;
+		p->pgdata_cluster = vst.exists;
+		if (p->pgdata_cluster && service_status(ctx, n, &running, err) < 0)
+			goto out;
+	}
+	else if (transport_stat(t, p->parent, &st, err) < 0)
+		goto out;
+
+	/* the preview: never the password */
+	strbuf_appendf(&s->preview, "# %s\n", notes.data);
+	strbuf_append(&s->preview, "# ");
+	strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600): %s:%d:replication:%s:<password, not shown>"),
+				   p->passfile, p->up->host, p->up->port, ctx->cl->replication_user);
+	strbuf_append_char(&s->preview, '\n');
+	if (p->rootcert)
+	{
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644): the cluster's CA certificate, for sslmode=verify-full"),
+					   p->rootcert);
+		strbuf_append_char(&s->preview, '\n');
+	}
+	if (running)
+	{
+		char	   *cmd = service_command_string(n, SERVICE_STOP);
+
+		strbuf_appendf(&s->preview, "%s\n", cmd);
+		free(cmd);
+	}
+	if (p->pgdata_exists)
+	{
+		char	   *q1 = transport_quote_arg(n->pgdata);
+		char	   *aside = pgr_asprintf("%s.pgreplica-YYYYMMDD-HHMMSS", n->pgdata);
+		char	   *q2 = transport_quote_arg(aside);
+
+		strbuf_appendf(&s->preview, "mv -- %s %s\n", q1, q2);
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("the old data directory is kept there (never deleted); its postgresql.conf, pg_hba.conf, pg_ident.conf, server.crt, server.key and root.crt are put back after the copy"));
+		strbuf_append_char(&s->preview, '\n');
+		free(q1);
+		free(q2);
+		free(aside);
+	}
+	basebackup_args(n, p->up, ctx, p, &a);
+	basebackup_env(p, &e);
+	{
+		char	   *qe = transport_quote_argv((const char *const *) e.v);
+		char	   *qa = transport_quote_argv((const char *const *) a.v);
+
+		strbuf_appendf(&s->preview, "env %s %s\n", qe, qa);
+		free(qe);
+		free(qa);
+	}
+	fill_params(ctx, n, p, &rp);
+	if (recovery_render(&rp, &rf, err) < 0)
+		goto out;
+	if (rf.recovery_conf)
+	{
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("write \"%s/%s\":"), n->pgdata, RECOVERY_CONF_FILE);
+		strbuf_append_char(&s->preview, '\n');
+		strbuf_append(&s->preview, rf.recovery_conf);
+	}
+	else
+	{
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("create \"%s/%s\"; in \"%s/%s\":"), n->pgdata, RECOVERY_SIGNAL_FILE,
+					   n->pgdata, RECOVERY_AUTO_CONF_FILE);
+		strbuf_append_char(&s->preview, '\n');
+		for (size_t i = 0; i < rf.n_auto_settings; i++)
+		{
+			char	   *q = transport_quote_arg(rf.auto_settings[i].value);
+
+			strbuf_appendf(&s->preview, "%s = %s\n", rf.auto_settings[i].name, q);
+			free(q);
+		}
+	}
+	{
+		char	   *cmd = service_command_string(n, SERVICE_START);
+
+		strbuf_appendf(&s->preview, "%s\n", cmd);
+		free(cmd);
+	}
+	strbuf_append(&s->preview, "# ");
+	strbuf_appendf(&s->preview, _("then wait until %s's pg_stat_replication shows %s streaming, write a marker row in pgreplica.marker on %s and read it on %s"),
+				   p->up->name, n->name, p->up->name, n->name);
+	strbuf_append_char(&s->preview, '\n');
+	if (p->pgdata_exists)
+		strbuf_appendf(&s->summary, _("will build %s from %s with pg_basebackup (the old data directory is moved aside)"),
+					   n->name, p->up->name);
+	else
+		strbuf_appendf(&s->summary, _("will build %s from %s with pg_basebackup"), n->name, p->up->name);
+	rc = 0;
+out:
+	recovery_files_free(&rf);
+	args_free(&a);
+	args_free(&e);
+	strbuf_free(&notes);
+	free(arch);
+	free(uparch);
+	free(sizes);
+	free(dir);
+	free(pgv);
+	return rc;
+}
+
+/* ---- apply ---------------------------------------------------------------------- */
+
+/* A path of the cluster file: relative to the file's directory. */
+static char *
+resolve_path(const cluster *cl, const char *path)
+{
+	const char *slash;
+
+	if (path[0] == '/' || !cl->path || !(slash = strrchr(cl->path, '/')))
+		return pgr_strdup(path);
+	return pgr_asprintf("%.*s/%s", (int) (slash - cl->path), cl->path, path);
+}
+
+static int
+read_local_file(const char *path, char **data, pgr_error *err)
+{
+	FILE	   *f = fopen(path, "re");
+	strbuf		sb;
+	char		buf[4096];
+	size_t		n;
+
+	*data = NULL;
+	if (!f)
+	{
+		pgr_error_set(err, PGR_ERR_IO, _("could not open \"%s\": %s"), path, strerror(errno));
+		return -1;
+	}
+	strbuf_init(&sb);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_append_len(&sb, buf, n);
+	fclose(f);
+	*data = strbuf_detach(&sb);
+	return 0;
+}
+
+static int
+exec_ok(plan_ctx *ctx, plan_step *s, transport *t, const char *const *argv,
+		pgr_error *err)
+{
+	(void) ctx;
+	(void) s;
+	return run_ok(t, s->node, argv, NULL, err);
+}
+
+static int
+write_passfile(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+			   pgr_error *err)
+{
+	char	   *pw = NULL;
+	strbuf		line;
+	char		port[16];
+	transport_write_opts wo = {0600, NULL, NULL};
+	transport_file_stat st;
+	int			rc = -1;
+
+	if (replication_password(ctx, &pw, err) < 0)
+		return -1;
+	snprintf(port, sizeof(port), "%d", p->up->port);
+	strbuf_init(&line);
+	append_pgpass_field(&line, p->up->host);
+	strbuf_append_char(&line, ':');
+	strbuf_append(&line, port);
+	strbuf_append(&line, ":replication:");
+	append_pgpass_field(&line, ctx->cl->replication_user);
+	strbuf_append_char(&line, ':');
+	append_pgpass_field(&line, pw);
+	strbuf_append_char(&line, '\n');
+	if (transport_write_file(t, p->passfile, line.data, line.len, &wo, err) < 0)
+		goto out;
+	/* an older file keeps its mode when replaced: make sure it is 0600 */
+	if (transport_stat(t, p->passfile, &st, err) < 0)
+		goto out;
+	if (st.mode != 0600)
+	{
+		const char *argv[] = {"chmod", "0600", "--", p->passfile, NULL};
+
+		if (exec_ok(ctx, s, t, argv, err) < 0)
+			goto out;
+	}
+	plan_log(ctx, s, _("wrote the passfile \"%s\" on %s (mode 0600)"), p->passfile, s->node->name);
+	rc = 0;
+out:
+	pgr_wipe(line.data, line.len);
+	strbuf_free(&line);
+	pgr_free_secret(pw);
+	return rc;
+}
+
+static int
+write_rootcert(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+			   pgr_error *err)
+{
+	char	   *path = ctx->cl->ssl_ca ? resolve_path(ctx->cl, ctx->cl->ssl_ca)
+		: step_ssl_ca_cert_path(ctx->cl);
+	char	   *data = NULL;
+	transport_write_opts wo = {0644, NULL, NULL};
+	int			rc = -1;
+
+	if (read_local_file(path, &data, err) < 0)
+	{
+		pgr_error_hint(err, _("The SSL step makes the cluster's CA: run apply with ssl = on."));
+		goto out;
+	}
+	if (transport_write_file(t, p->rootcert, data, strlen(data), &wo, err) < 0)
+		goto out;
+	plan_log(ctx, s, _("wrote the cluster's CA certificate to \"%s\" on %s"), p->rootcert, s->node->name);
+	rc = 0;
+out:
+	free(path);
+	free(data);
+	return rc;
+}
+
+/* mv -- PGDATA PGDATA.pgreplica-<UTC stamp>[-N] */
+static int
+move_aside(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+		   pgr_error *err)
+{
+	const char *pgdata = s->node->pgdata;
+	char		stamp[32];
+	time_t		now = time(NULL);
+	struct tm	tm;
+	transport_file_stat st;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	free(p->aside);
+	p->aside = pgr_asprintf("%s.pgreplica-%s", pgdata, stamp);
+	for (int i = 1;; i++)
+	{
+		if (transport_stat(t, p->aside, &st, err) < 0)
+			return -1;
+		if (!st.exists)
+			break;
+		free(p->aside);
+		p->aside = pgr_asprintf("%s.pgreplica-%s-%d", pgdata, stamp, i);
+	}
+	{
+		const char *argv[] = {"mv", "--", pgdata, p->aside, NULL};
+
+		if (exec_ok(ctx, s, t, argv, err) < 0)
+		{
+			pgr_error_hint(err, _("The account that runs the commands on %s must be able to write in \"%s\"."),
+						   s->node->name, p->parent);
+			return -1;
+		}
+	}
+	if (transport_stat(t, pgdata, &st, err) < 0)
+		return -1;
+	if (st.exists)
+		return pgr_error_set(err, PGR_ERR_GENERIC, _("\"%s\" is still there after being moved to \"%s\""),
+							 pgdata, p->aside);
+	plan_log(ctx, s, _("moved the old data directory \"%s\" to \"%s\" (kept)"), pgdata, p->aside);
+	return 0;
+}
+
+/* pg_basebackup's standard error, split on \r and \n. */
+typedef struct bb_out {
+	plan_ctx   *ctx;
+	plan_step  *s;
+	strbuf		partial;
+	strbuf		lines;			/* the non-progress lines, for messages */
+	int			last_quarter;
+} bb_out;
+
+static void
+bb_line(bb_out *o, const char *line)
+{
+	long long	done,
+				total;
+
+	if (!line[0])
+		return;
+	if (sscanf(line, "%lld/%lld kB (", &done, &total) == 2)
+	{
+		int			quarter = total > 0 ? (int) (done * 4 / total) : 0;
+
+		if (o->ctx->opts.progress)
+			o->ctx->opts.progress(o->ctx->opts.cb_arg, o->s, done * 1024, total * 1024);
+		else if (quarter > o->last_quarter)
+		{
+			o->last_quarter = quarter;
+			plan_log(o->ctx, o->s, _("base backup: %lld of %lld kB"), done, total);
+		}
+		return;
+	}
+	strbuf_appendf(&o->lines, "%s\n", line);
+	plan_log(o->ctx, o->s, "%s", line);
+}
+
+static void
+bb_output(void *arg, transport_stream stream, const char *data, size_t len)
+{
+	bb_out	   *o = arg;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		if (data[i] == '\r' || data[i] == '\n')
+		{
+			bb_line(o, o->partial.data);
+			strbuf_reset(&o->partial);
+		}
+		else
+			strbuf_append_char(&o->partial, data[i]);
+	}
+	(void) stream;
+}
+
+static int
+run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+			   pgr_error *err)
+{
+	args		a = {0},
+				e = {0};
+	bb_out		o;
+	transport_exec_opts xo = {0};
+	int			status = 0;
+	int			rc = -1;
+
+	basebackup_args(s->node, p->up, ctx, p, &a);
+	basebackup_env(p, &e);
+	memset(&o, 0, sizeof(o));
+	o.ctx = ctx;
+	o.s = s;
+	strbuf_init(&o.partial);
+	strbuf_init(&o.lines);
+	xo.output = bb_output;
+	xo.output_arg = &o;
+	xo.env = (const char *const *) e.v;
+	plan_log(ctx, s, _("copying %s from %s with pg_basebackup"), s->node->name, p->up->name);
+	if (transport_exec(t, (const char *const *) a.v, &xo, &status, err) < 0)
+		goto out;
+	bb_line(&o, o.partial.data);
+	if (status != 0)
+	{
+		pgr_error_set(err, PGR_ERR_EXEC, _("pg_basebackup failed on %s (status %d)"), s->node->name, status);
+		pgr_error_detail(err, "%s", o.lines.data);
+		if (p->aside)
+			pgr_error_hint(err, _("The old data directory is kept in \"%s\". Fix the cause and run apply again."), p->aside);
+		else
+			pgr_error_hint(err, _("Fix the cause and run apply again."));
+		goto out;
+	}
+	if (ctx->opts.progress)
+		ctx->opts.progress(ctx->opts.cb_arg, s, 1, 1);
+	rc = 0;
+out:
+	strbuf_free(&o.partial);
+	strbuf_free(&o.lines);
+	args_free(&a);
+	args_free(&e);
+	return rc;
+}
+
+/* The certificates that lived in the old data directory, put back. */
+static int
+restore_kept(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+			 pgr_error *err)
+{
+	if (!p->aside)
+		return 0;
+	for (int i = 0; kept_files[i]; i++)
+	{
+		char	   *from = pgr_asprintf("%s/%s", p->aside, kept_files[i]);
+		char	   *to = pgr_asprintf("%s/%s", s->node->pgdata, kept_files[i]);
+		bool		pub = strcmp(kept_files[i], STEP_SSL_CERT_FILE) == 0 ||
+			strcmp(kept_files[i], STEP_SSL_CA_FILE) == 0;
+		transport_write_opts wo = {pub ? 0644 : 0600, NULL, NULL};
+		transport_file_stat st;
+		char	   *data = NULL;
+		size_t		len = 0;
+		int			rc = -1;
+
+		if (transport_stat(t, from, &st, err) < 0)
+			goto next;
+		if (!st.exists || !st.is_reg)
+		{
+			rc = 0;
+			goto next;
+		}
+		if (transport_read_file(t, from, 1024 * 1024, &data, &len, err) < 0 ||
+			transport_write_file(t, to, data, len, &wo, err) < 0)
+			goto next;
+		plan_log(ctx, s, _("put \"%s\" back from the old data directory"), to);
+		rc = 0;
+next:
+		if (data)
+			pgr_wipe(data, len);
+		free(data);
+		free(from);
+		free(to);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+write_recovery(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+			   pgr_error *err)
+{
+	const char *pgdata = s->node->pgdata;
+	recovery_params rp;
+	recovery_files rf = RECOVERY_FILES_INIT;
+	transport_write_opts wo = {RECOVERY_FILE_MODE, NULL, NULL};
+	char	   *path = NULL;
+	char	   *old = NULL;
+	char	   *new_text = NULL;
+	size_t		len = 0;
+	transport_file_stat st;
+	int			rc = -1;
+
+	fill_params(ctx, s->node, p, &rp);
+	if (recovery_render(&rp, &rf, err) < 0)
+		goto out;
+	if (rf.recovery_conf)
+	{
+		path = pgr_asprintf("%s/%s", pgdata, RECOVERY_CONF_FILE);
+		if (transport_write_file(t, path, rf.recovery_conf, strlen(rf.recovery_conf), &wo, err) < 0)
+			goto out;
+		plan_log(ctx, s, _("wrote \"%s\""), path);
+		rc = 0;
+		goto out;
+	}
+	path = pgr_asprintf("%s/%s", pgdata, RECOVERY_CONF_FILE);
+	{
+		const char *argv[] = {"rm", "-f", "--", path, NULL};
+
+		if (exec_ok(ctx, s, t, argv, err) < 0)
+			goto out;
+	}
+	free(path);
+	path = pgr_asprintf("%s/%s", pgdata, RECOVERY_SIGNAL_FILE);
+	if (transport_write_file(t, path, "", 0, &wo, err) < 0)
+		goto out;
+	plan_log(ctx, s, _("wrote \"%s\""), path);
+	free(path);
+	path = pgr_asprintf("%s/%s", pgdata, RECOVERY_AUTO_CONF_FILE);
+	if (transport_stat(t, path, &st, err) < 0)
+		goto out;
+	if (st.exists && transport_read_file(t, path, 0, &old, &len, err) < 0)
+		goto out;
+	if (recovery_apply_auto_conf(old, &rf, &new_text, err) < 0)
+		goto out;
+	if (transport_write_file(t, path, new_text, strlen(new_text), &wo, err) < 0)
+		goto out;
+	plan_log(ctx, s, _("wrote the standby settings into \"%s\""), path);
+	rc = 0;
+out:
+	recovery_files_free(&rf);
+	free(path);
+	free(old);
+	free(new_text);
+	return rc;
+}
+
+static int
+standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
+{
+	standby_priv *p = s->priv;
+	cluster_node *n = s->node;
+	transport  *t;
+	transport_file_stat st;
+
+	if (!p)
+		return pgr_error_set(err, PGR_ERR_GENERIC, _("the step was not inspected before being applied"));
+	if (!p->passfile)
+		return 0;
+	if (!(t = plan_transport(ctx, n, err)))
+		return -1;
+	if (write_passfile(ctx, s, t, p, err) < 0)
+		return -1;
+	if (p->rootcert && write_rootcert(ctx, s, t, p, err) < 0)
+		return -1;
+
+	/* the server stopped, the old data directory moved aside */
+	plan_disconnect(ctx, n);
+	if (transport_stat(t, n->pgdata, &st, err) < 0)
+		return -1;
+	if (st.exists)
+	{
+		char	   *pgv = pgr_asprintf("%s/PG_VERSION", n->pgdata);
+		transport_file_stat vst;
+		bool		running = false;
+		int			rc = transport_stat(t, pgv, &vst, err);
+
+		free(pgv);
+		if (rc < 0)
+			return -1;
+		if (vst.exists && service_status(ctx, n, &running, err) < 0)
+			return -1;
+		if (running)
+		{
+			plan_log(ctx, s, _("stopping the server on %s"), n->name);
+			if (service_stop(ctx, n, false, err) < 0)
+				return -1;
+		}
+		if (move_aside(ctx, s, t, p, err) < 0)
+			return -1;
+	}
+	if (run_basebackup(ctx, s, t, p, err) < 0)
+		return -1;
+	p->slot_exists = p->slot != NULL;
+	if (restore_kept(ctx, s, t, p, err) < 0 || write_recovery(ctx, s, t, p, err) < 0)
+		goto kept;
+	plan_log(ctx, s, _("starting the server on %s"), n->name);
+	if (service_start(ctx, n, err) < 0)
+		goto kept;
+	return 0;
+kept:
+	if (p->aside)
+		pgr_error_hint(err, _("The old data directory is kept in \"%s\". Fix the cause and run apply again."), p->aside);
+	return -1;
+}
+
+/* ---- verify ----------------------------------------------------------------------- */
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+wait_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+{
+	int64_t		deadline = pgconn_now_ms() + STREAMING_TIMEOUT_MS;
+
+	for (;;)
+	{
+		bool		streaming = false;
+
+		if (is_streaming(ctx, p->up, s->node, &streaming, err) < 0)
+			return -1;
+		if (streaming)
+			return 0;
+		if (pgconn_now_ms() >= deadline)
+			break;
+		sleep_ms(500);
+	}
+	pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s does not stream from %s after %d s"),
+				  s->node->name, p->up->name, STREAMING_TIMEOUT_MS / 1000);
+	pgr_error_detail(err, _("%s's pg_stat_replication shows no application_name \"%s\" in state streaming."),
+					 p->up->name, s->node->name);
+	pgr_error_hint(err, _("Look at the standby's server log (pg_hba.conf on %s, the passfile, SSL)."), p->up->name);
+	return -1;
+}
+
+static int
+write_marker(plan_ctx *ctx, plan_step *s, standby_priv *p, const char *token,
+			 pgr_error *err)
+{
+	PGconn	   *conn = plan_conn(ctx, p->up, err);
+	const char *params[2] = {s->node->name, token};
+	PGresult   *res;
+
+	if (!conn)
+		return -1;
+	if (!(res = pgconn_exec(conn, p->up->name, "CREATE SCHEMA IF NOT EXISTS pgreplica",
+							PGRES_COMMAND_OK, -1, -1, err)))
+		return -1;
+	PQclear(res);
+	if (!(res = pgconn_exec(conn, p->up->name,
+							"CREATE TABLE IF NOT EXISTS pgreplica.marker ("
+							"node text PRIMARY KEY, token text NOT NULL, "
+							"at timestamptz NOT NULL DEFAULT now())",
+							PGRES_COMMAND_OK, -1, -1, err)))
+		return -1;
+	PQclear(res);
+	res = PQexecParams(conn,
+					   "INSERT INTO pgreplica.marker (node, token, at) VALUES ($1, $2, now()) "
+					   "ON CONFLICT (node) DO UPDATE SET token = excluded.token, at = excluded.at",
+					   2, NULL, params, NULL, NULL, 0);
+	if (pgconn_check_result(res, PGRES_COMMAND_OK, -1, -1, p->up->name,
+							"INSERT INTO pgreplica.marker", err) < 0)
+	{
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
+read_marker(plan_ctx *ctx, plan_step *s, const char *token, pgr_error *err)
+{
+	int64_t		start = pgconn_now_ms();
+	int64_t		deadline = start + MARKER_TIMEOUT_MS;
+	const char *params[1] = {s->node->name};
+	pgr_error	last = PGR_ERROR_INIT;
+
+	if (service_wait_ready(ctx, s->node, SERVICE_TIMEOUT_S, err) < 0)
+		return -1;
+	for (;;)
+	{
+		PGconn	   *conn = plan_conn(ctx, s->node, &last);
+		char	   *v = NULL;
+
+		if (conn)
+		{
+			pgr_error_clear(&last);
+			if (query_one(conn, s->node, "SELECT token FROM pgreplica.marker WHERE node = $1",
+						  1, params, &v, &last) == 0 && v && strcmp(v, token) == 0)
+			{
+				free(v);
+				plan_log(ctx, s, _("the marker written on the upstream was read on %s after %lld ms"),
+						 s->node->name, (long long) (pgconn_now_ms() - start));
+				return 0;
+			}
+			free(v);
+		}
+		if (pgconn_now_ms() >= deadline)
+			break;
+		sleep_ms(200);
+	}
+	pgr_error_set(err, PGR_ERR_TIMEOUT, _("the marker written on the upstream did not reach %s within %d s"),
+				  s->node->name, MARKER_TIMEOUT_MS / 1000);
+	if (last.message)
+		pgr_error_detail(err, "%s", last.message);
+	pgr_error_clear(&last);
+	return -1;
+}
+
+static void
+log_lag(plan_ctx *ctx, plan_step *s, standby_priv *p)
+{
+	pgr_error	e = PGR_ERROR_INIT;
+	PGconn	   *conn = plan_conn(ctx, p->up, &e);
+	const char *params[1] = {s->node->name};
+	PGresult   *res;
+
+	if (!conn)
+	{
+		pgr_error_clear(&e);
+		return;
+	}
+	res = PQexecParams(conn,
+					   "SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), replay_lsn)::bigint, "
+					   "coalesce(replay_lag::text, '0') FROM pg_catalog.pg_stat_replication "
+					   "WHERE application_name = $1",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
+		plan_log(ctx, s, _("%s streams from %s: lag %s bytes, replay_lag %s"),
+				 s->node->name, p->up->name,
+				 pgconn_value(res, 0, 0) ? pgconn_value(res, 0, 0) : "?",
+				 pgconn_value(res, 0, 1));
+	PQclear(res);
+}
+
+static int
+standby_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
+{
+	standby_priv *p = s->priv;
+	unsigned char rnd[12];
+	char		token[32];
+
+	if (!p || !p->passfile)
+		return 0;
+	if (wait_streaming(ctx, s, p, err) < 0)
+		goto kept;
+	plan_log(ctx, s, _("%s streams from %s"), s->node->name, p->up->name);
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
+	if (write_marker(ctx, s, p, token, err) < 0 || read_marker(ctx, s, token, err) < 0)
+		goto kept;
+	log_lag(ctx, s, p);
+	return 0;
+kept:
+	if (p->aside)
+		pgr_error_hint(err, _("The old data directory is kept in \"%s\"."), p->aside);
+	return -1;
+}
+
+static const step_ops standby_ops = {
+	.kind = "standby",
+	.inspect = standby_inspect,
+	.apply = standby_apply,
+	.verify = standby_verify,
+	.undo = NULL,
+	.resume = NULL,
+	.free_priv = priv_free,
+};
+
+plan_step *
+step_standby_new(plan_ctx *ctx, cluster_node *standby)
+{
+	char	   *id = pgr_asprintf("standby@%s", standby->name);
+	char	   *title = pgr_asprintf(_("build the standby %s"), standby->name);
+	plan_step  *s = plan_step_new(&standby_ops, standby, id, title);
+
+	(void) ctx;
+	free(id);
+	free(title);
+	return s;
+}

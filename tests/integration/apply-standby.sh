@@ -1,0 +1,153 @@
+#!/bin/bash
+# apply-standby.sh - the standby step of "pgreplica apply" on real servers.
+#
+# pg1 is the primary, pg2 a fresh initdb'ed server on its own host (its own
+# namespace, address and sshd), both reached over SSH as the servers'
+# account.  From a cluster file and nothing else:
+# - plan shows the pg_basebackup command, where the old data directory
+#   goes, the passfile and the standby settings, and no password;
+# - one apply --yes ends with pg2 streaming (pg_stat_replication on pg1:
+#   application_name pg2, state streaming, from pg2's address), through its
+#   slot, the marker row written on pg1 read on pg2, the old data directory
+#   moved aside and still there, pg2's own postgresql.conf kept;
+# - the replication password is in no file but the 0600 passfiles (not in
+#   postgresql.auto.conf, not in the server logs, nowhere in $FX_DIR);
+# - a second apply has nothing to do for pg2;
+# - a stopped standby, and a data directory left half-made, are moved aside
+#   and rebuilt by the next apply;
+# - pg2's binaries of another major version are refused, naming both.
+#
+# Run by hand (as root for network namespaces):
+#   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
+#     bash tests/integration/apply-standby.sh
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/fixture.sh"
+set -u
+
+PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
+[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+"$PGREPLICA" apply --help >/dev/null 2>&1 || skip_all "this pgreplica has no apply command yet"
+command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
+	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
+command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
+export PGREPLICA_TEMPLATES=${PGREPLICA_TEMPLATES:-$top_srcdir/templates}
+
+fx_setup
+ok "initdb pg1" fx_pg_init pg1 && ok "start pg1" fx_pg_start pg1 ||
+	bail_out "no primary"
+ok "sshd on pg1" fx_sshd pg1 && ok "pg1's host key trusted" fx_ssh_trust pg1 ||
+	bail_out "no sshd on pg1"
+ok "initdb pg2" fx_pg_init pg2 && ok "start pg2" fx_pg_start pg2 ||
+	bail_out "no standby server"
+ok "sshd on pg2" fx_sshd pg2 && ok "pg2's host key trusted" fx_ssh_trust pg2 ||
+	bail_out "no sshd on pg2"
+# as in /var/lib/postgresql/NN: the server's account owns the data
+# directory's parent (it moves the old one aside and makes the new one)
+chown "$FX_USER" "$FX_DIR/pg2"
+
+conf=$FX_DIR/cluster.conf
+data2=$(fx_pgdata pg2)
+export XDG_STATE_HOME=$FX_DIR/state XDG_CONFIG_HOME=$FX_DIR/config
+unset SSH_AUTH_SOCK
+fx_cluster_file "$conf" pg1 pg2
+passfile=$FX_DIR/pg2/.pgreplica-pg2.pgpass
+
+run()
+{
+	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
+	rc=$?
+}
+
+asides() { ls -d "$data2".pgreplica-* 2>/dev/null | wc -l; }
+
+streaming_row()
+{
+	fx_psql pg1 "SELECT state, coalesce(host(client_addr), 'local') FROM pg_stat_replication WHERE application_name = 'pg2'"
+}
+
+# ---------------------------------------------------------------------------
+# plan
+run plan
+is "$rc" 0 "plan exits 0" || diag "$out"
+like "$out" "build the standby pg2: will (change|build)" "plan has a standby step for pg2"
+like "$out" "pg_basebackup' '-h' '$FX_ADDR_pg1' '-p' '$FX_PORT_pg1' '-U' 'replicate' '-D' '$data2' '-X' 'stream' '-c' 'fast' '-P' '-v' '-S' 'pg2' '-C'" \
+	"plan shows the pg_basebackup command, with a new slot" || diag "$out"
+like "$out" "PGPASSFILE=$passfile" "pg_basebackup gets the passfile"
+like "$out" "mv -- '$data2' '$data2.pgreplica-YYYYMMDD-HHMMSS'" "plan says where the old data directory goes"
+like "$out" "primary_conninfo = .*passfile=" "plan shows primary_conninfo with passfile="
+unlike "$out" "password=" "and no password="
+ok "plan left pg2 as it was" test ! -e "$data2/standby.signal" -a ! -e "$passfile"
+
+# ---------------------------------------------------------------------------
+# apply
+run apply --yes
+is "$rc" 0 "apply --yes exits 0" || diag "$out"
+like "$out" "moved the old data directory" "apply moved the old data directory aside"
+like "$out" "the marker written on the upstream was read on pg2" "apply read the marker on pg2"
+like "$out" "pg2 streams from pg1: lag" "apply reports the lag"
+if fx_netns_ok; then
+	is "$(streaming_row)" "streaming|$FX_ADDR_pg2" "pg1 sees pg2 streaming from pg2's address"
+else
+	like "$(streaming_row)" "^streaming\|" "pg1 sees pg2 streaming (loopback: address not checked)"
+fi
+is "$(fx_psql pg1 "SELECT active FROM pg_replication_slots WHERE slot_name = 'pg2'")" t \
+	"pg2 streams through its slot"
+tok=$(fx_psql pg1 "SELECT token FROM pgreplica.marker WHERE node = 'pg2'")
+ok "a marker on pg1" test -n "$tok"
+is "$(fx_psql pg2 "SELECT token FROM pgreplica.marker WHERE node = 'pg2'")" "$tok" "the marker is on pg2"
+is "$(fx_psql pg2 'SELECT pg_is_in_recovery()')" t "pg2 is in recovery"
+ok "standby.signal" test -e "$data2/standby.signal"
+is "$(asides)" 1 "the old data directory is kept"
+ok "with its files" test -f "$(ls -d "$data2".pgreplica-* | head -1)/PG_VERSION"
+is "$(fx_psql pg2 'SHOW port')" "$FX_PORT_pg2" "pg2 kept its own postgresql.conf"
+is "$(stat -c '%a %U' "$passfile")" "600 $FX_USER" "the passfile: 0600, the server's account"
+
+pw=$(sed -n 's/^\*:\*:replication:replicate://p' "$XDG_CONFIG_HOME/pgreplica/fx.pgpass")
+ok "the operator's passfile has the password" test -n "$pw"
+like "$(cat "$passfile")" "^$FX_ADDR_pg1:$FX_PORT_pg1:replication:replicate:" "the standby's passfile has the entry"
+nok "the password is not in postgresql.auto.conf" grep -qF -- "$pw" "$data2/postgresql.auto.conf"
+nok "nor in the server logs" grep -qaF -- "$pw" "$FX_DIR/pg1/log" "$FX_DIR/pg2/log"
+leaks=$(grep -rlaF -- "$pw" "$FX_DIR" 2>/dev/null | while read -r f; do
+	[ "$(stat -c %a "$f")" = 600 ] && case $f in *.pgpass) continue ;; esac
+	printf '%s\n' "$f"
+done)
+is "$leaks" "" "the password is in no file but the 0600 passfiles"
+
+# ---------------------------------------------------------------------------
+# again: nothing to do
+run apply --yes
+is "$rc" 0 "second apply exits 0" || diag "$out"
+like "$out" "build the standby pg2: nothing to do" "second apply: nothing to do for pg2"
+is "$(asides)" 1 "no other copy was made"
+
+# ---------------------------------------------------------------------------
+# a stopped standby is rebuilt; so is a half-made data directory
+ok "stop pg2" fx_pg_stop pg2
+run apply --yes
+is "$rc" 0 "apply with pg2 stopped exits 0" || diag "$out"
+ok "pg2 streams again" fx_wait_streaming pg1 pg2
+is "$(asides)" 2 "the stopped standby's directory was moved aside too"
+ok "stop pg2" fx_pg_stop pg2
+mv "$data2" "$FX_DIR/pg2/moved-by-test"
+mkdir -m 0700 "$data2" && echo partial >"$data2/backup_label" &&
+	cp "$FX_DIR/pg2/moved-by-test/postgresql.conf" "$FX_DIR/pg2/moved-by-test/pg_hba.conf" "$data2/" &&
+	chown -R "$FX_USER" "$data2"
+run apply --yes
+is "$rc" 0 "apply over a half-made data directory exits 0" || diag "$out"
+ok "pg2 streams again" fx_wait_streaming pg1 pg2
+is "$(asides)" 3 "the half-made directory was moved aside"
+ok "and kept" grep -qx partial "$(ls -d "$data2".pgreplica-* | tail -1)/backup_label"
+
+# ---------------------------------------------------------------------------
+# binaries of another version on the standby host are refused
+fake=$FX_DIR/fakebin
+mkdir -p "$fake" && printf '#!/bin/sh\necho "postgres (PostgreSQL) 9.6.24"\n' >"$fake/postgres" && chmod 755 "$fake" "$fake/postgres"
+sed -i "/^\[node \"pg2\"\]/,\$ s|^bindir = .*|bindir = $fake|" "$conf"
+fx_pg_stop pg2 >/dev/null 2>&1
+run plan
+isnt "$rc" 0 "plan with PostgreSQL 9.6 binaries on pg2 fails"
+like "$out" "pg2 has PostgreSQL 9 binaries, pg1 runs PostgreSQL [0-9]+" "naming both versions" || diag "$out"
+
+done_testing
