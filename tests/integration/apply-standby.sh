@@ -141,9 +141,58 @@ is "$(asides)" 3 "the half-made directory was moved aside"
 ok "and kept" grep -qx partial "$(ls -d "$data2".pgreplica-* | tail -1)/backup_label"
 
 # ---------------------------------------------------------------------------
+# ssl = on: pg2 rebuilt, connecting with verify-full and the cluster's CA
+ok "stop pg2" fx_pg_stop pg2
+sed -i 's/^ssl = off/ssl = on/' "$conf"
+run apply --yes
+is "$rc" 0 "apply with ssl = on exits 0" || diag "$out"
+ok "pg2 streams again" fx_wait_streaming pg1 pg2
+is "$(fx_psql pg1 "SELECT s.ssl FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid) WHERE r.application_name = 'pg2'")" t \
+	"pg2's walsender is on SSL"
+like "$(fx_psql pg2 'SHOW primary_conninfo')" "sslmode='?verify-full'? sslrootcert='?$FX_DIR/pg2/.pgreplica-pg2.root.crt" \
+	"primary_conninfo: verify-full with the cluster's CA"
+ok "the CA next to the passfile is the cluster's" cmp "$FX_DIR/pg2/.pgreplica-pg2.root.crt" "$XDG_CONFIG_HOME/pgreplica/fx/ca.crt"
+ok "pg2 kept its own certificate" cmp "$data2/server.crt" "$(ls -d "$data2".pgreplica-* | tail -1)/server.crt"
+
+# ---------------------------------------------------------------------------
+# hostile data directory paths: a space and a quote work; $(...) is
+# refused (pg_ctl would run it: it starts the server through a shell with
+# the path in double quotes) before anything changes
+rm -f "/tmp/pwned-$$"
+hostile="$FX_DIR/pg3/da ta'q/data"
+evil="$FX_DIR/pg3/x\$(touch /tmp/pwned-$$)y/data"
+if ok "initdb pg3" fx_pg_init pg3 && ok "sshd on pg3" fx_sshd pg3 && ok "pg3's host key trusted" fx_ssh_trust pg3; then
+	mkdir -p "${hostile%/data}" "${evil%/data}" && mv "$FX_DIR/pg3/data" "$hostile" &&
+		chown -R "$FX_USER" "$FX_DIR/pg3"
+	fx_on_teardown fx_as_user "$(fx_bindir pg3)/pg_ctl" -D "$hostile" -m immediate -w stop
+	fx_cluster_file -o ssl=on "$conf" pg1 pg2 pg3
+	cp "$conf" "$conf.orig"
+	esc=$(printf '%s' "$evil" | sed 's/[|&\\]/\\&/g')
+	sed -i "/^\[node \"pg3\"\]/,\$ s|^pgdata = .*|pgdata = $esc|" "$conf"
+	run apply --yes
+	isnt "$rc" 0 "apply with a pgdata holding \$(...) fails" 
+	like "$out" "holds a character that pg_ctl cannot pass safely" "saying why" || diag "$out"
+	ok "no command in the path was run" test ! -e "/tmp/pwned-$$"
+	ok "nothing was made there" test ! -e "$evil"
+	cp "$conf.orig" "$conf"
+	esc=$(printf '%s' "$hostile" | sed 's/[|&\\]/\\&/g')
+	sed -i "/^\[node \"pg3\"\]/,\$ s|^pgdata = .*|pgdata = $esc|" "$conf"
+	run apply --yes
+	is "$rc" 0 "apply with pg3's pgdata holding a space and a quote exits 0" || diag "$out"
+	ok "pg3 streams" fx_wait_streaming pg1 pg3
+	ok "in that directory" test -f "$hostile/standby.signal"
+	ok "the old one kept beside it" test -f "$(ls -d "$hostile".pgreplica-* | head -1)/PG_VERSION"
+	ok "still no command run" test ! -e "/tmp/pwned-$$"
+	rm -f "/tmp/pwned-$$"
+else
+	pass "(no pg3: hostile paths not checked)"
+fi
+
+# ---------------------------------------------------------------------------
 # binaries of another version on the standby host are refused
 fake=$FX_DIR/fakebin
 mkdir -p "$fake" && printf '#!/bin/sh\necho "postgres (PostgreSQL) 9.6.24"\n' >"$fake/postgres" && chmod 755 "$fake" "$fake/postgres"
+fx_cluster_file "$conf" pg1 pg2
 sed -i "/^\[node \"pg2\"\]/,\$ s|^bindir = .*|bindir = $fake|" "$conf"
 fx_pg_stop pg2 >/dev/null 2>&1
 run plan
