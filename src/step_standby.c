@@ -690,6 +690,27 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	/* pre-checks, on the standby's host */
 	if (!(t = plan_transport(ctx, n, err)))
 		goto out;
+	{
+		const char *argv[] = {"id", "-u", NULL};
+		strbuf		uid;
+
+		strbuf_init(&uid);
+		if (run_ok(t, n, argv, &uid, err) < 0)
+		{
+			strbuf_free(&uid);
+			goto out;
+		}
+		if (atoi(uid.data) == 0 && uid.data[0] == '0')
+		{
+			strbuf_free(&uid);
+			pgr_error_set(err, PGR_ERR_INPUT, _("the commands on %s would run as root, and PostgreSQL's server refuses to run as root"),
+						  n->name);
+			pgr_error_detail(err, _("pg_basebackup makes the data directory as the account that runs it; the server must own it."));
+			pgr_error_hint(err, _("Reach %s as the server's account (ssh = postgres@HOST), or let pgreplica become it."), n->name);
+			goto out;
+		}
+		strbuf_free(&uid);
+	}
 	if (check_version(t, n, p->up, p->facts->major, err) < 0)
 		goto out;
 	strbuf_appendf(&notes, _("PostgreSQL %d like %s"), p->facts->major, p->up->name);

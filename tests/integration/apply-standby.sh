@@ -199,4 +199,17 @@ run plan
 isnt "$rc" 0 "plan with PostgreSQL 9.6 binaries on pg2 fails"
 like "$out" "pg2 has PostgreSQL 9 binaries, pg1 runs PostgreSQL [0-9]+" "naming both versions" || diag "$out"
 
+# a standby reached as root (ssh = local, pgreplica running as root) is
+# refused before anything changes: the server would not run
+if [ "$(id -u)" = 0 ]; then
+	fx_cluster_file "$conf" pg1 pg2
+	sed -i "/^\[node \"pg2\"\]/,\$ s|^ssh = .*|ssh = local|" "$conf"
+	run plan
+	isnt "$rc" 0 "plan with pg2 reached as root fails"
+	like "$out" "would run as root" "saying why" || diag "$out"
+else
+	pass "(not root: the root refusal not checked)"
+	pass "(not checked)"
+fi
+
 done_testing
