@@ -1262,6 +1262,58 @@ out:
 	return rc;
 }
 
+/*
+ * No data directory: an earlier run moved it aside and failed.  The most
+ * recent <pgdata>.pgreplica-* next to it holds the files to keep.
+ */
+static int
+find_earlier_aside(transport *t, plan_step *s, standby_priv *p, pgr_error *err)
+{
+	const char *argv[] = {"ls", "-A", "--", p->parent, NULL};
+	const char *slash = strrchr(s->node->pgdata, '/');
+	char	   *prefix = pgr_asprintf("%s.pgreplica-", slash ? slash + 1 : s->node->pgdata);
+	strbuf		out;
+	char	   *best = NULL;
+	const char *line;
+
+	strbuf_init(&out);
+	if (run_ok(t, s->node, argv, &out, err) < 0)
+	{
+		strbuf_free(&out);
+		free(prefix);
+		return -1;
+	}
+	for (line = out.data; *line;)
+	{
+		size_t		len = strcspn(line, "\n");
+
+		if (len > strlen(prefix) && strncmp(line, prefix, strlen(prefix)) == 0)
+		{
+			char	   *name = pgr_strndup(line, len);
+
+			if (!best || strcmp(name, best) > 0)
+			{
+				free(best);
+				best = name;
+			}
+			else
+				free(name);
+		}
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+	if (best)
+	{
+		free(p->aside);
+		p->aside = pgr_asprintf("%s/%s", p->parent, best);
+	}
+	free(best);
+	free(prefix);
+	strbuf_free(&out);
+	return 0;
+}
+
 static int
 standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
@@ -1305,6 +1357,14 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		}
 		if (move_aside(ctx, s, t, p, err) < 0)
 			return -1;
+	}
+	else
+	{
+		if (find_earlier_aside(t, s, p, err) < 0)
+			return -1;
+		if (p->aside)
+			plan_log(ctx, s, _("no data directory: the files to keep come from \"%s\", left by an earlier run"),
+					 p->aside);
 	}
 	if (run_basebackup(ctx, s, t, p, err) < 0)
 		return -1;

@@ -189,6 +189,31 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# a base backup that fails: the old data directory stays, a re-run succeeds
+ok "stop pg2" fx_pg_stop pg2
+fx_cluster_file -o ssl=on "$conf" pg1 pg2
+faulty=$FX_DIR/faultbin
+mkdir -p "$faulty" && chmod 755 "$faulty"
+for f in "$(fx_bindir pg2)"/*; do ln -sf "$f" "$faulty/"; done
+rm -f "$faulty/pg_basebackup"
+printf '#!/bin/sh\necho "pg_basebackup: error: injected fault" >&2\nexit 1\n' >"$faulty/pg_basebackup"
+chmod 755 "$faulty/pg_basebackup"
+cp "$conf" "$conf.orig"
+sed -i "/^\[node \"pg2\"\]/,\$ s|^bindir = .*|bindir = $faulty|" "$conf"
+before=$(asides)
+run apply --yes
+isnt "$rc" 0 "apply whose pg_basebackup fails exits non-zero"
+like "$out" "pg_basebackup failed on pg2.*injected fault" "saying why" || diag "$out"
+like "$out" "The old data directory is kept in \"$data2.pgreplica-" "and where the old data directory is"
+is "$(asides)" "$((before + 1))" "the old data directory is still there"
+ok "with its files" test -f "$(ls -d "$data2".pgreplica-* | tail -1)/PG_VERSION"
+cp "$conf.orig" "$conf"
+run apply --yes
+is "$rc" 0 "the re-run exits 0" || diag "$out"
+ok "pg2 streams again" fx_wait_streaming pg1 pg2
+is "$(asides)" "$((before + 1))" "every earlier data directory is still there"
+
+# ---------------------------------------------------------------------------
 # binaries of another version on the standby host are refused
 fake=$FX_DIR/fakebin
 mkdir -p "$fake" && printf '#!/bin/sh\necho "postgres (PostgreSQL) 9.6.24"\n' >"$fake/postgres" && chmod 755 "$fake" "$fake/postgres"
