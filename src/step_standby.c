@@ -48,7 +48,11 @@
  *             cluster set up with the "edit postgresql.conf" method gives
  *             the standby its own postgresql.conf without those edits);
  *             a Debian layout keeps its configuration outside the data
- *             directory, untouched;
+ *             directory, untouched.  When the data directory is missing
+ *             (an earlier run failed after moving it) or is a copy that
+ *             never started (backup_label still in it: an interrupted base
+ *             backup, holding the upstream's configuration), the files
+ *             come from the latest earlier <pgdata>.pgreplica-* copy;
  *          6. the recovery configuration (recovery.h): recovery.conf (≤11)
  *             or standby.signal and the settings in postgresql.auto.conf;
  *          7. the server started through its service.
@@ -113,6 +117,7 @@ typedef struct standby_priv {
 
 
 	char	   *aside;			/* where the old data directory went */
+	char	   *keep_from;		/* where the files to keep are taken from */
 
 } standby_priv;
 
@@ -128,6 +133,7 @@ priv_free(void *v)
 	free(p->rootcert);
 	free(p->slot);
 	free(p->aside);
+	free(p->keep_from);
 	free(p);
 }
 
@@ -1165,11 +1171,11 @@ static int
 restore_kept(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			 pgr_error *err)
 {
-	if (!p->aside)
+	if (!p->keep_from)
 		return 0;
 	for (int i = 0; kept_files[i]; i++)
 	{
-		char	   *from = pgr_asprintf("%s/%s", p->aside, kept_files[i]);
+		char	   *from = pgr_asprintf("%s/%s", p->keep_from, kept_files[i]);
 		char	   *to = pgr_asprintf("%s/%s", s->node->pgdata, kept_files[i]);
 		bool		pub = strcmp(kept_files[i], STEP_SSL_CERT_FILE) == 0 ||
 			strcmp(kept_files[i], STEP_SSL_CA_FILE) == 0;
@@ -1189,7 +1195,7 @@ restore_kept(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 		if (transport_read_file(t, from, 1024 * 1024, &data, &len, err) < 0 ||
 			transport_write_file(t, to, data, len, &wo, err) < 0)
 			goto next;
-		plan_log(ctx, s, _("put \"%s\" back from the old data directory"), to);
+		plan_log(ctx, s, _("put \"%s\" back from \"%s\""), to, p->keep_from);
 		rc = 0;
 next:
 		if (data)
@@ -1267,7 +1273,8 @@ out:
  * recent <pgdata>.pgreplica-* next to it holds the files to keep.
  */
 static int
-find_earlier_aside(transport *t, plan_step *s, standby_priv *p, pgr_error *err)
+find_earlier_aside(transport *t, plan_step *s, standby_priv *p,
+				   const char *exclude, pgr_error *err)
 {
 	const char *argv[] = {"ls", "-A", "--", p->parent, NULL};
 	const char *slash = strrchr(s->node->pgdata, '/');
@@ -1290,8 +1297,13 @@ find_earlier_aside(transport *t, plan_step *s, standby_priv *p, pgr_error *err)
 		if (len > strlen(prefix) && strncmp(line, prefix, strlen(prefix)) == 0)
 		{
 			char	   *name = pgr_strndup(line, len);
+			char	   *full = pgr_asprintf("%s/%s", p->parent, name);
+			bool		skip = exclude && strcmp(full, exclude) == 0;
 
-			if (!best || strcmp(name, best) > 0)
+			free(full);
+			if (skip)
+				free(name);
+			else if (!best || strcmp(name, best) > 0)
 			{
 				free(best);
 				best = name;
@@ -1303,11 +1315,8 @@ find_earlier_aside(transport *t, plan_step *s, standby_priv *p, pgr_error *err)
 		if (*line == '\n')
 			line++;
 	}
-	if (best)
-	{
-		free(p->aside);
-		p->aside = pgr_asprintf("%s/%s", p->parent, best);
-	}
+	free(p->keep_from);
+	p->keep_from = best ? pgr_asprintf("%s/%s", p->parent, best) : NULL;
 	free(best);
 	free(prefix);
 	strbuf_free(&out);
@@ -1357,14 +1366,38 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		}
 		if (move_aside(ctx, s, t, p, err) < 0)
 			return -1;
+		/*
+		 * A copy that never started (backup_label still there: an
+		 * interrupted base backup) holds the upstream's configuration, not
+		 * this host's: keep the files of an earlier copy if there is one.
+		 */
+		{
+			char	   *label = pgr_asprintf("%s/backup_label", p->aside);
+			transport_file_stat lst;
+			int			lrc = transport_stat(t, label, &lst, err);
+
+			free(label);
+			if (lrc < 0)
+				return -1;
+			if (lst.exists)
+			{
+				if (find_earlier_aside(t, s, p, p->aside, err) < 0)
+					return -1;
+				if (p->keep_from)
+					plan_log(ctx, s, _("\"%s\" is a copy that never started: the files to keep come from \"%s\""),
+							 p->aside, p->keep_from);
+			}
+			if (!p->keep_from)
+				p->keep_from = pgr_strdup(p->aside);
+		}
 	}
 	else
 	{
-		if (find_earlier_aside(t, s, p, err) < 0)
+		if (find_earlier_aside(t, s, p, NULL, err) < 0)
 			return -1;
-		if (p->aside)
+		if (p->keep_from)
 			plan_log(ctx, s, _("no data directory: the files to keep come from \"%s\", left by an earlier run"),
-					 p->aside);
+					 p->keep_from);
 	}
 	if (run_basebackup(ctx, s, t, p, err) < 0)
 		return -1;

@@ -13,8 +13,16 @@
 # - the replication password is in no file but the 0600 passfiles (not in
 #   postgresql.auto.conf, not in the server logs, nowhere in $FX_DIR);
 # - a second apply has nothing to do for pg2;
-# - a stopped standby, and a data directory left half-made, are moved aside
-#   and rebuilt by the next apply;
+# - a stopped standby, and a data directory left half-made (backup_label:
+#   it never started), are moved aside and rebuilt by the next apply, the
+#   files to keep then coming from the copy before;
+# - ssl = on: pg2 connects with verify-full and the cluster's CA, keeps its
+#   own certificate;
+# - a space and a quote in pgdata work; $(...) is refused (pg_ctl would run
+#   it) and never run;
+# - a pg_basebackup that fails keeps the old data directory, and the next
+#   apply succeeds;
+# - a standby host reached as root is refused;
 # - pg2's binaries of another major version are refused, naming both.
 #
 # Run by hand (as root for network namespaces):
@@ -136,6 +144,8 @@ mkdir -m 0700 "$data2" && echo partial >"$data2/backup_label" &&
 	chown -R "$FX_USER" "$data2"
 run apply --yes
 is "$rc" 0 "apply over a half-made data directory exits 0" || diag "$out"
+like "$out" "is a copy that never started: the files to keep come from \"$data2.pgreplica-" \
+	"the files to keep come from the copy before it"
 ok "pg2 streams again" fx_wait_streaming pg1 pg2
 is "$(asides)" 3 "the half-made directory was moved aside"
 ok "and kept" grep -qx partial "$(ls -d "$data2".pgreplica-* | tail -1)/backup_label"
