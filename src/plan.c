@@ -245,7 +245,7 @@ plan_build(plan_ctx *ctx, pgr_error *err)
 	plan_add(p, step_hba_new(ctx, primary));
 	plan_add(p, step_activate_new(ctx, primary));
 	/* DESIGN.md steps 6-8: each standby built from its upstream */
-	for (int i = 0; i < ctx->cl->n_nodes; i++)
+	for (int i = 0; !ctx->opts.primary_only && i < ctx->cl->n_nodes; i++)
 		if (ctx->cl->nodes[i].role == NODE_STANDBY)
 			plan_add(p, step_standby_new(ctx, &ctx->cl->nodes[i]));
 	return p;

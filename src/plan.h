@@ -95,6 +95,12 @@ typedef struct plan_options {
 	plan_confirm_fn confirm;
 	plan_log_fn log;
 	plan_progress_fn progress;	/* NULL: none (a gauge needs one) */
+	/*
+	 * Only the primary's preparation (steps 2-5): no standby is built.
+	 * For a command line option such as --primary-only, and for tests of
+	 * the primary's steps whose standbys are not meant to be built.
+	 */
+	bool		primary_only;
 	void	   *cb_arg;
 	transport_options topts;	/* how nodes are reached over SSH */
 	double		connect_timeout_s;	/* 0: 10 s */
