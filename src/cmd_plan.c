@@ -26,6 +26,7 @@
 
 typedef struct plan_args {
 	bool		json;
+	bool		primary_only;
 	bool		yes;
 	param_method method;
 } plan_args;
@@ -35,8 +36,9 @@ usage(bool apply)
 {
 	if (apply)
 	{
-		printf(_("Carry out the set-up plan: replication role, server parameters,\n"
-				 "pg_hba.conf, reload or restart.  Each step is shown and confirmed first.\n\n"));
+		printf(_("Carry out the set-up plan: replication role, server parameters, SSL,\n"
+				 "pg_hba.conf, reload or restart, then each standby built and verified.\n"
+				 "Each step is shown and confirmed first.\n\n"));
 		printf(_("Usage:\n"));
 		printf(_("  %s [-c FILE] apply [OPTION]...\n"), PACKAGE);
 		printf(_("\nOptions:\n"));
@@ -54,6 +56,7 @@ usage(bool apply)
 	}
 	printf(_("      --method=METHOD      how server parameters are changed: alter-system\n"
 			 "                           (default) or file (edit postgresql.conf)\n"));
+	printf(_("      --primary-only       prepare the primary only; build no standby\n"));
 	printf(_("  -h, --help               show this help, then exit\n"));
 }
 
@@ -64,6 +67,7 @@ parse_args(int argc, char **argv, bool apply, plan_args *a)
 		{"json", no_argument, NULL, 'j'},
 		{"yes", no_argument, NULL, 'y'},
 		{"method", required_argument, NULL, 'm'},
+		{"primary-only", no_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -84,6 +88,9 @@ parse_args(int argc, char **argv, bool apply, plan_args *a)
 				if (!apply)
 					goto bad;
 				a->yes = true;
+				break;
+			case 'p':
+				a->primary_only = true;
 				break;
 			case 'm':
 				if (strcmp(optarg, "alter-system") == 0)
@@ -353,6 +360,7 @@ run(const pgr_globals *g, int argc, char **argv, bool apply)
 	}
 
 	po.method = a.method;
+	po.primary_only = a.primary_only;
 	po.assume_yes = a.yes;
 	po.confirm = apply ? ask : NULL;
 	po.log = apply ? log_line : NULL;

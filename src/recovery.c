@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include <libpq-fe.h>
@@ -241,6 +242,12 @@ recovery_template_dir(const char *override)
 	env = getenv(RECOVERY_TEMPLATES_ENV);
 	if (!is_empty(env))
 		return env;
+#ifdef SRCDIR_TEMPLATES
+	/* Not installed (run from the build tree): the source's templates. */
+	if (access(PKGDATADIR "/templates", R_OK | X_OK) != 0 &&
+		access(SRCDIR_TEMPLATES, R_OK | X_OK) == 0)
+		return SRCDIR_TEMPLATES;
+#endif
 	return PKGDATADIR "/templates";
 }
 

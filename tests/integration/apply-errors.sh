@@ -67,7 +67,7 @@ fx_cluster_file "$good" pg1 pg2
 run()
 {
 	local t0=$EPOCHREALTIME t1
-	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
+	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" --primary-only </dev/null 2>&1)
 	rc=$?
 	t1=$EPOCHREALTIME
 	secs=$(( (${t1/./} - ${t0/./}) / 1000000 ))
@@ -248,7 +248,7 @@ PGPASSFILE=$FX_DIR/wrong.pgpass bad "wrong superuser password" \
 
 edit pg1 's/^port = .*/port = 70000/'
 snapshot
-out=$(LANGUAGE=fr "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" apply --yes </dev/null 2>&1)
+out=$(LANGUAGE=fr "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" apply --yes --primary-only </dev/null 2>&1)
 rc=$?
 is "$rc" 2 "in French: apply exits 2"
 like "$out" "erreur ?: $cf:$(line_of '^port = 70000') ?: port («|<<) 70000 (»|>>) invalide" \

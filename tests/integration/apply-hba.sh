@@ -63,7 +63,7 @@ unset SSH_AUTH_SOCK
 run()
 {
 	out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" \
-		--replication-password-file "$pwfile" "$@" </dev/null 2>&1)
+		--replication-password-file "$pwfile" "$@" --primary-only </dev/null 2>&1)
 	rc=$?
 }
 
@@ -142,7 +142,7 @@ reject_line=$(grep -n '^host    replication  all          0.0.0.0/0' "$hba" | cu
 ok "before apply: no replication from pg2 (the reject comes first)" refused pg2 "$role"
 
 # plan (the scratch driver and pgreplica both have it)
-out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan </dev/null 2>&1)
+out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
 rc=$?
 is "$rc" 0 "plan exits 0"
 like "$out" "\+host +replication +$role +$FX_ADDR_pg2/32 +scram-sha-256" "plan shows the rule as a diff line"
@@ -193,7 +193,7 @@ later_than_load() { [ "$(date +%s)" -gt "$load_epoch" ]; }
 fx_poll 5 later_than_load
 cat "$FX_DIR/hba.applied" >"$hba"
 ok "interrupted: the rule is in the file but not in force" refused pg2 "$role"
-out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan </dev/null 2>&1)
+out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
 like "$out" "not loaded the file since it last changed" "plan says the file is not loaded yet" ||
 	diag "$out"
 run apply --yes
@@ -283,7 +283,7 @@ fx_pg_hba pg1 \
 	"host    replication  all          $FX_SUBNET        md5"
 md5_line=$(grep -n "^host    replication  all          $FX_SUBNET" "$hba" | cut -d: -f1)
 fx_cluster_file "$conf" pg1 pg2
-out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan </dev/null 2>&1)
+out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
 like "$out" "above line $md5_line.*host +replication +all +${FX_SUBNET//./\\.} +md5" \
 	"plan: the rule goes above the broader md5 rule, and says why" || diag "$out"
 run apply --yes
@@ -299,7 +299,7 @@ ok "replication from pg2 works" replicates pg2 "$role"
 # it, it cannot match until SSL is on), and that is said
 reset_hba
 fx_cluster_file -o ssl=on "$conf" pg1 pg2
-out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan </dev/null 2>&1)
+out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
 like "$out" "\+hostssl +replication +$role +$FX_ADDR_pg2/32" "ssl = on: plan shows a hostssl rule"
 like "$out" "ssl = off" "and says the server has ssl off"
 run apply --yes

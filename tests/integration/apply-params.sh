@@ -71,7 +71,7 @@ run()
 	local c=$1
 	shift
 	out=$(fx_as_user env "PGPASSFILE=$FX_DIR/user.pgpass" "XDG_STATE_HOME=$FX_DIR/state" \
-		"$APPLY" -c "$c" --replication-password-file "$pwfile" "$@" 2>&1)
+		"$APPLY" -c "$c" --replication-password-file "$pwfile" "$@" --primary-only 2>&1)
 	rc=$?
 }
 

@@ -92,7 +92,7 @@ fresh()
 # apply ARG...: apply --yes in the foreground; sets out and rc
 apply()
 {
-	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" apply --yes "$@" </dev/null 2>&1)
+	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" apply --yes --primary-only "$@" </dev/null 2>&1)
 	rc=$?
 }
 
@@ -242,7 +242,7 @@ killed()
 	fresh "$name" || { fail "$name: fresh pg1"; return; }
 	pid0=$(fx_pg_pid pg1)
 	t0=$(now_ms)
-	"$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" apply --yes --method=$m \
+	"$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" apply --yes --primary-only --method=$m \
 		</dev/null >"$run_dir/out" 2>&1 &
 	apid=$!
 	case $trigger in

@@ -62,7 +62,7 @@ pgdata=$(fx_pgdata pg1)
 # run ARG...: apply or plan on $conf; sets out (stdout and stderr) and rc
 run()
 {
-	out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
+	out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" --primary-only </dev/null 2>&1)
 	rc=$?
 }
 

@@ -58,7 +58,7 @@ unset SSH_AUTH_SOCK
 
 run()
 {
-	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
+	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" --primary-only </dev/null 2>&1)
 	rc=$?
 }
 
@@ -280,7 +280,7 @@ is "$(presented pg1)" "$(fp "$data1/server.crt")" "and pg1 presents it"
 # ---------------------------------------------------------------------------
 # status: SSL and the certificate's expiry
 expires=$(date -u -d "$(openssl x509 -in "$data1/server.crt" -noout -enddate | sed 's/^notAfter=//')" +%Y-%m-%dT%H:%M:%SZ)
-run status
+out=$("$PGREPLICA" -c "$conf" status 2>&1)
 like "$out" "SSL: +on, certificate expires ${expires%%T*}" "status shows SSL on and the expiry for pg1" || diag "$out"
 out=$("$PGREPLICA" -c "$conf" status --json 2>/dev/null)
 is "$(printf '%s' "$out" | jq -r '.nodes[0].ssl')" true "status --json: ssl true for pg1"
@@ -312,7 +312,7 @@ op_conf()
 }
 run2()
 {
-	out=$("$PGREPLICA" -c "$conf2" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
+	out=$("$PGREPLICA" -c "$conf2" --ssh-config "$FX_SSH_CONFIG" "$@" --primary-only </dev/null 2>&1)
 	rc=$?
 }
 unchanged()

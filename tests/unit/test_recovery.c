@@ -882,15 +882,24 @@ test_bad_input_refused(void **state)
 static void
 test_template_dir(void **state)
 {
-	assert_string_equal(recovery_template_dir(NULL), PKGDATADIR "/templates");
-	assert_string_equal(recovery_template_dir(""), PKGDATADIR "/templates");
+	/* Installed: the package data directory; not installed: the source's. */
+	const char *dflt = access(PKGDATADIR "/templates", R_OK | X_OK) == 0
+		? PKGDATADIR "/templates" : SRCDIR_TEMPLATES;
+	char	   *saved = getenv(RECOVERY_TEMPLATES_ENV) ? pgr_strdup(getenv(RECOVERY_TEMPLATES_ENV)) : NULL;
+
+	unsetenv(RECOVERY_TEMPLATES_ENV);
+	assert_string_equal(recovery_template_dir(NULL), dflt);
+	assert_string_equal(recovery_template_dir(""), dflt);
 	assert_string_equal(recovery_template_dir("/mine"), "/mine");
 	setenv(RECOVERY_TEMPLATES_ENV, "/from/env", 1);
 	assert_string_equal(recovery_template_dir(NULL), "/from/env");
 	assert_string_equal(recovery_template_dir("/mine"), "/mine");
 	setenv(RECOVERY_TEMPLATES_ENV, "", 1);
-	assert_string_equal(recovery_template_dir(NULL), PKGDATADIR "/templates");
+	assert_string_equal(recovery_template_dir(NULL), dflt);
 	unsetenv(RECOVERY_TEMPLATES_ENV);
+	if (saved)
+		setenv(RECOVERY_TEMPLATES_ENV, saved, 1);
+	free(saved);
 }
 
 static void
