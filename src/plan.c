@@ -408,19 +408,21 @@ plan_apply(plan_ctx *ctx, plan *p, int *changed, pgr_error *err)
 	 * First look at every step, changing nothing: bad input found by the
 	 * last step (an address that is not an IP, a role name pg_hba.conf
 	 * cannot hold) must stop the run before the first step changes the
-	 * server.  Each step is inspected again right before it is applied,
-	 * since the steps before it may have changed what it sees.
+	 * server.  Once a step has changed something, each later step is
+	 * inspected again right before it is applied, since what it sees may
+	 * have changed; until then the first look is still true (and a second
+	 * one would cost round trips to every host: see bench/README.md).
+	 * restart_reasons and reload_needed accumulate over both looks (the
+	 * steps add each name once).
 	 */
 	if (plan_inspect(ctx, p, err) < 0)
 		goto fail;
-	strbuf_reset(&ctx->restart_reasons);
-	ctx->reload_needed = false;
 
 	for (int i = 0; i < p->n_steps; i++)
 	{
 		plan_step  *s = p->steps[i];
 
-		if (inspect_step(ctx, s, err) < 0)
+		if (*changed > 0 && inspect_step(ctx, s, err) < 0)
 			goto fail;
 		if (s->status == STEP_NOTHING_TO_DO)
 		{
