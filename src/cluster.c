@@ -68,6 +68,7 @@ enum node_key
 	NK_SSH,
 	NK_PGDATA,
 	NK_BINDIR,
+	NK_CLIENT_BINDIR,
 	NK_SERVICE,
 	NK_SSL_CERT,
 	NK_SSL_KEY,
@@ -76,7 +77,7 @@ enum node_key
 
 static const char *const node_keys[N_NODE_KEYS] = {
 	"role", "upstream", "host", "port", "dbuser", "dbname", "ssh", "pgdata",
-	"bindir", "service", "ssl_cert", "ssl_key"
+	"bindir", "client_bindir", "service", "ssl_cert", "ssl_key"
 };
 
 static int
@@ -398,6 +399,8 @@ node_value(const cluster_node *n, int key)
 			return pgr_strdup(n->pgdata ? n->pgdata : "");
 		case NK_BINDIR:
 			return pgr_strdup(n->bindir ? n->bindir : "");
+		case NK_CLIENT_BINDIR:
+			return pgr_strdup(n->client_bindir ? n->client_bindir : "");
 		case NK_SERVICE:
 			return service_string(&n->service);
 		case NK_SSL_CERT:
@@ -850,6 +853,10 @@ set_node_key(cluster_node *n, int key, const char *v, const char *where,
 			free(n->bindir);
 			n->bindir = dup_or_null(v);
 			break;
+		case NK_CLIENT_BINDIR:
+			free(n->client_bindir);
+			n->client_bindir = dup_or_null(v);
+			break;
 		case NK_SERVICE:
 			if (parse_service(v, &n->service) < 0)
 			{
@@ -1022,7 +1029,7 @@ validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 	{
 		const cluster_node *n = &c->nodes[i];
 		const char *nstr[] = {n->upstream, n->host, n->dbuser, n->dbname,
-		n->ssh, n->pgdata, n->bindir, n->service.version, n->service.name,
+		n->ssh, n->pgdata, n->bindir, n->client_bindir, n->service.version, n->service.name,
 		n->ssl_cert, n->ssl_key};
 		char	   *svc;
 		node_service tmp = {SERVICE_PG_CTL, NULL, NULL};
@@ -1346,6 +1353,7 @@ node_free_fields(cluster_node *n)
 	free(n->ssh);
 	free(n->pgdata);
 	free(n->bindir);
+	free(n->client_bindir);
 	free(n->ssl_cert);
 	free(n->ssl_key);
 	service_clear(&n->service);
@@ -1933,6 +1941,16 @@ cluster_upstream(const cluster *c, const cluster_node *n)
 	if (n->upstream)
 		return cluster_find_node(c, n->upstream);
 	return cluster_primary(c);
+}
+
+const char *
+cluster_client_bindir(const cluster_node *n)
+{
+	if (!n)
+		return NULL;
+	if (n->client_bindir && n->client_bindir[0])
+		return n->client_bindir;
+	return n->bindir && n->bindir[0] ? n->bindir : NULL;
 }
 
 const char *

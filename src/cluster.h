@@ -51,7 +51,10 @@ typedef struct cluster_node {
 	char	   *ssh;			/* "local" or [user@]host[:port]; NULL when
 								 * not given */
 	char	   *pgdata;
-	char	   *bindir;
+	char	   *bindir;			/* the server's programs (postgres, pg_ctl) */
+	char	   *client_bindir;	/* the client programs run on the node's host
+								 * (pg_basebackup, pg_isready); NULL: bindir
+								 * (see cluster_client_bindir) */
 	node_service service;
 	char	   *ssl_cert;		/* the operator's own server certificate and */
 	char	   *ssl_key;		/* key (files on the operator's machine; a
@@ -107,6 +110,9 @@ cluster_node *cluster_primary(const cluster *c);
 /* The node a standby streams from: its upstream, else the primary; NULL for
  * the primary (or an upstream that names no node). */
 cluster_node *cluster_upstream(const cluster *c, const cluster_node *n);
+/* The directory of the client programs run on the node's host:
+ * client_bindir, else bindir (NULL when neither is given: PATH). */
+const char *cluster_client_bindir(const cluster_node *n);
 const char *node_role_name(node_role role);		/* "primary", "standby" */
 /* Physical slot name for a node: lower-case, other characters as '_'. */
 char	   *cluster_slot_name(const cluster_node *n);

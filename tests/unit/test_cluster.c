@@ -167,6 +167,7 @@ assert_clusters_equal(const cluster *a, const cluster *b)
 		assert_str_or_null_equal(x->ssh, y->ssh);
 		assert_str_or_null_equal(x->pgdata, y->pgdata);
 		assert_str_or_null_equal(x->bindir, y->bindir);
+		assert_str_or_null_equal(x->client_bindir, y->client_bindir);
 		assert_int_equal(x->service.kind, y->service.kind);
 		assert_str_or_null_equal(x->service.version, y->service.version);
 		assert_str_or_null_equal(x->service.name, y->service.name);
@@ -452,6 +453,67 @@ test_ssl_files(void **state)
 				 "node \"a\" has ssl_key without ssl_cert");
 }
 
+/*
+ * client_bindir: the client programs (pg_basebackup, pg_isready) when they
+ * are not beside the server's (server-only bundles); bindir by default.
+ */
+static void
+test_client_bindir(void **state)
+{
+	const char *text = "[node \"a\"]\nrole = primary\nhost = h\n"
+		"bindir = /opt/pg10/bin\n"
+		"client_bindir = /usr/lib/postgresql/15/bin  ; pg_basebackup 15\n"
+		"[node \"b\"]\nrole = standby\nhost = h2\nbindir = /opt/pg10/bin\n"
+		"[node \"c\"]\nrole = standby\nhost = h3\nclient_bindir =\n";
+	cluster    *c = parse_ok(text);
+	char	   *out;
+
+	assert_string_equal(c->nodes[0].client_bindir, "/usr/lib/postgresql/15/bin");
+	assert_string_equal(cluster_client_bindir(&c->nodes[0]), "/usr/lib/postgresql/15/bin");
+	assert_string_equal(c->nodes[0].bindir, "/opt/pg10/bin");
+	/* absent: bindir */
+	assert_null(c->nodes[1].client_bindir);
+	assert_string_equal(cluster_client_bindir(&c->nodes[1]), "/opt/pg10/bin");
+	/* empty, and no bindir either: PATH */
+	assert_null(c->nodes[2].client_bindir);
+	assert_null(cluster_client_bindir(&c->nodes[2]));
+	assert_null(cluster_client_bindir(NULL));
+	cluster_free(c);
+	assert_round_trip(text);
+
+	/* hostile values kept verbatim, like bindir */
+	c = parse_ok("[node \"a\"]\nrole = primary\nhost = h\nclient_bindir = /opt/pg bin/`id`\n");
+	assert_string_equal(c->nodes[0].client_bindir, "/opt/pg bin/`id`");
+	cluster_free(c);
+
+	/* set in memory: written in place or appended; removed: gone */
+	c = parse_ok("[node \"a\"]\nrole = primary\nhost = h\nbindir = /b\n");
+	set_str(&c->nodes[0].client_bindir, "/c");
+	out = format_and_check(c);
+	assert_string_equal(out, "[node \"a\"]\nrole = primary\nhost = h\nbindir = /b\nclient_bindir = /c\n");
+	free(out);
+	cluster_free(c);
+	c = parse_ok("[node \"a\"]\nrole = primary\nhost = h\nclient_bindir = /c ; mine\nbindir = /b\n");
+	set_str(&c->nodes[0].client_bindir, "/d");
+	out = format_and_check(c);
+	assert_string_equal(out, "[node \"a\"]\nrole = primary\nhost = h\nclient_bindir = /d ; mine\nbindir = /b\n");
+	free(out);
+	set_str(&c->nodes[0].client_bindir, NULL);
+	out = format_and_check(c);
+	assert_string_equal(out, "[node \"a\"]\nrole = primary\nhost = h\nclient_bindir =  ; mine\nbindir = /b\n");
+	free(out);
+	free(c->text);
+	c->text = NULL;
+	set_str(&c->nodes[0].client_bindir, "/e");
+	out = format_and_check(c);
+	assert_non_null(strstr(out, "\nbindir = /b\nclient_bindir = /e\n"));
+	free(out);
+	cluster_free(c);
+
+	/* a key of nodes only */
+	assert_error("[cluster]\nclient_bindir = /c\n", 2, "unknown key \"client_bindir\"");
+}
+
 static void
 test_services(void **state)
 {
@@ -640,7 +702,7 @@ test_error_unknown_key(void **state)
 	assert_error("[node \"pg1\"]\nrole = primary\nhost = h\nhostname = x\n", 4,
 				 "unknown key \"hostname\" in section [node \"pg1\"]");
 	hint = hint_of("[node \"pg1\"]\nhostname = x\n");
-	assert_non_null(strstr(hint, "role, upstream, host, port, dbuser, dbname, ssh, pgdata, bindir, service"));
+	assert_non_null(strstr(hint, "role, upstream, host, port, dbuser, dbname, ssh, pgdata, bindir, client_bindir, service"));
 	/* keys of one section are not valid in the other */
 	assert_error("[cluster]\nhost = x\n", 2, "unknown key \"host\"");
 	assert_error("[node \"a\"]\nname = x\n", 2, "unknown key \"name\"");
@@ -1700,6 +1762,12 @@ test_save_refuses_line_break(void **state)
 	assert_non_null(strstr(err.message, "line break"));
 	pgr_error_clear(&err);
 	set_str(&c->nodes[1].pgdata, "/data");
+	set_str(&c->nodes[1].client_bindir, "/bin\n[node \"evil\"]");
+	assert_int_equal(cluster_save(c, &err), -1);
+	assert_int_equal(err.kind, PGR_ERR_INPUT);
+	assert_non_null(strstr(err.message, "line break"));
+	pgr_error_clear(&err);
+	set_str(&c->nodes[1].client_bindir, NULL);
 	set_str(&c->archive_command, "cp %p /a\nrm -rf /");
 	assert_int_equal(cluster_save(c, &err), -1);
 	assert_int_equal(err.kind, PGR_ERR_INPUT);
@@ -1838,6 +1906,7 @@ main(void)
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_ssl_files),
+		cmocka_unit_test(test_client_bindir),
 		cmocka_unit_test(test_sync_values),
 		cmocka_unit_test(test_cascading_upstream),
 		cmocka_unit_test(test_crlf_and_bom),

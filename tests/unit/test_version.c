@@ -204,6 +204,26 @@ test_facts_are_monotonic(void **state)
 	}
 }
 
+/* pg_basebackup clones its own major and older ones, never newer. */
+static void
+test_client_can_clone(void **state)
+{
+	(void) state;
+	for (int s = 10; s <= 15; s++)
+		assert_true(version_client_can_clone(15, s));
+	assert_false(version_client_can_clone(15, 16));
+	assert_false(version_client_can_clone(15, 18));
+	assert_false(version_client_can_clone(14, 15));
+	assert_false(version_client_can_clone(9, 10));
+	assert_true(version_client_can_clone(10, 10));
+	assert_true(version_client_can_clone(18, 10));
+	assert_true(version_client_can_clone(19, 18));
+	/* an unsupported server, whatever the client */
+	assert_false(version_client_can_clone(15, 9));
+	assert_false(version_client_can_clone(19, 19));
+	assert_false(version_client_can_clone(0, 0));
+}
+
 int
 main(void)
 {
@@ -224,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_reply_time_from_12),
 		cmocka_unit_test(test_slot_wal_status_from_13),
 		cmocka_unit_test(test_facts_are_monotonic),
+		cmocka_unit_test(test_client_can_clone),
 	};
 
 	return cmocka_run_group_tests_name("version", tests, NULL, NULL);
