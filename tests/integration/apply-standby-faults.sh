@@ -163,8 +163,12 @@ like "$out" "pg2" "the error names pg2" || diag "$out"
 like "$out" "(connection|channel|ssh|SSH|closed|lost|disconnect)" "and says the connection was lost" || diag "$out"
 ok "the previous data directory is still there, with its files" planted_kept "$data2"
 ok "sshd on pg2 still listens" fx_alive "$master"
-# pg_basebackup on pg2 outlives the session that ran it; apply has no way
-# left to stop it (said in a comment, not checked: PostgreSQL's, not ours)
+# pg_basebackup on pg2 outlives the session that ran it (reparented to
+# init, still writing into pgdata and holding the slot pg2 active): a
+# re-run now would fail with 'the replication slot "pg2" on pg1 is in use
+# by another connection'.  Not checked (pgreplica cannot reach it once the
+# connection is gone): the leftover is stopped here, as part of "the cause
+# gone", and said in a TAP comment.
 if ! fx_poll 10 no_basebackup; then
 	note "pg_basebackup still runs on pg2 10 s after the SSH cut:" \
 		"$(ps -o pid,ppid,stat,args -u "$FX_USER" | grep '[p]g_basebackup')"
