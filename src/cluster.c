@@ -1978,3 +1978,25 @@ cluster_slot_name(const cluster_node *n)
 	}
 	return slot;
 }
+
+char *
+cluster_operator_path(const cluster *c, const char *suffix)
+{
+	const char *cfg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	const char *name = c->name && c->name[0] ? c->name : "cluster";
+	char	   *safe = pgr_strdup(name);
+	char	   *path;
+
+	/* a file name, whatever the cluster's name */
+	for (char *p = safe; *p; p++)
+		if (*p == '/' || (p == safe && *p == '.'))
+			*p = '_';
+	if (cfg && cfg[0] == '/')
+		path = pgr_asprintf("%s/pgreplica/%s%s", cfg, safe, suffix);
+	else
+		path = pgr_asprintf("%s/.config/pgreplica/%s%s",
+							home && home[0] ? home : ".", safe, suffix);
+	free(safe);
+	return path;
+}

@@ -105,6 +105,13 @@ char	   *cluster_format(const cluster *c);
 /* Write cluster_format() to c->path atomically (mode 0644 for a new file). */
 int			cluster_save(cluster *c, pgr_error *err);
 
+/*
+ * A file the operator keeps for this cluster, never copied to a node:
+ * $XDG_CONFIG_HOME/pgreplica/<cluster name><suffix> (default ~/.config/…),
+ * the name made safe for a file name.  malloc'd.
+ */
+char	   *cluster_operator_path(const cluster *c, const char *suffix);
+
 cluster_node *cluster_find_node(const cluster *c, const char *name);
 cluster_node *cluster_primary(const cluster *c);
 /* The node a standby streams from: its upstream, else the primary; NULL for

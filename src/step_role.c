@@ -60,23 +60,7 @@
 char *
 step_role_passfile_path(const cluster *cl)
 {
-	const char *cfg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	const char *name = cl->name && cl->name[0] ? cl->name : "cluster";
-	char	   *safe = pgr_strdup(name);
-	char	   *path;
-
-	/* a file name, whatever the cluster's name */
-	for (char *p = safe; *p; p++)
-		if (*p == '/' || (p == safe && *p == '.'))
-			*p = '_';
-	if (cfg && cfg[0] == '/')
-		path = pgr_asprintf("%s/pgreplica/%s.pgpass", cfg, safe);
-	else
-		path = pgr_asprintf("%s/.config/pgreplica/%s.pgpass",
-							home && home[0] ? home : ".", safe);
-	free(safe);
-	return path;
+	return cluster_operator_path(cl, ".pgpass");
 }
 
 /* Append `s` with ':' and '\' escaped (pgpass). */

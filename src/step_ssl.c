@@ -102,22 +102,7 @@
 char *
 step_ssl_ca_dir(const cluster *cl)
 {
-	const char *cfg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	const char *name = cl->name && cl->name[0] ? cl->name : "cluster";
-	char	   *safe = pgr_strdup(name);
-	char	   *path;
-
-	for (char *p = safe; *p; p++)
-		if (*p == '/' || (p == safe && *p == '.'))
-			*p = '_';
-	if (cfg && cfg[0] == '/')
-		path = pgr_asprintf("%s/pgreplica/%s", cfg, safe);
-	else
-		path = pgr_asprintf("%s/.config/pgreplica/%s",
-							home && home[0] ? home : ".", safe);
-	free(safe);
-	return path;
+	return cluster_operator_path(cl, "");
 }
 
 char *
