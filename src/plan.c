@@ -87,6 +87,28 @@ plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 	return pn->conn;
 }
 
+int
+plan_reload(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+{
+	PGconn	   *conn = plan_conn(ctx, n, err);
+	PGresult   *res;
+	const char *v;
+	int			rc = 0;
+
+	if (!conn)
+		return -1;
+	res = pgconn_exec(conn, n->name, "SELECT pg_catalog.pg_reload_conf()",
+					  PGRES_TUPLES_OK, 1, 1, err);
+	if (!res)
+		return -1;
+	v = pgconn_value(res, 0, 0);
+	if (!v || v[0] != 't')
+		rc = pgr_error_set(err, PGR_ERR_GENERIC, _("the server of node \"%s\" could not be told to reload"),
+						   n->name);
+	PQclear(res);
+	return rc;
+}
+
 void
 plan_disconnect(plan_ctx *ctx, cluster_node *n)
 {

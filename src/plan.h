@@ -144,6 +144,11 @@ void		plan_ctx_free(plan_ctx *ctx);
 PGconn	   *plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err);
 transport  *plan_transport(plan_ctx *ctx, cluster_node *n, pgr_error *err);
 const pg_version_facts *plan_facts(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+/*
+ * SELECT pg_reload_conf() on the node (its context connection); fails when
+ * the server could not be signalled.  Logs nothing: callers say why.
+ */
+int			plan_reload(plan_ctx *ctx, cluster_node *n, pgr_error *err);
 /* Forget a node's connection (after a restart). */
 void		plan_disconnect(plan_ctx *ctx, cluster_node *n);
 

@@ -135,23 +135,7 @@ activate_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 static int
 reload_conf(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
-	PGconn	   *conn = plan_conn(ctx, s->node, err);
-	PGresult   *res;
-	const char *v;
-	int			rc = 0;
-
-	if (!conn)
-		return -1;
-	res = pgconn_exec(conn, s->node->name, "SELECT pg_reload_conf()",
-					  PGRES_TUPLES_OK, 1, 1, err);
-	if (!res)
-		return -1;
-	v = pgconn_value(res, 0, 0);
-	if (!v || v[0] != 't')
-		rc = pgr_error_set(err, PGR_ERR_GENERIC, _("the server of node \"%s\" could not be told to reload"),
-						   s->node->name);
-	PQclear(res);
-	return rc;
+	return plan_reload(ctx, s->node, err);
 }
 
 static int

@@ -580,8 +580,8 @@ hba_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	free(pv->load_time);
 	pv->load_time = pgr_strdup(pgconn_value(res, 0, 0));
 	PQclear(res);
-	if (!(res = pgconn_exec(conn, primary->name, "SELECT pg_catalog.pg_reload_conf()",
-							PGRES_TUPLES_OK, 1, 1, err)))
+	res = NULL;
+	if (plan_reload(ctx, primary, err) < 0)
 		goto out;
 	pv->reloaded = true;
 	plan_log(ctx, s, _("reloaded the configuration of %s"), primary->name);
@@ -733,9 +733,7 @@ hba_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
 	hba_priv   *pv = s->priv;
 	cluster_node *primary = s->node;
-	PGconn	   *conn;
 	transport  *t;
-	PGresult   *res;
 
 	if (!pv || !pv->written)
 		return 0;
@@ -746,13 +744,8 @@ hba_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	plan_log(ctx, s, _("put the old \"%s\" back"), pv->hba_file);
 	if (!pv->reloaded)
 		return 0;
-	if (!(conn = plan_conn(ctx, primary, err)))
+	if (plan_reload(ctx, primary, err) < 0)
 		return -1;
-	res = pgconn_exec(conn, primary->name, "SELECT pg_catalog.pg_reload_conf()",
-					  PGRES_TUPLES_OK, 1, 1, err);
-	if (!res)
-		return -1;
-	PQclear(res);
 	pv->reloaded = false;
 	plan_log(ctx, s, _("reloaded the configuration of %s"), primary->name);
 	return 0;

@@ -1187,11 +1187,8 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		}
 		if (pv->reload)
 		{
-			res = pgconn_exec(conn, n->name, "SELECT pg_catalog.pg_reload_conf()",
-							  PGRES_TUPLES_OK, 1, 1, err);
-			if (!res)
+			if (plan_reload(ctx, n, err) < 0)
 				return -1;
-			PQclear(res);
 			pv->reloaded = true;
 			plan_log(ctx, s, _("reloaded the configuration of %s"), n->name);
 		}
@@ -1342,11 +1339,8 @@ ssl_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		PQclear(res);
 	}
 	pv->altered = false;
-	res = pgconn_exec(conn, n->name, "SELECT pg_catalog.pg_reload_conf()",
-					  PGRES_TUPLES_OK, 1, 1, err);
-	if (!res)
+	if (plan_reload(ctx, n, err) < 0)
 		return -1;
-	PQclear(res);
 	pv->reloaded = false;
 	plan_log(ctx, s, _("reloaded the configuration of %s"), n->name);
 	return 0;
