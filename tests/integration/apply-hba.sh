@@ -19,8 +19,6 @@
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
 #     bash tests/integration/apply-hba.sh
-# HBA_DRIVER=PROGRAM runs PROGRAM instead of pgreplica (same command line:
-# -c FILE apply --yes), e.g. a driver that runs the hba step alone.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -28,14 +26,10 @@
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-if [ -n "${HBA_DRIVER:-}" ]; then
-	APPLY=$HBA_DRIVER
-else
-	APPLY=$PGREPLICA
-	[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
-	"$PGREPLICA" apply --help >/dev/null 2>&1 ||
-		skip_all "this pgreplica has no apply command yet"
-fi
+APPLY=$PGREPLICA
+[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+"$PGREPLICA" apply --help >/dev/null 2>&1 ||
+	skip_all "this pgreplica has no apply command yet"
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
@@ -141,7 +135,7 @@ reject_line=$(grep -n '^host    replication  all          0.0.0.0/0' "$hba" | cu
 # before: the test can fail
 ok "before apply: no replication from pg2 (the reject comes first)" refused pg2 "$role"
 
-# plan (the scratch driver and pgreplica both have it)
+# plan
 out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
 rc=$?
 is "$rc" 0 "plan exits 0"

@@ -26,7 +26,6 @@
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
 #     bash tests/integration/apply-role.sh
-# ROLE_DRIVER=PROGRAM runs PROGRAM instead of pgreplica (same command line).
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -34,14 +33,10 @@
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-if [ -n "${ROLE_DRIVER:-}" ]; then
-	APPLY=$ROLE_DRIVER
-else
-	APPLY=$PGREPLICA
-	[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
-	"$PGREPLICA" apply --help >/dev/null 2>&1 ||
-		skip_all "this pgreplica has no apply command yet"
-fi
+APPLY=$PGREPLICA
+[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+"$PGREPLICA" apply --help >/dev/null 2>&1 ||
+	skip_all "this pgreplica has no apply command yet"
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
