@@ -80,9 +80,10 @@ apply_wait()
 }
 
 # pg_basebackup runs (as the servers' account) and has begun writing DIR
+# the copy itself (-D): not the "pg_basebackup --version" the pre-checks run
 basebackup_running()
 {
-	pgrep -u "$FX_USER" -x pg_basebackup >/dev/null && [ -d "$1/base" ]
+	pgrep -u "$FX_USER" -f -- 'pg_basebackup .*-D ' >/dev/null && [ -d "$1/base" ]
 }
 
 no_basebackup() { ! pgrep -u "$FX_USER" -x pg_basebackup >/dev/null; }
