@@ -114,6 +114,12 @@ role_attrs()
 	fx_psql pg1 "SELECT rolreplication, rolcanlogin, rolsuper FROM pg_roles WHERE rolname = 'replicate'"
 }
 
+pg1_ready()
+{
+	"$FX_PG_CLIENT_BINDIR/pg_isready" -q -h "$FX_DIR/pg1/sock" -p "$FX_PORT_pg1"
+}
+pg1_ready_or_gone() { pg1_ready || [ -z "$(fx_pg_pid pg1)" ]; }
+
 hba_errors()
 {
 	fx_psql pg1 "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"
@@ -304,7 +310,10 @@ killed()
 		old_or_new "$pgconf" "$template/postgresql.conf" "$FX_DIR/ref-$m.conf"
 	ok "$name: each line of postgresql.auto.conf is one of the old or the new file" \
 		lines_from "$auto" "$template/postgresql.auto.conf" "$FX_DIR/ref-$m.auto"
-	if [ -n "$pidnow" ]; then
+	# a kill during the restart can leave a postmaster still starting: ask
+	# it once it accepts connections (or is gone)
+	[ -n "$pidnow" ] && fx_poll 30 pg1_ready_or_gone
+	if [ -n "$(fx_pg_pid pg1)" ] && pg1_ready; then
 		is "$(hba_errors)" 0 "$name: the server finds no error in pg_hba.conf"
 		is "$(settings_errors)" 0 "$name: the server finds no error in the configuration files"
 	else
