@@ -37,7 +37,7 @@ conf=$FX_DIR/cluster.conf
 fx_cluster_file "$conf" pg1 pg2
 sed -i 's/^ssl = .*/ssl = off/' "$conf"
 data2=$(fx_pgdata pg2)
-apply() { "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" apply --yes "$@" </dev/null; }
+apply() { PGREPLICA_TRACE=1 "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" apply --yes "$@" </dev/null; }
 
 t=$(now_ms)
 fx_as_user "$FX_PG_CLIENT_BINDIR/pgbench" -i -q -s "$scale" -h "$FX_DIR/pg1/sock" -p "$FX_PORT_pg1" -U postgres postgres >/dev/null 2>&1 ||
@@ -48,7 +48,7 @@ apply >"$FX_DIR/first.log" 2>&1 || { cat "$FX_DIR/first.log"; bail_out "first st
 
 passfile=$FX_DIR/pg2/.pgreplica-pg2.pgpass
 role=$(sed -n 's/^replication_user *= *//p' "$conf")
-bare=() tool=()
+bare=() tool=() inner=()
 for i in $(seq 1 "$runs"); do
 	# bare pg_basebackup from the standby's host, same source, same options
 	dir=$FX_DIR/pg2/bare$i
@@ -68,11 +68,17 @@ for i in $(seq 1 "$runs"); do
 	apply 2>&1 | while IFS= read -r l; do printf '%6d %s\n' $(( $(now_ms) - t )) "$l"; done >"$FX_DIR/apply$i.log"
 	[ "${PIPESTATUS[0]}" = 0 ] || { cat "$FX_DIR/apply$i.log"; bail_out "apply failed"; }
 	tool+=($(( $(now_ms) - t )))
+	# the copy itself, as pgreplica ran it: the longest pg_basebackup exec
+	# in the trace (the others are its --version checks)
+	inner+=($(sed -n 's/.*(  *\([0-9]*\) ms) exec .*pg_basebackup$/\1/p' "$FX_DIR/apply$i.log" | sort -n | tail -n1))
 	[ -n "${BENCH_VERBOSE:-}" ] && note "$(cat "$FX_DIR/apply$i.log")"
-	note "run $i: bare ${bare[-1]} ms, pgreplica ${tool[-1]} ms"
+	note "run $i: bare ${bare[-1]} ms, pgreplica ${tool[-1]} ms (its pg_basebackup ${inner[-1]} ms, the rest $(( tool[-1] - inner[-1] )) ms)"
 done
 mb=$(printf '%s\n' "${bare[@]}" | median)
 mt=$(printf '%s\n' "${tool[@]}" | median)
+mi=$(printf '%s\n' "${inner[@]}" | median)
+mo=$(for i in "${!tool[@]}"; do echo $(( tool[i] - inner[i] )); done | median)
 note "median of $runs: bare pg_basebackup $mb ms, pgreplica standby step $mt ms, ratio $(awk -v a="$mt" -v b="$mb" 'BEGIN {printf "%.3f", a / b}')"
+note "median of $runs: pgreplica's own pg_basebackup $mi ms; everything else pgreplica does $mo ms"
 pass "benchmark ran"
 done_testing

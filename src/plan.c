@@ -14,6 +14,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "i18n.h"
 #include "pgconn.h"
 #include "plan.h"
+#include "trace.h"
 #include "step_ssl.h"
 
 /* ---- context -------------------------------------------------------------- */
@@ -45,11 +47,14 @@ plan_ctx_new(cluster *cl, const plan_options *opts)
 	return ctx;
 }
 
+static void join_openers(plan_ctx *ctx);
+
 void
 plan_ctx_free(plan_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	join_openers(ctx);
 	for (int i = 0; i < ctx->cl->n_nodes; i++)
 	{
 		if (ctx->nodes[i].conn)
@@ -81,7 +86,12 @@ plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 		return pn->conn;
 	if (pn->conn)
 		PQfinish(pn->conn);
-	pn->conn = pgconn_connect(n, &o, ctx->opts.connect_timeout_s, err);
+	{
+		int64_t		t0 = trace_start();
+
+		pn->conn = pgconn_connect(n, &o, ctx->opts.connect_timeout_s, err);
+		trace_done(t0, "connect %s", n->name);
+	}
 	if (pn->conn)
 		pn->server_version_num = PQserverVersion(pn->conn);
 	return pn->conn;
@@ -119,11 +129,167 @@ plan_disconnect(plan_ctx *ctx, cluster_node *n)
 	pn->conn = NULL;
 }
 
+/* ---- transports, opened in parallel -------------------------------------- */
+
+/*
+ * An SSH login costs one to two hundred milliseconds (key exchange,
+ * authentication, a few round trips), and a plan touches several hosts:
+ * plan_inspect() starts opening every transport its steps will need at
+ * once, each in a thread of its own, while the first steps talk to the
+ * primary's server.  plan_transport() then waits for the one it needs.
+ *
+ * The questions a transport may ask (an unknown host key, a password) go
+ * through one lock, so that two hosts never ask at the same time.
+ */
+struct plan_opener {
+	pthread_t	thread;
+	plan_ctx   *ctx;
+	cluster_node *node;
+	transport  *t;
+	pgr_error	err;
+};
+
+static pthread_mutex_t question_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool
+locked_unknown_host(void *arg, const char *host, int port, const char *key_type,
+					const char *fingerprint)
+{
+	plan_ctx   *ctx = arg;
+	bool		yes;
+
+	pthread_mutex_lock(&question_lock);
+	yes = ctx->opts.topts.unknown_host(ctx->opts.topts.cb_arg, host, port, key_type, fingerprint);
+	pthread_mutex_unlock(&question_lock);
+	return yes;
+}
+
+static char *
+locked_ask(void *arg, const char *prompt, bool echo)
+{
+	plan_ctx   *ctx = arg;
+	char	   *answer;
+
+	pthread_mutex_lock(&question_lock);
+	answer = ctx->opts.topts.ask(ctx->opts.topts.cb_arg, prompt, echo);
+	pthread_mutex_unlock(&question_lock);
+	return answer;
+}
+
+static void *
+opener_main(void *arg)
+{
+	plan_opener *o = arg;
+	transport_options topts = o->ctx->opts.topts;
+
+	topts.cb_arg = o->ctx;
+	if (topts.unknown_host)
+		topts.unknown_host = locked_unknown_host;
+	if (topts.ask)
+		topts.ask = locked_ask;
+	o->t = transport_open(o->node->ssh, &topts, &o->err);
+	/*
+	 * Also start the file channel (SFTP: a subsystem to spawn and a
+	 * version exchange, some 40 ms) while waiting costs nothing: a stat of
+	 * "/" is the cheapest file operation.  Its failure is not this
+	 * thread's business; the step that needs files will meet it.
+	 */
+	if (o->t)
+	{
+		transport_file_stat st;
+
+		(void) transport_stat(o->t, "/", &st, NULL);
+	}
+	return NULL;
+}
+
+/* Start opening the transport of every node the plan's steps touch. */
+static void
+open_transports(plan_ctx *ctx, plan *p)
+{
+	int			wanted = 0;
+
+	for (int i = 0; i < ctx->cl->n_nodes; i++)
+	{
+		plan_node  *pn = &ctx->nodes[i];
+		bool		used = false;
+
+		for (int j = 0; j < p->n_steps && !used; j++)
+			used = p->steps[j]->node == pn->node;
+		if (used && !pn->t && !pn->opener && pn->node->ssh)
+			wanted++;
+	}
+	/* one host: nothing to overlap with, the lazy path does it */
+	if (wanted < 2)
+		return;
+	for (int i = 0; i < ctx->cl->n_nodes; i++)
+	{
+		plan_node  *pn = &ctx->nodes[i];
+		bool		used = false;
+		plan_opener *o;
+
+		for (int j = 0; j < p->n_steps && !used; j++)
+			used = p->steps[j]->node == pn->node;
+		if (!used || pn->t || pn->opener || !pn->node->ssh)
+			continue;
+		o = pgr_calloc(1, sizeof(*o));
+		o->ctx = ctx;
+		o->node = pn->node;
+		if (pthread_create(&o->thread, NULL, opener_main, o) != 0)
+		{
+			free(o);			/* the lazy path will open it */
+			continue;
+		}
+		pn->opener = o;
+	}
+}
+
+/*
+ * Wait for a transport being opened in the background.  Its error, if it
+ * failed, goes to err (NULL: dropped, the next plan_transport tries again).
+ */
+static transport *
+join_opener(plan_node *pn, pgr_error *err)
+{
+	plan_opener *o = pn->opener;
+	transport  *t;
+
+	pthread_join(o->thread, NULL);
+	pn->opener = NULL;
+	t = o->t;
+	if (!t && err)
+	{
+		pgr_error_clear(err);
+		*err = o->err;
+	}
+	else
+		pgr_error_clear(&o->err);
+	free(o);
+	return t;
+}
+
+static void
+join_openers(plan_ctx *ctx)
+{
+	for (int i = 0; i < ctx->cl->n_nodes; i++)
+		if (ctx->nodes[i].opener)
+			ctx->nodes[i].t = join_opener(&ctx->nodes[i], NULL);
+}
+
 transport *
 plan_transport(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 {
 	plan_node  *pn = ctx_node(ctx, n);
 
+	if (pn->opener)
+	{
+		pn->t = join_opener(pn, err);
+		if (!pn->t)
+		{
+			pgr_error_prefix(err, "%s", n->name);
+			return NULL;
+		}
+	}
 	if (pn->t)
 		return pn->t;
 	if (!n->ssh)
@@ -287,8 +453,13 @@ reset_step(plan_step *s)
 static int
 inspect_step(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
+	int64_t		t0 = trace_start();
+	int			rc;
+
 	reset_step(s);
-	if (s->ops->inspect(ctx, s, err) < 0)
+	rc = s->ops->inspect(ctx, s, err);
+	trace_done(t0, "inspect: %s", s->title);
+	if (rc < 0)
 	{
 		s->status = STEP_FAILED;
 		pgr_error_prefix(err, "%s", s->title);
@@ -302,12 +473,16 @@ inspect_step(plan_ctx *ctx, plan_step *s, pgr_error *err)
 int
 plan_inspect(plan_ctx *ctx, plan *p, pgr_error *err)
 {
+	int			rc = 0;
+
 	strbuf_reset(&ctx->restart_reasons);
 	ctx->reload_needed = false;
-	for (int i = 0; i < p->n_steps; i++)
-		if (inspect_step(ctx, p->steps[i], err) < 0)
-			return -1;
-	return 0;
+	open_transports(ctx, p);
+	for (int i = 0; i < p->n_steps && rc == 0; i++)
+		rc = inspect_step(ctx, p->steps[i], err);
+	/* no thread outlives the inspection (questions are over by then) */
+	join_openers(ctx);
+	return rc;
 }
 
 /* ---- journal ---------------------------------------------------------------- */

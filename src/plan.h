@@ -114,10 +114,14 @@ typedef struct plan_options {
 } plan_options;
 
 /* Per-node handles, opened on first use and closed with the context. */
+typedef struct plan_opener plan_opener;
+
 typedef struct plan_node {
 	cluster_node *node;
 	PGconn	   *conn;			/* superuser session, read-write */
 	transport  *t;
+	plan_opener *opener;		/* the transport being opened in the
+								 * background (plan_inspect), or NULL */
 	int			server_version_num;
 	const pg_version_facts *facts;
 } plan_node;

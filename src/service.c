@@ -23,6 +23,7 @@ action_word(service_action a)
 	switch (a)
 	{
 		case SERVICE_START:
+		case SERVICE_START_NOWAIT:
 			return "start";
 		case SERVICE_STOP:
 		case SERVICE_STOP_IMMEDIATE:
@@ -107,7 +108,9 @@ service_argv(const cluster_node *n, service_action action, bool *from_path,
 				free(prog);
 				argv_add(&a, "-D");
 				argv_add(&a, n->pgdata);
-				if (action != SERVICE_RELOAD && action != SERVICE_STATUS)
+				if (action == SERVICE_START_NOWAIT)
+					argv_add(&a, "-W");
+				else if (action != SERVICE_RELOAD && action != SERVICE_STATUS)
 				{
 					argv_add(&a, "-w");
 					argv_add(&a, "-t");
@@ -123,7 +126,8 @@ service_argv(const cluster_node *n, service_action action, bool *from_path,
 					argv_add(&a, "-m");
 					argv_add(&a, "immediate");
 				}
-				if (action == SERVICE_START || action == SERVICE_RESTART)
+				if (action == SERVICE_START || action == SERVICE_START_NOWAIT ||
+					action == SERVICE_RESTART)
 				{
 					log = pg_ctl_log_path(n);
 					argv_add(&a, "-l");
@@ -249,6 +253,7 @@ set_failed(pgr_error *err, service_action a, const char *node)
 	switch (a)
 	{
 		case SERVICE_START:
+		case SERVICE_START_NOWAIT:
 			pgr_error_set(err, PGR_ERR_EXEC, _("could not start the server of node \"%s\""), node);
 			return;
 		case SERVICE_STOP:
@@ -396,6 +401,51 @@ int
 service_start(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 {
 	return service_run(ctx, n, SERVICE_START, err);
+}
+
+int
+service_start_nowait(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+{
+	return service_run(ctx, n, SERVICE_START_NOWAIT, err);
+}
+
+int
+service_check_started(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+{
+	bool		running = false;
+	char	   *log;
+	char	   *data = NULL;
+	size_t		len = 0;
+	transport  *t;
+
+	if (service_status(ctx, n, &running, err) < 0)
+		return -1;
+	if (running)
+		return 0;
+	set_failed(err, SERVICE_START, n->name);
+	pgr_error_detail(err, _("The server stopped while starting."));
+	/* what pg_ctl -w would have shown: the end of the server's log */
+	if (n->service.kind == SERVICE_PG_CTL && (t = plan_transport(ctx, n, NULL)) != NULL)
+	{
+		log = pg_ctl_log_path(n);
+		if (transport_read_file(t, log, 0, &data, &len, NULL) == 0 && len > 0)
+		{
+			strbuf		sb;
+			char	   *tail;
+
+			strbuf_init(&sb);
+			strbuf_append(&sb, data);
+			tail = tail_text(&sb);
+			pgr_error_detail(err, _("The server stopped while starting. The end of \"%s\":\n%s"),
+							 log, tail);
+			free(tail);
+			strbuf_free(&sb);
+		}
+		free(data);
+		free(log);
+	}
+	service_hint(n, err);
+	return -1;
 }
 
 int

@@ -33,6 +33,8 @@
 
 typedef enum service_action {
 	SERVICE_START,
+	SERVICE_START_NOWAIT,		/* pg_ctl -W: back once the postmaster is
+								 * launched; others: as SERVICE_START */
 	SERVICE_STOP,				/* fast */
 	SERVICE_STOP_IMMEDIATE,
 	SERVICE_RESTART,			/* fast shutdown, then start */
@@ -58,6 +60,17 @@ char	   *service_command_string(const cluster_node *n, service_action action);
 int			service_run(plan_ctx *ctx, cluster_node *n, service_action action,
 						pgr_error *err);
 int			service_start(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+
+/*
+ * Start without waiting for the server to accept connections (pg_ctl
+ * polls every 100 ms; a caller that waits for something more precise,
+ * such as a standby streaming, polls faster itself).  The caller then
+ * calls service_check_started() from time to time while it waits.
+ */
+int			service_start_nowait(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+/* -1 with err set (the end of the pg_ctl log in the detail) when the
+ * server started by service_start_nowait is not running any more. */
+int			service_check_started(plan_ctx *ctx, cluster_node *n, pgr_error *err);
 int			service_stop(plan_ctx *ctx, cluster_node *n, bool immediate, pgr_error *err);
 int			service_restart(plan_ctx *ctx, cluster_node *n, pgr_error *err);
 int			service_reload(plan_ctx *ctx, cluster_node *n, pgr_error *err);

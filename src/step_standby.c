@@ -121,6 +121,11 @@ typedef struct standby_priv {
 	bool		pgdata_cluster; /* PG_VERSION in it */
 
 
+	long		leftover_pid;	/* a pg_basebackup of an interrupted run,
+								 * still copying into pgdata (the first of
+								 * its processes): 0 when none */
+	int64_t		started_ms;		/* when apply started the server without
+								 * waiting (service_start_nowait); 0: not */
 	char	   *aside;			/* where the old data directory went */
 	char	   *keep_from;		/* where the files to keep are taken from */
 
@@ -255,6 +260,14 @@ is_streaming(plan_ctx *ctx, cluster_node *up, const cluster_node *n,
 	*streaming = atoi(pgconn_value(res, 0, 0)) > 0;
 	PQclear(res);
 	return 0;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
 }
 
 static int
@@ -707,6 +720,82 @@ fill_params(plan_ctx *ctx, const cluster_node *n, const standby_priv *p,
 	rp->trigger_file = ctx->cl->trigger_file;
 }
 
+/*
+ * A pg_basebackup outlives the SSH session that started it when the
+ * connection is cut: its main process dies of the closed pipe at its next
+ * progress line, but its WAL-streaming child (a fork, same arguments) goes
+ * on, reparented to init, writing into pgdata and keeping the standby's
+ * slot busy on the upstream.  The next run finds such processes (any
+ * pg_basebackup whose arguments name this data directory) and, with
+ * $2 = stop, stops them (TERM, then KILL after 5 s).  Prints their ids.
+ */
+static const char leftover_script[] =
+"d=$1 pids=\n"
+"for p in /proc/[0-9]*; do\n"
+"  [ \"$(cat \"$p/comm\" 2>/dev/null)\" = pg_basebackup ] || continue\n"
+"  tr '\\000' '\\n' < \"$p/cmdline\" 2>/dev/null | grep -qxF -- \"$d\" || continue\n"
+"  pids=\"$pids ${p#/proc/}\"\n"
+"done\n"
+"[ -n \"$pids\" ] || exit 0\n"
+"echo $pids\n"
+"[ \"$2\" = stop ] || exit 0\n"
+"kill -TERM $pids 2>/dev/null\n"
+"i=0\n"
+"while kill -0 $pids 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done\n"
+"kill -KILL $pids 2>/dev/null\n"
+"exit 0\n";
+
+static int
+leftover_basebackup(transport *t, const cluster_node *n, standby_priv *p,
+					bool stop, pgr_error *err)
+{
+	const char *argv[] = {"sh", "-c", leftover_script, "sh", n->pgdata,
+	stop ? "stop" : "check", NULL};
+	strbuf		out;
+	int			status = 0;
+	int			rc;
+
+	strbuf_init(&out);
+	rc = transport_capture(t, argv, NULL, 0, 30000, &status, &out, NULL, err);
+	if (rc == 0 && status != 0)
+		rc = pgr_error_set(err, PGR_ERR_EXEC, _("could not look for a pg_basebackup left running on %s (status %d)"),
+						   n->name, status);
+	p->leftover_pid = rc == 0 ? atol(out.data) : 0;
+	strbuf_free(&out);
+	return rc;
+}
+
+/* After the leftover copy is stopped, its walsender lets the slot go. */
+static int
+wait_slot_released(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+{
+	int64_t		deadline = pgconn_now_ms() + 30000;
+	const char *params[1] = {p->slot};
+
+	for (;;)
+	{
+		char	   *active = NULL;
+		bool		busy;
+
+		if (query_one(plan_conn(ctx, p->up, err), p->up,
+					  "SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+					  1, params, &active, err) < 0)
+			return -1;
+		busy = active && strcmp(active, "true") == 0;
+		free(active);
+		if (!busy)
+			return 0;
+		if (pgconn_now_ms() >= deadline)
+			break;
+		sleep_ms(20);
+	}
+	pgr_error_set(err, PGR_ERR_TIMEOUT, _("the replication slot \"%s\" on %s is still in use 30 s after the leftover pg_basebackup was stopped"),
+				  p->slot, p->up->name);
+	pgr_error_hint(err, _("Another server streams with that slot: stop it, or drop the slot on %s."), p->up->name);
+	(void) s;
+	return -1;
+}
+
 static int
 standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
@@ -847,6 +936,11 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	/* where things go */
 	p->parent = path_dirname(n->pgdata);
 	p->passfile = pgr_asprintf("%s/.pgreplica-%s.pgpass", p->parent, n->name);
+	if (leftover_basebackup(t, n, p, false, err) < 0)
+		goto out;
+	if (p->leftover_pid > 0)
+		strbuf_appendf(&notes, _("; a pg_basebackup left running by an interrupted run (process %ld) is stopped first"),
+					   p->leftover_pid);
 	if (ctx->cl->ssl)
 		p->rootcert = pgr_asprintf("%s/.pgreplica-%s.root.crt", p->parent, n->name);
 	if (ctx->cl->slots)
@@ -861,7 +955,8 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 					  1, params, &active, err) < 0)
 			goto out;
 		p->slot_exists = active != NULL;
-		if (active && strcmp(active, "true") == 0)
+		/* the leftover copy holds the slot until it is stopped (apply) */
+		if (active && strcmp(active, "true") == 0 && p->leftover_pid == 0)
 		{
 			pgr_error_set(err, PGR_ERR_INPUT, _("the replication slot \"%s\" on %s is in use by another connection"),
 						  p->slot, p->up->name);
@@ -1225,7 +1320,15 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	xo.env = (const char *const *) e.v;
 	plan_log(ctx, s, _("copying %s from %s with pg_basebackup"), s->node->name, p->up->name);
 	if (transport_exec(t, (const char *const *) a.v, &xo, &status, err) < 0)
+	{
+		if (p->aside)
+			pgr_error_hint(err, _("The old data directory is kept in \"%s\". A pg_basebackup still running on %s is stopped by the next run; run apply again once %s can be reached."),
+						   p->aside, s->node->name, s->node->name);
+		else
+			pgr_error_hint(err, _("A pg_basebackup still running on %s is stopped by the next run; run apply again once %s can be reached."),
+						   s->node->name, s->node->name);
 		goto out;
+	}
 	bb_line(&o, o.partial.data);
 	if (status != 0)
 	{
@@ -1249,46 +1352,71 @@ out:
 }
 
 /* The certificates that lived in the old data directory, put back. */
+/*
+ * One command for all the kept files (a round trip each through SFTP cost
+ * some 12 ms per file): each is copied with its mode and times (cp -p)
+ * to a temporary name beside its target, made durable, then renamed over
+ * the copy's file, and the directory synced: the same guarantees as
+ * transport_write_file.  Prints the name of each file put back.
+ */
+static const char restore_script[] =
+"from=$1 to=$2\n"
+"shift 2\n"
+"for f; do\n"
+"  [ -f \"$from/$f\" ] && [ ! -L \"$from/$f\" ] || continue\n"
+"  tmp=$to/.$f.pgreplica-restore\n"
+"  cp -p -- \"$from/$f\" \"$tmp\" && sync -- \"$tmp\" && mv -f -- \"$tmp\" \"$to/$f\" ||\n"
+"    { rm -f -- \"$tmp\"; exit 1; }\n"
+"  echo \"$f\"\n"
+"done\n"
+"sync -- \"$to\" 2>/dev/null\n"
+"exit 0\n";
+
 static int
 restore_kept(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			 pgr_error *err)
 {
+	args		a = {0};
+	strbuf		out,
+				errout;
+	int			status = 0;
+	int			rc = -1;
+
 	if (!p->keep_from)
 		return 0;
+	args_add(&a, "sh");
+	args_add(&a, "-c");
+	args_add(&a, restore_script);
+	args_add(&a, "sh");
+	args_add(&a, p->keep_from);
+	args_add(&a, s->node->pgdata);
 	for (int i = 0; kept_files[i]; i++)
+		args_add(&a, kept_files[i]);
+	strbuf_init(&out);
+	strbuf_init(&errout);
+	if (transport_capture(t, (const char *const *) a.v, NULL, 0, 60000, &status,
+						  &out, &errout, err) < 0)
+		goto out;
+	if (status != 0)
 	{
-		char	   *from = pgr_asprintf("%s/%s", p->keep_from, kept_files[i]);
-		char	   *to = pgr_asprintf("%s/%s", s->node->pgdata, kept_files[i]);
-		bool		pub = strcmp(kept_files[i], STEP_SSL_CERT_FILE) == 0 ||
-			strcmp(kept_files[i], STEP_SSL_CA_FILE) == 0;
-		transport_write_opts wo = {pub ? 0644 : 0600, NULL, NULL};
-		transport_file_stat st;
-		char	   *data = NULL;
-		size_t		len = 0;
-		int			rc = -1;
-
-		if (transport_stat(t, from, &st, err) < 0)
-			goto next;
-		if (!st.exists || !st.is_reg)
-		{
-			rc = 0;
-			goto next;
-		}
-		if (transport_read_file(t, from, 1024 * 1024, &data, &len, err) < 0 ||
-			transport_write_file(t, to, data, len, &wo, err) < 0)
-			goto next;
-		plan_log(ctx, s, _("put \"%s\" back from \"%s\""), to, p->keep_from);
-		rc = 0;
-next:
-		if (data)
-			pgr_wipe(data, len);
-		free(data);
-		free(from);
-		free(to);
-		if (rc < 0)
-			return -1;
+		pgr_error_set(err, PGR_ERR_IO, _("could not put the kept files back into \"%s\" on %s from \"%s\""),
+					  s->node->pgdata, s->node->name, p->keep_from);
+		pgr_error_detail(err, "%s", errout.data);
+		goto out;
 	}
-	return 0;
+	for (char *line = out.data, *nl; *line; line = nl + 1)
+	{
+		if (!(nl = strchr(line, '\n')))
+			break;
+		*nl = '\0';
+		plan_log(ctx, s, _("put \"%s/%s\" back from \"%s\""), s->node->pgdata, line, p->keep_from);
+	}
+	rc = 0;
+out:
+	strbuf_free(&out);
+	strbuf_free(&errout);
+	args_free(&a);
+	return rc;
 }
 
 static int
@@ -1419,6 +1547,17 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		return 0;
 	if (!(t = plan_transport(ctx, n, err)))
 		return -1;
+	if (p->leftover_pid > 0)
+	{
+		long		pid = p->leftover_pid;
+
+		if (leftover_basebackup(t, n, p, true, err) < 0)
+			return -1;
+		plan_log(ctx, s, _("stopped the pg_basebackup left running on %s by an interrupted run (process %ld)"),
+				 n->name, pid);
+		if (p->slot && wait_slot_released(ctx, s, p, err) < 0)
+			return -1;
+	}
 	if (write_passfile(ctx, s, t, p, err) < 0)
 		return -1;
 	if (p->rootcert && write_rootcert(ctx, s, t, p, err) < 0)
@@ -1487,8 +1626,10 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (restore_kept(ctx, s, t, p, err) < 0 || write_recovery(ctx, s, t, p, err) < 0)
 		goto kept;
 	plan_log(ctx, s, _("starting the server on %s"), n->name);
-	if (service_start(ctx, n, err) < 0)
+	/* verify waits for streaming itself, polling faster than pg_ctl -w */
+	if (service_start_nowait(ctx, n, err) < 0)
 		goto kept;
+	p->started_ms = pgconn_now_ms();
 	return 0;
 kept:
 	if (p->aside)
@@ -1498,19 +1639,20 @@ kept:
 
 /* ---- verify ----------------------------------------------------------------------- */
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
 
 static int
 wait_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
 	int64_t		deadline = pgconn_now_ms() + STREAMING_TIMEOUT_MS;
+	int64_t		next_alive_check = p->started_ms + 500;
+	long		delay = 5;
 
+	/*
+	 * A standby streams some tens of milliseconds after its start: poll
+	 * often at first, less as time goes.  A server started without waiting
+	 * is checked to be still running every half second, so a start that
+	 * fails says so (with its log) instead of waiting out the time limit.
+	 */
 	for (;;)
 	{
 		bool		streaming = false;
@@ -1521,7 +1663,14 @@ wait_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 			return 0;
 		if (pgconn_now_ms() >= deadline)
 			break;
-		sleep_ms(500);
+		if (p->started_ms > 0 && pgconn_now_ms() >= next_alive_check)
+		{
+			if (service_check_started(ctx, s->node, err) < 0)
+				return -1;
+			next_alive_check = pgconn_now_ms() + 500;
+		}
+		sleep_ms(delay);
+		delay = delay * 3 / 2 > 250 ? 250 : delay * 3 / 2;
 	}
 	pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s does not stream from %s after %d s"),
 				  s->node->name, p->up->name, STREAMING_TIMEOUT_MS / 1000);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "i18n.h"
+#include "trace.h"
 #include "transport.h"
 
 /* ---- quoting ------------------------------------------------------------ */
@@ -70,9 +71,14 @@ transport_open(const char *spec, const transport_options *opts, pgr_error *err)
 		pgr_error_hint(err, _("Use \"local\" or an SSH target such as postgres@db1:22."));
 		return NULL;
 	}
-	if (strcmp(spec, "local") == 0)
-		return transport_local_open(opts, err);
-	return transport_ssh_open(spec, opts, err);
+	{
+		int64_t		t0 = trace_start();
+		transport  *t = strcmp(spec, "local") == 0 ? transport_local_open(opts, err)
+			: transport_ssh_open(spec, opts, err);
+
+		trace_done(t0, "open %s%s", spec, t ? "" : " (failed)");
+		return t;
+	}
 }
 
 void
@@ -118,9 +124,11 @@ transport_exec(transport *t, const char *const *argv,
 	transport_exec_opts none = {0};
 	const char **owned;
 	const char *const *v = become_argv(t, argv, &owned);
+	int64_t		t0 = trace_start();
 	int			rc;
 
 	rc = t->ops->exec(t, v, opts ? opts : &none, exit_status, err);
+	trace_done(t0, "exec %s: %s", t->label, argv[0]);
 	free(owned);
 	return rc;
 }
@@ -238,9 +246,9 @@ static const char become_stat_script[] =
 "if [ -e \"$1\" ] || [ -L \"$1\" ]; then exec stat -c '%F|%a|%u|%g|%s|%Y' -- \"$1\"; fi\n"
 "echo missing\n";
 
-int
-transport_read_file(transport *t, const char *path, size_t max_size,
-					char **data, size_t *len, pgr_error *err)
+static int
+file_read_file(transport *t, const char *path, size_t max_size,
+		  char **data, size_t *len, pgr_error *err)
 {
 	strbuf		out;
 	const char *args[] = {path, NULL};
@@ -267,10 +275,10 @@ transport_read_file(transport *t, const char *path, size_t max_size,
 	return 0;
 }
 
-int
-transport_write_file(transport *t, const char *path, const void *data,
-					 size_t len, const transport_write_opts *opts,
-					 pgr_error *err)
+static int
+file_write_file(transport *t, const char *path, const void *data,
+		   size_t len, const transport_write_opts *opts,
+		   pgr_error *err)
 {
 	transport_write_opts none = {0};
 	char		mode[16];
@@ -299,9 +307,9 @@ transport_write_file(transport *t, const char *path, const void *data,
 	return rc;
 }
 
-int
-transport_stat(transport *t, const char *path, transport_file_stat *st,
-			   pgr_error *err)
+static int
+file_stat(transport *t, const char *path, transport_file_stat *st,
+		  pgr_error *err)
 {
 	strbuf		out;
 	const char *args[] = {path, NULL};
@@ -400,5 +408,39 @@ transport_backup(transport *t, const char *path, char **backup_path,
 out:
 	free(copy);
 	free(data);
+	return rc;
+}
+
+int
+transport_read_file(transport *t, const char *path, size_t max_size,
+					char **data, size_t *len, pgr_error *err)
+{
+	int64_t		t0 = trace_start();
+	int			rc = file_read_file(t, path, max_size, data, len, err);
+
+	trace_done(t0, "read %s: %s", t->label, path);
+	return rc;
+}
+
+int
+transport_write_file(transport *t, const char *path, const void *data,
+					 size_t len, const transport_write_opts *opts,
+					 pgr_error *err)
+{
+	int64_t		t0 = trace_start();
+	int			rc = file_write_file(t, path, data, len, opts, err);
+
+	trace_done(t0, "write %s: %s", t->label, path);
+	return rc;
+}
+
+int
+transport_stat(transport *t, const char *path, transport_file_stat *st,
+			   pgr_error *err)
+{
+	int64_t		t0 = trace_start();
+	int			rc = file_stat(t, path, st, err);
+
+	trace_done(t0, "stat %s: %s", t->label, path);
 	return rc;
 }

@@ -165,21 +165,21 @@ like "$out" "(connection|channel|ssh|SSH|closed|lost|disconnect)" "and says the 
 ok "the previous data directory is still there, with its files" planted_kept "$data2"
 ok "sshd on pg2 still listens" fx_alive "$master"
 # pg_basebackup on pg2 outlives the session that ran it (reparented to
-# init, still writing into pgdata and holding the slot pg2 active): a
-# re-run now would fail with 'the replication slot "pg2" on pg1 is in use
-# by another connection'.  Not checked (pgreplica cannot reach it once the
-# connection is gone): the leftover is stopped here, as part of "the cause
-# gone", and said in a TAP comment.
-if ! fx_poll 10 no_basebackup; then
-	note "pg_basebackup still runs on pg2 10 s after the SSH cut:" \
-		"$(ps -o pid,ppid,stat,args -u "$FX_USER" | grep '[p]g_basebackup')"
-	for p in $(pgrep -u "$FX_USER" -x pg_basebackup); do kill -9 "$p"; done
-	fx_poll 10 no_basebackup
-fi
-note "fault a (SSH cut) took $((SECONDS - t0)) s"
+# init, still writing into pgdata and holding the slot pg2 active).  The
+# re-run must find it (its process id file) and stop it before copying.
+leftover=''
+fx_poll 2 no_basebackup || leftover=$(pgrep -u "$FX_USER" -x pg_basebackup | head -n1)
+note "fault a (SSH cut) took $((SECONDS - t0)) s; pg_basebackup left running on pg2: ${leftover:-none}"
 t0=$SECONDS
 run apply --yes
 is "$rc" 0 "the re-run after the SSH cut exits 0" || diag "$out"
+if [ -n "$leftover" ]; then
+	like "$out" "stopped the pg_basebackup left running on pg2 by an interrupted run \\(process [0-9]+\\)" \
+		"the re-run stopped the pg_basebackup left by the cut session"
+	ok "that process is gone" fx_poll 10 eval '! kill -0 '"$leftover"' 2>/dev/null'
+else
+	skip 2 "pg_basebackup ended with its session: no leftover to stop"
+fi
 ok "pg2 streams again" fx_wait_streaming pg1 pg2
 is "$(fx_psql pg2 'SHOW port')" "$FX_PORT_pg2" "pg2 kept its own postgresql.conf"
 is "$(fx_psql pg2 'SELECT count(*) FROM ballast')" 200000 "pg2 has the primary's data"

@@ -1,0 +1,60 @@
+/*
+ * trace.c: see trace.h.  Not translated: a developer's and a benchmark's
+ * view, like a debug log.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "trace.h"
+
+static int	enabled = -1;		/* -1: environment not read yet */
+static int64_t origin;
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool
+trace_on(void)
+{
+	if (enabled < 0)
+	{
+		const char *v = getenv("PGREPLICA_TRACE");
+
+		enabled = v != NULL && v[0] != '\0';
+		origin = mono_ms();
+	}
+	return enabled;
+}
+
+int64_t
+trace_start(void)
+{
+	return trace_on() ? mono_ms() : 0;
+}
+
+void
+trace_done(int64_t start, const char *fmt,...)
+{
+	va_list		ap;
+	int64_t		now;
+
+	if (!trace_on())
+		return;
+	now = mono_ms();
+	fprintf(stderr, "trace +%6lld ms (%5lld ms) ", (long long) (now - origin),
+			(long long) (now - start));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
