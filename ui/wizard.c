@@ -317,10 +317,23 @@ draw_form_page(void *arg)
 	screen_keybar(pg->keys, pg->n_keys);
 }
 
+static wiz_go run_form(wizard *wz, wiz_form_page *pg, form_draw_arg *a);
+
 wiz_go
 wiz_run_form(wizard *wz, wiz_form_page *pg)
 {
 	form_draw_arg a = {wz, pg};
+	wiz_go		go = run_form(wz, pg, &a);
+
+	/* the page's frame is gone with this function's stack */
+	screen_set_backdrop(NULL, NULL);
+	return go;
+}
+
+static wiz_go
+run_form(wizard *wz, wiz_form_page *pg, form_draw_arg *ap)
+{
+	form_draw_arg a = *ap;
 
 	for (;;)
 	{
