@@ -29,7 +29,7 @@ typedef struct command {
 
 /* DESIGN.md "Command line": every command is recognised. */
 static const command commands[] = {
-	{"setup", NULL},
+	{"setup", cmd_setup},
 	{"dashboard", NULL},
 	{"demo", NULL},
 	{"plan", cmd_plan},
@@ -247,10 +247,10 @@ main(int argc, char **argv)
 	cmd_name = optind < argc ? argv[optind] : NULL;
 	if (cmd_name == NULL)
 	{
-		report_info(_("the console (set-up wizard and dashboard) is not available in this version yet"));
-		report_info(_("use \"%s status\" to see the state of the cluster"), PACKAGE);
+		optind = 0;
+		rc = cmd_console(&g, 0, argv + argc);
 		free(default_path);
-		return PGR_EXIT_ERROR;
+		return rc;
 	}
 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

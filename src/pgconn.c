@@ -316,11 +316,70 @@ connection_lost(pgconn *pc)
 
 /* ---- connecting ------------------------------------------------------------ */
 
+/* ---- passwords typed by the operator ------------------------------------ */
+
+typedef struct typed_password {
+	char	   *host;
+	int			port;
+	char	   *user;
+	char	   *password;
+	struct typed_password *next;
+} typed_password;
+
+static typed_password *typed_passwords;
+
+static typed_password *
+find_typed(const char *host, int port, const char *user)
+{
+	for (typed_password *t = typed_passwords; t; t = t->next)
+		if (strcmp(t->host, host ? host : "") == 0 && t->port == port &&
+			strcmp(t->user, user ? user : "") == 0)
+			return t;
+	return NULL;
+}
+
+void
+pgconn_set_password(const char *host, int port, const char *user,
+					const char *password)
+{
+	typed_password *t = find_typed(host, port, user);
+
+	if (!t)
+	{
+		if (!password || !password[0])
+			return;
+		t = pgr_calloc(1, sizeof(*t));
+		t->host = pgr_strdup(host ? host : "");
+		t->port = port;
+		t->user = pgr_strdup(user ? user : "");
+		t->next = typed_passwords;
+		typed_passwords = t;
+	}
+	pgr_free_secret(t->password);
+	t->password = password && password[0] ? pgr_strdup(password) : NULL;
+}
+
+void
+pgconn_forget_passwords(void)
+{
+	while (typed_passwords)
+	{
+		typed_password *t = typed_passwords;
+
+		typed_passwords = t->next;
+		free(t->host);
+		free(t->user);
+		pgr_free_secret(t->password);
+		free(t);
+	}
+}
+
 int
 pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
 {
-	const char *keys[12];
-	const char *vals[12];
+	const char *keys[14];
+	const char *vals[14];
+	typed_password *typed;
 	char		port[32];
 	char		timeout[32];
 	const char *options;
@@ -378,6 +437,12 @@ pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
 	{
 		keys[n] = "sslrootcert";
 		vals[n++] = opt->sslrootcert;
+	}
+	typed = find_typed(pc->host, pc->port, pc->user);
+	if (typed && typed->password)
+	{
+		keys[n] = "password";
+		vals[n++] = typed->password;
 	}
 	keys[n] = NULL;
 	vals[n] = NULL;

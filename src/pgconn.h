@@ -96,6 +96,18 @@ typedef struct pgconn {
 	pgr_error	err;			/* FAILED: why */
 } pgconn;
 
+/*
+ * A password typed by the operator (the wizard's prompt) for connections
+ * to HOST:PORT as USER: kept in this process's memory only, and given to
+ * libpq as the "password" keyword, before PGPASSFILE and ~/.pgpass are
+ * looked at.  NULL or "" forgets it.  Set it before connections are made
+ * from other threads (it is not locked).
+ */
+void		pgconn_set_password(const char *host, int port, const char *user,
+								const char *password);
+/* Forget every password set above (wiping them). */
+void		pgconn_forget_passwords(void);
+
 /* CLOCK_MONOTONIC in milliseconds; and that plus a number of seconds. */
 int64_t		pgconn_now_ms(void);
 int64_t		pgconn_deadline_after(double seconds);

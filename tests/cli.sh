@@ -28,7 +28,7 @@ like "$out" 'HINT:  Try "pgreplica --help"' "an unknown command gets a hint"
 out=$("$P" --frobnicate 2>&1); rc=$?
 is "$rc" 2 "an unknown option exits 2"
 
-for c in setup dashboard demo check promote resync follow; do
+for c in dashboard demo check promote resync follow; do
   out=$("$P" "$c" 2>&1); rc=$?
   if [ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
      [[ $out == *"\"$c\" is not available in this version yet"* ]]; then
@@ -37,6 +37,13 @@ for c in setup dashboard demo check promote resync follow; do
     fail "$c: says in one line that it is not built yet, exit 2"
     diag "exit $rc, output: $out"
   fi
+done
+
+# the wizard and the console need a terminal
+for c in setup ""; do
+  out=$("$P" -c "$tmp/none.conf" $c </dev/null 2>&1); rc=$?
+  is "$rc" 2 "${c:-the console} without a terminal exits 2"
+  like "$out" "needs a terminal" "${c:-the console} without a terminal says why"
 done
 
 # plan and apply: what is checked before any server is asked

@@ -1,0 +1,71 @@
+#!/bin/bash
+# random-keys.sh - 5,000 random keys, with resizes mixed in, on the set-up
+# wizard (fixed seed: the same keys every run).  No servers: the tests and
+# the plan fail to connect, which the wizard must show, not crash on.
+# Meant for the AddressSanitizer build (.ci/run): any report ends up in
+# ASAN_OPTIONS' log_path files, which must not exist.
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/lib/tap.sh"
+set -u
+
+PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
+[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+command -v tmux >/dev/null || skip_all "no tmux"
+: "${RANDOM_KEYS:=5000}"
+: "${RANDOM_SEED:=20240607}"
+
+tmp=$(mktemp -d) || exit 99
+. "$top_srcdir/tests/lib/tui.sh"
+trap '_tui_cleanup; rm -rf "$tmp"' EXIT
+export XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config HOME=$tmp
+export ASAN_OPTIONS="log_path=$tmp/asan:detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="log_path=$tmp/ubsan:print_stacktrace=1:halt_on_error=1"
+export LC_ALL=C.UTF-8
+# an address nothing answers on, quickly (the tests of the pages)
+export PGCONNECT_TIMEOUT=2
+
+start() { tui_kill R; rm -f "$tmp/cluster.conf"; tui_start R 100 30 "$PGREPLICA" -c "$tmp/cluster.conf" setup; }
+start
+ok "the wizard starts" tui_wait R "Welcome"
+
+# Random keys can quit the wizard (Esc, then Left and Enter: Yes): it is
+# then started again.  An exit other than 0 or 2 is a crash.
+keys=(Tab BTab Enter Escape F2 F3 F5 F8 F9 F10 Up Down Left Right PPage NPage
+	Home End BSpace DC Space C-u C-k C-a C-e a Z 9 / . - é 中)
+RANDOM=$RANDOM_SEED
+sizes=("100 30" "80 24" "60 20" "120 40" "70 20" "40 10" "100 30")
+sent=0 resizes=0 restarts=0 crashes=''
+while [ $sent -lt "$RANDOM_KEYS" ]; do
+	batch=()
+	for _ in 1 2 3 4 5; do
+		batch+=("${keys[RANDOM % ${#keys[@]}]}")
+	done
+	tui_keys R "${batch[@]}" 2>/dev/null
+	sent=$((sent + 5))
+	if [ $((RANDOM % 40)) = 0 ]; then
+		tui_resize R ${sizes[RANDOM % ${#sizes[@]}]}
+		resizes=$((resizes + 1))
+	fi
+	if ! tui_alive R; then
+		# the status comes a moment after the pane is marked dead
+		tui_wait R "Pane is dead" 10 >/dev/null
+		st=$(tui_exit_status R)
+		case $st in
+		0|2) ;;
+		*) crashes="$crashes $st"; diag "exit status $st after $sent keys:"; diag "$(tui_screen R)" ;;
+		esac
+		restarts=$((restarts + 1))
+		start
+		tui_wait R "Welcome" >/dev/null || break
+	fi
+done
+diag "sent $sent keys, $resizes resizes, $restarts restarts"
+ok "all $RANDOM_KEYS keys sent" test "$sent" -ge "$RANDOM_KEYS"
+is "$crashes" "" "no crash (every exit was 0 or 2)"
+ok "still running" tui_alive R
+tui_kill R
+reports=$(ls "$tmp"/asan* "$tmp"/ubsan* 2>/dev/null)
+is "$reports" "" "no sanitizer report"
+for f in $reports; do diag "$(head -40 "$f")"; done
+done_testing

@@ -1,0 +1,122 @@
+/*
+ * wiz_int.h: what the wizard's pages share (not for use outside ui/wiz*).
+ */
+#ifndef PGR_UI_WIZ_INT_H
+#define PGR_UI_WIZ_INT_H
+
+#include <stdbool.h>
+
+#include "cluster.h"
+#include "commands.h"
+#include "form.h"
+#include "plan.h"
+#include "screen.h"
+#include "transport.h"
+
+/* What a page asks the wizard to do next. */
+typedef enum wiz_go {
+	WIZ_NEXT,
+	WIZ_BACK,
+	WIZ_QUIT,
+	WIZ_DONE					/* the set-up ended: on to the dashboard */
+} wiz_go;
+
+/* A node as typed (every field as text, checked when left). */
+typedef struct wiz_node {
+	char	   *name;
+	char	   *host;
+	char	   *port;
+	char	   *dbuser;
+	char	   *ssh;
+	char	   *pgdata;
+	char	   *bindir;
+} wiz_node;
+
+enum
+{
+	SSL_NEW_CA,
+	SSL_OWN_FILES,
+	SSL_OFF
+};
+
+typedef struct wizard {
+	const pgr_globals *g;
+	char	   *cluster_path;
+	char	   *cluster_text;	/* the file being reopened: its layout kept */
+	char	   *cluster_name;
+	wiz_node	primary;
+	char	   *su_password;	/* secret: memory only (pgconn_set_password) */
+	wiz_node   *standbys;
+	int			n_standbys;
+	int			cur_standby;
+	char	   *repl_user;
+	bool		repl_generate;
+	char	   *repl_password;	/* secret */
+	bool		slots;
+	int			ssl_mode;
+	char	   *ssl_ca;
+	char	   *ssl_cert;
+	char	   *ssl_key;
+	bool		sync;
+	char	   *archive_command;
+	transport_options topts;
+
+	/* built for the review, applied as reviewed */
+	cluster    *cl;
+	plan_ctx   *ctx;
+	plan	   *plan;
+	bool		resuming;
+	bool		applied;
+	int			page;			/* for the counter */
+} wizard;
+
+#define WIZ_PAGES 7
+
+/* A form page: the frame, an introduction, the form, the key bar. */
+typedef struct wiz_form_page {
+	const char *title;
+	const char *intro;			/* may be NULL */
+	const char *status;			/* a line under the intro; may be NULL */
+	form	   *f;
+	const screen_key *keys;
+	int			n_keys;
+	/* A key the form did not use (F5, F2, a pressed button...); returns
+	 * -1 to go on looping, else a wiz_go. */
+	int			(*on_key) (wizard *wz, struct wiz_form_page *pg, screen_event *ev, bool pressed);
+	void	   *arg;
+} wiz_form_page;
+
+wiz_go		wiz_run_form(wizard *wz, wiz_form_page *pg);
+char	   *wiz_counter(const wizard *wz);
+bool		wiz_confirm_quit(void);
+void		wiz_set(char **dst, const char *src);
+void		wiz_take(char **dst, form *f, int id);
+
+/* Checks shared by the pages: NULL when fine, else a translated message
+ * and *hint. */
+const char *wiz_check_name(const char *v, const char **hint);
+const char *wiz_check_host(const char *v, const char **hint);
+const char *wiz_check_port(const char *v, const char **hint);
+const char *wiz_check_nonempty(const char *v, const char **hint);
+const char *wiz_check_ssh(const char *v, const char **hint);
+const char *wiz_check_abs_path(const char *v, bool optional, const char **hint);
+
+void		wiz_node_free(wiz_node *n);
+void		wiz_node_defaults(wiz_node *n, const char *name, bool primary);
+
+/* Pages. */
+wiz_go		wiz_page_welcome(wizard *wz);
+wiz_go		wiz_page_primary(wizard *wz);
+wiz_go		wiz_page_standbys(wizard *wz);
+wiz_go		wiz_page_options(wizard *wz);
+wiz_go		wiz_page_review(wizard *wz);
+wiz_go		wiz_page_apply(wizard *wz);
+
+/* Fill the wizard from a cluster file's contents. */
+void		wiz_from_cluster(wizard *wz, const cluster *c);
+/* The cluster as typed, validated by the cluster file's own parser. */
+cluster    *wiz_build_cluster(wizard *wz, pgr_error *err);
+/* Forget the plan built for the review (the fields changed). */
+void		wiz_drop_plan(wizard *wz);
+
+#endif

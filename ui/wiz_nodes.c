@@ -1,0 +1,428 @@
+/*
+ * wiz_nodes.c: the primary's and the standbys' pages, and their "test"
+ * action: the primary through libpq and its transport, a standby through
+ * its transport (its data directory and server programs).
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "pgconn.h"
+#include "report.h"
+#include "strbuf.h"
+#include "transport.h"
+#include "wdialog.h"
+#include "wiz_int.h"
+
+enum
+{
+	N_NAME,
+	N_HOST,
+	N_PORT,
+	N_DBUSER,
+	N_PASSWORD,
+	N_SSH,
+	N_PGDATA,
+	N_BINDIR,
+	N_TEST,
+	N_NEXT
+};
+
+typedef struct node_page {
+	wizard	   *wz;
+	bool		primary;
+} node_page;
+
+static void
+node_check(void *arg, form *f, form_item *it)
+{
+	node_page  *np = arg;
+	char	   *v;
+	const char *msg = NULL,
+			   *hint = NULL;
+
+	if (it->kind != FORM_TEXT)
+		return;
+	v = field_text(&it->fld);
+	switch (it->id)
+	{
+		case N_NAME:
+			msg = wiz_check_name(v, &hint);
+			if (!msg && !np->primary)
+			{
+				wizard	   *wz = np->wz;
+
+				if (strcmp(v, wz->primary.name) == 0)
+					msg = _("the primary has this name");
+				for (int i = 0; !msg && i < wz->n_standbys; i++)
+					if (i != wz->cur_standby && strcmp(v, wz->standbys[i].name) == 0)
+						msg = _("another standby has this name");
+				if (msg)
+					hint = _("Every node needs a name of its own.");
+			}
+			break;
+		case N_HOST:
+			msg = wiz_check_host(v, &hint);
+			break;
+		case N_PORT:
+			msg = wiz_check_port(v, &hint);
+			break;
+		case N_DBUSER:
+			msg = wiz_check_nonempty(v, &hint);
+			if (msg)
+				hint = _("A superuser of the server, such as postgres.");
+			break;
+		case N_SSH:
+			msg = wiz_check_ssh(v, &hint);
+			break;
+		case N_PGDATA:
+			msg = wiz_check_abs_path(v, np->primary, &hint);
+			break;
+		case N_BINDIR:
+			msg = wiz_check_abs_path(v, true, &hint);
+			if (!msg)
+				hint = NULL;
+			break;
+	}
+	form_set_error(it, msg, hint);
+	free(v);
+}
+
+static void
+node_form(form *f, node_page *np, const wiz_node *n)
+{
+	form_init(f, node_check, np);
+	form_add(f, FORM_TEXT, N_NAME, _("Node name"), n->name);
+	form_add(f, FORM_TEXT, N_HOST, _("Address"), n->host);
+	form_add(f, FORM_TEXT, N_PORT, _("Port"), n->port);
+	if (np->primary)
+	{
+		form_add(f, FORM_TEXT, N_DBUSER, _("Superuser"), n->dbuser);
+		form_add(f, FORM_SECRET, N_PASSWORD, _("Password"), np->wz->su_password);
+	}
+	form_add(f, FORM_TEXT, N_SSH, _("SSH target"), n->ssh);
+	form_add(f, FORM_TEXT, N_PGDATA, _("Data directory"), n->pgdata);
+	form_add(f, FORM_TEXT, N_BINDIR, _("Server programs"), n->bindir);
+	form_add(f, FORM_BUTTON, N_TEST, _("Test"), NULL);
+	form_add(f, FORM_BUTTON, N_NEXT, _("Next"), NULL);
+}
+
+static void
+node_take(wiz_node *n, form *f, node_page *np)
+{
+	wiz_take(&n->name, f, N_NAME);
+	wiz_take(&n->host, f, N_HOST);
+	wiz_take(&n->port, f, N_PORT);
+	wiz_take(&n->ssh, f, N_SSH);
+	wiz_take(&n->pgdata, f, N_PGDATA);
+	wiz_take(&n->bindir, f, N_BINDIR);
+	if (np->primary)
+	{
+		wiz_take(&n->dbuser, f, N_DBUSER);
+		pgr_free_secret(np->wz->su_password);
+		np->wz->su_password = form_text(f, N_PASSWORD);
+		/* memory only: libpq gets it, no file does */
+		pgconn_set_password(n->host, atoi(n->port), n->dbuser, np->wz->su_password);
+	}
+}
+
+/* A cluster_node pointing at the typed values (nothing owned). */
+static void
+as_cluster_node(cluster_node *cn, const wiz_node *n)
+{
+	memset(cn, 0, sizeof(*cn));
+	cn->name = n->name;
+	cn->role = NODE_PRIMARY;
+	cn->host = n->host;
+	cn->port = atoi(n->port);
+	cn->dbuser = n->dbuser;
+	cn->ssh = n->ssh;
+	cn->pgdata = n->pgdata[0] ? n->pgdata : NULL;
+	cn->bindir = n->bindir[0] ? n->bindir : NULL;
+}
+
+static void
+append_error(strbuf *sb, const pgr_error *err)
+{
+	strbuf_appendf(sb, "%s\n", err->message ? err->message : "");
+	if (err->detail)
+		strbuf_appendf(sb, "%s\n", err->detail);
+	if (err->hint)
+		strbuf_appendf(sb, "%s\n", err->hint);
+}
+
+/* Reach the host, run the server program for its version. */
+static bool
+test_transport(wizard *wz, const wiz_node *n, bool check_pgdata, strbuf *out)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+	transport  *t = transport_open(n->ssh, &wz->topts, &err);
+	char	   *prog;
+	strbuf		so;
+	int			status = -1;
+	bool		ok = true;
+
+	if (!t)
+	{
+		strbuf_appendf(out, _("SSH target \"%s\": not reached\n"), n->ssh);
+		append_error(out, &err);
+		pgr_error_clear(&err);
+		return false;
+	}
+	strbuf_appendf(out, _("SSH target \"%s\": reached\n"), n->ssh);
+	prog = n->bindir[0] ? pgr_asprintf("%s/postgres", n->bindir) : pgr_strdup("postgres");
+	strbuf_init(&so);
+	{
+		const char *argv[] = {prog, "--version", NULL};
+
+		if (transport_capture(t, argv, NULL, 0, 10000, &status, &so, NULL, &err) < 0 || status != 0)
+		{
+			strbuf_appendf(out, _("\"%s --version\" did not run on that host\n"), prog);
+			if (pgr_error_isset(&err))
+				append_error(out, &err);
+			pgr_error_clear(&err);
+			ok = false;
+		}
+		else
+			strbuf_appendf(out, _("server programs: %s"), so.data);
+	}
+	if (check_pgdata && n->pgdata[0])
+	{
+		transport_file_stat st;
+
+		if (transport_stat(t, n->pgdata, &st, &err) < 0)
+		{
+			append_error(out, &err);
+			pgr_error_clear(&err);
+			ok = false;
+		}
+		else if (!st.exists)
+			strbuf_appendf(out, _("data directory \"%s\": not there yet (it will be made)\n"), n->pgdata);
+		else if (!st.is_dir)
+		{
+			strbuf_appendf(out, _("data directory \"%s\": not a directory\n"), n->pgdata);
+			ok = false;
+		}
+		else
+			strbuf_appendf(out, _("data directory \"%s\": found (it will be moved aside, not deleted)\n"), n->pgdata);
+	}
+	strbuf_free(&so);
+	free(prog);
+	transport_close(t);
+	return ok;
+}
+
+static void
+test_node(wizard *wz, const wiz_node *n, bool primary)
+{
+	strbuf		out;
+	bool		ok = true;
+
+	strbuf_init(&out);
+	/* say something while the network is asked */
+	screen_draw_backdrop();
+	screen_put(stdscr, LINES - 2, 2, _("Testing..."), COLS - 4, A_BOLD);
+	screen_refresh();
+	if (primary)
+	{
+		cluster_node cn;
+		pgr_error	err = PGR_ERROR_INIT;
+		PGconn	   *conn;
+
+		as_cluster_node(&cn, n);
+		conn = pgconn_connect(&cn, NULL, 10, &err);
+		if (!conn)
+		{
+			strbuf_appendf(&out, _("PostgreSQL at %s:%s: not connected\n"), n->host, n->port);
+			append_error(&out, &err);
+			pgr_error_clear(&err);
+			ok = false;
+		}
+		else
+		{
+			const char *v = PQparameterStatus(conn, "server_version");
+
+			strbuf_appendf(&out, _("PostgreSQL at %s:%s: connected as %s, version %s\n"),
+						   n->host, n->port, n->dbuser, v ? v : "?");
+			PQfinish(conn);
+		}
+	}
+	if (ok)
+		ok = test_transport(wz, n, !primary, &out);
+	wdialog_message(ok ? _("Test passed") : _("Test failed"), out.data);
+	strbuf_free(&out);
+}
+
+static int
+node_key(wizard *wz, wiz_form_page *pg, screen_event *ev, bool pressed)
+{
+	node_page  *np = pg->arg;
+	form_item  *it = form_focused(pg->f);
+	bool		test = (ev->is_fkey && ev->key == KEY_F(5)) || (pressed && it->id == N_TEST);
+
+	if (ev->is_fkey && ev->key == KEY_F(10))
+		return -1;				/* the page's loop goes on */
+	if (pressed && it->id == N_NEXT)
+		return form_check_all(pg->f) ? WIZ_NEXT : -1;
+	if (test)
+	{
+		wiz_node	tmp = {0};
+
+		if (!form_check_all(pg->f))
+			return -1;
+		node_take(&tmp, pg->f, np);
+		if (!np->primary)
+			wiz_set(&tmp.dbuser, wz->primary.dbuser);
+		test_node(wz, &tmp, np->primary);
+		wiz_node_free(&tmp);
+		return -1;
+	}
+	return -1;
+}
+
+wiz_go
+wiz_page_primary(wizard *wz)
+{
+	screen_key	keys[] = {
+		{"F10", _("Next")}, {"F5", _("Test")}, {"Tab", _("Field")},
+		{"Esc", _("Back")}, {"F9", _("Quit")}
+	};
+	node_page	np = {wz, true};
+	form		f;
+	wiz_form_page pg = {0};
+	wiz_go		go;
+
+	node_form(&f, &np, &wz->primary);
+	pg.title = _("Primary server");
+	pg.intro = _("The server the standbys copy and follow. pgreplica connects to it with libpq as the superuser, "
+				 "and reaches its host through SSH, or directly when it is this machine (\"local\"). "
+				 "The password is kept in memory only; leave it empty to use ~/.pgpass.");
+	pg.f = &f;
+	pg.keys = keys;
+	pg.n_keys = 5;
+	pg.on_key = node_key;
+	pg.arg = &np;
+	go = wiz_run_form(wz, &pg);
+	node_take(&wz->primary, &f, &np);
+	form_free(&f);
+	if (go != WIZ_QUIT)
+		wiz_drop_plan(wz);
+	return go;
+}
+
+/* ---- standbys ----------------------------------------------------------------- */
+
+static int
+standby_key(wizard *wz, wiz_form_page *pg, screen_event *ev, bool pressed)
+{
+	int			r = node_key(wz, pg, ev, pressed);
+
+	if (r >= 0 || !ev->is_fkey)
+		return r;
+	/* page-level keys: the page rebuilds its form for another standby */
+	switch (ev->key)
+	{
+		case KEY_F(2):
+		case KEY_F(8):
+		case KEY_NPAGE:
+		case KEY_PPAGE:
+			return 100 + (int) ev->key;
+	}
+	return -1;
+}
+
+wiz_go
+wiz_page_standbys(wizard *wz)
+{
+	screen_key	keys[] = {
+		{"F10", _("Next")}, {"F5", _("Test")}, {"F2", _("Add")}, {"F8", _("Remove")},
+		{"PgDn", _("Other")}, {"Esc", _("Back")}, {"F9", _("Quit")}
+	};
+	node_page	np = {wz, false};
+
+	for (;;)
+	{
+		form		f;
+		wiz_form_page pg = {0};
+		strbuf		status;
+		int			r;
+		wiz_node   *n;
+
+		if (wz->n_standbys == 0)
+		{
+			wz->standbys = pgr_realloc(wz->standbys, sizeof(wiz_node));
+			wiz_node_defaults(&wz->standbys[0], "pg2", false);
+			wz->n_standbys = 1;
+		}
+		if (wz->cur_standby >= wz->n_standbys)
+			wz->cur_standby = wz->n_standbys - 1;
+		n = &wz->standbys[wz->cur_standby];
+		node_form(&f, &np, n);
+		strbuf_init(&status);
+		/* TRANSLATORS: "standby 1 of 2:" then the list of their names */
+		strbuf_appendf(&status, _("Standby %d of %d:"), wz->cur_standby + 1, wz->n_standbys);
+		for (int i = 0; i < wz->n_standbys; i++)
+			strbuf_appendf(&status, i == wz->cur_standby ? " [%s]" : " %s", wz->standbys[i].name);
+		pg.title = _("Standby servers");
+		pg.intro = _("Each standby is rebuilt from the primary with pg_basebackup: its data directory is moved aside "
+					 "(not deleted) and a copy of the primary takes its place. Its host is reached through SSH, "
+					 "as the account that runs its server.");
+		pg.status = status.data;
+		pg.f = &f;
+		pg.keys = keys;
+		pg.n_keys = 7;
+		pg.on_key = standby_key;
+		pg.arg = &np;
+		r = (int) wiz_run_form(wz, &pg);
+		node_take(n, &f, &np);
+		form_free(&f);
+		strbuf_free(&status);
+		if (r == WIZ_NEXT || r == WIZ_BACK || r == WIZ_QUIT)
+		{
+			if (r != WIZ_QUIT)
+				wiz_drop_plan(wz);
+			return (wiz_go) r;
+		}
+		switch (r - 100)
+		{
+			case KEY_F(2):
+				{
+					char		name[16];
+
+					wz->standbys = pgr_realloc(wz->standbys, (size_t) (wz->n_standbys + 1) * sizeof(wiz_node));
+					snprintf(name, sizeof(name), "pg%d", wz->n_standbys + 2);
+					wiz_node_defaults(&wz->standbys[wz->n_standbys], name, false);
+					/* most standbys share the first one's layout */
+					wiz_set(&wz->standbys[wz->n_standbys].pgdata, wz->standbys[0].pgdata);
+					wiz_set(&wz->standbys[wz->n_standbys].bindir, wz->standbys[0].bindir);
+					wz->cur_standby = wz->n_standbys++;
+					break;
+				}
+			case KEY_F(8):
+				if (wz->n_standbys > 1)
+				{
+					char	   *q = pgr_asprintf(_("Remove the standby \"%s\" from the cluster? Its server is not changed."),
+												 n->name);
+
+					if (wdialog_confirm(_("Remove a standby"), q, false))
+					{
+						wiz_node_free(n);
+						memmove(n, n + 1, (size_t) (wz->n_standbys - wz->cur_standby - 1) * sizeof(wiz_node));
+						wz->n_standbys--;
+					}
+					free(q);
+				}
+				else
+					wdialog_message(_("Remove a standby"), _("A cluster needs at least one standby."));
+				break;
+			case KEY_NPAGE:
+				wz->cur_standby = (wz->cur_standby + 1) % wz->n_standbys;
+				break;
+			case KEY_PPAGE:
+				wz->cur_standby = (wz->cur_standby + wz->n_standbys - 1) % wz->n_standbys;
+				break;
+		}
+	}
+}

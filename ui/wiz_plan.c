@@ -1,0 +1,766 @@
+/*
+ * wiz_plan.c: the plan review (every step with its summary and preview),
+ * the apply (a line per step, a gauge for the base backup, a step's log on
+ * demand) and the result.  Inspecting and applying run on a worker thread
+ * (worker.h); this thread keeps drawing and reading keys.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crt.h"
+#include "i18n.h"
+#include "pgconn.h"
+#include "report.h"
+#include "strbuf.h"
+#include "textview.h"
+#include "wdialog.h"
+#include "wiz_int.h"
+#include "worker.h"
+
+/* How each step status is shown (the same words as "pgreplica plan"). */
+static const char *
+status_word(step_status st)
+{
+	switch (st)
+	{
+		case STEP_UNKNOWN:
+			return _("not inspected");
+		case STEP_NOTHING_TO_DO:
+			return _("nothing to do");
+		case STEP_TO_CHANGE:
+			return _("will change");
+		case STEP_APPLIED:
+			return _("applied");
+		case STEP_FAILED:
+			return _("failed");
+		case STEP_DECLINED:
+			return _("declined");
+	}
+	return "";
+}
+
+/* ---- the engine's callbacks, on the worker thread ------------------------- */
+
+typedef struct job {
+	wizard	   *wz;
+	worker	   *w;
+} job;
+
+static int
+step_index(const wizard *wz, const plan_step *s)
+{
+	if (!s || !wz->plan)
+		return -1;
+	for (int i = 0; i < wz->plan->n_steps; i++)
+		if (wz->plan->steps[i] == s)
+			return i;
+	return -1;
+}
+
+static void
+cb_log(void *arg, const plan_step *s, const char *line)
+{
+	job		   *j = arg;
+	worker_event *ev = pgr_calloc(1, sizeof(*ev));
+
+	ev->kind = WEV_LOG;
+	ev->step = step_index(j->wz, s);
+	/* read here, on the thread that changes it */
+	ev->status = s ? (int) s->status : -1;
+	ev->text = pgr_strdup(line);
+	worker_post(j->w, ev);
+}
+
+static void
+cb_progress(void *arg, const plan_step *s, long long done, long long total)
+{
+	job		   *j = arg;
+	worker_event *ev = pgr_calloc(1, sizeof(*ev));
+
+	ev->kind = WEV_PROGRESS;
+	ev->step = step_index(j->wz, s);
+	ev->done = done;
+	ev->total = total;
+	worker_post(j->w, ev);
+}
+
+/*
+ * The operator confirmed the whole plan on the review page: its steps are
+ * not asked again.  Anything else is a question for a person.
+ */
+static bool
+cb_confirm(void *arg, const plan_step *s, const char *question)
+{
+	job		   *j = arg;
+
+	if (step_index(j->wz, s) >= 0)
+		return true;
+	return worker_ask_yesno(j->w, _("Confirm"), question);
+}
+
+static void
+set_options(wizard *wz, plan_options *po, job *j)
+{
+	memset(po, 0, sizeof(*po));
+	po->method = PARAM_ALTER_SYSTEM;
+	po->confirm = cb_confirm;
+	po->log = cb_log;
+	po->progress = cb_progress;
+	po->cb_arg = j;
+	po->topts = wz->topts;
+	po->replication_password = !wz->repl_generate && wz->repl_password && wz->repl_password[0]
+		? wz->repl_password : NULL;
+}
+
+static int
+job_inspect(worker *w, void *arg, pgr_error *err)
+{
+	job		   *j = arg;
+	wizard	   *wz = j->wz;
+
+	wz->plan = plan_build(wz->ctx, err);
+	if (!wz->plan)
+		return -1;
+	return plan_inspect(wz->ctx, wz->plan, err);
+}
+
+static int
+job_apply(worker *w, void *arg, pgr_error *err)
+{
+	job		   *j = arg;
+	int			changed = 0;
+
+	if (!j->wz->plan)
+	{
+		j->wz->plan = plan_build(j->wz->ctx, err);
+		if (!j->wz->plan)
+			return -1;
+	}
+	if (plan_apply(j->wz->ctx, j->wz->plan, &changed, err) < 0)
+		return -1;
+	return changed;
+}
+
+/* ---- review ------------------------------------------------------------------ */
+
+typedef struct review {
+	wizard	   *wz;
+	textview	tv;
+	bool		busy;
+	int			spin;
+} review;
+
+static void
+draw_review(void *arg)
+{
+	review	   *r = arg;
+	char	   *counter = wiz_counter(r->wz);
+	screen_key	keys[] = {
+		{"F10", _("Apply")}, {"PgDn", _("Scroll")}, {"Esc", _("Back")}, {"F9", _("Quit")}
+	};
+
+	screen_frame(_("Plan review"), counter);
+	free(counter);
+	if (r->busy)
+	{
+		static const char spin[] = "|/-\\";
+		char	   *s = pgr_asprintf("%c %s", spin[r->spin % 4],
+									 _("Inspecting the nodes: nothing is changed..."));
+
+		screen_put(stdscr, 2, 2, s, COLS - 4, A_BOLD);
+		free(s);
+	}
+	else
+		textview_draw(&r->tv, 2, 1, LINES - 4, COLS - 2);
+	screen_keybar(keys, 4);
+}
+
+static void
+indent_into(strbuf *sb, const char *text, const char *indent)
+{
+	const char *p = text;
+
+	while (*p)
+	{
+		size_t		n = strcspn(p, "\n");
+
+		strbuf_appendf(sb, "%s%.*s\n", indent, (int) n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+static char *
+plan_text(const wizard *wz)
+{
+	strbuf		sb;
+	int			changes = 0;
+	const plan *p = wz->plan;
+
+	strbuf_init(&sb);
+	for (int i = 0; i < p->n_steps; i++)
+		if (p->steps[i]->status == STEP_TO_CHANGE)
+			changes++;
+	strbuf_appendf(&sb, ngettext("Plan for cluster \"%s\": %d step, %d to change\n",
+								 "Plan for cluster \"%s\": %d steps, %d to change\n", p->n_steps),
+				   wz->cl->name ? wz->cl->name : "", p->n_steps, changes);
+	strbuf_appendf(&sb, _("The cluster file \"%s\" is written when you apply.\n"), wz->cluster_path);
+	for (int i = 0; i < p->n_steps; i++)
+	{
+		const plan_step *s = p->steps[i];
+
+		strbuf_appendf(&sb, _("\n[%d] %s: %s\n"), i + 1, s->title, status_word(s->status));
+		if (s->summary.len)
+			indent_into(&sb, s->summary.data, "    ");
+		if (s->status == STEP_TO_CHANGE && s->preview.len)
+			indent_into(&sb, s->preview.data, "");
+	}
+	if (changes == 0)
+		strbuf_appendf(&sb, "\n%s\n", _("Nothing to do: the cluster is set up as its file describes."));
+	return strbuf_detach(&sb);
+}
+
+/* Build the cluster and the context for it (the plan itself: the job). */
+static bool
+prepare(wizard *wz, job *j, plan_options *po)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+
+	if (!wz->cl)
+	{
+		wz->cl = wiz_build_cluster(wz, &err);
+		if (!wz->cl)
+		{
+			wdialog_error(_("The cluster as typed is not valid"), &err);
+			pgr_error_clear(&err);
+			return false;
+		}
+	}
+	set_options(wz, po, j);
+	if (!wz->ctx)
+		wz->ctx = plan_ctx_new(wz->cl, po);
+	/* the context outlives this page's job: point it at the current one */
+	wz->ctx->opts.cb_arg = j;
+	return true;
+}
+
+/* Run JOB_FN on the worker while BUSY pages redraw; returns its rc. */
+static int
+run_job(worker *w, worker_fn fn, job *j, void (*draw) (void *), void *arg, int *spin,
+		void (*on_event) (void *, worker_event *))
+{
+	bool		done = false;
+
+	j->w = w;
+	worker_set_current(w);
+	if (worker_start(w, fn, j) < 0)
+	{
+		pgr_error_set(&w->err, PGR_ERR_GENERIC, "%s", _("could not start a thread"));
+		return -1;
+	}
+	while (!done)
+	{
+		screen_event ev;
+
+		screen_set_backdrop(draw, arg);
+		if (!screen_too_small())
+			draw(arg);
+		screen_refresh();
+		ev = screen_read(worker_fd(w), 150);
+		if (ev.type == SCREEN_EV_NONE)
+			(*spin)++;
+		if (ev.type == SCREEN_EV_FD)
+		{
+			worker_event *list = worker_take(w);
+
+			for (worker_event *e = list; e; e = e->next)
+			{
+				if (e->kind == WEV_DONE)
+					done = true;
+				else if (e->kind == WEV_QUESTION)
+					worker_handle_question(w, e);
+				else if (on_event)
+					on_event(arg, e);
+			}
+			worker_events_free(list);
+		}
+		if (ev.type == SCREEN_EV_KEY && !done && ev.is_fkey && ev.key == KEY_F(9))
+		{
+			if (wdialog_confirm(_("Quit"),
+								_("Quit while this runs? A step cut short is resumed when you start pgreplica again with this cluster file."),
+								false))
+			{
+				crt_done();
+				/* the worker may be in the middle of a step: the journal says which */
+				_exit(PGR_EXIT_ERROR);
+			}
+		}
+		if (ev.type == SCREEN_EV_KEY && on_event && !done)
+		{
+			worker_event k = {0};
+
+			k.kind = (worker_event_kind) - 1;
+			k.done = (long long) ev.key;
+			k.total = ev.is_fkey;
+			on_event(arg, &k);
+		}
+	}
+	worker_join(w);
+	worker_set_current(NULL);
+	return w->rc;
+}
+
+wiz_go
+wiz_page_review(wizard *wz)
+{
+	review		r;
+	job			j = {wz, NULL};
+	plan_options po;
+	worker		w;
+	wiz_go		go = WIZ_BACK;
+
+	memset(&r, 0, sizeof(r));
+	r.wz = wz;
+	textview_init(&r.tv);
+	if (!prepare(wz, &j, &po))
+		goto out;
+	if (!wz->plan)
+	{
+		int			rc;
+
+		r.busy = true;
+		rc = run_job(&w, job_inspect, &j, draw_review, &r, &r.spin, NULL);
+		r.busy = false;
+		if (rc < 0)
+		{
+			wdialog_error(_("The plan could not be made"), &w.err);
+			worker_clear(&w);
+			wiz_drop_plan(wz);
+			goto out;
+		}
+		worker_clear(&w);
+	}
+	{
+		char	   *t = plan_text(wz);
+
+		textview_set(&r.tv, t);
+		free(t);
+	}
+	for (;;)
+	{
+		screen_event ev;
+
+		screen_set_backdrop(draw_review, &r);
+		if (!screen_too_small())
+			draw_review(&r);
+		screen_refresh();
+		ev = screen_read(-1, -1);
+		if (ev.type != SCREEN_EV_KEY || (ev.is_fkey && ev.key == KEY_RESIZE) || screen_too_small())
+			continue;
+		if (!ev.is_fkey && ev.key == 27)
+			break;
+		if (ev.is_fkey && ev.key == KEY_F(9))
+		{
+			if (wiz_confirm_quit())
+			{
+				go = WIZ_QUIT;
+				break;
+			}
+			continue;
+		}
+		if ((ev.is_fkey && (ev.key == KEY_F(10) || ev.key == KEY_ENTER)) ||
+			(!ev.is_fkey && (ev.key == L'\r' || ev.key == L'\n')))
+		{
+			char	   *q = pgr_asprintf(_("Apply this plan now? The servers are changed as shown, "
+										   "and the cluster file is written to \"%s\"."), wz->cluster_path);
+			bool		yes = wdialog_confirm(_("Apply the plan"), q, false);
+
+			free(q);
+			if (!yes)
+				continue;
+			{
+				pgr_error	err = PGR_ERROR_INIT;
+
+				if (cluster_save(wz->cl, &err) < 0)
+				{
+					wdialog_error(_("The cluster file could not be written"), &err);
+					pgr_error_clear(&err);
+					continue;
+				}
+			}
+			go = WIZ_NEXT;
+			break;
+		}
+		textview_key(&r.tv, ev.key, ev.is_fkey);
+	}
+out:
+	textview_free(&r.tv);
+	screen_set_backdrop(NULL, NULL);
+	return go;
+}
+
+/* ---- apply ------------------------------------------------------------------- */
+
+typedef struct apply_view {
+	wizard	   *wz;
+	int			n;
+	int		   *status;			/* step_status, -1: not reached */
+	bool	   *running;
+	strbuf	   *logs;			/* per step */
+	int			current;
+	int			selected;
+	bool		show_log;
+	textview	log;
+	int			spin;
+	/* the gauge */
+	int			gauge_step;
+	long long	done,
+				total;
+	double		gauge_start;
+	long long	gauge_start_bytes;
+	char	   *last_line;
+	bool		finished;
+	bool		failed;
+	pgr_error	err;
+	int			changed;
+} apply_view;
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+human_bytes(char *buf, size_t n, double b)
+{
+	static const char *units[] = {"B", "kB", "MB", "GB", "TB"};
+	int			u = 0;
+
+	while (b >= 1024 && u < 4)
+	{
+		b /= 1024;
+		u++;
+	}
+	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", b, units[u]);
+}
+
+static void
+draw_gauge(apply_view *a, int y)
+{
+	char		d[32],
+				t[32],
+				rate[32];
+	double		el = now_s() - a->gauge_start;
+	double		bps = el > 0.5 ? (double) (a->done - a->gauge_start_bytes) / el : 0;
+	int			w = COLS - 4;
+	int			fill = a->total > 0 ? (int) ((double) a->done * w / (double) a->total) : 0;
+	char	   *line;
+
+	if (fill > w)
+		fill = w;
+	human_bytes(d, sizeof(d), (double) a->done);
+	human_bytes(t, sizeof(t), (double) a->total);
+	human_bytes(rate, sizeof(rate), bps);
+	if (bps > 0 && a->total > a->done)
+		/* TRANSLATORS: base backup gauge: bytes done, total, rate, seconds left */
+		line = pgr_asprintf(_("base backup: %s of %s, %s/s, %.0f s left"), d, t, rate,
+							(double) (a->total - a->done) / bps);
+	else
+		line = pgr_asprintf(_("base backup: %s of %s"), d, t);
+	screen_put(stdscr, y, 2, line, COLS - 4, A_BOLD);
+	free(line);
+	attrset(screen_attr_focus());
+	mvhline(y + 1, 2, ' ', fill);
+	attrset(A_NORMAL);
+	if (fill < w)
+		mvhline(y + 1, 2 + fill, ACS_CKBOARD, w - fill);
+}
+
+static void
+draw_apply(void *arg)
+{
+	apply_view *a = arg;
+	char	   *counter = wiz_counter(a->wz);
+	screen_key	keys_run[] = {
+		{"Up/Down", _("Step")}, {"F3", _("Log")}, {"F9", _("Quit")}
+	};
+	screen_key	keys_end[] = {
+		{"F10", a->failed ? _("Review again") : _("Dashboard")}, {"F3", _("Log")},
+		{"Esc", _("Back")}, {"F9", _("Quit")}
+	};
+	int			y = 2;
+	int			list_h = LINES - 9;
+	int			top = 0;
+
+	screen_frame(a->finished ? (a->failed ? _("Set-up failed") : _("Set-up complete"))
+				 : _("Applying the plan"), counter);
+	free(counter);
+	if (a->show_log)
+		list_h = (LINES - 9) / 2;
+	if (a->selected >= list_h)
+		top = a->selected - list_h + 1;
+	for (int i = top; i < a->n && y < 2 + list_h; i++, y++)
+	{
+		const char *mark;
+		const char *word;
+		attr_t		attr = A_NORMAL;
+		char	   *line;
+
+		if (a->running[i])
+		{
+			static const char spin[] = "|/-\\";
+			static char sp[2];
+
+			sp[0] = spin[a->spin % 4];
+			mark = sp;
+			word = _("running");
+			attr = A_BOLD;
+		}
+		else if (a->status[i] == STEP_APPLIED)
+		{
+			mark = "+";
+			word = status_word(STEP_APPLIED);
+			attr = screen_attr_ok();
+		}
+		else if (a->status[i] == STEP_NOTHING_TO_DO)
+		{
+			mark = "=";
+			word = status_word(STEP_NOTHING_TO_DO);
+		}
+		else if (a->status[i] == STEP_FAILED)
+		{
+			mark = "!";
+			word = status_word(STEP_FAILED);
+			attr = screen_attr_error();
+		}
+		else
+		{
+			mark = " ";
+			word = _("waiting");
+		}
+		line = pgr_asprintf("%s %s: %s", mark, a->wz->plan ? a->wz->plan->steps[i]->title : "", word);
+		screen_put(stdscr, y, 2, line, COLS - 4, i == a->selected ? attr | A_REVERSE : attr);
+		free(line);
+	}
+	y = 2 + list_h + 1;
+	if (a->show_log)
+	{
+		textview_draw(&a->log, y, 2, LINES - 1 - y - 5, COLS - 4);
+		y = LINES - 6;
+	}
+	if (a->gauge_step >= 0)
+		draw_gauge(a, LINES - 6);
+	if (a->finished && a->failed)
+	{
+		int			nl;
+		char	   *msg = pgr_asprintf("%s%s%s%s%s", a->err.message ? a->err.message : "",
+									   a->err.detail ? "\n" : "", a->err.detail ? a->err.detail : "",
+									   a->err.hint ? "\n" : "", a->err.hint ? a->err.hint : "");
+		char	  **lines = screen_wrap(msg, COLS - 4, &nl);
+
+		for (int i = 0; i < nl && i < 3; i++)
+			screen_put(stdscr, LINES - 4 + i, 2, lines[i], COLS - 4, i == 0 ? screen_attr_error() : A_NORMAL);
+		screen_lines_free(lines);
+		free(msg);
+	}
+	else if (a->finished)
+	{
+		char	   *line = pgr_asprintf(ngettext("Done: %d step applied. Press F10 for the dashboard.",
+												 "Done: %d steps applied. Press F10 for the dashboard.",
+												 a->changed), a->changed);
+
+		screen_put(stdscr, LINES - 3, 2, line, COLS - 4, screen_attr_ok());
+		free(line);
+	}
+	else if (a->last_line)
+		screen_put(stdscr, LINES - 3, 2, a->last_line, COLS - 4, A_NORMAL);
+	if (a->finished)
+		screen_keybar(keys_end, 4);
+	else
+		screen_keybar(keys_run, 3);
+}
+
+static void
+refresh_log(apply_view *a)
+{
+	if (a->selected >= 0 && a->selected < a->n)
+		textview_set(&a->log, a->logs[a->selected].data);
+	a->log.follow = true;
+}
+
+static void
+apply_key(apply_view *a, wint_t key, bool is_fkey)
+{
+	if (is_fkey && key == KEY_UP && a->selected > 0)
+		a->selected--;
+	else if (is_fkey && key == KEY_DOWN && a->selected < a->n - 1)
+		a->selected++;
+	else if ((is_fkey && key == KEY_F(3)) || (!is_fkey && key == L'l'))
+		a->show_log = !a->show_log;
+	else
+		return;
+	refresh_log(a);
+}
+
+static void
+apply_event(void *arg, worker_event *e)
+{
+	apply_view *a = arg;
+
+	if ((int) e->kind == -1)
+	{
+		apply_key(a, (wint_t) e->done, e->total != 0);
+		return;
+	}
+	if (e->kind == WEV_LOG)
+	{
+		free(a->last_line);
+		a->last_line = pgr_strdup(e->text);
+		if (e->step >= 0 && e->step < a->n)
+		{
+			strbuf_appendf(&a->logs[e->step], "%s\n", e->text);
+			a->status[e->step] = e->status;
+			/* a step being applied logs while its status is still "to change" */
+			a->running[e->step] = e->status == STEP_TO_CHANGE;
+			for (int i = 0; i < e->step; i++)
+				a->running[i] = false;
+			if (a->current != e->step && a->selected == a->current)
+				a->selected = e->step;
+			a->current = e->step;
+			if (a->selected == e->step && a->show_log)
+				textview_append(&a->log, e->text), textview_append(&a->log, "\n");
+		}
+	}
+	else if (e->kind == WEV_PROGRESS)
+	{
+		if (a->gauge_step != e->step)
+		{
+			a->gauge_step = e->step;
+			a->gauge_start = now_s();
+			a->gauge_start_bytes = e->done;
+		}
+		a->done = e->done;
+		a->total = e->total;
+	}
+}
+
+wiz_go
+wiz_page_apply(wizard *wz)
+{
+	apply_view	a;
+	job			j = {wz, NULL};
+	plan_options po;
+	worker		w;
+	wiz_go		go = WIZ_BACK;
+	int			rc;
+
+	if (!prepare(wz, &j, &po))
+		return WIZ_BACK;
+	if (!wz->plan)
+	{
+		/* resuming: nothing was inspected yet */
+		pgr_error	err = PGR_ERROR_INIT;
+
+		wz->plan = plan_build(wz->ctx, &err);
+		if (!wz->plan)
+		{
+			wdialog_error(_("The plan could not be made"), &err);
+			pgr_error_clear(&err);
+			wiz_drop_plan(wz);
+			return WIZ_BACK;
+		}
+	}
+	wz->ctx->opts.journal_path = NULL;
+	{
+		static char *journal;
+
+		free(journal);
+		journal = plan_default_journal_path(wz->cl);
+		wz->ctx->opts.journal_path = journal;
+	}
+	memset(&a, 0, sizeof(a));
+	a.wz = wz;
+	a.n = wz->plan->n_steps;
+	a.status = pgr_calloc((size_t) a.n, sizeof(int));
+	a.running = pgr_calloc((size_t) a.n, sizeof(bool));
+	a.logs = pgr_calloc((size_t) a.n, sizeof(strbuf));
+	for (int i = 0; i < a.n; i++)
+	{
+		a.status[i] = -1;
+		strbuf_init(&a.logs[i]);
+	}
+	a.gauge_step = -1;
+	a.err = (pgr_error) PGR_ERROR_INIT;
+	textview_init(&a.log);
+
+	rc = run_job(&w, job_apply, &j, draw_apply, &a, &a.spin, apply_event);
+	a.finished = true;
+	for (int i = 0; i < a.n; i++)
+	{
+		a.running[i] = false;
+		a.status[i] = (int) wz->plan->steps[i]->status;
+	}
+	if (rc < 0)
+	{
+		a.failed = true;
+		a.err = w.err;
+		w.err = (pgr_error) PGR_ERROR_INIT;
+		for (int i = 0; i < a.n; i++)
+			if (a.status[i] == STEP_FAILED)
+				a.selected = i;
+	}
+	else
+		a.changed = rc;
+	refresh_log(&a);
+	for (;;)
+	{
+		screen_event ev;
+
+		screen_set_backdrop(draw_apply, &a);
+		if (!screen_too_small())
+			draw_apply(&a);
+		screen_refresh();
+		ev = screen_read(-1, -1);
+		if (ev.type != SCREEN_EV_KEY || (ev.is_fkey && ev.key == KEY_RESIZE) || screen_too_small())
+			continue;
+		if (!ev.is_fkey && ev.key == 27)
+		{
+			go = WIZ_BACK;
+			break;
+		}
+		if (ev.is_fkey && ev.key == KEY_F(9))
+		{
+			go = WIZ_QUIT;
+			break;
+		}
+		if ((ev.is_fkey && (ev.key == KEY_F(10) || ev.key == KEY_ENTER)) ||
+			(!ev.is_fkey && (ev.key == L'\r' || ev.key == L'\n')))
+		{
+			/* a retry rebuilds the plan from the file as saved */
+			go = a.failed ? WIZ_BACK : WIZ_DONE;
+			break;
+		}
+		apply_key(&a, ev.key, ev.is_fkey);
+	}
+	for (int i = 0; i < a.n; i++)
+		strbuf_free(&a.logs[i]);
+	free(a.logs);
+	free(a.status);
+	free(a.running);
+	free(a.last_line);
+	textview_free(&a.log);
+	pgr_error_clear(&a.err);
+	screen_set_backdrop(NULL, NULL);
+	/* the plan was run: a new review inspects afresh */
+	wiz_drop_plan(wz);
+	return go;
+}

@@ -1,0 +1,620 @@
+/*
+ * wizard.c: the set-up wizard's frame: the pages in order, the form page
+ * loop they share, the checks of typed values, and the cluster built from
+ * what was typed (validated by cluster.c's own parser, written with its
+ * own formatter: the wizard knows nothing of the file's syntax).
+ */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crt.h"
+#include "dashboard.h"
+#include "i18n.h"
+#include "pgconn.h"
+#include "report.h"
+#include "strbuf.h"
+#include "wdialog.h"
+#include "wiz_int.h"
+#include "wizard.h"
+#include "worker.h"
+
+void
+wiz_set(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = pgr_strdup(src ? src : "");
+}
+
+void
+wiz_take(char **dst, form *f, int id)
+{
+	free(*dst);
+	*dst = form_text(f, id);
+}
+
+char *
+wiz_counter(const wizard *wz)
+{
+	/* TRANSLATORS: page number of the wizard, "2/7" */
+	return pgr_asprintf(_("%d/%d"), wz->page, WIZ_PAGES);
+}
+
+bool
+wiz_confirm_quit(void)
+{
+	return wdialog_confirm(_("Quit"), _("Leave the set-up wizard? Nothing typed so far is kept."), false);
+}
+
+/* ---- checks ------------------------------------------------------------------ */
+
+const char *
+wiz_check_name(const char *v, const char **hint)
+{
+	size_t		n = strlen(v);
+
+	*hint = _("Use letters, digits, '_', '.' and '-', starting with a letter or digit (at most 63).");
+	if (n == 0)
+		return _("a name is needed");
+	if (n > 63 || !isalnum((unsigned char) v[0]))
+		return _("this name cannot be used");
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char) v[i]) || v[i] == '_' || v[i] == '.' || v[i] == '-'))
+			return _("this name cannot be used");
+	return NULL;
+}
+
+const char *
+wiz_check_host(const char *v, const char **hint)
+{
+	*hint = _("The address (or host name) other nodes and this machine use to reach its PostgreSQL server.");
+	if (!v[0])
+		return _("an address is needed");
+	for (const char *p = v; *p; p++)
+		if (isspace((unsigned char) *p) || *p == ',' || *p == '/')
+			return _("this is not a host name or an address");
+	return NULL;
+}
+
+const char *
+wiz_check_port(const char *v, const char **hint)
+{
+	char	   *end;
+	long		p = strtol(v, &end, 10);
+
+	*hint = _("Give a number between 1 and 65535 (PostgreSQL's default is 5432).");
+	if (!v[0] || *end != '\0' || p < 1 || p > 65535)
+		return _("this is not a port number");
+	return NULL;
+}
+
+const char *
+wiz_check_nonempty(const char *v, const char **hint)
+{
+	*hint = NULL;
+	for (const char *p = v; *p; p++)
+		if (!isspace((unsigned char) *p))
+			return NULL;
+	return _("this cannot be empty");
+}
+
+const char *
+wiz_check_ssh(const char *v, const char **hint)
+{
+	*hint = _("Type \"local\" for this machine, else an SSH target: [user@]host[:port] or a Host of ~/.ssh/config.");
+	if (!v[0])
+		return _("say how to reach the host");
+	for (const char *p = v; *p; p++)
+		if (isspace((unsigned char) *p))
+			return _("this is not an SSH target");
+	return NULL;
+}
+
+const char *
+wiz_check_abs_path(const char *v, bool optional, const char **hint)
+{
+	*hint = _("Give an absolute path, starting with '/'.");
+	if (!v[0])
+		return optional ? NULL : _("a directory is needed");
+	if (v[0] != '/')
+		return _("this is not an absolute path");
+	return NULL;
+}
+
+/* ---- nodes ------------------------------------------------------------------- */
+
+void
+wiz_node_free(wiz_node *n)
+{
+	free(n->name);
+	free(n->host);
+	free(n->port);
+	free(n->dbuser);
+	free(n->ssh);
+	free(n->pgdata);
+	free(n->bindir);
+	memset(n, 0, sizeof(*n));
+}
+
+void
+wiz_node_defaults(wiz_node *n, const char *name, bool primary)
+{
+	const char *port = getenv("PGPORT");
+	const char *user = getenv("PGUSER");
+
+	memset(n, 0, sizeof(*n));
+	wiz_set(&n->name, name);
+	wiz_set(&n->host, primary && getenv("PGHOST") && getenv("PGHOST")[0] != '/' ? getenv("PGHOST") : "");
+	wiz_set(&n->port, port && port[0] ? port : "5432");
+	wiz_set(&n->dbuser, user && user[0] ? user : CLUSTER_DEFAULT_DBUSER);
+	wiz_set(&n->ssh, primary ? "local" : "");
+	wiz_set(&n->pgdata, "");
+	wiz_set(&n->bindir, "");
+}
+
+static void
+node_from_cluster(wiz_node *w, const cluster_node *n)
+{
+	char		port[16];
+
+	snprintf(port, sizeof(port), "%d", n->port);
+	wiz_set(&w->name, n->name);
+	wiz_set(&w->host, n->host);
+	wiz_set(&w->port, port);
+	wiz_set(&w->dbuser, n->dbuser ? n->dbuser : CLUSTER_DEFAULT_DBUSER);
+	wiz_set(&w->ssh, n->ssh ? n->ssh : "local");
+	wiz_set(&w->pgdata, n->pgdata);
+	wiz_set(&w->bindir, n->bindir);
+}
+
+void
+wiz_from_cluster(wizard *wz, const cluster *c)
+{
+	const cluster_node *p = cluster_primary(c);
+
+	wiz_set(&wz->cluster_name, c->name ? c->name : "main");
+	free(wz->cluster_text);
+	wz->cluster_text = c->text ? pgr_strdup(c->text) : NULL;
+	if (p)
+		node_from_cluster(&wz->primary, p);
+	for (int i = 0; i < wz->n_standbys; i++)
+		wiz_node_free(&wz->standbys[i]);
+	free(wz->standbys);
+	wz->standbys = NULL;
+	wz->n_standbys = 0;
+	for (int i = 0; i < c->n_nodes; i++)
+	{
+		if (c->nodes[i].role != NODE_STANDBY)
+			continue;
+		wz->standbys = pgr_realloc(wz->standbys, (size_t) (wz->n_standbys + 1) * sizeof(wiz_node));
+		memset(&wz->standbys[wz->n_standbys], 0, sizeof(wiz_node));
+		node_from_cluster(&wz->standbys[wz->n_standbys++], &c->nodes[i]);
+	}
+	wz->cur_standby = 0;
+	wiz_set(&wz->repl_user, c->replication_user ? c->replication_user : CLUSTER_DEFAULT_REPLICATION_USER);
+	wz->slots = c->slots;
+	wz->ssl_mode = !c->ssl ? SSL_OFF : c->ssl_ca ? SSL_OWN_FILES : SSL_NEW_CA;
+	wiz_set(&wz->ssl_ca, c->ssl_ca);
+	wiz_set(&wz->ssl_cert, p && p->ssl_cert ? p->ssl_cert : "");
+	wiz_set(&wz->ssl_key, p && p->ssl_key ? p->ssl_key : "");
+	wz->sync = c->sync != NULL;
+	wiz_set(&wz->archive_command, c->archive_command);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s && s[0] ? pgr_strdup(s) : NULL;
+}
+
+static void
+node_to_cluster(cluster_node *n, const wiz_node *w, node_role role, const char *upstream)
+{
+	memset(n, 0, sizeof(*n));
+	n->name = pgr_strdup(w->name);
+	n->role = role;
+	n->upstream = dup_or_null(upstream);
+	n->host = pgr_strdup(w->host);
+	n->port = atoi(w->port);
+	n->dbuser = dup_or_null(w->dbuser);
+	n->ssh = dup_or_null(w->ssh);
+	n->pgdata = dup_or_null(w->pgdata);
+	n->bindir = dup_or_null(w->bindir);
+	n->service.kind = SERVICE_PG_CTL;
+}
+
+cluster *
+wiz_build_cluster(wizard *wz, pgr_error *err)
+{
+	cluster    *c = pgr_calloc(1, sizeof(*c));
+	cluster    *parsed;
+	char	   *text;
+
+	c->path = pgr_strdup(wz->cluster_path);
+	c->name = pgr_strdup(wz->cluster_name);
+	c->replication_user = pgr_strdup(wz->repl_user);
+	c->ssl = wz->ssl_mode != SSL_OFF;
+	c->slots = wz->slots;
+	if (wz->sync && wz->n_standbys > 0)
+	{
+		strbuf		sb;
+
+		/* priority order: the standbys as listed */
+		strbuf_init(&sb);
+		for (int i = 0; i < wz->n_standbys; i++)
+			strbuf_appendf(&sb, "%s%s", i ? ", " : "", wz->standbys[i].name);
+		c->sync = strbuf_detach(&sb);
+	}
+	c->archive_command = dup_or_null(wz->archive_command);
+	if (wz->ssl_mode == SSL_OWN_FILES)
+		c->ssl_ca = dup_or_null(wz->ssl_ca);
+	c->n_nodes = 1 + wz->n_standbys;
+	c->nodes = pgr_calloc((size_t) c->n_nodes, sizeof(cluster_node));
+	node_to_cluster(&c->nodes[0], &wz->primary, NODE_PRIMARY, NULL);
+	if (wz->ssl_mode == SSL_OWN_FILES)
+	{
+		c->nodes[0].ssl_cert = dup_or_null(wz->ssl_cert);
+		c->nodes[0].ssl_key = dup_or_null(wz->ssl_key);
+	}
+	for (int i = 0; i < wz->n_standbys; i++)
+		node_to_cluster(&c->nodes[1 + i], &wz->standbys[i], NODE_STANDBY, wz->primary.name);
+	c->text = wz->cluster_text ? pgr_strdup(wz->cluster_text) : NULL;
+
+	text = cluster_format(c);
+	parsed = cluster_parse(text, wz->cluster_path, err);
+	free(text);
+	cluster_free(c);
+	return parsed;
+}
+
+void
+wiz_drop_plan(wizard *wz)
+{
+	plan_free(wz->plan);
+	plan_ctx_free(wz->ctx);
+	cluster_free(wz->cl);
+	wz->plan = NULL;
+	wz->ctx = NULL;
+	wz->cl = NULL;
+}
+
+/* ---- the form page loop ----------------------------------------------------- */
+
+typedef struct form_draw_arg {
+	wizard	   *wz;
+	wiz_form_page *pg;
+} form_draw_arg;
+
+static void
+draw_form_page(void *arg)
+{
+	form_draw_arg *a = arg;
+	wiz_form_page *pg = a->pg;
+	char	   *counter = wiz_counter(a->wz);
+	int			y = 2;
+
+	screen_frame(pg->title, counter);
+	free(counter);
+	if (pg->intro)
+	{
+		int			nl;
+		char	  **lines = screen_wrap(pg->intro, COLS - 4, &nl);
+
+		for (int i = 0; i < nl && y < LINES - 6; i++)
+			screen_put(stdscr, y++, 2, lines[i], COLS - 4, A_NORMAL);
+		screen_lines_free(lines);
+		y++;
+	}
+	if (pg->status)
+	{
+		screen_put(stdscr, y++, 2, pg->status, COLS - 4, A_BOLD);
+		y++;
+	}
+	form_draw(pg->f, y, 2, LINES - 2 - y, COLS - 4);
+	screen_keybar(pg->keys, pg->n_keys);
+}
+
+static wiz_go run_form(wizard *wz, wiz_form_page *pg, form_draw_arg *a);
+
+wiz_go
+wiz_run_form(wizard *wz, wiz_form_page *pg)
+{
+	form_draw_arg a = {wz, pg};
+	wiz_go		go = run_form(wz, pg, &a);
+
+	/* the page's frame is gone with this function's stack */
+	screen_set_backdrop(NULL, NULL);
+	return go;
+}
+
+static wiz_go
+run_form(wizard *wz, wiz_form_page *pg, form_draw_arg *ap)
+{
+	form_draw_arg a = *ap;
+
+	for (;;)
+	{
+		screen_event ev;
+		form_result fr;
+		int			r;
+
+		screen_set_backdrop(draw_form_page, &a);
+		if (!screen_too_small())
+			draw_form_page(&a);
+		screen_refresh();
+		ev = screen_read(-1, -1);
+		if (ev.type != SCREEN_EV_KEY || (ev.is_fkey && ev.key == KEY_RESIZE))
+			continue;
+		if (screen_too_small())
+			continue;
+		if (!ev.is_fkey && ev.key == 27)
+			return WIZ_BACK;
+		if (ev.is_fkey && ev.key == KEY_F(9))
+		{
+			if (wiz_confirm_quit())
+				return WIZ_QUIT;
+			continue;
+		}
+		if (ev.is_fkey && ev.key == KEY_F(10))
+		{
+			if (form_check_all(pg->f))
+			{
+				r = pg->on_key ? pg->on_key(wz, pg, &ev, false) : -1;
+				if (r >= 0)
+					return (wiz_go) r;
+				return WIZ_NEXT;
+			}
+			continue;
+		}
+		fr = form_key(pg->f, ev.key, ev.is_fkey);
+		if (fr == FORM_HANDLED)
+			continue;
+		r = pg->on_key ? pg->on_key(wz, pg, &ev, fr == FORM_PRESSED) : -1;
+		if (r >= 0)
+			return (wiz_go) r;
+	}
+}
+
+/* ---- welcome ---------------------------------------------------------------- */
+
+enum
+{
+	W_START,
+	W_PATH,
+	W_NEXT
+};
+
+static void
+welcome_check(void *arg, form *f, form_item *it)
+{
+	const char *msg = NULL,
+			   *hint = NULL;
+	char	   *v;
+
+	if (it->id != W_PATH)
+		return;
+	v = field_text(&it->fld);
+	if (!v[0])
+	{
+		msg = _("a file name is needed");
+		hint = _("The cluster file describes the nodes; it holds no passwords.");
+	}
+	else if (form_item_by_id(f, W_START)->choice == 1)
+	{
+		struct stat st;
+
+		if (stat(v, &st) != 0)
+		{
+			msg = _("there is no such file");
+			hint = _("Choose \"Set up a new cluster\" to make it, or give the path of an existing cluster file.");
+		}
+	}
+	form_set_error(it, msg, hint);
+	free(v);
+}
+
+static int
+welcome_key(wizard *wz, wiz_form_page *pg, screen_event *ev, bool pressed)
+{
+	if (pressed || (ev->is_fkey && ev->key == KEY_F(10)))
+	{
+		if (pressed && !form_check_all(pg->f))
+			return -1;
+		return WIZ_NEXT;
+	}
+	return -1;
+}
+
+wiz_go
+wiz_page_welcome(wizard *wz)
+{
+	static const char *starts[2];
+	screen_key	keys[] = {
+		{"F10", _("Next")}, {"Tab", _("Field")}, {"Esc", _("Back")}, {"F9", _("Quit")}
+	};
+	form		f;
+	wiz_form_page pg = {0};
+	wiz_go		go;
+
+	starts[0] = _("Set up a new cluster");
+	starts[1] = _("Open a cluster file");
+	form_init(&f, welcome_check, wz);
+	form_add_choice(&f, W_START, _("Start"), starts, 2, wz->cluster_text ? 1 : 0);
+	form_add(&f, FORM_TEXT, W_PATH, _("Cluster file"), wz->cluster_path);
+	form_add(&f, FORM_BUTTON, W_NEXT, _("Next"), NULL);
+	pg.title = _("Welcome");
+	pg.intro = _("This wizard sets up PostgreSQL streaming replication: a primary server and one or more standbys. "
+				 "It asks how to reach each server, shows every change it would make, and makes them only once you agree.");
+	pg.f = &f;
+	pg.keys = keys;
+	pg.n_keys = 4;
+	pg.on_key = welcome_key;
+	for (;;)
+	{
+		go = wiz_run_form(wz, &pg);
+		if (go != WIZ_NEXT)
+			break;
+		wiz_take(&wz->cluster_path, &f, W_PATH);
+		if (form_item_by_id(&f, W_START)->choice == 1)
+		{
+			pgr_error	err = PGR_ERROR_INIT;
+			cluster    *c = cluster_load(wz->cluster_path, &err);
+
+			if (!c)
+			{
+				wdialog_error(_("Cluster file"), &err);
+				pgr_error_clear(&err);
+				continue;
+			}
+			wiz_from_cluster(wz, c);
+			cluster_free(c);
+		}
+		break;
+	}
+	if (go == WIZ_BACK)
+		go = wiz_confirm_quit() ? WIZ_QUIT : WIZ_BACK;
+	form_free(&f);
+	return go;
+}
+
+/* ---- the wizard ------------------------------------------------------------ */
+
+static void
+wizard_free(wizard *wz)
+{
+	wiz_drop_plan(wz);
+	free(wz->cluster_path);
+	free(wz->cluster_text);
+	free(wz->cluster_name);
+	wiz_node_free(&wz->primary);
+	for (int i = 0; i < wz->n_standbys; i++)
+		wiz_node_free(&wz->standbys[i]);
+	free(wz->standbys);
+	pgr_free_secret(wz->su_password);
+	free(wz->repl_user);
+	pgr_free_secret(wz->repl_password);
+	free(wz->ssl_ca);
+	free(wz->ssl_cert);
+	free(wz->ssl_key);
+	free(wz->archive_command);
+	pgconn_forget_passwords();
+}
+
+/* An interrupted apply of this cluster: offer to resume it. */
+static bool
+offer_resume(wizard *wz, const cluster *prefill)
+{
+	char	   *journal = plan_default_journal_path(prefill);
+	char	   *step = plan_journal_interrupted(journal);
+	bool		yes = false;
+
+	if (step)
+	{
+		char	   *text = pgr_asprintf(_("The last set-up of cluster \"%s\" stopped during step \"%s\".\n\n"
+										  "Resume it now? The steps already done are checked again and skipped."),
+										prefill->name ? prefill->name : "", step);
+
+		yes = wdialog_confirm(_("Resume the set-up"), text, false);
+		free(text);
+	}
+	free(step);
+	free(journal);
+	return yes;
+}
+
+int
+wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefill)
+{
+	wizard		wz;
+	bool		started_curses = !crt_active();
+	int			rc = PGR_EXIT_ERROR;
+	wiz_go		go;
+	typedef		wiz_go(*page_fn) (wizard *);
+	static const page_fn pages[] = {
+		wiz_page_welcome, wiz_page_primary, wiz_page_standbys, wiz_page_options,
+		wiz_page_review, wiz_page_apply
+	};
+	int			n_pages = (int) (sizeof(pages) / sizeof(pages[0]));
+	int			i = 0;
+
+	memset(&wz, 0, sizeof(wz));
+	wz.g = g;
+	wz.cluster_path = pgr_strdup(cluster_path);
+	wiz_set(&wz.cluster_name, "main");
+	wiz_node_defaults(&wz.primary, "pg1", true);
+	wz.n_standbys = 1;
+	wz.standbys = pgr_calloc(1, sizeof(wiz_node));
+	wiz_node_defaults(&wz.standbys[0], "pg2", false);
+	wiz_set(&wz.repl_user, CLUSTER_DEFAULT_REPLICATION_USER);
+	wz.repl_generate = true;
+	wz.slots = CLUSTER_DEFAULT_SLOTS;
+	wz.ssl_mode = CLUSTER_DEFAULT_SSL ? SSL_NEW_CA : SSL_OFF;
+	wz.topts.ssh_config = g->ssh_config;
+	worker_init_ui_thread();
+	worker_transport_callbacks(&wz.topts);
+	if (prefill)
+		wiz_from_cluster(&wz, prefill);
+
+	if (started_curses && crt_init(g->no_color) < 0)
+	{
+		report_warning(_("could not start the terminal screen"));
+		wizard_free(&wz);
+		return PGR_EXIT_ERROR;
+	}
+	screen_init_colors();
+
+	if (prefill && offer_resume(&wz, prefill))
+	{
+		pgr_error	err = PGR_ERROR_INIT;
+
+		/* Resume: the plan of the cluster file as it is, applied again. */
+		wz.cl = cluster_load(cluster_path, &err);
+		if (!wz.cl)
+		{
+			wdialog_error(_("Resume the set-up"), &err);
+			pgr_error_clear(&err);
+		}
+		else
+		{
+			wz.resuming = true;
+			i = n_pages - 1;
+		}
+	}
+
+	for (;;)
+	{
+		wz.page = i + 1;
+		go = pages[i](&wz);
+		if (go == WIZ_QUIT)
+		{
+			rc = PGR_EXIT_ERROR;
+			break;
+		}
+		if (go == WIZ_DONE)
+		{
+			rc = PGR_EXIT_OK;
+			break;
+		}
+		if (go == WIZ_NEXT && i < n_pages - 1)
+			i++;
+		else if (go == WIZ_BACK && i > 0)
+			i--;
+		wz.resuming = false;
+	}
+	screen_set_backdrop(NULL, NULL);
+	{
+		/* the operator may have opened another file on the welcome page */
+		char	   *path = pgr_strdup(wz.cluster_path);
+
+		wizard_free(&wz);
+		if (go == WIZ_DONE)
+			rc = dashboard_run(g, path, false);
+		free(path);
+	}
+	if (started_curses)
+		crt_done();
+	return rc;
+}

@@ -1,0 +1,256 @@
+/*
+ * worker.c: a job on its own thread, reporting through a pipe.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "report.h"
+#include "wdialog.h"
+#include "worker.h"
+
+static pthread_t ui_thread;
+static worker *current;
+
+void
+worker_init_ui_thread(void)
+{
+	ui_thread = pthread_self();
+}
+
+void
+worker_set_current(worker *w)
+{
+	current = w;
+}
+
+static void
+wake(worker *w)
+{
+	char		c = 1;
+
+	/* A full pipe already holds a wake-up: nothing is lost. */
+	while (write(w->pipe_fd[1], &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+void
+worker_post(worker *w, worker_event *ev)
+{
+	ev->next = NULL;
+	pthread_mutex_lock(&w->mu);
+	if (w->tail)
+		w->tail->next = ev;
+	else
+		w->head = ev;
+	w->tail = ev;
+	pthread_mutex_unlock(&w->mu);
+	wake(w);
+}
+
+static void *
+thread_main(void *arg)
+{
+	worker	   *w = arg;
+	worker_event *ev = pgr_calloc(1, sizeof(*ev));
+
+	w->rc = w->fn(w, w->arg, &w->err);
+	ev->kind = WEV_DONE;
+	ev->step = -1;
+	worker_post(w, ev);
+	return NULL;
+}
+
+int
+worker_start(worker *w, worker_fn fn, void *arg)
+{
+	memset(w, 0, sizeof(*w));
+	w->err = (pgr_error) PGR_ERROR_INIT;
+	if (pipe(w->pipe_fd) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++)
+	{
+		(void) fcntl(w->pipe_fd[i], F_SETFL, O_NONBLOCK);
+		(void) fcntl(w->pipe_fd[i], F_SETFD, FD_CLOEXEC);
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->fn = fn;
+	w->arg = arg;
+	if (pthread_create(&w->thread, NULL, thread_main, w) != 0)
+	{
+		close(w->pipe_fd[0]);
+		close(w->pipe_fd[1]);
+		return -1;
+	}
+	w->started = true;
+	return 0;
+}
+
+int
+worker_fd(const worker *w)
+{
+	return w->started ? w->pipe_fd[0] : -1;
+}
+
+worker_event *
+worker_take(worker *w)
+{
+	char		buf[256];
+	worker_event *list;
+
+	while (read(w->pipe_fd[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&w->mu);
+	list = w->head;
+	w->head = w->tail = NULL;
+	pthread_mutex_unlock(&w->mu);
+	return list;
+}
+
+void
+worker_events_free(worker_event *ev)
+{
+	while (ev)
+	{
+		worker_event *next = ev->next;
+
+		free(ev->title);
+		free(ev->text);
+		free(ev);
+		ev = next;
+	}
+}
+
+void
+worker_join(worker *w)
+{
+	if (!w->started)
+		return;
+	pthread_join(w->thread, NULL);
+	w->started = false;
+	close(w->pipe_fd[0]);
+	close(w->pipe_fd[1]);
+	worker_events_free(w->head);
+	w->head = w->tail = NULL;
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+}
+
+void
+worker_clear(worker *w)
+{
+	pgr_error_clear(&w->err);
+}
+
+/* Post a question and wait for the UI thread's answer. */
+static void
+ask(worker *w, worker_question q, const char *title, const char *text)
+{
+	worker_event *ev = pgr_calloc(1, sizeof(*ev));
+
+	ev->kind = WEV_QUESTION;
+	ev->step = -1;
+	ev->question = q;
+	ev->title = pgr_strdup(title);
+	ev->text = pgr_strdup(text);
+	pthread_mutex_lock(&w->mu);
+	w->answered = false;
+	pthread_mutex_unlock(&w->mu);
+	worker_post(w, ev);
+	pthread_mutex_lock(&w->mu);
+	while (!w->answered)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+bool
+worker_ask_yesno(worker *w, const char *title, const char *text)
+{
+	ask(w, WQ_YESNO, title, text);
+	return w->answer_yes;
+}
+
+char *
+worker_ask_text(worker *w, const char *title, const char *prompt, bool secret)
+{
+	char	   *a;
+
+	ask(w, secret ? WQ_SECRET : WQ_TEXT, title, prompt);
+	pthread_mutex_lock(&w->mu);
+	a = w->answer_text;
+	w->answer_text = NULL;
+	pthread_mutex_unlock(&w->mu);
+	return a;
+}
+
+void
+worker_answer(worker *w, bool yes, char *text)
+{
+	pthread_mutex_lock(&w->mu);
+	w->answer_yes = yes;
+	w->answer_text = text;
+	w->answered = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+worker_handle_question(worker *w, const worker_event *ev)
+{
+	if (ev->question == WQ_YESNO)
+		worker_answer(w, wdialog_confirm(ev->title, ev->text, false), NULL);
+	else
+	{
+		char	   *a = wdialog_input(ev->title, ev->text, ev->question == WQ_SECRET);
+
+		worker_answer(w, a != NULL, a);
+	}
+}
+
+/* ---- the transport's questions -------------------------------------------- */
+
+static bool
+on_ui_thread(void)
+{
+	return pthread_equal(pthread_self(), ui_thread) || !current;
+}
+
+static bool
+hostkey_cb(void *arg, const char *host, int port, const char *key_type,
+		   const char *fingerprint)
+{
+	char	   *text = pgr_asprintf(_("The SSH server %s (port %d) is not known on this machine yet.\n\n"
+									  "Its %s key fingerprint is:\n%s\n\n"
+									  "Check it with the host's administrator. Accept it and record it in known_hosts?"),
+									host, port, key_type, fingerprint);
+	bool		yes;
+
+	if (on_ui_thread())
+		yes = wdialog_confirm(_("Unknown SSH host key"), text, false);
+	else
+		yes = worker_ask_yesno(current, _("Unknown SSH host key"), text);
+	free(text);
+	return yes;
+}
+
+static char *
+ask_cb(void *arg, const char *prompt, bool echo)
+{
+	if (on_ui_thread())
+		return wdialog_input(_("SSH authentication"), prompt, !echo);
+	return worker_ask_text(current, _("SSH authentication"), prompt, !echo);
+}
+
+void
+worker_transport_callbacks(transport_options *o)
+{
+	o->unknown_host = hostkey_cb;
+	o->ask = ask_cb;
+	o->cb_arg = NULL;
+}
