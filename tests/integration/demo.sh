@@ -269,8 +269,17 @@ fi
 if [ $root = 1 ]; then
 	chown -R "$FX_USER" "$OPHOME"
 	AS_USER=1
+	# the servers' files would be under a path pg_ctl cannot pass: refused
+	SAVED=$OPDATA
+	OPDATA="$OPHOME/bad\"dir"
+	demo --no-console
+	is "$rc" 2 "$FX_USER: a sandbox path with a double quote is refused"
+	like "$err" "pg_ctl cannot pass safely" "$FX_USER: ... saying why"
+	ok "$FX_USER: ... and nothing is made" test ! -e "$OPDATA"
+	OPDATA=$SAVED
 	run_sandbox "$FX_USER" "$OPDATA/pgreplica/demo" "$FX_USER"
 else
+	skip 3 "the double-quote case runs as the test account under root"
 	AS_USER=0
 	run_sandbox "$(id -un)" "$OPDATA/pgreplica/demo" "$(id -un)"
 fi
