@@ -321,36 +321,69 @@ stat_path(transport *t, const char *path, bool *found, pgr_error *err)
 	return 0;
 }
 
+/* The marker: which sandbox directory and which servers' directory. */
 static char *
-marker_text(const char *servers_dir)
+marker_text(const char *dir, const char *servers_dir)
 {
 	return pgr_asprintf("# pgreplica demo sandbox: \"%s demo --reset\" removes this directory.\n"
-						"servers = %s\n", PACKAGE, servers_dir);
+						"sandbox = %s\nservers = %s\n", PACKAGE, dir, servers_dir);
 }
 
-/* The servers' directory named by the marker in `dir`; NULL if none. */
+/* The path after "KEY = " in the marker in `dir`; NULL if none. */
 static char *
-marker_servers(const char *dir)
+marker_value(const char *dir, const char *key)
 {
 	char	   *path = pgr_asprintf("%s/%s", dir, DEMO_MARKER);
 	FILE	   *f = fopen(path, "r");
 	char		line[4096];
 	char	   *found = NULL;
+	size_t		klen = strlen(key);
 
 	free(path);
 	if (!f)
 		return NULL;
 	while (!found && fgets(line, sizeof(line), f))
 	{
-		if (strncmp(line, "servers = ", 10) == 0)
+		if (strncmp(line, key, klen) == 0 && strncmp(line + klen, " = ", 3) == 0)
 		{
 			line[strcspn(line, "\n")] = '\0';
-			if (line[10] == '/')
-				found = pgr_strdup(line + 10);
+			if (line[klen + 3] == '/')
+				found = pgr_strdup(line + klen + 3);
 		}
 	}
 	fclose(f);
 	return found;
+}
+
+static char *
+marker_servers(const char *dir)
+{
+	return marker_value(dir, "servers");
+}
+
+/*
+ * The servers' directory of root's demo is one per machine: another
+ * sandbox directory (another HOME) that still has its marker owns it.
+ */
+static int
+check_servers_owner(const char *servers_dir, const char *dir, pgr_error *err)
+{
+	char	   *other = marker_value(servers_dir, "sandbox");
+	char	   *omarker = other ? pgr_asprintf("%s/%s", other, DEMO_MARKER) : NULL;
+	int			rc = 0;
+
+	if (other && strcmp(other, dir) != 0 && exists(omarker))
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("the demo's servers in \"%s\" belong to the demo sandbox in \"%s\""),
+					  servers_dir, other);
+		pgr_error_detail(err, _("Run as root, the demo keeps its servers in one place per machine."));
+		pgr_error_hint(err, _("Use that sandbox (with the same HOME or XDG_DATA_HOME), or remove it first with \"%s demo --reset\" there."),
+					   PACKAGE);
+		rc = -1;
+	}
+	free(other);
+	free(omarker);
+	return rc;
 }
 
 /* ---- the cluster file -------------------------------------------------------------- */
@@ -534,8 +567,8 @@ remove_operator_files(transport *lt, pgr_error *err)
 
 /* Remove the servers' directory (after its servers) if it is the demo's. */
 static int
-reset_servers(const char *servers_dir, const char *account, const char *bindir,
-			  pgr_error *err)
+reset_servers(const char *servers_dir, const char *dir, const char *account,
+			  const char *bindir, pgr_error *err)
 {
 	transport  *t = servers_transport(account, err);
 	char	   *marker = pgr_asprintf("%s/%s", servers_dir, DEMO_MARKER);
@@ -560,6 +593,18 @@ reset_servers(const char *servers_dir, const char *account, const char *bindir,
 		pgr_error_detail(err, _("It has no \"%s\" marker file."), DEMO_MARKER);
 		pgr_error_hint(err, _("Move or remove it yourself if it is not needed."));
 		goto out;
+	}
+	/* another live sandbox's servers are not ours to remove: left alone */
+	{
+		pgr_error	oerr = PGR_ERROR_INIT;
+		int			owned = check_servers_owner(servers_dir, dir, &oerr);
+
+		pgr_error_clear(&oerr);
+		if (owned < 0)
+		{
+			rc = 0;
+			goto out;
+		}
 	}
 	if (stop_servers(servers_dir, bindir, t, err) < 0 ||
 		remove_tree(t, servers_dir, err) < 0)
@@ -628,7 +673,7 @@ demo_reset(pgr_error *err)
 		bindir = find_bindir(&perr);
 	pgr_error_clear(&perr);
 	if (servers && strcmp(servers, dir) != 0 &&
-		reset_servers(servers, account, bindir, err) < 0)
+		reset_servers(servers, dir, account, bindir, err) < 0)
 		goto out;
 	if (!(lt = transport_local_open(NULL, err)))
 		goto out;
@@ -835,7 +880,7 @@ create_fresh(demo_sandbox *sb, pgr_error *err)
 	say(sb, _("making the demo sandbox in \"%s\""), sb->dir);
 	if (make_dir(lt, sb->dir, err) < 0)
 		goto out;
-	marker = marker_text(sb->servers_dir);
+	marker = marker_text(sb->dir, sb->servers_dir);
 	{
 		char	   *mpath = pgr_asprintf("%s/%s", sb->dir, DEMO_MARKER);
 		int			r = write_text(lt, mpath, marker, 0644, err);
@@ -851,7 +896,8 @@ create_fresh(demo_sandbox *sb, pgr_error *err)
 
 		/* a servers' directory left by an earlier sandbox goes first */
 		if (stat_path(t, sb->servers_dir, &found, err) < 0 ||
-			(found && reset_servers(sb->servers_dir, sb->account, sb->bindir, err) < 0) ||
+			(found && check_servers_owner(sb->servers_dir, sb->dir, err) < 0) ||
+			(found && reset_servers(sb->servers_dir, sb->dir, sb->account, sb->bindir, err) < 0) ||
 			make_dir(t, sb->servers_dir, err) < 0 ||
 			write_text(t, smarker, marker, 0644, err) < 0)
 		{
@@ -964,6 +1010,10 @@ demo_create(demo_sandbox *sb, pgr_error *err)
 	}
 	if (!usable)
 	{
+		/* root's servers' directory may be another sandbox's: refuse first */
+		if (strcmp(sb->servers_dir, sb->dir) != 0 &&
+			check_servers_owner(sb->servers_dir, sb->dir, err) < 0)
+			goto out;
 		if ((sb->primary_port = find_port(DEMO_FIRST_PORT, 0, err)) < 0 ||
 			(sb->standby_port = find_port(sb->primary_port + 1, sb->primary_port, err)) < 0)
 			goto out;

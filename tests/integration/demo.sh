@@ -255,12 +255,29 @@ if [ $root = 1 ]; then
 	fi
 	run_sandbox postgres "$ROOT_SERVERS" root
 	ok "root: the servers' directory itself is gone" test ! -e "$ROOT_SERVERS"
+
+	# root's servers' directory is one per machine: a second root sandbox
+	# (another HOME) is refused and the first one's servers are left alone
+	demo --no-console
+	is "$rc" 0 "root: a sandbox again"
+	pid=$(pm_pid "$ROOT_SERVERS/pg1/data")
+	OTHER="$FX_DIR/other home"
+	mkdir -p "$OTHER"
+	out=$(env -u XDG_DATA_HOME -u XDG_CONFIG_HOME -u XDG_STATE_HOME "HOME=$OTHER" \
+		"$PGREPLICA" demo --no-console 2>&1)
+	is "$?" 2 "root: a second root sandbox (another HOME) is refused"
+	like "$out" "belong to the demo sandbox in" "root: ... naming the sandbox that owns the servers"
+	is "$(pm_pid "$ROOT_SERVERS/pg1/data")" "$pid" "root: ... whose primary still runs"
+	ok "root: ... and nothing is made in the other HOME" test ! -e "$OTHER/.local/share/pgreplica/demo"
+	demo --reset
+	is "$rc" 0 "root: reset again"
+	ok "root: ... the servers' directory is gone" test ! -e "$ROOT_SERVERS"
 	[ -n "${HOLD_PID:-}" ] && kill "$HOLD_PID" 2>/dev/null
 	HOLD_PID=''
 	HELD_PORT=''
 else
 	diag "not root: the postgres account (become) cannot be exercised"
-	skip 34 "needs root"
+	skip 41 "needs root"
 fi
 
 # ---------------------------------------------------------------------------
