@@ -1,5 +1,6 @@
 #!/bin/sh
 # Install what pgreplica needs from Debian's packages (Debian 12 and later).
+# (sudo is for "pgreplica demo" run as root: its servers run as postgres.)
 #   build-aux/install-deps.sh          to build and run pgreplica
 #   build-aux/install-deps.sh --test   also what the test suite needs
 # Packages already installed are not asked for again, so a re-run needs no
@@ -8,7 +9,7 @@ set -eu
 
 build="build-essential autoconf automake autopoint gettext pkg-config
  libpq-dev libncurses-dev libssl-dev libssh-dev"
-run="postgresql postgresql-client openssh-client"
+run="postgresql postgresql-client openssh-client sudo"
 test_pkgs="libcmocka-dev openssh-server iproute2 tmux jq sudo procps psmisc locales openssl"
 
 pkgs="$build $run"

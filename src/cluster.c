@@ -72,12 +72,13 @@ enum node_key
 	NK_SERVICE,
 	NK_SSL_CERT,
 	NK_SSL_KEY,
+	NK_BECOME,
 	N_NODE_KEYS
 };
 
 static const char *const node_keys[N_NODE_KEYS] = {
 	"role", "upstream", "host", "port", "dbuser", "dbname", "ssh", "pgdata",
-	"bindir", "client_bindir", "service", "ssl_cert", "ssl_key"
+	"bindir", "client_bindir", "service", "ssl_cert", "ssl_key", "become"
 };
 
 static int
@@ -330,6 +331,28 @@ valid_ssh(const char *v)
 	return true;
 }
 
+/*
+ * An account name for `become` (sudo -u): the portable user-name
+ * characters, not an option (no leading '-'), at most 32 characters, as
+ * useradd accepts them.
+ */
+static bool
+valid_account(const char *v)
+{
+	size_t		len = strlen(v);
+
+	if (len == 0 || len > 32 || v[0] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char ch = (unsigned char) v[i];
+
+		if (!(IS_ALNUM(ch) || ch == '_' || ch == '-' || ch == '.'))
+			return false;
+	}
+	return true;
+}
+
 /* ---- canonical values (what a rewrite writes, what comparisons use) ------------ */
 
 static char *
@@ -407,6 +430,8 @@ node_value(const cluster_node *n, int key)
 			return pgr_strdup(n->ssl_cert ? n->ssl_cert : "");
 		case NK_SSL_KEY:
 			return pgr_strdup(n->ssl_key ? n->ssl_key : "");
+		case NK_BECOME:
+			return pgr_strdup(n->become ? n->become : "");
 		case N_NODE_KEYS:
 			break;
 	}
@@ -787,6 +812,13 @@ bad_port(const char *where, const char *v, scratch *s, pgr_error *err)
 	pgr_error_hint(err, _("A port is a number between 1 and 65535."));
 }
 
+static void
+bad_become(const char *where, const char *v, scratch *s, pgr_error *err)
+{
+	pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid account \"%s\" for \"become\""), where, shown(s, v));
+	pgr_error_hint(err, _("Write the name of the account the node's commands run as (e.g. postgres): letters, digits, \"_\", \".\" or \"-\", not starting with \"-\", at most 32 characters."));
+}
+
 static int
 set_node_key(cluster_node *n, int key, const char *v, const char *where,
 			 scratch *s, pgr_error *err)
@@ -871,6 +903,15 @@ set_node_key(cluster_node *n, int key, const char *v, const char *where,
 		case NK_SSL_KEY:
 			free(n->ssl_key);
 			n->ssl_key = dup_or_null(v);
+			break;
+		case NK_BECOME:
+			if (v[0] != '\0' && !valid_account(v))
+			{
+				bad_become(where, v, s, err);
+				return -1;
+			}
+			free(n->become);
+			n->become = dup_or_null(v);
 			break;
 		case N_NODE_KEYS:
 			break;
@@ -1030,7 +1071,7 @@ validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 		const cluster_node *n = &c->nodes[i];
 		const char *nstr[] = {n->upstream, n->host, n->dbuser, n->dbname,
 		n->ssh, n->pgdata, n->bindir, n->client_bindir, n->service.version, n->service.name,
-		n->ssl_cert, n->ssl_key};
+		n->ssl_cert, n->ssl_key, n->become};
 		char	   *svc;
 		node_service tmp = {SERVICE_PG_CTL, NULL, NULL};
 		int			rc;
@@ -1074,6 +1115,11 @@ validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 		if (n->ssh && n->ssh[0] && !valid_ssh(n->ssh))
 		{
 			bad_ssh(path, n->ssh, s, err);
+			return -1;
+		}
+		if (n->become && n->become[0] && !valid_account(n->become))
+		{
+			bad_become(path, n->become, s, err);
 			return -1;
 		}
 		svc = service_string(&n->service);
@@ -1356,6 +1402,7 @@ node_free_fields(cluster_node *n)
 	free(n->client_bindir);
 	free(n->ssl_cert);
 	free(n->ssl_key);
+	free(n->become);
 	service_clear(&n->service);
 }
 

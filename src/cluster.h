@@ -61,6 +61,11 @@ typedef struct cluster_node {
 								 * relative path is relative to the cluster
 								 * file's directory); NULL: pgreplica makes
 								 * them */
+	char	   *become;			/* the account the node's commands and file
+								 * operations run as (sudo -n -u), when the
+								 * transport logs in as another one (e.g.
+								 * root, with ssh = local); NULL: the login
+								 * account */
 	int			line;			/* line of the [node "…"] header */
 } cluster_node;
 

@@ -30,5 +30,6 @@ int			cmd_apply(const pgr_globals *g, int argc, char **argv);
 /* ui/cmd_setup.c: the wizard, and the console (no command). */
 int			cmd_setup(const pgr_globals *g, int argc, char **argv);
 int			cmd_console(const pgr_globals *g, int argc, char **argv);
+int			cmd_demo(const pgr_globals *g, int argc, char **argv);	/* ui/cmd_demo.c */
 
 #endif

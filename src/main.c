@@ -31,7 +31,7 @@ typedef struct command {
 static const command commands[] = {
 	{"setup", cmd_setup},
 	{"dashboard", NULL},
-	{"demo", NULL},
+	{"demo", cmd_demo},
 	{"plan", cmd_plan},
 	{"apply", cmd_apply},
 	{"status", cmd_status},

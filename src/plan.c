@@ -299,7 +299,14 @@ plan_transport(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 		pgr_error_hint(err, _("Set ssh = local, or ssh = USER@HOST to reach the node's files and commands over SSH."));
 		return NULL;
 	}
-	pn->t = transport_open(n->ssh, &ctx->opts.topts, err);
+	{
+		/* the node's own `become` account, else the context's */
+		transport_options o = ctx->opts.topts;
+
+		if (n->become && n->become[0])
+			o.become = n->become;
+		pn->t = transport_open(n->ssh, &o, err);
+	}
 	if (!pn->t)
 		pgr_error_prefix(err, "%s", n->name);
 	return pn->t;

@@ -881,7 +881,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			pgr_error_set(err, PGR_ERR_INPUT, _("the commands on %s would run as root, and PostgreSQL's server refuses to run as root"),
 						  n->name);
 			pgr_error_detail(err, _("pg_basebackup makes the data directory as the account that runs it; the server must own it."));
-			pgr_error_hint(err, _("Reach %s as the server's account (ssh = postgres@HOST), or let pgreplica become it."), n->name);
+			pgr_error_hint(err, _("Reach %s as the server's account (ssh = postgres@HOST), or give the node \"become = postgres\" (the server's account, through sudo)."), n->name);
 			goto out;
 		}
 		strbuf_free(&uid);

@@ -92,27 +92,44 @@ transport_close(transport *t)
 
 /*
  * argv with "sudo -n -u ACCOUNT --" in front when the transport has a
- * `become` account; otherwise argv itself.  *owned is what to free.
+ * `become` account; otherwise argv itself.  sudo clears the environment
+ * (env_reset), so the command's extra variables (env, never secrets) go
+ * after it through env(1): "sudo -n -u ACCOUNT -- env NAME=value... argv".
+ * *owned is what to free; *env_out is the environment left to give the
+ * transport (NULL once it has moved behind sudo).
  */
 static const char *const *
-become_argv(transport *t, const char *const *argv, const char ***owned)
+become_argv(transport *t, const char *const *argv, const char *const *env,
+			const char ***owned, const char *const **env_out)
 {
 	int			n = 0;
+	int			m = 0;
+	int			k = 0;
 	const char **v;
 
 	*owned = NULL;
+	*env_out = env;
 	if (!t->become)
 		return argv;
 	while (argv[n])
 		n++;
-	v = pgr_calloc((size_t) n + 6, sizeof(char *));
-	v[0] = "sudo";
-	v[1] = "-n";
-	v[2] = "-u";
-	v[3] = t->become;
-	v[4] = "--";
-	memcpy(v + 5, argv, (size_t) n * sizeof(char *));
+	while (env && env[m])
+		m++;
+	v = pgr_calloc((size_t) n + (size_t) m + 7, sizeof(char *));
+	v[k++] = "sudo";
+	v[k++] = "-n";
+	v[k++] = "-u";
+	v[k++] = t->become;
+	v[k++] = "--";
+	if (m > 0)
+	{
+		v[k++] = "env";
+		memcpy(v + k, env, (size_t) m * sizeof(char *));
+		k += m;
+	}
+	memcpy(v + k, argv, (size_t) n * sizeof(char *));
 	*owned = v;
+	*env_out = NULL;
 	return v;
 }
 
@@ -121,13 +138,16 @@ transport_exec(transport *t, const char *const *argv,
 			   const transport_exec_opts *opts, int *exit_status,
 			   pgr_error *err)
 {
-	transport_exec_opts none = {0};
+	transport_exec_opts o = {0};
 	const char **owned;
-	const char *const *v = become_argv(t, argv, &owned);
+	const char *const *v;
 	int64_t		t0 = trace_start();
 	int			rc;
 
-	rc = t->ops->exec(t, v, opts ? opts : &none, exit_status, err);
+	if (opts)
+		o = *opts;
+	v = become_argv(t, argv, o.env, &owned, &o.env);
+	rc = t->ops->exec(t, v, &o, exit_status, err);
 	trace_done(t0, "exec %s: %s", t->label, argv[0]);
 	free(owned);
 	return rc;

@@ -554,5 +554,19 @@ transport_local_open(const transport_options *opts, pgr_error *err)
 	t->ops = &local_ops;
 	t->label = pgr_strdup("local");
 	t->become = opts && opts->become ? pgr_strdup(opts->become) : NULL;
+	/*
+	 * Becoming the account one already runs as is running as it: no sudo
+	 * (which may not be installed, or may ask for a password).
+	 */
+	if (t->become)
+	{
+		struct passwd *pw = getpwnam(t->become);
+
+		if (pw && pw->pw_uid == geteuid())
+		{
+			free(t->become);
+			t->become = NULL;
+		}
+	}
 	return t;
 }

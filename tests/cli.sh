@@ -28,7 +28,19 @@ like "$out" 'HINT:  Try "pgreplica --help"' "an unknown command gets a hint"
 out=$("$P" --frobnicate 2>&1); rc=$?
 is "$rc" 2 "an unknown option exits 2"
 
-for c in dashboard demo check promote resync follow; do
+# demo: its options; the console needs a terminal (the sandbox itself is
+# tested in tests/integration/demo.sh)
+out=$("$P" demo --help); rc=$?
+is "$rc" 0 "demo --help exits 0"
+like "$out" "--reset" "demo --help lists --reset"
+like "$out" "--no-console" "demo --help lists --no-console"
+out=$("$P" demo </dev/null 2>&1); rc=$?
+is "$rc" 2 "demo without a terminal exits 2"
+like "$out" "needs a terminal" "demo without a terminal says why"
+out=$("$P" demo --reset --no-console 2>&1); rc=$?
+is "$rc" 2 "demo --reset --no-console exits 2"
+
+for c in dashboard check promote resync follow; do
   out=$("$P" "$c" 2>&1); rc=$?
   if [ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
      [[ $out == *"\"$c\" is not available in this version yet"* ]]; then

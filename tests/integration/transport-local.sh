@@ -250,8 +250,14 @@ if [ $root = 1 ] && command -v sudo >/dev/null; then
 	run_as "$FX_USER" read "$FX_DIR/rootonly"
 	is "$RC" 255 "become: reading root's 0600 file is refused"
 	is "$(ls "$F" | grep -c pwned)" 0 "become: nothing was executed"
+	# sudo resets the environment: the command's variables must still arrive
+	run_as "$FX_USER" exec --env 'PGR_X=a b;$(touch pwned)' -- sh -c 'printf "%s\n" "$PGR_X"'
+	is "$RC:$OUT" "0:a b;\$(touch pwned)" "become: the command's environment survives sudo"
+	# becoming oneself needs no sudo: root stays root
+	run_as root exec -- id -un
+	is "$RC:$OUT" "0:root" "become: one's own account runs the command directly"
 else
-	skip 5 "--become needs root and sudo"
+	skip 7 "--become needs root and sudo"
 fi
 
 done_testing

@@ -173,6 +173,7 @@ assert_clusters_equal(const cluster *a, const cluster *b)
 		assert_str_or_null_equal(x->service.name, y->service.name);
 		assert_str_or_null_equal(x->ssl_cert, y->ssl_cert);
 		assert_str_or_null_equal(x->ssl_key, y->ssl_key);
+		assert_str_or_null_equal(x->become, y->become);
 	}
 }
 
@@ -512,6 +513,69 @@ test_client_bindir(void **state)
 
 	/* a key of nodes only */
 	assert_error("[cluster]\nclient_bindir = /c\n", 2, "unknown key \"client_bindir\"");
+}
+
+/*
+ * become: the account the node's commands run as when the transport logs
+ * in as another (root with ssh = local, for the demo's servers).
+ */
+static void
+test_become(void **state)
+{
+	const char *text = "[node \"a\"]\nrole = primary\nhost = h\nssh = local\n"
+		"become = postgres   ; pg_ctl refuses root\n"
+		"[node \"b\"]\nrole = standby\nhost = h2\nbecome =\n"
+		"[node \"c\"]\nrole = standby\nhost = h3\nbecome = pg_svc.1-x\n";
+	cluster    *c = parse_ok(text);
+	char	   *out;
+	pgr_error	err = PGR_ERROR_INIT;
+
+	(void) state;
+	assert_string_equal(c->nodes[0].become, "postgres");
+	/* empty: the login account */
+	assert_null(c->nodes[1].become);
+	assert_string_equal(c->nodes[2].become, "pg_svc.1-x");
+	cluster_free(c);
+	assert_round_trip(text);
+
+	/* set in memory: appended; then changed in place, the comment kept */
+	c = parse_ok("[node \"a\"]\nrole = primary\nhost = h\n");
+	set_str(&c->nodes[0].become, "postgres");
+	out = format_and_check(c);
+	assert_string_equal(out, "[node \"a\"]\nrole = primary\nhost = h\nbecome = postgres\n");
+	free(out);
+	cluster_free(c);
+	c = parse_ok("[node \"a\"]\nrole = primary\nhost = h\nbecome = postgres ; mine\n");
+	set_str(&c->nodes[0].become, "pgadmin");
+	out = format_and_check(c);
+	assert_string_equal(out, "[node \"a\"]\nrole = primary\nhost = h\nbecome = pgadmin ; mine\n");
+	free(out);
+
+	/* a hostile value set in memory never reaches a file */
+	set_str(&c->nodes[0].become, "-u root");
+	free(c->path);
+	c->path = strdup("/nonexistent/dir/x.conf");
+	assert_int_equal(cluster_save(c, &err), -1);
+	assert_int_equal(err.kind, PGR_ERR_INPUT);
+	assert_non_null(strstr(err.message, "invalid account \"-u root\""));
+	pgr_error_clear(&err);
+	cluster_free(c);
+
+	/* bad values: an option, blanks, shell characters, too long */
+	assert_error("[node \"a\"]\nrole = primary\nhost = h\nbecome = -n\n", 4,
+				 "invalid account \"-n\" for \"become\"");
+	assert_error("[node \"a\"]\nrole = primary\nhost = h\nbecome = post gres\n", 4,
+				 "invalid account");
+	assert_error("[node \"a\"]\nrole = primary\nhost = h\nbecome = \"$(id)\"\n", 4,
+				 "invalid account");
+	assert_error("[node \"a\"]\nrole = primary\nhost = h\nbecome = root;id\n", 4,
+				 "invalid account");
+	assert_error("[node \"a\"]\nrole = primary\nhost = h\n"
+				 "become = abcdefghijklmnopqrstuvwxyz0123456\n", 4, "invalid account");
+	assert_true(strstr(hint_of("[node \"a\"]\nrole = primary\nhost = h\nbecome = -x\n"),
+					   "postgres") != NULL);
+	/* a key of nodes only */
+	assert_error("[cluster]\nbecome = postgres\n", 2, "unknown key \"become\"");
 }
 
 static void
@@ -1907,6 +1971,7 @@ main(void)
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_ssl_files),
 		cmocka_unit_test(test_client_bindir),
+		cmocka_unit_test(test_become),
 		cmocka_unit_test(test_sync_values),
 		cmocka_unit_test(test_cascading_upstream),
 		cmocka_unit_test(test_crlf_and_bom),

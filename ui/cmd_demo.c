@@ -1,0 +1,158 @@
+/*
+ * cmd_demo.c: `pgreplica demo [--reset] [--no-console]`, the way to try
+ * pgreplica on a machine with no servers: the demo sandbox (src/demo.h: a
+ * primary and an empty standby on 127.0.0.1), then the set-up wizard on
+ * its cluster file, pre-filled from it.
+ *
+ * --no-console makes (or reuses) the sandbox and prints the path of its
+ * cluster file, for scripts and tests: the same engine calls, no screen.
+ */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "commands.h"
+#include "demo.h"
+#include "i18n.h"
+#include "report.h"
+#include "wizard.h"
+
+static void
+usage(void)
+{
+	printf(_("Usage: %s demo [--reset | --no-console]\n"), PACKAGE);
+	fputs(_("Make a local sandbox (a primary and an empty standby on 127.0.0.1, with this\n"
+			"machine's PostgreSQL) and open the set-up wizard on it.  A sandbox that is\n"
+			"already there is reused, its servers started if they are stopped.\n"), stdout);
+	fputs("\n", stdout);
+	fputs(_("Options:\n"), stdout);
+	fputs(_("      --reset         stop the sandbox's servers and remove all of it\n"), stdout);
+	fputs(_("      --no-console    make or reuse the sandbox, print the path of its cluster\n"
+			"                      file and exit (for scripts)\n"), stdout);
+	fputs(_("  -h, --help          show this help, then exit\n"), stdout);
+	fputs("\n", stdout);
+	fputs(_("The sandbox lives in $XDG_DATA_HOME/pgreplica/demo (~/.local/share/...).  Run\n"
+			"as root, its servers run as the postgres account, with their files in\n"
+			"~postgres/pgreplica-demo.  The superuser's password is in the sandbox's pgpass\n"
+			"file: other commands on the demo need PGPASSFILE set to it.\n"), stdout);
+}
+
+static void
+log_line(void *arg, const char *line)
+{
+	(void) arg;
+	report_info("%s", line);
+}
+
+int
+cmd_demo(const pgr_globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"reset", no_argument, NULL, 'r'},
+		{"no-console", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	bool		reset = false;
+	bool		no_console = false;
+	demo_sandbox sb = {0};
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *cl = NULL;
+	int			c;
+	int			rc = PGR_EXIT_ERROR;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'r':
+				reset = true;
+				break;
+			case 'n':
+				no_console = true;
+				break;
+			case 'h':
+				usage();
+				return PGR_EXIT_OK;
+			default:
+				goto bad;
+		}
+	}
+	if (optind < argc)
+	{
+		report_warning(_("unexpected argument \"%s\""), argv[optind]);
+		goto bad;
+	}
+	if (reset && no_console)
+	{
+		report_warning(_("--reset and --no-console cannot go together"));
+		goto bad;
+	}
+
+	if (reset)
+	{
+		char	   *dir = demo_dir();
+
+		switch (demo_reset(&err))
+		{
+			case 0:
+				report_info(_("the demo sandbox in \"%s\" was stopped and removed"), dir);
+				rc = PGR_EXIT_OK;
+				break;
+			case 1:
+				report_info(_("there is no demo sandbox in \"%s\": nothing to remove"), dir);
+				rc = PGR_EXIT_OK;
+				break;
+			default:
+				report_error(&err);
+				break;
+		}
+		free(dir);
+		pgr_error_clear(&err);
+		return rc;
+	}
+
+	if (!no_console && !g->interactive)
+	{
+		pgr_error_set(&err, PGR_ERR_INPUT, _("the demo's console needs a terminal"));
+		pgr_error_hint(&err, _("Run it in a terminal, or use \"%s demo --no-console\" in a script."), PACKAGE);
+		report_error(&err);
+		pgr_error_clear(&err);
+		return PGR_EXIT_ERROR;
+	}
+
+	sb.log = log_line;
+	if (demo_create(&sb, &err) < 0)
+	{
+		report_error(&err);
+		goto out;
+	}
+	report_info(_("demo primary on %s port %d, standby on port %d"), "127.0.0.1",
+				sb.primary_port, sb.standby_port);
+	report_info(_("the demo's superuser password is in \"%s\" (PGPASSFILE for other commands)"),
+				sb.passfile);
+	if (no_console)
+	{
+		printf("%s\n", sb.cluster_path);
+		rc = PGR_EXIT_OK;
+		goto out;
+	}
+	if (!(cl = cluster_load(sb.cluster_path, &err)))
+	{
+		report_error(&err);
+		goto out;
+	}
+	rc = wizard_run(g, sb.cluster_path, cl);
+out:
+	cluster_free(cl);
+	demo_sandbox_clear(&sb);
+	pgr_error_clear(&err);
+	return rc;
+bad:
+	fprintf(stderr, _("Try \"%s demo --help\" for more information.\n"), PACKAGE);
+	return PGR_EXIT_ERROR;
+}
