@@ -176,11 +176,23 @@ locked_ask(void *arg, const char *prompt, bool echo)
 	return answer;
 }
 
+/* The options a node's transport is opened with. */
+static transport_options
+node_transport_options(plan_ctx *ctx, const cluster_node *n)
+{
+	transport_options o = ctx->opts.topts;
+
+	/* the node's own `become` account, else the context's */
+	if (n->become && n->become[0])
+		o.become = n->become;
+	return o;
+}
+
 static void *
 opener_main(void *arg)
 {
 	plan_opener *o = arg;
-	transport_options topts = o->ctx->opts.topts;
+	transport_options topts = node_transport_options(o->ctx, o->node);
 
 	topts.cb_arg = o->ctx;
 	if (topts.unknown_host)
@@ -300,11 +312,8 @@ plan_transport(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 		return NULL;
 	}
 	{
-		/* the node's own `become` account, else the context's */
-		transport_options o = ctx->opts.topts;
+		transport_options o = node_transport_options(ctx, n);
 
-		if (n->become && n->become[0])
-			o.become = n->become;
 		pn->t = transport_open(n->ssh, &o, err);
 	}
 	if (!pn->t)
