@@ -27,6 +27,7 @@
 typedef struct plan_args {
 	bool		json;
 	bool		primary_only;
+	bool		delete_old_data;
 	bool		yes;
 	param_method method;
 } plan_args;
@@ -57,6 +58,8 @@ usage(bool apply)
 	printf(_("      --method=METHOD      how server parameters are changed: alter-system\n"
 			 "                           (default) or file (edit postgresql.conf)\n"));
 	printf(_("      --primary-only       prepare the primary only; build no standby\n"));
+	printf(_("      --delete-old-data    delete a standby's old data directory once the\n"
+			 "                           new standby streams (default: kept, moved aside)\n"));
 	printf(_("  -h, --help               show this help, then exit\n"));
 }
 
@@ -68,6 +71,7 @@ parse_args(int argc, char **argv, bool apply, plan_args *a)
 		{"yes", no_argument, NULL, 'y'},
 		{"method", required_argument, NULL, 'm'},
 		{"primary-only", no_argument, NULL, 'p'},
+		{"delete-old-data", no_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -91,6 +95,9 @@ parse_args(int argc, char **argv, bool apply, plan_args *a)
 				break;
 			case 'p':
 				a->primary_only = true;
+				break;
+			case 'D':
+				a->delete_old_data = true;
 				break;
 			case 'm':
 				if (strcmp(optarg, "alter-system") == 0)
@@ -361,6 +368,7 @@ run(const pgr_globals *g, int argc, char **argv, bool apply)
 
 	po.method = a.method;
 	po.primary_only = a.primary_only;
+	po.delete_old_data = a.delete_old_data;
 	po.assume_yes = a.yes;
 	po.confirm = apply ? ask : NULL;
 	po.log = apply ? log_line : NULL;

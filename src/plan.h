@@ -101,6 +101,12 @@ typedef struct plan_options {
 	 * the primary's steps whose standbys are not meant to be built.
 	 */
 	bool		primary_only;
+	/*
+	 * The operator chose to delete a standby's old data directory (moved
+	 * aside while the copy runs) once the new standby is verified; by
+	 * default it is kept.
+	 */
+	bool		delete_old_data;
 	void	   *cb_arg;
 	transport_options topts;	/* how nodes are reached over SSH */
 	double		connect_timeout_s;	/* 0: 10 s */

@@ -1016,7 +1016,10 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 		strbuf_appendf(&s->preview, "mv -- %s %s\n", q1, q2);
 		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("the old data directory is kept there (never deleted); its postgresql.conf, pg_hba.conf, pg_ident.conf, server.crt, server.key and root.crt are put back after the copy"));
+		if (ctx->opts.delete_old_data)
+			strbuf_appendf(&s->preview, _("the old data directory waits there until the new standby streams, then it is DELETED (--delete-old-data); its postgresql.conf, pg_hba.conf, pg_ident.conf, server.crt, server.key and root.crt are put back after the copy"));
+		else
+			strbuf_appendf(&s->preview, _("the old data directory is kept there (never deleted); its postgresql.conf, pg_hba.conf, pg_ident.conf, server.crt, server.key and root.crt are put back after the copy"));
 		strbuf_append_char(&s->preview, '\n');
 		free(q1);
 		free(q2);
@@ -1781,6 +1784,29 @@ log_lag(plan_ctx *ctx, plan_step *s, standby_priv *p)
 	PQclear(res);
 }
 
+/*
+ * --delete-old-data: only now that the new standby streams and has read
+ * the marker is the old data directory removed.  Only the directory this
+ * run moved aside: never an earlier run's copy.
+ */
+static int
+delete_aside(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+{
+	transport  *t = plan_transport(ctx, s->node, err);
+	const char *argv[] = {"rm", "-rf", "--", p->aside, NULL};
+
+	if (!t || exec_ok(ctx, s, t, argv, err) < 0)
+	{
+		pgr_error_prefix(err, _("the new standby streams, but its old data directory \"%s\" could not be deleted"),
+						 p->aside);
+		return -1;
+	}
+	plan_log(ctx, s, _("deleted the old data directory \"%s\" (--delete-old-data)"), p->aside);
+	free(p->aside);
+	p->aside = NULL;
+	return 0;
+}
+
 static int
 standby_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
@@ -1800,6 +1826,8 @@ standby_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (write_marker(ctx, s, p, token, err) < 0 || read_marker(ctx, s, token, err) < 0)
 		goto kept;
 	log_lag(ctx, s, p);
+	if (ctx->opts.delete_old_data && p->aside && delete_aside(ctx, s, p, err) < 0)
+		return -1;
 	return 0;
 kept:
 	if (p->aside)
