@@ -27,5 +27,6 @@ typedef struct pgr_globals {
 int			cmd_status(const pgr_globals *g, int argc, char **argv);
 int			cmd_plan(const pgr_globals *g, int argc, char **argv);
 int			cmd_apply(const pgr_globals *g, int argc, char **argv);
+int			cmd_dashboard(const pgr_globals *g, int argc, char **argv);	/* ui/ */
 
 #endif

@@ -30,7 +30,7 @@ typedef struct command {
 /* DESIGN.md "Command line": every command is recognised. */
 static const command commands[] = {
 	{"setup", NULL},
-	{"dashboard", NULL},
+	{"dashboard", cmd_dashboard},
 	{"demo", NULL},
 	{"plan", cmd_plan},
 	{"apply", cmd_apply},

@@ -159,6 +159,13 @@ add_event(monitor *m, const char *node, bool bad, const char *fmt,...)
 		m->n_events++;
 }
 
+void
+monitor_note(monitor *m, const char *node, bool bad, const char *text)
+{
+	add_event(m, node, bad, "%s", text);
+	m->changed = true;
+}
+
 const monitor_event *
 monitor_event_get(const monitor *m, int i)
 {

@@ -176,6 +176,8 @@ int			monitor_timeout_ms(const monitor *m);
 /* Move every node on; returns true when what is shown changed. */
 bool		monitor_handle(monitor *m, const struct pollfd *fds, int nfds);
 
+/* Add an event of the caller's (an action's progress, its outcome). */
+void		monitor_note(monitor *m, const char *node, bool bad, const char *text);
 /* Events, 0 the oldest kept. */
 const monitor_event *monitor_event_get(const monitor *m, int i);
 
