@@ -33,6 +33,7 @@
 
 #define MIN_COLS 80
 #define MIN_LINES 24
+#define DETAIL_ROWS 7
 
 /* colour pairs */
 enum
@@ -331,8 +332,6 @@ draw_detail(const dashboard *d, int y)
 					 sl->wal_status ? sl->wal_status : "-");
 		textout_fill(y++, 0, COLS, A_NORMAL, "  %s",
 					 sl->standby ? "" : _("no standby of the cluster file uses it: it keeps WAL on the primary until dropped (D)"));
-		for (int i = 0; i < 3; i++)
-			textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
 		return y;
 	}
 	if (!mn)
@@ -382,12 +381,16 @@ draw_detail(const dashboard *d, int y)
 				}
 			}
 		}
-		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s%c%-13s%c%-13s%c%-13s%c%-13s",
-					 _("LSN"), ' ', r && r->sent_lsn ? r->sent_lsn : "-",
-					 '>', r && r->write_lsn ? r->write_lsn : "-",
-					 '>', r && r->flush_lsn ? r->flush_lsn : "-",
-					 '>', r && r->replay_lsn ? r->replay_lsn : "-");
-		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s %-13s %-13s %-13s %-13s",
+		/* the stage that lags is marked with a star */
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s %c%-12s %c%-12s %c%-12s %c%-12s",
+					 "", worst == 0 ? '*' : ' ', _(stage[0]), worst == 1 ? '*' : ' ', _(stage[1]),
+					 worst == 2 ? '*' : ' ', _(stage[2]), worst == 3 ? '*' : ' ', _(stage[3]));
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s  %-12s->%-12s->%-12s->%-12s",
+					 _("LSN"), r && r->sent_lsn ? r->sent_lsn : "-",
+					 r && r->write_lsn ? r->write_lsn : "-",
+					 r && r->flush_lsn ? r->flush_lsn : "-",
+					 r && r->replay_lsn ? r->replay_lsn : "-");
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s  %-14s%-14s%-14s%-14s",
 					 _("behind"), g1, g2, g3, g4);
 		if (worst >= 0)
 			textout_fill(y++, 0, COLS, level_attr(MONITOR_WARN), _("  stage that lags: %s (%s behind the stage before)"),
@@ -444,8 +447,6 @@ draw_detail(const dashboard *d, int y)
 		textout_fill(y++, 0, COLS, A_NORMAL, "  %s", mn->error.detail ? mn->error.detail : "");
 		textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
 	}
-	textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
-	textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
 	return y;
 }
 
@@ -486,7 +487,9 @@ draw_events(const dashboard *d, int y, int last)
 
 	textout_fill(y++, 0, COLS, A_BOLD, "%s", _("Events"));
 	n--;
-	for (int i = d->m->n_events - n; i < d->m->n_events; i++)
+	/* the latest at the bottom once the pane is full */
+	for (int i = d->m->n_events > n ? d->m->n_events - n : 0;
+		 i < d->m->n_events; i++)
 	{
 		const monitor_event *e = monitor_event_get(d->m, i);
 		char		t[16];
@@ -591,7 +594,14 @@ draw(dashboard *d)
 		draw_header(d);
 		y = draw_nodes(d, 1);
 		textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
-		y = draw_detail(d, y);
+		{
+			/* the detail pane keeps its height whatever is selected */
+			int			y0 = y;
+
+			y = draw_detail(d, y);
+			while (y < y0 + DETAIL_ROWS)
+				textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
+		}
 		slot_rows = LINES - 1 - y - 5;
 		if (slot_rows < 1)
 			slot_rows = 1;
