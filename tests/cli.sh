@@ -28,7 +28,7 @@ like "$out" 'HINT:  Try "pgreplica --help"' "an unknown command gets a hint"
 out=$("$P" --frobnicate 2>&1); rc=$?
 is "$rc" 2 "an unknown option exits 2"
 
-for c in setup dashboard demo check promote resync follow; do
+for c in setup demo check promote resync follow; do
   out=$("$P" "$c" 2>&1); rc=$?
   if [ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
      [[ $out == *"\"$c\" is not available in this version yet"* ]]; then
@@ -38,6 +38,11 @@ for c in setup dashboard demo check promote resync follow; do
     diag "exit $rc, output: $out"
   fi
 done
+
+# dashboard: a terminal is needed
+out=$("$P" -c "$tmp/none.conf" dashboard </dev/null 2>&1); rc=$?
+is "$rc" 2 "dashboard without a terminal exits 2"
+like "$out" "the dashboard needs a terminal" "dashboard without a terminal says why"
 
 # plan and apply: what is checked before any server is asked
 out=$("$P" -c "$tmp/none.conf" apply </dev/null 2>&1); rc=$?
