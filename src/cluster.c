@@ -22,6 +22,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +50,14 @@ enum cluster_key
 	CK_ARCHIVE_COMMAND,
 	CK_TRIGGER_FILE,
 	CK_SSL_CA,
+	CK_LAG_WARN_BYTES,
+	CK_LAG_WARN_SECONDS,
 	N_CLUSTER_KEYS
 };
 
 static const char *const cluster_keys[N_CLUSTER_KEYS] = {
 	"name", "replication_user", "ssl", "slots", "sync", "archive_command",
-	"trigger_file", "ssl_ca"
+	"trigger_file", "ssl_ca", "lag_warn_bytes", "lag_warn_seconds"
 };
 
 enum node_key
@@ -393,6 +396,15 @@ cluster_value(const cluster *c, int key)
 			return pgr_strdup(c->trigger_file ? c->trigger_file : "");
 		case CK_SSL_CA:
 			return pgr_strdup(c->ssl_ca ? c->ssl_ca : "");
+		case CK_LAG_WARN_BYTES:
+			/* the default is not written: empty (see append_cluster_section) */
+			if (c->lag_warn_bytes == CLUSTER_DEFAULT_LAG_WARN_BYTES)
+				return pgr_strdup("");
+			return pgr_asprintf("%lld", c->lag_warn_bytes);
+		case CK_LAG_WARN_SECONDS:
+			if (c->lag_warn_seconds == CLUSTER_DEFAULT_LAG_WARN_SECONDS)
+				return pgr_strdup("");
+			return pgr_asprintf("%gs", c->lag_warn_seconds);
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -731,6 +743,90 @@ fail:
 	return -1;
 }
 
+/* ---- values with units ---------------------------------------------------------- */
+
+/* The number at the start of text and where its unit starts; -1 if none. */
+static int
+leading_number(const char *text, double *num, const char **unit)
+{
+	char	   *end;
+
+	while (*text == ' ' || *text == '\t')
+		text++;
+	if (!(*text >= '0' && *text <= '9') && *text != '.')
+		return -1;				/* no sign, no "inf", no "nan" */
+	errno = 0;
+	*num = strtod(text, &end);
+	if (end == text || errno != 0 || !isfinite(*num))
+		return -1;
+	while (*end == ' ' || *end == '\t')
+		end++;
+	*unit = end;
+	return 0;
+}
+
+int
+cluster_parse_bytes(const char *text, long long *out)
+{
+	/* postgresql.conf's units: multiples of 1024, "kB" with a lower-case k */
+	static const struct
+	{
+		const char *unit;
+		double		mult;
+	}			units[] = {
+		{"", 1}, {"B", 1}, {"kB", 1024.0}, {"MB", 1024.0 * 1024},
+		{"GB", 1024.0 * 1024 * 1024}, {"TB", 1024.0 * 1024 * 1024 * 1024},
+	};
+	double		num;
+	const char *unit;
+
+	if (!text || leading_number(text, &num, &unit) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	{
+		size_t		ul = strlen(units[i].unit);
+
+		if (strncmp(unit, units[i].unit, ul) == 0 && unit[ul + strspn(unit + ul, " \t")] == '\0')
+		{
+			double		v = num * units[i].mult;
+
+			if (v >= 9.2e18)
+				return -1;
+			*out = (long long) v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+cluster_parse_seconds(const char *text, double *out)
+{
+	static const struct
+	{
+		const char *unit;
+		double		mult;
+	}			units[] = {
+		{"", 1}, {"ms", 0.001}, {"s", 1}, {"min", 60}, {"h", 3600},
+	};
+	double		num;
+	const char *unit;
+
+	if (!text || leading_number(text, &num, &unit) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	{
+		size_t		ul = strlen(units[i].unit);
+
+		if (strncmp(unit, units[i].unit, ul) == 0 && unit[ul + strspn(unit + ul, " \t")] == '\0')
+		{
+			*out = num * units[i].mult;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* ---- setting values ------------------------------------------------------------ */
 
 static void
@@ -784,6 +880,32 @@ set_cluster_key(cluster *c, int key, const char *v, const char *where,
 		case CK_SSL_CA:
 			free(c->ssl_ca);
 			c->ssl_ca = dup_or_null(v);
+			break;
+		case CK_LAG_WARN_BYTES:
+			if (v[0] == '\0')
+				c->lag_warn_bytes = CLUSTER_DEFAULT_LAG_WARN_BYTES;
+			else if (cluster_parse_bytes(v, &c->lag_warn_bytes) < 0 ||
+					 c->lag_warn_bytes == 0)
+			{
+				pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+							  where, shown(s, v), cluster_keys[key]);
+				pgr_error_hint(err, _("\"%s\" is a positive size in bytes, with an optional unit: B, kB, MB, GB or TB (e.g. 16MB)."),
+							   cluster_keys[key]);
+				return -1;
+			}
+			break;
+		case CK_LAG_WARN_SECONDS:
+			if (v[0] == '\0')
+				c->lag_warn_seconds = CLUSTER_DEFAULT_LAG_WARN_SECONDS;
+			else if (cluster_parse_seconds(v, &c->lag_warn_seconds) < 0 ||
+					 c->lag_warn_seconds <= 0)
+			{
+				pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+							  where, shown(s, v), cluster_keys[key]);
+				pgr_error_hint(err, _("\"%s\" is a positive duration, in seconds by default, with an optional unit: ms, s, min or h (e.g. 10s)."),
+							   cluster_keys[key]);
+				return -1;
+			}
 			break;
 		case N_CLUSTER_KEYS:
 			break;
@@ -1147,6 +1269,8 @@ cluster_new(const char *path)
 	c->replication_user = pgr_strdup(CLUSTER_DEFAULT_REPLICATION_USER);
 	c->ssl = CLUSTER_DEFAULT_SSL;
 	c->slots = CLUSTER_DEFAULT_SLOTS;
+	c->lag_warn_bytes = CLUSTER_DEFAULT_LAG_WARN_BYTES;
+	c->lag_warn_seconds = CLUSTER_DEFAULT_LAG_WARN_SECONDS;
 	return c;
 }
 
@@ -1502,7 +1626,8 @@ append_cluster_section(strbuf *out, const cluster *c, const char *eol)
 		char	   *v = cluster_value(c, k);
 
 		if (v[0] || (k != CK_NAME && k != CK_ARCHIVE_COMMAND && k != CK_TRIGGER_FILE &&
-					  k != CK_SSL_CA))
+					  k != CK_SSL_CA && k != CK_LAG_WARN_BYTES &&
+					  k != CK_LAG_WARN_SECONDS))
 			append_setting(out, cluster_keys[k], v, eol);
 		free(v);
 	}

@@ -20,6 +20,9 @@
 #define CLUSTER_FILE_NAME "pgreplica.conf"
 #define CLUSTER_DEFAULT_SSL true		/* when the file has no "ssl" */
 #define CLUSTER_DEFAULT_SLOTS true		/* when the file has no "slots" */
+/* The dashboard's thresholds: a standby further behind is shown in yellow. */
+#define CLUSTER_DEFAULT_LAG_WARN_BYTES (16LL * 1024 * 1024)
+#define CLUSTER_DEFAULT_LAG_WARN_SECONDS 10.0
 
 typedef enum node_role {
 	NODE_PRIMARY,
@@ -82,6 +85,8 @@ typedef struct cluster {
 	char	   *ssl_ca;			/* the operator's CA certificate that signed
 								 * the nodes' ssl_cert; NULL: pgreplica's own
 								 * CA */
+	long long	lag_warn_bytes; /* "lag_warn_bytes" (e.g. 16MB) */
+	double		lag_warn_seconds;	/* "lag_warn_seconds" (e.g. 10s, 500ms) */
 	cluster_node *nodes;
 	int			n_nodes;
 	char	   *text;			/* the file as read: kept so that a rewrite
@@ -116,6 +121,16 @@ int			cluster_save(cluster *c, pgr_error *err);
  * the name made safe for a file name.  malloc'd.
  */
 char	   *cluster_operator_path(const cluster *c, const char *suffix);
+
+/*
+ * Values with units, as postgresql.conf writes them: a size in bytes
+ * ("16MB", "512kB", "1GB", a bare number is bytes; multiples of 1024) and a
+ * duration in seconds ("10s", "500ms", "2min", "1h", a bare number is
+ * seconds).  -1 when the text is not one (negative, no digits, unknown unit,
+ * overflow).
+ */
+int			cluster_parse_bytes(const char *text, long long *out);
+int			cluster_parse_seconds(const char *text, double *out);
 
 cluster_node *cluster_find_node(const cluster *c, const char *name);
 cluster_node *cluster_primary(const cluster *c);

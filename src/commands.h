@@ -31,5 +31,6 @@ int			cmd_apply(const pgr_globals *g, int argc, char **argv);
 int			cmd_setup(const pgr_globals *g, int argc, char **argv);
 int			cmd_console(const pgr_globals *g, int argc, char **argv);
 int			cmd_demo(const pgr_globals *g, int argc, char **argv);	/* ui/cmd_demo.c */
+int			cmd_dashboard(const pgr_globals *g, int argc, char **argv);	/* ui/cmd_dashboard.c */
 
 #endif

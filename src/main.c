@@ -30,7 +30,7 @@ typedef struct command {
 /* DESIGN.md "Command line": every command is recognised. */
 static const command commands[] = {
 	{"setup", cmd_setup},
-	{"dashboard", NULL},
+	{"dashboard", cmd_dashboard},
 	{"demo", cmd_demo},
 	{"plan", cmd_plan},
 	{"apply", cmd_apply},

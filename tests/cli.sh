@@ -40,7 +40,7 @@ like "$out" "needs a terminal" "demo without a terminal says why"
 out=$("$P" demo --reset --no-console 2>&1); rc=$?
 is "$rc" 2 "demo --reset --no-console exits 2"
 
-for c in dashboard check promote resync follow; do
+for c in check promote resync follow; do
   out=$("$P" "$c" 2>&1); rc=$?
   if [ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
      [[ $out == *"\"$c\" is not available in this version yet"* ]]; then
@@ -57,6 +57,10 @@ for c in setup ""; do
   is "$rc" 2 "${c:-the console} without a terminal exits 2"
   like "$out" "needs a terminal" "${c:-the console} without a terminal says why"
 done
+# dashboard: a terminal is needed
+out=$("$P" -c "$tmp/none.conf" dashboard </dev/null 2>&1); rc=$?
+is "$rc" 2 "dashboard without a terminal exits 2"
+like "$out" "the dashboard needs a terminal" "dashboard without a terminal says why"
 
 # plan and apply: what is checked before any server is asked
 out=$("$P" -c "$tmp/none.conf" apply </dev/null 2>&1); rc=$?

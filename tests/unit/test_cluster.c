@@ -1958,6 +1958,117 @@ test_default_path(void **state)
 	free(expected);
 }
 
+/* ---- the dashboard's thresholds ---------------------------------------------- */
+
+static const char minimal_head[] = "[cluster]\n";
+static const char minimal_nodes[] =
+"\n[node \"pg1\"]\nrole = primary\nhost = 10.0.0.1\n"
+"\n[node \"pg2\"]\nrole = standby\nhost = 10.0.0.2\n";
+
+static char *
+with_cluster_lines(const char *lines)
+{
+	strbuf		sb;
+
+	strbuf_init(&sb);
+	strbuf_append(&sb, minimal_head);
+	strbuf_append(&sb, lines);
+	strbuf_append(&sb, minimal_nodes);
+	return strbuf_detach(&sb);
+}
+
+static void
+test_thresholds_default(void **state)
+{
+	char	   *text = with_cluster_lines("");
+	cluster    *c = parse_ok(text);
+	char	   *out;
+
+	(void) state;
+	assert_true(c->lag_warn_bytes == 16LL * 1024 * 1024);
+	assert_true(c->lag_warn_seconds == 10.0);
+	/* the defaults are not written into a fresh file */
+	out = cluster_format(c);
+	assert_null(strstr(out, "lag_warn"));
+	free(out);
+	cluster_free(c);
+	free(text);
+}
+
+static void
+test_thresholds_units(void **state)
+{
+	char	   *text = with_cluster_lines("lag_warn_bytes = 1GB\nlag_warn_seconds = 500ms\n");
+	cluster    *c = parse_ok(text);
+	cluster    *again;
+	char	   *out;
+
+	(void) state;
+	assert_true(c->lag_warn_bytes == 1024LL * 1024 * 1024);
+	assert_true(c->lag_warn_seconds > 0.499 && c->lag_warn_seconds < 0.501);
+	/* a rewrite reads back the same values */
+	out = cluster_format(c);
+	again = parse_ok(out);
+	assert_true(again->lag_warn_bytes == c->lag_warn_bytes);
+	assert_true(again->lag_warn_seconds == c->lag_warn_seconds);
+	cluster_free(again);
+	free(out);
+	cluster_free(c);
+	free(text);
+}
+
+static void
+test_thresholds_refused(void **state)
+{
+	static const char *const bad[] = {
+		"lag_warn_bytes = -1MB\n", "lag_warn_bytes = 16 MiB\n",
+		"lag_warn_bytes = MB\n", "lag_warn_bytes = 0\n",
+		"lag_warn_bytes = 99999999TB\n",
+		"lag_warn_seconds = 0\n", "lag_warn_seconds = 10 years\n",
+		"lag_warn_seconds = nan\n", "lag_warn_seconds = -5s\n",
+	};
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		char	   *text = with_cluster_lines(bad[i]);
+
+		assert_error(text, 2, "lag_warn_");
+		free(text);
+	}
+}
+
+static void
+test_parse_units(void **state)
+{
+	long long	b = 0;
+	double		s = 0;
+
+	(void) state;
+	assert_int_equal(cluster_parse_bytes("16MB", &b), 0);
+	assert_true(b == 16LL * 1024 * 1024);
+	assert_int_equal(cluster_parse_bytes("512kB", &b), 0);
+	assert_true(b == 512LL * 1024);
+	assert_int_equal(cluster_parse_bytes("1.5GB", &b), 0);
+	assert_true(b == 1536LL * 1024 * 1024);
+	assert_int_equal(cluster_parse_bytes("4096", &b), 0);
+	assert_true(b == 4096);
+	assert_int_equal(cluster_parse_bytes("8 B", &b), 0);
+	assert_true(b == 8);
+	assert_int_equal(cluster_parse_bytes("16mb", &b), -1); /* units are case-sensitive, like postgresql.conf */
+	assert_int_equal(cluster_parse_bytes("", &b), -1);
+	assert_int_equal(cluster_parse_seconds("2min", &s), 0);
+	assert_true(s == 120);
+	assert_int_equal(cluster_parse_seconds("1h", &s), 0);
+	assert_true(s == 3600);
+	assert_int_equal(cluster_parse_seconds("250ms", &s), 0);
+	assert_true(s > 0.249 && s < 0.251);
+	assert_int_equal(cluster_parse_seconds("7", &s), 0);
+	assert_true(s == 7);
+	assert_int_equal(cluster_parse_seconds("7d", &s), -1);
+	assert_int_equal(cluster_parse_seconds("inf", &s), -1);
+}
+
 int
 main(void)
 {
@@ -1991,6 +2102,10 @@ main(void)
 		cmocka_unit_test(test_error_same_slot_name),
 		cmocka_unit_test(test_error_bad_port),
 		cmocka_unit_test(test_error_bad_boolean),
+		cmocka_unit_test(test_thresholds_default),
+		cmocka_unit_test(test_thresholds_units),
+		cmocka_unit_test(test_thresholds_refused),
+		cmocka_unit_test(test_parse_units),
 		cmocka_unit_test(test_error_bad_role),
 		cmocka_unit_test(test_error_bad_service),
 		cmocka_unit_test(test_error_bad_ssh),

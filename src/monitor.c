@@ -1,0 +1,739 @@
+/*
+ * monitor.c: the monitoring engine (see monitor.h).
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "monitor.h"
+#include "strbuf.h"
+
+#define BACKOFF_MIN_S 0.5
+#define BACKOFF_MAX_S 5.0
+
+/* ---- pure helpers --------------------------------------------------------------- */
+
+void
+monitor_history_push(monitor_history *h, monitor_sample s)
+{
+	h->s[h->head] = s;
+	h->head = (h->head + 1) % MONITOR_HISTORY;
+	if (h->count < MONITOR_HISTORY)
+		h->count++;
+}
+
+const monitor_sample *
+monitor_history_get(const monitor_history *h, int i)
+{
+	int			oldest;
+
+	if (i < 0 || i >= h->count)
+		return NULL;
+	oldest = (h->head - h->count + MONITOR_HISTORY) % MONITOR_HISTORY;
+	return &h->s[(oldest + i) % MONITOR_HISTORY];
+}
+
+monitor_level
+monitor_classify(bool answered, bool standby, const char *state,
+				 long long lag_bytes, double lag_s,
+				 long long warn_bytes, double warn_s)
+{
+	if (!answered)
+		return MONITOR_BAD;
+	if (!standby)
+		return MONITOR_OK;
+	if (!state)
+		return MONITOR_BAD;		/* no WAL sender on its upstream */
+	if (strcmp(state, "streaming") != 0)
+		return MONITOR_WARN;	/* catchup, startup, backup, stopping */
+	if (lag_bytes >= 0 && lag_bytes > warn_bytes)
+		return MONITOR_WARN;
+	if (!isnan(lag_s) && lag_s > warn_s)
+		return MONITOR_WARN;
+	return MONITOR_OK;
+}
+
+const char *
+monitor_format_bytes(long long bytes, char *buf, size_t size)
+{
+	static const char *const units[] = {"kB", "MB", "GB", "TB", "PB"};
+	double		v = (double) bytes;
+	int			u = -1;
+
+	if (bytes < 0)
+	{
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	if (bytes < 1024)
+	{
+		snprintf(buf, size, "%lld B", bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < 4)
+	{
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
+
+long long
+monitor_lsn(const char *lsn)
+{
+	unsigned int hi,
+				lo;
+	char		extra;
+
+	if (!lsn || sscanf(lsn, "%X/%X%c", &hi, &lo, &extra) != 2)
+		return -1;
+	return ((long long) hi << 32) | lo;
+}
+
+/* ---- the query ------------------------------------------------------------------ */
+
+/*
+ * What the dashboard needs on top of the status query, in the same round
+ * trip.  Statement 4, the node: replay paused (only a standby can be asked)
+ * and synchronous_standby_names.  Statement 5, the slots: the WAL each one
+ * retains, measured like the replication lag (from what the node has);
+ * wal_status and safe_wal_size where the server has them.
+ */
+#define EXTRA_COLUMNS 2
+#define SLOT_COLUMNS 7
+static const char extra_sql[] =
+";\n"
+"SELECT CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END,\n"
+"       current_setting('synchronous_standby_names');\n"
+"SELECT slot_name, slot_type, active, restart_lsn,\n"
+"       pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()\n"
+"                            ELSE pg_current_wal_lsn() END, restart_lsn)::bigint,\n"
+"       %s, %s\n"
+"  FROM pg_replication_slots ORDER BY slot_name";
+
+static char *
+monitor_query(const pg_version_facts *facts)
+{
+	char	   *status = status_query(facts);
+	strbuf		sb;
+
+	strbuf_init(&sb);
+	strbuf_append(&sb, status);
+	/* status_query() may or may not end its last statement with ';' */
+	while (sb.len > 0 && (sb.data[sb.len - 1] == ';' || sb.data[sb.len - 1] == '\n'))
+		sb.data[--sb.len] = '\0';
+	strbuf_appendf(&sb, extra_sql,
+				   facts->slot_wal_status ? "wal_status" : "NULL::text",
+				   facts->slot_wal_status ? "safe_wal_size" : "NULL::bigint");
+	free(status);
+	return strbuf_detach(&sb);
+}
+
+/* ---- events --------------------------------------------------------------------- */
+
+static void
+add_event(monitor *m, const char *node, bool bad, const char *fmt,...) PGR_PRINTF(4, 5);
+
+static void
+add_event(monitor *m, const char *node, bool bad, const char *fmt,...)
+{
+	monitor_event *e = &m->events[m->ev_head];
+	va_list		ap;
+
+	free(e->node);
+	free(e->text);
+	e->at = time(NULL);
+	e->node = node ? pgr_strdup(node) : NULL;
+	e->bad = bad;
+	va_start(ap, fmt);
+	e->text = pgr_vasprintf(fmt, ap);
+	va_end(ap);
+	m->ev_head = (m->ev_head + 1) % MONITOR_EVENTS;
+	if (m->n_events < MONITOR_EVENTS)
+		m->n_events++;
+}
+
+void
+monitor_note(monitor *m, const char *node, bool bad, const char *text)
+{
+	add_event(m, node, bad, "%s", text);
+	m->changed = true;
+}
+
+const monitor_event *
+monitor_event_get(const monitor *m, int i)
+{
+	int			oldest;
+
+	if (i < 0 || i >= m->n_events)
+		return NULL;
+	oldest = (m->ev_head - m->n_events + MONITOR_EVENTS) % MONITOR_EVENTS;
+	return &m->events[(oldest + i) % MONITOR_EVENTS];
+}
+
+/* ---- nodes ---------------------------------------------------------------------- */
+
+static void
+free_slots(monitor_node *mn)
+{
+	for (int i = 0; i < mn->n_slots; i++)
+	{
+		free(mn->slots[i].name);
+		free(mn->slots[i].type);
+		free(mn->slots[i].restart_lsn);
+		free(mn->slots[i].wal_status);
+	}
+	free(mn->slots);
+	mn->slots = NULL;
+	mn->n_slots = 0;
+}
+
+static void
+build_nodes(monitor *m)
+{
+	cluster    *cl = m->cl;
+	int			n = cl->n_nodes;
+
+	m->n_nodes = n;
+	m->nodes = pgr_calloc((size_t) (n ? n : 1), sizeof(monitor_node));
+	m->fd_node = pgr_calloc((size_t) (n ? n : 1), sizeof(int));
+	memset(&m->status, 0, sizeof(m->status));
+	m->status.cluster = cl;
+	m->status.n_nodes = n;
+	m->status.nodes = pgr_calloc((size_t) (n ? n : 1), sizeof(node_status));
+	for (int i = 0; i < n; i++)
+	{
+		monitor_node *mn = &m->nodes[i];
+
+		mn->node = &cl->nodes[i];
+		mn->st = &m->status.nodes[i];
+		mn->st->node = &cl->nodes[i];
+		pgconn_init(&mn->pc, &cl->nodes[i]);
+		mn->conn = MONITOR_CONNECTING;
+		mn->lag_bytes = -1;
+		mn->lag_s = NAN;
+		mn->level = MONITOR_BAD;
+		mn->backoff_s = BACKOFF_MIN_S;
+		mn->retry_ms = 0;		/* connect at once */
+	}
+	m->next_refresh_ms = 0;
+	m->changed = true;
+}
+
+static void
+free_nodes(monitor *m)
+{
+	for (int i = 0; i < m->n_nodes; i++)
+	{
+		monitor_node *mn = &m->nodes[i];
+
+		pgconn_free(&mn->pc);
+		free(mn->query);
+		pgr_error_clear(&mn->error);
+		free(mn->sync_standby_names);
+		free_slots(mn);
+		status_node_reset(&m->status.nodes[i]);
+		pgr_error_clear(&m->status.nodes[i].error);
+		free(m->status.nodes[i].ssl_cert_expires);
+	}
+	free(m->nodes);
+	free(m->fd_node);
+	free(m->status.nodes);
+	for (int i = 0; i < m->status.n_problems; i++)
+		free(m->status.problems[i].message);
+	free(m->status.problems);
+	m->nodes = NULL;
+	m->n_nodes = 0;
+}
+
+monitor *
+monitor_new(cluster *cl, double interval_s)
+{
+	monitor    *m = pgr_calloc(1, sizeof(monitor));
+
+	m->cl = cl;
+	monitor_set_interval(m, interval_s);
+	build_nodes(m);
+	return m;
+}
+
+void
+monitor_free(monitor *m)
+{
+	if (!m)
+		return;
+	free_nodes(m);
+	cluster_free(m->cl);
+	for (int i = 0; i < MONITOR_EVENTS; i++)
+	{
+		free(m->events[i].node);
+		free(m->events[i].text);
+	}
+	free(m);
+}
+
+void
+monitor_replace_cluster(monitor *m, cluster *cl)
+{
+	free_nodes(m);
+	cluster_free(m->cl);
+	m->cl = cl;
+	build_nodes(m);
+	add_event(m, NULL, false, "%s", _("cluster file reloaded"));
+}
+
+void
+monitor_set_interval(monitor *m, double interval_s)
+{
+	if (!(interval_s >= MONITOR_INTERVAL_MIN))	/* NAN too */
+		interval_s = MONITOR_INTERVAL_MIN;
+	if (interval_s > MONITOR_INTERVAL_MAX)
+		interval_s = MONITOR_INTERVAL_MAX;
+	m->interval_s = interval_s;
+	/* the next refresh follows the new interval from now */
+	if (m->next_refresh_ms > pgconn_deadline_after(interval_s))
+		m->next_refresh_ms = pgconn_deadline_after(interval_s);
+	m->changed = true;
+}
+
+void
+monitor_set_paused(monitor *m, bool paused)
+{
+	m->paused = paused;
+	if (!paused)
+		m->next_refresh_ms = 0;
+	m->changed = true;
+}
+
+/* How long a node has to answer a query or to connect before it is
+ * dropped: more than a refresh, so that a busy server is not dropped. */
+static double
+hard_limit_s(const monitor *m)
+{
+	double		s = 3 * m->interval_s;
+
+	return s < 5.0 ? 5.0 : s;
+}
+
+static void
+node_failed(monitor *m, monitor_node *mn, const pgr_error *why)
+{
+	bool		was_up = mn->conn == MONITOR_UP;
+	bool		first = mn->conn == MONITOR_CONNECTING;
+
+	pgr_error_clear(&mn->error);
+	mn->error.kind = why->kind;
+	mn->error.message = pgr_strdup(why->message);
+	mn->error.detail = why->detail ? pgr_strdup(why->detail) : NULL;
+	mn->error.hint = why->hint ? pgr_strdup(why->hint) : NULL;
+	pgconn_close(&mn->pc);
+	mn->busy = false;
+	mn->conn = MONITOR_DOWN;
+	mn->not_answering = why->kind == PGR_ERR_TIMEOUT;
+	mn->retry_ms = pgconn_deadline_after(mn->backoff_s);
+	mn->backoff_s = mn->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : mn->backoff_s * 2;
+	status_node_reset(mn->st);
+	mn->st->reachable = false;
+	free_slots(mn);
+	if (was_up || first)
+	{
+		if (mn->not_answering)
+			add_event(m, mn->node->name, true, _("%s is not answering"), mn->node->name);
+		else
+			add_event(m, mn->node->name, true, _("%s is down: %s"), mn->node->name,
+					  why->message ? why->message : _("unknown error"));
+	}
+	m->changed = true;
+}
+
+static void
+send_query(monitor *m, monitor_node *mn)
+{
+	if (pgconn_send(&mn->pc, mn->query, hard_limit_s(m)) < 0)
+	{
+		node_failed(m, mn, &mn->pc.err);
+		return;
+	}
+	mn->busy = true;
+	mn->sent_ms = pgconn_now_ms();
+}
+
+/* The connection was just made: choose the query for this server. */
+static void
+connected(monitor *m, monitor_node *mn)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+	const pg_version_facts *facts = pgconn_version_facts(&mn->pc, &err);
+
+	if (!facts)
+	{
+		node_failed(m, mn, &err);
+		pgr_error_clear(&err);
+		return;
+	}
+	free(mn->query);
+	mn->query = monitor_query(facts);
+	mn->st->reachable = true;
+	status_node_set_ssl(mn->st, mn->pc.conn);
+	send_query(m, mn);
+}
+
+static void
+start_connect(monitor *m, monitor_node *mn)
+{
+	const pgconn_options opt = {.read_only = true};
+
+	m->connections++;
+	mn->sent_ms = pgconn_now_ms();
+	if (pgconn_start(&mn->pc, &opt, hard_limit_s(m)) < 0)
+		node_failed(m, mn, &mn->pc.err);
+}
+
+/* Statements 4 and 5 (see extra_sql). */
+static int
+parse_extra(monitor_node *mn, PGresult *const *res, int n, pgr_error *err)
+{
+	const char *name = mn->node->name;
+	const char *v;
+
+	if (pgconn_check_result(n > 3 ? res[3] : NULL, PGRES_TUPLES_OK, 1, EXTRA_COLUMNS,
+							name, _("server state"), err) < 0 ||
+		pgconn_check_result(n > 4 ? res[4] : NULL, PGRES_TUPLES_OK, -1, SLOT_COLUMNS,
+							name, "pg_replication_slots", err) < 0)
+		return -1;
+	v = pgconn_value(res[3], 0, 0);
+	mn->replay_paused = v && v[0] == 't';
+	free(mn->sync_standby_names);
+	v = pgconn_value(res[3], 0, 1);
+	mn->sync_standby_names = pgr_strdup(v ? v : "");
+	free_slots(mn);
+	mn->n_slots = PQntuples(res[4]);
+	mn->slots = pgr_calloc((size_t) (mn->n_slots ? mn->n_slots : 1), sizeof(monitor_slot));
+	for (int r = 0; r < mn->n_slots; r++)
+	{
+		monitor_slot *s = &mn->slots[r];
+
+		s->name = pgr_strdup(pgconn_value(res[4], r, 0));
+		s->type = pgr_strdup(pgconn_value(res[4], r, 1));
+		v = pgconn_value(res[4], r, 2);
+		s->active = v && v[0] == 't';
+		s->restart_lsn = pgr_strdup(pgconn_value(res[4], r, 3));
+		v = pgconn_value(res[4], r, 4);
+		s->retained_bytes = v ? strtoll(v, NULL, 10) : -1;
+		s->wal_status = pgr_strdup(pgconn_value(res[4], r, 5));
+		v = pgconn_value(res[4], r, 6);
+		s->safe_wal_size = v ? strtoll(v, NULL, 10) : -1;
+	}
+	return 0;
+}
+
+/* What a node looked like before an answer, to tell what changed. */
+typedef struct node_before {
+	bool		up;
+	status_role role;
+	int			timeline;
+	bool		streaming;
+	bool		had_row;		/* its upstream answered (streaming known) */
+} node_before;
+
+static bool
+is_streaming(const monitor_node *mn)
+{
+	const status_replication *r = mn->st->upstream_row;
+
+	return r && r->state && strcmp(r->state, "streaming") == 0;
+}
+
+static void
+snapshot(const monitor *m, node_before *b)
+{
+	for (int i = 0; i < m->n_nodes; i++)
+	{
+		const monitor_node *mn = &m->nodes[i];
+		const node_status *up = NULL;
+
+		b[i].up = mn->conn == MONITOR_UP && mn->st->answered;
+		b[i].role = mn->st->role;
+		b[i].timeline = mn->st->timeline;
+		b[i].streaming = is_streaming(mn);
+		for (int j = 0; mn->st->upstream_name && j < m->n_nodes; j++)
+			if (strcmp(m->nodes[j].node->name, mn->st->upstream_name) == 0)
+				up = m->nodes[j].st;
+		b[i].had_row = up && up->answered;
+	}
+}
+
+/* Lag, level, slot owners and events after status_evaluate(). */
+static void
+derive(monitor *m, const node_before *before)
+{
+	for (int i = 0; i < m->n_nodes; i++)
+	{
+		monitor_node *mn = &m->nodes[i];
+		const status_replication *r = mn->st->upstream_row;
+		bool		standby = mn->node->role == NODE_STANDBY;
+		const char *name = mn->node->name;
+		bool		up = mn->conn == MONITOR_UP && mn->st->answered;
+
+		mn->lag_bytes = r && r->has_lag_bytes ? r->lag_bytes : -1;
+		/*
+		 * replay_lag is NULL once the standby has replayed everything and
+		 * the primary is idle: then the time lag is n/a, not the growing
+		 * age of the last transaction.
+		 */
+		mn->lag_s = r ? r->replay_lag_s : NAN;
+		mn->level = monitor_classify(up, standby, r ? r->state : NULL,
+									 mn->lag_bytes, mn->lag_s,
+									 m->cl->lag_warn_bytes, m->cl->lag_warn_seconds);
+		for (int s = 0; s < mn->n_slots; s++)
+		{
+			mn->slots[s].standby = NULL;
+			for (int j = 0; j < m->n_nodes; j++)
+			{
+				char	   *sn;
+
+				if (m->nodes[j].node->role != NODE_STANDBY)
+					continue;
+				sn = cluster_slot_name(m->nodes[j].node);
+				if (strcmp(sn, mn->slots[s].name) == 0)
+					mn->slots[s].standby = m->nodes[j].node->name;
+				free(sn);
+			}
+		}
+
+		if (!before)
+			continue;
+		if (up && !before[i].up)
+			add_event(m, name, false, _("%s is up (%s)"), name,
+					  mn->st->role == STATUS_ROLE_PRIMARY ? _("primary") : _("standby"));
+		else if (up && before[i].role != mn->st->role)
+			add_event(m, name, true, _("%s is now a %s"), name,
+					  mn->st->role == STATUS_ROLE_PRIMARY ? _("primary") : _("standby"));
+		if (up && before[i].up && before[i].timeline && mn->st->timeline &&
+			before[i].timeline != mn->st->timeline)
+			add_event(m, name, false, _("%s moved from timeline %d to %d"), name,
+					  before[i].timeline, mn->st->timeline);
+		if (standby && before[i].had_row)
+		{
+			bool		now = is_streaming(mn);
+			const char *upn = mn->st->upstream_name ? mn->st->upstream_name : "?";
+
+			if (before[i].streaming && !now)
+				add_event(m, name, true, _("%s stopped streaming from %s"), name, upn);
+			else if (!before[i].streaming && now)
+				add_event(m, name, false, _("%s is streaming from %s"), name, upn);
+		}
+	}
+}
+
+static void
+answered(monitor *m, monitor_node *mn, const node_before *before)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+	time_t		now = time(NULL);
+
+	mn->busy = false;
+	mn->not_answering = false;
+	mn->backoff_s = BACKOFF_MIN_S;
+	if (status_parse(mn->st, mn->pc.results, mn->pc.n_results, &err) < 0 ||
+		parse_extra(mn, mn->pc.results, mn->pc.n_results, &err) < 0)
+	{
+		/* connected but the query failed: shown as down, retried */
+		node_failed(m, mn, &err);
+		pgr_error_clear(&err);
+		return;
+	}
+	mn->st->reachable = true;
+	mn->conn = MONITOR_UP;
+	mn->last_answer = now;
+	pgr_error_clear(&mn->error);
+	status_evaluate(&m->status);
+	derive(m, before);
+	/*
+	 * A standby's lag is read on its upstream: the sample goes to the
+	 * standbys when their upstream answers (each refresh), not when they do.
+	 */
+	for (int i = 0; i < m->n_nodes; i++)
+	{
+		monitor_node *sb = &m->nodes[i];
+		monitor_sample s = {now, sb->lag_bytes, sb->lag_s};
+
+		if (sb->node->role == NODE_STANDBY && sb->st->upstream_name &&
+			strcmp(sb->st->upstream_name, mn->node->name) == 0)
+			monitor_history_push(&sb->history, s);
+	}
+	m->changed = true;
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+int
+monitor_pollfds(monitor *m, struct pollfd *fds)
+{
+	int			n = 0;
+
+	for (int i = 0; i < m->n_nodes; i++)
+	{
+		int			fd;
+		short		ev = pgconn_poll_fd(&m->nodes[i].pc, &fd);
+
+		if (!ev)
+			continue;
+		fds[n].fd = fd;
+		fds[n].events = ev;
+		fds[n].revents = 0;
+		m->fd_node[n] = i;
+		n++;
+	}
+	return n;
+}
+
+int
+monitor_timeout_ms(const monitor *m)
+{
+	int64_t		now = pgconn_now_ms();
+	int64_t		next = now + (int64_t) (m->interval_s * 1000);
+
+	if (!m->paused && m->next_refresh_ms < next)
+		next = m->next_refresh_ms;
+	for (int i = 0; i < m->n_nodes; i++)
+	{
+		const monitor_node *mn = &m->nodes[i];
+		int64_t		d = pgconn_deadline(&mn->pc);
+		int64_t		soft;
+
+		if (d && d < next)
+			next = d;
+		if (mn->conn == MONITOR_DOWN && !pgconn_waiting(&mn->pc) &&
+			!m->paused && mn->retry_ms < next)
+			next = mn->retry_ms;
+		/* when a slow node is to be shown as not answering */
+		soft = mn->sent_ms + (int64_t) (m->interval_s * 1000);
+		if (pgconn_waiting(&mn->pc) && !mn->not_answering && soft < next)
+			next = soft;
+	}
+	return next <= now ? 0 : (int) (next - now);
+}
+
+bool
+monitor_handle(monitor *m, const struct pollfd *fds, int nfds)
+{
+	int64_t		now = pgconn_now_ms();
+	node_before *before = pgr_calloc((size_t) (m->n_nodes ? m->n_nodes : 1),
+									 sizeof(node_before));
+	bool		tick;
+	bool		changed;
+
+	for (int i = 0; i < m->n_nodes; i++)
+	{
+		monitor_node *mn = &m->nodes[i];
+		short		revents = 0;
+		pgconn_state was = mn->pc.state;
+
+		if (!pgconn_waiting(&mn->pc))
+			continue;
+		for (int f = 0; f < nfds; f++)
+			if (m->fd_node[f] == i)
+				revents = fds[f].revents;
+		pgconn_handle(&mn->pc, revents);
+		switch (mn->pc.state)
+		{
+			case PGCONN_READY:
+				if (was == PGCONN_CONNECTING)
+					connected(m, mn);
+				break;
+			case PGCONN_DONE:
+				snapshot(m, before);
+				answered(m, mn, before);
+				break;
+			case PGCONN_FAILED:
+				node_failed(m, mn, &mn->pc.err);
+				break;
+			default:
+				break;
+		}
+		/* the refresh interval went by without an answer */
+		if (pgconn_waiting(&mn->pc) && !mn->not_answering &&
+			now - mn->sent_ms >= (int64_t) (m->interval_s * 1000))
+		{
+			mn->not_answering = true;
+			if (mn->conn == MONITOR_UP)
+				add_event(m, mn->node->name, true, _("%s is not answering"),
+						  mn->node->name);
+			m->changed = true;
+		}
+	}
+
+	tick = !m->paused && now >= m->next_refresh_ms;
+	if (tick)
+	{
+		m->refreshes++;
+		m->next_refresh_ms = now + (int64_t) (m->interval_s * 1000);
+		m->changed = true;		/* the clock */
+	}
+	for (int i = 0; i < m->n_nodes && !m->paused; i++)
+	{
+		monitor_node *mn = &m->nodes[i];
+
+		switch (mn->pc.state)
+		{
+			case PGCONN_IDLE:
+			case PGCONN_FAILED:
+				if (now >= mn->retry_ms)
+					start_connect(m, mn);
+				break;
+			case PGCONN_READY:
+			case PGCONN_DONE:
+				/* one query per refresh, none while one is out */
+				if (tick && mn->query)
+					send_query(m, mn);
+				break;
+			default:
+				break;
+		}
+	}
+	free(before);
+	changed = m->changed;
+	m->changed = false;
+	return changed;
+}
+
+const monitor_node *
+monitor_primary(const monitor *m)
+{
+	const monitor_node *found = NULL;
+
+	for (int i = 0; i < m->n_nodes; i++)
+	{
+		const monitor_node *mn = &m->nodes[i];
+
+		if (mn->conn != MONITOR_UP || mn->st->role != STATUS_ROLE_PRIMARY)
+			continue;
+		if (!found || mn->node->role == NODE_PRIMARY)
+			found = mn;
+	}
+	return found;
+}
+
+bool
+monitor_sync_blocked(const monitor *m)
+{
+	const monitor_node *p = monitor_primary(m);
+
+	if (!p || !p->sync_standby_names || p->sync_standby_names[0] == '\0')
+		return false;
+	for (int i = 0; i < p->st->n_replication; i++)
+	{
+		const char *ss = p->st->replication[i].sync_state;
+
+		if (ss && (strcmp(ss, "sync") == 0 || strcmp(ss, "quorum") == 0))
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,311 @@
+/*
+ * action_worker.c: see worker.h.  No curses here: the thread only talks through
+ * its pipes.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actions.h"
+#include "cluster.h"
+#include "i18n.h"
+#include "action_worker.h"
+
+static void
+post(action_worker *w, action_worker_msg *msg)
+{
+	ssize_t		r;
+
+	do
+		r = write(w->to_ui[1], &msg, sizeof(msg));
+	while (r < 0 && errno == EINTR);
+}
+
+static void
+post_text(action_worker *w, action_worker_msg_kind kind, const char *text, const char *word)
+{
+	action_worker_msg *msg = pgr_calloc(1, sizeof(*msg));
+
+	msg->kind = kind;
+	msg->text = pgr_strdup(text);
+	msg->word = word ? pgr_strdup(word) : NULL;
+	post(w, msg);
+}
+
+static bool
+wait_answer(action_worker *w)
+{
+	char		c = 'n';
+	ssize_t		r;
+
+	do
+		r = read(w->to_worker[0], &c, 1);
+	while (r < 0 && errno == EINTR);
+	return r == 1 && c == 'y';
+}
+
+static void
+log_cb(void *arg, const char *line)
+{
+	post_text(arg, WORKER_LOG, line, NULL);
+}
+
+static bool
+confirm_cb(void *arg, const char *question)
+{
+	post_text(arg, WORKER_CONFIRM, question, NULL);
+	return wait_answer(arg);
+}
+
+static bool
+typed_cb(action_worker *w, const char *question, const char *word)
+{
+	post_text(w, WORKER_TYPED, question, word);
+	return wait_answer(w);
+}
+
+/* P: the pre-check panel, then fencing or the typed confirmation. */
+static int
+run_promote(action_worker *w, action_ctx *a, pgr_error *err)
+{
+	promote_check pc;
+	char	   *panel;
+	char	   *missing;
+	bool		fence = false;
+	int			rc;
+
+	memset(&pc, 0, sizeof(pc));
+	if (action_promote_check(a, w->target, &pc, err) < 0)
+		return -1;
+	missing = pc.bytes_not_received < 0 ? pgr_strdup(_("unknown"))
+		: pgr_asprintf("%lld", pc.bytes_not_received);
+	panel = pgr_asprintf(_("Promote %s.\n%s answers: %s; it is a standby: %s.\nPrimary %s answers: %s; accepts writes: %s.\nWAL bytes not received from the primary: %s.\n\nPromote %s?"),
+						 w->target, w->target,
+						 pc.node_answers ? _("yes") : _("no"),
+						 pc.node_is_standby ? _("yes") : _("no"),
+						 pc.primary_name ? pc.primary_name : "-",
+						 pc.primary_answers ? _("yes") : _("no"),
+						 pc.primary_writable ? _("yes") : _("no"),
+						 missing, w->target);
+	free(missing);
+	if (!confirm_cb(w, panel))
+	{
+		free(panel);
+		promote_check_clear(&pc);
+		return pgr_error_set(err, PGR_ERR_INPUT, _("%s not promoted"), w->target);
+	}
+	free(panel);
+	if (pc.primary_writable)
+	{
+		char	   *q = pgr_asprintf(_("Primary %s still accepts writes. Stop it first (fencing), so that only one node takes writes?"),
+									 pc.primary_name ? pc.primary_name : "?");
+
+		fence = confirm_cb(w, q);
+		free(q);
+		if (!fence)
+		{
+			q = pgr_asprintf(_("Without fencing, two nodes will accept writes (split brain). To promote %s anyway, type its name."),
+							 w->target);
+			a->force = typed_cb(w, q, w->target);
+			free(q);
+			if (!a->force)
+			{
+				promote_check_clear(&pc);
+				return pgr_error_set(err, PGR_ERR_INPUT, _("%s not promoted"), w->target);
+			}
+		}
+	}
+	promote_check_clear(&pc);
+	rc = action_promote(a, w->target, fence, err);
+	return rc;
+}
+
+static void *
+run(void *arg)
+{
+	action_worker	   *w = arg;
+	action_worker_msg *done = pgr_calloc(1, sizeof(*done));
+	pgr_error  *err = &done->err;
+	cluster    *cl = cluster_load(w->cluster_path, err);
+	action_ctx	a;
+	char	   *q;
+
+	done->kind = WORKER_DONE;
+	done->rc = -1;
+	if (!cl)
+		goto out;
+	memset(&a, 0, sizeof(a));
+	a.cl = cl;
+	a.cluster_path = w->cluster_path;
+	a.ssh_config = w->ssh_config;
+	a.log = log_cb;
+	a.log_arg = w;
+	a.confirm = confirm_cb;
+	a.confirm_arg = w;
+	switch (w->job)
+	{
+		case JOB_PROMOTE:
+			done->rc = run_promote(w, &a, err);
+			done->roles_changed = done->rc == 0;
+			break;
+		case JOB_FOLLOW:
+			q = pgr_asprintf(_("Re-point standby %s at the primary?"), w->target);
+			if (confirm_cb(w, q))
+				done->rc = action_follow(&a, w->target, NULL, err);
+			else
+				pgr_error_set(err, PGR_ERR_INPUT, _("%s left as it is"), w->target);
+			free(q);
+			done->roles_changed = done->rc == 0;
+			break;
+		case JOB_RESYNC:
+			q = pgr_asprintf(_("Re-synchronise %s from the primary (pg_rewind, else a new copy)? It is stopped meanwhile."),
+							 w->target);
+			if (confirm_cb(w, q))
+				done->rc = action_resync(&a, w->target, RESYNC_AUTO, err);
+			else
+				pgr_error_set(err, PGR_ERR_INPUT, _("%s left as it is"), w->target);
+			free(q);
+			done->roles_changed = done->rc == 0;
+			break;
+		case JOB_DROP_TO_ASYNC:
+			{
+				bool		needed = false;
+
+				if (action_sync_check(&a, &needed, err) < 0)
+					break;
+				if (!needed)
+				{
+					log_cb(w, _("a synchronous standby is connected: commits do not wait, nothing to do"));
+					done->rc = 0;
+					break;
+				}
+				done->rc = action_drop_to_async(&a, err);
+				break;
+			}
+		case JOB_DROP_SLOT:
+			done->rc = action_drop_slot(&a, w->target, err);
+			break;
+	}
+out:
+	cluster_free(cl);
+	post(w, done);
+	return NULL;
+}
+
+int
+action_worker_init(action_worker *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (pipe(w->to_ui) < 0)
+		return -1;
+	if (pipe(w->to_worker) < 0)
+	{
+		close(w->to_ui[0]);
+		close(w->to_ui[1]);
+		return -1;
+	}
+	fcntl(w->to_ui[0], F_SETFD, FD_CLOEXEC);
+	fcntl(w->to_ui[1], F_SETFD, FD_CLOEXEC);
+	fcntl(w->to_worker[0], F_SETFD, FD_CLOEXEC);
+	fcntl(w->to_worker[1], F_SETFD, FD_CLOEXEC);
+	/* the screen never waits on its side of the pipe */
+	fcntl(w->to_ui[0], F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+void
+action_worker_done(action_worker *w)
+{
+	/*
+	 * A running action is not interrupted half-way: quitting waits for it
+	 * (a pending question is answered no).
+	 */
+	if (w->running)
+	{
+		action_worker_answer(w, false);
+		pthread_join(w->thread, NULL);
+		w->running = false;
+	}
+	for (;;)
+	{
+		action_worker_msg *m = action_worker_read(w);
+
+		if (!m)
+			break;
+		action_worker_msg_free(m);
+	}
+	close(w->to_ui[0]);
+	close(w->to_ui[1]);
+	close(w->to_worker[0]);
+	close(w->to_worker[1]);
+	free(w->target);
+	free(w->cluster_path);
+	free(w->ssh_config);
+}
+
+int
+action_worker_start(action_worker *w, action_worker_job job, const char *target,
+			 const char *cluster_path, const char *ssh_config)
+{
+	if (w->running)
+		return -1;
+	free(w->target);
+	free(w->cluster_path);
+	free(w->ssh_config);
+	w->job = job;
+	w->target = target ? pgr_strdup(target) : NULL;
+	w->cluster_path = pgr_strdup(cluster_path);
+	w->ssh_config = ssh_config ? pgr_strdup(ssh_config) : NULL;
+	if (pthread_create(&w->thread, NULL, run, w) != 0)
+		return -1;
+	w->running = true;
+	return 0;
+}
+
+int
+action_worker_fd(const action_worker *w)
+{
+	return w->to_ui[0];
+}
+
+action_worker_msg *
+action_worker_read(action_worker *w)
+{
+	action_worker_msg *msg = NULL;
+	ssize_t		r = read(w->to_ui[0], &msg, sizeof(msg));
+
+	if (r != (ssize_t) sizeof(msg))
+		return NULL;
+	if (msg->kind == WORKER_DONE && w->running)
+	{
+		pthread_join(w->thread, NULL);
+		w->running = false;
+	}
+	return msg;
+}
+
+void
+action_worker_msg_free(action_worker_msg *msg)
+{
+	if (!msg)
+		return;
+	free(msg->text);
+	free(msg->word);
+	pgr_error_clear(&msg->err);
+	free(msg);
+}
+
+void
+action_worker_answer(action_worker *w, bool yes)
+{
+	char		c = yes ? 'y' : 'n';
+	ssize_t		r;
+
+	do
+		r = write(w->to_worker[1], &c, 1);
+	while (r < 0 && errno == EINTR);
+}

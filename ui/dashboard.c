@@ -1,0 +1,1021 @@
+/*
+ * dashboard.c: the live dashboard (htop / pg_activity conventions).
+ *
+ * One poll() loop watches the terminal, the monitor's connections
+ * (monitor.h) and the action worker's pipe (action_worker.h): nothing in here
+ * waits on a node, so keys are answered at once whatever the nodes do.
+ * Questions are dialogs (dialog.h) drawn over the screen while it keeps
+ * refreshing.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "crt.h"
+#include "dashboard.h"
+#include "dialog.h"
+#include "i18n.h"
+#include "keybar.h"
+#include "monitor.h"
+#include "provide_curses.h"
+#include "sparkline.h"
+#include "strbuf.h"
+#include "textout.h"
+#include "action_worker.h"
+
+#define MIN_COLS 80
+#define MIN_LINES 24
+#define DETAIL_ROWS 7
+
+/* colour pairs */
+enum
+{
+	PAIR_OK = 1,
+	PAIR_WARN,
+	PAIR_BAD,
+	PAIR_DIALOG,
+	PAIR_HEADER
+};
+
+/* What the keys do: one table for the bindings, the key bar and the help. */
+typedef enum dash_cmd {
+	CMD_NONE,
+	CMD_HELP,
+	CMD_PAUSE,
+	CMD_FASTER,
+	CMD_SLOWER,
+	CMD_UP,
+	CMD_DOWN,
+	CMD_LOG,
+	CMD_PROMOTE,
+	CMD_FOLLOW,
+	CMD_RESYNC,
+	CMD_ASYNC,
+	CMD_DROP_SLOT,
+	CMD_QUIT
+} dash_cmd;
+
+typedef struct dash_key {
+	dash_cmd	cmd;
+	const char *keys;			/* as shown in the help */
+	const char *bar_key;		/* NULL: not in the key bar */
+	const char *bar_label;
+	const char *help;
+	bool		action;			/* changes the cluster: off in read-only */
+} dash_key;
+
+static const dash_key key_table[] = {
+	{CMD_HELP, "F1 ?", "F1", N_("Help"), N_("this help"), false},
+	{CMD_UP, "Up k", NULL, NULL, N_("select the previous node or slot"), false},
+	{CMD_DOWN, "Down j", NULL, NULL, N_("select the next node or slot"), false},
+	{CMD_PAUSE, "Space", "Spc", N_("Pause"), N_("pause or resume the refresh"), false},
+	{CMD_FASTER, "-", NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
+	{CMD_SLOWER, "+", "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false},
+	{CMD_LOG, "L", "L", N_("Log"), N_("the full event log"), false},
+	{CMD_PROMOTE, "P", "P", N_("Promote"), N_("promote the selected standby"), true},
+	{CMD_FOLLOW, "F", "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
+	{CMD_RESYNC, "R", "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
+	{CMD_ASYNC, "A", "A", N_("Async"), N_("drop to asynchronous replication (when commits wait)"), true},
+	{CMD_DROP_SLOT, "D", "D", N_("Drop slot"), N_("drop the selected replication slot"), true},
+	{CMD_QUIT, "q", "q", N_("Quit"), N_("quit"), false},
+};
+
+#define N_KEYS ((int) (sizeof(key_table) / sizeof(key_table[0])))
+
+typedef enum dash_view {
+	VIEW_MAIN,
+	VIEW_HELP,
+	VIEW_LOG
+} dash_view;
+
+typedef struct dashboard {
+	const pgr_globals *g;
+	const char *cluster_path;
+	bool		readonly;
+	monitor    *m;
+	action_worker w;
+	dash_view	view;
+	int			sel;			/* nodes first, then the primary's slots */
+	int			log_top;		/* VIEW_LOG: first event shown */
+	dialog	   *dlg;
+	bool		dlg_for_worker; /* the dialog answers the worker */
+	char	   *flash;			/* a short message on the status line */
+	time_t		flash_until;
+	bool		quit;
+	bool		dirty;
+} dashboard;
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+static void
+dash_flash(dashboard *d, const char *text)
+{
+	free(d->flash);
+	d->flash = pgr_strdup(text);
+	d->flash_until = time(NULL) + 4;
+	d->dirty = true;
+}
+
+static attr_t
+level_attr(monitor_level l)
+{
+	if (!crt_has_colors())
+		return l == MONITOR_BAD ? A_BOLD : A_NORMAL;
+	switch (l)
+	{
+		case MONITOR_OK:
+			return COLOR_PAIR(PAIR_OK);
+		case MONITOR_WARN:
+			return COLOR_PAIR(PAIR_WARN) | A_BOLD;
+		case MONITOR_BAD:
+			return COLOR_PAIR(PAIR_BAD) | A_BOLD;
+	}
+	return A_NORMAL;
+}
+
+static const monitor_node *
+primary_node(const dashboard *d)
+{
+	return monitor_primary(d->m);
+}
+
+static int
+n_slots(const dashboard *d)
+{
+	const monitor_node *p = primary_node(d);
+
+	return p ? p->n_slots : 0;
+}
+
+static int
+n_items(const dashboard *d)
+{
+	return d->m->n_nodes + n_slots(d);
+}
+
+static const monitor_node *
+selected_node(const dashboard *d)
+{
+	return d->sel < d->m->n_nodes ? &d->m->nodes[d->sel] : NULL;
+}
+
+static const monitor_slot *
+selected_slot(const dashboard *d)
+{
+	const monitor_node *p = primary_node(d);
+	int			i = d->sel - d->m->n_nodes;
+
+	return p && i >= 0 && i < p->n_slots ? &p->slots[i] : NULL;
+}
+
+/* The standby's WAL sender row on its upstream, or NULL. */
+static const status_replication *
+row_of(const monitor_node *mn)
+{
+	return mn->st->upstream_row;
+}
+
+static const char *
+state_text(const monitor_node *mn)
+{
+	const status_replication *r = row_of(mn);
+
+	if (mn->conn == MONITOR_CONNECTING)
+		return mn->not_answering ? _("not answering") : _("connecting");
+	if (mn->not_answering)
+		return _("not answering");
+	if (mn->conn == MONITOR_DOWN || !mn->st->answered)
+		return _("down");
+	if (mn->node->role == NODE_PRIMARY || mn->st->role == STATUS_ROLE_PRIMARY)
+		return mn->st->role == STATUS_ROLE_PRIMARY ? _("writable") : _("in recovery");
+	if (mn->replay_paused)
+		return _("replay paused");
+	if (r && r->state)
+		return r->state;
+	if (mn->st->wal_receiver && mn->st->wal_receiver->status)
+		return mn->st->wal_receiver->status;
+	return _("not streaming");
+}
+
+static const char *
+role_text(const monitor_node *mn)
+{
+	if (mn->conn == MONITOR_UP && mn->st->answered)
+		return mn->st->role == STATUS_ROLE_PRIMARY ? _("primary") : _("standby");
+	return mn->node->role == NODE_PRIMARY ? _("primary") : _("standby");
+}
+
+static monitor_level
+node_level(const monitor_node *mn)
+{
+	if (mn->not_answering)
+		return MONITOR_BAD;
+	return mn->level;
+}
+
+/* ---- drawing ---------------------------------------------------------------------- */
+
+static void
+draw_header(const dashboard *d)
+{
+	char		clock[16];
+	time_t		now = time(NULL);
+	const monitor_node *p = primary_node(d);
+	attr_t		a = crt_has_colors() ? COLOR_PAIR(PAIR_HEADER) : A_REVERSE;
+	char	   *left;
+
+	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&now));
+	left = pgr_asprintf(_(" pgreplica  cluster: %s  primary: %s  refresh: %.1f s%s%s"),
+						d->m->cl->name ? d->m->cl->name : "-",
+						p ? p->node->name : _("none"),
+						d->m->interval_s,
+						d->m->paused ? _("  PAUSED") : "",
+						d->readonly ? _("  read-only") : "");
+	textout_fill(0, 0, COLS, a, "%s", left);
+	textout_put(0, COLS - 9, 9, a, clock);
+	free(left);
+}
+
+/* Retained WAL of the slot named for a node on the primary, or -1. */
+static long long
+slot_retained(const dashboard *d, const monitor_node *mn)
+{
+	const monitor_node *p = primary_node(d);
+	char	   *name;
+	long long	r = -1;
+
+	if (!p || mn->node->role != NODE_STANDBY)
+		return -1;
+	name = cluster_slot_name(mn->node);
+	for (int i = 0; i < p->n_slots; i++)
+		if (strcmp(p->slots[i].name, name) == 0)
+			r = p->slots[i].retained_bytes;
+	free(name);
+	return r;
+}
+
+static int
+draw_nodes(const dashboard *d, int y)
+{
+	textout_fill(y++, 0, COLS, A_BOLD, "  %-8s %-7s %-13s %3s %-10s %8s %7s %-6s %8s",
+				 _("NODE"), _("ROLE"), _("STATE"), _("TL"), _("LSN"), _("LAG"),
+				 _("TIME"), _("SYNC"), _("SLOT"));
+	for (int i = 0; i < d->m->n_nodes; i++)
+	{
+		const monitor_node *mn = &d->m->nodes[i];
+		const status_replication *r = row_of(mn);
+		monitor_level l = node_level(mn);
+		char		lag[24],
+					slot[24],
+					tl[12],
+					t[16];
+		const char *lsn = mn->st->role == STATUS_ROLE_PRIMARY ? mn->st->current_lsn
+			: mn->st->replay_lsn;
+		attr_t		a = level_attr(l);
+
+		if (i == d->sel)
+			a |= A_REVERSE;
+		monitor_format_bytes(mn->lag_bytes, lag, sizeof(lag));
+		monitor_format_bytes(slot_retained(d, mn), slot, sizeof(slot));
+		if (mn->st->timeline > 0)
+			snprintf(tl, sizeof(tl), "%d", mn->st->timeline);
+		else
+			snprintf(tl, sizeof(tl), "-");
+		if (!r)
+			snprintf(t, sizeof(t), "-");
+		else if (isnan(mn->lag_s))
+			snprintf(t, sizeof(t), "%s", _("n/a"));
+		else
+			snprintf(t, sizeof(t), "%.1fs", mn->lag_s);
+		/* a mark that shows without colours too: ! bad, ~ warning */
+		textout_fill(y++, 0, COLS, a, "%c %-8.8s %-7.7s %-13.13s %3s %-10.10s %8s %7s %-6.6s %8s",
+					 l == MONITOR_BAD ? '!' : l == MONITOR_WARN ? '~' : ' ',
+					 mn->node->name, role_text(mn), state_text(mn), tl,
+					 lsn && mn->st->answered ? lsn : "-", lag, t,
+					 r && r->sync_state ? r->sync_state : "-", slot);
+	}
+	return y;
+}
+
+static void
+pipeline_gap(char *buf, size_t size, const char *from, const char *to)
+{
+	long long	a = monitor_lsn(from);
+	long long	b = monitor_lsn(to);
+
+	monitor_format_bytes(a >= 0 && b >= 0 && a >= b ? a - b : -1, buf, size);
+}
+
+static int
+draw_detail(const dashboard *d, int y)
+{
+	const monitor_node *mn = selected_node(d);
+	const monitor_slot *sl = selected_slot(d);
+
+	if (sl)
+	{
+		char		ret[24];
+
+		textout_fill(y++, 0, COLS, A_BOLD, _("Slot %s (%s)"), sl->name, sl->type ? sl->type : "");
+		textout_fill(y++, 0, COLS, A_NORMAL, _("  %s, restart_lsn %s, retains %s, wal_status %s"),
+					 sl->active ? _("active") : _("inactive"),
+					 sl->restart_lsn ? sl->restart_lsn : "-",
+					 monitor_format_bytes(sl->retained_bytes, ret, sizeof(ret)),
+					 sl->wal_status ? sl->wal_status : "-");
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %s",
+					 sl->standby ? "" : _("no standby of the cluster file uses it: it keeps WAL on the primary until dropped (D)"));
+		return y;
+	}
+	if (!mn)
+		return y;
+	if (mn->node->role == NODE_STANDBY || mn->st->role == STATUS_ROLE_STANDBY)
+	{
+		const status_replication *r = row_of(mn);
+		const monitor_node *up = NULL;
+		char		g1[24],
+					g2[24],
+					g3[24],
+					g4[24];
+		const char *cur = NULL;
+		double		vals[MONITOR_HISTORY];
+		wchar_t		spark[MONITOR_HISTORY + 1];
+		int			nv = mn->history.count;
+		int			worst = -1;
+		long long	gaps[4];
+		static const char *const stage[4] = {N_("sent"), N_("written"), N_("flushed"), N_("replayed")};
+
+		for (int i = 0; i < d->m->n_nodes; i++)
+			if (mn->st->upstream_name && strcmp(d->m->nodes[i].node->name, mn->st->upstream_name) == 0)
+				up = &d->m->nodes[i];
+		if (up)
+			cur = up->st->role == STATUS_ROLE_PRIMARY ? up->st->current_lsn : up->st->receive_lsn;
+		textout_fill(y++, 0, COLS, A_BOLD, _("WAL pipeline of %s from %s"), mn->node->name,
+					 mn->st->upstream_name ? mn->st->upstream_name : "-");
+		pipeline_gap(g1, sizeof(g1), cur, r ? r->sent_lsn : NULL);
+		pipeline_gap(g2, sizeof(g2), r ? r->sent_lsn : NULL, r ? r->write_lsn : NULL);
+		pipeline_gap(g3, sizeof(g3), r ? r->write_lsn : NULL, r ? r->flush_lsn : NULL);
+		pipeline_gap(g4, sizeof(g4), r ? r->flush_lsn : NULL, r ? r->replay_lsn : NULL);
+		{
+			const char *lsns[5] = {cur, r ? r->sent_lsn : NULL, r ? r->write_lsn : NULL,
+			r ? r->flush_lsn : NULL, r ? r->replay_lsn : NULL};
+			long long	best = 0;
+
+			for (int i = 0; i < 4; i++)
+			{
+				long long	a = monitor_lsn(lsns[i]),
+							b = monitor_lsn(lsns[i + 1]);
+
+				gaps[i] = a >= 0 && b >= 0 ? a - b : -1;
+				if (gaps[i] > best)
+				{
+					best = gaps[i];
+					worst = i;
+				}
+			}
+		}
+		/* the stage that lags is marked with a star */
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s %c%-12s %c%-12s %c%-12s %c%-12s",
+					 "", worst == 0 ? '*' : ' ', _(stage[0]), worst == 1 ? '*' : ' ', _(stage[1]),
+					 worst == 2 ? '*' : ' ', _(stage[2]), worst == 3 ? '*' : ' ', _(stage[3]));
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s  %-12s->%-12s->%-12s->%-12s",
+					 _("LSN"), r && r->sent_lsn ? r->sent_lsn : "-",
+					 r && r->write_lsn ? r->write_lsn : "-",
+					 r && r->flush_lsn ? r->flush_lsn : "-",
+					 r && r->replay_lsn ? r->replay_lsn : "-");
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s  %-14s%-14s%-14s%-14s",
+					 _("behind"), g1, g2, g3, g4);
+		if (worst >= 0)
+			textout_fill(y++, 0, COLS, level_attr(MONITOR_WARN), _("  stage that lags: %s (%s behind the stage before)"),
+						 _(stage[worst]), monitor_format_bytes(gaps[worst], g1, sizeof(g1)));
+		else
+			textout_fill(y++, 0, COLS, A_NORMAL, "  %s%s%s",
+						 r ? _("no stage lags") : _("no WAL sender on the upstream"),
+						 mn->st->wal_receiver && mn->st->wal_receiver->last_msg_receipt ? _(", last message ") : "",
+						 mn->st->wal_receiver && mn->st->wal_receiver->last_msg_receipt ? mn->st->wal_receiver->last_msg_receipt : "");
+		for (int i = 0; i < nv; i++)
+		{
+			const monitor_sample *s = monitor_history_get(&mn->history, i);
+
+			vals[i] = s->lag_bytes;
+		}
+		sparkline_render(vals, nv, COLS - 26 > MONITOR_HISTORY ? MONITOR_HISTORY : COLS - 26,
+						 textout_unicode(), spark);
+		{
+			char		lt[24];
+
+			textout_fill(y, 0, 24, A_NORMAL, _("  lag (bytes) %s"),
+						 monitor_format_bytes(mn->lag_bytes, lt, sizeof(lt)));
+			attron(level_attr(MONITOR_OK));
+			mvaddwstr(y, 24, spark);
+			attroff(level_attr(MONITOR_OK));
+			y++;
+		}
+		textout_fill(y++, 0, COLS, A_NORMAL, _("  write/flush/replay lag: %s / %s / %s   last replayed transaction: %s"),
+					 r && !isnan(r->write_lag_s) ? (snprintf(g1, sizeof(g1), "%.3fs", r->write_lag_s), g1) : _("n/a"),
+					 r && !isnan(r->flush_lag_s) ? (snprintf(g2, sizeof(g2), "%.3fs", r->flush_lag_s), g2) : _("n/a"),
+					 r && !isnan(r->replay_lag_s) ? (snprintf(g3, sizeof(g3), "%.3fs", r->replay_lag_s), g3) : _("n/a"),
+					 mn->st->last_replay ? mn->st->last_replay : "-");
+		return y;
+	}
+	textout_fill(y++, 0, COLS, A_BOLD, _("Primary %s"), mn->node->name);
+	if (mn->conn == MONITOR_UP && mn->st->answered)
+	{
+		textout_fill(y++, 0, COLS, A_NORMAL, _("  %s, current LSN %s, timeline %d, %d WAL sender(s)"),
+					 mn->st->server_version ? mn->st->server_version : "",
+					 mn->st->current_lsn ? mn->st->current_lsn : "-",
+					 mn->st->timeline, mn->st->n_replication);
+		textout_fill(y++, 0, COLS, A_NORMAL, _("  synchronous_standby_names: %s"),
+					 mn->sync_standby_names && mn->sync_standby_names[0] ? mn->sync_standby_names : _("(empty: asynchronous)"));
+		if (monitor_sync_blocked(d->m))
+			textout_fill(y++, 0, COLS, level_attr(MONITOR_BAD), "  %s",
+						 _("no synchronous standby is connected: commits wait (A drops to asynchronous)"));
+		else
+			textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
+	}
+	else
+	{
+		textout_fill(y++, 0, COLS, level_attr(MONITOR_BAD), "  %s",
+					 mn->error.message ? mn->error.message : state_text(mn));
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %s", mn->error.detail ? mn->error.detail : "");
+		textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
+	}
+	return y;
+}
+
+static int
+draw_slots(const dashboard *d, int y, int max_rows)
+{
+	const monitor_node *p = primary_node(d);
+
+	textout_fill(y++, 0, COLS, A_BOLD, _("Slots on %s"), p ? p->node->name : "-");
+	if (!p || p->n_slots == 0)
+	{
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %s", _("no replication slot"));
+		return y;
+	}
+	for (int i = 0; i < p->n_slots && i < max_rows; i++)
+	{
+		const monitor_slot *s = &p->slots[i];
+		bool		odd = !s->active || !s->standby;
+		char		ret[24];
+		attr_t		a = odd ? level_attr(MONITOR_WARN) : A_NORMAL;
+
+		if (d->sel == d->m->n_nodes + i)
+			a |= A_REVERSE;
+		textout_fill(y++, 0, COLS, a, "%c %-20.20s %-8s %-9s %-24.24s %s",
+					 odd ? '!' : ' ', s->name,
+					 s->active ? _("active") : _("inactive"),
+					 monitor_format_bytes(s->retained_bytes, ret, sizeof(ret)),
+					 s->standby ? s->standby : _("no standby uses it"),
+					 s->wal_status ? s->wal_status : "");
+	}
+	return y;
+}
+
+static void
+draw_events(const dashboard *d, int y, int last)
+{
+	int			n = last - y;
+
+	textout_fill(y++, 0, COLS, A_BOLD, "%s", _("Events"));
+	n--;
+	/* the latest at the bottom once the pane is full */
+	for (int i = d->m->n_events > n ? d->m->n_events - n : 0;
+		 i < d->m->n_events; i++)
+	{
+		const monitor_event *e = monitor_event_get(d->m, i);
+		char		t[16];
+
+		if (!e)
+		{
+			textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
+			continue;
+		}
+		strftime(t, sizeof(t), "%H:%M:%S", localtime(&e->at));
+		textout_fill(y++, 0, COLS, e->bad ? level_attr(MONITOR_BAD) : A_NORMAL,
+					 "  %s %s", t, e->text);
+	}
+}
+
+static void
+draw_keybar(const dashboard *d)
+{
+	keybar_item items[N_KEYS];
+	int			n = 0;
+
+	for (int i = 0; i < N_KEYS; i++)
+	{
+		if (!key_table[i].bar_key)
+			continue;
+		/* A is offered only when commits wait */
+		if (key_table[i].cmd == CMD_ASYNC && !monitor_sync_blocked(d->m))
+			continue;
+		items[n].key = key_table[i].bar_key;
+		items[n].label = key_table[i].bar_label;
+		items[n].action = key_table[i].action;
+		n++;
+	}
+	keybar_draw(LINES - 1, items, n, d->readonly);
+}
+
+static void
+draw_help(void)
+{
+	int			y = 2;
+
+	textout_fill(0, 0, COLS, A_REVERSE, "%s", _(" pgreplica dashboard: keys (any key to go back)"));
+	for (int i = 0; i < N_KEYS && y < LINES - 1; i++)
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %-8s %s%s", key_table[i].keys,
+					 _(key_table[i].help),
+					 key_table[i].action ? _(" (not in --readonly)") : "");
+	y++;
+	textout_fill(y++, 0, COLS, A_NORMAL, "  %s", _("Rows: ! down, not answering or not streaming (red); ~ catching up or lagging (yellow)."));
+}
+
+static void
+draw_log(dashboard *d)
+{
+	int			rows = LINES - 2;
+
+	if (d->log_top > d->m->n_events - rows)
+		d->log_top = d->m->n_events - rows;
+	if (d->log_top < 0)
+		d->log_top = 0;
+	textout_fill(0, 0, COLS, A_REVERSE, _(" Event log (%d events; Up/Down/PgUp/PgDn scroll, L or q back)"),
+				 d->m->n_events);
+	for (int i = 0; i < rows; i++)
+	{
+		const monitor_event *e = monitor_event_get(d->m, d->log_top + i);
+		char		t[32];
+
+		if (!e)
+		{
+			textout_fill(1 + i, 0, COLS, A_NORMAL, "%s", "");
+			continue;
+		}
+		strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", localtime(&e->at));
+		textout_fill(1 + i, 0, COLS, e->bad ? level_attr(MONITOR_BAD) : A_NORMAL,
+					 "%s %s", t, e->text);
+	}
+}
+
+static void
+draw(dashboard *d)
+{
+	int			y;
+	int			slot_rows;
+
+	erase();
+	if (COLS < MIN_COLS || LINES < MIN_LINES)
+	{
+		char	   *msg = pgr_asprintf(_("terminal too small: %dx%d, needs %dx%d"),
+									   COLS, LINES, MIN_COLS, MIN_LINES);
+
+		textout_put(LINES / 2, 0, COLS, A_BOLD, msg);
+		textout_put(LINES / 2 + 1, 0, COLS, A_NORMAL, _("(q quits)"));
+		free(msg);
+		refresh();
+		return;
+	}
+	if (d->view == VIEW_HELP)
+		draw_help();
+	else if (d->view == VIEW_LOG)
+		draw_log(d);
+	else
+	{
+		draw_header(d);
+		y = draw_nodes(d, 1);
+		textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
+		{
+			/* the detail pane keeps its height whatever is selected */
+			int			y0 = y;
+
+			y = draw_detail(d, y);
+			while (y < y0 + DETAIL_ROWS)
+				textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
+		}
+		slot_rows = LINES - 1 - y - 5;
+		if (slot_rows < 1)
+			slot_rows = 1;
+		if (slot_rows > 6)
+			slot_rows = 6;
+		y = draw_slots(d, y, slot_rows);
+		draw_events(d, y, LINES - 2);
+		if (d->flash && time(NULL) < d->flash_until)
+			textout_fill(LINES - 2, 0, COLS, A_BOLD, "%s", d->flash);
+	}
+	draw_keybar(d);
+	if (d->dlg)
+		dialog_draw(d->dlg);
+	refresh();
+}
+
+/* ---- actions ---------------------------------------------------------------------- */
+
+static void
+start_job(dashboard *d, action_worker_job job, const char *target)
+{
+	if (d->w.running)
+	{
+		dash_flash(d, _("an action is already running"));
+		return;
+	}
+	if (action_worker_start(&d->w, job, target, d->cluster_path, d->g->ssh_config) < 0)
+	{
+		dash_flash(d, _("the action could not be started"));
+		return;
+	}
+	monitor_note(d->m, target, false, _("action started"));
+}
+
+static void
+run_cmd(dashboard *d, dash_cmd cmd)
+{
+	const monitor_node *mn = selected_node(d);
+	const monitor_slot *sl = selected_slot(d);
+
+	for (int i = 0; i < N_KEYS; i++)
+		if (key_table[i].cmd == cmd && key_table[i].action && d->readonly)
+		{
+			dash_flash(d, _("read-only dashboard: actions are off"));
+			return;
+		}
+	switch (cmd)
+	{
+		case CMD_NONE:
+			break;
+		case CMD_HELP:
+			d->view = d->view == VIEW_HELP ? VIEW_MAIN : VIEW_HELP;
+			break;
+		case CMD_LOG:
+			d->view = d->view == VIEW_LOG ? VIEW_MAIN : VIEW_LOG;
+			d->log_top = d->m->n_events;	/* clamped to the last page */
+			break;
+		case CMD_PAUSE:
+			monitor_set_paused(d->m, !d->m->paused);
+			break;
+		case CMD_FASTER:
+		case CMD_SLOWER:
+			{
+				double		i = d->m->interval_s;
+
+				if (cmd == CMD_SLOWER)
+					i = i < 1 ? 1 : i < 2 ? 2 : i < 5 ? 5 : i < 10 ? 10 : i < 30 ? 30 : 60;
+				else
+					i = i > 30 ? 30 : i > 10 ? 10 : i > 5 ? 5 : i > 2 ? 2 : i > 1 ? 1 : 0.5;
+				monitor_set_interval(d->m, i);
+				break;
+			}
+		case CMD_UP:
+			if (d->sel > 0)
+				d->sel--;
+			break;
+		case CMD_DOWN:
+			if (d->sel < n_items(d) - 1)
+				d->sel++;
+			break;
+		case CMD_PROMOTE:
+		case CMD_FOLLOW:
+		case CMD_RESYNC:
+			if (!mn)
+			{
+				dash_flash(d, _("select a node first"));
+				break;
+			}
+			start_job(d, cmd == CMD_PROMOTE ? JOB_PROMOTE : cmd == CMD_FOLLOW ? JOB_FOLLOW : JOB_RESYNC,
+					  mn->node->name);
+			break;
+		case CMD_ASYNC:
+			if (!monitor_sync_blocked(d->m))
+			{
+				dash_flash(d, _("commits do not wait for a synchronous standby: nothing to drop"));
+				break;
+			}
+			start_job(d, JOB_DROP_TO_ASYNC, NULL);
+			break;
+		case CMD_DROP_SLOT:
+			if (!sl)
+			{
+				dash_flash(d, _("select a replication slot first (below the nodes)"));
+				break;
+			}
+			if (sl->active)
+			{
+				d->dlg = dialog_new(DIALOG_MESSAGE, _("Drop slot"), _("This slot is active: a standby streams through it. It is not dropped."), NULL);
+				d->dlg->error = true;
+				d->dlg_for_worker = false;
+				break;
+			}
+			start_job(d, JOB_DROP_SLOT, sl->name);
+			break;
+		case CMD_QUIT:
+			d->quit = true;
+			break;
+	}
+	d->dirty = true;
+}
+
+static void
+worker_message(dashboard *d, action_worker_msg *msg)
+{
+	switch (msg->kind)
+	{
+		case WORKER_LOG:
+			monitor_note(d->m, NULL, false, msg->text);
+			break;
+		case WORKER_CONFIRM:
+		case WORKER_TYPED:
+			dialog_free(d->dlg);
+			d->dlg = dialog_new(msg->kind == WORKER_CONFIRM ? DIALOG_CONFIRM : DIALOG_TYPED,
+								_("Confirm"), msg->text, msg->word);
+			d->dlg_for_worker = true;
+			break;
+		case WORKER_DONE:
+			if (msg->rc < 0)
+			{
+				strbuf		sb;
+
+				strbuf_init(&sb);
+				strbuf_append(&sb, msg->err.message ? msg->err.message : _("unknown error"));
+				if (msg->err.detail)
+					strbuf_appendf(&sb, "\n%s", msg->err.detail);
+				if (msg->err.hint)
+					strbuf_appendf(&sb, "\n%s", msg->err.hint);
+				monitor_note(d->m, NULL, true, msg->err.message ? msg->err.message : _("unknown error"));
+				dialog_free(d->dlg);
+				d->dlg = dialog_new(DIALOG_MESSAGE, _("Action failed"), sb.data, NULL);
+				d->dlg->error = true;
+				d->dlg_for_worker = false;
+				strbuf_free(&sb);
+			}
+			else
+			{
+				monitor_note(d->m, NULL, false, _("action done"));
+				if (msg->roles_changed)
+				{
+					pgr_error	err = PGR_ERROR_INIT;
+					cluster    *cl = cluster_load(d->cluster_path, &err);
+
+					if (cl)
+						monitor_replace_cluster(d->m, cl);
+					else
+					{
+						monitor_note(d->m, NULL, true, err.message);
+						pgr_error_clear(&err);
+					}
+				}
+			}
+			break;
+	}
+	d->dirty = true;
+}
+
+/* ---- keys ------------------------------------------------------------------------- */
+
+static dash_cmd
+key_cmd(int is_key, wint_t ch)
+{
+	if (is_key)
+	{
+		switch (ch)
+		{
+			case KEY_F(1):
+				return CMD_HELP;
+			case KEY_UP:
+				return CMD_UP;
+			case KEY_DOWN:
+				return CMD_DOWN;
+			case KEY_F(10):
+				return CMD_QUIT;
+		}
+		return CMD_NONE;
+	}
+	switch (ch)
+	{
+		case '?':
+		case 'h':
+			return CMD_HELP;
+		case 'k':
+			return CMD_UP;
+		case 'j':
+			return CMD_DOWN;
+		case ' ':
+			return CMD_PAUSE;
+		case '+':
+			return CMD_SLOWER;
+		case '-':
+			return CMD_FASTER;
+		case 'L':
+		case 'l':
+			return CMD_LOG;
+		case 'P':
+			return CMD_PROMOTE;
+		case 'F':
+			return CMD_FOLLOW;
+		case 'R':
+			return CMD_RESYNC;
+		case 'A':
+			return CMD_ASYNC;
+		case 'D':
+			return CMD_DROP_SLOT;
+		case 'q':
+		case 'Q':
+			return CMD_QUIT;
+	}
+	return CMD_NONE;
+}
+
+static void
+handle_key(dashboard *d, int is_key, wint_t ch)
+{
+	d->dirty = true;
+	if (is_key && ch == KEY_RESIZE)
+		return;
+	if (d->dlg)
+	{
+		dialog_result r = dialog_key(d->dlg, is_key, ch);
+
+		if (r == DIALOG_PENDING)
+			return;
+		if (d->dlg_for_worker)
+			action_worker_answer(&d->w, r == DIALOG_YES);
+		dialog_free(d->dlg);
+		d->dlg = NULL;
+		return;
+	}
+	if (COLS < MIN_COLS || LINES < MIN_LINES)
+	{
+		if (!is_key && (ch == 'q' || ch == 'Q'))
+			d->quit = true;
+		return;
+	}
+	if (d->view == VIEW_LOG)
+	{
+		int			page = LINES - 3;
+
+		if (is_key && ch == KEY_UP)
+			d->log_top--;
+		else if (is_key && ch == KEY_DOWN)
+			d->log_top++;
+		else if (is_key && ch == KEY_PPAGE)
+			d->log_top -= page;
+		else if (is_key && ch == KEY_NPAGE)
+			d->log_top += page;
+		else if (!is_key && (ch == 'q' || ch == 'L' || ch == 'l' || ch == 27))
+			d->view = VIEW_MAIN;
+		return;
+	}
+	if (d->view == VIEW_HELP)
+	{
+		d->view = VIEW_MAIN;
+		return;
+	}
+	run_cmd(d, key_cmd(is_key, ch));
+}
+
+/* ---- the loop --------------------------------------------------------------------- */
+
+static void
+init_colors(void)
+{
+	if (!crt_has_colors())
+		return;
+	init_pair(PAIR_OK, COLOR_GREEN, -1);
+	init_pair(PAIR_WARN, COLOR_YELLOW, -1);
+	init_pair(PAIR_BAD, COLOR_RED, -1);
+	init_pair(PAIR_DIALOG, COLOR_WHITE, COLOR_BLUE);
+	init_pair(PAIR_HEADER, COLOR_BLACK, COLOR_CYAN);
+}
+
+int
+dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly)
+{
+	dashboard	d;
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *cl = cluster_load(cluster_path, &err);
+	bool		was_active = crt_active();
+	struct pollfd *fds;
+	int			nfd_max;
+
+	if (!cl)
+	{
+		if (was_active)
+			crt_done();			/* the error must be readable */
+		report_error(&err);
+		pgr_error_clear(&err);
+		return PGR_EXIT_ERROR;
+	}
+	memset(&d, 0, sizeof(d));
+	d.g = g;
+	d.cluster_path = cluster_path;
+	d.readonly = readonly;
+	if (action_worker_init(&d.w) < 0)
+	{
+		cluster_free(cl);
+		pgr_error_set(&err, PGR_ERR_IO, "%s", _("could not create the pipes of the dashboard"));
+		report_error(&err);
+		pgr_error_clear(&err);
+		return PGR_EXIT_ERROR;
+	}
+	d.m = monitor_new(cl, g->delay_s);
+	if (!was_active && crt_init(g->no_color) < 0)
+	{
+		monitor_free(d.m);
+		action_worker_done(&d.w);
+		pgr_error_set(&err, PGR_ERR_GENERIC, "%s", _("could not start the terminal screen"));
+		pgr_error_hint(&err, "%s", _("Check TERM; the dashboard needs a terminal."));
+		report_error(&err);
+		pgr_error_clear(&err);
+		return PGR_EXIT_ERROR;
+	}
+	init_colors();
+	nodelay(stdscr, TRUE);
+	nfd_max = d.m->n_nodes + 2;
+	fds = pgr_calloc((size_t) nfd_max, sizeof(struct pollfd));
+	d.dirty = true;
+
+	while (!d.quit)
+	{
+		int			n,
+					timeout;
+		int64_t		now_ms = pgconn_now_ms();
+		wint_t		ch;
+		int			r;
+
+		/* the node count changes when the cluster file is reloaded */
+		if (d.m->n_nodes + 2 > nfd_max)
+		{
+			nfd_max = d.m->n_nodes + 2;
+			fds = pgr_realloc(fds, sizeof(struct pollfd) * (size_t) nfd_max);
+		}
+		if (d.sel >= n_items(&d))
+			d.sel = n_items(&d) > 0 ? n_items(&d) - 1 : 0;
+		if (d.dirty)
+		{
+			draw(&d);
+			d.dirty = false;
+		}
+		n = monitor_pollfds(d.m, fds);
+		fds[n].fd = STDIN_FILENO;
+		fds[n].events = POLLIN;
+		fds[n].revents = 0;
+		fds[n + 1].fd = action_worker_fd(&d.w);
+		fds[n + 1].events = POLLIN;
+		fds[n + 1].revents = 0;
+		timeout = monitor_timeout_ms(d.m);
+		/* the clock in the header: wake at the next second */
+		if (timeout > 1000 - (int) (now_ms % 1000))
+			timeout = 1000 - (int) (now_ms % 1000);
+		r = poll(fds, (nfds_t) n + 2, timeout);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r < 0)
+			n = 0;				/* a signal (SIGWINCH): nothing was reported */
+		if (monitor_handle(d.m, fds, r < 0 ? 0 : n))
+			d.dirty = true;
+		/* keys: everything waiting, KEY_RESIZE included (after SIGWINCH) */
+		while ((r = get_wch(&ch)) != ERR)
+			handle_key(&d, r == KEY_CODE_YES, ch);
+		for (;;)
+		{
+			action_worker_msg *msg = action_worker_read(&d.w);
+
+			if (!msg)
+				break;
+			worker_message(&d, msg);
+			action_worker_msg_free(msg);
+		}
+		{
+			static time_t last;
+			time_t		t = time(NULL);
+
+			if (t != last)
+			{
+				last = t;
+				d.dirty = true;	/* the clock */
+			}
+		}
+	}
+
+	free(fds);
+	dialog_free(d.dlg);
+	free(d.flash);
+	action_worker_done(&d.w);
+	monitor_free(d.m);
+	if (was_active)
+	{
+		erase();
+		refresh();
+	}
+	else
+		crt_done();
+	return PGR_EXIT_OK;
+}
