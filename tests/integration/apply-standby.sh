@@ -223,6 +223,18 @@ is "$rc" 0 "the re-run exits 0" || diag "$out"
 ok "pg2 streams again" fx_wait_streaming pg1 pg2
 is "$(asides)" "$((before + 1))" "every earlier data directory is still there"
 
+# --delete-old-data: the directory this run moves aside is deleted once the
+# new standby streams; the earlier ones are not touched
+ok "stop pg2 (to be rebuilt)" fx_pg_stop pg2
+before=$(asides)
+run plan --delete-old-data
+like "$out" "then it is DELETED \\(--delete-old-data\\)" "the plan says the old data directory will be deleted" || diag "$out"
+run apply --yes --delete-old-data
+is "$rc" 0 "apply --delete-old-data exits 0" || diag "$out"
+like "$out" "deleted the old data directory \"$data2.pgreplica-" "it says which directory it deleted"
+ok "pg2 streams" fx_wait_streaming pg1 pg2
+is "$(asides)" "$before" "that directory is gone, the earlier ones are still there"
+
 # ---------------------------------------------------------------------------
 # binaries of another version on the standby host are refused
 fake=$FX_DIR/fakebin
