@@ -27,5 +27,8 @@ typedef struct pgr_globals {
 int			cmd_status(const pgr_globals *g, int argc, char **argv);
 int			cmd_plan(const pgr_globals *g, int argc, char **argv);
 int			cmd_apply(const pgr_globals *g, int argc, char **argv);
+int			cmd_promote(const pgr_globals *g, int argc, char **argv);
+int			cmd_follow(const pgr_globals *g, int argc, char **argv);
+int			cmd_resync(const pgr_globals *g, int argc, char **argv);
 
 #endif

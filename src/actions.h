@@ -1,0 +1,96 @@
+/*
+ * actions.h: what the operator does to a running cluster.  Each action is
+ * one engine call: `pgreplica promote NODE` and the dashboard's P key make
+ * the same call.  Actions block; the dashboard runs them off its UI thread
+ * (a worker thread), shows their log lines, and asks its questions through
+ * the confirm callback.  Every action opens its own connections and
+ * transports (never the dashboard's monitoring connections).
+ */
+#ifndef PGR_ACTIONS_H
+#define PGR_ACTIONS_H
+
+#include <stdbool.h>
+
+#include "cluster.h"
+#include "report.h"
+
+/* A line of progress, already translated ("stopping pg1", ...). */
+typedef void (*action_log_fn) (void *arg, const char *line);
+
+/* A yes/no question; returns the operator's answer.  NULL confirm:
+ * every question is answered by action_ctx.yes. */
+typedef bool (*action_confirm_fn) (void *arg, const char *question);
+
+/* Bytes done / total of a long copy (re-sync by base backup). */
+typedef void (*action_progress_fn) (void *arg, long long done, long long total);
+
+typedef struct action_ctx
+{
+	cluster    *cl;				/* roles are updated in memory ... */
+	const char *cluster_path;	/* ... and this file is rewritten atomically
+								 * (cluster_save) when they change */
+	const char *ssh_config;		/* --ssh-config, or NULL */
+	bool		yes;			/* --yes: questions answered yes */
+	bool		force;			/* promote although the old primary is
+								 * still writable and not fenced */
+	action_log_fn log;
+	void	   *log_arg;
+	action_confirm_fn confirm;
+	void	   *confirm_arg;
+	action_progress_fn progress;
+	void	   *progress_arg;
+} action_ctx;
+
+/* What the promote panel shows before the operator decides. */
+typedef struct promote_check
+{
+	bool		node_answers;
+	bool		node_is_standby;
+	char	   *primary_name;	/* the cluster file's primary, or NULL */
+	bool		primary_answers;
+	bool		primary_writable;	/* answers and not in recovery */
+	long long	bytes_not_received; /* primary's current LSN - node's received
+									 * LSN; -1 when unknown */
+} promote_check;
+
+int			action_promote_check(action_ctx *a, const char *node,
+								 promote_check *out, pgr_error *err);
+void		promote_check_clear(promote_check *pc);
+
+/*
+ * Promote NODE.  fence: stop the old primary through its transport first
+ * (immediate mode) when it still answers.  Without fence, a writable old
+ * primary makes the call fail (kind PGR_ERR_REFUSED, added to report.h by the actions branch) unless a->force.
+ * Verifies pg_is_in_recovery() false and a new timeline; rewrites the
+ * cluster file's roles (new primary; old primary marked standby of it,
+ * other standbys keep their upstream until followed).
+ */
+int			action_promote(action_ctx *a, const char *node, bool fence,
+						   pgr_error *err);
+
+/* Re-point standby NODE at UPSTREAM (NULL: the cluster's primary). */
+int			action_follow(action_ctx *a, const char *node, const char *upstream,
+						  pgr_error *err);
+
+typedef enum resync_method
+{
+	RESYNC_AUTO,				/* pg_rewind; on failure, ask, then clone */
+	RESYNC_REWIND,
+	RESYNC_CLONE
+} resync_method;
+
+/* Make NODE (former primary, diverged standby) a streaming standby of the
+ * cluster's primary again. */
+int			action_resync(action_ctx *a, const char *node, resync_method m,
+						  pgr_error *err);
+
+/* Synchronous replication: true in *needed when synchronous_standby_names
+ * is set on the primary and names no connected standby (commits wait). */
+int			action_sync_check(action_ctx *a, bool *needed, pgr_error *err);
+/* Empty synchronous_standby_names on the primary (ALTER SYSTEM) and reload. */
+int			action_drop_to_async(action_ctx *a, pgr_error *err);
+
+/* Drop a replication slot on the primary; refused when it is active. */
+int			action_drop_slot(action_ctx *a, const char *slot, pgr_error *err);
+
+#endif
