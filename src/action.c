@@ -270,10 +270,12 @@ static void
 run_output(void *arg, transport_stream stream, const char *data, size_t len)
 {
 	run_out    *o = arg;
-	strbuf	   *sb = stream == TRANSPORT_STDOUT ? o->out : o->err;
 
-	if (sb)
-		strbuf_append_len(sb, data, len);
+	/* out gets both streams (tools such as pg_rewind talk on stderr) */
+	if (o->out)
+		strbuf_append_len(o->out, data, len);
+	if (stream == TRANSPORT_STDERR)
+		strbuf_append_len(o->err, data, len);
 }
 
 int

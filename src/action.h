@@ -84,7 +84,10 @@ int			action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 /* Write the cluster file (a->cl) after its roles changed. */
 int			action_save_cluster(action_ctx *a, pgr_error *err);
 
-/* Run argv on N's host; a status other than 0 is an error naming it. */
+/*
+ * Run argv on N's host; a status other than 0 is an error naming it (its
+ * standard error as detail).  out (may be NULL) gets both streams.
+ */
 int			action_run(transport *t, const cluster_node *n, const char *const *argv,
 					   const char *const *env, int timeout_ms, strbuf *out,
 					   pgr_error *err);

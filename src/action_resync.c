@@ -192,6 +192,18 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 	strbuf_init(&out);
 	if (!conn)
 		goto out;
+	/*
+	 * pg_rewind reads the source's timeline from its control file, which a
+	 * promotion changes only at the next checkpoint: before it, pg_rewind
+	 * sees both on the same timeline and rewinds nothing.
+	 */
+	{
+		PGresult   *res = pgconn_exec(conn, up->name, "CHECKPOINT", PGRES_COMMAND_OK, -1, -1, err);
+
+		if (!res)
+			goto out;
+		PQclear(res);
+	}
 	snprintf(port, sizeof(port), "%d", up->port);
 	strbuf_append(&cs, "host=");
 	append_conn_value(&cs, up->host);
@@ -233,6 +245,16 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 		rc = action_run(t, n, argv, env[0] ? env : NULL, REWIND_TIMEOUT_MS, &out, err);
 		if (rc < 0)
 			pgr_error_prefix(err, _("pg_rewind failed on %s"), n->name);
+	}
+	for (const char *l = out.data; rc == 0 && *l;)
+	{
+		size_t		len = strcspn(l, "\n");
+
+		if (len > 0)
+			action_log(a, "%.*s", (int) len, l);
+		l += len;
+		if (*l)
+			l++;
 	}
 	if (rc == 0)
 		action_log(a, _("pg_rewind done on %s"), n->name);
