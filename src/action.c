@@ -151,38 +151,6 @@ action_in_recovery(PGconn *conn, const cluster_node *n, bool *in_recovery,
 	return 0;
 }
 
-int
-action_timeline(PGconn *conn, const cluster_node *n, unsigned *tli,
-				pgr_error *err)
-{
-	bool		rec = false;
-	char	   *v = NULL;
-	int			rc;
-
-	*tli = 0;
-	if (action_in_recovery(conn, n, &rec, err) < 0)
-		return -1;
-	/*
-	 * A primary: the timeline of the WAL file it writes (pg_control's
-	 * checkpoint lags behind a promotion, which no longer waits for one).
-	 * A standby: the timeline it replays, pg_control's minimum recovery
-	 * point's, else the last restartpoint's.
-	 */
-	if (!rec)
-		rc = action_query_value(conn, n,
-								"SELECT ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::bigint",
-								0, NULL, &v, err);
-	else
-		rc = action_query_value(conn, n,
-								"SELECT greatest(r.min_recovery_end_timeline, c.timeline_id) "
-								"FROM pg_catalog.pg_control_recovery() r, pg_catalog.pg_control_checkpoint() c",
-								0, NULL, &v, err);
-	if (rc == 0 && v)
-		*tli = (unsigned) strtoul(v, NULL, 10);
-	free(v);
-	return rc;
-}
-
 long long
 action_parse_lsn(const char *lsn)
 {

@@ -40,9 +40,6 @@ int			action_query_value(PGconn *conn, const cluster_node *n, const char *sql,
 /* SELECT pg_is_in_recovery(). */
 int			action_in_recovery(PGconn *conn, const cluster_node *n, bool *in_recovery,
 							   pgr_error *err);
-/* The timeline the server writes or replays now. */
-int			action_timeline(PGconn *conn, const cluster_node *n, unsigned *tli,
-							pgr_error *err);
 /* "16/B374D848" -> bytes; -1 when it does not parse. */
 long long	action_parse_lsn(const char *lsn);
 

@@ -59,55 +59,64 @@ old_primary(action_ctx *a, const cluster_node *n)
 	return p == n ? NULL : p;
 }
 
+/*
+ * One statement per node (a failover should not wait on round trips): the
+ * node's recovery state, the WAL it received and the timeline it replays;
+ * the old primary's recovery state and current WAL position.
+ */
 static int
 check(action_ctx *a, plan_ctx *ctx, cluster_node *n, promote_check *out,
-	  pgr_error *err)
+	  unsigned *tli, pgr_error *err)
 {
 	cluster_node *p = old_primary(a, n);
 	PGconn	   *conn;
+	PGresult   *res = NULL;
 	pgr_error	perr = PGR_ERROR_INIT;
-	char	   *received = NULL;
-	char	   *current = NULL;
+	long long	received = -1;
 	int			rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	out->bytes_not_received = -1;
+	*tli = 0;
 	if (p)
 		out->primary_name = pgr_strdup(p->name);
 	if (!(conn = plan_conn(ctx, n, err)))
 		goto out;
 	out->node_answers = true;
-	if (action_in_recovery(conn, n, &out->node_is_standby, err) < 0)
+	res = pgconn_exec(conn, n->name,
+					  "SELECT pg_catalog.pg_is_in_recovery(), "
+					  "coalesce(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text, "
+					  "(SELECT greatest(r.min_recovery_end_timeline, c.timeline_id) "
+					  " FROM pg_catalog.pg_control_recovery() r, pg_catalog.pg_control_checkpoint() c)",
+					  PGRES_TUPLES_OK, 1, 3, err);
+	if (!res)
 		goto out;
-	if (out->node_is_standby &&
-		action_query_value(conn, n,
-						   "SELECT coalesce(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text",
-						   0, NULL, &received, err) < 0)
-		goto out;
+	out->node_is_standby = pgconn_value(res, 0, 0) && pgconn_value(res, 0, 0)[0] == 't';
+	received = action_parse_lsn(pgconn_value(res, 0, 1));
+	if (pgconn_value(res, 0, 2))
+		*tli = (unsigned) strtoul(pgconn_value(res, 0, 2), NULL, 10);
+	PQclear(res);
+	res = NULL;
 	if (p && (conn = plan_conn(ctx, p, &perr)) != NULL)
 	{
-		bool		rec = true;
-
 		out->primary_answers = true;
-		if (action_in_recovery(conn, p, &rec, &perr) == 0 && !rec)
+		res = pgconn_exec(conn, p->name,
+						  "SELECT pg_catalog.pg_is_in_recovery(), CASE WHEN NOT pg_catalog.pg_is_in_recovery() "
+						  "THEN pg_catalog.pg_current_wal_lsn()::text END",
+						  PGRES_TUPLES_OK, 1, 2, &perr);
+		if (res && pgconn_value(res, 0, 0) && pgconn_value(res, 0, 0)[0] == 'f')
 		{
-			out->primary_writable = true;
-			if (action_query_value(conn, p, "SELECT pg_catalog.pg_current_wal_lsn()::text",
-								   0, NULL, &current, &perr) == 0 && received)
-			{
-				long long	c = action_parse_lsn(current);
-				long long	r = action_parse_lsn(received);
+			long long	c = action_parse_lsn(pgconn_value(res, 0, 1));
 
-				if (c >= 0 && r >= 0)
-					out->bytes_not_received = c > r ? c - r : 0;
-			}
+			out->primary_writable = true;
+			if (c >= 0 && received >= 0)
+				out->bytes_not_received = c > received ? c - received : 0;
 		}
 	}
 	rc = 0;
 out:
+	PQclear(res);
 	pgr_error_clear(&perr);
-	free(received);
-	free(current);
 	return rc;
 }
 
@@ -117,6 +126,7 @@ action_promote_check(action_ctx *a, const char *node, promote_check *out,
 {
 	plan_ctx   *ctx;
 	cluster_node *n;
+	unsigned	tli;
 	int			rc;
 
 	memset(out, 0, sizeof(*out));
@@ -124,7 +134,7 @@ action_promote_check(action_ctx *a, const char *node, promote_check *out,
 	if (!(n = action_node(a, node, err)))
 		return -1;
 	ctx = action_plan_ctx(a);
-	rc = check(a, ctx, n, out, err);
+	rc = check(a, ctx, n, out, &tli, err);
 	/* a node that does not answer is an answer, not a failure of the check */
 	if (rc < 0 && !out->node_answers)
 	{
@@ -202,18 +212,32 @@ request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
 	return 0;
 }
 
+/*
+ * Poll until out of recovery; *tli: the timeline then written, read by the
+ * same statement (one round trip less before the new primary is handed
+ * over).
+ */
 static int
-wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn, pgr_error *err)
+wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn, unsigned *tli,
+			  pgr_error *err)
 {
 	int64_t		start = pgconn_now_ms();
 	int64_t		deadline = start + ACTION_PROMOTE_TIMEOUT_MS;
 
 	for (;;)
 	{
-		bool		rec = true;
+		PGresult   *res = pgconn_exec(conn, n->name,
+									  "SELECT pg_catalog.pg_is_in_recovery(), CASE WHEN NOT pg_catalog.pg_is_in_recovery() THEN "
+									  "('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END",
+									  PGRES_TUPLES_OK, 1, 2, err);
+		bool		rec;
 
-		if (action_in_recovery(conn, n, &rec, err) < 0)
+		if (!res)
 			return -1;
+		rec = !pgconn_value(res, 0, 0) || pgconn_value(res, 0, 0)[0] != 'f';
+		if (!rec && pgconn_value(res, 0, 1))
+			*tli = (unsigned) strtoul(pgconn_value(res, 0, 1), NULL, 10);
+		PQclear(res);
 		if (!rec)
 			break;
 		if (pgconn_now_ms() >= deadline)
@@ -272,7 +296,7 @@ action_promote(action_ctx *a, const char *node, bool fence_primary,
 		return -1;
 	p = old_primary(a, n);
 	ctx = action_plan_ctx(a);
-	if (check(a, ctx, n, &pc, err) < 0)
+	if (check(a, ctx, n, &pc, &tli_before, err) < 0)
 		goto out;
 	if (!pc.node_is_standby)
 	{
@@ -311,12 +335,8 @@ action_promote(action_ctx *a, const char *node, bool fence_primary,
 
 	if (!(conn = plan_conn(ctx, n, err)) || !(facts = plan_facts(ctx, n, err)))
 		goto out;
-	if (action_timeline(conn, n, &tli_before, err) < 0)
-		goto out;
 	if (request_promotion(a, ctx, n, conn, facts, err) < 0 ||
-		wait_promoted(a, n, conn, err) < 0)
-		goto out;
-	if (action_timeline(conn, n, &tli_after, err) < 0)
+		wait_promoted(a, n, conn, &tli_after, err) < 0)
 		goto out;
 	if (tli_after <= tli_before)
 	{
