@@ -9,7 +9,8 @@
 # writes rows on S; then P is made a standby of S again, timed until S's
 # pg_stat_replication shows it streaming, by one of:
 #   bare       what an operator types: keep P's postgresql.conf (pg_rewind
-#              copies S's over it), pg_rewind --source-server (as the
+#              copies S's over it), CHECKPOINT on S (else pg_rewind sees
+#              no new timeline yet), pg_rewind --source-server (as the
 #              superuser, PGPASSFILE), put postgresql.conf back,
 #              standby.signal and primary_conninfo appended to
 #              postgresql.auto.conf, pg_ctl start -w, poll
@@ -69,6 +70,8 @@ bare()
 	local p=$1 s=$2 data
 	data=$(fx_pgdata "$p")
 	cp -p "$data/postgresql.conf" "$FX_DIR/$p/postgresql.conf.keep"
+	# the new primary's timeline reaches pg_control at its first checkpoint
+	fx_psql "$s" CHECKPOINT >/dev/null
 	fx_on_host_as_user "$p" env PGPASSFILE="$FX_DIR/user.pgpass" "$(fx_bindir "$p")/pg_rewind" \
 		--target-pgdata="$data" \
 		--source-server="host=$(addr "$s") port=$(port "$s") user=postgres dbname=postgres" >"$FX_DIR/rewind.log" 2>&1 ||
