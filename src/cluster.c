@@ -1260,7 +1260,7 @@ validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 
 /* ---- parsing ---------------------------------------------------------------------- */
 
-static cluster *
+cluster *
 cluster_new(const char *path)
 {
 	cluster    *c = pgr_calloc(1, sizeof(cluster));

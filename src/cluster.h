@@ -103,6 +103,9 @@ char	   *cluster_default_path(void);
  * carry "FILE:LINE: " in the message and a hint.
  */
 cluster    *cluster_load(const char *path, pgr_error *err);
+/* An empty cluster with every default set (no nodes), for code that builds
+ * one (the wizard) rather than reading a file. */
+cluster    *cluster_new(const char *path);
 cluster    *cluster_parse(const char *text, const char *path, pgr_error *err);
 void		cluster_free(cluster *c);
 

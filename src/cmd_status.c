@@ -418,6 +418,8 @@ error_kind_name(pgr_error_kind k)
 			return "sql";
 		case PGR_ERR_EXEC:
 			return "exec";
+		case PGR_ERR_REFUSED:
+			return "refused";
 	}
 	return "generic";
 }

@@ -32,5 +32,8 @@ int			cmd_setup(const pgr_globals *g, int argc, char **argv);
 int			cmd_console(const pgr_globals *g, int argc, char **argv);
 int			cmd_demo(const pgr_globals *g, int argc, char **argv);	/* ui/cmd_demo.c */
 int			cmd_dashboard(const pgr_globals *g, int argc, char **argv);	/* ui/cmd_dashboard.c */
+int			cmd_promote(const pgr_globals *g, int argc, char **argv);
+int			cmd_follow(const pgr_globals *g, int argc, char **argv);
+int			cmd_resync(const pgr_globals *g, int argc, char **argv);
 
 #endif

@@ -36,9 +36,9 @@ static const command commands[] = {
 	{"apply", cmd_apply},
 	{"status", cmd_status},
 	{"check", NULL},
-	{"promote", NULL},
-	{"resync", NULL},
-	{"follow", NULL},
+	{"promote", cmd_promote},
+	{"resync", cmd_resync},
+	{"follow", cmd_follow},
 };
 
 static void
@@ -57,7 +57,7 @@ usage(void)
 	fputs(_("  apply [--yes]         carry out the plan\n"), stdout);
 	fputs(_("  status [--json]       state of every node (exit 0 healthy, 1 degraded, 2 error)\n"), stdout);
 	fputs(_("  check                 preflight checks: versions, reachability, hba, SSL, disk\n"), stdout);
-	fputs(_("  promote NODE          promote a standby (--yes, --force)\n"), stdout);
+	fputs(_("  promote NODE          promote a standby (--yes, --fence, --force)\n"), stdout);
 	fputs(_("  resync NODE           re-synchronise a node (--method=rewind|clone, --yes)\n"), stdout);
 	fputs(_("  follow NODE           point a standby at the new primary (--upstream NODE, --yes)\n"), stdout);
 	fputs("\n", stdout);

@@ -24,7 +24,9 @@ typedef enum pgr_error_kind {
 	PGR_ERR_TIMEOUT,	/* a time limit ran out */
 	PGR_ERR_IO,			/* reading or writing a file */
 	PGR_ERR_SQL,		/* a statement failed: see sqlstate */
-	PGR_ERR_EXEC		/* a command could not be run */
+	PGR_ERR_EXEC,		/* a command could not be run */
+	PGR_ERR_REFUSED		/* an action refused for safety (promote while
+						 * the old primary still accepts writes) */
 } pgr_error_kind;
 
 typedef struct pgr_error {

@@ -40,7 +40,7 @@ like "$out" "needs a terminal" "demo without a terminal says why"
 out=$("$P" demo --reset --no-console 2>&1); rc=$?
 is "$rc" 2 "demo --reset --no-console exits 2"
 
-for c in check promote resync follow; do
+for c in check; do
   out=$("$P" "$c" 2>&1); rc=$?
   if [ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
      [[ $out == *"\"$c\" is not available in this version yet"* ]]; then
@@ -61,6 +61,26 @@ done
 out=$("$P" -c "$tmp/none.conf" dashboard </dev/null 2>&1); rc=$?
 is "$rc" 2 "dashboard without a terminal exits 2"
 like "$out" "the dashboard needs a terminal" "dashboard without a terminal says why"
+# promote, follow, resync: what is checked before any server is asked
+for c in promote follow resync; do
+  out=$("$P" "$c" 2>&1); rc=$?
+  is "$rc" 2 "$c without a node exits 2"
+  like "$out" "no node named" "$c without a node says so"
+  out=$("$P" -c "$tmp/none.conf" "$c" pg2 </dev/null 2>&1); rc=$?
+  is "$rc" 2 "$c without a terminal and without --yes exits 2"
+  like "$out" "no terminal to confirm on" "$c without a terminal says why it refuses"
+  like "$out" "HINT:  Run \"pgreplica $c pg2 --yes\"" "$c without a terminal says what to do"
+  out=$("$P" "$c" --help); rc=$?
+  is "$rc" 0 "$c --help exits 0"
+done
+out=$("$P" resync pg2 --method=frob 2>&1); rc=$?
+is "$rc" 2 "resync with an unknown method exits 2"
+like "$out" 'unknown method "frob"' "naming it"
+out=$("$P" follow pg2 --fence 2>&1); rc=$?
+is "$rc" 2 "follow --fence (a promote option) exits 2"
+out=$("$P" -c "$tmp/none.conf" promote pg2 --yes 2>&1); rc=$?
+is "$rc" 2 "promote --yes with a missing cluster file exits 2"
+like "$out" "none.conf" "naming the file"
 
 # plan and apply: what is checked before any server is asked
 out=$("$P" -c "$tmp/none.conf" apply </dev/null 2>&1); rc=$?

@@ -229,12 +229,12 @@ node_to_cluster(cluster_node *n, const wiz_node *w, node_role role, const char *
 cluster *
 wiz_build_cluster(wizard *wz, pgr_error *err)
 {
-	cluster    *c = pgr_calloc(1, sizeof(*c));
+	cluster    *c = cluster_new(wz->cluster_path);
 	cluster    *parsed;
 	char	   *text;
 
-	c->path = pgr_strdup(wz->cluster_path);
 	c->name = pgr_strdup(wz->cluster_name);
+	free(c->replication_user);
 	c->replication_user = pgr_strdup(wz->repl_user);
 	c->ssl = wz->ssl_mode != SSL_OFF;
 	c->slots = wz->slots;

@@ -1,0 +1,589 @@
+/*
+ * action.c: what promote, follow and resync share (see action.h).
+ *
+ * The standby's passfile, CA and recovery settings are written exactly as
+ * the standby step (step_standby.c) writes them when it builds a standby,
+ * so that a standby re-pointed or re-synced here cannot be told from one
+ * built by apply: same paths, same primary_conninfo (recovery.h renders
+ * both), no password anywhere but the 0600 passfile.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "action.h"
+#include "i18n.h"
+#include "pgconn.h"
+#include "step_role.h"
+#include "step_ssl.h"
+
+/* ---- the context --------------------------------------------------------- */
+
+static void
+ctx_log(void *arg, const plan_step *s, const char *line)
+{
+	action_ctx *a = arg;
+
+	(void) s;
+	if (a->log)
+		a->log(a->log_arg, line);
+}
+
+static bool
+ctx_confirm(void *arg, const plan_step *s, const char *question)
+{
+	(void) s;
+	return action_confirm(arg, question);
+}
+
+static void
+ctx_progress(void *arg, const plan_step *s, long long done, long long total)
+{
+	action_ctx *a = arg;
+
+	(void) s;
+	if (a->progress)
+		a->progress(a->progress_arg, done, total);
+}
+
+plan_ctx *
+action_plan_ctx(action_ctx *a)
+{
+	plan_options po;
+
+	memset(&po, 0, sizeof(po));
+	po.method = PARAM_ALTER_SYSTEM;
+	po.assume_yes = a->yes;
+	po.confirm = ctx_confirm;
+	po.log = ctx_log;
+	po.progress = a->progress ? ctx_progress : NULL;
+	po.cb_arg = a;
+	po.topts.ssh_config = a->ssh_config;
+	/*
+	 * A dead node must not hold a failover up: refused connections fail at
+	 * once, a host that does not answer at all within this limit.
+	 */
+	po.connect_timeout_s = ACTION_CONNECT_TIMEOUT_S;
+	return plan_ctx_new(a->cl, &po);
+}
+
+void
+action_log(action_ctx *a, const char *fmt,...)
+{
+	va_list		ap;
+	char	   *line;
+
+	if (!a->log)
+		return;
+	va_start(ap, fmt);
+	line = pgr_vasprintf(fmt, ap);
+	va_end(ap);
+	a->log(a->log_arg, line);
+	free(line);
+}
+
+bool
+action_confirm(action_ctx *a, const char *question)
+{
+	if (a->yes)
+		return true;
+	if (!a->confirm)
+		return false;
+	return a->confirm(a->confirm_arg, question);
+}
+
+cluster_node *
+action_node(action_ctx *a, const char *name, pgr_error *err)
+{
+	cluster_node *n = name ? cluster_find_node(a->cl, name) : NULL;
+	strbuf		names;
+
+	if (n)
+		return n;
+	strbuf_init(&names);
+	for (int i = 0; i < a->cl->n_nodes; i++)
+		strbuf_appendf(&names, "%s%s", i ? ", " : "", a->cl->nodes[i].name);
+	pgr_error_set(err, PGR_ERR_INPUT, _("no node \"%s\" in the cluster file \"%s\""),
+				  name ? name : "", a->cl->path ? a->cl->path : "");
+	pgr_error_detail(err, _("Its nodes are: %s."), names.data);
+	pgr_error_hint(err, _("Name one of the cluster file's nodes."));
+	strbuf_free(&names);
+	return NULL;
+}
+
+/* ---- SQL ----------------------------------------------------------------- */
+
+int
+action_query_value(PGconn *conn, const cluster_node *n, const char *sql,
+				   int nparams, const char *const *params, char **value,
+				   pgr_error *err)
+{
+	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	const char *v;
+
+	*value = NULL;
+	if (pgconn_check_result(res, PGRES_TUPLES_OK, -1, 1, n->name, sql, err) < 0)
+	{
+		PQclear(res);
+		return -1;
+	}
+	v = PQntuples(res) > 0 ? pgconn_value(res, 0, 0) : NULL;
+	*value = v ? pgr_strdup(v) : NULL;
+	PQclear(res);
+	return 0;
+}
+
+int
+action_in_recovery(PGconn *conn, const cluster_node *n, bool *in_recovery,
+				   pgr_error *err)
+{
+	char	   *v = NULL;
+
+	if (action_query_value(conn, n, "SELECT pg_catalog.pg_is_in_recovery()", 0, NULL, &v, err) < 0)
+		return -1;
+	*in_recovery = v && v[0] == 't';
+	free(v);
+	return 0;
+}
+
+long long
+action_parse_lsn(const char *lsn)
+{
+	unsigned long hi,
+				lo;
+
+	if (!lsn || sscanf(lsn, "%lX/%lX", &hi, &lo) != 2)
+		return -1;
+	return (long long) (((unsigned long long) hi << 32) | lo);
+}
+
+/* ---- files on the standby's host ----------------------------------------- */
+
+static char *
+parent_dir(const char *path)
+{
+	size_t		len = strlen(path);
+	const char *slash;
+	char	   *copy;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	copy = pgr_strndup(path, len);
+	slash = strrchr(copy, '/');
+	if (!slash)
+	{
+		free(copy);
+		return pgr_strdup(".");
+	}
+	if (slash == copy)
+		copy[1] = '\0';
+	else
+		copy[slash - copy] = '\0';
+	return copy;
+}
+
+char *
+action_passfile_path(const cluster_node *n)
+{
+	char	   *parent = parent_dir(n->pgdata);
+	char	   *p = pgr_asprintf("%s/.pgreplica-%s.pgpass", parent, n->name);
+
+	free(parent);
+	return p;
+}
+
+char *
+action_rootcert_path(const cluster *cl, const cluster_node *n)
+{
+	char	   *parent;
+	char	   *p;
+
+	if (!cl->ssl)
+		return NULL;
+	parent = parent_dir(n->pgdata);
+	p = pgr_asprintf("%s/.pgreplica-%s.root.crt", parent, n->name);
+	free(parent);
+	return p;
+}
+
+char *
+action_bin(const cluster_node *n, const char *prog)
+{
+	if (!n->bindir || !n->bindir[0])
+		return pgr_strdup(prog);
+	return pgr_asprintf("%s/%s", n->bindir, prog);
+}
+
+char *
+action_client_bin(const cluster_node *n, const char *prog)
+{
+	const char *dir = cluster_client_bindir(n);
+
+	if (!dir || !dir[0])
+		return pgr_strdup(prog);
+	return pgr_asprintf("%s/%s", dir, prog);
+}
+
+typedef struct run_out {
+	strbuf	   *out;
+	strbuf	   *err;
+} run_out;
+
+static void
+run_output(void *arg, transport_stream stream, const char *data, size_t len)
+{
+	run_out    *o = arg;
+
+	/* out gets both streams (tools such as pg_rewind talk on stderr) */
+	if (o->out)
+		strbuf_append_len(o->out, data, len);
+	if (stream == TRANSPORT_STDERR)
+		strbuf_append_len(o->err, data, len);
+}
+
+int
+action_run(transport *t, const cluster_node *n, const char *const *argv,
+		   const char *const *env, int timeout_ms, strbuf *out, pgr_error *err)
+{
+	strbuf		eo;
+	run_out		o;
+	transport_exec_opts xo;
+	int			status = 0;
+	int			rc;
+
+	strbuf_init(&eo);
+	o.out = out;
+	o.err = &eo;
+	memset(&xo, 0, sizeof(xo));
+	xo.output = run_output;
+	xo.output_arg = &o;
+	xo.env = env;
+	xo.timeout_ms = timeout_ms;
+	rc = transport_exec(t, argv, &xo, &status, err);
+	if (rc == 0 && status != 0)
+	{
+		char	   *cmd = transport_quote_argv(argv);
+
+		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+						   cmd, n->name, status);
+		if (eo.len)
+			pgr_error_detail(err, "%s", eo.data);
+		free(cmd);
+	}
+	strbuf_free(&eo);
+	return rc;
+}
+
+static void
+append_pgpass_field(strbuf *sb, const char *v)
+{
+	for (; *v; v++)
+	{
+		if (*v == ':' || *v == '\\')
+			strbuf_append_char(sb, '\\');
+		strbuf_append_char(sb, *v);
+	}
+}
+
+static char *
+resolve_path(const cluster *cl, const char *path)
+{
+	const char *slash;
+
+	if (path[0] == '/' || !cl->path || !(slash = strrchr(cl->path, '/')))
+		return pgr_strdup(path);
+	return pgr_asprintf("%.*s/%s", (int) (slash - cl->path), cl->path, path);
+}
+
+static int
+read_local_file(const char *path, char **data, pgr_error *err)
+{
+	FILE	   *f = fopen(path, "re");
+	strbuf		sb;
+	char		buf[4096];
+	size_t		k;
+
+	*data = NULL;
+	if (!f)
+		return pgr_error_set(err, PGR_ERR_IO, _("could not open \"%s\": %s"), path, strerror(errno));
+	strbuf_init(&sb);
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_append_len(&sb, buf, k);
+	fclose(f);
+	*data = strbuf_detach(&sb);
+	return 0;
+}
+
+int
+action_write_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+						   cluster_node *up, pgr_error *err)
+{
+	transport  *t = plan_transport(ctx, n, err);
+	char	   *pw = NULL;
+	char	   *passfile = action_passfile_path(n);
+	char	   *rootcert = action_rootcert_path(a->cl, n);
+	char	   *ca = NULL;
+	char	   *data = NULL;
+	strbuf		line;
+	char		port[16];
+	transport_write_opts wo = {0600, NULL, NULL};
+	transport_file_stat st;
+	int			rc = -1;
+
+	strbuf_init(&line);
+	if (!t)
+		goto out;
+	if (step_role_read_password(a->cl, a->cl->replication_user, &pw, err) < 0)
+		goto out;
+	if (!pw)
+	{
+		char	   *path = step_role_passfile_path(a->cl);
+
+		pgr_error_set(err, PGR_ERR_INPUT, _("the password of the replication role \"%s\" is not known"),
+					  a->cl->replication_user);
+		pgr_error_detail(err, _("It is not in \"%s\"."), path);
+		pgr_error_hint(err, _("Run apply with --replication-password-file FILE first."));
+		free(path);
+		goto out;
+	}
+	snprintf(port, sizeof(port), "%d", up->port);
+	append_pgpass_field(&line, up->host);
+	strbuf_append_char(&line, ':');
+	strbuf_append(&line, port);
+	strbuf_append(&line, ":replication:");
+	append_pgpass_field(&line, a->cl->replication_user);
+	strbuf_append_char(&line, ':');
+	append_pgpass_field(&line, pw);
+	strbuf_append_char(&line, '\n');
+	if (transport_write_file(t, passfile, line.data, line.len, &wo, err) < 0)
+		goto out;
+	/* an older file keeps its mode when replaced: make sure it is 0600 */
+	if (transport_stat(t, passfile, &st, err) < 0)
+		goto out;
+	if (st.mode != 0600)
+	{
+		const char *argv[] = {"chmod", "0600", "--", passfile, NULL};
+
+		if (action_run(t, n, argv, NULL, 30000, NULL, err) < 0)
+			goto out;
+	}
+	action_log(a, _("wrote the passfile \"%s\" on %s for %s (mode 0600)"), passfile, n->name, up->name);
+	if (rootcert)
+	{
+		transport_write_opts cwo = {0644, NULL, NULL};
+
+		ca = a->cl->ssl_ca ? resolve_path(a->cl, a->cl->ssl_ca) : step_ssl_ca_cert_path(a->cl);
+		if (read_local_file(ca, &data, err) < 0)
+		{
+			pgr_error_hint(err, _("The SSL step makes the cluster's CA: run apply with ssl = on."));
+			goto out;
+		}
+		if (transport_write_file(t, rootcert, data, strlen(data), &cwo, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	pgr_wipe(line.data, line.len);
+	strbuf_free(&line);
+	pgr_free_secret(pw);
+	free(passfile);
+	free(rootcert);
+	free(ca);
+	free(data);
+	return rc;
+}
+
+void
+action_recovery_params(plan_ctx *ctx, cluster_node *n, cluster_node *up,
+					   const pg_version_facts *facts, char **slot,
+					   recovery_params *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	*slot = ctx->cl->slots ? cluster_slot_name(n) : NULL;
+	rp->facts = facts;
+	rp->node = n->name;
+	rp->primary_host = up->host;
+	rp->primary_port = up->port;
+	rp->user = ctx->cl->replication_user;
+	rp->passfile = action_passfile_path(n);
+	rp->ssl = ctx->cl->ssl;
+	rp->sslrootcert = action_rootcert_path(ctx->cl, n);
+	rp->slot = *slot;
+	rp->trigger_file = ctx->cl->trigger_file;
+}
+
+void
+action_recovery_params_clear(recovery_params *rp, char *slot)
+{
+	free((char *) rp->passfile);
+	free((char *) rp->sslrootcert);
+	free(slot);
+	memset(rp, 0, sizeof(*rp));
+}
+
+int
+action_write_recovery(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+					  const recovery_params *rp, pgr_error *err)
+{
+	transport  *t = plan_transport(ctx, n, err);
+	recovery_files rf = RECOVERY_FILES_INIT;
+	transport_write_opts wo = {RECOVERY_FILE_MODE, NULL, NULL};
+	transport_file_stat st;
+	char	   *path = NULL;
+	char	   *old = NULL;
+	char	   *new_text = NULL;
+	size_t		len = 0;
+	int			rc = -1;
+
+	if (!t || recovery_render(rp, &rf, err) < 0)
+		goto out;
+	path = pgr_asprintf("%s/%s", n->pgdata, RECOVERY_CONF_FILE);
+	if (rf.recovery_conf)
+	{
+		if (transport_write_file(t, path, rf.recovery_conf, strlen(rf.recovery_conf), &wo, err) < 0)
+			goto out;
+		action_log(a, _("wrote \"%s\""), path);
+		rc = 0;
+		goto out;
+	}
+	{
+		/* the server refuses to start with a recovery.conf (≥12) */
+		const char *argv[] = {"rm", "-f", "--", path, NULL};
+
+		if (action_run(t, n, argv, NULL, 30000, NULL, err) < 0)
+			goto out;
+	}
+	free(path);
+	path = pgr_asprintf("%s/%s", n->pgdata, RECOVERY_SIGNAL_FILE);
+	if (transport_write_file(t, path, "", 0, &wo, err) < 0)
+		goto out;
+	free(path);
+	path = pgr_asprintf("%s/%s", n->pgdata, RECOVERY_AUTO_CONF_FILE);
+	if (transport_stat(t, path, &st, err) < 0)
+		goto out;
+	if (st.exists && transport_read_file(t, path, 0, &old, &len, err) < 0)
+		goto out;
+	if (recovery_apply_auto_conf(old, &rf, &new_text, err) < 0)
+		goto out;
+	if (transport_write_file(t, path, new_text, strlen(new_text), &wo, err) < 0)
+		goto out;
+	action_log(a, _("wrote standby.signal and the standby settings into \"%s\""), path);
+	rc = 0;
+out:
+	recovery_files_free(&rf);
+	free(path);
+	free(old);
+	free(new_text);
+	return rc;
+}
+
+int
+action_ensure_slot(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+				   const char *slot, pgr_error *err)
+{
+	PGconn	   *conn = plan_conn(ctx, up, err);
+	const char *params[1] = {slot};
+	char	   *v = NULL;
+
+	if (!conn)
+		return -1;
+	if (action_query_value(conn, up,
+						   "SELECT slot_type FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+						   1, params, &v, err) < 0)
+		return -1;
+	if (v)
+	{
+		bool		physical = strcmp(v, "physical") == 0;
+
+		free(v);
+		if (physical)
+			return 0;
+		pgr_error_set(err, PGR_ERR_INPUT, _("the replication slot \"%s\" on %s is not a physical slot"),
+					  slot, up->name);
+		pgr_error_hint(err, _("Drop that slot on %s, or set slots = off."), up->name);
+		return -1;
+	}
+	/*
+	 * immediately_reserve: the slot holds WAL from now on, so that what
+	 * the standby still needs is not recycled before it connects.
+	 */
+	if (action_query_value(conn, up,
+						   "SELECT slot_name::text FROM pg_catalog.pg_create_physical_replication_slot($1, true)",
+						   1, params, &v, err) < 0)
+		return -1;
+	free(v);
+	action_log(a, _("created the replication slot \"%s\" on %s"), slot, up->name);
+	return 0;
+}
+
+void
+action_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+int
+action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+					  cluster_node *n, int timeout_ms, pgr_error *err)
+{
+	int64_t		start = pgconn_now_ms();
+	int64_t		deadline = start + timeout_ms;
+	const char *params[1] = {n->name};
+	long		delay = 20;
+
+	for (;;)
+	{
+		PGconn	   *conn = plan_conn(ctx, up, err);
+		char	   *v = NULL;
+
+		if (!conn)
+			return -1;
+		if (action_query_value(conn, up,
+							   "SELECT count(*) FROM pg_catalog.pg_stat_replication "
+							   "WHERE application_name = $1 AND state = 'streaming'",
+							   1, params, &v, err) < 0)
+			return -1;
+		if (v && atoi(v) > 0)
+		{
+			free(v);
+			action_log(a, _("%s streams from %s (after %lld ms)"), n->name, up->name,
+					   (long long) (pgconn_now_ms() - start));
+			return 0;
+		}
+		free(v);
+		if (pgconn_now_ms() >= deadline)
+			break;
+		action_sleep_ms(delay);
+		if (delay < 500)
+			delay *= 2;
+	}
+	pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s does not stream from %s after %d s"),
+				  n->name, up->name, timeout_ms / 1000);
+	pgr_error_detail(err, _("%s's pg_stat_replication shows no application_name \"%s\" in state streaming."),
+					 up->name, n->name);
+	pgr_error_hint(err, _("Look at %s's server log (pg_hba.conf on %s, the passfile, SSL)."), n->name, up->name);
+	return -1;
+}
+
+int
+action_save_cluster(action_ctx *a, pgr_error *err)
+{
+	if (!a->cluster_path)
+		return 0;
+	if (!a->cl->path || strcmp(a->cl->path, a->cluster_path) != 0)
+	{
+		free(a->cl->path);
+		a->cl->path = pgr_strdup(a->cluster_path);
+	}
+	if (cluster_save(a->cl, err) < 0)
+		return -1;
+	action_log(a, _("rewrote the cluster file \"%s\""), a->cluster_path);
+	return 0;
+}

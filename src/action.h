@@ -1,0 +1,98 @@
+/*
+ * action.h: what promote, follow and resync share (not for callers of
+ * actions.h): the plan context every action opens for itself, its log and
+ * questions routed to the action_ctx's callbacks, the standby's passfile
+ * and recovery settings written the way the standby step writes them, and
+ * the waits.
+ */
+#ifndef PGR_ACTION_H
+#define PGR_ACTION_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "actions.h"
+#include "plan.h"
+#include "recovery.h"
+
+/* How long an action waits for a standby to stream, for a promotion. */
+#define ACTION_STREAMING_TIMEOUT_MS 120000
+#define ACTION_PROMOTE_TIMEOUT_MS 60000
+#define ACTION_CONNECT_TIMEOUT_S 5
+
+/*
+ * A plan context on a->cl for one action: the action's log, questions and
+ * progress go to a's callbacks; its own connections and transports.
+ */
+plan_ctx   *action_plan_ctx(action_ctx *a);
+
+void		action_log(action_ctx *a, const char *fmt,...) PGR_PRINTF(2, 3);
+/* a->yes, else a->confirm (NULL: no). */
+bool		action_confirm(action_ctx *a, const char *question);
+
+/* The node called NAME, or NULL with an error naming the known nodes. */
+cluster_node *action_node(action_ctx *a, const char *name, pgr_error *err);
+
+/* One value of a one-row query ($1.. params), malloc'd (NULL for SQL NULL). */
+int			action_query_value(PGconn *conn, const cluster_node *n, const char *sql,
+							   int nparams, const char *const *params,
+							   char **value, pgr_error *err);
+/* SELECT pg_is_in_recovery(). */
+int			action_in_recovery(PGconn *conn, const cluster_node *n, bool *in_recovery,
+							   pgr_error *err);
+/* "16/B374D848" -> bytes; -1 when it does not parse. */
+long long	action_parse_lsn(const char *lsn);
+
+/* Where the standby step keeps a standby's passfile and CA (malloc'd). */
+char	   *action_passfile_path(const cluster_node *n);
+char	   *action_rootcert_path(const cluster *cl, const cluster_node *n);
+
+/*
+ * The passfile of standby N for replication from UP (host:port of UP, the
+ * replication role and its password from the operator's passfile) and,
+ * with ssl = on, the cluster's CA next to it: the files the standby step
+ * writes, rewritten for another upstream.
+ */
+int			action_write_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+									   cluster_node *up, pgr_error *err);
+
+/* recovery_params for N streaming from UP (passfile, CA, slot, trigger). */
+void		action_recovery_params(plan_ctx *ctx, cluster_node *n, cluster_node *up,
+								   const pg_version_facts *facts, char **slot,
+								   recovery_params *rp);
+void		action_recovery_params_clear(recovery_params *rp, char *slot);
+
+/*
+ * The recovery configuration in N's data directory (server stopped):
+ * recovery.conf (≤11), or standby.signal and the settings merged into
+ * postgresql.auto.conf, a leftover recovery.conf removed (≥12).
+ */
+int			action_write_recovery(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+								  const recovery_params *rp, pgr_error *err);
+
+/* The physical slot SLOT on UP, created unless it exists. */
+int			action_ensure_slot(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+							   const char *slot, pgr_error *err);
+
+/* UP's pg_stat_replication shows N streaming, within timeout_ms. */
+int			action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+								  cluster_node *n, int timeout_ms, pgr_error *err);
+
+/* Write the cluster file (a->cl) after its roles changed. */
+int			action_save_cluster(action_ctx *a, pgr_error *err);
+
+/*
+ * Run argv on N's host; a status other than 0 is an error naming it (its
+ * standard error as detail).  out (may be NULL) gets both streams.
+ */
+int			action_run(transport *t, const cluster_node *n, const char *const *argv,
+					   const char *const *env, int timeout_ms, strbuf *out,
+					   pgr_error *err);
+
+/* <bindir>/PROG (PATH when no bindir); client programs: client_bindir. */
+char	   *action_bin(const cluster_node *n, const char *prog);
+char	   *action_client_bin(const cluster_node *n, const char *prog);
+
+void		action_sleep_ms(long ms);
+
+#endif

@@ -1,0 +1,357 @@
+/*
+ * action_promote.c: promote a standby (DESIGN.md "Promote").
+ *
+ * Pre-check: the node answers and is in recovery; what the cluster file's
+ * primary still answers, whether it accepts writes, and how many bytes of
+ * its WAL the node has not received.  A primary that still accepts writes
+ * means two primaries after the promotion (split brain): it is stopped
+ * first (fence: immediate shutdown through its transport and service),
+ * or the promotion is refused unless forced.
+ *
+ * The promotion itself is asked without waiting (pg_promote(wait =>
+ * false) where the server has it, else pg_ctl promote -W through the
+ * node's transport), then pg_is_in_recovery() is polled every few
+ * milliseconds on the same session: pg_promote(wait => true) polls in
+ * 100 ms steps, which is most of the time a promotion takes.  Both ways
+ * create the promote signal file and signal the postmaster, which passes
+ * it on to the startup process; the startup process is woken (its latch
+ * set) whether it is replaying, waiting for WAL from the walreceiver or
+ * sleeping wal_retrieve_retry_interval between attempts after its
+ * upstream died, so a request made right after the primary's death is
+ * not held up (bench/promote.sh measures that case against a bare
+ * pg_ctl promote).
+ *
+ * Then: pg_is_in_recovery() false and the timeline moved are verified;
+ * the cluster file is rewritten: the node becomes the primary, the old
+ * primary a standby of it (what it must become: resync makes it so), and
+ * the other standbys keep streaming from the old primary by name until
+ * they are followed (their upstream written out, so that the file says
+ * what really happens).
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "action.h"
+#include "i18n.h"
+#include "pgconn.h"
+#include "service.h"
+
+#define PROMOTE_POLL_MS 5
+
+void
+promote_check_clear(promote_check *pc)
+{
+	if (!pc)
+		return;
+	free(pc->primary_name);
+	memset(pc, 0, sizeof(*pc));
+	pc->bytes_not_received = -1;
+}
+
+/* The old primary: the cluster file's primary unless it is NODE itself. */
+static cluster_node *
+old_primary(action_ctx *a, const cluster_node *n)
+{
+	cluster_node *p = cluster_primary(a->cl);
+
+	return p == n ? NULL : p;
+}
+
+/*
+ * One statement per node (a failover should not wait on round trips): the
+ * node's recovery state, the WAL it received and the timeline it replays;
+ * the old primary's recovery state and current WAL position.
+ */
+static int
+check(action_ctx *a, plan_ctx *ctx, cluster_node *n, promote_check *out,
+	  unsigned *tli, pgr_error *err)
+{
+	cluster_node *p = old_primary(a, n);
+	PGconn	   *conn;
+	PGresult   *res = NULL;
+	pgr_error	perr = PGR_ERROR_INIT;
+	long long	received = -1;
+	int			rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->bytes_not_received = -1;
+	*tli = 0;
+	if (p)
+		out->primary_name = pgr_strdup(p->name);
+	if (!(conn = plan_conn(ctx, n, err)))
+		goto out;
+	out->node_answers = true;
+	res = pgconn_exec(conn, n->name,
+					  "SELECT pg_catalog.pg_is_in_recovery(), "
+					  "coalesce(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text, "
+					  "(SELECT greatest(r.min_recovery_end_timeline, c.timeline_id) "
+					  " FROM pg_catalog.pg_control_recovery() r, pg_catalog.pg_control_checkpoint() c)",
+					  PGRES_TUPLES_OK, 1, 3, err);
+	if (!res)
+		goto out;
+	out->node_is_standby = pgconn_value(res, 0, 0) && pgconn_value(res, 0, 0)[0] == 't';
+	received = action_parse_lsn(pgconn_value(res, 0, 1));
+	if (pgconn_value(res, 0, 2))
+		*tli = (unsigned) strtoul(pgconn_value(res, 0, 2), NULL, 10);
+	PQclear(res);
+	res = NULL;
+	if (p && (conn = plan_conn(ctx, p, &perr)) != NULL)
+	{
+		out->primary_answers = true;
+		res = pgconn_exec(conn, p->name,
+						  "SELECT pg_catalog.pg_is_in_recovery(), CASE WHEN NOT pg_catalog.pg_is_in_recovery() "
+						  "THEN pg_catalog.pg_current_wal_lsn()::text END",
+						  PGRES_TUPLES_OK, 1, 2, &perr);
+		if (res && pgconn_value(res, 0, 0) && pgconn_value(res, 0, 0)[0] == 'f')
+		{
+			long long	c = action_parse_lsn(pgconn_value(res, 0, 1));
+
+			out->primary_writable = true;
+			if (c >= 0 && received >= 0)
+				out->bytes_not_received = c > received ? c - received : 0;
+		}
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	pgr_error_clear(&perr);
+	return rc;
+}
+
+int
+action_promote_check(action_ctx *a, const char *node, promote_check *out,
+					 pgr_error *err)
+{
+	plan_ctx   *ctx;
+	cluster_node *n;
+	unsigned	tli;
+	int			rc;
+
+	memset(out, 0, sizeof(*out));
+	out->bytes_not_received = -1;
+	if (!(n = action_node(a, node, err)))
+		return -1;
+	ctx = action_plan_ctx(a);
+	rc = check(a, ctx, n, out, &tli, err);
+	/* a node that does not answer is an answer, not a failure of the check */
+	if (rc < 0 && !out->node_answers)
+	{
+		pgr_error_clear(err);
+		rc = 0;
+	}
+	plan_ctx_free(ctx);
+	return rc;
+}
+
+/* Stop the old primary (immediate) and make sure it no longer answers. */
+static int
+fence(action_ctx *a, plan_ctx *ctx, cluster_node *p, pgr_error *err)
+{
+	pgr_error	e = PGR_ERROR_INIT;
+
+	action_log(a, _("fencing: stopping %s, which still accepts writes (immediate shutdown)"), p->name);
+	plan_disconnect(ctx, p);
+	if (service_stop(ctx, p, true, err) < 0)
+	{
+		pgr_error_prefix(err, _("could not fence %s"), p->name);
+		pgr_error_hint(err, _("Stop %s by other means (power, firewall), then promote with --force."), p->name);
+		return -1;
+	}
+	if (plan_conn(ctx, p, &e))
+	{
+		plan_disconnect(ctx, p);
+		pgr_error_set(err, PGR_ERR_REFUSED, _("%s still answers after being stopped"), p->name);
+		pgr_error_hint(err, _("Another server may answer at its address: make sure %s is down, then promote with --force."),
+					   p->name);
+		return -1;
+	}
+	pgr_error_clear(&e);
+	action_log(a, _("%s is stopped"), p->name);
+	return 0;
+}
+
+/* Ask for the promotion without waiting for it. */
+static int
+request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
+				  const pg_version_facts *facts, pgr_error *err)
+{
+	if (facts->has_pg_promote)
+	{
+		char	   *v = NULL;
+
+		if (action_query_value(conn, n, "SELECT pg_catalog.pg_promote(wait => false)",
+							   0, NULL, &v, err) < 0)
+			return -1;
+		if (!v || v[0] != 't')
+		{
+			free(v);
+			return pgr_error_set(err, PGR_ERR_GENERIC, _("%s refused the promotion request"), n->name);
+		}
+		free(v);
+	}
+	else
+	{
+		transport  *t = plan_transport(ctx, n, err);
+		char	   *pg_ctl = action_bin(n, "pg_ctl");
+		const char *argv[] = {pg_ctl, "-D", n->pgdata, "-W", "promote", NULL};
+		int			rc;
+
+		if (!t)
+		{
+			free(pg_ctl);
+			return -1;
+		}
+		rc = action_run(t, n, argv, NULL, SERVICE_TIMEOUT_S * 1000, NULL, err);
+		free(pg_ctl);
+		if (rc < 0)
+			return -1;
+	}
+	action_log(a, _("asked %s to promote itself"), n->name);
+	return 0;
+}
+
+/*
+ * Poll until out of recovery; *tli: the timeline then written, read by the
+ * same statement (one round trip less before the new primary is handed
+ * over).
+ */
+static int
+wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn, unsigned *tli,
+			  pgr_error *err)
+{
+	int64_t		start = pgconn_now_ms();
+	int64_t		deadline = start + ACTION_PROMOTE_TIMEOUT_MS;
+
+	for (;;)
+	{
+		PGresult   *res = pgconn_exec(conn, n->name,
+									  "SELECT pg_catalog.pg_is_in_recovery(), CASE WHEN NOT pg_catalog.pg_is_in_recovery() THEN "
+									  "('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END",
+									  PGRES_TUPLES_OK, 1, 2, err);
+		bool		rec;
+
+		if (!res)
+			return -1;
+		rec = !pgconn_value(res, 0, 0) || pgconn_value(res, 0, 0)[0] != 'f';
+		if (!rec && pgconn_value(res, 0, 1))
+			*tli = (unsigned) strtoul(pgconn_value(res, 0, 1), NULL, 10);
+		PQclear(res);
+		if (!rec)
+			break;
+		if (pgconn_now_ms() >= deadline)
+		{
+			pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s is still in recovery %d s after being asked to promote"),
+						  n->name, ACTION_PROMOTE_TIMEOUT_MS / 1000);
+			pgr_error_hint(err, _("Look at %s's server log."), n->name);
+			return -1;
+		}
+		action_sleep_ms(PROMOTE_POLL_MS);
+	}
+	action_log(a, _("%s is out of recovery after %lld ms"), n->name,
+			   (long long) (pgconn_now_ms() - start));
+	return 0;
+}
+
+/* The cluster file: N the primary, the old primary a standby of it. */
+static void
+rewrite_roles(action_ctx *a, cluster_node *n, cluster_node *p)
+{
+	for (int i = 0; p && i < a->cl->n_nodes; i++)
+	{
+		cluster_node *o = &a->cl->nodes[i];
+
+		/* standbys streaming from the old primary keep doing so until followed */
+		if (o != n && o != p && o->role == NODE_STANDBY && !o->upstream)
+			o->upstream = pgr_strdup(p->name);
+	}
+	n->role = NODE_PRIMARY;
+	free(n->upstream);
+	n->upstream = NULL;
+	if (p)
+	{
+		p->role = NODE_STANDBY;
+		free(p->upstream);
+		p->upstream = pgr_strdup(n->name);
+	}
+}
+
+int
+action_promote(action_ctx *a, const char *node, bool fence_primary,
+			   pgr_error *err)
+{
+	plan_ctx   *ctx = NULL;
+	cluster_node *n;
+	cluster_node *p;
+	promote_check pc;
+	const pg_version_facts *facts;
+	PGconn	   *conn;
+	unsigned	tli_before = 0,
+				tli_after = 0;
+	int			rc = -1;
+
+	memset(&pc, 0, sizeof(pc));
+	if (!(n = action_node(a, node, err)))
+		return -1;
+	p = old_primary(a, n);
+	ctx = action_plan_ctx(a);
+	if (check(a, ctx, n, &pc, &tli_before, err) < 0)
+		goto out;
+	if (!pc.node_is_standby)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s is not a standby: it is not in recovery"), n->name);
+		pgr_error_detail(err, _("pg_is_in_recovery() is false on %s: it is a primary already."), n->name);
+		pgr_error_hint(err, _("Promote one of the standbys."));
+		goto out;
+	}
+	if (pc.bytes_not_received > 0)
+		action_log(a, _("%s has not received %lld bytes of %s's WAL"), n->name,
+					pc.bytes_not_received, p->name);
+	if (pc.primary_writable)
+	{
+		if (fence_primary)
+		{
+			if (fence(a, ctx, p, err) < 0)
+				goto out;
+		}
+		else if (!a->force)
+		{
+			pgr_error_set(err, PGR_ERR_REFUSED, _("%s still accepts writes: promoting %s would make two primaries"),
+						  p->name, n->name);
+			pgr_error_detail(err, _("Writes made on %s after the promotion would be lost to the new primary."),
+							 p->name);
+			pgr_error_hint(err, _("Stop %s first (--fence stops it), or promote anyway with --force."),
+						   p->name);
+			goto out;
+		}
+		else
+			action_log(a, _("promoting although %s still accepts writes (forced)"), p->name);
+	}
+	else if (p && pc.primary_answers)
+		action_log(a, _("%s answers but is not a primary"), p->name);
+	else if (p)
+		action_log(a, _("%s does not answer"), p->name);
+
+	if (!(conn = plan_conn(ctx, n, err)) || !(facts = plan_facts(ctx, n, err)))
+		goto out;
+	if (request_promotion(a, ctx, n, conn, facts, err) < 0 ||
+		wait_promoted(a, n, conn, &tli_after, err) < 0)
+		goto out;
+	if (tli_after <= tli_before)
+	{
+		pgr_error_set(err, PGR_ERR_GENERIC, _("%s is out of recovery but still on timeline %u"),
+					  n->name, tli_after);
+		pgr_error_hint(err, _("Look at %s's server log."), n->name);
+		goto out;
+	}
+	action_log(a, _("%s is the primary, on timeline %u (was %u)"), n->name, tli_after, tli_before);
+	rewrite_roles(a, n, p);
+	if (action_save_cluster(a, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	promote_check_clear(&pc);
+	plan_ctx_free(ctx);
+	return rc;
+}

@@ -1,0 +1,335 @@
+/*
+ * cmd_actions.c: "pgreplica promote NODE", "pgreplica follow NODE" and
+ * "pgreplica resync NODE": the actions of actions.h from the command line
+ * (the dashboard's P, F and R make the same calls).
+ *
+ * They change servers: without a terminal they act only with --yes; on a
+ * terminal every question defaults to No.  --yes never fences a primary
+ * that still accepts writes: that takes --fence (or --force).
+ */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "actions.h"
+#include "cluster.h"
+#include "commands.h"
+#include "i18n.h"
+#include "report.h"
+
+typedef enum which {
+	ACT_PROMOTE,
+	ACT_FOLLOW,
+	ACT_RESYNC
+} which;
+
+static const char *const act_names[] = {"promote", "follow", "resync"};
+
+typedef struct act_args {
+	const char *node;
+	const char *upstream;
+	bool		yes;
+	bool		force;
+	bool		fence;
+	resync_method method;
+} act_args;
+
+static void
+usage(which w)
+{
+	switch (w)
+	{
+		case ACT_PROMOTE:
+			printf(_("Promote a standby to primary.  When the old primary still accepts writes,\n"
+					 "the promotion is refused unless it is stopped first (--fence) or --force\n"
+					 "is given.  The cluster file's roles are rewritten.\n\n"));
+			printf(_("Usage:\n"));
+			printf(_("  %s [-c FILE] promote NODE [OPTION]...\n"), PACKAGE);
+			printf(_("\nOptions:\n"));
+			printf(_("      --fence              stop the old primary first (immediate shutdown)\n"
+					 "                           when it still accepts writes\n"));
+			printf(_("      --force              promote although the old primary still accepts\n"
+					 "                           writes (two primaries)\n"));
+			break;
+		case ACT_FOLLOW:
+			printf(_("Re-point a standby at another upstream (by default the cluster's primary),\n"
+					 "then wait until it streams from there.\n\n"));
+			printf(_("Usage:\n"));
+			printf(_("  %s [-c FILE] follow NODE [OPTION]...\n"), PACKAGE);
+			printf(_("\nOptions:\n"));
+			printf(_("      --upstream=NODE      the node to stream from (default: the primary)\n"));
+			break;
+		case ACT_RESYNC:
+			printf(_("Make a former primary, or a standby that diverged, a streaming standby of\n"
+					 "the primary again: pg_rewind, or a fresh copy when rewinding is not\n"
+					 "possible (the old data directory is moved aside, never deleted).\n\n"));
+			printf(_("Usage:\n"));
+			printf(_("  %s [-c FILE] resync NODE [OPTION]...\n"), PACKAGE);
+			printf(_("\nOptions:\n"));
+			printf(_("      --method=METHOD      rewind (pg_rewind only) or clone (pg_basebackup\n"
+					 "                           only); default: rewind, and on failure offer\n"
+					 "                           to clone\n"));
+			break;
+	}
+	printf(_("  -y, --yes                answer yes to every question (needed without a\n"
+			 "                           terminal)\n"));
+	printf(_("  -h, --help               show this help, then exit\n"));
+}
+
+static int
+parse_args(which w, int argc, char **argv, act_args *a)
+{
+	static const struct option opts[] = {
+		{"yes", no_argument, NULL, 'y'},
+		{"force", no_argument, NULL, 'f'},
+		{"fence", no_argument, NULL, 'F'},
+		{"upstream", required_argument, NULL, 'u'},
+		{"method", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	int			c;
+
+	memset(a, 0, sizeof(*a));
+	a->method = RESYNC_AUTO;
+	while ((c = getopt_long(argc, argv, "yh", opts, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'y':
+				a->yes = true;
+				break;
+			case 'f':
+			case 'F':
+				if (w != ACT_PROMOTE)
+					goto bad;
+				if (c == 'f')
+					a->force = true;
+				else
+					a->fence = true;
+				break;
+			case 'u':
+				if (w != ACT_FOLLOW)
+					goto bad;
+				a->upstream = optarg;
+				break;
+			case 'm':
+				if (w != ACT_RESYNC)
+					goto bad;
+				if (strcmp(optarg, "rewind") == 0)
+					a->method = RESYNC_REWIND;
+				else if (strcmp(optarg, "clone") == 0)
+					a->method = RESYNC_CLONE;
+				else
+				{
+					pgr_error	err = PGR_ERROR_INIT;
+
+					pgr_error_set(&err, PGR_ERR_INPUT, _("unknown method \"%s\""), optarg);
+					pgr_error_hint(&err, _("Use --method=rewind or --method=clone."));
+					report_error(&err);
+					pgr_error_clear(&err);
+					return -1;
+				}
+				break;
+			case 'h':
+				usage(w);
+				return 1;
+			default:
+				goto bad;
+		}
+	}
+	if (optind >= argc)
+	{
+		report_warning(_("no node named"));
+		goto bad;
+	}
+	a->node = argv[optind++];
+	if (optind < argc)
+	{
+		report_warning(_("unexpected argument \"%s\""), argv[optind]);
+		goto bad;
+	}
+	return 0;
+bad:
+	fprintf(stderr, _("Try \"%s %s --help\" for more information.\n"), PACKAGE, act_names[w]);
+	return -1;
+}
+
+static void
+log_line(void *arg, const char *line)
+{
+	(void) arg;
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+/* On a terminal: ask; the answer defaults to No. */
+static bool
+ask(void *arg, const char *question)
+{
+	char		line[64];
+
+	(void) arg;
+	/* TRANSLATORS: a yes/no question; the answer defaults to no */
+	printf(_("%s [y/N] "), question);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	if (rpmatch(line) == 1)
+		return true;
+	/* TRANSLATORS: the word whose first letter answers yes at "[y/N]" */
+	return line[0] != '\0' && line[0] != '\n' && strncasecmp(line, _("yes"), 1) == 0;
+}
+
+static void
+print_check(const promote_check *pc, const char *node)
+{
+	printf(_("%s: %s\n"), node, !pc->node_answers ? _("does not answer")
+		   : pc->node_is_standby ? _("standby (in recovery)") : _("not in recovery"));
+	if (!pc->primary_name)
+		return;
+	printf(_("%s (old primary): %s\n"), pc->primary_name,
+		   !pc->primary_answers ? _("does not answer")
+		   : pc->primary_writable ? _("ACCEPTS WRITES") : _("answers, in recovery"));
+	if (pc->bytes_not_received >= 0)
+		printf(_("%s has not received %lld bytes of %s's WAL\n"), node,
+			   pc->bytes_not_received, pc->primary_name);
+}
+
+static int
+run(which w, const pgr_globals *g, int argc, char **argv)
+{
+	act_args	args;
+	action_ctx	a;
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *cl = NULL;
+	int			rc = PGR_EXIT_ERROR;
+
+	switch (parse_args(w, argc, argv, &args))
+	{
+		case 1:
+			return PGR_EXIT_OK;
+		case -1:
+			return PGR_EXIT_ERROR;
+	}
+	if (!args.yes && !g->interactive)
+	{
+		pgr_error_set(&err, PGR_ERR_INPUT, _("%s changes servers and there is no terminal to confirm on"),
+					  act_names[w]);
+		pgr_error_hint(&err, _("Run \"%s %s %s --yes\" to act without questions."),
+					   PACKAGE, act_names[w], args.node);
+		goto out;
+	}
+	if (!(cl = cluster_load(g->cluster_path, &err)))
+		goto out;
+
+	memset(&a, 0, sizeof(a));
+	a.cl = cl;
+	a.cluster_path = g->cluster_path;
+	a.ssh_config = g->ssh_config;
+	a.yes = args.yes;
+	a.force = args.force;
+	a.log = log_line;
+	a.confirm = args.yes ? NULL : ask;
+
+	switch (w)
+	{
+		case ACT_PROMOTE:
+			if (!args.yes)
+			{
+				promote_check pc;
+				char	   *q;
+				bool		go;
+
+				if (action_promote_check(&a, args.node, &pc, &err) < 0)
+					goto out;
+				print_check(&pc, args.node);
+				if (pc.primary_writable && !args.fence && !args.force)
+				{
+					q = pgr_asprintf(_("%s still accepts writes: stop it first (fence)?"), pc.primary_name);
+					args.fence = ask(NULL, q);
+					free(q);
+				}
+				q = pgr_asprintf(_("promote %s?"), args.node);
+				go = ask(NULL, q);
+				free(q);
+				promote_check_clear(&pc);
+				if (!go)
+				{
+					printf("%s\n", _("Nothing done."));
+					rc = PGR_EXIT_OK;
+					goto out;
+				}
+			}
+			if (action_promote(&a, args.node, args.fence, &err) < 0)
+				goto out;
+			printf(_("%s is the primary.\n"), args.node);
+			break;
+		case ACT_FOLLOW:
+			if (!args.yes)
+			{
+				char	   *q = pgr_asprintf(_("re-point %s at %s?"), args.node,
+											 args.upstream ? args.upstream : _("the primary"));
+				bool		go = ask(NULL, q);
+
+				free(q);
+				if (!go)
+				{
+					printf("%s\n", _("Nothing done."));
+					rc = PGR_EXIT_OK;
+					goto out;
+				}
+			}
+			if (action_follow(&a, args.node, args.upstream, &err) < 0)
+				goto out;
+			printf(_("%s streams from its new upstream.\n"), args.node);
+			break;
+		case ACT_RESYNC:
+			if (!args.yes)
+			{
+				char	   *q = pgr_asprintf(_("stop %s and re-sync it from the primary?"), args.node);
+				bool		go = ask(NULL, q);
+
+				free(q);
+				if (!go)
+				{
+					printf("%s\n", _("Nothing done."));
+					rc = PGR_EXIT_OK;
+					goto out;
+				}
+			}
+			if (action_resync(&a, args.node, args.method, &err) < 0)
+				goto out;
+			printf(_("%s is a streaming standby again.\n"), args.node);
+			break;
+	}
+	rc = PGR_EXIT_OK;
+out:
+	if (pgr_error_isset(&err))
+		report_error(&err);
+	pgr_error_clear(&err);
+	cluster_free(cl);
+	return rc;
+}
+
+int
+cmd_promote(const pgr_globals *g, int argc, char **argv)
+{
+	return run(ACT_PROMOTE, g, argc, argv);
+}
+
+int
+cmd_follow(const pgr_globals *g, int argc, char **argv)
+{
+	return run(ACT_FOLLOW, g, argc, argv);
+}
+
+int
+cmd_resync(const pgr_globals *g, int argc, char **argv)
+{
+	return run(ACT_RESYNC, g, argc, argv);
+}
