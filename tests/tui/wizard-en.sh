@@ -120,7 +120,7 @@ ok "pg1 sees pg2 streaming" fx_wait_streaming pg1 pg2
 nok "the cluster file has no password" grep -qi "password" "$conf"
 like "$(cat "$conf")" "ssh = pg2" "the cluster file names pg2's SSH target"
 tui_keys W F10
-ok "the dashboard follows" tui_wait W "dashboard"
+ok "the dashboard follows" tui_wait W "Pause .*Promote .*Quit"
 ok "showing pg2 streaming" tui_wait W "pg2 +standby +streaming" 30
 tui_keys W q
 ok "pgreplica ends" tui_wait W "Pane is dead|^$" 10 || true
