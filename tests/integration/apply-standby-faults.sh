@@ -81,9 +81,15 @@ apply_wait()
 
 # pg_basebackup runs (as the servers' account) and has begun writing DIR
 # the copy itself (-D): not the "pg_basebackup --version" the pre-checks run
+# a pg_basebackup copying into DIR (its arguments name DIR) has begun
 basebackup_running()
 {
-	pgrep -u "$FX_USER" -f -- 'pg_basebackup .*-D ' >/dev/null && [ -d "$1/base" ]
+	local p
+	for p in $(pgrep -u "$FX_USER" -x pg_basebackup); do
+		tr '\000' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$1" &&
+			[ -d "$1/base" ] && return 0
+	done
+	return 1
 }
 
 no_basebackup() { ! pgrep -u "$FX_USER" -x pg_basebackup >/dev/null; }
