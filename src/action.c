@@ -9,7 +9,6 @@
  */
 #include <config.h>
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +16,9 @@
 #include <time.h>
 
 #include "action.h"
+#include "standby_files.h"
 #include "i18n.h"
 #include "pgconn.h"
-#include "step_role.h"
-#include "step_ssl.h"
 
 /* ---- the context --------------------------------------------------------- */
 
@@ -164,51 +162,16 @@ action_parse_lsn(const char *lsn)
 
 /* ---- files on the standby's host ----------------------------------------- */
 
-static char *
-parent_dir(const char *path)
-{
-	size_t		len = strlen(path);
-	const char *slash;
-	char	   *copy;
-
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	copy = pgr_strndup(path, len);
-	slash = strrchr(copy, '/');
-	if (!slash)
-	{
-		free(copy);
-		return pgr_strdup(".");
-	}
-	if (slash == copy)
-		copy[1] = '\0';
-	else
-		copy[slash - copy] = '\0';
-	return copy;
-}
-
 char *
 action_passfile_path(const cluster_node *n)
 {
-	char	   *parent = parent_dir(n->pgdata);
-	char	   *p = pgr_asprintf("%s/.pgreplica-%s.pgpass", parent, n->name);
-
-	free(parent);
-	return p;
+	return standby_passfile_path(n);
 }
 
 char *
 action_rootcert_path(const cluster *cl, const cluster_node *n)
 {
-	char	   *parent;
-	char	   *p;
-
-	if (!cl->ssl)
-		return NULL;
-	parent = parent_dir(n->pgdata);
-	p = pgr_asprintf("%s/.pgreplica-%s.root.crt", parent, n->name);
-	free(parent);
-	return p;
+	return standby_rootcert_path(cl, n);
 }
 
 char *
@@ -279,122 +242,28 @@ action_run(transport *t, const cluster_node *n, const char *const *argv,
 	return rc;
 }
 
-static void
-append_pgpass_field(strbuf *sb, const char *v)
-{
-	for (; *v; v++)
-	{
-		if (*v == ':' || *v == '\\')
-			strbuf_append_char(sb, '\\');
-		strbuf_append_char(sb, *v);
-	}
-}
-
-static char *
-resolve_path(const cluster *cl, const char *path)
-{
-	const char *slash;
-
-	if (path[0] == '/' || !cl->path || !(slash = strrchr(cl->path, '/')))
-		return pgr_strdup(path);
-	return pgr_asprintf("%.*s/%s", (int) (slash - cl->path), cl->path, path);
-}
-
-static int
-read_local_file(const char *path, char **data, pgr_error *err)
-{
-	FILE	   *f = fopen(path, "re");
-	strbuf		sb;
-	char		buf[4096];
-	size_t		k;
-
-	*data = NULL;
-	if (!f)
-		return pgr_error_set(err, PGR_ERR_IO, _("could not open \"%s\": %s"), path, strerror(errno));
-	strbuf_init(&sb);
-	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_append_len(&sb, buf, k);
-	fclose(f);
-	*data = strbuf_detach(&sb);
-	return 0;
-}
-
 int
 action_write_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
 						   cluster_node *up, pgr_error *err)
 {
 	transport  *t = plan_transport(ctx, n, err);
 	char	   *pw = NULL;
-	char	   *passfile = action_passfile_path(n);
-	char	   *rootcert = action_rootcert_path(a->cl, n);
-	char	   *ca = NULL;
-	char	   *data = NULL;
-	strbuf		line;
-	char		port[16];
-	transport_write_opts wo = {0600, NULL, NULL};
-	transport_file_stat st;
+	char	   *passfile = standby_passfile_path(n);
+	char	   *rootcert = standby_rootcert_path(a->cl, n);
 	int			rc = -1;
 
-	strbuf_init(&line);
-	if (!t)
+	if (!t || standby_replication_password(ctx, &pw, err) < 0)
 		goto out;
-	if (step_role_read_password(a->cl, a->cl->replication_user, &pw, err) < 0)
+	if (standby_write_passfile(t, a->cl, up, passfile, pw, err) < 0)
 		goto out;
-	if (!pw)
-	{
-		char	   *path = step_role_passfile_path(a->cl);
-
-		pgr_error_set(err, PGR_ERR_INPUT, _("the password of the replication role \"%s\" is not known"),
-					  a->cl->replication_user);
-		pgr_error_detail(err, _("It is not in \"%s\"."), path);
-		pgr_error_hint(err, _("Run apply with --replication-password-file FILE first."));
-		free(path);
-		goto out;
-	}
-	snprintf(port, sizeof(port), "%d", up->port);
-	append_pgpass_field(&line, up->host);
-	strbuf_append_char(&line, ':');
-	strbuf_append(&line, port);
-	strbuf_append(&line, ":replication:");
-	append_pgpass_field(&line, a->cl->replication_user);
-	strbuf_append_char(&line, ':');
-	append_pgpass_field(&line, pw);
-	strbuf_append_char(&line, '\n');
-	if (transport_write_file(t, passfile, line.data, line.len, &wo, err) < 0)
-		goto out;
-	/* an older file keeps its mode when replaced: make sure it is 0600 */
-	if (transport_stat(t, passfile, &st, err) < 0)
-		goto out;
-	if (st.mode != 0600)
-	{
-		const char *argv[] = {"chmod", "0600", "--", passfile, NULL};
-
-		if (action_run(t, n, argv, NULL, 30000, NULL, err) < 0)
-			goto out;
-	}
 	action_log(a, _("wrote the passfile \"%s\" on %s for %s (mode 0600)"), passfile, n->name, up->name);
-	if (rootcert)
-	{
-		transport_write_opts cwo = {0644, NULL, NULL};
-
-		ca = a->cl->ssl_ca ? resolve_path(a->cl, a->cl->ssl_ca) : step_ssl_ca_cert_path(a->cl);
-		if (read_local_file(ca, &data, err) < 0)
-		{
-			pgr_error_hint(err, _("The SSL step makes the cluster's CA: run apply with ssl = on."));
-			goto out;
-		}
-		if (transport_write_file(t, rootcert, data, strlen(data), &cwo, err) < 0)
-			goto out;
-	}
+	if (rootcert && standby_write_rootcert(t, a->cl, rootcert, err) < 0)
+		goto out;
 	rc = 0;
 out:
-	pgr_wipe(line.data, line.len);
-	strbuf_free(&line);
 	pgr_free_secret(pw);
 	free(passfile);
 	free(rootcert);
-	free(ca);
-	free(data);
 	return rc;
 }
 
@@ -403,18 +272,9 @@ action_recovery_params(plan_ctx *ctx, cluster_node *n, cluster_node *up,
 					   const pg_version_facts *facts, char **slot,
 					   recovery_params *rp)
 {
-	memset(rp, 0, sizeof(*rp));
 	*slot = ctx->cl->slots ? cluster_slot_name(n) : NULL;
-	rp->facts = facts;
-	rp->node = n->name;
-	rp->primary_host = up->host;
-	rp->primary_port = up->port;
-	rp->user = ctx->cl->replication_user;
-	rp->passfile = action_passfile_path(n);
-	rp->ssl = ctx->cl->ssl;
-	rp->sslrootcert = action_rootcert_path(ctx->cl, n);
-	rp->slot = *slot;
-	rp->trigger_file = ctx->cl->trigger_file;
+	standby_recovery_params(ctx->cl, n, up, facts, standby_passfile_path(n),
+							standby_rootcert_path(ctx->cl, n), *slot, rp);
 }
 
 void
@@ -426,60 +286,21 @@ action_recovery_params_clear(recovery_params *rp, char *slot)
 	memset(rp, 0, sizeof(*rp));
 }
 
+static void
+log_to_action(void *arg, const char *line)
+{
+	action_log(arg, "%s", line);
+}
+
 int
 action_write_recovery(action_ctx *a, plan_ctx *ctx, cluster_node *n,
 					  const recovery_params *rp, pgr_error *err)
 {
 	transport  *t = plan_transport(ctx, n, err);
-	recovery_files rf = RECOVERY_FILES_INIT;
-	transport_write_opts wo = {RECOVERY_FILE_MODE, NULL, NULL};
-	transport_file_stat st;
-	char	   *path = NULL;
-	char	   *old = NULL;
-	char	   *new_text = NULL;
-	size_t		len = 0;
-	int			rc = -1;
 
-	if (!t || recovery_render(rp, &rf, err) < 0)
-		goto out;
-	path = pgr_asprintf("%s/%s", n->pgdata, RECOVERY_CONF_FILE);
-	if (rf.recovery_conf)
-	{
-		if (transport_write_file(t, path, rf.recovery_conf, strlen(rf.recovery_conf), &wo, err) < 0)
-			goto out;
-		action_log(a, _("wrote \"%s\""), path);
-		rc = 0;
-		goto out;
-	}
-	{
-		/* the server refuses to start with a recovery.conf (≥12) */
-		const char *argv[] = {"rm", "-f", "--", path, NULL};
-
-		if (action_run(t, n, argv, NULL, 30000, NULL, err) < 0)
-			goto out;
-	}
-	free(path);
-	path = pgr_asprintf("%s/%s", n->pgdata, RECOVERY_SIGNAL_FILE);
-	if (transport_write_file(t, path, "", 0, &wo, err) < 0)
-		goto out;
-	free(path);
-	path = pgr_asprintf("%s/%s", n->pgdata, RECOVERY_AUTO_CONF_FILE);
-	if (transport_stat(t, path, &st, err) < 0)
-		goto out;
-	if (st.exists && transport_read_file(t, path, 0, &old, &len, err) < 0)
-		goto out;
-	if (recovery_apply_auto_conf(old, &rf, &new_text, err) < 0)
-		goto out;
-	if (transport_write_file(t, path, new_text, strlen(new_text), &wo, err) < 0)
-		goto out;
-	action_log(a, _("wrote standby.signal and the standby settings into \"%s\""), path);
-	rc = 0;
-out:
-	recovery_files_free(&rf);
-	free(path);
-	free(old);
-	free(new_text);
-	return rc;
+	if (!t)
+		return -1;
+	return standby_write_recovery(t, n, rp, log_to_action, a, err);
 }
 
 int

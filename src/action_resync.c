@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "action.h"
+#include "standby_files.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "service.h"
@@ -130,17 +131,6 @@ append_conn_value(strbuf *sb, const char *v)
 	strbuf_append_char(sb, '\'');
 }
 
-static void
-append_pgpass_field(strbuf *sb, const char *v)
-{
-	for (; *v; v++)
-	{
-		if (*v == ':' || *v == '\\')
-			strbuf_append_char(sb, '\\');
-		strbuf_append_char(sb, *v);
-	}
-}
-
 static const char *
 node_dbuser(const cluster_node *n)
 {
@@ -225,11 +215,11 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 		/* beside the standby's passfile: .pgreplica-<node>.rewind.pgpass */
 		parent_passfile = pgr_asprintf("%.*s.rewind.pgpass", (int) (strlen(pf) - strlen(".pgpass")), pf);
 		free(pf);
-		append_pgpass_field(&line, up->host);
+		standby_pgpass_field(&line, up->host);
 		strbuf_appendf(&line, ":%s:*:", port);
-		append_pgpass_field(&line, node_dbuser(up));
+		standby_pgpass_field(&line, node_dbuser(up));
 		strbuf_append_char(&line, ':');
-		append_pgpass_field(&line, pw);
+		standby_pgpass_field(&line, pw);
 		strbuf_append_char(&line, '\n');
 		if (transport_write_file(t, parent_passfile, line.data, line.len, &wo, err) < 0)
 			goto out;

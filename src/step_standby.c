@@ -87,6 +87,7 @@
 #include "plan.h"
 #include "recovery.h"
 #include "service.h"
+#include "standby_files.h"
 #include "step_role.h"
 #include "step_ssl.h"
 #include "strbuf.h"
@@ -164,31 +165,6 @@ client_path(const cluster_node *n, const char *prog)
 	if (!dir)
 		return pgr_strdup(prog);
 	return pgr_asprintf("%s/%s", dir, prog);
-}
-
-static char *
-path_dirname(const char *path)
-{
-	size_t		len = strlen(path);
-	const char *slash;
-	char	   *copy;
-
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	copy = pgr_strndup(path, len);
-	slash = strrchr(copy, '/');
-	if (!slash)
-	{
-		free(copy);
-		return pgr_strdup(".");
-	}
-	if (slash == copy)
-	{
-		free(copy);
-		return pgr_strdup("/");
-	}
-	copy[slash - copy] = '\0';
-	return copy;
 }
 
 /* First non-empty line of a command's output, for messages. */
@@ -434,7 +410,7 @@ existing_dir(transport *t, const char *path, char **dir, pgr_error *err)
 			break;
 		if (strcmp(d, "/") == 0 || strcmp(d, ".") == 0)
 			break;
-		up = path_dirname(d);
+		up = standby_parent_dir(d);
 		free(d);
 		d = up;
 	}
@@ -594,41 +570,7 @@ out:
 
 /* ---- the passfile --------------------------------------------------------- */
 
-static void
-append_pgpass_field(strbuf *sb, const char *v)
-{
-	for (; *v; v++)
-	{
-		if (*v == ':' || *v == '\\')
-			strbuf_append_char(sb, '\\');
-		strbuf_append_char(sb, *v);
-	}
-}
 
-static int
-replication_password(plan_ctx *ctx, char **pw, pgr_error *err)
-{
-	const char *role = ctx->cl->replication_user;
-
-	*pw = NULL;
-	if (ctx->replication_password)
-		*pw = pgr_strdup(ctx->replication_password);
-	else if (ctx->opts.replication_password && ctx->opts.replication_password[0])
-		*pw = pgr_strdup(ctx->opts.replication_password);
-	else if (step_role_read_password(ctx->cl, role, pw, err) < 0)
-		return -1;
-	if (!*pw)
-	{
-		char	   *path = step_role_passfile_path(ctx->cl);
-
-		pgr_error_set(err, PGR_ERR_INPUT, _("the password of the replication role \"%s\" is not known"), role);
-		pgr_error_detail(err, _("It is neither in \"%s\" nor given with --replication-password-file."), path);
-		pgr_error_hint(err, _("Run apply with --replication-password-file FILE."));
-		free(path);
-		return -1;
-	}
-	return 0;
-}
 
 /* ---- inspect -------------------------------------------------------------------- */
 
@@ -703,22 +645,6 @@ basebackup_env(const standby_priv *p, args *e)
 	}
 }
 
-static void
-fill_params(plan_ctx *ctx, const cluster_node *n, const standby_priv *p,
-			recovery_params *rp)
-{
-	memset(rp, 0, sizeof(*rp));
-	rp->facts = p->facts;
-	rp->node = n->name;
-	rp->primary_host = p->up->host;
-	rp->primary_port = p->up->port;
-	rp->user = ctx->cl->replication_user;
-	rp->passfile = p->passfile;
-	rp->ssl = p->rootcert != NULL;
-	rp->sslrootcert = p->rootcert;
-	rp->slot = p->slot;
-	rp->trigger_file = ctx->cl->trigger_file;
-}
 
 /*
  * A pg_basebackup outlives the SSH session that started it when the
@@ -934,15 +860,14 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	strbuf_appendf(&notes, _("; %s reaches %s at %s port %d"), n->name, p->up->name, p->up->host, p->up->port);
 
 	/* where things go */
-	p->parent = path_dirname(n->pgdata);
-	p->passfile = pgr_asprintf("%s/.pgreplica-%s.pgpass", p->parent, n->name);
+	p->parent = standby_parent_dir(n->pgdata);
+	p->passfile = standby_passfile_path(n);
 	if (leftover_basebackup(t, n, p, false, err) < 0)
 		goto out;
 	if (p->leftover_pid > 0)
 		strbuf_appendf(&notes, _("; a pg_basebackup left running by an interrupted run (process %ld) is stopped first"),
 					   p->leftover_pid);
-	if (ctx->cl->ssl)
-		p->rootcert = pgr_asprintf("%s/.pgreplica-%s.root.crt", p->parent, n->name);
+	p->rootcert = standby_rootcert_path(ctx->cl, n);
 	if (ctx->cl->slots)
 	{
 		const char *params[1];
@@ -1035,7 +960,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		free(qe);
 		free(qa);
 	}
-	fill_params(ctx, n, p, &rp);
+	standby_recovery_params(ctx->cl, n, p->up, p->facts, p->passfile, p->rootcert, p->slot, &rp);
 	if (recovery_render(&rp, &rf, err) < 0)
 		goto out;
 	if (rf.recovery_conf)
@@ -1094,38 +1019,7 @@ out:
 
 /* ---- apply ---------------------------------------------------------------------- */
 
-/* A path of the cluster file: relative to the file's directory. */
-static char *
-resolve_path(const cluster *cl, const char *path)
-{
-	const char *slash;
 
-	if (path[0] == '/' || !cl->path || !(slash = strrchr(cl->path, '/')))
-		return pgr_strdup(path);
-	return pgr_asprintf("%.*s/%s", (int) (slash - cl->path), cl->path, path);
-}
-
-static int
-read_local_file(const char *path, char **data, pgr_error *err)
-{
-	FILE	   *f = fopen(path, "re");
-	strbuf		sb;
-	char		buf[4096];
-	size_t		n;
-
-	*data = NULL;
-	if (!f)
-	{
-		pgr_error_set(err, PGR_ERR_IO, _("could not open \"%s\": %s"), path, strerror(errno));
-		return -1;
-	}
-	strbuf_init(&sb);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_append_len(&sb, buf, n);
-	fclose(f);
-	*data = strbuf_detach(&sb);
-	return 0;
-}
 
 static int
 exec_ok(plan_ctx *ctx, plan_step *s, transport *t, const char *const *argv,
@@ -1141,42 +1035,14 @@ write_passfile(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
 {
 	char	   *pw = NULL;
-	strbuf		line;
-	char		port[16];
-	transport_write_opts wo = {0600, NULL, NULL};
-	transport_file_stat st;
-	int			rc = -1;
+	int			rc;
 
-	if (replication_password(ctx, &pw, err) < 0)
+	if (standby_replication_password(ctx, &pw, err) < 0)
 		return -1;
-	snprintf(port, sizeof(port), "%d", p->up->port);
-	strbuf_init(&line);
-	append_pgpass_field(&line, p->up->host);
-	strbuf_append_char(&line, ':');
-	strbuf_append(&line, port);
-	strbuf_append(&line, ":replication:");
-	append_pgpass_field(&line, ctx->cl->replication_user);
-	strbuf_append_char(&line, ':');
-	append_pgpass_field(&line, pw);
-	strbuf_append_char(&line, '\n');
-	if (transport_write_file(t, p->passfile, line.data, line.len, &wo, err) < 0)
-		goto out;
-	/* an older file keeps its mode when replaced: make sure it is 0600 */
-	if (transport_stat(t, p->passfile, &st, err) < 0)
-		goto out;
-	if (st.mode != 0600)
-	{
-		const char *argv[] = {"chmod", "0600", "--", p->passfile, NULL};
-
-		if (exec_ok(ctx, s, t, argv, err) < 0)
-			goto out;
-	}
-	plan_log(ctx, s, _("wrote the passfile \"%s\" on %s (mode 0600)"), p->passfile, s->node->name);
-	rc = 0;
-out:
-	pgr_wipe(line.data, line.len);
-	strbuf_free(&line);
+	rc = standby_write_passfile(t, ctx->cl, p->up, p->passfile, pw, err);
 	pgr_free_secret(pw);
+	if (rc == 0)
+		plan_log(ctx, s, _("wrote the passfile \"%s\" on %s (mode 0600)"), p->passfile, s->node->name);
 	return rc;
 }
 
@@ -1184,25 +1050,10 @@ static int
 write_rootcert(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
 {
-	char	   *path = ctx->cl->ssl_ca ? resolve_path(ctx->cl, ctx->cl->ssl_ca)
-		: step_ssl_ca_cert_path(ctx->cl);
-	char	   *data = NULL;
-	transport_write_opts wo = {0644, NULL, NULL};
-	int			rc = -1;
-
-	if (read_local_file(path, &data, err) < 0)
-	{
-		pgr_error_hint(err, _("The SSL step makes the cluster's CA: run apply with ssl = on."));
-		goto out;
-	}
-	if (transport_write_file(t, p->rootcert, data, strlen(data), &wo, err) < 0)
-		goto out;
+	if (standby_write_rootcert(t, ctx->cl, p->rootcert, err) < 0)
+		return -1;
 	plan_log(ctx, s, _("wrote the cluster's CA certificate to \"%s\" on %s"), p->rootcert, s->node->name);
-	rc = 0;
-out:
-	free(path);
-	free(data);
-	return rc;
+	return 0;
 }
 
 /* mv -- PGDATA PGDATA.pgreplica-<UTC stamp>[-N] */
@@ -1422,63 +1273,29 @@ out:
 	return rc;
 }
 
+typedef struct step_log {
+	plan_ctx   *ctx;
+	plan_step  *s;
+} step_log;
+
+static void
+log_to_step(void *arg, const char *line)
+{
+	step_log   *l = arg;
+
+	plan_log(l->ctx, l->s, "%s", line);
+}
+
 static int
 write_recovery(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
 {
-	const char *pgdata = s->node->pgdata;
 	recovery_params rp;
-	recovery_files rf = RECOVERY_FILES_INIT;
-	transport_write_opts wo = {RECOVERY_FILE_MODE, NULL, NULL};
-	char	   *path = NULL;
-	char	   *old = NULL;
-	char	   *new_text = NULL;
-	size_t		len = 0;
-	transport_file_stat st;
-	int			rc = -1;
+	step_log	l = {ctx, s};
 
-	fill_params(ctx, s->node, p, &rp);
-	if (recovery_render(&rp, &rf, err) < 0)
-		goto out;
-	if (rf.recovery_conf)
-	{
-		path = pgr_asprintf("%s/%s", pgdata, RECOVERY_CONF_FILE);
-		if (transport_write_file(t, path, rf.recovery_conf, strlen(rf.recovery_conf), &wo, err) < 0)
-			goto out;
-		plan_log(ctx, s, _("wrote \"%s\""), path);
-		rc = 0;
-		goto out;
-	}
-	path = pgr_asprintf("%s/%s", pgdata, RECOVERY_CONF_FILE);
-	{
-		const char *argv[] = {"rm", "-f", "--", path, NULL};
-
-		if (exec_ok(ctx, s, t, argv, err) < 0)
-			goto out;
-	}
-	free(path);
-	path = pgr_asprintf("%s/%s", pgdata, RECOVERY_SIGNAL_FILE);
-	if (transport_write_file(t, path, "", 0, &wo, err) < 0)
-		goto out;
-	plan_log(ctx, s, _("wrote \"%s\""), path);
-	free(path);
-	path = pgr_asprintf("%s/%s", pgdata, RECOVERY_AUTO_CONF_FILE);
-	if (transport_stat(t, path, &st, err) < 0)
-		goto out;
-	if (st.exists && transport_read_file(t, path, 0, &old, &len, err) < 0)
-		goto out;
-	if (recovery_apply_auto_conf(old, &rf, &new_text, err) < 0)
-		goto out;
-	if (transport_write_file(t, path, new_text, strlen(new_text), &wo, err) < 0)
-		goto out;
-	plan_log(ctx, s, _("wrote the standby settings into \"%s\""), path);
-	rc = 0;
-out:
-	recovery_files_free(&rf);
-	free(path);
-	free(old);
-	free(new_text);
-	return rc;
+	standby_recovery_params(ctx->cl, s->node, p->up, p->facts, p->passfile, p->rootcert,
+							p->slot, &rp);
+	return standby_write_recovery(t, s->node, &rp, log_to_step, &l, err);
 }
 
 /*

@@ -1,0 +1,284 @@
+/*
+ * standby_files.c: see standby_files.h.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "standby_files.h"
+#include "step_role.h"
+#include "step_ssl.h"
+
+char *
+standby_parent_dir(const char *path)
+{
+	size_t		len = strlen(path);
+	const char *slash;
+	char	   *copy;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	copy = pgr_strndup(path, len);
+	slash = strrchr(copy, '/');
+	if (!slash)
+	{
+		free(copy);
+		return pgr_strdup(".");
+	}
+	if (slash == copy)
+		copy[1] = '\0';
+	else
+		copy[slash - copy] = '\0';
+	return copy;
+}
+
+static char *
+beside_pgdata(const cluster_node *n, const char *suffix)
+{
+	char	   *parent = standby_parent_dir(n->pgdata);
+	char	   *p = pgr_asprintf("%s/.pgreplica-%s%s", parent, n->name, suffix);
+
+	free(parent);
+	return p;
+}
+
+char *
+standby_passfile_path(const cluster_node *n)
+{
+	return beside_pgdata(n, ".pgpass");
+}
+
+char *
+standby_rootcert_path(const cluster *cl, const cluster_node *n)
+{
+	return cl->ssl ? beside_pgdata(n, ".root.crt") : NULL;
+}
+
+void
+standby_pgpass_field(strbuf *sb, const char *v)
+{
+	for (; *v; v++)
+	{
+		if (*v == ':' || *v == '\\')
+			strbuf_append_char(sb, '\\');
+		strbuf_append_char(sb, *v);
+	}
+}
+
+int
+standby_replication_password(plan_ctx *ctx, char **pw, pgr_error *err)
+{
+	const char *role = ctx->cl->replication_user;
+
+	*pw = NULL;
+	if (ctx->replication_password)
+		*pw = pgr_strdup(ctx->replication_password);
+	else if (ctx->opts.replication_password && ctx->opts.replication_password[0])
+		*pw = pgr_strdup(ctx->opts.replication_password);
+	else if (step_role_read_password(ctx->cl, role, pw, err) < 0)
+		return -1;
+	if (!*pw)
+	{
+		char	   *path = step_role_passfile_path(ctx->cl);
+
+		pgr_error_set(err, PGR_ERR_INPUT, _("the password of the replication role \"%s\" is not known"), role);
+		pgr_error_detail(err, _("It is neither in \"%s\" nor given with --replication-password-file."), path);
+		pgr_error_hint(err, _("Run apply with --replication-password-file FILE."));
+		free(path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+standby_write_passfile(transport *t, const cluster *cl, const cluster_node *up,
+					   const char *path, const char *password, pgr_error *err)
+{
+	strbuf		line;
+	char		port[16];
+	transport_write_opts wo = {0600, NULL, NULL};
+	transport_file_stat st;
+	int			rc = -1;
+
+	snprintf(port, sizeof(port), "%d", up->port);
+	strbuf_init(&line);
+	standby_pgpass_field(&line, up->host);
+	strbuf_append_char(&line, ':');
+	strbuf_append(&line, port);
+	strbuf_append(&line, ":replication:");
+	standby_pgpass_field(&line, cl->replication_user);
+	strbuf_append_char(&line, ':');
+	standby_pgpass_field(&line, password);
+	strbuf_append_char(&line, '\n');
+	if (transport_write_file(t, path, line.data, line.len, &wo, err) < 0)
+		goto out;
+	/* an older file keeps its mode when replaced: make sure it is 0600 */
+	if (transport_stat(t, path, &st, err) < 0)
+		goto out;
+	if (st.mode != 0600)
+	{
+		const char *argv[] = {"chmod", "0600", "--", path, NULL};
+		int			status = 0;
+
+		if (transport_capture(t, argv, NULL, 0, 30000, &status, NULL, NULL, err) < 0)
+			goto out;
+		if (status != 0)
+		{
+			pgr_error_set(err, PGR_ERR_IO, _("could not make \"%s\" on %s readable by its owner only"),
+						  path, t->label);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	pgr_wipe(line.data, line.len);
+	strbuf_free(&line);
+	return rc;
+}
+
+static int
+read_local_file(const char *path, char **data, pgr_error *err)
+{
+	FILE	   *f = fopen(path, "re");
+	strbuf		sb;
+	char		buf[4096];
+	size_t		k;
+
+	*data = NULL;
+	if (!f)
+		return pgr_error_set(err, PGR_ERR_IO, _("could not open \"%s\": %s"), path, strerror(errno));
+	strbuf_init(&sb);
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_append_len(&sb, buf, k);
+	fclose(f);
+	*data = strbuf_detach(&sb);
+	return 0;
+}
+
+int
+standby_write_rootcert(transport *t, const cluster *cl, const char *path,
+					   pgr_error *err)
+{
+	char	   *ca;
+	char	   *data = NULL;
+	transport_write_opts wo = {0644, NULL, NULL};
+	int			rc = -1;
+
+	/* ssl_ca is relative to the cluster file's directory */
+	if (cl->ssl_ca)
+	{
+		const char *slash = cl->path ? strrchr(cl->path, '/') : NULL;
+
+		ca = cl->ssl_ca[0] == '/' || !slash ? pgr_strdup(cl->ssl_ca)
+			: pgr_asprintf("%.*s/%s", (int) (slash - cl->path), cl->path, cl->ssl_ca);
+	}
+	else
+		ca = step_ssl_ca_cert_path(cl);
+	if (read_local_file(ca, &data, err) < 0)
+	{
+		pgr_error_hint(err, _("The SSL step makes the cluster's CA: run apply with ssl = on."));
+		goto out;
+	}
+	if (transport_write_file(t, path, data, strlen(data), &wo, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(ca);
+	free(data);
+	return rc;
+}
+
+void
+standby_recovery_params(const cluster *cl, const cluster_node *n,
+						const cluster_node *up, const pg_version_facts *facts,
+						const char *passfile, const char *rootcert,
+						const char *slot, recovery_params *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	rp->facts = facts;
+	rp->node = n->name;
+	rp->primary_host = up->host;
+	rp->primary_port = up->port;
+	rp->user = cl->replication_user;
+	rp->passfile = passfile;
+	rp->ssl = rootcert != NULL;
+	rp->sslrootcert = rootcert;
+	rp->slot = slot;
+	rp->trigger_file = cl->trigger_file;
+}
+
+/* LINE (malloc'd, taken) to the caller's log */
+static void
+say(standby_log_fn log, void *arg, char *line)
+{
+	if (log)
+		log(arg, line);
+	free(line);
+}
+
+int
+standby_write_recovery(transport *t, const cluster_node *n,
+					   const recovery_params *rp, standby_log_fn log,
+					   void *log_arg, pgr_error *err)
+{
+	recovery_files rf = RECOVERY_FILES_INIT;
+	transport_write_opts wo = {RECOVERY_FILE_MODE, NULL, NULL};
+	transport_file_stat st;
+	char	   *path = NULL;
+	char	   *old = NULL;
+	char	   *new_text = NULL;
+	size_t		len = 0;
+	int			rc = -1;
+
+	if (recovery_render(rp, &rf, err) < 0)
+		goto out;
+	path = pgr_asprintf("%s/%s", n->pgdata, RECOVERY_CONF_FILE);
+	if (rf.recovery_conf)
+	{
+		if (transport_write_file(t, path, rf.recovery_conf, strlen(rf.recovery_conf), &wo, err) < 0)
+			goto out;
+		say(log, log_arg, pgr_asprintf(_("wrote \"%s\""), path));
+		rc = 0;
+		goto out;
+	}
+	{
+		/* the server refuses to start with a recovery.conf (12 on) */
+		const char *argv[] = {"rm", "-f", "--", path, NULL};
+		int			status = 0;
+
+		if (transport_capture(t, argv, NULL, 0, 30000, &status, NULL, NULL, err) < 0)
+			goto out;
+		if (status != 0)
+		{
+			pgr_error_set(err, PGR_ERR_IO, _("could not remove \"%s\" on %s"), path, t->label);
+			goto out;
+		}
+	}
+	free(path);
+	path = pgr_asprintf("%s/%s", n->pgdata, RECOVERY_SIGNAL_FILE);
+	if (transport_write_file(t, path, "", 0, &wo, err) < 0)
+		goto out;
+	say(log, log_arg, pgr_asprintf(_("wrote \"%s\""), path));
+	free(path);
+	path = pgr_asprintf("%s/%s", n->pgdata, RECOVERY_AUTO_CONF_FILE);
+	if (transport_stat(t, path, &st, err) < 0)
+		goto out;
+	if (st.exists && transport_read_file(t, path, 0, &old, &len, err) < 0)
+		goto out;
+	if (recovery_apply_auto_conf(old, &rf, &new_text, err) < 0)
+		goto out;
+	if (transport_write_file(t, path, new_text, strlen(new_text), &wo, err) < 0)
+		goto out;
+	say(log, log_arg, pgr_asprintf(_("wrote the standby settings into \"%s\""), path));
+	rc = 0;
+out:
+	recovery_files_free(&rf);
+	free(path);
+	free(old);
+	free(new_text);
+	return rc;
+}

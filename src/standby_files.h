@@ -1,0 +1,70 @@
+/*
+ * standby_files.h: what makes a data directory a standby of an upstream,
+ * written the same way by the standby build (step_standby.c) and by the
+ * actions that re-point a standby (follow, resync): the replication
+ * passfile and the cluster's CA beside the data directory, and the
+ * recovery settings for the server's version (recovery.h renders them).
+ */
+#ifndef PGR_STANDBY_FILES_H
+#define PGR_STANDBY_FILES_H
+
+#include "cluster.h"
+#include "plan.h"
+#include "recovery.h"
+#include "report.h"
+#include "strbuf.h"
+#include "transport.h"
+
+/* dirname(3) without touching its argument: "/" for "/x", "." for "x". */
+char	   *standby_parent_dir(const char *path);
+
+/*
+ * Beside the data directory, so that a new copy (the data directory moved
+ * aside) keeps them: <parent>/.pgreplica-<node>.pgpass and, with ssl = on,
+ * <parent>/.pgreplica-<node>.root.crt (NULL when ssl is off).  malloc'd.
+ */
+char	   *standby_passfile_path(const cluster_node *n);
+char	   *standby_rootcert_path(const cluster *cl, const cluster_node *n);
+
+/* A field of a .pgpass line, ':' and '\' escaped. */
+void		standby_pgpass_field(strbuf *sb, const char *v);
+
+/*
+ * The replication role's password: the one this run set or was given,
+ * else the operator's passfile (step_role.c).  A secret: free it with
+ * pgr_free_secret.
+ */
+int			standby_replication_password(plan_ctx *ctx, char **pw, pgr_error *err);
+
+/*
+ * PATH on the standby's host: "UP's host:port:replication:ROLE:PASSWORD",
+ * mode 0600 (also when an older file had another mode).
+ */
+int			standby_write_passfile(transport *t, const cluster *cl,
+								   const cluster_node *up, const char *path,
+								   const char *password, pgr_error *err);
+
+/* The cluster's CA certificate (this machine's copy) to PATH, mode 0644. */
+int			standby_write_rootcert(transport *t, const cluster *cl, const char *path,
+								   pgr_error *err);
+
+/* The recovery settings of N streaming from UP (pointers into the args). */
+void		standby_recovery_params(const cluster *cl, const cluster_node *n,
+									const cluster_node *up,
+									const pg_version_facts *facts,
+									const char *passfile, const char *rootcert,
+									const char *slot, recovery_params *rp);
+
+/* Called with each file written ("wrote ..."), translated. */
+typedef void (*standby_log_fn) (void *arg, const char *line);
+
+/*
+ * The recovery configuration in N's data directory (server stopped):
+ * recovery.conf (11 and older), or standby.signal and the settings merged
+ * into postgresql.auto.conf with a leftover recovery.conf removed (12 on).
+ */
+int			standby_write_recovery(transport *t, const cluster_node *n,
+								   const recovery_params *rp, standby_log_fn log,
+								   void *log_arg, pgr_error *err);
+
+#endif
