@@ -24,6 +24,13 @@
 #include "plan.h"
 #include "report.h"
 
+/* The three commands made of the plan: show it, check it, carry it out. */
+typedef enum plan_mode {
+	MODE_PLAN,
+	MODE_CHECK,
+	MODE_APPLY
+} plan_mode;
+
 typedef struct plan_args {
 	bool		json;
 	bool		primary_only;
@@ -33,9 +40,19 @@ typedef struct plan_args {
 } plan_args;
 
 static void
-usage(bool apply)
+usage(plan_mode mode)
 {
-	if (apply)
+	if (mode == MODE_CHECK)
+	{
+		printf(_("Check, before anything is changed, what apply needs: every node reachable\n"
+				 "(server and SSH), versions, the standby hosts' disk, binaries and access\n"
+				 "to the primary, certificates, slots.  Every step is checked even after\n"
+				 "one fails.  Nothing is changed.  Exit status 0 when apply can run.\n\n"));
+		printf(_("Usage:\n"));
+		printf(_("  %s [-c FILE] check [OPTION]...\n"), PACKAGE);
+		printf(_("\nOptions:\n"));
+	}
+	else if (mode == MODE_APPLY)
 	{
 		printf(_("Carry out the set-up plan: replication role, server parameters, SSL,\n"
 				 "pg_hba.conf, reload or restart, then each standby built and verified.\n"
@@ -64,8 +81,10 @@ usage(bool apply)
 }
 
 static int
-parse_args(int argc, char **argv, bool apply, plan_args *a)
+parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
 {
+	bool		apply = mode == MODE_APPLY;
+
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"yes", no_argument, NULL, 'y'},
@@ -84,7 +103,7 @@ parse_args(int argc, char **argv, bool apply, plan_args *a)
 		switch (c)
 		{
 			case 'j':
-				if (apply)
+				if (mode != MODE_PLAN)
 					goto bad;
 				a->json = true;
 				break;
@@ -116,7 +135,7 @@ parse_args(int argc, char **argv, bool apply, plan_args *a)
 				}
 				break;
 			case 'h':
-				usage(apply);
+				usage(mode);
 				return 1;
 			default:
 				goto bad;
@@ -327,9 +346,35 @@ print_plan_json(const cluster *cl, const plan *p)
 	strbuf_free(&out);
 }
 
-static int
-run(const pgr_globals *g, int argc, char **argv, bool apply)
+/* check: one line per step as it is inspected */
+static void
+print_checked(void *arg, const plan_step *s, const pgr_error *err)
 {
+	(void) arg;
+	if (err)
+	{
+		/* TRANSLATORS: a step that cannot be applied as things are */
+		printf(_("[FAILED] %s\n"), s->title);
+		/* the why, as every error is told: on standard error, with the hint */
+		fflush(stdout);
+		report_error(err);
+	}
+	else if (s->status == STEP_TO_CHANGE)
+	{
+		/* TRANSLATORS: a step apply would carry out */
+		printf(_("[ready]  %s\n"), s->title);
+		if (s->summary.len)
+			print_indented(s->summary.data, "    ");
+	}
+	else
+		/* TRANSLATORS: a step with nothing to do */
+		printf(_("[done]   %s\n"), s->title);
+}
+
+static int
+run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
+{
+	bool		apply = mode == MODE_APPLY;
 	plan_args	a;
 	pgr_error	err = PGR_ERROR_INIT;
 	cluster    *cl = NULL;
@@ -341,7 +386,7 @@ run(const pgr_globals *g, int argc, char **argv, bool apply)
 	int			rc = PGR_EXIT_ERROR;
 	int			changed = 0;
 
-	switch (parse_args(argc, argv, apply, &a))
+	switch (parse_args(argc, argv, mode, &a))
 	{
 		case 1:
 			return PGR_EXIT_OK;
@@ -382,6 +427,19 @@ run(const pgr_globals *g, int argc, char **argv, bool apply)
 	if (!p)
 		goto out;
 
+	if (mode == MODE_CHECK)
+	{
+		int			failed = plan_inspect_each(ctx, p, print_checked, NULL);
+
+		if (failed > 0)
+			printf(ngettext("\n%d step of %d cannot be applied as things are.\n",
+							"\n%d steps of %d cannot be applied as things are.\n", failed),
+				   failed, p->n_steps);
+		else
+			printf("\n%s\n", _("Every check passed: apply can run."));
+		rc = failed > 0 ? PGR_EXIT_ERROR : PGR_EXIT_OK;
+		goto out;
+	}
 	if (!apply)
 	{
 		if (plan_inspect(ctx, p, &err) < 0)
@@ -417,11 +475,17 @@ out:
 int
 cmd_plan(const pgr_globals *g, int argc, char **argv)
 {
-	return run(g, argc, argv, false);
+	return run(g, argc, argv, MODE_PLAN);
+}
+
+int
+cmd_check(const pgr_globals *g, int argc, char **argv)
+{
+	return run(g, argc, argv, MODE_CHECK);
 }
 
 int
 cmd_apply(const pgr_globals *g, int argc, char **argv)
 {
-	return run(g, argc, argv, true);
+	return run(g, argc, argv, MODE_APPLY);
 }

@@ -35,7 +35,7 @@ static const command commands[] = {
 	{"plan", cmd_plan},
 	{"apply", cmd_apply},
 	{"status", cmd_status},
-	{"check", NULL},
+	{"check", cmd_check},
 	{"promote", cmd_promote},
 	{"resync", cmd_resync},
 	{"follow", cmd_follow},

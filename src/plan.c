@@ -501,6 +501,31 @@ plan_inspect(plan_ctx *ctx, plan *p, pgr_error *err)
 	return rc;
 }
 
+int
+plan_inspect_each(plan_ctx *ctx, plan *p, plan_inspected_fn fn, void *arg)
+{
+	int			failed = 0;
+
+	strbuf_reset(&ctx->restart_reasons);
+	ctx->reload_needed = false;
+	open_transports(ctx, p);
+	for (int i = 0; i < p->n_steps; i++)
+	{
+		pgr_error	err = PGR_ERROR_INIT;
+
+		if (inspect_step(ctx, p->steps[i], &err) < 0)
+		{
+			failed++;
+			fn(arg, p->steps[i], &err);
+		}
+		else
+			fn(arg, p->steps[i], NULL);
+		pgr_error_clear(&err);
+	}
+	join_openers(ctx);
+	return failed;
+}
+
 /* ---- journal ---------------------------------------------------------------- */
 
 char *

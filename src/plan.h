@@ -182,6 +182,13 @@ void		plan_add(plan *p, plan_step *s);
 
 /* Inspect every step (plan); stops at the first error. */
 int			plan_inspect(plan_ctx *ctx, plan *p, pgr_error *err);
+
+/*
+ * Inspect every step, going on after one fails (check): FN is told of each
+ * step once inspected, with its error or NULL.  Returns how many failed.
+ */
+typedef void (*plan_inspected_fn) (void *arg, const plan_step *s, const pgr_error *err);
+int			plan_inspect_each(plan_ctx *ctx, plan *p, plan_inspected_fn fn, void *arg);
 /*
  * Inspect, confirm, apply and verify each step in order, journalling; on a
  * failure the step is undone where it can be and the error returned.

@@ -122,14 +122,15 @@ unchanged()
 	is "$(client_files)" "$files_before" "$what: no passfile, no backup, no temporary file"
 }
 
-# bad WHAT ERE [ARG...]: apply --yes and plan (with ARGs before the command)
-# on $conf both fail with status 2, a message matching ERE and a hint, and
-# change nothing (each compared with a snapshot taken right before it)
+# bad WHAT ERE [ARG...]: apply --yes, plan and check (with ARGs before the
+# command) on $conf all fail with status 2, a message matching ERE and a
+# hint, and change nothing (each compared with a snapshot taken right
+# before it)
 bad()
 {
 	local what=$1 ere=$2 cmd
 	shift 2
-	for cmd in "apply --yes" plan; do
+	for cmd in "apply --yes" plan check; do
 		snapshot
 		run "$@" $cmd
 		is "$rc" 2 "$what: $cmd exits 2" || diag "$out"
@@ -179,6 +180,11 @@ unchanged "successful plan"
 run plan --json
 is "$rc" 0 "plan --json exits 0" || diag "$out"
 unchanged "successful plan --json"
+run check
+is "$rc" 0 "check on the fresh primary exits 0" || diag "$out"
+like "$out" "\\[ready\\] +replication role" "check: the role step is ready"
+like "$out" "Every check passed" "check says apply can run"
+unchanged "successful check"
 
 # ---------------------------------------------------------------------------
 # the cluster file
