@@ -37,10 +37,8 @@ bindir=$FX_PG_BINDIR
 ver=$("$bindir/postgres" --version | sed -n 's/.* \([0-9][0-9]*\)\..*/\1/p')
 [ -n "$ver" ] || bail_out "cannot tell the server's major version"
 # cluster names of this run only (pg_lsclusters is machine-wide)
-ca=pgrt${FX_RUN_ID:0:6}a
-cb=pgrt${FX_RUN_ID:0:6}b
-ca=${ca//[^a-z0-9]/x}
-cb=${cb//[^a-z0-9]/x}
+ca=pgrt$$a
+cb=pgrt$$b
 dataa=/var/lib/postgresql/$ver/$ca
 datab=/var/lib/postgresql/$ver/$cb
 
@@ -50,6 +48,8 @@ cleanup_clusters()
 	for c in "$ca" "$cb"; do
 		pg_ctlcluster "$ver" "$c" stop -m immediate >/dev/null 2>&1
 		pg_dropcluster "$ver" "$c" >/dev/null 2>&1
+		# what pg_dropcluster leaves: pgreplica's backups of pg_hba.conf
+		rm -rf "/etc/postgresql/$ver/$c"
 	done
 	rm -rf "$dataa".pgreplica-* "$datab".pgreplica-* \
 		/var/lib/postgresql/$ver/.pgreplica-pga.* /var/lib/postgresql/$ver/.pgreplica-pgb.*
