@@ -448,10 +448,26 @@ plan_build(plan_ctx *ctx, pgr_error *err)
 	}
 	plan_add(p, step_hba_new(ctx, primary));
 	plan_add(p, step_activate_new(ctx, primary));
-	/* DESIGN.md steps 6-8: each standby built from its upstream */
-	for (int i = 0; !ctx->opts.primary_only && i < ctx->cl->n_nodes; i++)
-		if (ctx->cl->nodes[i].role == NODE_STANDBY)
-			plan_add(p, step_standby_new(ctx, &ctx->cl->nodes[i]));
+	/*
+	 * DESIGN.md steps 6-8: each standby built from its upstream, an
+	 * upstream before the standbys that cascade from it (by depth: the
+	 * primary's standbys first), whatever the order of the file.  The
+	 * cluster file's validation refused cycles.
+	 */
+	for (int depth = 1; !ctx->opts.primary_only && depth <= ctx->cl->n_nodes; depth++)
+		for (int i = 0; i < ctx->cl->n_nodes; i++)
+		{
+			cluster_node *n = &ctx->cl->nodes[i];
+			int			d = 0;
+
+			if (n->role != NODE_STANDBY)
+				continue;
+			for (const cluster_node *u = n; u && u->role == NODE_STANDBY && d <= ctx->cl->n_nodes;
+				 u = cluster_upstream(ctx->cl, u))
+				d++;
+			if (d == depth)
+				plan_add(p, step_standby_new(ctx, n));
+		}
 	return p;
 }
 
