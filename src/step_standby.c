@@ -654,11 +654,13 @@ basebackup_env(const standby_priv *p, args *e)
  * slot busy on the upstream.  The next run finds such processes (any
  * pg_basebackup whose arguments name this data directory) and, with
  * $2 = stop, stops them (TERM, then KILL after 5 s).  Prints their ids.
+ * The scan forks nothing per process (read is built in): a host runs
+ * hundreds of them.
  */
 static const char leftover_script[] =
 "d=$1 pids=\n"
 "for p in /proc/[0-9]*; do\n"
-"  [ \"$(cat \"$p/comm\" 2>/dev/null)\" = pg_basebackup ] || continue\n"
+"  read -r c < \"$p/comm\" 2>/dev/null && [ \"$c\" = pg_basebackup ] || continue\n"
 "  tr '\\000' '\\n' < \"$p/cmdline\" 2>/dev/null | grep -qxF -- \"$d\" || continue\n"
 "  pids=\"$pids ${p#/proc/}\"\n"
 "done\n"
