@@ -224,22 +224,61 @@ file_rule_errors(PGconn *conn, const char *node_name, strbuf *detail,
  * in whole seconds): then the rules in force may not be the file's.
  */
 static int
-loaded_before_change(PGconn *conn, transport *t, const cluster_node *primary,
+loaded_before_change(PGconn *conn, const cluster_node *primary,
 					 const char *path, bool *stale, pgr_error *err)
 {
-	transport_file_stat st;
+	const char *params[1] = {path};
 	PGresult   *res;
 
 	*stale = false;
-	if (transport_stat(t, path, &st, err) < 0)
+	res = PQexecParams(conn,
+					   "SELECT floor(extract(epoch FROM (pg_catalog.pg_stat_file($1, true)).modification))"
+					   " > floor(extract(epoch FROM pg_catalog.pg_conf_load_time()))",
+					   1, NULL, params, NULL, NULL, 0);
+	if (pgconn_check_result(res, PGRES_TUPLES_OK, 1, 1, primary->name,
+							"pg_stat_file(hba_file)", err) < 0)
+	{
+		PQclear(res);
 		return -1;
-	res = pgconn_exec(conn, primary->name,
-					  "SELECT floor(extract(epoch FROM pg_catalog.pg_conf_load_time()))::bigint",
-					  PGRES_TUPLES_OK, 1, 1, err);
-	if (!res)
-		return -1;
-	*stale = st.exists && (long long) st.mtime > atoll(pgconn_value(res, 0, 0));
+	}
+	*stale = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) && pgconn_value(res, 0, 0)[0] == 't';
 	PQclear(res);
+	return 0;
+}
+
+/*
+ * The file's bytes as the server reads them (pg_read_binary_file: the
+ * superuser's), so that inspecting needs no SSH session on the primary's
+ * host: the transport is opened meanwhile and only apply needs it (and
+ * apply reads the file again through it before writing).
+ */
+static int
+read_through_server(PGconn *conn, const cluster_node *primary, const char *path,
+					char **data, size_t *len, pgr_error *err)
+{
+	const char *params[1] = {path};
+	PGresult   *res;
+	unsigned char *bytes;
+	size_t		n = 0;
+
+	res = PQexecParams(conn, "SELECT pg_catalog.pg_read_binary_file($1)",
+					   1, NULL, params, NULL, NULL, 0);
+	if (pgconn_check_result(res, PGRES_TUPLES_OK, 1, 1, primary->name,
+							"pg_read_binary_file(hba_file)", err) < 0)
+	{
+		PQclear(res);
+		pgr_error_prefix(err, _("could not read \"%s\" through the server"), path);
+		return -1;
+	}
+	bytes = PQunescapeBytea((const unsigned char *) pgconn_value(res, 0, 0), &n);
+	PQclear(res);
+	if (!bytes)
+		return pgr_error_set(err, PGR_ERR_GENERIC, _("out of memory"));
+	*data = pgr_malloc(n + 1);
+	memcpy(*data, bytes, n);
+	(*data)[n] = '\0';
+	*len = n;
+	PQfreemem(bytes);
 	return 0;
 }
 
@@ -293,7 +332,6 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		: CLUSTER_DEFAULT_REPLICATION_USER;
 	hba_priv   *pv = pgr_calloc(1, sizeof(*pv));
 	PGconn	   *conn;
-	transport  *t;
 	PGresult   *res = NULL;
 	char	   *lit = NULL;
 	char	   *sql = NULL;
@@ -341,8 +379,6 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (!(conn = plan_conn(ctx, primary, err)))
 		goto out;
-	if (!(t = plan_transport(ctx, primary, err)))
-		goto out;
 
 	lit = sql_literal(conn, role);
 	sql = pgr_asprintf("SELECT pg_catalog.current_setting('hba_file'), "
@@ -377,7 +413,7 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		goto out;
 	}
 
-	if (transport_read_file(t, pv->hba_file, 0, &pv->old_text, &pv->old_len, err) < 0)
+	if (read_through_server(conn, primary, pv->hba_file, &pv->old_text, &pv->old_len, err) < 0)
 		goto out;
 	doc = hba_parse(pv->old_text, pv->old_len);
 
@@ -421,6 +457,9 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		hba_plan_clear(&hp);
 	}
 
+	/* apply writes through the primary's transport: it must be usable */
+	if (pv->n_added > 0 && !plan_transport(ctx, primary, err))
+		goto out;
 	if (pv->n_added == 0)
 	{
 		bool		stale;
@@ -428,7 +467,7 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		strbuf_appendf(&s->summary,
 					   _("nothing to do: \"%s\" lets every standby replicate as \"%s\""),
 					   pv->hba_file, role);
-		if (loaded_before_change(conn, t, primary, pv->hba_file, &stale, err) < 0)
+		if (loaded_before_change(conn, primary, pv->hba_file, &stale, err) < 0)
 			goto out;
 		if (stale)
 		{
