@@ -14,8 +14,8 @@
 #include <config.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +26,8 @@
 #include "i18n.h"
 #include "pgconn.h"
 #include "plan.h"
-#include "trace.h"
 #include "step_ssl.h"
+#include "trace.h"
 
 /* ---- context -------------------------------------------------------------- */
 
