@@ -48,7 +48,7 @@ apply >"$FX_DIR/first.log" 2>&1 || { cat "$FX_DIR/first.log"; bail_out "first st
 
 passfile=$FX_DIR/pg2/.pgreplica-pg2.pgpass
 role=$(sed -n 's/^replication_user *= *//p' "$conf")
-bare=() tool=() inner=()
+bare=() barep=() tool=() inner=()
 for i in $(seq 1 "$runs"); do
 	# bare pg_basebackup from the standby's host, same source, same options
 	dir=$FX_DIR/pg2/bare$i
@@ -57,6 +57,14 @@ for i in $(seq 1 "$runs"); do
 		-h "$FX_ADDR_pg1" -p "${FX_PORT_pg1:-5432}" -U "$role" -D "$dir" -X stream -c fast ||
 		bail_out "bare pg_basebackup failed"
 	bare+=($(( $(now_ms) - t )))
+	rm -rf "$dir"
+	# the same with the flags the issue asks pgreplica to use (-P for the
+	# gauge makes the server size the data first; -v): what they cost alone
+	t=$(now_ms)
+	fx_on_host_as_user pg2 env PGPASSFILE="$passfile" "$FX_PG_CLIENT_BINDIR/pg_basebackup" \
+		-h "$FX_ADDR_pg1" -p "${FX_PORT_pg1:-5432}" -U "$role" -D "$dir" -X stream -c fast -P -v \
+		>/dev/null 2>&1 || bail_out "bare pg_basebackup -P -v failed"
+	barep+=($(( $(now_ms) - t )))
 	rm -rf "$dir"
 
 	# pgreplica: the standby is no longer streaming, so apply rebuilds it
@@ -72,13 +80,15 @@ for i in $(seq 1 "$runs"); do
 	# in the trace (the others are its --version checks)
 	inner+=($(sed -n 's/.*(  *\([0-9]*\) ms) exec .*pg_basebackup$/\1/p' "$FX_DIR/apply$i.log" | sort -n | tail -n1))
 	[ -n "${BENCH_VERBOSE:-}" ] && note "$(cat "$FX_DIR/apply$i.log")"
-	note "run $i: bare ${bare[-1]} ms, pgreplica ${tool[-1]} ms (its pg_basebackup ${inner[-1]} ms, the rest $(( tool[-1] - inner[-1] )) ms)"
+	note "run $i: bare ${bare[-1]} ms (with -P -v: ${barep[-1]} ms), pgreplica ${tool[-1]} ms (its pg_basebackup ${inner[-1]} ms, the rest $(( tool[-1] - inner[-1] )) ms)"
 done
 mb=$(printf '%s\n' "${bare[@]}" | median)
 mt=$(printf '%s\n' "${tool[@]}" | median)
+mp=$(printf '%s\n' "${barep[@]}" | median)
 mi=$(printf '%s\n' "${inner[@]}" | median)
 mo=$(for i in "${!tool[@]}"; do echo $(( tool[i] - inner[i] )); done | median)
 note "median of $runs: bare pg_basebackup $mb ms, pgreplica standby step $mt ms, ratio $(awk -v a="$mt" -v b="$mb" 'BEGIN {printf "%.3f", a / b}')"
+note "median of $runs: bare pg_basebackup -P -v $mp ms, ratio of pgreplica to it $(awk -v a="$mt" -v b="$mp" 'BEGIN {printf "%.3f", a / b}')"
 note "median of $runs: pgreplica's own pg_basebackup $mi ms; everything else pgreplica does $mo ms"
 pass "benchmark ran"
 done_testing
