@@ -260,7 +260,21 @@ wiz_build_cluster(wizard *wz, pgr_error *err)
 		c->nodes[0].ssl_key = dup_or_null(wz->ssl_key);
 	}
 	for (int i = 0; i < wz->n_standbys; i++)
-		node_to_cluster(&c->nodes[1 + i], &wz->standbys[i], NODE_STANDBY, wz->primary.name);
+	{
+		const wiz_node *sb = &wz->standbys[i];
+
+		/*
+		 * A standby is a copy of the primary once built, with its roles and
+		 * passwords: it is reached as the primary's superuser, with the
+		 * password typed for the primary (before the copy too: the plan
+		 * inspects the standbys' servers as they are).
+		 */
+		node_to_cluster(&c->nodes[1 + i], sb, NODE_STANDBY, wz->primary.name);
+		free(c->nodes[1 + i].dbuser);
+		c->nodes[1 + i].dbuser = dup_or_null(wz->primary.dbuser);
+		if (wz->su_password && wz->su_password[0])
+			pgconn_set_password(sb->host, atoi(sb->port), wz->primary.dbuser, wz->su_password);
+	}
 	c->text = wz->cluster_text ? pgr_strdup(wz->cluster_text) : NULL;
 
 	text = cluster_format(c);
@@ -500,7 +514,6 @@ wizard_free(wizard *wz)
 	free(wz->ssl_cert);
 	free(wz->ssl_key);
 	free(wz->archive_command);
-	pgconn_forget_passwords();
 }
 
 /* An interrupted apply of this cluster: offer to resume it. */
@@ -562,6 +575,7 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 	{
 		report_warning(_("could not start the terminal screen"));
 		wizard_free(&wz);
+		pgconn_forget_passwords();
 		return PGR_EXIT_ERROR;
 	}
 	screen_init_colors();
@@ -613,6 +627,8 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 		if (go == WIZ_DONE)
 			rc = dashboard_run(g, path, false);
 		free(path);
+		/* kept until now: the dashboard connects with the typed password too */
+		pgconn_forget_passwords();
 	}
 	if (started_curses)
 		crt_done();
