@@ -516,6 +516,39 @@ wizard_free(wizard *wz)
 	free(wz->archive_command);
 }
 
+/*
+ * The title of the step the journal names by its id ("standby@pg2"): the
+ * operator saw titles on the apply page.  Building the plan connects to
+ * nothing.
+ */
+static char *
+step_title(const char *cluster_path, const char *id)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *c = cluster_load(cluster_path, &err);
+	plan_options po;
+	plan_ctx   *ctx;
+	plan	   *p;
+	char	   *title = NULL;
+
+	if (!c)
+	{
+		pgr_error_clear(&err);
+		return pgr_strdup(id);
+	}
+	memset(&po, 0, sizeof(po));
+	ctx = plan_ctx_new(c, &po);
+	p = plan_build(ctx, &err);
+	for (int i = 0; p && i < p->n_steps && !title; i++)
+		if (strcmp(p->steps[i]->id, id) == 0)
+			title = pgr_strdup(p->steps[i]->title);
+	pgr_error_clear(&err);
+	plan_free(p);
+	plan_ctx_free(ctx);
+	cluster_free(c);
+	return title ? title : pgr_strdup(id);
+}
+
 /* An interrupted apply of this cluster: offer to resume it. */
 static bool
 offer_resume(wizard *wz, const cluster *prefill)
@@ -526,9 +559,12 @@ offer_resume(wizard *wz, const cluster *prefill)
 
 	if (step)
 	{
+		char	   *title = step_title(wz->cluster_path, step);
 		char	   *text = pgr_asprintf(_("The last set-up of cluster \"%s\" stopped during step \"%s\".\n\n"
 										  "Resume it now? The steps already done are checked again and skipped."),
-										prefill->name ? prefill->name : "", step);
+										prefill->name ? prefill->name : "", title);
+
+		free(title);
 
 		yes = wdialog_confirm(_("Resume the set-up"), text, false);
 		free(text);

@@ -5,6 +5,7 @@
 # killed at exit, so tests never see the operator's tmux nor each other's.
 #
 #   tui_start NAME COLS ROWS CMD...   run CMD in a new session of that size
+#                                     (one left of that name is killed first)
 #                                     (environment: the caller's; TERM set
 #                                     to screen-256color inside tmux)
 #   tui_keys NAME KEY...              tmux send-keys (names: Enter, Escape,
@@ -58,6 +59,8 @@ tui_start()
 		cmd="$cmd $(printf '%q' "$a")"
 	done
 	rm -f "$sf"
+	# a session of that name left from before (its pane dead) goes first
+	tui_tmux kill-session -t "$name" >/dev/null 2>&1
 	# A shell waits for the program and writes its exit status (128+N for
 	# signal N) to a file: tmux's own #{pane_dead_status} is sometimes never
 	# set (seen with tmux 3.3a when the exit is slow, e.g. ASan's leak check).
