@@ -234,6 +234,16 @@ item_rows(const form_item *it, int w, char ***err_lines, int *n_err)
 
 	*err_lines = NULL;
 	*n_err = 0;
+	if (it->kind == FORM_CHECK)
+	{
+		/* a long label (French is longer) wraps after its "[x] " */
+		int			nl;
+		char	  **lines = screen_wrap(it->label, w > 8 ? w - 4 : 4, &nl);
+
+		screen_lines_free(lines);
+		if (nl > 1)
+			rows = nl;
+	}
 	if (it->error)
 	{
 		char	   *msg = it->hint ? pgr_asprintf("%s\n%s", it->error, it->hint)
@@ -308,13 +318,21 @@ form_draw(form *f, int y, int x, int h, int w)
 					break;
 				case FORM_CHECK:
 					{
-						char	   *s = pgr_asprintf("[%s] %s", it->checked ? "x" : " ", it->label);
+						int			cw = w - (fx - x);
+						int			nl;
+						char	  **lines = screen_wrap(it->label, cw > 8 ? cw - 4 : 4, &nl);
+						attr_t		a = focused ? screen_attr_focus() : A_NORMAL;
+						char	   *s = pgr_asprintf("[%s] %s", it->checked ? "x" : " ",
+													 nl > 0 ? lines[0] : "");
 
-						screen_put(stdscr, sy, fx, s, w - (fx - x),
-								   focused ? screen_attr_focus() : A_NORMAL);
+						screen_put(stdscr, sy, fx, s, cw, a);
+						for (int k = 1; k < nl; k++)
+							if (sy + k < y + h)
+								screen_put(stdscr, sy + k, fx + 4, lines[k], cw - 4, a);
 						if (focused)
 							screen_cursor(sy, fx + 1);
 						free(s);
+						screen_lines_free(lines);
 						break;
 					}
 				case FORM_CHOICE:
@@ -344,7 +362,7 @@ form_draw(form *f, int y, int x, int h, int w)
 		}
 		for (int k = 0; k < ne; k++)
 		{
-			int			ey = sy + 1 + k;
+			int			ey = sy + (r - ne) + k;
 
 			if (ey >= y && ey < y + h)
 				screen_put(stdscr, ey, fx, el[k], w - (fx - x),

@@ -547,7 +547,8 @@ draw_apply(void *arg)
 			mark = " ";
 			word = _("waiting");
 		}
-		line = pgr_asprintf("%s %s: %s", mark, a->wz->plan ? a->wz->plan->steps[i]->title : "", word);
+		/* TRANSLATORS: a line of the apply page: a mark (+ = ! or a spinner), the step's title, its state */
+		line = pgr_asprintf(_("%s %s: %s"), mark, a->wz->plan ? a->wz->plan->steps[i]->title : "", word);
 		screen_put(stdscr, y, 2, line, COLS - 4, i == a->selected ? attr | A_REVERSE : attr);
 		free(line);
 	}

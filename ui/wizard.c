@@ -260,7 +260,21 @@ wiz_build_cluster(wizard *wz, pgr_error *err)
 		c->nodes[0].ssl_key = dup_or_null(wz->ssl_key);
 	}
 	for (int i = 0; i < wz->n_standbys; i++)
-		node_to_cluster(&c->nodes[1 + i], &wz->standbys[i], NODE_STANDBY, wz->primary.name);
+	{
+		const wiz_node *sb = &wz->standbys[i];
+
+		/*
+		 * A standby is a copy of the primary once built, with its roles and
+		 * passwords: it is reached as the primary's superuser, with the
+		 * password typed for the primary (before the copy too: the plan
+		 * inspects the standbys' servers as they are).
+		 */
+		node_to_cluster(&c->nodes[1 + i], sb, NODE_STANDBY, wz->primary.name);
+		free(c->nodes[1 + i].dbuser);
+		c->nodes[1 + i].dbuser = dup_or_null(wz->primary.dbuser);
+		if (wz->su_password && wz->su_password[0])
+			pgconn_set_password(sb->host, atoi(sb->port), wz->primary.dbuser, wz->su_password);
+	}
 	c->text = wz->cluster_text ? pgr_strdup(wz->cluster_text) : NULL;
 
 	text = cluster_format(c);
@@ -500,7 +514,39 @@ wizard_free(wizard *wz)
 	free(wz->ssl_cert);
 	free(wz->ssl_key);
 	free(wz->archive_command);
-	pgconn_forget_passwords();
+}
+
+/*
+ * The title of the step the journal names by its id ("standby@pg2"): the
+ * operator saw titles on the apply page.  Building the plan connects to
+ * nothing.
+ */
+static char *
+step_title(const char *cluster_path, const char *id)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *c = cluster_load(cluster_path, &err);
+	plan_options po;
+	plan_ctx   *ctx;
+	plan	   *p;
+	char	   *title = NULL;
+
+	if (!c)
+	{
+		pgr_error_clear(&err);
+		return pgr_strdup(id);
+	}
+	memset(&po, 0, sizeof(po));
+	ctx = plan_ctx_new(c, &po);
+	p = plan_build(ctx, &err);
+	for (int i = 0; p && i < p->n_steps && !title; i++)
+		if (strcmp(p->steps[i]->id, id) == 0)
+			title = pgr_strdup(p->steps[i]->title);
+	pgr_error_clear(&err);
+	plan_free(p);
+	plan_ctx_free(ctx);
+	cluster_free(c);
+	return title ? title : pgr_strdup(id);
 }
 
 /* An interrupted apply of this cluster: offer to resume it. */
@@ -513,9 +559,12 @@ offer_resume(wizard *wz, const cluster *prefill)
 
 	if (step)
 	{
+		char	   *title = step_title(wz->cluster_path, step);
 		char	   *text = pgr_asprintf(_("The last set-up of cluster \"%s\" stopped during step \"%s\".\n\n"
 										  "Resume it now? The steps already done are checked again and skipped."),
-										prefill->name ? prefill->name : "", step);
+										prefill->name ? prefill->name : "", title);
+
+		free(title);
 
 		yes = wdialog_confirm(_("Resume the set-up"), text, false);
 		free(text);
@@ -562,6 +611,7 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 	{
 		report_warning(_("could not start the terminal screen"));
 		wizard_free(&wz);
+		pgconn_forget_passwords();
 		return PGR_EXIT_ERROR;
 	}
 	screen_init_colors();
@@ -613,6 +663,8 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 		if (go == WIZ_DONE)
 			rc = dashboard_run(g, path, false);
 		free(path);
+		/* kept until now: the dashboard connects with the typed password too */
+		pgconn_forget_passwords();
 	}
 	if (started_curses)
 		crt_done();

@@ -5,6 +5,7 @@
 # killed at exit, so tests never see the operator's tmux nor each other's.
 #
 #   tui_start NAME COLS ROWS CMD...   run CMD in a new session of that size
+#                                     (one left of that name is killed first)
 #                                     (environment: the caller's; TERM set
 #                                     to screen-256color inside tmux)
 #   tui_keys NAME KEY...              tmux send-keys (names: Enter, Escape,
@@ -17,13 +18,17 @@
 #   tui_wait_gone NAME REGEX [TIMEOUT_S]   the reverse
 #   tui_resize NAME COLS ROWS         resize the window (KEY_RESIZE inside)
 #   tui_alive NAME                    the session's program still runs
-#   tui_exit_status NAME              its exit status once it has ended
+#   tui_exit_status NAME [TIMEOUT_S]  its exit status once it has ended
+#                                     (waits for it; 128+N for signal N;
+#                                     empty on time-out)
+#   tui_wait_dead NAME [TIMEOUT_S]    wait until the program has ended
 #   tui_kill NAME                     kill the session (SIGHUP to the program)
 #
 # Waits poll every 20 ms: a test never sleeps a fixed time.
 
 : "${TUI_TIMEOUT:=30}"
 TUI_SOCKET="pgrtui-$$"
+TUI_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pgrtui.XXXXXX") || exit 99
 
 tui_tmux()
 {
@@ -33,6 +38,7 @@ tui_tmux()
 _tui_cleanup()
 {
 	tui_tmux kill-server >/dev/null 2>&1 || :
+	rm -rf "$TUI_DIR"
 }
 
 # Run after fixture.sh's teardown hooks when fixture.sh is in use, else on
@@ -47,15 +53,20 @@ tui_start()
 {
 	local name=$1 cols=$2 rows=$3
 	shift 3
-	local cmd='' a
+	local cmd='' a sf=$TUI_DIR/$name.status
 	# tmux runs the command through sh -c: quote each word.
 	for a in "$@"; do
 		cmd="$cmd $(printf '%q' "$a")"
 	done
-	# remain-on-exit keeps the pane (and its exit status) after the program
-	# ends, so a test can read the last screen and the status.
+	rm -f "$sf"
+	# a session of that name left from before (its pane dead) goes first
+	tui_tmux kill-session -t "$name" >/dev/null 2>&1
+	# A shell waits for the program and writes its exit status (128+N for
+	# signal N) to a file: tmux's own #{pane_dead_status} is sometimes never
+	# set (seen with tmux 3.3a when the exit is slow, e.g. ASan's leak check).
+	# remain-on-exit keeps the pane (and its last screen) after it ends.
 	tui_tmux new-session -d -s "$name" -x "$cols" -y "$rows" \
-		"exec env TERM=screen-256color$cmd" &&
+		"exec env TERM=screen-256color sh -c '\"\$@\"; echo \$? >$(printf '%q' "$sf.tmp") && mv $(printf '%q' "$sf.tmp") $(printf '%q' "$sf")' tui$cmd" &&
 		tui_tmux set-option -t "$name" remain-on-exit on >/dev/null &&
 		tui_tmux set-option -t "$name" window-size manual >/dev/null 2>&1
 	# The program may already be gone (remain-on-exit set too late to keep
@@ -122,12 +133,35 @@ tui_resize()
 
 tui_alive()
 {
-	[ "$(tui_tmux display-message -p -t "$1" '#{pane_dead}' 2>/dev/null)" = 0 ]
+	[ ! -e "$TUI_DIR/$1.status" ] &&
+		[ "$(tui_tmux display-message -p -t "$1" '#{pane_dead}' 2>/dev/null)" = 0 ]
 }
 
+# The exit status, from the file the pane's shell writes once the program
+# has ended (waiting for it).
 tui_exit_status()
 {
-	tui_tmux display-message -p -t "$1" '#{pane_dead_status}' 2>/dev/null
+	local name=$1 timeout=${2:-$TUI_TIMEOUT} end
+	end=$(($(_tui_now_ms) + ${timeout%.*} * 1000))
+	while [ ! -e "$TUI_DIR/$name.status" ]; do
+		[ "$(_tui_now_ms)" -ge "$end" ] && return 1
+		sleep 0.02
+	done
+	cat "$TUI_DIR/$name.status"
+}
+
+# tui_wait_dead NAME [TIMEOUT_S]: wait until the program has ended
+tui_wait_dead()
+{
+	local name=$1 timeout=${2:-$TUI_TIMEOUT} end
+	end=$(($(_tui_now_ms) + ${timeout%.*} * 1000))
+	while tui_alive "$name"; do
+		if [ "$(_tui_now_ms)" -ge "$end" ]; then
+			diag "timed out after ${timeout}s waiting for the program of \"$name\" to end"
+			return 1
+		fi
+		sleep 0.02
+	done
 }
 
 tui_kill()
