@@ -262,12 +262,62 @@ slot_retained(const dashboard *d, const monitor_node *mn)
 	return r;
 }
 
+/* The node table's columns, in display columns (translations vary). */
+typedef struct node_cols {
+	int			role;
+	int			state;
+} node_cols;
+
+static node_cols
+node_columns(void)
+{
+	node_cols	c = {7, 13};
+	const char *roles[] = {_("ROLE"), _("primary"), _("standby")};
+
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (textout_width(roles[i]) > c.role)
+			c.role = textout_width(roles[i]);
+	if (c.role > 10)
+		c.role = 10;
+	return c;
+}
+
+static void
+node_line(strbuf *sb, char mark, const node_cols *c, const char *name,
+		  const char *role, const char *state, const char *tl, const char *lsn,
+		  const char *lag, const char *t, const char *sync, const char *slot)
+{
+	strbuf_append_char(sb, mark);
+	strbuf_append_char(sb, ' ');
+	textout_cell(sb, name, 8, false);
+	strbuf_append_char(sb, ' ');
+	textout_cell(sb, role, c->role, false);
+	strbuf_append_char(sb, ' ');
+	textout_cell(sb, state, c->state, false);
+	strbuf_append_char(sb, ' ');
+	textout_cell(sb, tl, 3, true);
+	strbuf_append_char(sb, ' ');
+	textout_cell(sb, lsn, 10, false);
+	strbuf_append_char(sb, ' ');
+	textout_cell(sb, lag, 8, true);
+	strbuf_append_char(sb, ' ');
+	textout_cell(sb, t, 7, true);
+	strbuf_append_char(sb, ' ');
+	textout_cell(sb, sync, 6, false);
+	strbuf_append_char(sb, ' ');
+	textout_cell(sb, slot, 8, true);
+}
+
 static int
 draw_nodes(const dashboard *d, int y)
 {
-	textout_fill(y++, 0, COLS, A_BOLD, "  %-8s %-7s %-13s %3s %-10s %8s %7s %-6s %8s",
-				 _("NODE"), _("ROLE"), _("STATE"), _("TL"), _("LSN"), _("LAG"),
-				 _("TIME"), _("SYNC"), _("SLOT"));
+	node_cols	c = node_columns();
+	strbuf		sb;
+
+	strbuf_init(&sb);
+	node_line(&sb, ' ', &c, _("NODE"), _("ROLE"), _("STATE"), _("TL"), _("LSN"), _("LAG"),
+			  _("TIME"), _("SYNC"), _("SLOT"));
+	textout_fill(y++, 0, COLS, A_BOLD, "%s", sb.data);
 	for (int i = 0; i < d->m->n_nodes; i++)
 	{
 		const monitor_node *mn = &d->m->nodes[i];
@@ -295,13 +345,15 @@ draw_nodes(const dashboard *d, int y)
 			snprintf(t, sizeof(t), "%s", _("n/a"));
 		else
 			snprintf(t, sizeof(t), "%.1fs", mn->lag_s);
+		strbuf_reset(&sb);
 		/* a mark that shows without colours too: ! bad, ~ warning */
-		textout_fill(y++, 0, COLS, a, "%c %-8.8s %-7.7s %-13.13s %3s %-10.10s %8s %7s %-6.6s %8s",
-					 l == MONITOR_BAD ? '!' : l == MONITOR_WARN ? '~' : ' ',
-					 mn->node->name, role_text(mn), state_text(mn), tl,
-					 lsn && mn->st->answered ? lsn : "-", lag, t,
-					 r && r->sync_state ? r->sync_state : "-", slot);
+		node_line(&sb, l == MONITOR_BAD ? '!' : l == MONITOR_WARN ? '~' : ' ', &c,
+				  mn->node->name, role_text(mn), state_text(mn), tl,
+				  lsn && mn->st->answered ? lsn : "-", lag, t,
+				  r && r->sync_state ? r->sync_state : "-", slot);
+		textout_fill(y++, 0, COLS, a, "%s", sb.data);
 	}
+	strbuf_free(&sb);
 	return y;
 }
 
@@ -382,16 +434,44 @@ draw_detail(const dashboard *d, int y)
 			}
 		}
 		/* the stage that lags is marked with a star */
-		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s %c%-12s %c%-12s %c%-12s %c%-12s",
-					 "", worst == 0 ? '*' : ' ', _(stage[0]), worst == 1 ? '*' : ' ', _(stage[1]),
-					 worst == 2 ? '*' : ' ', _(stage[2]), worst == 3 ? '*' : ' ', _(stage[3]));
-		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s  %-12s->%-12s->%-12s->%-12s",
-					 _("LSN"), r && r->sent_lsn ? r->sent_lsn : "-",
-					 r && r->write_lsn ? r->write_lsn : "-",
-					 r && r->flush_lsn ? r->flush_lsn : "-",
-					 r && r->replay_lsn ? r->replay_lsn : "-");
-		textout_fill(y++, 0, COLS, A_NORMAL, "  %-10s  %-14s%-14s%-14s%-14s",
-					 _("behind"), g1, g2, g3, g4);
+		{
+			/* three rows of cells in the same columns (display widths) */
+			const char *lsn_of[4] = {r && r->sent_lsn ? r->sent_lsn : "-",
+				r && r->write_lsn ? r->write_lsn : "-",
+				r && r->flush_lsn ? r->flush_lsn : "-",
+			r && r->replay_lsn ? r->replay_lsn : "-"};
+			const char *gap_of[4] = {g1, g2, g3, g4};
+			strbuf		row;
+
+			strbuf_init(&row);
+			strbuf_append(&row, "  ");
+			textout_cell(&row, "", 10, false);
+			for (int i = 0; i < 4; i++)
+			{
+				strbuf_append(&row, worst == i ? " *" : "  ");
+				textout_cell(&row, _(stage[i]), 12, false);
+			}
+			textout_fill(y++, 0, COLS, A_NORMAL, "%s", row.data);
+			strbuf_reset(&row);
+			strbuf_append(&row, "  ");
+			textout_cell(&row, _("LSN"), 10, false);
+			for (int i = 0; i < 4; i++)
+			{
+				strbuf_append(&row, i ? "->" : "  ");
+				textout_cell(&row, lsn_of[i], 12, false);
+			}
+			textout_fill(y++, 0, COLS, A_NORMAL, "%s", row.data);
+			strbuf_reset(&row);
+			strbuf_append(&row, "  ");
+			textout_cell(&row, _("behind"), 10, false);
+			for (int i = 0; i < 4; i++)
+			{
+				strbuf_append(&row, "  ");
+				textout_cell(&row, gap_of[i], 12, false);
+			}
+			textout_fill(y++, 0, COLS, A_NORMAL, "%s", row.data);
+			strbuf_free(&row);
+		}
 		if (worst >= 0)
 			textout_fill(y++, 0, COLS, level_attr(MONITOR_WARN), _("  stage that lags: %s (%s behind the stage before)"),
 						 _(stage[worst]), monitor_format_bytes(gaps[worst], g1, sizeof(g1)));
@@ -470,12 +550,24 @@ draw_slots(const dashboard *d, int y, int max_rows)
 
 		if (d->sel == d->m->n_nodes + i)
 			a |= A_REVERSE;
-		textout_fill(y++, 0, COLS, a, "%c %-20.20s %-8s %-9s %-24.24s %s",
-					 odd ? '!' : ' ', s->name,
-					 s->active ? _("active") : _("inactive"),
-					 monitor_format_bytes(s->retained_bytes, ret, sizeof(ret)),
-					 s->standby ? s->standby : _("no standby uses it"),
-					 s->wal_status ? s->wal_status : "");
+		{
+			strbuf		row;
+
+			strbuf_init(&row);
+			strbuf_append_char(&row, odd ? '!' : ' ');
+			strbuf_append_char(&row, ' ');
+			textout_cell(&row, s->name, 20, false);
+			strbuf_append_char(&row, ' ');
+			textout_cell(&row, s->active ? _("active") : _("inactive"), 8, false);
+			strbuf_append_char(&row, ' ');
+			textout_cell(&row, monitor_format_bytes(s->retained_bytes, ret, sizeof(ret)), 9, false);
+			strbuf_append_char(&row, ' ');
+			textout_cell(&row, s->standby ? s->standby : _("no standby uses it"), 24, false);
+			strbuf_append_char(&row, ' ');
+			strbuf_append(&row, s->wal_status ? s->wal_status : "");
+			textout_fill(y++, 0, COLS, a, "%s", row.data);
+			strbuf_free(&row);
+		}
 	}
 	return y;
 }

@@ -98,6 +98,44 @@ textout_width(const char *text)
 	return n < 0 ? (int) len : n;
 }
 
+void
+textout_cell(strbuf *sb, const char *text, int width, bool right)
+{
+	mbstate_t	st;
+	const char *p = text ? text : "";
+	const char *end = p;
+	int			used = 0;
+
+	/* how much of it fits: whole characters, by their display width */
+	memset(&st, 0, sizeof(st));
+	while (*end)
+	{
+		wchar_t		wc;
+		size_t		r = mbrtowc(&wc, end, strlen(end), &st);
+		int			w;
+
+		if (r == (size_t) -1 || r == (size_t) -2 || r == 0)
+		{
+			memset(&st, 0, sizeof(st));
+			r = 1;				/* shown as '?' by textout_put: one column */
+			w = 1;
+		}
+		else
+			w = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+		if (used + w > width)
+			break;
+		used += w;
+		end += r;
+	}
+	if (right)
+		for (int i = used; i < width; i++)
+			strbuf_append_char(sb, ' ');
+	strbuf_append_len(sb, p, (size_t) (end - p));
+	if (!right)
+		for (int i = used; i < width; i++)
+			strbuf_append_char(sb, ' ');
+}
+
 bool
 textout_unicode(void)
 {

@@ -143,8 +143,8 @@ ok "standby.signal in the accented directory" test -f "$accented/standby.signal"
 ok "the old directory kept beside it" sh -c "ls -d '$FX_DIR/pg2/'données.pgreplica-* >/dev/null"
 tui_keys W F10
 # TEMP: the stub's screen; the real dashboard's French words once merged
-ok "le tableau de bord suit" tui_wait W "dashboard"
-ok "pg2 en flux au tableau de bord (mot de passe tapé gardé)" tui_wait W "pg2 +standby +streaming" 30
+ok "le tableau de bord suit" tui_wait W "Pause .*Quitter"
+ok "pg2 en flux au tableau de bord (mot de passe tapé gardé)" tui_wait W "pg2 +[^ ]+ +streaming" 30
 tui_keys W q
 tui_wait W "Pane is dead" 10 >/dev/null || :
 is "$(tui_exit_status W)" 0 "exit status 0"

@@ -86,14 +86,14 @@ ok "the set-up completes" tui_wait W "Set-up complete" 300
 ok "pg1 sees pg2 streaming" fx_wait_streaming pg1 pg2
 is "$(fx_psql pg2 'SELECT count(*) FROM ballast')" 110000 "pg2 has pg1's data"
 tui_keys W F10
-ok "the dashboard follows" tui_wait W "dashboard"
+ok "the dashboard follows" tui_wait W "Pause .*Promote .*Quit"
 tui_keys W q
 ok "pgreplica ends" tui_wait_dead W
 is "$(tui_exit_status W)" 0 "exit status 0"
 
 # started once more: nothing to resume, straight to the dashboard
 tui_start W 100 30 "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG"
-ok "then the console opens the dashboard" tui_wait W "dashboard" 60
+ok "then the console opens the dashboard" tui_wait W "Pause .*Promote .*Quit" 60
 nok "no resume offered" sh -c "tmux -L '$TUI_SOCKET' capture-pane -p -t W | grep -q 'Resume the set-up'"
 tui_keys W q
 tui_wait_dead W
