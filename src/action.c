@@ -408,3 +408,25 @@ action_save_cluster(action_ctx *a, pgr_error *err)
 	action_log(a, _("rewrote the cluster file \"%s\""), a->cluster_path);
 	return 0;
 }
+
+int
+action_serve_standbys(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+					  pgr_error *err)
+{
+	plan	   *p = pgr_calloc(1, sizeof(*p));
+	bool		saved_yes = ctx->opts.assume_yes;
+	int			changed = 0;
+	int			rc;
+
+	/* SSL first: the hostssl rules take effect once the server has SSL */
+	if (a->cl->ssl)
+		plan_add(p, step_ssl_new(ctx, up));
+	plan_add(p, step_hba_new(ctx, up));
+	ctx->opts.assume_yes = true;
+	rc = plan_apply(ctx, p, &changed, err);
+	ctx->opts.assume_yes = saved_yes;
+	plan_free(p);
+	if (rc < 0)
+		pgr_error_prefix(err, _("%s cannot serve its standbys"), up->name);
+	return rc;
+}

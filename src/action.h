@@ -78,6 +78,18 @@ int			action_ensure_slot(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 int			action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 								  cluster_node *n, int timeout_ms, pgr_error *err);
 
+/*
+ * Make UP able to serve every standby of the cluster file: its own SSL
+ * certificate for its host (ssl = on: the SSL step) and the replication
+ * rules of pg_hba.conf (the pg_hba.conf step), applied as apply applies
+ * them, without asking (the operator asked for the action).  A promoted
+ * standby kept its own pg_hba.conf, made before it was a primary: the
+ * rules apply wrote on the old primary are not there.  Nothing is changed
+ * when everything is in place already.
+ */
+int			action_serve_standbys(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+								  pgr_error *err);
+
 /* Write the cluster file (a->cl) after its roles changed. */
 int			action_save_cluster(action_ctx *a, pgr_error *err);
 

@@ -3,6 +3,9 @@
  * promotion: at the new primary).
  *
  *   - the node must answer and be in recovery, the upstream must answer;
+ *   - the upstream made able to serve standbys (action_serve_standbys: a
+ *     promoted node has its own pg_hba.conf, without the replication rules
+ *     apply wrote on the old primary);
  *   - the passfile (and CA) for the new upstream written where the standby
  *     step keeps them; with slots = on, the node's slot created on the
  *     upstream;
@@ -104,6 +107,8 @@ action_follow(action_ctx *a, const char *node, const char *upstream,
 		pgr_error_hint(err, _("Start %s, or name another upstream with --upstream."), up->name);
 		goto out;
 	}
+	if (action_serve_standbys(a, ctx, up, err) < 0)
+		goto out;
 	action_log(a, _("re-pointing %s at %s"), n->name, up->name);
 	if (action_write_standby_files(a, ctx, n, up, err) < 0)
 		goto out;

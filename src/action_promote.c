@@ -59,18 +59,35 @@ old_primary(action_ctx *a, const cluster_node *n)
 	return p == n ? NULL : p;
 }
 
+#define NODE_CHECK_SQL \
+	"SELECT pg_catalog.pg_is_in_recovery(), " \
+	"coalesce(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text, " \
+	"(SELECT greatest(r.min_recovery_end_timeline, c.timeline_id) " \
+	" FROM pg_catalog.pg_control_recovery() r, pg_catalog.pg_control_checkpoint() c)"
+#define PRIMARY_CHECK_SQL \
+	"SELECT pg_catalog.pg_is_in_recovery(), CASE WHEN NOT pg_catalog.pg_is_in_recovery() " \
+	"THEN pg_catalog.pg_current_wal_lsn()::text END"
+
 /*
- * One statement per node (a failover should not wait on round trips): the
- * node's recovery state, the WAL it received and the timeline it replays;
- * the old primary's recovery state and current WAL position.
+ * One statement per node, the two nodes at once (a failover should not
+ * wait on round trips, nor on one node's connection before the other's:
+ * each session costs a TCP and SCRAM exchange): the node's recovery state,
+ * the WAL it received and the timeline it replays; the old primary's
+ * recovery state and current WAL position.  The node's session is handed
+ * to the context: the promotion is asked on it.
  */
 static int
 check(action_ctx *a, plan_ctx *ctx, cluster_node *n, promote_check *out,
 	  unsigned *tli, pgr_error *err)
 {
 	cluster_node *p = old_primary(a, n);
-	PGconn	   *conn;
-	PGresult   *res = NULL;
+	pgconn		pcn,
+				pcp;
+	pgconn	   *list[2] = {&pcn, p ? &pcp : NULL};
+	pgconn_options o = {0};
+	bool		sent_n = false,
+				sent_p = false;
+	const PGresult *res;
 	pgr_error	perr = PGR_ERROR_INIT;
 	long long	received = -1;
 	int			rc = -1;
@@ -80,31 +97,55 @@ check(action_ctx *a, plan_ctx *ctx, cluster_node *n, promote_check *out,
 	*tli = 0;
 	if (p)
 		out->primary_name = pgr_strdup(p->name);
-	if (!(conn = plan_conn(ctx, n, err)))
+	pgconn_init(&pcn, n);
+	(void) pgconn_start(&pcn, &o, ACTION_CONNECT_TIMEOUT_S);
+	if (p)
+	{
+		pgconn_init(&pcp, p);
+		(void) pgconn_start(&pcp, &o, ACTION_CONNECT_TIMEOUT_S);
+	}
+	/* each statement sent as soon as its session is up; one time limit each */
+	for (;;)
+	{
+		if (pcn.state == PGCONN_READY && !sent_n)
+		{
+			sent_n = true;
+			(void) pgconn_send(&pcn, NODE_CHECK_SQL, 0);
+		}
+		if (p && pcp.state == PGCONN_READY && !sent_p)
+		{
+			sent_p = true;
+			(void) pgconn_send(&pcp, PRIMARY_CHECK_SQL, 0);
+		}
+		if (!pgconn_waiting(&pcn) && (!p || !pgconn_waiting(&pcp)))
+			break;
+		pgconn_poll_once(list, 2, -1);
+	}
+
+	if (pcn.state != PGCONN_DONE)
+	{
+		pgr_error_clear(err);
+		*err = pcn.err;
+		memset(&pcn.err, 0, sizeof(pcn.err));
 		goto out;
+	}
 	out->node_answers = true;
-	res = pgconn_exec(conn, n->name,
-					  "SELECT pg_catalog.pg_is_in_recovery(), "
-					  "coalesce(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text, "
-					  "(SELECT greatest(r.min_recovery_end_timeline, c.timeline_id) "
-					  " FROM pg_catalog.pg_control_recovery() r, pg_catalog.pg_control_checkpoint() c)",
-					  PGRES_TUPLES_OK, 1, 3, err);
-	if (!res)
+	res = pcn.n_results > 0 ? pcn.results[pcn.n_results - 1] : NULL;
+	if (pgconn_check_result(res, PGRES_TUPLES_OK, 1, 3, n->name, NODE_CHECK_SQL, err) < 0)
 		goto out;
 	out->node_is_standby = pgconn_value(res, 0, 0) && pgconn_value(res, 0, 0)[0] == 't';
 	received = action_parse_lsn(pgconn_value(res, 0, 1));
 	if (pgconn_value(res, 0, 2))
 		*tli = (unsigned) strtoul(pgconn_value(res, 0, 2), NULL, 10);
-	PQclear(res);
-	res = NULL;
-	if (p && (conn = plan_conn(ctx, p, &perr)) != NULL)
+	plan_set_conn(ctx, n, pcn.conn);
+	pcn.conn = NULL;
+
+	if (p && pcp.state == PGCONN_DONE)
 	{
 		out->primary_answers = true;
-		res = pgconn_exec(conn, p->name,
-						  "SELECT pg_catalog.pg_is_in_recovery(), CASE WHEN NOT pg_catalog.pg_is_in_recovery() "
-						  "THEN pg_catalog.pg_current_wal_lsn()::text END",
-						  PGRES_TUPLES_OK, 1, 2, &perr);
-		if (res && pgconn_value(res, 0, 0) && pgconn_value(res, 0, 0)[0] == 'f')
+		res = pcp.n_results > 0 ? pcp.results[pcp.n_results - 1] : NULL;
+		if (pgconn_check_result(res, PGRES_TUPLES_OK, 1, 2, p->name, PRIMARY_CHECK_SQL, &perr) == 0 &&
+			pgconn_value(res, 0, 0) && pgconn_value(res, 0, 0)[0] == 'f')
 		{
 			long long	c = action_parse_lsn(pgconn_value(res, 0, 1));
 
@@ -115,7 +156,9 @@ check(action_ctx *a, plan_ctx *ctx, cluster_node *n, promote_check *out,
 	}
 	rc = 0;
 out:
-	PQclear(res);
+	pgconn_free(&pcn);
+	if (p)
+		pgconn_free(&pcp);
 	pgr_error_clear(&perr);
 	return rc;
 }

@@ -28,6 +28,8 @@
  * step_standby_new) moves the old data directory aside, never deleting it,
  * and runs pg_basebackup.  RESYNC_CLONE does that directly.
  *
+ * Before either, the primary is made able to serve its standbys
+ * (action_serve_standbys: SSL certificate, pg_hba.conf replication rules).
  * The cluster file then says: the node is a standby of the primary.
  */
 #include <config.h>
@@ -401,6 +403,9 @@ action_resync(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	n->role = NODE_STANDBY;
 	free(n->upstream);
 	n->upstream = pgr_strdup(up->name);
+	/* the primary, maybe promoted since apply, lets its standbys in */
+	if (action_serve_standbys(a, ctx, up, err) < 0)
+		goto out;
 
 	if (m != RESYNC_CLONE)
 	{

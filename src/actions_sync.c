@@ -122,7 +122,7 @@ action_drop_to_async(action_ctx *a, pgr_error *err)
 					 names, p->name);
 	if (!ask(a, q))
 	{
-		pgr_error_set(err, PGR_ERR_INPUT, "%s", _("synchronous replication left as it is"));
+		pgr_error_set(err, PGR_ERR_REFUSED, "%s", _("synchronous replication left as it is"));
 		pgr_error_hint(err, "%s", _("Nothing was changed: commits still wait for a synchronous standby."));
 		goto out;
 	}
@@ -192,7 +192,7 @@ out:
 static int
 slot_in_use(pgr_error *err, const char *slot, const char *node, const char *pid)
 {
-	pgr_error_set(err, PGR_ERR_INPUT, _("replication slot \"%s\" on %s is active: it is not dropped"),
+	pgr_error_set(err, PGR_ERR_REFUSED, _("replication slot \"%s\" on %s is active: it is not dropped"),
 				  slot, node);
 	if (pid)
 		pgr_error_detail(err, _("WAL sender process %s is using it."), pid);
@@ -242,7 +242,7 @@ action_drop_slot(action_ctx *a, const char *slot, pgr_error *err)
 					 slot, p->name);
 	if (!ask(a, q))
 	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("replication slot \"%s\" kept"), slot);
+		pgr_error_set(err, PGR_ERR_REFUSED, _("replication slot \"%s\" kept"), slot);
 		pgr_error_hint(err, "%s", _("Nothing was changed."));
 		goto out;
 	}

@@ -340,6 +340,11 @@ node_failed(monitor *m, monitor_node *mn, const pgr_error *why)
 	mn->backoff_s = mn->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : mn->backoff_s * 2;
 	status_node_reset(mn->st);
 	mn->st->reachable = false;
+	/*
+	 * The standbys of this node point into the rows just freed
+	 * (upstream_row): link them again, now to nothing.
+	 */
+	status_evaluate(&m->status);
 	free_slots(mn);
 	if (was_up || first)
 	{

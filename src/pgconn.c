@@ -374,6 +374,28 @@ pgconn_forget_passwords(void)
 	}
 }
 
+/* Set before the threads that use connections start (not locked). */
+static pgconn_notice_fn notice_fn;
+static void *notice_arg;
+
+void
+pgconn_set_notice_handler(pgconn_notice_fn fn, void *arg)
+{
+	notice_fn = fn;
+	notice_arg = arg;
+}
+
+static void
+notice_processor(void *unused, const char *message)
+{
+	(void) unused;
+	/* the handler may have been removed since the connection was made */
+	if (notice_fn)
+		notice_fn(notice_arg, message);
+	else
+		fputs(message, stderr);
+}
+
 int
 pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
 {
@@ -456,6 +478,8 @@ pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
 	}
 	/* See find_sqlstate(). */
 	PQsetErrorVerbosity(pc->conn, PQERRORS_VERBOSE);
+	if (notice_fn)
+		PQsetNoticeProcessor(pc->conn, notice_processor, NULL);
 	if (PQstatus(pc->conn) == CONNECTION_BAD)
 	{
 		connect_failed(pc);

@@ -108,6 +108,17 @@ void		pgconn_set_password(const char *host, int port, const char *user,
 /* Forget every password set above (wiping them). */
 void		pgconn_forget_passwords(void);
 
+/*
+ * Where the servers' notices (NOTICE, WARNING: "terminating connection
+ * because of ..." when a server shuts down) go for every connection made
+ * from now on: fn(arg, message) with libpq's message, or libpq's default
+ * (standard error) when fn is NULL.  A screen owned by curses sets one:
+ * anything written to the terminal behind curses' back scrolls it.  fn may
+ * be called from any thread that uses a connection.
+ */
+typedef void (*pgconn_notice_fn) (void *arg, const char *message);
+void		pgconn_set_notice_handler(pgconn_notice_fn fn, void *arg);
+
 /* CLOCK_MONOTONIC in milliseconds; and that plus a number of seconds. */
 int64_t		pgconn_now_ms(void);
 int64_t		pgconn_deadline_after(double seconds);

@@ -97,6 +97,18 @@ plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 	return pn->conn;
 }
 
+void
+plan_set_conn(plan_ctx *ctx, cluster_node *n, PGconn *conn)
+{
+	plan_node  *pn = ctx_node(ctx, n);
+
+	if (pn->conn && pn->conn != conn)
+		PQfinish(pn->conn);
+	pn->conn = conn;
+	pn->server_version_num = conn ? PQserverVersion(conn) : 0;
+	pn->facts = NULL;
+}
+
 int
 plan_reload(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 {

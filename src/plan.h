@@ -159,6 +159,13 @@ const pg_version_facts *plan_facts(plan_ctx *ctx, cluster_node *n, pgr_error *er
  * the server could not be signalled.  Logs nothing: callers say why.
  */
 int			plan_reload(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+/*
+ * Hand the context a superuser connection to N made elsewhere (several
+ * nodes connected to in parallel with pgconn): plan_conn() returns it from
+ * now on, and the context closes it.  A connection the context had is
+ * closed.
+ */
+void		plan_set_conn(plan_ctx *ctx, cluster_node *n, PGconn *conn);
 /* Forget a node's connection (after a restart). */
 void		plan_disconnect(plan_ctx *ctx, cluster_node *n);
 

@@ -96,7 +96,7 @@ run_promote(action_worker *w, action_ctx *a, pgr_error *err)
 	{
 		free(panel);
 		promote_check_clear(&pc);
-		return pgr_error_set(err, PGR_ERR_INPUT, _("%s not promoted"), w->target);
+		return pgr_error_set(err, PGR_ERR_REFUSED, _("%s not promoted"), w->target);
 	}
 	free(panel);
 	if (pc.primary_writable)
@@ -115,7 +115,7 @@ run_promote(action_worker *w, action_ctx *a, pgr_error *err)
 			if (!a->force)
 			{
 				promote_check_clear(&pc);
-				return pgr_error_set(err, PGR_ERR_INPUT, _("%s not promoted"), w->target);
+				return pgr_error_set(err, PGR_ERR_REFUSED, _("%s not promoted"), w->target);
 			}
 		}
 	}
@@ -157,7 +157,7 @@ run(void *arg)
 			if (confirm_cb(w, q))
 				done->rc = action_follow(&a, w->target, NULL, err);
 			else
-				pgr_error_set(err, PGR_ERR_INPUT, _("%s left as it is"), w->target);
+				pgr_error_set(err, PGR_ERR_REFUSED, _("%s left as it is"), w->target);
 			free(q);
 			done->roles_changed = done->rc == 0;
 			break;
@@ -167,7 +167,7 @@ run(void *arg)
 			if (confirm_cb(w, q))
 				done->rc = action_resync(&a, w->target, RESYNC_AUTO, err);
 			else
-				pgr_error_set(err, PGR_ERR_INPUT, _("%s left as it is"), w->target);
+				pgr_error_set(err, PGR_ERR_REFUSED, _("%s left as it is"), w->target);
 			free(q);
 			done->roles_changed = done->rc == 0;
 			break;

@@ -6,11 +6,26 @@
 #include <stdlib.h>
 
 #include "crt.h"
+#include "pgconn.h"
 #include "provide_curses.h"
 #include "report.h"
 
 static bool active;
 static bool colors;
+
+/*
+ * A server's notices would go to standard error, that is over the screen
+ * (a server shutting down sends "WARNING: terminating connection ..." to
+ * every session, the dashboard's and its actions' alike), scrolling it.
+ * They are dropped while curses owns the terminal: what they announce
+ * reaches the screen anyway, as the connection's error.
+ */
+static void
+crt_drop_notice(void *arg, const char *message)
+{
+	(void) arg;
+	(void) message;
+}
 
 static void
 crt_fatal_hook(void)
@@ -28,6 +43,7 @@ crt_init(bool no_color)
 	active = true;
 	/* Restore the terminal before any fatal message is printed. */
 	report_set_fatal_hook(crt_fatal_hook);
+	pgconn_set_notice_handler(crt_drop_notice, NULL);
 	cbreak();
 	noecho();
 	nonl();
@@ -50,6 +66,7 @@ crt_done(void)
 		return;
 	active = false;
 	report_set_fatal_hook(NULL);
+	pgconn_set_notice_handler(NULL, NULL);
 	curs_set(1);
 	endwin();
 }
