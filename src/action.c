@@ -16,9 +16,10 @@
 #include <time.h>
 
 #include "action.h"
-#include "standby_files.h"
 #include "i18n.h"
 #include "pgconn.h"
+#include "standby_files.h"
+#include "step_ssl.h"
 
 /* ---- the context --------------------------------------------------------- */
 
