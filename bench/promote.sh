@@ -9,9 +9,11 @@
 #   bare       pg_ctl promote -W (no wait), then the write loop: an INSERT
 #              over TCP from the runner, retried every 10 ms until it
 #              succeeds (the fastest the server allows);
-#   pgreplica  pgreplica promote pg2 --yes (pre-check, pg_promote(wait =>
-#              false), pg_is_in_recovery() polled every 5 ms, timeline
-#              checked, cluster file rewritten), then the same write loop;
+#   pgreplica  pgreplica promote pg2 --yes (pre-check: the sessions to pg2
+#              and pg1 opened at once, one statement each; pg_promote(wait
+#              => false) on pg2's session, pg_is_in_recovery() polled every
+#              5 ms, timeline checked, cluster file rewritten), then the
+#              same write loop;
 #   sql        psql -c 'SELECT pg_promote()' (waits in 100 ms steps), then
 #              the same write loop.
 # in two cases:

@@ -332,10 +332,11 @@ node_failed(monitor *m, monitor_node *mn, const pgr_error *why)
 	mn->error.message = pgr_strdup(why->message);
 	mn->error.detail = why->detail ? pgr_strdup(why->detail) : NULL;
 	mn->error.hint = why->hint ? pgr_strdup(why->hint) : NULL;
+	/* why may be mn->pc.err, which pgconn_close() clears: read it first */
+	mn->not_answering = why->kind == PGR_ERR_TIMEOUT;
 	pgconn_close(&mn->pc);
 	mn->busy = false;
 	mn->conn = MONITOR_DOWN;
-	mn->not_answering = why->kind == PGR_ERR_TIMEOUT;
 	mn->retry_ms = pgconn_deadline_after(mn->backoff_s);
 	mn->backoff_s = mn->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : mn->backoff_s * 2;
 	status_node_reset(mn->st);
@@ -352,7 +353,7 @@ node_failed(monitor *m, monitor_node *mn, const pgr_error *why)
 			add_event(m, mn->node->name, true, _("%s is not answering"), mn->node->name);
 		else
 			add_event(m, mn->node->name, true, _("%s is down: %s"), mn->node->name,
-					  why->message ? why->message : _("unknown error"));
+					  mn->error.message ? mn->error.message : _("unknown error"));
 	}
 	m->changed = true;
 }

@@ -98,6 +98,7 @@ ok "pg2's pg_hba.conf backed up before the change" test -n "$(ls "$data2"/pg_hba
 ok "rows on pg2" fx_psql pg2 "INSERT INTO drill SELECT generate_series(101, 200)"
 run resync pg1 --yes
 is "$rc" 0 "resync pg1 --yes exits 0" || diag "$out"
+diag "resync: $(grep -E 'rewind|afresh' <<<"$out" | head -n 3)"
 ok "pg1 streams from pg2" fx_wait_streaming pg2 pg1 120
 is "$(ssl_of pg2 pg1)" t "over SSL"
 ok "more rows on pg2" fx_psql pg2 "INSERT INTO drill VALUES (201)"

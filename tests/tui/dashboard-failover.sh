@@ -101,6 +101,8 @@ ok "pg3 has row 0" fx_wait_catchup pg1 pg3
 # the drill: pg1 dies, P on pg2
 ok "pg1 stopped (immediate)" fx_pg_stop pg1 immediate
 ok "pg1 shown down" tui_wait dash "$(row '!' pg1 primary down)"
+ok "the event log says why" tui_wait dash 'pg1 is down: .*pg1'
+unlike "$(tui_screen dash)" 'unknown error' "not an unknown error"
 tli1=$(fx_psql pg2 "SELECT timeline_id FROM pg_control_checkpoint()")
 tui_keys dash P
 ok "P: the pre-check panel" tui_wait dash 'Promote pg2\.'
@@ -177,7 +179,8 @@ ok "nothing written over the screen (the servers' notices)" eval '! tui_screen d
 is "$(rows pg3)" "$(seq -s, 0 201)" "pg3 has every row"
 
 tui_keys dash q
-ok "q quits" fx_poll 10 eval '! tui_alive dash'
+gone() { ! tui_alive dash && [ -n "$(tui_exit_status dash)" ]; }
+ok "q quits" fx_poll 10 gone
 is "$(tui_exit_status dash)" 0 "the dashboard exits 0"
 
 done_testing
