@@ -66,6 +66,10 @@ is "$crashes" "" "no crash (every exit was 0 or 2)"
 ok "still running" tui_alive R
 # Quit the way an operator does, so that the exit (and ASan's leak check at
 # exit) is checked too: a dialog closed with Esc, F9 on a page, then Yes.
+# The last resize may have left the window under the minimum, where only
+# a resize is answered: back to the full size first.
+tui_resize R 100 30
+tui_wait_gone R "terminal too small" 10 >/dev/null 2>&1
 for _ in $(seq 1 20); do
 	tui_alive R || break
 	tui_keys R F9
