@@ -587,6 +587,58 @@ step_title(const char *cluster_path, const char *id)
 	return title ? title : pgr_strdup(id);
 }
 
+/*
+ * Resuming goes straight to the apply: when the primary refuses us for
+ * want of a password (none in ~/.pgpass or PGPASSFILE, it was typed in the
+ * wizard last time), ask for it, as the primary's page does, until it is
+ * accepted or the operator gives up (the apply then says what failed).
+ */
+static void
+resume_password(wizard *wz)
+{
+	const cluster_node *p = cluster_primary(wz->cl);
+	const char *user;
+
+	if (!p)
+		return;
+	user = p->dbuser ? p->dbuser : CLUSTER_DEFAULT_DBUSER;
+	for (int tries = 0; tries < 5; tries++)
+	{
+		pgr_error	err = PGR_ERROR_INIT;
+		PGconn	   *conn;
+		char	   *prompt;
+		char	   *pw;
+
+		screen_put(stdscr, LINES - 2, 2, _("Connecting to the primary..."), COLS - 4, A_BOLD);
+		screen_refresh();
+		conn = pgconn_connect(p, NULL, 10, &err);
+		if (conn)
+		{
+			PQfinish(conn);
+			return;
+		}
+		if (err.kind != PGR_ERR_AUTH)
+		{
+			pgr_error_clear(&err);
+			return;
+		}
+		prompt = pgr_asprintf(_("%s\n\nThe password of user \"%s\" on node \"%s\" (kept in memory only):"),
+							  err.message, user, p->name);
+		pgr_error_clear(&err);
+		pw = wdialog_input(_("Password"), prompt, true);
+		free(prompt);
+		if (!pw)
+			return;
+		pgr_free_secret(wz->su_password);
+		wz->su_password = pw;
+		pgconn_set_password(p->host, p->port, user, pw);
+		/* the standbys as the primary's superuser (wiz_build_cluster) */
+		for (int i = 0; i < wz->cl->n_nodes; i++)
+			if (&wz->cl->nodes[i] != p)
+				pgconn_set_password(wz->cl->nodes[i].host, wz->cl->nodes[i].port, user, pw);
+	}
+}
+
 /* An interrupted apply of this cluster: offer to resume it. */
 static bool
 offer_resume(wizard *wz, const cluster *prefill)
@@ -668,6 +720,7 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 		else
 		{
 			wz.resuming = true;
+			resume_password(&wz);
 			i = n_pages - 1;
 		}
 	}
