@@ -43,6 +43,9 @@ typedef struct wizard {
 	const pgr_globals *g;
 	char	   *cluster_path;
 	char	   *cluster_text;	/* the file being reopened: its layout kept */
+	cluster    *orig;			/* that file as read: the settings of its
+								 * nodes the pages do not show (become,
+								 * service, dbname...) are kept */
 	char	   *cluster_name;
 	wiz_node	primary;
 	char	   *su_password;	/* secret: memory only (pgconn_set_password) */

@@ -178,6 +178,16 @@ wiz_from_cluster(wizard *wz, const cluster *c)
 	wiz_set(&wz->cluster_name, c->name ? c->name : "main");
 	free(wz->cluster_text);
 	wz->cluster_text = c->text ? pgr_strdup(c->text) : NULL;
+	cluster_free(wz->orig);
+	wz->orig = NULL;
+	if (c->text)
+	{
+		/* a copy of its own (the caller's cluster goes away) */
+		pgr_error	err = PGR_ERROR_INIT;
+
+		wz->orig = cluster_parse(c->text, c->path, &err);
+		pgr_error_clear(&err);
+	}
 	if (p)
 		node_from_cluster(&wz->primary, p);
 	for (int i = 0; i < wz->n_standbys; i++)
@@ -224,6 +234,31 @@ node_to_cluster(cluster_node *n, const wiz_node *w, node_role role, const char *
 	n->pgdata = dup_or_null(w->pgdata);
 	n->bindir = dup_or_null(w->bindir);
 	n->service.kind = SERVICE_PG_CTL;
+}
+
+/*
+ * What the pages do not show of a node of the file being reopened: kept as
+ * it was (the demo's "become = postgres" above all: without it a root
+ * operator's commands would build the standby as root).
+ */
+static void
+keep_hidden(cluster_node *n, const cluster *orig)
+{
+	const cluster_node *o = orig ? cluster_find_node(orig, n->name) : NULL;
+
+	if (!o)
+		return;
+	n->become = dup_or_null(o->become);
+	n->dbname = dup_or_null(o->dbname);
+	n->client_bindir = dup_or_null(o->client_bindir);
+	n->service.kind = o->service.kind;
+	n->service.version = dup_or_null(o->service.version);
+	n->service.name = dup_or_null(o->service.name);
+	if (n->role == NODE_STANDBY)
+	{
+		n->ssl_cert = dup_or_null(o->ssl_cert);
+		n->ssl_key = dup_or_null(o->ssl_key);
+	}
 }
 
 cluster *
@@ -275,6 +310,8 @@ wiz_build_cluster(wizard *wz, pgr_error *err)
 		if (wz->su_password && wz->su_password[0])
 			pgconn_set_password(sb->host, atoi(sb->port), wz->primary.dbuser, wz->su_password);
 	}
+	for (int i = 0; i < c->n_nodes; i++)
+		keep_hidden(&c->nodes[i], wz->orig);
 	c->text = wz->cluster_text ? pgr_strdup(wz->cluster_text) : NULL;
 
 	text = cluster_format(c);
@@ -502,6 +539,7 @@ wizard_free(wizard *wz)
 	wiz_drop_plan(wz);
 	free(wz->cluster_path);
 	free(wz->cluster_text);
+	cluster_free(wz->orig);
 	free(wz->cluster_name);
 	wiz_node_free(&wz->primary);
 	for (int i = 0; i < wz->n_standbys; i++)
@@ -547,6 +585,58 @@ step_title(const char *cluster_path, const char *id)
 	plan_ctx_free(ctx);
 	cluster_free(c);
 	return title ? title : pgr_strdup(id);
+}
+
+/*
+ * Resuming goes straight to the apply: when the primary refuses us for
+ * want of a password (none in ~/.pgpass or PGPASSFILE, it was typed in the
+ * wizard last time), ask for it, as the primary's page does, until it is
+ * accepted or the operator gives up (the apply then says what failed).
+ */
+static void
+resume_password(wizard *wz)
+{
+	const cluster_node *p = cluster_primary(wz->cl);
+	const char *user;
+
+	if (!p)
+		return;
+	user = p->dbuser ? p->dbuser : CLUSTER_DEFAULT_DBUSER;
+	for (int tries = 0; tries < 5; tries++)
+	{
+		pgr_error	err = PGR_ERROR_INIT;
+		PGconn	   *conn;
+		char	   *prompt;
+		char	   *pw;
+
+		screen_put(stdscr, LINES - 2, 2, _("Connecting to the primary..."), COLS - 4, A_BOLD);
+		screen_refresh();
+		conn = pgconn_connect(p, NULL, 10, &err);
+		if (conn)
+		{
+			PQfinish(conn);
+			return;
+		}
+		if (err.kind != PGR_ERR_AUTH)
+		{
+			pgr_error_clear(&err);
+			return;
+		}
+		prompt = pgr_asprintf(_("%s\n\nThe password of user \"%s\" on node \"%s\" (kept in memory only):"),
+							  err.message, user, p->name);
+		pgr_error_clear(&err);
+		pw = wdialog_input(_("Password"), prompt, true);
+		free(prompt);
+		if (!pw)
+			return;
+		pgr_free_secret(wz->su_password);
+		wz->su_password = pw;
+		pgconn_set_password(p->host, p->port, user, pw);
+		/* the standbys as the primary's superuser (wiz_build_cluster) */
+		for (int i = 0; i < wz->cl->n_nodes; i++)
+			if (&wz->cl->nodes[i] != p)
+				pgconn_set_password(wz->cl->nodes[i].host, wz->cl->nodes[i].port, user, pw);
+	}
 }
 
 /* An interrupted apply of this cluster: offer to resume it. */
@@ -630,6 +720,7 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 		else
 		{
 			wz.resuming = true;
+			resume_password(&wz);
 			i = n_pages - 1;
 		}
 	}

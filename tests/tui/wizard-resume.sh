@@ -74,13 +74,19 @@ nok "pg2 is not streaming (the copy was cut short)" \
 	sh -c "[ \"\$(fx_psql pg1 \"SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'\" 2>/dev/null)\" = 1 ]"
 ok "pg1's link back to full speed" fx_fast_link pg1
 
-# pgreplica again, with no command: the console
-tui_start W 100 30 "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG"
+# pgreplica again, with no command: the console; and no password file this
+# time (as when the password was typed in the wizard): it is asked for
+superpw=$(sed -n 's/^[^:]*:[^:]*:[^:]*:postgres://p' "$FX_PGPASSFILE")
+(umask 077; : >"$FX_DIR/empty.pgpass")
+tui_start W 100 30 env PGPASSFILE="$FX_DIR/empty.pgpass" "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG"
 ok "resume offered" tui_wait W "Resume the set-up" 60
 ok "naming the step that was running" tui_wait W 'stopped during step "build the'
 ok "by its title" tui_wait W '^[^a-z]*standby pg2"\.'
 ok "asking" tui_wait W "Resume it now\?"
 tui_keys W Left Enter
+ok "the superuser's password is asked for" tui_wait W 'The password of user "postgres" on node "pg1"' 30
+ok "saying why" tui_wait W "could not authenticate"
+tui_type W "$superpw"; tui_keys W Enter
 ok "applying again" tui_wait W "Applying the plan|Set-up complete"
 ok "the set-up completes" tui_wait W "Set-up complete" 300
 ok "pg1 sees pg2 streaming" fx_wait_streaming pg1 pg2
