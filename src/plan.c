@@ -207,9 +207,6 @@ opener_main(void *arg)
 	transport_options topts = node_transport_options(o->ctx, o->node);
 
 	topts.cb_arg = o->ctx;
-	/* the node's own `become` account, as on the lazy path (plan_transport) */
-	if (o->node->become && o->node->become[0])
-		topts.become = o->node->become;
 	if (topts.unknown_host)
 		topts.unknown_host = locked_unknown_host;
 	if (topts.ask)
