@@ -202,7 +202,7 @@ else
 	out=$(printf '%s' "$out" | sed 's/\xc2\xa0/ /g')
 	is "$rc" 0 "in French: exit 0"
 	like "$out" '^Cluster « fx » : sain' "in French: the header"
-	like "$out" $'Nœud « pg2 »\n  Rôle : +secondaire' "in French: the role label and value"
+	like "$out" $'Nœud « pg2 »\n  Rôle : +standby' "in French: the role label and value"
 	like "$out" $'\n  Retard : +[0-9]+ octets?' "in French: the lag in octets"
 	like "$out" $'\n  Version du serveur : ' "in French: the server version label"
 	unlike "$out" 'Role:|Lag:|Address:' "in French: no English label left"

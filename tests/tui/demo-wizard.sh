@@ -74,7 +74,7 @@ ok "the set-up completes" tui_wait W "Set-up complete" 300
 ok "every step done" tui_wait W "Done: [0-9]+ steps applied"
 tui_keys W F10
 # TEMP: the dashboard stub's screen; the real dashboard's once merged
-ok "the dashboard follows" tui_wait W "dashboard"
+ok "the dashboard follows" tui_wait W "Pause .*Promote .*Quit"
 ok "showing pg2 streaming" tui_wait W "pg2 +standby +streaming" 30
 
 st() { PGPASSFILE=$demo/pgpass "$PGREPLICA" -c "$conf" status >"$FX_DIR/status.out" 2>&1; }

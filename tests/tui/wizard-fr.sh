@@ -93,8 +93,8 @@ tui_keys W Enter
 tui_wait_gone W "Test réussi"
 tui_keys W F10
 
-ok "secondaires : titre" tui_wait W "Serveurs secondaires"
-ok "secondaires : 1 sur 1" tui_wait W "Serveur secondaire 1 sur 1${nb}: \[pg2\]"
+ok "secondaires : titre" tui_wait W "Serveurs standby"
+ok "secondaires : 1 sur 1" tui_wait W "Serveur standby 1 sur 1${nb}: \[pg2\]"
 ok "secondaires : les touches" tui_wait W "F2Ajouter F8Retirer"
 tui_keys W Tab; fill "$FX_ADDR_pg2"
 tui_keys W Tab; fill "$FX_PORT_pg2"
@@ -114,7 +114,7 @@ tui_keys W F10
 
 ok "choix : titre" tui_wait W "Choix de réplication"
 ok "choix : mot de passe généré" tui_wait W "en générer un robuste"
-ok "choix : slot de réplication" tui_wait W "un slot de réplication par secondaire"
+ok "choix : slot de réplication" tui_wait W "un slot de réplication par standby"
 tui_keys W F10
 
 ok "revue : titre" tui_wait W "Revue du plan"
