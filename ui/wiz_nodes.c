@@ -1,7 +1,9 @@
 /*
  * wiz_nodes.c: the primary's and the standbys' pages, and their "test"
  * action: the primary through libpq and its transport, a standby through
- * its transport (its data directory and server programs).
+ * its transport (its data directory and server programs).  The test runs
+ * on a worker thread (worker.h): a host that does not answer must not
+ * freeze the screen for the connect time-out.
  */
 #include <config.h>
 
@@ -15,6 +17,7 @@
 #include "transport.h"
 #include "wdialog.h"
 #include "wiz_int.h"
+#include "worker.h"
 
 enum
 {
@@ -155,10 +158,10 @@ append_error(strbuf *sb, const pgr_error *err)
 
 /* Reach the host, run the server program for its version. */
 static bool
-test_transport(wizard *wz, const wiz_node *n, bool check_pgdata, strbuf *out)
+test_transport(const transport_options *topts, const wiz_node *n, bool check_pgdata, strbuf *out)
 {
 	pgr_error	err = PGR_ERROR_INIT;
-	transport  *t = transport_open(n->ssh, &wz->topts, &err);
+	transport  *t = transport_open(n->ssh, topts, &err);
 	char	   *prog;
 	strbuf		so;
 	int			status = -1;
@@ -214,18 +217,24 @@ test_transport(wizard *wz, const wiz_node *n, bool check_pgdata, strbuf *out)
 	return ok;
 }
 
-static void
-test_node(wizard *wz, const wiz_node *n, bool primary)
-{
+/* What a test reads and writes, shared with the worker thread. */
+typedef struct test_job {
+	const transport_options *topts;
+	const wiz_node *n;
+	bool		primary;
 	strbuf		out;
-	bool		ok = true;
+	bool		ok;
+} test_job;
 
-	strbuf_init(&out);
-	/* say something while the network is asked */
-	screen_draw_backdrop();
-	screen_put(stdscr, LINES - 2, 2, _("Testing..."), COLS - 4, A_BOLD);
-	screen_refresh();
-	if (primary)
+/* On the worker thread: libpq and SSH may wait for their time-outs here. */
+static int
+test_job_run(worker *w, void *arg, pgr_error *unused)
+{
+	test_job   *j = arg;
+	const wiz_node *n = j->n;
+
+	j->ok = true;
+	if (j->primary)
 	{
 		cluster_node cn;
 		pgr_error	err = PGR_ERROR_INIT;
@@ -235,24 +244,93 @@ test_node(wizard *wz, const wiz_node *n, bool primary)
 		conn = pgconn_connect(&cn, NULL, 10, &err);
 		if (!conn)
 		{
-			strbuf_appendf(&out, _("PostgreSQL at %s:%s: not connected\n"), n->host, n->port);
-			append_error(&out, &err);
+			strbuf_appendf(&j->out, _("PostgreSQL at %s:%s: not connected\n"), n->host, n->port);
+			append_error(&j->out, &err);
 			pgr_error_clear(&err);
-			ok = false;
+			j->ok = false;
 		}
 		else
 		{
 			const char *v = PQparameterStatus(conn, "server_version");
 
-			strbuf_appendf(&out, _("PostgreSQL at %s:%s: connected as %s, version %s\n"),
+			strbuf_appendf(&j->out, _("PostgreSQL at %s:%s: connected as %s, version %s\n"),
 						   n->host, n->port, n->dbuser, v ? v : "?");
 			PQfinish(conn);
 		}
 	}
-	if (ok)
-		ok = test_transport(wz, n, !primary, &out);
-	wdialog_message(ok ? _("Test passed") : _("Test failed"), out.data);
-	strbuf_free(&out);
+	if (j->ok)
+		j->ok = test_transport(j->topts, n, !j->primary, &j->out);
+	return j->ok ? 0 : -1;
+}
+
+static void
+draw_testing(int spin)
+{
+	static const char wheel[] = "|/-\\";
+	int			x;
+
+	screen_draw_backdrop();
+	if (screen_too_small())
+		return;
+	move(LINES - 2, 0);
+	clrtoeol();
+	x = 2 + screen_put(stdscr, LINES - 2, 2, _("Testing..."), COLS - 6, A_BOLD);
+	mvaddch(LINES - 2, x + 1, (chtype) wheel[spin % 4]);
+	screen_cursor(-1, -1);
+}
+
+/*
+ * Test on the worker so that a host that does not answer leaves the page
+ * redrawn and resizable; questions (an unknown host key) come back here as
+ * dialogs.  Keys are swallowed until the test ends: the thread holds the
+ * typed values, and ends by itself within the connect time-outs.
+ */
+static void
+test_node(wizard *wz, const wiz_node *n, bool primary)
+{
+	test_job	j = {&wz->topts, n, primary};
+	worker		w;
+	bool		done = false;
+	int			spin = 0;
+
+	strbuf_init(&j.out);
+	worker_set_current(&w);
+	if (worker_start(&w, test_job_run, &j) < 0)
+	{
+		worker_set_current(NULL);
+		strbuf_free(&j.out);
+		wdialog_message(_("Test failed"), _("could not start a thread"));
+		return;
+	}
+	while (!done)
+	{
+		screen_event ev;
+
+		draw_testing(spin);
+		screen_refresh();
+		ev = screen_read(worker_fd(&w), 150);
+		if (ev.type == SCREEN_EV_NONE)
+			spin++;
+		else if (ev.type == SCREEN_EV_FD)
+		{
+			worker_event *list = worker_take(&w);
+
+			for (worker_event *e = list; e; e = e->next)
+			{
+				if (e->kind == WEV_DONE)
+					done = true;
+				else if (e->kind == WEV_QUESTION)
+					worker_handle_question(&w, e);
+			}
+			worker_events_free(list);
+		}
+		/* a key (KEY_RESIZE included) only redraws */
+	}
+	worker_join(&w);
+	worker_set_current(NULL);
+	worker_clear(&w);
+	wdialog_message(j.ok ? _("Test passed") : _("Test failed"), j.out.data);
+	strbuf_free(&j.out);
 }
 
 static int
