@@ -2,8 +2,9 @@
 # wizard-test-hung.sh - the primary page's F5 test of a host nobody
 # answers for does not freeze the screen.
 #
-# The primary's address is one of the fixture's subnet that no host has
-# (ARP goes unanswered: the connect waits).  While the page says
+# The primary is a real host whose server is frozen (SIGSTOP): the TCP
+# connection is accepted by the kernel, the server never answers, and
+# libpq waits out its connect time-out (10 s).  While the page says
 # "Testing...", the terminal is resized: the page is drawn again at the
 # new size (its key bar on the new last line, "Testing..." above it),
 # then the test ends by itself with the failure dialog naming the address.
@@ -20,25 +21,28 @@ locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' || skip_all "no C.UTF-8 locale"
 export PGREPLICA_TEMPLATES=${PGREPLICA_TEMPLATES:-$top_srcdir/templates}
 
 fx_setup
-fx_netns_ok || skip_all "needs network namespaces (an address with no host)"
 . "$top_srcdir/tests/lib/tui.sh"
+fx_host pg1
+fx_pg_init pg1 && fx_pg_start pg1 || bail_out "no server"
+ok "freeze pg1's server" fx_freeze pg1
 
 conf=$FX_DIR/cluster.conf
 export XDG_STATE_HOME=$FX_DIR/state XDG_CONFIG_HOME=$FX_DIR/config
 unset SSH_AUTH_SOCK
 export LC_ALL=C.UTF-8 LANGUAGE=
-nobody=${FX_SUBNET%.*}.250
+nobody=$FX_ADDR_pg1
 
 fill() { tui_keys W End C-u; [ -z "$1" ] || tui_type W "$1"; }
 # line N (1-based) of the screen matches REGEX
 line_is() { tui_screen W | sed -n "${1}p" | grep -Eq -- "$2"; }
-# redrawn at 90x40 while the test still runs (ARP gives up after ~3 s)
+# redrawn at 90x40 while the test still runs (libpq waits 10 s)
 redrawn() { line_is 40 "F10" && line_is 39 "Testing\.\.\."; }
 
 tui_start W 100 30 "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" setup
 tui_wait W "Welcome" && tui_keys W F10
 ok "primary page" tui_wait W "Primary server"
 tui_keys W Tab; fill "$nobody"
+tui_keys W Tab; fill "$FX_PORT_pg1"
 tui_keys W F5
 ok "the test is under way" tui_wait W "Testing\.\.\."
 
