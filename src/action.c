@@ -118,32 +118,12 @@ action_node(action_ctx *a, const char *name, pgr_error *err)
 /* ---- SQL ----------------------------------------------------------------- */
 
 int
-action_query_value(PGconn *conn, const cluster_node *n, const char *sql,
-				   int nparams, const char *const *params, char **value,
-				   pgr_error *err)
-{
-	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	const char *v;
-
-	*value = NULL;
-	if (pgconn_check_result(res, PGRES_TUPLES_OK, -1, 1, n->name, sql, err) < 0)
-	{
-		PQclear(res);
-		return -1;
-	}
-	v = PQntuples(res) > 0 ? pgconn_value(res, 0, 0) : NULL;
-	*value = v ? pgr_strdup(v) : NULL;
-	PQclear(res);
-	return 0;
-}
-
-int
 action_in_recovery(PGconn *conn, const cluster_node *n, bool *in_recovery,
 				   pgr_error *err)
 {
 	char	   *v = NULL;
 
-	if (action_query_value(conn, n, "SELECT pg_catalog.pg_is_in_recovery()", 0, NULL, &v, err) < 0)
+	if (pgconn_query_value(conn, n->name, "SELECT pg_catalog.pg_is_in_recovery()", 0, NULL, &v, err) < 0)
 		return -1;
 	*in_recovery = v && v[0] == 't';
 	free(v);
@@ -314,7 +294,7 @@ action_ensure_slot(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 
 	if (!conn)
 		return -1;
-	if (action_query_value(conn, up,
+	if (pgconn_query_value(conn, up->name,
 						   "SELECT slot_type FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 						   1, params, &v, err) < 0)
 		return -1;
@@ -334,7 +314,7 @@ action_ensure_slot(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 	 * immediately_reserve: the slot holds WAL from now on, so that what
 	 * the standby still needs is not recycled before it connects.
 	 */
-	if (action_query_value(conn, up,
+	if (pgconn_query_value(conn, up->name,
 						   "SELECT slot_name::text FROM pg_catalog.pg_create_physical_replication_slot($1, true)",
 						   1, params, &v, err) < 0)
 		return -1;
@@ -367,7 +347,7 @@ action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 
 		if (!conn)
 			return -1;
-		if (action_query_value(conn, up,
+		if (pgconn_query_value(conn, up->name,
 							   "SELECT count(*) FROM pg_catalog.pg_stat_replication "
 							   "WHERE application_name = $1 AND state = 'streaming'",
 							   1, params, &v, err) < 0)

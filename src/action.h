@@ -33,10 +33,6 @@ bool		action_confirm(action_ctx *a, const char *question);
 /* The node called NAME, or NULL with an error naming the known nodes. */
 cluster_node *action_node(action_ctx *a, const char *name, pgr_error *err);
 
-/* One value of a one-row query ($1.. params), malloc'd (NULL for SQL NULL). */
-int			action_query_value(PGconn *conn, const cluster_node *n, const char *sql,
-							   int nparams, const char *const *params,
-							   char **value, pgr_error *err);
 /* SELECT pg_is_in_recovery(). */
 int			action_in_recovery(PGconn *conn, const cluster_node *n, bool *in_recovery,
 							   pgr_error *err);

@@ -29,35 +29,6 @@
 #include "pgconn.h"
 #include "service.h"
 
-static int
-alter_system(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
-			 const char *name, const char *value, pgr_error *err)
-{
-	char	   *lit = NULL;
-	char	   *sql;
-	PGresult   *res;
-
-	if (value)
-	{
-		lit = PQescapeLiteral(conn, value, strlen(value));
-		if (!lit)
-			return pgr_error_set(err, PGR_ERR_SQL, _("could not quote the value of %s for %s: %s"),
-								 name, n->name, PQerrorMessage(conn));
-		sql = pgr_asprintf("ALTER SYSTEM SET %s = %s", name, lit);
-	}
-	else
-		sql = pgr_asprintf("ALTER SYSTEM RESET %s", name);
-	PQfreemem(lit);
-	res = pgconn_exec(conn, n->name, sql, PGRES_COMMAND_OK, -1, -1, err);
-	free(sql);
-	if (!res)
-		return -1;
-	PQclear(res);
-	(void) a;
-	(void) ctx;
-	return 0;
-}
-
 int
 action_follow(action_ctx *a, const char *node, const char *upstream,
 			  pgr_error *err)
@@ -131,8 +102,8 @@ action_follow(action_ctx *a, const char *node, const char *upstream,
 			pgr_error_set(err, PGR_ERR_INPUT, _("could not make primary_conninfo for %s"), n->name);
 			goto out;
 		}
-		if (alter_system(a, ctx, n, conn, "primary_conninfo", conninfo, err) < 0 ||
-			alter_system(a, ctx, n, conn, "primary_slot_name", slot, err) < 0)
+		if (pgconn_alter_system(conn, n->name, "primary_conninfo", conninfo, err) < 0 ||
+			pgconn_alter_system(conn, n->name, "primary_slot_name", slot, err) < 0)
 			goto out;
 		action_log(a, _("set primary_conninfo on %s: %s"), n->name, conninfo);
 		if (facts->primary_conninfo_reload)

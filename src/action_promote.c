@@ -224,7 +224,7 @@ request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
 	{
 		char	   *v = NULL;
 
-		if (action_query_value(conn, n, "SELECT pg_catalog.pg_promote(wait => false)",
+		if (pgconn_query_value(conn, n->name, "SELECT pg_catalog.pg_promote(wait => false)",
 							   0, NULL, &v, err) < 0)
 			return -1;
 		if (!v || v[0] != 't')

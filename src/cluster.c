@@ -765,56 +765,26 @@ leading_number(const char *text, double *num, const char **unit)
 	return 0;
 }
 
-int
-cluster_parse_bytes(const char *text, long long *out)
+/* A value's unit and what it multiplies by. */
+typedef struct unit_mult
 {
-	/* postgresql.conf's units: multiples of 1024, "kB" with a lower-case k */
-	static const struct
-	{
-		const char *unit;
-		double		mult;
-	}			units[] = {
-		{"", 1}, {"B", 1}, {"kB", 1024.0}, {"MB", 1024.0 * 1024},
-		{"GB", 1024.0 * 1024 * 1024}, {"TB", 1024.0 * 1024 * 1024 * 1024},
-	};
+	const char *unit;
+	double		mult;
+} unit_mult;
+
+/*
+ * "NUMBER[ ]UNIT" with UNIT one of units (trailing blanks allowed): the
+ * number times the unit's multiplier in *out; -1 when it does not parse.
+ */
+static int
+parse_with_unit(const char *text, const unit_mult *units, size_t n, double *out)
+{
 	double		num;
 	const char *unit;
 
 	if (!text || leading_number(text, &num, &unit) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-	{
-		size_t		ul = strlen(units[i].unit);
-
-		if (strncmp(unit, units[i].unit, ul) == 0 && unit[ul + strspn(unit + ul, " \t")] == '\0')
-		{
-			double		v = num * units[i].mult;
-
-			if (v >= 9.2e18)
-				return -1;
-			*out = (long long) v;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int
-cluster_parse_seconds(const char *text, double *out)
-{
-	static const struct
-	{
-		const char *unit;
-		double		mult;
-	}			units[] = {
-		{"", 1}, {"ms", 0.001}, {"s", 1}, {"min", 60}, {"h", 3600},
-	};
-	double		num;
-	const char *unit;
-
-	if (!text || leading_number(text, &num, &unit) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	for (size_t i = 0; i < n; i++)
 	{
 		size_t		ul = strlen(units[i].unit);
 
@@ -825,6 +795,33 @@ cluster_parse_seconds(const char *text, double *out)
 		}
 	}
 	return -1;
+}
+
+int
+cluster_parse_bytes(const char *text, long long *out)
+{
+	/* postgresql.conf's units: multiples of 1024, "kB" with a lower-case k */
+	static const unit_mult units[] = {
+		{"", 1}, {"B", 1}, {"kB", 1024.0}, {"MB", 1024.0 * 1024},
+		{"GB", 1024.0 * 1024 * 1024}, {"TB", 1024.0 * 1024 * 1024 * 1024},
+	};
+	double		v;
+
+	if (parse_with_unit(text, units, sizeof(units) / sizeof(units[0]), &v) < 0 ||
+		v >= 9.2e18)
+		return -1;
+	*out = (long long) v;
+	return 0;
+}
+
+int
+cluster_parse_seconds(const char *text, double *out)
+{
+	static const unit_mult units[] = {
+		{"", 1}, {"ms", 0.001}, {"s", 1}, {"min", 60}, {"h", 3600},
+	};
+
+	return parse_with_unit(text, units, sizeof(units) / sizeof(units[0]), out);
 }
 
 /* ---- setting values ------------------------------------------------------------ */

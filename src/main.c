@@ -24,7 +24,7 @@ typedef int (*command_fn) (const pgr_globals *g, int argc, char **argv);
 
 typedef struct command {
 	const char *name;
-	command_fn	run;			/* NULL: not in this version yet */
+	command_fn	run;
 } command;
 
 /* DESIGN.md "Command line": every command is recognised. */
@@ -257,12 +257,6 @@ main(int argc, char **argv)
 	{
 		if (strcmp(commands[i].name, cmd_name) != 0)
 			continue;
-		if (commands[i].run == NULL)
-		{
-			report_info(_("the command \"%s\" is not available in this version yet"), cmd_name);
-			free(default_path);
-			return PGR_EXIT_ERROR;
-		}
 		{
 			int			first = optind;
 

@@ -800,6 +800,51 @@ pgconn_connect(const cluster_node *node, const pgconn_options *opt,
 	return conn;
 }
 
+int
+pgconn_query_value(PGconn *conn, const char *node_name, const char *sql,
+				   int nparams, const char *const *params, char **value,
+				   pgr_error *err)
+{
+	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	const char *v;
+
+	*value = NULL;
+	if (pgconn_check_result(res, PGRES_TUPLES_OK, -1, 1, node_name, sql, err) < 0)
+	{
+		PQclear(res);
+		return -1;
+	}
+	v = PQntuples(res) > 0 ? pgconn_value(res, 0, 0) : NULL;
+	*value = v ? pgr_strdup(v) : NULL;
+	PQclear(res);
+	return 0;
+}
+
+int
+pgconn_alter_system(PGconn *conn, const char *node_name, const char *name,
+					const char *value, pgr_error *err)
+{
+	char	   *sql;
+	PGresult   *res;
+
+	if (value)
+	{
+		char	   *lit = PQescapeLiteral(conn, value, strlen(value));
+
+		if (!lit)
+			return pgr_error_set(err, PGR_ERR_GENERIC, _("could not quote a value: %s"),
+								 PQerrorMessage(conn));
+		sql = pgr_asprintf("ALTER SYSTEM SET %s = %s", name, lit);
+		PQfreemem(lit);
+	}
+	else
+		sql = pgr_asprintf("ALTER SYSTEM RESET %s", name);
+	res = pgconn_exec(conn, node_name, sql, PGRES_COMMAND_OK, -1, -1, err);
+	free(sql);
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
 PGresult *
 pgconn_exec(PGconn *conn, const char *node_name, const char *sql,
 			ExecStatusType expected, int ntuples, int nfields, pgr_error *err)

@@ -213,6 +213,19 @@ PGresult   *pgconn_exec(PGconn *conn, const char *node_name, const char *sql,
 						ExecStatusType expected, int ntuples, int nfields,
 						pgr_error *err);
 
+/*
+ * The first column of the first row of a one-column query with $1..
+ * parameters, malloc'd into *value (NULL when there is no row or the value
+ * is SQL NULL).
+ */
+int			pgconn_query_value(PGconn *conn, const char *node_name, const char *sql,
+							   int nparams, const char *const *params,
+							   char **value, pgr_error *err);
+
+/* ALTER SYSTEM SET name = value (value NULL: ALTER SYSTEM RESET name). */
+int			pgconn_alter_system(PGconn *conn, const char *node_name, const char *name,
+								const char *value, pgr_error *err);
+
 /* A field as a string, NULL when SQL NULL. */
 const char *pgconn_value(const PGresult *res, int row, int col);
 

@@ -1028,40 +1028,6 @@ out:
 
 /* ---- apply, check, roll back -------------------------------------------------------- */
 
-static int
-run_sql(PGconn *conn, const char *node, const char *sql, pgr_error *err)
-{
-	PGresult   *res = pgconn_exec(conn, node, sql, PGRES_COMMAND_OK, -1, -1, err);
-
-	PQclear(res);
-	return res ? 0 : -1;
-}
-
-/* ALTER SYSTEM SET name = value (value NULL: RESET). */
-static int
-alter_system(PGconn *conn, const char *node, const char *name, const char *value,
-			 pgr_error *err)
-{
-	char	   *sql;
-	int			rc;
-
-	if (value)
-	{
-		char	   *lit = PQescapeLiteral(conn, value, strlen(value));
-
-		if (!lit)
-			return pgr_error_set(err, PGR_ERR_GENERIC, _("could not quote a value: %s"),
-								 PQerrorMessage(conn));
-		sql = pgr_asprintf("ALTER SYSTEM SET %s = %s", name, lit);
-		PQfreemem(lit);
-	}
-	else
-		sql = pgr_asprintf("ALTER SYSTEM RESET %s", name);
-	rc = run_sql(conn, node, sql, err);
-	free(sql);
-	return rc;
-}
-
 /* Put back what apply changed; the first error is kept, the rest logged. */
 static int
 rollback(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
@@ -1097,7 +1063,7 @@ rollback(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
 		if (!conn && !(conn = plan_conn(ctx, s->node, err)))
 			return -1;
 		/* postgresql.auto.conf's earlier value, or none */
-		if (alter_system(conn, s->node->name, p->name, p->auto_value, err) < 0)
+		if (pgconn_alter_system(conn, s->node->name, p->name, p->auto_value, err) < 0)
 			rc = -1;
 		else
 			p->set_done = false;
@@ -1201,7 +1167,7 @@ params_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			if (!p->change || !p->auto_value)
 				continue;
 			pp->changed_something = true;
-			if (alter_system(conn, s->node->name, p->name, NULL, err) < 0)
+			if (pgconn_alter_system(conn, s->node->name, p->name, NULL, err) < 0)
 				return fail_and_roll_back(ctx, s, pp, err);
 			p->set_done = true;
 		}
@@ -1214,7 +1180,7 @@ params_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 			if (!p->change)
 				continue;
-			if (alter_system(conn, s->node->name, p->name, p->want, err) < 0)
+			if (pgconn_alter_system(conn, s->node->name, p->name, p->want, err) < 0)
 				return fail_and_roll_back(ctx, s, pp, err);
 			pp->changed_something = true;
 			p->set_done = true;

@@ -246,25 +246,6 @@ sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static int
-query_one(PGconn *conn, const cluster_node *n, const char *sql, int nparams,
-		  const char *const *params, char **value, pgr_error *err)
-{
-	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	const char *v;
-
-	*value = NULL;
-	if (pgconn_check_result(res, PGRES_TUPLES_OK, -1, 1, n->name, sql, err) < 0)
-	{
-		PQclear(res);
-		return -1;
-	}
-	v = PQntuples(res) > 0 ? pgconn_value(res, 0, 0) : NULL;
-	*value = v ? pgr_strdup(v) : NULL;
-	PQclear(res);
-	return 0;
-}
-
 /* ---- pre-checks, on the standby host ------------------------------------ */
 
 static int
@@ -705,7 +686,7 @@ wait_slot_released(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 		char	   *active = NULL;
 		bool		busy;
 
-		if (query_one(plan_conn(ctx, p->up, err), p->up,
+		if (pgconn_query_value(plan_conn(ctx, p->up, err), p->up->name,
 					  "SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 					  1, params, &active, err) < 0)
 			return -1;
@@ -837,7 +818,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	else
 		strbuf_appendf(&notes, _("; architecture %s like %s"), arch, p->up->name);
 
-	if (query_one(plan_conn(ctx, p->up, err), p->up,
+	if (pgconn_query_value(plan_conn(ctx, p->up, err), p->up->name,
 				  "SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database",
 				  0, NULL, &sizes, err) < 0)
 		goto out;
@@ -877,7 +858,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 		p->slot = cluster_slot_name(n);
 		params[0] = p->slot;
-		if (query_one(plan_conn(ctx, p->up, err), p->up,
+		if (pgconn_query_value(plan_conn(ctx, p->up, err), p->up->name,
 					  "SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 					  1, params, &active, err) < 0)
 			goto out;
@@ -1555,7 +1536,7 @@ read_marker(plan_ctx *ctx, plan_step *s, const char *token, pgr_error *err)
 		if (conn)
 		{
 			pgr_error_clear(&last);
-			if (query_one(conn, s->node, "SELECT token FROM pgreplica.marker WHERE node = $1",
+			if (pgconn_query_value(conn, s->node->name, "SELECT token FROM pgreplica.marker WHERE node = $1",
 						  1, params, &v, &last) == 0 && v && strcmp(v, token) == 0)
 			{
 				free(v);
