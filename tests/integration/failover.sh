@@ -129,7 +129,7 @@ ok "pg3 has them" fx_wait_catchup pg2 pg3
 
 # ---------------------------------------------------------------------------
 # follow when the upstream is down
-ok "stop pg3's would-be upstream pg1 is down already" true
+ok "pg3's would-be upstream pg1 is down (stopped above)" test -z "$(fx_pg_pid pg1)"
 run follow pg3 --upstream pg1 --yes
 is "$rc" 2 "follow at a node that is down exits 2"
 like "$out" "the new upstream pg1 does not answer" "saying the upstream does not answer" || diag "$out"
