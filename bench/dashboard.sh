@@ -9,6 +9,9 @@
 # refresh in a 100x30 tmux window, one after the other, under a light write
 # load on the primary; then its CPU time (user + system, from
 # /proc/PID/stat) and peak RSS (VmHWM) are read before it is told to quit.
+# The process measured is the program's own, found under the tmux pane (not
+# the shell that waits for it); a figure that cannot be right (no CPU time,
+# a shell's RSS) stops the bench instead of being printed as met.
 # For the dashboard, the servers' logs also give the statements per node per
 # refresh and the connections it made (1 per node: no reconnection).
 # pg_activity and pg_top watch one server (the primary); the dashboard all
@@ -64,16 +67,49 @@ load_pid=$!
 fx_on_teardown kill "$load_pid"
 
 tck=$(getconf CLK_TCK)
-# measure NAME: run the session NAME for $duration s, print "cpu_ms rss_kb"
+
+# program_pid PANE_PID PATTERN: the process under the tmux pane whose
+# command line matches PATTERN.  The pane's own process is the "sh -c" that
+# tests/lib/tui.sh wraps each program in (it waits to record the exit
+# status): measuring it reads a shell's 0 ms and 1.7 MB, not the program.
+program_pid()
+{
+	local root=$1 pattern=$2 queue=("$1") p kids cmd
+	while [ ${#queue[@]} -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		if [ "$p" != "$root" ]; then
+			cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
+			[[ $cmd =~ $pattern ]] && { printf '%s\n' "$p"; return 0; }
+		fi
+		kids=$(cat /proc/"$p"/task/*/children 2>/dev/null)
+		# shellcheck disable=SC2206
+		queue+=($kids)
+	done
+	return 1
+}
+
+# measure NAME PATTERN: run the session NAME for $duration s, print
+# "cpu_ms rss_kb" of the program itself (the process matching PATTERN).
+# A figure that cannot be right stops the bench: no CPU at all over a
+# minute of 1 s refreshes, or the RSS of a shell, is a broken measurement.
 measure()
 {
-	local name=$1 pid t0 stat cpu rss
-	pid=$(tui_tmux display-message -p -t "$name" '#{pane_pid}')
+	local name=$1 pattern=$2 pane pid stat cpu rss
+	pane=$(tui_tmux display-message -p -t "$name" '#{pane_pid}')
+	pid=$(program_pid "$pane" "$pattern") || {
+		echo "$name: no process matching '$pattern' under the pane (pid $pane)" >&2
+		return 1
+	}
 	sleep "$duration"	# the measurement window itself, not a wait for a condition
-	read -r -a stat <"/proc/$pid/stat"
+	read -r -a stat <"/proc/$pid/stat" || { echo "$name: process $pid is gone" >&2; return 1; }
 	cpu=$(( (stat[13] + stat[14]) * 1000 / tck ))
 	rss=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
 	tui_keys "$name" q
+	if [ "$cpu" -le 0 ] || [ "${rss:-0}" -lt 2048 ]; then
+		echo "$name: $cpu ms of CPU and ${rss:-?} kB over $duration s of 1 s refreshes cannot be right (process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null))" >&2
+		return 1
+	fi
 	printf '%s %s\n' "$cpu" "$rss"
 }
 
@@ -86,7 +122,8 @@ declare -A before
 for n in pg1 s1 s2; do before[$n]=$(log_lines "$n"); done
 tui_start dash 100 30 "$PGREPLICA" -c "$conf" -d 1 dashboard --readonly
 tui_wait dash '^  s2 +standby +streaming' >/dev/null || bail_out "the dashboard does not show s2 streaming"
-read -r dash_cpu dash_rss < <(measure dash)
+read -r dash_cpu dash_rss < <(measure dash "pgreplica .*dashboard")
+[[ ${dash_cpu:-} =~ ^[0-9]+$ ]] || bail_out "dash: no measurement (see above)"
 stmts=''
 conns=''
 for n in pg1 s1 s2; do
@@ -98,11 +135,13 @@ done
 tui_start act 100 30 pg_activity -h "$FX_ADDR_pg1" -p "$FX_PORT_pg1" -U postgres \
 	-d postgres --refresh 1
 tui_wait act 'PostgreSQL' 30 >/dev/null || diag "pg_activity's screen: $(tui_screen act)"
-read -r act_cpu act_rss < <(measure act)
+read -r act_cpu act_rss < <(measure act "pg_activity ")
+[[ ${act_cpu:-} =~ ^[0-9]+$ ]] || bail_out "act: no measurement (see above)"
 
 tui_start top 100 30 pg_top -h "$FX_ADDR_pg1" -p "$FX_PORT_pg1" -U postgres -d postgres -s 1
 tui_wait top 'processes|load' 30 >/dev/null || diag "pg_top's screen: $(tui_screen top)"
-read -r top_cpu top_rss < <(measure top)
+read -r top_cpu top_rss < <(measure top "pg_top ")
+[[ ${top_cpu:-} =~ ^[0-9]+$ ]] || bail_out "top: no measurement (see above)"
 
 printf '\n%-12s %10s %12s\n' program "CPU (ms)" "peak RSS (kB)"
 printf '%-12s %10s %12s\n' pgreplica "$dash_cpu" "$dash_rss" pg_activity "$act_cpu" "$act_rss" \

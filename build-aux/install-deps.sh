@@ -10,7 +10,8 @@ set -eu
 build="build-essential autoconf automake autopoint gettext pkg-config
  libpq-dev libncurses-dev libssl-dev libssh-dev"
 run="postgresql postgresql-client openssh-client sudo"
-test_pkgs="libcmocka-dev openssh-server iproute2 tmux jq sudo procps psmisc locales openssl"
+test_pkgs="libcmocka-dev openssh-server iproute2 tmux jq sudo procps psmisc locales openssl
+ prometheus"
 
 pkgs="$build $run"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"

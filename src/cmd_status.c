@@ -1,6 +1,6 @@
 /*
- * cmd_status.c: "pgreplica status [--json] [--timeout SECONDS]", the
- * one-shot state of every node.  Exit status: 0 healthy, 1 degraded,
+ * cmd_status.c: "pgreplica status [--json | --format=FORMAT] [--timeout
+ * SECONDS]", the one-shot state of every node.  Exit status: 0 healthy, 1 degraded,
  * 2 error.  The JSON schema is documented in README.md.
  */
 #include <config.h>
@@ -35,6 +35,9 @@ usage(void)
 	printf(_("  %s [-c FILE] status [OPTION]...\n"), PACKAGE);
 	printf(_("\nOptions:\n"));
 	printf(_("      --json               print JSON (its schema is in the README)\n"));
+	printf(_("      --format=FORMAT      text (the default), json, or prometheus (the\n"
+			 "                           text exposition format, for node_exporter's\n"
+			 "                           textfile collector)\n"));
 	printf(_("      --timeout=SECONDS    time limit for each node (default: %g)\n"),
 		   STATUS_DEFAULT_TIMEOUT);
 	printf(_("  -h, --help               show this help, then exit\n"));
@@ -558,6 +561,17 @@ json_node(json_writer *w, const node_status *ns)
 }
 
 static void
+print_prometheus(const cluster_status *st)
+{
+	strbuf		out;
+
+	strbuf_init(&out);
+	status_format_prometheus(st, &out);
+	fputs(out.data, stdout);
+	strbuf_free(&out);
+}
+
+static void
 print_json(const cluster_status *st)
 {
 	strbuf		out;
@@ -609,12 +623,13 @@ cmd_status(const pgr_globals *g, int argc, char **argv)
 {
 	static const struct option long_options[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"format", required_argument, NULL, 'f'},
 		{"timeout", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	pgr_error	err = PGR_ERROR_INIT;
-	bool		json = false;
+	enum {FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS} format = FORMAT_TEXT;
 	double		timeout_s = STATUS_DEFAULT_TIMEOUT;
 	cluster    *c;
 	cluster_status *st;
@@ -633,7 +648,23 @@ cmd_status(const pgr_globals *g, int argc, char **argv)
 		switch (opt)
 		{
 			case 'j':
-				json = true;
+				format = FORMAT_JSON;
+				break;
+			case 'f':
+				if (strcmp(optarg, "text") == 0)
+					format = FORMAT_TEXT;
+				else if (strcmp(optarg, "json") == 0)
+					format = FORMAT_JSON;
+				else if (strcmp(optarg, "prometheus") == 0)
+					format = FORMAT_PROMETHEUS;
+				else
+				{
+					pgr_error_set(&err, PGR_ERR_INPUT,
+								  _("invalid value \"%s\" for option %s"),
+								  optarg, "--format");
+					pgr_error_detail(&err, _("The formats are text, json and prometheus."));
+					return bad_usage(&err);
+				}
 				break;
 			case 't':
 				{
@@ -680,10 +711,18 @@ cmd_status(const pgr_globals *g, int argc, char **argv)
 		return PGR_EXIT_ERROR;
 	}
 	st = status_collect(c, timeout_s);
-	if (json)
-		print_json(st);
-	else
-		print_text(st);
+	switch (format)
+	{
+		case FORMAT_JSON:
+			print_json(st);
+			break;
+		case FORMAT_PROMETHEUS:
+			print_prometheus(st);
+			break;
+		case FORMAT_TEXT:
+			print_text(st);
+			break;
+	}
 	status = (int) st->health;
 	status_free(st);
 	cluster_free(c);

@@ -30,6 +30,7 @@
 
 #include "cluster.h"
 #include "report.h"
+#include "strbuf.h"
 #include "version.h"
 
 typedef enum status_health {
@@ -155,6 +156,9 @@ void		status_node_reset(node_status *ns);
 void		status_evaluate(cluster_status *st);
 
 /* "healthy", "degraded", "error": for JSON (not translated). */
+/* status_prom.c: the status in Prometheus' text exposition format */
+void		status_format_prometheus(const cluster_status *st, strbuf *sb);
+
 const char *status_health_name(status_health h);
 /* "primary", "standby", NULL: for JSON (not translated). */
 const char *status_role_name(status_role r);

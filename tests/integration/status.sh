@@ -174,6 +174,43 @@ is "$(jqv '.nodes[1].upstream_replication | [.application_name, .state, (.lag_by
 	"pg2	streaming	number" "pg2's upstream_replication: its streaming row on pg1, with lag_bytes"
 ok "lag_bytes is not negative" test "$(jqv '.nodes[1].upstream_replication.lag_bytes')" -ge 0
 
+# healthy: the Prometheus text exposition format, checked by promtool
+st --format=prometheus
+is "$rc" 0 "status --format=prometheus exits 0"
+is "$err" "" "and writes nothing on stderr"
+if command -v promtool >/dev/null; then
+	lint=$(promtool check metrics <<<"$out" 2>&1)
+	is "$?|$lint" "0|" "promtool check metrics accepts it, with no lint remark"
+else
+	skip 1 "promtool is not installed (Debian package prometheus)"
+fi
+prom() { awk -v k="$1" '$1 == k {print $2}' <<<"$out"; }
+is "$(prom 'pgreplica_node_up{cluster="fx",node="pg1"}')|$(prom 'pgreplica_node_up{cluster="fx",node="pg2"}')" \
+	"1|1" "both nodes up"
+is "$(prom 'pgreplica_node_role{cluster="fx",node="pg1",role="primary"}')|$(prom 'pgreplica_node_role{cluster="fx",node="pg2",role="standby"}')|$(prom 'pgreplica_node_role{cluster="fx",node="pg2",role="primary"}')" \
+	"1|1|0" "pg1 primary, pg2 standby (and not primary)"
+is "$(prom 'pgreplica_node_timeline{cluster="fx",node="pg1"}')" \
+	"$(fx_psql pg1 'SELECT timeline_id FROM pg_control_checkpoint()')" "pg1's timeline is the server's"
+is "$(prom 'pgreplica_node_server_version_num{cluster="fx",node="pg2"}')" \
+	"$(fx_psql pg2 'SHOW server_version_num')" "pg2's server_version_num is the server's"
+is "$(prom 'pgreplica_standby_streaming{cluster="fx",node="pg2",upstream="pg1"}')" 1 \
+	"pg2 streams from pg1"
+like "$(prom 'pgreplica_standby_lag_bytes{cluster="fx",node="pg2",upstream="pg1"}')" '^[0-9]+$' \
+	"pg2's lag in bytes, a whole number"
+is "$(prom 'pgreplica_cluster_health{cluster="fx"}')" 0 "cluster health 0"
+unlike "$out" 'node="pg1",upstream=' "no lag sample for the primary"
+
+# label values are escaped: a cluster named a\"b (a backslash and a quote)
+grep -v '^name = ' "$conf" | sed '/^\[cluster\]/a name = "a\\\\\\"b"' > "$FX_DIR/quoted.conf"
+out=$("$PGREPLICA" -c "$FX_DIR/quoted.conf" status --format=prometheus 2>&1)
+like "$out" 'pgreplica_cluster_health\{cluster="a\\\\\\"b"\} 0' \
+	"a cluster name's backslash and quote are escaped in labels" || diag "$(head -5 <<<"$out")"
+if command -v promtool >/dev/null; then
+	ok "and promtool still parses it" promtool check metrics <<<"$out"
+else
+	skip 1 "promtool is not installed (Debian package prometheus)"
+fi
+
 # a cluster file that has the roles the wrong way round
 fx_cluster_file "$FX_DIR/swapped.conf" pg2 pg1
 out=$("$PGREPLICA" -c "$FX_DIR/swapped.conf" status --json 2>&1)
@@ -301,6 +338,14 @@ st --json
 is "$(jqv '.nodes[1] | [.reachable, .role, .error.kind] | @tsv')" "false		connect" \
 	"standby stopped: JSON says unreachable"
 is "$(jqv '[.health, .exit_status] | @tsv')" "degraded	1" "standby stopped: JSON health"
+st --format=prometheus
+is "$rc" 1 "standby stopped: --format=prometheus exits 1 too"
+like "$out" $'\npgreplica_node_up\\{cluster="fx",node="pg2"\\} 0\n' "standby stopped: pg2 is down"
+like "$out" $'\npgreplica_standby_streaming\\{cluster="fx",node="pg2",upstream="pg1"\\} 0\n' \
+	"standby stopped: pg2 does not stream"
+unlike "$out" 'pgreplica_node_role\{cluster="fx",node="pg2"' "standby stopped: no role sample for pg2"
+like "$out" $'\npgreplica_cluster_problems\\{cluster="fx",severity="degraded"\\} 1\n' \
+	"standby stopped: one degraded problem"
 
 ok "start pg2" fx_pg_start pg2
 ok "stop pg1" fx_pg_stop pg1

@@ -1,0 +1,213 @@
+/*
+ * status_prom.c: a cluster_status in the Prometheus text exposition format
+ * (version 0.0.4), for node_exporter's textfile collector or a scrape
+ * wrapper ("pgreplica status --format=prometheus").
+ *
+ * Conventions followed (prometheus.io/docs/practices/naming): one prefix,
+ * base units in the names (_bytes, _seconds, _timestamp_seconds), a HELP
+ * and a TYPE line before each family, every sample of a family together,
+ * the role as a 0/1 gauge per possible value rather than a string, and no
+ * sample at all (rather than a made-up 0) where a value is unknown.  Label
+ * values are escaped as the format requires (backslash, double quote and
+ * line feed); cluster and node names are the operator's and may hold any
+ * of them.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "status.h"
+#include "strbuf.h"
+
+/* A label value, escaped for the exposition format. */
+static void
+append_label_value(strbuf *sb, const char *v)
+{
+	for (const char *p = v ? v : ""; *p; p++)
+	{
+		switch (*p)
+		{
+			case '\\':
+				strbuf_append(sb, "\\\\");
+				break;
+			case '"':
+				strbuf_append(sb, "\\\"");
+				break;
+			case '\n':
+				strbuf_append(sb, "\\n");
+				break;
+			default:
+				strbuf_appendf(sb, "%c", *p);
+				break;
+		}
+	}
+}
+
+static void
+family(strbuf *sb, const char *name, const char *help)
+{
+	strbuf_appendf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/*
+ * One sample: NAME{cluster="…"[,node="…"][,EXTRA="…"]} VALUE.  extra_key
+ * may be NULL.  Values are printed with %.17g, which round-trips a double;
+ * integers print without a fraction.
+ */
+static void
+sample(strbuf *sb, const char *name, const cluster_status *st, const char *node,
+	   const char *extra_key, const char *extra_value, double value)
+{
+	strbuf_appendf(sb, "%s{cluster=\"", name);
+	append_label_value(sb, st->cluster->name);
+	strbuf_append(sb, "\"");
+	if (node)
+	{
+		strbuf_append(sb, ",node=\"");
+		append_label_value(sb, node);
+		strbuf_append(sb, "\"");
+	}
+	if (extra_key)
+	{
+		strbuf_appendf(sb, ",%s=\"", extra_key);
+		append_label_value(sb, extra_value);
+		strbuf_append(sb, "\"");
+	}
+	strbuf_appendf(sb, "} %.17g\n", value);
+}
+
+/* "2027-05-01T12:00:00Z" → seconds since the epoch; -1 when unreadable. */
+static double
+iso_to_epoch(const char *iso)
+{
+	struct tm	tm;
+	const char *end;
+
+	if (!iso)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end != '\0')
+		return -1;
+	return (double) timegm(&tm);
+}
+
+void
+status_format_prometheus(const cluster_status *st, strbuf *sb)
+{
+	static const char *const roles[] = {"primary", "standby"};
+	static const char *const severities[] = {"degraded", "error"};
+
+	family(sb, "pgreplica_cluster_health",
+		   "Health of the cluster as status reports it: 0 healthy, 1 degraded, 2 error.");
+	sample(sb, "pgreplica_cluster_health", st, NULL, NULL, NULL, (double) st->health);
+
+	family(sb, "pgreplica_cluster_problems",
+		   "Problems found in the cluster, by severity.");
+	for (int s = 0; s < 2; s++)
+	{
+		int			n = 0;
+
+		for (int i = 0; i < st->n_problems; i++)
+			if (st->problems[i].severity == (s == 0 ? STATUS_DEGRADED : STATUS_ERROR))
+				n++;
+		sample(sb, "pgreplica_cluster_problems", st, NULL, "severity", severities[s], n);
+	}
+
+	family(sb, "pgreplica_check_timestamp_seconds",
+		   "When the nodes were asked, in seconds since the epoch.");
+	sample(sb, "pgreplica_check_timestamp_seconds", st, NULL, NULL, NULL,
+		   (double) st->checked_at);
+
+	family(sb, "pgreplica_node_up", "Whether the node answered the status query (1) or not (0).");
+	for (int i = 0; i < st->n_nodes; i++)
+		sample(sb, "pgreplica_node_up", st, st->nodes[i].node->name, NULL, NULL,
+			   st->nodes[i].answered ? 1 : 0);
+
+	family(sb, "pgreplica_node_response_seconds",
+		   "Time the node took to answer the status query, or to fail.");
+	for (int i = 0; i < st->n_nodes; i++)
+		sample(sb, "pgreplica_node_response_seconds", st, st->nodes[i].node->name,
+			   NULL, NULL, st->nodes[i].elapsed_s);
+
+	family(sb, "pgreplica_node_role",
+		   "The node's role as it answered: 1 for its role, 0 for the other (no sample when it did not answer).");
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		const node_status *ns = &st->nodes[i];
+
+		if (!ns->answered || ns->role == STATUS_ROLE_UNKNOWN)
+			continue;
+		for (int r = 0; r < 2; r++)
+			sample(sb, "pgreplica_node_role", st, ns->node->name, "role", roles[r],
+				   (ns->role == STATUS_ROLE_PRIMARY) == (r == 0) ? 1 : 0);
+	}
+
+	family(sb, "pgreplica_node_timeline", "The node's current timeline.");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].answered && st->nodes[i].timeline > 0)
+			sample(sb, "pgreplica_node_timeline", st, st->nodes[i].node->name, NULL, NULL,
+				   st->nodes[i].timeline);
+
+	family(sb, "pgreplica_node_server_version_num", "The node's server_version_num.");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].answered)
+			sample(sb, "pgreplica_node_server_version_num", st, st->nodes[i].node->name,
+				   NULL, NULL, st->nodes[i].server_version_num);
+
+	family(sb, "pgreplica_standby_streaming",
+		   "Whether the standby's WAL sender on its upstream is in the streaming state (1) or not (0).");
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		const node_status *ns = &st->nodes[i];
+
+		if (ns->node->role != NODE_STANDBY || !ns->upstream_name)
+			continue;
+		sample(sb, "pgreplica_standby_streaming", st, ns->node->name, "upstream",
+			   ns->upstream_name,
+			   ns->upstream_row && ns->upstream_row->state &&
+			   strcmp(ns->upstream_row->state, "streaming") == 0 ? 1 : 0);
+	}
+
+	family(sb, "pgreplica_standby_lag_bytes",
+		   "Bytes of WAL the upstream has written that the standby has not replayed.");
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		const node_status *ns = &st->nodes[i];
+
+		if (ns->upstream_row && ns->upstream_row->has_lag_bytes)
+			sample(sb, "pgreplica_standby_lag_bytes", st, ns->node->name, "upstream",
+				   ns->upstream_name, (double) ns->upstream_row->lag_bytes);
+	}
+
+	family(sb, "pgreplica_standby_replay_lag_seconds",
+		   "The upstream's replay_lag for the standby (pg_stat_replication).");
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		const node_status *ns = &st->nodes[i];
+
+		if (ns->upstream_row && !isnan(ns->upstream_row->replay_lag_s))
+			sample(sb, "pgreplica_standby_replay_lag_seconds", st, ns->node->name,
+				   "upstream", ns->upstream_name, ns->upstream_row->replay_lag_s);
+	}
+
+	family(sb, "pgreplica_node_ssl", "Whether pgreplica's own connection to the node uses SSL.");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].ssl_known)
+			sample(sb, "pgreplica_node_ssl", st, st->nodes[i].node->name, NULL, NULL,
+				   st->nodes[i].ssl ? 1 : 0);
+
+	family(sb, "pgreplica_ssl_certificate_expiry_timestamp_seconds",
+		   "When the server certificate the node presents expires, in seconds since the epoch.");
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		const node_status *ns = &st->nodes[i];
+		double		t = ns->ssl_known ? iso_to_epoch(ns->ssl_cert_expires) : -1;
+
+		if (t >= 0)
+			sample(sb, "pgreplica_ssl_certificate_expiry_timestamp_seconds", st,
+				   ns->node->name, NULL, NULL, t);
+	}
+}
