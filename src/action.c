@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "action.h"
+#include "hooks.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "standby_files.h"
@@ -410,4 +411,38 @@ action_serve_standbys(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 	if (rc < 0)
 		pgr_error_prefix(err, _("%s cannot serve its standbys"), up->name);
 	return rc;
+}
+
+char *
+action_primary_name(action_ctx *a)
+{
+	const cluster_node *p = cluster_primary(a->cl);
+
+	return p ? pgr_strdup(p->name) : NULL;
+}
+
+void
+action_announce(action_ctx *a, const char *event, const char *node,
+				const char *old_primary, int rc, const pgr_error *err)
+{
+	char	   *new_primary;
+	hook_event	ev;
+	pgr_error	herr = PGR_ERROR_INIT;
+
+	if (!a->cl->event_command ||
+		(rc < 0 && (err->kind == PGR_ERR_INPUT || err->kind == PGR_ERR_REFUSED)))
+		return;
+	new_primary = action_primary_name(a);
+	ev.event = event;
+	ev.node = node;
+	ev.old_primary = old_primary;
+	ev.new_primary = new_primary;
+	ev.success = rc == 0;
+	ev.message = rc < 0 ? err->message : NULL;
+	if (hook_run(a->cl, &ev, &herr) < 0)
+		action_log(a, _("warning: %s"), herr.message ? herr.message : _("unknown error"));
+	else
+		action_log(a, _("event command run: %s %s"), event, ev.success ? "ok" : "failed");
+	pgr_error_clear(&herr);
+	free(new_primary);
 }

@@ -103,4 +103,17 @@ char	   *action_client_bin(const cluster_node *n, const char *prog);
 
 void		action_sleep_ms(long ms);
 
+/* The name of the cluster file's primary now (malloc'd), or NULL. */
+char	   *action_primary_name(action_ctx *a);
+
+/*
+ * After an action on NODE: the cluster's event_command (hooks.h) told
+ * EVENT, the primary before (old_primary) and after, and whether it went
+ * well (rc == 0; else err's message).  Not for bad input or a refusal
+ * for safety: nothing was tried, nothing changed.  A failing command is
+ * logged as a warning, never fatal.
+ */
+void		action_announce(action_ctx *a, const char *event, const char *node,
+							const char *old_primary, int rc, const pgr_error *err);
+
 #endif

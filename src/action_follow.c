@@ -25,12 +25,13 @@
 #include <string.h>
 
 #include "action.h"
+#include "hooks.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "service.h"
 
-int
-action_follow(action_ctx *a, const char *node, const char *upstream,
+static int
+follow_run(action_ctx *a, const char *node, const char *upstream,
 			  pgr_error *err)
 {
 	plan_ctx   *ctx = NULL;
@@ -131,5 +132,17 @@ out:
 	action_recovery_params_clear(&rp, slot);
 	free(conninfo);
 	plan_ctx_free(ctx);
+	return rc;
+}
+
+/* The action, then the cluster's event_command told how it went. */
+int
+action_follow(action_ctx *a, const char *node, const char *upstream, pgr_error *err)
+{
+	char	   *old_primary = action_primary_name(a);
+	int			rc = follow_run(a, node, upstream, err);
+
+	action_announce(a, HOOK_FOLLOW, node, old_primary, rc, err);
+	free(old_primary);
 	return rc;
 }

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "action.h"
+#include "hooks.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "service.h"
@@ -320,8 +321,8 @@ rewrite_roles(action_ctx *a, cluster_node *n, cluster_node *p)
 	}
 }
 
-int
-action_promote(action_ctx *a, const char *node, bool fence_primary,
+static int
+promote_run(action_ctx *a, const char *node, bool fence_primary,
 			   pgr_error *err)
 {
 	plan_ctx   *ctx = NULL;
@@ -396,5 +397,17 @@ action_promote(action_ctx *a, const char *node, bool fence_primary,
 out:
 	promote_check_clear(&pc);
 	plan_ctx_free(ctx);
+	return rc;
+}
+
+/* The action, then the cluster's event_command told how it went. */
+int
+action_promote(action_ctx *a, const char *node, bool fence_primary, pgr_error *err)
+{
+	char	   *old_primary = action_primary_name(a);
+	int			rc = promote_run(a, node, fence_primary, err);
+
+	action_announce(a, HOOK_PROMOTE, node, old_primary, rc, err);
+	free(old_primary);
 	return rc;
 }

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "action.h"
+#include "hooks.h"
 #include "standby_files.h"
 #include "i18n.h"
 #include "pgconn.h"
@@ -336,8 +337,8 @@ clone_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, pgr_error *err)
 	return rc;
 }
 
-int
-action_resync(action_ctx *a, const char *node, resync_method m, pgr_error *err)
+static int
+resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 {
 	plan_ctx   *ctx = NULL;
 	cluster_node *n;
@@ -450,5 +451,17 @@ save:
 out:
 	pgr_error_clear(&e);
 	plan_ctx_free(ctx);
+	return rc;
+}
+
+/* The action, then the cluster's event_command told how it went. */
+int
+action_resync(action_ctx *a, const char *node, resync_method m, pgr_error *err)
+{
+	char	   *old_primary = action_primary_name(a);
+	int			rc = resync_run(a, node, m, err);
+
+	action_announce(a, HOOK_RESYNC, node, old_primary, rc, err);
+	free(old_primary);
 	return rc;
 }

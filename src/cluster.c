@@ -52,12 +52,15 @@ enum cluster_key
 	CK_SSL_CA,
 	CK_LAG_WARN_BYTES,
 	CK_LAG_WARN_SECONDS,
+	CK_EVENT_COMMAND,
+	CK_EVENT_TIMEOUT,
 	N_CLUSTER_KEYS
 };
 
 static const char *const cluster_keys[N_CLUSTER_KEYS] = {
 	"name", "replication_user", "ssl", "slots", "sync", "archive_command",
-	"trigger_file", "ssl_ca", "lag_warn_bytes", "lag_warn_seconds"
+	"trigger_file", "ssl_ca", "lag_warn_bytes", "lag_warn_seconds",
+	"event_command", "event_timeout"
 };
 
 enum node_key
@@ -374,6 +377,31 @@ service_string(const node_service *s)
 	return pgr_strdup("pg_ctl");
 }
 
+/*
+ * event_command: run as an argument vector (hooks.c), so its words are
+ * split on blanks with no quoting at all: a first word that is an absolute
+ * path (no PATH search, which would depend on who runs pgreplica), no
+ * control character, at most EVENT_COMMAND_MAX_WORDS words.
+ */
+static bool
+event_command_ok(const char *v)
+{
+	int			words = 0;
+
+	if (v[0] != '/')
+		return false;
+	for (const char *p = v; *p; p++)
+	{
+		if ((unsigned char) *p < 0x20 && *p != '\t')
+			return false;
+		if (*p == 0x7f)
+			return false;
+		if (*p != ' ' && *p != '\t' && (p == v || p[-1] == ' ' || p[-1] == '\t'))
+			words++;
+	}
+	return words <= EVENT_COMMAND_MAX_WORDS;
+}
+
 static char *
 cluster_value(const cluster *c, int key)
 {
@@ -405,6 +433,12 @@ cluster_value(const cluster *c, int key)
 			if (c->lag_warn_seconds == CLUSTER_DEFAULT_LAG_WARN_SECONDS)
 				return pgr_strdup("");
 			return pgr_asprintf("%gs", c->lag_warn_seconds);
+		case CK_EVENT_COMMAND:
+			return pgr_strdup(c->event_command ? c->event_command : "");
+		case CK_EVENT_TIMEOUT:
+			if (c->event_timeout == CLUSTER_DEFAULT_EVENT_TIMEOUT)
+				return pgr_strdup("");
+			return pgr_asprintf("%gs", c->event_timeout);
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -904,6 +938,31 @@ set_cluster_key(cluster *c, int key, const char *v, const char *where,
 				return -1;
 			}
 			break;
+		case CK_EVENT_COMMAND:
+			if (v[0] != '\0' && !event_command_ok(v))
+			{
+				pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+							  where, shown(s, v), cluster_keys[key]);
+				pgr_error_hint(err, _("\"%s\" is a program's absolute path, then at most %d arguments, separated by blanks; no shell, no quotes: put anything more in a script."),
+							   cluster_keys[key], EVENT_COMMAND_MAX_WORDS - 1);
+				return -1;
+			}
+			free(c->event_command);
+			c->event_command = dup_or_null(v);
+			break;
+		case CK_EVENT_TIMEOUT:
+			if (v[0] == '\0')
+				c->event_timeout = CLUSTER_DEFAULT_EVENT_TIMEOUT;
+			else if (cluster_parse_seconds(v, &c->event_timeout) < 0 ||
+					 c->event_timeout <= 0 || c->event_timeout > 3600)
+			{
+				pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+							  where, shown(s, v), cluster_keys[key]);
+				pgr_error_hint(err, _("\"%s\" is a positive duration of at most an hour, in seconds by default, with an optional unit: ms, s, min or h (e.g. 30s)."),
+							   cluster_keys[key]);
+				return -1;
+			}
+			break;
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -1174,7 +1233,7 @@ static int
 validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 {
 	const char *cstr[] = {c->name, c->replication_user, c->sync,
-	c->archive_command, c->trigger_file, c->ssl_ca};
+	c->archive_command, c->trigger_file, c->ssl_ca, c->event_command};
 
 	for (size_t k = 0; k < sizeof(cstr) / sizeof(cstr[0]); k++)
 	{
@@ -1268,6 +1327,7 @@ cluster_new(const char *path)
 	c->slots = CLUSTER_DEFAULT_SLOTS;
 	c->lag_warn_bytes = CLUSTER_DEFAULT_LAG_WARN_BYTES;
 	c->lag_warn_seconds = CLUSTER_DEFAULT_LAG_WARN_SECONDS;
+	c->event_timeout = CLUSTER_DEFAULT_EVENT_TIMEOUT;
 	return c;
 }
 
@@ -1542,6 +1602,7 @@ cluster_free(cluster *c)
 	free(c->archive_command);
 	free(c->trigger_file);
 	free(c->ssl_ca);
+	free(c->event_command);
 	free(c->text);
 	free(c);
 }
@@ -1624,7 +1685,8 @@ append_cluster_section(strbuf *out, const cluster *c, const char *eol)
 
 		if (v[0] || (k != CK_NAME && k != CK_ARCHIVE_COMMAND && k != CK_TRIGGER_FILE &&
 					  k != CK_SSL_CA && k != CK_LAG_WARN_BYTES &&
-					  k != CK_LAG_WARN_SECONDS))
+					  k != CK_LAG_WARN_SECONDS && k != CK_EVENT_COMMAND &&
+					  k != CK_EVENT_TIMEOUT))
 			append_setting(out, cluster_keys[k], v, eol);
 		free(v);
 	}

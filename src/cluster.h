@@ -23,6 +23,8 @@
 /* The dashboard's thresholds: a standby further behind is shown in yellow. */
 #define CLUSTER_DEFAULT_LAG_WARN_BYTES (16LL * 1024 * 1024)
 #define CLUSTER_DEFAULT_LAG_WARN_SECONDS 10.0
+#define CLUSTER_DEFAULT_EVENT_TIMEOUT 30.0
+#define EVENT_COMMAND_MAX_WORDS 32		/* its program and arguments */
 
 typedef enum node_role {
 	NODE_PRIMARY,
@@ -87,6 +89,8 @@ typedef struct cluster {
 								 * CA */
 	long long	lag_warn_bytes; /* "lag_warn_bytes" (e.g. 16MB) */
 	double		lag_warn_seconds;	/* "lag_warn_seconds" (e.g. 10s, 500ms) */
+	char	   *event_command;	/* run after events (hooks.h); NULL: none */
+	double		event_timeout;	/* its time limit, in seconds */
 	cluster_node *nodes;
 	int			n_nodes;
 	char	   *text;			/* the file as read: kept so that a rewrite

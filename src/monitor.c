@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "hooks.h"
 #include "monitor.h"
 #include "strbuf.h"
 
@@ -347,6 +348,15 @@ node_failed(monitor *m, monitor_node *mn, const pgr_error *why)
 	 */
 	status_evaluate(&m->status);
 	free_slots(mn);
+	if (was_up && !mn->down_announced)
+	{
+		hook_event	ev = {HOOK_NODE_DOWN, mn->node->name, NULL, NULL, false, mn->error.message};
+		const cluster_node *p = cluster_primary(m->cl);
+
+		ev.old_primary = ev.new_primary = p ? p->name : NULL;
+		hook_start(m->cl, &ev);
+		mn->down_announced = true;
+	}
 	if (was_up || first)
 	{
 		if (mn->not_answering)
@@ -518,6 +528,15 @@ derive(monitor *m, const node_before *before)
 		if (up && !before[i].up)
 			add_event(m, name, false, _("%s is up (%s)"), name,
 					  mn->st->role == STATUS_ROLE_PRIMARY ? _("primary") : _("standby"));
+		if (up && mn->down_announced)
+		{
+			hook_event	ev = {HOOK_NODE_UP, name, NULL, NULL, true, NULL};
+			const cluster_node *p = cluster_primary(m->cl);
+
+			ev.old_primary = ev.new_primary = p ? p->name : NULL;
+			hook_start(m->cl, &ev);
+			mn->down_announced = false;
+		}
 		else if (up && before[i].role != mn->st->role)
 			add_event(m, name, true, _("%s is now a %s"), name,
 					  mn->st->role == STATUS_ROLE_PRIMARY ? _("primary") : _("standby"));
@@ -635,6 +654,14 @@ monitor_handle(monitor *m, const struct pollfd *fds, int nfds)
 									 sizeof(node_before));
 	bool		tick;
 	bool		changed;
+	char	   *hook_failed;
+
+	/* event commands started on their own threads that failed since */
+	while ((hook_failed = hook_failure()) != NULL)
+	{
+		add_event(m, NULL, true, _("event command: %s"), hook_failed);
+		free(hook_failed);
+	}
 
 	for (int i = 0; i < m->n_nodes; i++)
 	{

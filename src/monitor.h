@@ -111,6 +111,8 @@ typedef struct monitor_node {
 	double		backoff_s;
 	time_t		last_answer;	/* 0: never */
 	pgr_error	error;			/* DOWN: why */
+	bool		down_announced; /* event_command told node_down; node_up
+								 * is told when it answers again */
 
 	/* what the monitor asks on top of the status query */
 	bool		replay_paused;
