@@ -54,13 +54,15 @@ enum cluster_key
 	CK_LAG_WARN_SECONDS,
 	CK_EVENT_COMMAND,
 	CK_EVENT_TIMEOUT,
+	CK_SLOT_WARN_BYTES,
+	CK_SLOT_CRITICAL_BYTES,
 	N_CLUSTER_KEYS
 };
 
 static const char *const cluster_keys[N_CLUSTER_KEYS] = {
 	"name", "replication_user", "ssl", "slots", "sync", "archive_command",
 	"trigger_file", "ssl_ca", "lag_warn_bytes", "lag_warn_seconds",
-	"event_command", "event_timeout"
+	"event_command", "event_timeout", "slot_warn_bytes", "slot_critical_bytes"
 };
 
 enum node_key
@@ -439,6 +441,14 @@ cluster_value(const cluster *c, int key)
 			if (c->event_timeout == CLUSTER_DEFAULT_EVENT_TIMEOUT)
 				return pgr_strdup("");
 			return pgr_asprintf("%gs", c->event_timeout);
+		case CK_SLOT_WARN_BYTES:
+			if (c->slot_warn_bytes == CLUSTER_DEFAULT_SLOT_WARN_BYTES)
+				return pgr_strdup("");
+			return pgr_asprintf("%lld", c->slot_warn_bytes);
+		case CK_SLOT_CRITICAL_BYTES:
+			if (c->slot_critical_bytes == CLUSTER_DEFAULT_SLOT_CRITICAL_BYTES)
+				return pgr_strdup("");
+			return pgr_asprintf("%lld", c->slot_critical_bytes);
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -913,18 +923,27 @@ set_cluster_key(cluster *c, int key, const char *v, const char *where,
 			c->ssl_ca = dup_or_null(v);
 			break;
 		case CK_LAG_WARN_BYTES:
-			if (v[0] == '\0')
-				c->lag_warn_bytes = CLUSTER_DEFAULT_LAG_WARN_BYTES;
-			else if (cluster_parse_bytes(v, &c->lag_warn_bytes) < 0 ||
-					 c->lag_warn_bytes == 0)
+		case CK_SLOT_WARN_BYTES:
+		case CK_SLOT_CRITICAL_BYTES:
 			{
-				pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
-							  where, shown(s, v), cluster_keys[key]);
-				pgr_error_hint(err, _("\"%s\" is a positive size in bytes, with an optional unit: B, kB, MB, GB or TB (e.g. 16MB)."),
-							   cluster_keys[key]);
-				return -1;
+				long long  *dst = key == CK_LAG_WARN_BYTES ? &c->lag_warn_bytes
+					: key == CK_SLOT_WARN_BYTES ? &c->slot_warn_bytes : &c->slot_critical_bytes;
+				long long	dflt = key == CK_LAG_WARN_BYTES ? CLUSTER_DEFAULT_LAG_WARN_BYTES
+					: key == CK_SLOT_WARN_BYTES ? CLUSTER_DEFAULT_SLOT_WARN_BYTES
+					: CLUSTER_DEFAULT_SLOT_CRITICAL_BYTES;
+
+				if (v[0] == '\0')
+					*dst = dflt;
+				else if (cluster_parse_bytes(v, dst) < 0 || *dst == 0)
+				{
+					pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+								  where, shown(s, v), cluster_keys[key]);
+					pgr_error_hint(err, _("\"%s\" is a positive size in bytes, with an optional unit: B, kB, MB, GB or TB (e.g. 16MB)."),
+								   cluster_keys[key]);
+					return -1;
+				}
+				break;
 			}
-			break;
 		case CK_LAG_WARN_SECONDS:
 			if (v[0] == '\0')
 				c->lag_warn_seconds = CLUSTER_DEFAULT_LAG_WARN_SECONDS;
@@ -1328,6 +1347,8 @@ cluster_new(const char *path)
 	c->lag_warn_bytes = CLUSTER_DEFAULT_LAG_WARN_BYTES;
 	c->lag_warn_seconds = CLUSTER_DEFAULT_LAG_WARN_SECONDS;
 	c->event_timeout = CLUSTER_DEFAULT_EVENT_TIMEOUT;
+	c->slot_warn_bytes = CLUSTER_DEFAULT_SLOT_WARN_BYTES;
+	c->slot_critical_bytes = CLUSTER_DEFAULT_SLOT_CRITICAL_BYTES;
 	return c;
 }
 
@@ -1686,7 +1707,8 @@ append_cluster_section(strbuf *out, const cluster *c, const char *eol)
 		if (v[0] || (k != CK_NAME && k != CK_ARCHIVE_COMMAND && k != CK_TRIGGER_FILE &&
 					  k != CK_SSL_CA && k != CK_LAG_WARN_BYTES &&
 					  k != CK_LAG_WARN_SECONDS && k != CK_EVENT_COMMAND &&
-					  k != CK_EVENT_TIMEOUT))
+					  k != CK_EVENT_TIMEOUT && k != CK_SLOT_WARN_BYTES &&
+					  k != CK_SLOT_CRITICAL_BYTES))
 			append_setting(out, cluster_keys[k], v, eol);
 		free(v);
 	}

@@ -23,6 +23,8 @@
 /* The dashboard's thresholds: a standby further behind is shown in yellow. */
 #define CLUSTER_DEFAULT_LAG_WARN_BYTES (16LL * 1024 * 1024)
 #define CLUSTER_DEFAULT_LAG_WARN_SECONDS 10.0
+#define CLUSTER_DEFAULT_SLOT_WARN_BYTES (1024LL * 1024 * 1024)
+#define CLUSTER_DEFAULT_SLOT_CRITICAL_BYTES (16LL * 1024 * 1024 * 1024)
 #define CLUSTER_DEFAULT_EVENT_TIMEOUT 30.0
 #define EVENT_COMMAND_MAX_WORDS 32		/* its program and arguments */
 
@@ -89,6 +91,8 @@ typedef struct cluster {
 								 * CA */
 	long long	lag_warn_bytes; /* "lag_warn_bytes" (e.g. 16MB) */
 	double		lag_warn_seconds;	/* "lag_warn_seconds" (e.g. 10s, 500ms) */
+	long long	slot_warn_bytes;	/* a slot retaining more: degraded */
+	long long	slot_critical_bytes;	/* ... more still: error */
 	char	   *event_command;	/* run after events (hooks.h); NULL: none */
 	double		event_timeout;	/* its time limit, in seconds */
 	cluster_node *nodes;

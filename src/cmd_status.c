@@ -95,7 +95,7 @@ static const char *const labels[] = {
 	N_("Timeline:"), N_("Current LSN:"), N_("Receive LSN:"), N_("Replay LSN:"),
 	N_("Last replay:"), N_("Upstream:"), N_("Lag:"), N_("Replay lag:"),
 	N_("Sync state:"), N_("WAL sender:"), N_("Error:"), N_("Detail:"), N_("Hint:"),
-	N_("SSL:"),
+	N_("SSL:"), N_("Replay:"), N_("Conflicts:"), N_("Slot:"), N_("Archiving:"),
 };
 
 static void
@@ -229,6 +229,70 @@ print_upstream(const text_out *t, const node_status *ns)
 	strbuf_free(&sb);
 }
 
+/* Replay paused, conflicts, slots, archiving: what breaks silently. */
+static void
+print_watch(const text_out *t, const node_status *ns, strbuf *sb)
+{
+	if (ns->role == STATUS_ROLE_STANDBY)
+	{
+		line(t, N_("Replay:"), ns->replay_paused ? _("paused") : _("running"));
+		if (ns->recovery_conflicts >= 0)
+		{
+			strbuf_reset(sb);
+			/* TRANSLATORS: queries cancelled by recovery conflicts; then on/off */
+			strbuf_appendf(sb, ngettext("%lld query cancelled, hot_standby_feedback %s",
+										"%lld queries cancelled, hot_standby_feedback %s",
+										(unsigned long) ns->recovery_conflicts),
+						   ns->recovery_conflicts, ns->hot_standby_feedback ? "on" : "off");
+			line(t, N_("Conflicts:"), sb->data);
+		}
+	}
+	for (int i = 0; i < ns->n_slots; i++)
+	{
+		const status_slot *sl = &ns->slots[i];
+
+		strbuf_reset(sb);
+		strbuf_appendf(sb, "%s (%s), ", or_na(sl->name), or_na(sl->type));
+		if (sl->active)
+			strbuf_append(sb, _("active"));
+		else if (sl->inactive_since)
+			/* TRANSLATORS: %s is a date and time in UTC */
+			strbuf_appendf(sb, _("inactive since %s"), sl->inactive_since);
+		else
+			strbuf_append(sb, _("inactive"));
+		strbuf_append(sb, _(", retains "));
+		if (sl->retained_bytes >= 0)
+			append_bytes(sb, sl->retained_bytes);
+		else
+			strbuf_append(sb, _("n/a"));
+		if (sl->wal_status)
+			strbuf_appendf(sb, ", wal_status %s", sl->wal_status);
+		if (sl->standby)
+			strbuf_appendf(sb, _(", used by %s"), sl->standby);
+		else
+			strbuf_append(sb, _(", used by no node of the cluster file"));
+		line(t, N_("Slot:"), sb->data);
+	}
+	if (ns->role == STATUS_ROLE_PRIMARY && ns->n_slots > 0 && ns->max_slot_wal_keep_size &&
+		strcmp(ns->max_slot_wal_keep_size, "-1") == 0)
+		line(t, N_("Slot:"), _("max_slot_wal_keep_size is -1: a slot whose standby is gone retains WAL until the disk is full (set a limit)"));
+	if (ns->archiver.enabled)
+	{
+		const status_archiver *a = &ns->archiver;
+
+		strbuf_reset(sb);
+		strbuf_appendf(sb, _("%lld archived (last %s), %lld failed (last %s at %s)"),
+					   a->archived_count, or_na(a->last_archived_wal),
+					   a->failed_count, or_na(a->last_failed_wal), or_na(a->last_failed_time));
+		if (a->ready_count >= 0)
+			strbuf_appendf(sb, ngettext(", %lld file waiting", ", %lld files waiting",
+										(unsigned long) a->ready_count), a->ready_count);
+		if (status_archiver_failing(a))
+			strbuf_append(sb, _(": FAILING"));
+		line(t, N_("Archiving:"), sb->data);
+	}
+}
+
 static void
 print_node(const text_out *t, const node_status *ns)
 {
@@ -360,6 +424,7 @@ print_node(const text_out *t, const node_status *ns)
 		line(t, N_("WAL sender:"), sb.data);
 	}
 	strbuf_free(&lag);
+	print_watch(t, ns, &sb);
 	strbuf_free(&sb);
 }
 
@@ -548,6 +613,68 @@ json_node(json_writer *w, const node_status *ns)
 	json_key(w, "upstream_replication");
 	if (ns->upstream_row)
 		json_replication(w, ns->upstream_row);
+	else
+		json_null(w);
+
+	json_key(w, "replay_paused");
+	if (a && ns->role == STATUS_ROLE_STANDBY)
+		json_bool(w, ns->replay_paused);
+	else
+		json_null(w);
+	json_kv_int_or_null(w, "recovery_conflicts", ns->recovery_conflicts,
+						a && ns->recovery_conflicts >= 0);
+	json_key(w, "hot_standby_feedback");
+	if (a)
+		json_bool(w, ns->hot_standby_feedback);
+	else
+		json_null(w);
+	json_kv_string(w, "max_slot_wal_keep_size", a ? ns->max_slot_wal_keep_size : NULL);
+	json_key(w, "slots");
+	if (a)
+	{
+		json_begin_array(w);
+		for (int i = 0; i < ns->n_slots; i++)
+		{
+			const status_slot *sl = &ns->slots[i];
+
+			json_begin_object(w);
+			json_kv_string(w, "slot_name", sl->name);
+			json_kv_string(w, "slot_type", sl->type);
+			json_key(w, "active");
+			json_bool(w, sl->active);
+			json_kv_string(w, "restart_lsn", sl->restart_lsn);
+			json_kv_int_or_null(w, "retained_bytes", sl->retained_bytes, sl->retained_bytes >= 0);
+			json_kv_string(w, "wal_status", sl->wal_status);
+			json_kv_int_or_null(w, "safe_wal_size", sl->safe_wal_size, sl->safe_wal_size >= 0);
+			json_kv_string(w, "inactive_since", sl->inactive_since);
+			json_kv_string(w, "used_by", sl->standby);
+			json_end_object(w);
+		}
+		json_end_array(w);
+	}
+	else
+		json_null(w);
+	json_key(w, "archiver");
+	if (a)
+	{
+		const status_archiver *ar = &ns->archiver;
+
+		json_begin_object(w);
+		json_key(w, "enabled");
+		json_bool(w, ar->enabled);
+		json_key(w, "archived_count");
+		json_int(w, ar->archived_count);
+		json_kv_string(w, "last_archived_wal", ar->last_archived_wal);
+		json_kv_string(w, "last_archived_time", ar->last_archived_time);
+		json_key(w, "failed_count");
+		json_int(w, ar->failed_count);
+		json_kv_string(w, "last_failed_wal", ar->last_failed_wal);
+		json_kv_string(w, "last_failed_time", ar->last_failed_time);
+		json_kv_int_or_null(w, "ready_count", ar->ready_count, ar->ready_count >= 0);
+		json_key(w, "failing");
+		json_bool(w, status_archiver_failing(ar));
+		json_end_object(w);
+	}
 	else
 		json_null(w);
 

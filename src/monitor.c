@@ -100,41 +100,11 @@ monitor_lsn(const char *lsn)
 /* ---- the query ------------------------------------------------------------------ */
 
 /*
- * What the dashboard needs on top of the status query, in the same round
- * trip.  Statement 4, the node: replay paused (only a standby can be asked)
- * and synchronous_standby_names.  Statement 5, the slots: the WAL each one
- * retains, measured like the replication lag (from what the node has);
- * wal_status and safe_wal_size where the server has them.
+ * The dashboard asks what status asks (status_query(): the node, its WAL
+ * senders and receiver, its slots, archiving, replay paused,
+ * synchronous_standby_names), sent as one simple query: one statement per
+ * node per refresh in the server's log.
  */
-#define EXTRA_COLUMNS 2
-#define SLOT_COLUMNS 7
-static const char extra_sql[] =
-";\n"
-"SELECT CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END,\n"
-"       current_setting('synchronous_standby_names');\n"
-"SELECT slot_name, slot_type, active, restart_lsn,\n"
-"       pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()\n"
-"                            ELSE pg_current_wal_lsn() END, restart_lsn)::bigint,\n"
-"       %s, %s\n"
-"  FROM pg_replication_slots ORDER BY slot_name";
-
-static char *
-monitor_query(const pg_version_facts *facts)
-{
-	char	   *status = status_query(facts);
-	strbuf		sb;
-
-	strbuf_init(&sb);
-	strbuf_append(&sb, status);
-	/* status_query() may or may not end its last statement with ';' */
-	while (sb.len > 0 && (sb.data[sb.len - 1] == ';' || sb.data[sb.len - 1] == '\n'))
-		sb.data[--sb.len] = '\0';
-	strbuf_appendf(&sb, extra_sql,
-				   facts->slot_wal_status ? "wal_status" : "NULL::text",
-				   facts->slot_wal_status ? "safe_wal_size" : "NULL::bigint");
-	free(status);
-	return strbuf_detach(&sb);
-}
 
 /* ---- events --------------------------------------------------------------------- */
 
@@ -180,19 +150,18 @@ monitor_event_get(const monitor *m, int i)
 
 /* ---- nodes ---------------------------------------------------------------------- */
 
+/*
+ * The node's slots, replay and synchronous_standby_names are the status's
+ * (status_parse() reads them): the monitor_node fields the dashboard reads
+ * point into it, again after every parse or reset.
+ */
 static void
-free_slots(monitor_node *mn)
+view_status(monitor_node *mn)
 {
-	for (int i = 0; i < mn->n_slots; i++)
-	{
-		free(mn->slots[i].name);
-		free(mn->slots[i].type);
-		free(mn->slots[i].restart_lsn);
-		free(mn->slots[i].wal_status);
-	}
-	free(mn->slots);
-	mn->slots = NULL;
-	mn->n_slots = 0;
+	mn->slots = mn->st->slots;
+	mn->n_slots = mn->st->n_slots;
+	mn->replay_paused = mn->st->replay_paused;
+	mn->sync_standby_names = mn->st->sync_standby_names;
 }
 
 static void
@@ -237,9 +206,8 @@ free_nodes(monitor *m)
 		pgconn_free(&mn->pc);
 		free(mn->query);
 		pgr_error_clear(&mn->error);
-		free(mn->sync_standby_names);
-		free_slots(mn);
 		status_node_reset(&m->status.nodes[i]);
+		view_status(mn);
 		pgr_error_clear(&m->status.nodes[i].error);
 		free(m->status.nodes[i].ssl_cert_expires);
 	}
@@ -347,7 +315,7 @@ node_failed(monitor *m, monitor_node *mn, const pgr_error *why)
 	 * (upstream_row): link them again, now to nothing.
 	 */
 	status_evaluate(&m->status);
-	free_slots(mn);
+	view_status(mn);
 	if (was_up && !mn->down_announced)
 	{
 		hook_event	ev = {HOOK_NODE_DOWN, mn->node->name, NULL, NULL, false, mn->error.message};
@@ -394,7 +362,7 @@ connected(monitor *m, monitor_node *mn)
 		return;
 	}
 	free(mn->query);
-	mn->query = monitor_query(facts);
+	mn->query = status_query(facts);
 	mn->st->reachable = true;
 	status_node_set_ssl(mn->st, mn->pc.conn);
 	send_query(m, mn);
@@ -409,44 +377,6 @@ start_connect(monitor *m, monitor_node *mn)
 	mn->sent_ms = pgconn_now_ms();
 	if (pgconn_start(&mn->pc, &opt, hard_limit_s(m)) < 0)
 		node_failed(m, mn, &mn->pc.err);
-}
-
-/* Statements 4 and 5 (see extra_sql). */
-static int
-parse_extra(monitor_node *mn, PGresult *const *res, int n, pgr_error *err)
-{
-	const char *name = mn->node->name;
-	const char *v;
-
-	if (pgconn_check_result(n > 3 ? res[3] : NULL, PGRES_TUPLES_OK, 1, EXTRA_COLUMNS,
-							name, _("server state"), err) < 0 ||
-		pgconn_check_result(n > 4 ? res[4] : NULL, PGRES_TUPLES_OK, -1, SLOT_COLUMNS,
-							name, "pg_replication_slots", err) < 0)
-		return -1;
-	v = pgconn_value(res[3], 0, 0);
-	mn->replay_paused = v && v[0] == 't';
-	free(mn->sync_standby_names);
-	v = pgconn_value(res[3], 0, 1);
-	mn->sync_standby_names = pgr_strdup(v ? v : "");
-	free_slots(mn);
-	mn->n_slots = PQntuples(res[4]);
-	mn->slots = pgr_calloc((size_t) (mn->n_slots ? mn->n_slots : 1), sizeof(monitor_slot));
-	for (int r = 0; r < mn->n_slots; r++)
-	{
-		monitor_slot *s = &mn->slots[r];
-
-		s->name = pgr_strdup(pgconn_value(res[4], r, 0));
-		s->type = pgr_strdup(pgconn_value(res[4], r, 1));
-		v = pgconn_value(res[4], r, 2);
-		s->active = v && v[0] == 't';
-		s->restart_lsn = pgr_strdup(pgconn_value(res[4], r, 3));
-		v = pgconn_value(res[4], r, 4);
-		s->retained_bytes = v ? strtoll(v, NULL, 10) : -1;
-		s->wal_status = pgr_strdup(pgconn_value(res[4], r, 5));
-		v = pgconn_value(res[4], r, 6);
-		s->safe_wal_size = v ? strtoll(v, NULL, 10) : -1;
-	}
-	return 0;
 }
 
 /* What a node looked like before an answer, to tell what changed. */
@@ -507,21 +437,6 @@ derive(monitor *m, const node_before *before)
 		mn->level = monitor_classify(up, standby, r ? r->state : NULL,
 									 mn->lag_bytes, mn->lag_s,
 									 m->cl->lag_warn_bytes, m->cl->lag_warn_seconds);
-		for (int s = 0; s < mn->n_slots; s++)
-		{
-			mn->slots[s].standby = NULL;
-			for (int j = 0; j < m->n_nodes; j++)
-			{
-				char	   *sn;
-
-				if (m->nodes[j].node->role != NODE_STANDBY)
-					continue;
-				sn = cluster_slot_name(m->nodes[j].node);
-				if (strcmp(sn, mn->slots[s].name) == 0)
-					mn->slots[s].standby = m->nodes[j].node->name;
-				free(sn);
-			}
-		}
 
 		if (!before)
 			continue;
@@ -566,14 +481,15 @@ answered(monitor *m, monitor_node *mn, const node_before *before)
 	mn->busy = false;
 	mn->not_answering = false;
 	mn->backoff_s = BACKOFF_MIN_S;
-	if (status_parse(mn->st, mn->pc.results, mn->pc.n_results, &err) < 0 ||
-		parse_extra(mn, mn->pc.results, mn->pc.n_results, &err) < 0)
+	if (status_parse(mn->st, mn->pc.results, mn->pc.n_results, &err) < 0)
 	{
+		view_status(mn);
 		/* connected but the query failed: shown as down, retried */
 		node_failed(m, mn, &err);
 		pgr_error_clear(&err);
 		return;
 	}
+	view_status(mn);
 	mn->st->reachable = true;
 	mn->conn = MONITOR_UP;
 	mn->last_answer = now;

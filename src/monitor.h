@@ -85,17 +85,8 @@ typedef enum monitor_conn {
 	MONITOR_DOWN				/* connection failed or lost; retrying */
 } monitor_conn;
 
-typedef struct monitor_slot {
-	char	   *name;
-	char	   *type;			/* "physical", "logical" */
-	bool		active;
-	char	   *restart_lsn;	/* NULL when none */
-	long long	retained_bytes; /* -1: unknown */
-	char	   *wal_status;		/* NULL (servers < 13) */
-	long long	safe_wal_size;	/* -1: unknown or unlimited */
-	const char *standby;		/* the node of the cluster file using it, or
-								 * NULL: nobody does */
-} monitor_slot;
+/* A slot as status reads it (standby: the node using it, or NULL). */
+typedef status_slot monitor_slot;
 
 typedef struct monitor_node {
 	const cluster_node *node;	/* in monitor->cl */
@@ -114,10 +105,10 @@ typedef struct monitor_node {
 	bool		down_announced; /* event_command told node_down; node_up
 								 * is told when it answers again */
 
-	/* what the monitor asks on top of the status query */
+	/* views into st (status_parse() reads them), for the dashboard */
 	bool		replay_paused;
-	char	   *sync_standby_names;	/* "" when unset */
-	monitor_slot *slots;
+	const char *sync_standby_names;	/* "" when unset; NULL: not known */
+	const monitor_slot *slots;
 	int			n_slots;
 
 	/* derived after each answer */

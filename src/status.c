@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,7 +75,51 @@ static const char wal_receiver_sql[] =
 "       nullif(received_tli, 0), " ISO_UTC("last_msg_receipt_time") "\n"
 "  FROM pg_stat_wal_receiver w WHERE pid IS NOT NULL";
 
-#define STATUS_STATEMENTS 3
+/*
+ * Statement 4, what watching needs besides: 6 columns, one row.  Replay
+ * paused (only a standby can be asked), synchronous_standby_names,
+ * archiving on, max_slot_wal_keep_size where the server has it,
+ * hot_standby_feedback, and a standby's queries cancelled by recovery
+ * conflicts.  %s: max_slot_wal_keep_size or NULL.
+ */
+#define EXTRA_COLUMNS 6
+static const char extra_sql[] =
+";\n"
+"SELECT CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END,\n"
+"       current_setting('synchronous_standby_names'),\n"
+"       current_setting('archive_mode') IN ('on', 'always'),\n"
+"       %s,\n"
+"       current_setting('hot_standby_feedback')::bool,\n"
+"       CASE WHEN pg_is_in_recovery()\n"
+"            THEN (SELECT coalesce(sum(confl_tablespace + confl_lock + confl_snapshot\n"
+"                                      + confl_bufferpin + confl_deadlock), 0)::bigint\n"
+"                    FROM pg_stat_database_conflicts) END;\n";
+
+/*
+ * Statement 5, the slots: 8 columns.  The WAL each one retains is measured
+ * like the replication lag (from what the node has); wal_status,
+ * safe_wal_size and inactive_since where the server has them.
+ */
+#define SLOT_COLUMNS 8
+static const char slot_sql[] =
+"SELECT slot_name, slot_type, active, restart_lsn,\n"
+"       pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()\n"
+"                            ELSE pg_current_wal_lsn() END, restart_lsn)::bigint,\n"
+"       %s, %s, %s\n"
+"  FROM pg_replication_slots ORDER BY slot_name;\n";
+
+/*
+ * Statement 6, archiving: 7 columns, one row: pg_stat_archiver, and the
+ * .ready files waiting in pg_wal/archive_status where the server can list
+ * them (12 and later).
+ */
+#define ARCHIVER_COLUMNS 7
+static const char archiver_sql[] =
+"SELECT archived_count, last_archived_wal, " ISO_UTC("last_archived_time") ",\n"
+"       failed_count, last_failed_wal, " ISO_UTC("last_failed_time") ", %s\n"
+"  FROM pg_stat_archiver";
+
+#define STATUS_STATEMENTS 6
 
 char *
 status_query(const pg_version_facts *facts)
@@ -88,6 +133,18 @@ status_query(const pg_version_facts *facts)
 				   facts && facts->replication_reply_time
 				   ? ISO_UTC("reply_time") : "NULL::text");
 	strbuf_append(&sb, wal_receiver_sql);
+	strbuf_appendf(&sb, extra_sql,
+				   facts && facts->slot_wal_status
+				   ? "current_setting('max_slot_wal_keep_size')" : "NULL::text");
+	strbuf_appendf(&sb, slot_sql,
+				   facts && facts->slot_wal_status ? "wal_status" : "NULL::text",
+				   facts && facts->slot_wal_status ? "safe_wal_size" : "NULL::bigint",
+				   facts && facts->slot_inactive_since
+				   ? ISO_UTC("inactive_since") : "NULL::text");
+	strbuf_appendf(&sb, archiver_sql,
+				   facts && facts->ls_archive_statusdir
+				   ? "(SELECT count(*) FROM pg_ls_archive_statusdir()"
+				   " WHERE right(name, 6) = '.ready')" : "NULL::bigint");
 	sql = strbuf_detach(&sb);
 	strbuf_free(&sb);			/* detach leaves a fresh buffer behind */
 	return sql;
@@ -141,6 +198,33 @@ free_wal_receiver(status_wal_receiver *w)
 	free(w->slot_name);
 	free(w->last_msg_receipt);
 	free(w);
+}
+
+static void
+free_slots(node_status *ns)
+{
+	for (int i = 0; i < ns->n_slots; i++)
+	{
+		free(ns->slots[i].name);
+		free(ns->slots[i].type);
+		free(ns->slots[i].restart_lsn);
+		free(ns->slots[i].wal_status);
+		free(ns->slots[i].inactive_since);
+	}
+	free(ns->slots);
+	ns->slots = NULL;
+	ns->n_slots = 0;
+}
+
+static void
+free_archiver(status_archiver *a)
+{
+	free(a->last_archived_wal);
+	free(a->last_archived_time);
+	free(a->last_failed_wal);
+	free(a->last_failed_time);
+	memset(a, 0, sizeof(*a));
+	a->ready_count = -1;
 }
 
 void
@@ -198,6 +282,30 @@ status_node_reset(node_status *ns)
 	ns->n_replication = 0;
 	ns->upstream_row = NULL;
 	ns->upstream_name = NULL;
+	ns->replay_paused = false;
+	ns->hot_standby_feedback = false;
+	ns->recovery_conflicts = -1;
+	free(ns->sync_standby_names);
+	free(ns->max_slot_wal_keep_size);
+	ns->sync_standby_names = ns->max_slot_wal_keep_size = NULL;
+	free_slots(ns);
+	free_archiver(&ns->archiver);
+}
+
+static long long
+ll_value(const PGresult *res, int row, int col, long long if_null)
+{
+	const char *v = pgconn_value(res, row, col);
+
+	return v ? strtoll(v, NULL, 10) : if_null;
+}
+
+static bool
+bool_value(const PGresult *res, int row, int col)
+{
+	const char *v = pgconn_value(res, row, col);
+
+	return v && v[0] == 't';
 }
 
 int
@@ -212,6 +320,9 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 		{N_("server state"), 1, NODE_COLUMNS},
 		{"pg_stat_replication", -1, REPLICATION_COLUMNS},
 		{"pg_stat_wal_receiver", -1, WAL_RECEIVER_COLUMNS},
+		{N_("server state"), 1, EXTRA_COLUMNS},
+		{"pg_replication_slots", -1, SLOT_COLUMNS},
+		{"pg_stat_archiver", 1, ARCHIVER_COLUMNS},
 	};
 	const char *name = ns->node ? ns->node->name : "?";
 	const PGresult *res;
@@ -282,8 +393,55 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 		w->last_msg_receipt = dup_value(res, 0, 5);
 		ns->wal_receiver = w;
 	}
+
+	res = results[3];
+	ns->replay_paused = bool_value(res, 0, 0);
+	ns->sync_standby_names = pgr_strdup(pgconn_value(res, 0, 1) ? pgconn_value(res, 0, 1) : "");
+	ns->archiver.enabled = bool_value(res, 0, 2);
+	ns->max_slot_wal_keep_size = dup_value(res, 0, 3);
+	ns->hot_standby_feedback = bool_value(res, 0, 4);
+	ns->recovery_conflicts = ll_value(res, 0, 5, -1);
+
+	res = results[4];
+	ns->n_slots = PQntuples(res);
+	ns->slots = pgr_calloc((size_t) (ns->n_slots ? ns->n_slots : 1), sizeof(status_slot));
+	for (int r = 0; r < ns->n_slots; r++)
+	{
+		status_slot *sl = &ns->slots[r];
+
+		sl->name = dup_value(res, r, 0);
+		sl->type = dup_value(res, r, 1);
+		sl->active = bool_value(res, r, 2);
+		sl->restart_lsn = dup_value(res, r, 3);
+		sl->retained_bytes = ll_value(res, r, 4, -1);
+		sl->wal_status = dup_value(res, r, 5);
+		sl->safe_wal_size = ll_value(res, r, 6, -1);
+		sl->inactive_since = dup_value(res, r, 7);
+	}
+
+	res = results[5];
+	ns->archiver.archived_count = ll_value(res, 0, 0, 0);
+	ns->archiver.last_archived_wal = dup_value(res, 0, 1);
+	ns->archiver.last_archived_time = dup_value(res, 0, 2);
+	ns->archiver.failed_count = ll_value(res, 0, 3, 0);
+	ns->archiver.last_failed_wal = dup_value(res, 0, 4);
+	ns->archiver.last_failed_time = dup_value(res, 0, 5);
+	ns->archiver.ready_count = ll_value(res, 0, 6, -1);
+
 	ns->answered = true;
 	return 0;
+}
+
+bool
+status_archiver_failing(const status_archiver *a)
+{
+	/*
+	 * The last attempt failed: a failure later than the last success (ISO
+	 * 8601 in UTC compares as text), or failures and no success at all.
+	 */
+	if (!a->enabled || a->failed_count == 0 || !a->last_failed_time)
+		return false;
+	return !a->last_archived_time || strcmp(a->last_failed_time, a->last_archived_time) > 0;
 }
 
 /* ---- collecting ---------------------------------------------------------- */
@@ -445,6 +603,87 @@ find_row(const node_status *ns, const char *name)
 	return found;
 }
 
+/* "1.5 GB" style, for problem messages (ngettext-free: the unit is short). */
+static void
+format_size(long long n, char *buf, size_t size)
+{
+	static const char *const units[] = {N_("kB"), N_("MB"), N_("GB"), N_("TB")};
+	double		v = (double) n;
+	int			u = -1;
+
+	if (n < 1024)
+	{
+		snprintf(buf, size, _("%lld bytes"), n);
+		return;
+	}
+	while (v >= 1024.0 && u < 3)
+	{
+		v /= 1024.0;
+		u++;
+	}
+	snprintf(buf, size, "%.1f %s", v, _(units[u]));
+}
+
+/*
+ * What breaks silently: slots that retain WAL (and whose standby is gone),
+ * archiving that fails, a standby whose replay is paused.
+ */
+static void
+evaluate_watch(cluster_status *st, node_status *ns)
+{
+	const cluster *c = st->cluster;
+	const char *name = ns->node->name;
+	char		size[32];
+
+	for (int s = 0; s < ns->n_slots; s++)
+	{
+		status_slot *sl = &ns->slots[s];
+
+		sl->standby = NULL;
+		for (int j = 0; j < c->n_nodes && sl->name; j++)
+		{
+			char	   *sn;
+
+			if (c->nodes[j].role != NODE_STANDBY)
+				continue;
+			sn = cluster_slot_name(&c->nodes[j]);
+			if (strcmp(sn, sl->name) == 0)
+				sl->standby = c->nodes[j].name;
+			free(sn);
+		}
+		format_size(sl->retained_bytes, size, sizeof(size));
+		if (sl->wal_status && (strcmp(sl->wal_status, "lost") == 0 ||
+							   strcmp(sl->wal_status, "unreserved") == 0))
+			add_problem(st, STATUS_ERROR, "slot_wal_lost", name,
+						_("slot \"%s\" on \"%s\": its WAL is %s (max_slot_wal_keep_size was exceeded): the standby using it must be re-synchronised"),
+						sl->name, name, sl->wal_status);
+		else if (sl->retained_bytes >= 0 && sl->retained_bytes >= c->slot_critical_bytes)
+			add_problem(st, STATUS_ERROR, "slot_retention", name,
+						sl->active ? _("slot \"%s\" on \"%s\" retains %s of WAL")
+						: _("slot \"%s\" on \"%s\" retains %s of WAL and is not in use"),
+						sl->name, name, size);
+		else if (sl->retained_bytes >= 0 && sl->retained_bytes >= c->slot_warn_bytes)
+			add_problem(st, STATUS_DEGRADED, "slot_retention", name,
+						sl->active ? _("slot \"%s\" on \"%s\" retains %s of WAL")
+						: _("slot \"%s\" on \"%s\" retains %s of WAL and is not in use"),
+						sl->name, name, size);
+		else if (!sl->standby && !sl->active && sl->type && strcmp(sl->type, "physical") == 0)
+			add_problem(st, STATUS_DEGRADED, "slot_orphaned", name,
+						_("slot \"%s\" on \"%s\" is used by no node of the cluster file and retains %s of WAL"),
+						sl->name, name, size);
+	}
+	if (status_archiver_failing(&ns->archiver))
+		add_problem(st, STATUS_ERROR, "archive_failing", name,
+					_("archiving fails on \"%s\": %lld failures, the last on %s (%s)"),
+					name, ns->archiver.failed_count,
+					ns->archiver.last_failed_wal ? ns->archiver.last_failed_wal : "?",
+					ns->archiver.last_failed_time ? ns->archiver.last_failed_time : "?");
+	if (ns->role == STATUS_ROLE_STANDBY && ns->replay_paused)
+		add_problem(st, STATUS_DEGRADED, "replay_paused", name,
+					_("standby \"%s\" has its replay paused (pg_wal_replay_resume() resumes it)"),
+					name);
+}
+
 void
 status_evaluate(cluster_status *st)
 {
@@ -561,6 +800,9 @@ status_evaluate(cluster_status *st)
 							ns->system_identifier, seen_primary->system_identifier);
 		}
 	}
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].answered)
+			evaluate_watch(st, &st->nodes[i]);
 }
 
 void

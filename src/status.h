@@ -74,6 +74,33 @@ typedef struct status_wal_receiver {
 	char	   *last_msg_receipt; /* ISO 8601 UTC or NULL */
 } status_wal_receiver;
 
+/* A row of pg_replication_slots. */
+typedef struct status_slot {
+	char	   *name;
+	char	   *type;			/* "physical", "logical" */
+	bool		active;
+	char	   *restart_lsn;	/* NULL when none */
+	long long	retained_bytes; /* WAL kept for it, from restart_lsn to what
+								 * the node has; -1: unknown */
+	char	   *wal_status;		/* NULL (servers < 13) */
+	long long	safe_wal_size;	/* -1: unknown or unlimited */
+	char	   *inactive_since; /* ISO 8601 UTC (servers >= 17), else NULL */
+	const char *standby;		/* status_evaluate(): the cluster file's node
+								 * using it, or NULL (orphaned) */
+} status_slot;
+
+/* pg_stat_archiver, and the WAL files waiting to be archived. */
+typedef struct status_archiver {
+	bool		enabled;		/* archive_mode is on or always */
+	long long	archived_count;
+	char	   *last_archived_wal;	/* NULL: none yet */
+	char	   *last_archived_time; /* ISO 8601 UTC */
+	long long	failed_count;
+	char	   *last_failed_wal;
+	char	   *last_failed_time;
+	long long	ready_count;	/* .ready files; -1: unknown (servers < 12) */
+} status_archiver;
+
 typedef struct node_status {
 	const cluster_node *node;	/* in the cluster given to status_collect */
 	bool		reachable;		/* the connection was made */
@@ -92,6 +119,18 @@ typedef struct node_status {
 	char	   *replay_lsn;		/* standby: pg_last_wal_replay_lsn() */
 	char	   *last_replay;	/* pg_last_xact_replay_timestamp(), ISO */
 	status_wal_receiver *wal_receiver;	/* NULL: none running */
+	bool		replay_paused;	/* a standby whose replay is paused */
+	char	   *sync_standby_names; /* "" when unset */
+	char	   *max_slot_wal_keep_size; /* as SHOW prints it ("-1": no
+										 * limit); NULL (servers < 13) */
+	bool		hot_standby_feedback;
+	long long	recovery_conflicts; /* standby: queries cancelled by
+									 * recovery conflicts (sum of
+									 * pg_stat_database_conflicts); -1 on a
+									 * primary */
+	status_slot *slots;			/* its replication slots */
+	int			n_slots;
+	status_archiver archiver;
 	status_replication *replication;	/* its WAL senders */
 	int			n_replication;
 
@@ -156,6 +195,9 @@ void		status_node_reset(node_status *ns);
 void		status_evaluate(cluster_status *st);
 
 /* "healthy", "degraded", "error": for JSON (not translated). */
+/* Archiving is on and its last attempt failed (archive_command fails). */
+bool		status_archiver_failing(const status_archiver *a);
+
 /* status_prom.c: the status in Prometheus' text exposition format */
 void		status_format_prometheus(const cluster_status *st, strbuf *sb);
 

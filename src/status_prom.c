@@ -46,9 +46,36 @@ append_label_value(strbuf *sb, const char *v)
 }
 
 static void
+family_of(strbuf *sb, const char *name, const char *type, const char *help)
+{
+	strbuf_appendf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
 family(strbuf *sb, const char *name, const char *help)
 {
-	strbuf_appendf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	family_of(sb, name, "gauge", help);
+}
+
+/* A per-slot sample: NAME{cluster,node,slot[,EXTRA]} VALUE. */
+static void
+slot_sample(strbuf *sb, const char *name, const cluster_status *st, const char *node,
+			const char *slot, const char *extra_key, const char *extra_value, double value)
+{
+	strbuf_appendf(sb, "%s{cluster=\"", name);
+	append_label_value(sb, st->cluster->name);
+	strbuf_append(sb, "\",node=\"");
+	append_label_value(sb, node);
+	strbuf_append(sb, "\",slot=\"");
+	append_label_value(sb, slot);
+	strbuf_append(sb, "\"");
+	if (extra_key)
+	{
+		strbuf_appendf(sb, ",%s=\"", extra_key);
+		append_label_value(sb, extra_value);
+		strbuf_append(sb, "\"");
+	}
+	strbuf_appendf(sb, "} %.17g\n", value);
 }
 
 /*
@@ -192,6 +219,92 @@ status_format_prometheus(const cluster_status *st, strbuf *sb)
 			sample(sb, "pgreplica_standby_replay_lag_seconds", st, ns->node->name,
 				   "upstream", ns->upstream_name, ns->upstream_row->replay_lag_s);
 	}
+
+	family(sb, "pgreplica_standby_replay_paused", "Whether the standby's replay is paused.");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].answered && st->nodes[i].role == STATUS_ROLE_STANDBY)
+			sample(sb, "pgreplica_standby_replay_paused", st, st->nodes[i].node->name,
+				   NULL, NULL, st->nodes[i].replay_paused ? 1 : 0);
+
+	family_of(sb, "pgreplica_standby_recovery_conflicts_total", "counter",
+			  "Queries the standby cancelled because of recovery conflicts.");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].answered && st->nodes[i].recovery_conflicts >= 0)
+			sample(sb, "pgreplica_standby_recovery_conflicts_total", st,
+				   st->nodes[i].node->name, NULL, NULL,
+				   (double) st->nodes[i].recovery_conflicts);
+
+	family(sb, "pgreplica_slot_retained_bytes",
+		   "WAL a replication slot keeps on the node, from its restart_lsn.");
+	for (int i = 0; i < st->n_nodes; i++)
+		for (int k = 0; st->nodes[i].answered && k < st->nodes[i].n_slots; k++)
+		{
+			const status_slot *sl = &st->nodes[i].slots[k];
+
+			if (sl->retained_bytes >= 0)
+				slot_sample(sb, "pgreplica_slot_retained_bytes", st, st->nodes[i].node->name,
+							sl->name, NULL, NULL, (double) sl->retained_bytes);
+		}
+
+	family(sb, "pgreplica_slot_active", "Whether a process uses the replication slot.");
+	for (int i = 0; i < st->n_nodes; i++)
+		for (int k = 0; st->nodes[i].answered && k < st->nodes[i].n_slots; k++)
+			slot_sample(sb, "pgreplica_slot_active", st, st->nodes[i].node->name,
+						st->nodes[i].slots[k].name, NULL, NULL,
+						st->nodes[i].slots[k].active ? 1 : 0);
+
+	family(sb, "pgreplica_slot_in_cluster",
+		   "Whether a node of the cluster file uses the slot (0: orphaned).");
+	for (int i = 0; i < st->n_nodes; i++)
+		for (int k = 0; st->nodes[i].answered && k < st->nodes[i].n_slots; k++)
+			slot_sample(sb, "pgreplica_slot_in_cluster", st, st->nodes[i].node->name,
+						st->nodes[i].slots[k].name, NULL, NULL,
+						st->nodes[i].slots[k].standby ? 1 : 0);
+
+	family(sb, "pgreplica_slot_wal_status",
+		   "The slot's wal_status: 1 for its value, 0 for the others (PostgreSQL 13 and later).");
+	for (int i = 0; i < st->n_nodes; i++)
+		for (int k = 0; st->nodes[i].answered && k < st->nodes[i].n_slots; k++)
+		{
+			static const char *const states[] = {"reserved", "extended", "unreserved", "lost"};
+			const status_slot *sl = &st->nodes[i].slots[k];
+
+			if (!sl->wal_status)
+				continue;
+			for (int v = 0; v < 4; v++)
+				slot_sample(sb, "pgreplica_slot_wal_status", st, st->nodes[i].node->name,
+							sl->name, "wal_status", states[v],
+							strcmp(sl->wal_status, states[v]) == 0 ? 1 : 0);
+		}
+
+	family_of(sb, "pgreplica_archiver_archived_total", "counter",
+			  "WAL files archived (pg_stat_archiver), where archiving is on.");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].answered && st->nodes[i].archiver.enabled)
+			sample(sb, "pgreplica_archiver_archived_total", st, st->nodes[i].node->name,
+				   NULL, NULL, (double) st->nodes[i].archiver.archived_count);
+
+	family_of(sb, "pgreplica_archiver_failed_total", "counter",
+			  "Failed attempts to archive a WAL file (pg_stat_archiver).");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].answered && st->nodes[i].archiver.enabled)
+			sample(sb, "pgreplica_archiver_failed_total", st, st->nodes[i].node->name,
+				   NULL, NULL, (double) st->nodes[i].archiver.failed_count);
+
+	family(sb, "pgreplica_archiver_failing",
+		   "Whether the last attempt to archive failed.");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].answered && st->nodes[i].archiver.enabled)
+			sample(sb, "pgreplica_archiver_failing", st, st->nodes[i].node->name,
+				   NULL, NULL, status_archiver_failing(&st->nodes[i].archiver) ? 1 : 0);
+
+	family(sb, "pgreplica_archiver_ready_files",
+		   "WAL files waiting to be archived (PostgreSQL 12 and later).");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].answered && st->nodes[i].archiver.enabled &&
+			st->nodes[i].archiver.ready_count >= 0)
+			sample(sb, "pgreplica_archiver_ready_files", st, st->nodes[i].node->name,
+				   NULL, NULL, (double) st->nodes[i].archiver.ready_count);
 
 	family(sb, "pgreplica_node_ssl", "Whether pgreplica's own connection to the node uses SSL.");
 	for (int i = 0; i < st->n_nodes; i++)

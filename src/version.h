@@ -31,7 +31,9 @@ typedef struct pg_version_facts {
 	bool		checksums_default;	/* ≥18: initdb enables data checksums */
 	bool		replication_reply_time; /* ≥12: pg_stat_replication.reply_time */
 	bool		slot_wal_status;	/* ≥13: pg_replication_slots.wal_status,
-									 * safe_wal_size */
+									 * safe_wal_size, max_slot_wal_keep_size */
+	bool		ls_archive_statusdir;	/* ≥12: pg_ls_archive_statusdir() */
+	bool		slot_inactive_since;	/* ≥17: pg_replication_slots.inactive_since */
 } pg_version_facts;
 
 /* Facts for a server_version_num (e.g. 150018); NULL if not supported. */

@@ -1,0 +1,123 @@
+#!/bin/bash
+# status-watch.sh - what takes replication down silently, as status shows
+# it, on real servers: pg1 primary, pg2 its standby with a slot (separate
+# hosts).
+# - a slot no node of the cluster file uses: shown (inactive, its size,
+#   "used by no node"), a problem (slot_orphaned), exit 1;
+# - WAL retained past slot_warn_bytes: slot_retention, exit 1; past
+#   slot_critical_bytes: exit 2; in JSON and the Prometheus format too;
+# - max_slot_wal_keep_size unset (-1): the advice line;
+# - a paused replay on pg2: shown, replay_paused, exit 1;
+# - an archive_command that fails: its failure count, archive_failing,
+#   exit 2.
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/fixture.sh"
+set -u
+
+PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
+[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
+	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
+command -v jq >/dev/null || skip_all "no jq"
+
+fx_setup
+fx_host pg1
+fx_host pg2
+ok "initdb on pg1" fx_pg_init pg1 && ok "start pg1" fx_pg_start pg1 &&
+	ok "pg2 made with its slot" fx_pg_make_standby pg2 pg1 -C -S pg2 &&
+	ok "start pg2" fx_pg_start pg2 && ok "pg2 streams" fx_wait_streaming pg1 pg2 ||
+	bail_out "no standby"
+conf=$FX_DIR/cluster.conf
+fx_cluster_file -o slot_warn_bytes=4MB -o slot_critical_bytes=48MB "$conf" pg1 pg2
+
+st()
+{
+	out=$("$PGREPLICA" -c "$conf" status "$@" 2>&1)
+	rc=$?
+}
+jqv() { jq -r "$1" <<<"$out"; }
+problems() { jq -r '[.problems[] | .code + ":" + (.node // "")] | join(" ")' <<<"$out"; }
+
+st --json
+is "$rc" 0 "healthy to begin with" || diag "$out"
+is "$(jqv '.nodes[0].slots | map(.slot_name + "/" + (.active | tostring) + "/" + (.used_by // "-")) | join(" ")')" \
+	"pg2/true/pg2" "pg1's slot pg2: active, used by pg2"
+is "$(jqv '.nodes[1] | [.replay_paused, .hot_standby_feedback, (.recovery_conflicts | type)] | @tsv')" \
+	"false	false	number" "pg2: replay running, no feedback, a conflict count"
+is "$(jqv '.nodes[0].archiver | [.enabled, .failing] | @tsv')" "false	false" "archiving off on pg1"
+
+# ---------------------------------------------------------------------------
+# a slot nobody of the cluster file uses
+# (a physical slot reserves from the last checkpoint's redo pointer: one
+# now, so that it starts with little WAL to retain)
+ok "checkpoint on pg1" fx_psql pg1 "CHECKPOINT"
+ok "slot old_standby created on pg1" \
+	fx_psql pg1 "SELECT pg_create_physical_replication_slot('old_standby', true)"
+st
+is "$rc" 1 "an orphaned slot: exit 1 (degraded)" || diag "$out"
+like "$out" 'Slot: +old_standby \(physical\), inactive, retains [0-9]+ bytes?.*, used by no node of the cluster file' \
+	"the slot is shown: inactive, its size, used by no node" || diag "$out"
+like "$out" 'slot "old_standby" on "pg1" is used by no node of the cluster file' "a problem says so" || diag "$out"
+like "$out" 'max_slot_wal_keep_size is -1' "the advice on max_slot_wal_keep_size"
+
+# WAL past slot_warn_bytes (4MB), then past slot_critical_bytes (48MB)
+ok "about 8 MB of WAL written" fx_psql pg1 \
+	"CREATE TABLE filler (i int, t text); INSERT INTO filler SELECT g, repeat('x', 60) FROM generate_series(1, 60000) g; SELECT pg_switch_wal()"
+st --json
+is "$rc" 1 "retained past slot_warn_bytes: exit 1" || diag "$out"
+is "$(problems)" "slot_retention:pg1" "the problem: slot_retention on pg1"
+ok "retained_bytes over 4 MB" test "$(jqv '.nodes[0].slots[] | select(.slot_name == "old_standby") | .retained_bytes')" -gt $((4 * 1024 * 1024))
+ok "about 60 MB more" fx_psql pg1 \
+	"INSERT INTO filler SELECT g, repeat('x', 60) FROM generate_series(1, 600000) g; SELECT pg_switch_wal()"
+st --json
+is "$rc" 2 "retained past slot_critical_bytes: exit 2" || diag "$out"
+is "$(jqv '.problems[] | select(.code == "slot_retention") | .severity')" error "slot_retention is an error"
+st --format=prometheus
+like "$out" $'\npgreplica_slot_in_cluster\\{cluster="fx",node="pg1",slot="old_standby"\\} 0\n' \
+	"prometheus: the slot is in no node of the cluster"
+like "$out" $'\npgreplica_slot_active\\{cluster="fx",node="pg1",slot="old_standby"\\} 0\n' "prometheus: inactive"
+like "$out" $'\npgreplica_slot_retained_bytes\\{cluster="fx",node="pg1",slot="old_standby"\\} [0-9]{8}' \
+	"prometheus: tens of MB retained"
+like "$out" $'\npgreplica_slot_wal_status\\{cluster="fx",node="pg1",slot="old_standby",wal_status="(reserved|extended)"\\} 1\n' \
+	"prometheus: its wal_status (reserved, or extended past max_wal_size)"
+if command -v promtool >/dev/null; then
+	ok "promtool check metrics accepts it" promtool check metrics <<<"$out"
+else
+	skip 1 "promtool is not installed (Debian package prometheus)"
+fi
+ok "slot old_standby dropped" fx_psql pg1 "SELECT pg_drop_replication_slot('old_standby')"
+ok "pg2 catches up" fx_wait_catchup pg1 pg2
+st
+is "$rc" 0 "without it: healthy again" || diag "$out"
+
+# ---------------------------------------------------------------------------
+# replay paused on pg2
+ok "pause pg2's replay" fx_psql pg2 "SELECT pg_wal_replay_pause()"
+st
+is "$rc" 1 "a paused replay: exit 1" || diag "$out"
+like "$out" 'Replay: +paused' "shown as paused"
+like "$out" 'standby "pg2" has its replay paused' "and listed among the problems"
+ok "resume it" fx_psql pg2 "SELECT pg_wal_replay_resume()"
+st
+is "$rc" 0 "resumed: healthy" || diag "$out"
+
+# ---------------------------------------------------------------------------
+# archiving that fails
+ok "archive_mode = on on pg1" fx_psql pg1 "ALTER SYSTEM SET archive_mode = on"
+ok "archive_command = /bin/false" fx_psql pg1 "ALTER SYSTEM SET archive_command = '/bin/false'"
+ok "restart pg1" fx_pg_restart pg1
+ok "pg2 streams again" fx_wait_streaming pg1 pg2
+ok "a WAL file to archive" fx_psql pg1 "INSERT INTO filler VALUES (1, 'x'); SELECT pg_switch_wal()"
+ok "the archiver fails on it" fx_wait_for pg1 "SELECT failed_count > 0 FROM pg_stat_archiver" t
+st --json
+is "$rc" 2 "archiving fails: exit 2" || diag "$out"
+is "$(problems)" "archive_failing:pg1" "the problem: archive_failing on pg1"
+is "$(jqv '.nodes[0].archiver | [.enabled, .failing, (.failed_count > 0), (.ready_count >= 1)] | @tsv')" \
+	"true	true	true	true" "JSON: enabled, failing, failures counted, files waiting"
+st
+like "$out" 'Archiving: +0 archived \(last n/a\), [0-9]+ failed \(last [0-9A-F]{24} at [0-9-]+T[0-9:.]+Z\), [0-9]+ files? waiting: FAILING' \
+	"text: the counts, the file that failed, FAILING" || diag "$out"
+
+done_testing
