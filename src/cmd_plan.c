@@ -481,6 +481,9 @@ cmd_plan(const pgr_globals *g, int argc, char **argv)
 int
 cmd_check(const pgr_globals *g, int argc, char **argv)
 {
+	/* --nagios, --max-lag, --role: the running cluster, not apply's preflight */
+	if (check_wants_health(argc, argv))
+		return cmd_check_health(g, argc, argv);
 	return run(g, argc, argv, MODE_CHECK);
 }
 

@@ -28,6 +28,9 @@ int			cmd_status(const pgr_globals *g, int argc, char **argv);
 int			cmd_plan(const pgr_globals *g, int argc, char **argv);
 int			cmd_apply(const pgr_globals *g, int argc, char **argv);
 int			cmd_check(const pgr_globals *g, int argc, char **argv);
+/* cmd_health.c: "check --nagios ...", the running cluster's health. */
+bool		check_wants_health(int argc, char **argv);
+int			cmd_check_health(const pgr_globals *g, int argc, char **argv);
 /* ui/cmd_setup.c: the wizard, and the console (no command). */
 int			cmd_setup(const pgr_globals *g, int argc, char **argv);
 int			cmd_console(const pgr_globals *g, int argc, char **argv);

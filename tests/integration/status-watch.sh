@@ -38,6 +38,12 @@ st()
 	rc=$?
 }
 jqv() { jq -r "$1" <<<"$out"; }
+# check --nagios ...: the plugin line and its exit status
+nagios()
+{
+	out=$("$PGREPLICA" -c "$conf" check --nagios "$@" 2>/dev/null)
+	rc=$?
+}
 problems() { jq -r '[.problems[] | .code + ":" + (.node // "")] | join(" ")' <<<"$out"; }
 
 st --json
@@ -47,6 +53,24 @@ is "$(jqv '.nodes[0].slots | map(.slot_name + "/" + (.active | tostring) + "/" +
 is "$(jqv '.nodes[1] | [.replay_paused, .hot_standby_feedback, (.recovery_conflicts | type)] | @tsv')" \
 	"false	false	number" "pg2: replay running, no feedback, a conflict count"
 is "$(jqv '.nodes[0].archiver | [.enabled, .failing] | @tsv')" "false	false" "archiving off on pg1"
+
+nagios
+is "$rc" 0 "check --nagios: exit 0 (OK)"
+like "$out" '^PGREPLICA OK - 2 nodes of 2 answer, primary pg1 \| nodes_up=2;;;0;2 .pg2_lag_bytes.=[0-9]+B;16777216;;0;' \
+	"one line: OK, the nodes, the primary, performance data" || diag "$out"
+is "$(wc -l <<<"$out")" 1 "one line"
+nagios --role primary pg1
+is "$rc|$out" "0|PGREPLICA OK - pg1 answers as primary | nodes_up=1;;;0;1" "--role primary pg1: OK"
+nagios --role primary pg2
+is "$rc" 2 "--role primary pg2: exit 2 (CRITICAL)"
+like "$out" '^PGREPLICA CRITICAL - pg2 answers as standby, not primary' "saying why" || diag "$out"
+nagios --role primary nosuch
+is "$rc" 3 "a node that does not exist: exit 3 (UNKNOWN)"
+like "$out" '^PGREPLICA UNKNOWN - the cluster file has no node "nosuch"' "saying so" || diag "$out"
+nagios --max-lag=fast
+is "$rc" 3 "a --max-lag that is neither size nor duration: UNKNOWN"
+out=$("$PGREPLICA" -c "$FX_DIR/none.conf" check --nagios 2>/dev/null)
+is "$?" 3 "no cluster file: UNKNOWN"
 
 # ---------------------------------------------------------------------------
 # a slot nobody of the cluster file uses
@@ -61,6 +85,9 @@ like "$out" 'Slot: +old_standby \(physical\), inactive, retains [0-9]+ bytes?.*,
 	"the slot is shown: inactive, its size, used by no node" || diag "$out"
 like "$out" 'slot "old_standby" on "pg1" is used by no node of the cluster file' "a problem says so" || diag "$out"
 like "$out" 'max_slot_wal_keep_size is -1' "the advice on max_slot_wal_keep_size"
+nagios
+is "$rc" 1 "check --nagios: WARNING"
+like "$out" '^PGREPLICA WARNING - slot "old_standby" on "pg1" is used by no node' "naming the slot" || diag "$out"
 
 # WAL past slot_warn_bytes (4MB), then past slot_critical_bytes (48MB)
 ok "about 8 MB of WAL written" fx_psql pg1 \
@@ -74,6 +101,12 @@ ok "about 60 MB more" fx_psql pg1 \
 st --json
 is "$rc" 2 "retained past slot_critical_bytes: exit 2" || diag "$out"
 is "$(jqv '.problems[] | select(.code == "slot_retention") | .severity')" error "slot_retention is an error"
+nagios
+is "$rc" 2 "check --nagios: CRITICAL past slot_critical_bytes"
+like "$out" '^PGREPLICA CRITICAL - slot "old_standby" on "pg1" retains [0-9.]+ MB of WAL and is not in use' \
+	"naming the slot and its size" || diag "$out"
+nagios --role standby pg2
+is "$rc" 0 "--role standby pg2: pg1's slot is not pg2's problem" || diag "$out"
 st --format=prometheus
 like "$out" $'\npgreplica_slot_in_cluster\\{cluster="fx",node="pg1",slot="old_standby"\\} 0\n' \
 	"prometheus: the slot is in no node of the cluster"
@@ -99,6 +132,12 @@ st
 is "$rc" 1 "a paused replay: exit 1" || diag "$out"
 like "$out" 'Replay: +paused' "shown as paused"
 like "$out" 'standby "pg2" has its replay paused' "and listed among the problems"
+ok "writes on pg1 that pg2 does not replay" fx_psql pg1 "INSERT INTO filler SELECT g, 'y' FROM generate_series(1, 1000) g"
+nagios --max-lag=1kB
+is "$rc" 2 "check --nagios --max-lag=1kB with pg2 paused behind: CRITICAL" || diag "$out"
+like "$out" '^PGREPLICA CRITICAL - standby pg2 is [0-9]+ bytes behind pg1 \(and [0-9]+ more findings?\)' \
+	"the lag first, the paused replay counted" || diag "$out"
+like "$out" "'pg2_lag_bytes'=[0-9]+B;16777216;1024;0;" "performance data with both thresholds"
 ok "resume it" fx_psql pg2 "SELECT pg_wal_replay_resume()"
 st
 is "$rc" 0 "resumed: healthy" || diag "$out"
@@ -119,5 +158,9 @@ is "$(jqv '.nodes[0].archiver | [.enabled, .failing, (.failed_count > 0), (.read
 st
 like "$out" 'Archiving: +0 archived \(last n/a\), [0-9]+ failed \(last [0-9A-F]{24} at [0-9-]+T[0-9:.]+Z\), [0-9]+ files? waiting: FAILING' \
 	"text: the counts, the file that failed, FAILING" || diag "$out"
+
+nagios
+is "$rc" 2 "check --nagios: CRITICAL when archiving fails"
+like "$out" '^PGREPLICA CRITICAL - archiving fails on "pg1"' "saying so" || diag "$out"
 
 done_testing
