@@ -4,8 +4,8 @@
  * One long-lived connection per node (pgconn.h, read-only session), made
  * once and kept: a healthy node is never reconnected between refreshes.  At
  * every refresh each node that is idle gets ONE query (one PQsendQuery: the
- * statements of status_query() followed by the monitor's own, the text
- * chosen once per connection from the server's version facts).  Results are
+ * statements of status_query(), the text chosen once per connection from the
+ * server's version facts).  Results are
  * read with status_parse() and judged with status_evaluate(), the same code
  * as `pgreplica status`.
  *
@@ -18,7 +18,8 @@
  * to 5 s, forever) so that a server restart is outlasted.
  *
  * State changes (node down/up, role, streaming lost/regained, timeline) are
- * recorded as events with their time, for the event log.
+ * recorded as events with their time, for the event log; a node going down
+ * or answering again is also told to the cluster's event_command (hooks.h).
  */
 #ifndef PGR_MONITOR_H
 #define PGR_MONITOR_H
