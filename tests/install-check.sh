@@ -35,7 +35,7 @@ ok "the French man page is installed in French" \
 ok "make uninstall DESTDIR=..." make_ uninstall
 left=$(find "$dest" \( -type f -o -type l \) -printf '%P\n')
 is "$left" "" "make uninstall leaves no file nor link"
-left=$(find "$dest" -name '*pgreplica*' -printf '%P\n')
+left=$(find "$dest" \( -name pgreplica -o -name 'pgreplica.*' \) -printf '%P\n')
 is "$left" "" "make uninstall leaves no directory of ours"
 rm -f "$dest.files" "$dest.log"
 done_testing
