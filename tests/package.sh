@@ -68,6 +68,10 @@ diag "lintian:" "$(cat "$work/lintian.log")"
 is "$(grep -c '^E:' "$work/lintian.log")" 0 "lintian reports no error"
 
 # --- 3 and 4. installed, used, purged, in an overlay of this machine ---------------------
+# The build tree goes first: the program falls back on paths of the tree it
+# was built in (the templates of an uninstalled build), which the image
+# would see through its lower layer and which would hide a missing file.
+rm -rf "$work/src"
 cp "$deb" "$work/out/"
 debname=${deb##*/}
 # What runs inside the image, as root, with a clean environment.
