@@ -3,18 +3,25 @@
 # (sudo is for "pgreplica demo" run as root: its servers run as postgres.)
 #   build-aux/install-deps.sh          to build and run pgreplica
 #   build-aux/install-deps.sh --test   also what the test suite needs
+#   build-aux/install-deps.sh --package  also what dpkg-buildpackage needs
 # Packages already installed are not asked for again, so a re-run needs no
 # network.  Run as root, or as a user with sudo.
 set -eu
 
 build="build-essential autoconf automake autopoint gettext pkg-config
- libpq-dev libncurses-dev libssl-dev libssh-dev"
+ libpq-dev libncurses-dev libssl-dev libssh-dev po4a"
 run="postgresql postgresql-client openssh-client sudo"
 test_pkgs="libcmocka-dev openssh-server iproute2 tmux jq sudo procps psmisc locales openssl
+<<<<<<< HEAD
  prometheus"
+=======
+ groff man-db bash-completion dpkg-dev debhelper lintian"
+package_pkgs="dpkg-dev debhelper bash-completion"
+>>>>>>> package
 
 pkgs="$build $run"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"
+[ "${1:-}" = "--package" ] && pkgs="$pkgs $package_pkgs"
 
 # The tests run the program under a French UTF-8 locale and a Latin-1 one.
 need_locales() {
