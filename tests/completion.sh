@@ -49,9 +49,10 @@ like "$(got "$tmp/cwd" 'pgreplica ')" "^setup dashboard demo plan apply status c
 	"pgreplica <TAB>: every command of --help"
 like "$(got "$tmp/cwd" 'pgreplica --')" "--cluster=.*--replication-password-file=.*--version" \
 	"pgreplica --<TAB>: the global options"
-is "$(got "$tmp/cwd" 'pgreplica status --')" "--json --timeout= --help" \
+is "$(got "$tmp/cwd" 'pgreplica status --')" "--json --format= --timeout= --help" \
 	"pgreplica status --<TAB>: the command's options"
 is "$(got "$tmp/cwd" 'pgreplica resync pg1 --method ')" "rewind clone" "resync --method <TAB>"
+is "$(got "$tmp/cwd" 'pgreplica status --format ')" "text json prometheus" "status --format <TAB>"
 is "$(got "$tmp/cwd" 'pgreplica apply --method ')" "alter-system file" "apply --method <TAB>"
 is "$(got "$tmp/cwd" 'pgreplica --lang ')" "en fr" "--lang <TAB>"
 is "$(got "$tmp/cwd" "pgreplica -c $tmp/given.conf promote ")" "alpha beta-2" \
