@@ -2169,3 +2169,14 @@ cluster_operator_path(const cluster *c, const char *suffix)
 	free(safe);
 	return path;
 }
+
+char *
+cluster_ca_cert_path(const cluster *c)
+{
+	const char *slash = c->path ? strrchr(c->path, '/') : NULL;
+
+	if (c->ssl_ca)
+		return c->ssl_ca[0] == '/' || !slash ? pgr_strdup(c->ssl_ca)
+			: pgr_asprintf("%.*s/%s", (int) (slash - c->path), c->path, c->ssl_ca);
+	return cluster_operator_path(c, "/" CLUSTER_OWN_CA_CERT);
+}

@@ -125,6 +125,17 @@ int			cluster_save(cluster *c, pgr_error *err);
  */
 char	   *cluster_operator_path(const cluster *c, const char *suffix);
 
+/* pgreplica's own CA certificate, in cluster_operator_path(c, "/"). */
+#define CLUSTER_OWN_CA_CERT "ca.crt"
+
+/*
+ * The certificate of the CA that signs the nodes' server certificates, on
+ * the operator's machine: ssl_ca (a relative path is relative to the
+ * cluster file's directory), else pgreplica's own CA certificate.
+ * malloc'd; the file may not exist (yet).
+ */
+char	   *cluster_ca_cert_path(const cluster *c);
+
 /*
  * Values with units, as postgresql.conf writes them: a size in bytes
  * ("16MB", "512kB", "1GB", a bare number is bytes; multiples of 1024) and a

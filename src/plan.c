@@ -89,7 +89,7 @@ plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 	{
 		int64_t		t0 = trace_start();
 
-		pn->conn = pgconn_connect(n, &o, ctx->opts.connect_timeout_s, err);
+		pn->conn = pgconn_connect(ctx->cl, n, &o, ctx->opts.connect_timeout_s, err);
 		trace_done(t0, "connect %s", n->name);
 	}
 	if (pn->conn)

@@ -201,6 +201,7 @@ plan_text(const wizard *wz)
 	strbuf		sb;
 	int			changes = 0;
 	const plan *p = wz->plan;
+	char	   *warning;
 
 	strbuf_init(&sb);
 	for (int i = 0; i < p->n_steps; i++)
@@ -210,6 +211,11 @@ plan_text(const wizard *wz)
 								 "Plan for cluster \"%s\": %d steps, %d to change\n", p->n_steps),
 				   wz->cl->name ? wz->cl->name : "", p->n_steps, changes);
 	strbuf_appendf(&sb, _("The cluster file \"%s\" is written when you apply.\n"), wz->cluster_path);
+	if ((warning = pgconn_trust_warning(wz->cl)) != NULL)
+	{
+		strbuf_appendf(&sb, "\n%s\n", warning);
+		free(warning);
+	}
 	for (int i = 0; i < p->n_steps; i++)
 	{
 		const plan_step *s = p->steps[i];
