@@ -76,6 +76,37 @@ ctx_node(plan_ctx *ctx, cluster_node *n)
 	return NULL;
 }
 
+/*
+ * The set-up changes the certificates the nodes present, so its sessions
+ * also accept, when the cluster's CA refuses a node, a certificate from
+ * pgreplica's own CA (its key never leaves the operator's 0700 directory)
+ * which the SSL step is there to replace: one that does not cover the
+ * node's host (the primary's, copied to a standby by pg_basebackup; then
+ * verify-ca, the chain only: that CA signs nothing but the nodes'
+ * certificates), or, when the cluster file has just been given the
+ * operator's ssl_ca, one of the CA used until then (verify-full).  Never a
+ * session that verifies less than that.
+ */
+static PGconn *
+connect_own_ca(plan_ctx *ctx, cluster_node *n)
+{
+	pgconn_options o = {0};
+	char	   *ca;
+	PGconn	   *conn = NULL;
+
+	if (!ctx->cl->ssl)
+		return NULL;
+	ca = step_ssl_ca_cert_path(ctx->cl);
+	if (access(ca, F_OK) == 0)
+	{
+		o.sslmode = ctx->cl->ssl_ca ? "verify-full" : "verify-ca";
+		o.sslrootcert = ca;
+		conn = pgconn_connect(ctx->cl, n, &o, ctx->opts.connect_timeout_s, NULL);
+	}
+	free(ca);
+	return conn;
+}
+
 PGconn *
 plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 {
@@ -89,7 +120,20 @@ plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 	{
 		int64_t		t0 = trace_start();
 
-		pn->conn = pgconn_connect(ctx->cl, n, &o, ctx->opts.connect_timeout_s, err);
+		pgr_error	cerr = PGR_ERROR_INIT;
+
+		pn->conn = pgconn_connect(ctx->cl, n, &o, ctx->opts.connect_timeout_s, &cerr);
+		if (!pn->conn && cerr.kind == PGR_ERR_CONNECT)
+			pn->conn = connect_own_ca(ctx, n);
+		if (pn->conn)
+			pgr_error_clear(&cerr);
+		else if (err)
+		{
+			pgr_error_clear(err);
+			*err = cerr;
+		}
+		else
+			pgr_error_clear(&cerr);
 		trace_done(t0, "connect %s", n->name);
 	}
 	if (pn->conn)
