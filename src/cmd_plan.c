@@ -424,7 +424,9 @@ run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
 		goto out;
 	}
 
-	cl = cluster_load(g->cluster_path, &err);
+	/* apply changes the servers: one pgreplica process at a time */
+	cl = apply ? cluster_load_locked(g->cluster_path, "apply", &err)
+		: cluster_load(g->cluster_path, &err);
 	if (!cl)
 		goto out;
 	if (g->replication_password_file)

@@ -398,6 +398,9 @@ wiz_page_review(wizard *wz)
 					pgr_error_clear(&err);
 					continue;
 				}
+				/* what the file holds now: the next save compares with it */
+				free(wz->cluster_text);
+				wz->cluster_text = pgr_strdup(wz->cl->text);
 			}
 			go = WIZ_NEXT;
 			break;
