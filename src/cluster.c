@@ -1585,7 +1585,7 @@ cluster_check_unchanged(const cluster *c, const char *path, pgr_error *err)
 	pgr_error_detail(err, "%s",
 					 _("Another pgreplica process or an editor wrote it meanwhile: saving over it would undo that change (a role change, a new node)."));
 	pgr_error_hint(err, "%s",
-				   _("Nothing was saved.  Run the command again: it reads the file anew."));
+				   _("Nothing was saved. Run the command again: it reads the file anew."));
 	return -1;
 }
 
