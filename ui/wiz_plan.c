@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster_lock.h"
 #include "crt.h"
 #include "i18n.h"
 #include "pgconn.h"
@@ -133,6 +134,8 @@ job_apply(worker *w, void *arg, pgr_error *err)
 {
 	job		   *j = arg;
 	int			changed = 0;
+	cluster_lock *lock;
+	int			rc = -1;
 
 	if (!j->wz->plan)
 	{
@@ -140,9 +143,13 @@ job_apply(worker *w, void *arg, pgr_error *err)
 		if (!j->wz->plan)
 			return -1;
 	}
-	if (plan_apply(j->wz->ctx, j->wz->plan, &changed, err) < 0)
+	/* like "pgreplica apply": one pgreplica process at a time acts */
+	if (!(lock = cluster_lock_take(j->wz->cluster_path, "console: apply", err)))
 		return -1;
-	return changed;
+	if (plan_apply(j->wz->ctx, j->wz->plan, &changed, err) == 0)
+		rc = changed;
+	cluster_lock_release(lock);
+	return rc;
 }
 
 /* ---- review ------------------------------------------------------------------ */
