@@ -9,7 +9,9 @@
 # never receive a password.  A real server presenting a certificate from
 # another CA is refused; the same server with a certificate from the
 # cluster's CA is accepted.  The plan says when its connections are not
-# verified.
+# verified.  With a libpq of 16 or later (found in the test cache, else
+# said with diag), a session that is not verified refuses the cleartext
+# request (require_auth=!password) unless PGREQUIREAUTH says otherwise.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
@@ -215,6 +217,38 @@ if [ "$libpq_major" -lt 16 ]; then
 	like "$out" "password in clear text and get it" "and that a password could be taken"
 else
 	like "$out" "cannot get a password in clear text" "and that no password can be taken"
+fi
+
+# ---------------------------------------------------------------------------
+# libpq 16 and later refuse a cleartext request (require_auth=!password)
+# unless the operator set PGREQUIREAUTH.  pgreplica is linked with the
+# system's libpq; a newer one found in the test cache (tests/tools, the
+# client tools of DESIGN.md) that uses the same OpenSSL stands in for it.
+cache=${PGREPLICA_CACHE:-/var/cache/pgreplica}
+newlib=''
+for d in "$cache"/client/*/lib "$cache"/pg/*/lib; do
+	[ -e "$d/libpq.so.5" ] || continue
+	v=$(readlink -f "$d/libpq.so.5")
+	v=${v##*.so.5.}
+	[ "${v%%.*}" -ge 16 ] 2>/dev/null || continue
+	LD_LIBRARY_PATH=$d ldd "$PGREPLICA" 2>/dev/null | grep -q 'not found\|libssl\.so\.1' && continue
+	newlib=$d
+	break
+done
+if [ -n "$newlib" ]; then
+	diag "libpq ${v%%.*} from $newlib"
+	: >"$flog"
+	run "LD_LIBRARY_PATH=$newlib" -- "$FX_DIR/fake-nossl.conf" status --timeout 10
+	is "$rc" 2 "libpq ${v%%.*}, ssl = off, nothing set: status fails"
+	no_password "libpq ${v%%.*}: require_auth=!password, the fake server gets no password"
+	run "LD_LIBRARY_PATH=$newlib" PGREQUIREAUTH=password -- "$FX_DIR/fake-nossl.conf" status --timeout 10
+	ok "PGREQUIREAUTH=password: the operator's choice is kept" fake_saw password
+	: >"$flog"
+	run "LD_LIBRARY_PATH=$newlib" -- "$FX_DIR/pg1-nossl.conf" plan --primary-only
+	is "$rc" 0 "libpq ${v%%.*}: plan on a real server exits 0" || diag "$err"
+	like "$out" "cannot get a password in clear text" "its warning says no password can be taken"
+else
+	diag "no libpq 16 or later in $cache that uses this OpenSSL: require_auth not exercised"
 fi
 
 done_testing
