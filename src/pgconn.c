@@ -47,6 +47,7 @@ pgconn_init(pgconn *pc, const cluster *cl, const cluster_node *node)
 {
 	memset(pc, 0, sizeof(*pc));
 	pc->trusted_ca = pgconn_trusted_ca(cl);
+	pc->own_ca = pc->trusted_ca && !cl->ssl_ca;
 	pc->node_name = pgr_strdup(node->name);
 	pc->host = pgr_strdup(node->host);
 	pc->port = node->port;
@@ -514,8 +515,59 @@ notice_processor(void *unused, const char *message)
 		fputs(message, stderr);
 }
 
+static int connect_begin(pgconn *pc, const pgconn_options *opt, double timeout_s);
+
 int
 pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
+{
+	static const pgconn_options defaults = {false, NULL, NULL};
+
+	if (!opt)
+		opt = &defaults;
+	pgconn_close(pc);
+	pc->limit_s = timeout_s > 0 ? timeout_s : 0;
+	pc->deadline_ms = timeout_s > 0 ? pgconn_deadline_after(timeout_s) : 0;
+	pc->read_only = opt->read_only;
+	pc->chain_only = false;
+	return connect_begin(pc, opt, timeout_s);
+}
+
+/*
+ * pgreplica's own CA signs nothing but the nodes' certificates.  A node
+ * whose certificate from it was made for another node (the primary's,
+ * copied by pg_basebackup onto a standby that never got its own) fails
+ * verify-full: it is tried once more, within the same deadline, checking
+ * the chain only (verify-ca), so that the operator can still act on it
+ * (follow and resync give it a certificate of its own).  Never with the
+ * operator's CA (ssl_ca), which may sign other servers too.  true when a
+ * new attempt was made.
+ */
+static bool
+retry_chain_only(pgconn *pc)
+{
+	pgconn_options o = {pc->read_only, NULL, NULL};
+	double		left_s = 0;
+
+	if (!pc->verifying || !pc->own_ca || pc->chain_only)
+		return false;
+	if (pc->deadline_ms > 0)
+	{
+		int64_t		left = pc->deadline_ms - pgconn_now_ms();
+
+		if (left <= 0)
+			return false;
+		left_s = (double) left / 1000.0;
+	}
+	PQfinish(pc->conn);
+	pc->conn = NULL;
+	pc->chain_only = true;
+	(void) connect_begin(pc, &o, left_s);
+	return true;
+}
+
+/* The connection attempt itself (keywords, PQconnectStartParams). */
+static int
+connect_begin(pgconn *pc, const pgconn_options *opt, double timeout_s)
 {
 	const char *keys[14];
 	const char *vals[14];
@@ -527,13 +579,7 @@ pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
 	const char *sslrootcert = NULL;
 	const char *require_auth;
 	int			n = 0;
-	static const pgconn_options defaults = {false, NULL, NULL};
 
-	if (!opt)
-		opt = &defaults;
-	pgconn_close(pc);
-	pc->limit_s = timeout_s > 0 ? timeout_s : 0;
-	pc->deadline_ms = timeout_s > 0 ? pgconn_deadline_after(timeout_s) : 0;
 	pc->polling = PGRES_POLLING_WRITING;
 	pc->state = PGCONN_CONNECTING;
 	pc->verifying = false;
@@ -582,7 +628,7 @@ pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
 	}
 	else if (pc->trusted_ca)
 	{
-		sslmode = "verify-full";
+		sslmode = pc->chain_only ? "verify-ca" : "verify-full";
 		sslrootcert = pc->trusted_ca;
 		pc->verifying = true;
 	}
@@ -713,7 +759,7 @@ pgconn_handle(pgconn *pc, short revents)
 			PQsetErrorVerbosity(pc->conn, PQERRORS_DEFAULT);
 			pc->state = PGCONN_READY;
 		}
-		else if (pc->polling == PGRES_POLLING_FAILED)
+		else if (pc->polling == PGRES_POLLING_FAILED && !retry_chain_only(pc))
 			connect_failed(pc);
 	}
 	else if (pc->state == PGCONN_BUSY)

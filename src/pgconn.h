@@ -16,7 +16,11 @@
  *   machine (cluster_ca_cert_path: the operator's ssl_ca, or pgreplica's
  *   own CA once the SSL step made it), every session uses
  *   sslmode=verify-full with that CA, whatever PGSSLMODE says (a
- *   verify-full session is the most PGSSLMODE can ask for).  Otherwise
+ *   verify-full session is the most PGSSLMODE can ask for); with
+ *   pgreplica's own CA, which signs nothing but the nodes' certificates, a
+ *   node that fails verify-full is tried once more with verify-ca (a
+ *   standby serving the certificate pg_basebackup copied from its
+ *   primary: follow and resync replace it).  Otherwise
  *   pgreplica passes no sslmode nor sslrootcert at all: the operator's
  *   PGSSLMODE, PGSSLROOTCERT and service file decide, and are never
  *   lowered.  Such a session may not be verified: where libpq knows
@@ -104,6 +108,9 @@ typedef struct pgconn {
 	double		limit_s;		/* the time limit given (for messages) */
 	int64_t		deadline_ms;	/* give up then (monotonic); 0: never */
 	bool		verifying;		/* started with verify-full and trusted_ca */
+	bool		own_ca;			/* trusted_ca is pgreplica's own CA */
+	bool		chain_only;		/* own CA, retried with verify-ca (pgconn.c) */
+	bool		read_only;		/* as started */
 
 	PGresult  **results;		/* DONE: every result of the last query */
 	int			n_results;

@@ -77,15 +77,11 @@ ctx_node(plan_ctx *ctx, cluster_node *n)
 }
 
 /*
- * The set-up changes the certificates the nodes present, so its sessions
- * also accept, when the cluster's CA refuses a node, a certificate from
- * pgreplica's own CA (its key never leaves the operator's 0700 directory)
- * which the SSL step is there to replace: one that does not cover the
- * node's host (the primary's, copied to a standby by pg_basebackup; then
- * verify-ca, the chain only: that CA signs nothing but the nodes'
- * certificates), or, when the cluster file has just been given the
- * operator's ssl_ca, one of the CA used until then (verify-full).  Never a
- * session that verifies less than that.
+ * The set-up changes the certificates the nodes present: when the cluster
+ * file has just been given the operator's ssl_ca, the nodes still present
+ * certificates of pgreplica's own CA, which the SSL step is there to
+ * replace.  Its sessions then also accept those (verify-full against that
+ * CA, whose key never left the operator's 0700 directory).
  */
 static PGconn *
 connect_own_ca(plan_ctx *ctx, cluster_node *n)
@@ -94,12 +90,12 @@ connect_own_ca(plan_ctx *ctx, cluster_node *n)
 	char	   *ca;
 	PGconn	   *conn = NULL;
 
-	if (!ctx->cl->ssl)
+	if (!ctx->cl->ssl || !ctx->cl->ssl_ca)
 		return NULL;
 	ca = step_ssl_ca_cert_path(ctx->cl);
 	if (access(ca, F_OK) == 0)
 	{
-		o.sslmode = ctx->cl->ssl_ca ? "verify-full" : "verify-ca";
+		o.sslmode = "verify-full";
 		o.sslrootcert = ca;
 		conn = pgconn_connect(ctx->cl, n, &o, ctx->opts.connect_timeout_s, NULL);
 	}

@@ -193,6 +193,12 @@ is "$rc" 2 "a certificate from another CA: status refuses the node"
 like "$out$err" "certificate verify failed" "libpq says why" || diag "$out" "$err"
 run -- "$FX_DIR/pg1.conf" plan --primary-only
 isnt "$rc" 0 "plan refuses it too"
+# the same with pgreplica's own CA (its verify-ca retry does not help)
+fx_cluster_file -o ssl=on "$FX_DIR/pg1-own.conf" pg1
+mkdir -p "$XDG_CONFIG_HOME/pgreplica/fx"
+cp "$tls/cluster-ca.crt" "$XDG_CONFIG_HOME/pgreplica/fx/ca.crt"
+run -- "$FX_DIR/pg1-own.conf" status --timeout 10
+is "$rc" 2 "own CA: a certificate from another CA is refused too"
 ok "pg1 with the cluster's CA's certificate" install_cert pg1-good &&
 	ok "pg1 presents it" fx_poll 20 presents pg1-good
 run -- "$FX_DIR/pg1.conf" status --json --timeout 10
@@ -200,6 +206,24 @@ isnt "$rc" 2 "a certificate from the cluster's CA: status connects" || diag "$ou
 like "$out" '"ssl": *true' "over SSL" || diag "$out"
 run -- "$FX_DIR/pg1.conf" plan --primary-only
 unlike "$out" "not verified" "plan: no warning when the sessions are verified" || diag "$out"
+run -- "$FX_DIR/pg1-own.conf" status --json --timeout 10
+isnt "$rc" 2 "own CA: the cluster's certificate is accepted" || diag "$out" "$err"
+
+# a certificate from the cluster's CA made for another address: refused
+# with the operator's CA (verify-full), accepted with pgreplica's own CA,
+# which signs only the nodes' certificates (the chain: verify-ca)
+ok "pg1's certificate for another address" mkcert pg1-elsewhere cluster-ca 192.0.2.1 &&
+	install_cert pg1-elsewhere && ok "pg1 presents it" fx_poll 20 presents pg1-elsewhere
+run -- "$FX_DIR/pg1.conf" status --timeout 10
+is "$rc" 2 "ssl_ca: a certificate for another address is refused"
+like "$out$err" "does not match host name" "libpq says why" || diag "$out" "$err"
+run -- "$FX_DIR/pg1-own.conf" status --json --timeout 10
+isnt "$rc" 2 "own CA: accepted on its chain (a standby serving its primary's certificate)" ||
+	diag "$out" "$err"
+like "$out" '"ssl": *true' "over SSL"
+ok "pg1 back to its own certificate" install_cert pg1-good &&
+	ok "pg1 presents it" fx_poll 20 presents pg1-good
+rm -r "$XDG_CONFIG_HOME/pgreplica/fx"
 
 # the plan says when its connections are not verified
 fx_cluster_file -o ssl=off "$FX_DIR/pg1-nossl.conf" pg1
