@@ -98,11 +98,11 @@ check(action_ctx *a, plan_ctx *ctx, cluster_node *n, promote_check *out,
 	*tli = 0;
 	if (p)
 		out->primary_name = pgr_strdup(p->name);
-	pgconn_init(&pcn, n);
+	pgconn_init(&pcn, a->cl, n);
 	(void) pgconn_start(&pcn, &o, ACTION_CONNECT_TIMEOUT_S);
 	if (p)
 	{
-		pgconn_init(&pcp, p);
+		pgconn_init(&pcp, a->cl, p);
 		(void) pgconn_start(&pcp, &o, ACTION_CONNECT_TIMEOUT_S);
 	}
 	/* each statement sent as soon as its session is up; one time limit each */

@@ -52,7 +52,7 @@ connect_primary(action_ctx *a, bool read_only, const cluster_node **primary,
 		pgr_error_hint(err, "%s", _("Give one node \"role = primary\" in the cluster file."));
 		return NULL;
 	}
-	return pgconn_connect(p, &opt, CONNECT_TIMEOUT_S, err);
+	return pgconn_connect(a->cl, p, &opt, CONNECT_TIMEOUT_S, err);
 }
 
 /* synchronous_standby_names and how many standbys are sync or quorum now */

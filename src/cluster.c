@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "cluster_lock.h"
 #include "i18n.h"
 #include "strbuf.h"
 #include "transport.h"
@@ -1547,31 +1548,32 @@ cluster_parse(const char *text, const char *path, pgr_error *err)
 	return parse_text(text ? text : "", text ? strlen(text) : 0, path, err);
 }
 
-cluster *
-cluster_load(const char *path, pgr_error *err)
+/*
+ * The whole file into sb: 0, 1 when it does not exist (err not set), -1
+ * with err set.
+ */
+static int
+read_text(const char *path, strbuf *sb, pgr_error *err)
 {
 	FILE	   *f;
-	strbuf		sb;
 	char		buf[8192];
 	size_t		got;
-	cluster    *c = NULL;
+	int			rc = -1;
 
 	f = fopen(path, "rb");
 	if (!f)
 	{
 		int			e = errno;
 
-		pgr_error_set(err, e == ENOENT ? PGR_ERR_INPUT : PGR_ERR_IO,
-					  _("could not open cluster file \"%s\": %s"), path, strerror(e));
 		if (e == ENOENT)
-			pgr_error_hint(err, _("Run \"pgreplica setup\" to create it, or name another file with -c."));
-		return NULL;
+			return 1;
+		pgr_error_set(err, PGR_ERR_IO, _("could not open cluster file \"%s\": %s"), path, strerror(e));
+		return -1;
 	}
-	strbuf_init(&sb);
 	while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
 	{
-		strbuf_append_len(&sb, buf, got);
-		if (sb.len > MAX_FILE_SIZE)
+		strbuf_append_len(sb, buf, got);
+		if (sb->len > MAX_FILE_SIZE)
 		{
 			pgr_error_set(err, PGR_ERR_INPUT, _("cluster file \"%s\" is too large"), path);
 			pgr_error_hint(err, _("A cluster file is a few hundred bytes of settings; is \"%s\" the right file?"), path);
@@ -1583,11 +1585,89 @@ cluster_load(const char *path, pgr_error *err)
 		pgr_error_set(err, PGR_ERR_IO, _("could not read cluster file \"%s\": %s"), path, strerror(errno));
 		goto out;
 	}
-	c = parse_text(sb.data, sb.len, path, err);
+	rc = 0;
 out:
 	fclose(f);
+	return rc;
+}
+
+cluster *
+cluster_load(const char *path, pgr_error *err)
+{
+	strbuf		sb;
+	cluster    *c = NULL;
+	int			r;
+
+	strbuf_init(&sb);
+	r = read_text(path, &sb, err);
+	if (r == 1)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT,
+					  _("could not open cluster file \"%s\": %s"), path, strerror(ENOENT));
+		pgr_error_hint(err, _("Run \"pgreplica setup\" to create it, or name another file with -c."));
+	}
+	else if (r == 0)
+		c = parse_text(sb.data ? sb.data : "", sb.len, path, err);
 	strbuf_free(&sb);
 	return c;
+}
+
+cluster *
+cluster_load_locked(const char *path, const char *what, pgr_error *err)
+{
+	cluster_lock *l;
+	cluster    *c;
+
+	/* no lock file beside a file that is not there: cluster_load says so */
+	if (access(path, F_OK) != 0)
+		return cluster_load(path, err);
+	if (!(l = cluster_lock_take(path, what, err)))
+		return NULL;
+	if (!(c = cluster_load(path, err)))
+	{
+		cluster_lock_release(l);
+		return NULL;
+	}
+	c->lock = l;
+	return c;
+}
+
+void
+cluster_unlock(cluster *c)
+{
+	cluster_lock_release(c->lock);
+	c->lock = NULL;
+}
+
+int
+cluster_check_unchanged(const cluster *c, const char *path, pgr_error *err)
+{
+	strbuf		sb;
+	int			r;
+	bool		same;
+
+	strbuf_init(&sb);
+	r = read_text(path, &sb, err);
+	if (r < 0)
+	{
+		strbuf_free(&sb);
+		return -1;
+	}
+	if (r == 1)
+		same = true;			/* no file: nothing to undo */
+	else
+		same = c->text && strlen(c->text) == sb.len &&
+			memcmp(c->text, sb.data ? sb.data : "", sb.len) == 0;
+	strbuf_free(&sb);
+	if (same)
+		return 0;
+	pgr_error_set(err, PGR_ERR_REFUSED,
+				  _("cluster file \"%s\" changed since pgreplica read it"), path);
+	pgr_error_detail(err, "%s",
+					 _("Another pgreplica process or an editor wrote it meanwhile: saving over it would undo that change (a role change, a new node)."));
+	pgr_error_hint(err, "%s",
+				   _("Nothing was saved. Run the command again: it reads the file anew."));
+	return -1;
 }
 
 static void
@@ -1613,6 +1693,7 @@ cluster_free(cluster *c)
 {
 	if (!c)
 		return;
+	cluster_lock_release(c->lock);
 	for (int i = 0; i < c->n_nodes; i++)
 		node_free_fields(&c->nodes[i]);
 	free(c->nodes);
@@ -2101,6 +2182,7 @@ cluster_save(cluster *c, pgr_error *err)
 	pgr_error	perr = PGR_ERROR_INIT;
 	transport  *t = NULL;
 	transport_write_opts wo = {0644, NULL, NULL};
+	cluster_lock *lock = NULL;
 	int			rc = -1;
 
 	if (!c->path)
@@ -2135,6 +2217,15 @@ cluster_save(cluster *c, pgr_error *err)
 	if (!target)
 		target = pgr_strdup(c->path);
 
+	/*
+	 * One writer at a time (a caller that acts holds the lock from load to
+	 * here), and never over a change made since the file was read.
+	 */
+	if (!c->lock && !(lock = cluster_lock_take(c->path, "save", err)))
+		goto out;
+	if (cluster_check_unchanged(c, target, err) < 0)
+		goto out;
+
 	t = transport_local_open(NULL, err);
 	if (!t)
 		goto out;
@@ -2152,6 +2243,7 @@ cluster_save(cluster *c, pgr_error *err)
 	}
 	rc = 0;
 out:
+	cluster_lock_release(lock);
 	transport_close(t);
 	free(target);
 	free(xdg);
@@ -2252,4 +2344,15 @@ cluster_operator_path(const cluster *c, const char *suffix)
 							home && home[0] ? home : ".", safe, suffix);
 	free(safe);
 	return path;
+}
+
+char *
+cluster_ca_cert_path(const cluster *c)
+{
+	const char *slash = c->path ? strrchr(c->path, '/') : NULL;
+
+	if (c->ssl_ca)
+		return c->ssl_ca[0] == '/' || !slash ? pgr_strdup(c->ssl_ca)
+			: pgr_asprintf("%.*s/%s", (int) (slash - c->path), c->path, c->ssl_ca);
+	return cluster_operator_path(c, "/" CLUSTER_OWN_CA_CERT);
 }

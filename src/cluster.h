@@ -98,7 +98,11 @@ typedef struct cluster {
 	cluster_node *nodes;
 	int			n_nodes;
 	char	   *text;			/* the file as read: kept so that a rewrite
-								 * keeps comments and layout */
+								 * keeps comments and layout, and compared
+								 * with the file before it is rewritten
+								 * (NULL: there was no file) */
+	struct cluster_lock *lock;	/* held from cluster_load_locked() to
+								 * cluster_unlock() or cluster_free() */
 } cluster;
 
 /* The file to use when -c is not given: ./pgreplica.conf if it exists,
@@ -111,6 +115,23 @@ char	   *cluster_default_path(void);
  * carry "FILE:LINE: " in the message and a hint.
  */
 cluster    *cluster_load(const char *path, pgr_error *err);
+/*
+ * cluster_load() under the cluster's lock (cluster_lock.h), for a process
+ * that is going to act on the cluster and save it: taken before the file
+ * is read, kept until cluster_unlock() or cluster_free(), so that no other
+ * pgreplica process changes the cluster in between.  `what` says what this
+ * process does ("promote pg2"), for the one that is refused meanwhile.
+ */
+cluster    *cluster_load_locked(const char *path, const char *what,
+								pgr_error *err);
+void		cluster_unlock(cluster *c);
+/*
+ * 0 when the file at path still holds what c was read from (c->text), or
+ * does not exist (nothing to undo), else -1 with err set: PGR_ERR_REFUSED
+ * when it changed (a cluster with no text yet: when it was created).
+ */
+int			cluster_check_unchanged(const cluster *c, const char *path,
+									pgr_error *err);
 /* An empty cluster with every default set (no nodes), for code that builds
  * one (the wizard) rather than reading a file. */
 cluster    *cluster_new(const char *path);
@@ -123,7 +144,13 @@ void		cluster_free(cluster *c);
  * new nodes and keys are appended.  malloc'd.
  */
 char	   *cluster_format(const cluster *c);
-/* Write cluster_format() to c->path atomically (mode 0644 for a new file). */
+/*
+ * Write cluster_format() to c->path atomically (mode 0644 for a new file),
+ * under the cluster's lock (taken for the while when c does not hold it),
+ * and only when the file has not changed since it was read
+ * (cluster_check_unchanged): a stale save would undo another process's
+ * role change.
+ */
 int			cluster_save(cluster *c, pgr_error *err);
 
 /*
@@ -132,6 +159,17 @@ int			cluster_save(cluster *c, pgr_error *err);
  * the name made safe for a file name.  malloc'd.
  */
 char	   *cluster_operator_path(const cluster *c, const char *suffix);
+
+/* pgreplica's own CA certificate, in cluster_operator_path(c, "/"). */
+#define CLUSTER_OWN_CA_CERT "ca.crt"
+
+/*
+ * The certificate of the CA that signs the nodes' server certificates, on
+ * the operator's machine: ssl_ca (a relative path is relative to the
+ * cluster file's directory), else pgreplica's own CA certificate.
+ * malloc'd; the file may not exist (yet).
+ */
+char	   *cluster_ca_cert_path(const cluster *c);
 
 /*
  * Values with units, as postgresql.conf writes them: a size in bytes

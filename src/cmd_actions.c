@@ -224,8 +224,15 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 					   PACKAGE, act_names[w], args.node);
 		goto out;
 	}
-	if (!(cl = cluster_load(g->cluster_path, &err)))
-		goto out;
+	/* one action at a time on a cluster: from reading its file to saving it */
+	{
+		char	   *what = pgr_asprintf("%s %s", act_names[w], args.node);
+
+		cl = cluster_load_locked(g->cluster_path, what, &err);
+		free(what);
+		if (!cl)
+			goto out;
+	}
 
 	memset(&a, 0, sizeof(a));
 	a.cl = cl;

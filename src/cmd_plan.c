@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "i18n.h"
 #include "json.h"
+#include "pgconn.h"
 #include "plan.h"
 #include "report.h"
 
@@ -279,6 +280,23 @@ status_key(step_status st)
 	return status_names[0].key;
 }
 
+/* The connections are not verified: said before anything else (pgconn.h). */
+static void
+print_trust_warning(const cluster *cl, bool apply)
+{
+	char	   *warning = pgconn_trust_warning(cl);
+
+	if (warning)
+	{
+		if (!apply)
+			putchar('\n');		/* after the plan's title */
+		print_indented(warning, "");
+		if (apply)
+			putchar('\n');		/* before the steps' lines */
+		free(warning);
+	}
+}
+
 static void
 print_plan_text(const cluster *cl, const plan *p)
 {
@@ -290,6 +308,7 @@ print_plan_text(const cluster *cl, const plan *p)
 	printf(ngettext("Plan for cluster \"%s\": %d step, %d to change\n",
 					"Plan for cluster \"%s\": %d steps, %d to change\n", p->n_steps),
 		   cl->name ? cl->name : "", p->n_steps, changes);
+	print_trust_warning(cl, false);
 	for (int i = 0; i < p->n_steps; i++)
 	{
 		const plan_step *s = p->steps[i];
@@ -310,12 +329,15 @@ print_plan_json(const cluster *cl, const plan *p)
 {
 	strbuf		out;
 	json_writer w;
+	char	   *warning = pgconn_trust_warning(cl);
 
 	strbuf_init(&out);
 	json_init(&w, &out, true);
 	json_begin_object(&w);
 	json_key(&w, "cluster");
 	json_string(&w, cl->name);
+	json_key(&w, "unverified_connections");
+	json_string(&w, warning);
 	json_key(&w, "steps");
 	json_begin_array(&w);
 	for (int i = 0; i < p->n_steps; i++)
@@ -344,6 +366,7 @@ print_plan_json(const cluster *cl, const plan *p)
 	fputs(out.data, stdout);
 	fputc('\n', stdout);
 	strbuf_free(&out);
+	free(warning);
 }
 
 /* check: one line per step as it is inspected */
@@ -401,7 +424,9 @@ run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
 		goto out;
 	}
 
-	cl = cluster_load(g->cluster_path, &err);
+	/* apply changes the servers: one pgreplica process at a time */
+	cl = apply ? cluster_load_locked(g->cluster_path, "apply", &err)
+		: cluster_load(g->cluster_path, &err);
 	if (!cl)
 		goto out;
 	if (g->replication_password_file)
@@ -452,6 +477,7 @@ run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
 		goto out;
 	}
 
+	print_trust_warning(cl, true);
 	if (plan_apply(ctx, p, &changed, &err) < 0)
 		goto out;
 	if (changed == 0)

@@ -184,7 +184,7 @@ build_nodes(monitor *m)
 		mn->node = &cl->nodes[i];
 		mn->st = &m->status.nodes[i];
 		mn->st->node = &cl->nodes[i];
-		pgconn_init(&mn->pc, &cl->nodes[i]);
+		pgconn_init(&mn->pc, cl, &cl->nodes[i]);
 		mn->conn = MONITOR_CONNECTING;
 		mn->lag_bytes = -1;
 		mn->lag_s = NAN;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "i18n.h"
 #include "pgconn.h"
@@ -42,9 +43,11 @@ pgconn_deadline_after(double seconds)
 /* ---- set-up and tear-down ------------------------------------------------ */
 
 void
-pgconn_init(pgconn *pc, const cluster_node *node)
+pgconn_init(pgconn *pc, const cluster *cl, const cluster_node *node)
 {
 	memset(pc, 0, sizeof(*pc));
+	pc->trusted_ca = pgconn_trusted_ca(cl);
+	pc->own_ca = pc->trusted_ca && !cl->ssl_ca;
 	pc->node_name = pgr_strdup(node->name);
 	pc->host = pgr_strdup(node->host);
 	pc->port = node->port;
@@ -86,7 +89,8 @@ pgconn_free(pgconn *pc)
 	free(pc->host);
 	free(pc->user);
 	free(pc->dbname);
-	pc->node_name = pc->host = pc->user = pc->dbname = NULL;
+	free(pc->trusted_ca);
+	pc->node_name = pc->host = pc->user = pc->dbname = pc->trusted_ca = NULL;
 }
 
 static const char *
@@ -265,6 +269,10 @@ connect_failed(pgconn *pc)
 			pgr_error_hint(&pc->err,
 						   _("The server has no free connection slot: check max_connections on node \"%s\"."),
 						   pc->node_name);
+		else if (pc->verifying)
+			pgr_error_hint(&pc->err,
+						   _("pgreplica verifies every node against the cluster's CA \"%s\" (sslmode=verify-full, as the cluster file says ssl = on): check that the server of node \"%s\" runs, with SSL, and presents a certificate signed by that CA that covers \"%s\"."),
+						   pc->trusted_ca, pc->node_name, display_host(pc));
 		else
 			pgr_error_hint(&pc->err,
 						   _("Check that the server is running and accepts TCP/IP connections on that address and port (listen_addresses and port in postgresql.conf), and that no firewall is in the way."));
@@ -315,6 +323,117 @@ connection_lost(pgconn *pc)
 }
 
 /* ---- connecting ------------------------------------------------------------ */
+
+char *
+pgconn_trusted_ca(const cluster *cl)
+{
+	char	   *ca;
+
+	if (!cl || !cl->ssl)
+		return NULL;
+	ca = cluster_ca_cert_path(cl);
+
+	/*
+	 * The operator's ssl_ca counts even when its file is missing (libpq then
+	 * refuses to connect, saying so): never a silent fall back to an
+	 * unverified session.  pgreplica's own CA counts once the SSL step has
+	 * made it: before that, no node has a certificate it signed.
+	 */
+	if (cl->ssl_ca || access(ca, F_OK) == 0)
+		return ca;
+	free(ca);
+	return NULL;
+}
+
+/*
+ * What libpq uses for a connection keyword that pgreplica does not pass:
+ * the operator's environment, service file, or libpq's built-in default
+ * (malloc'd; NULL when none).  *known: this libpq has the keyword.
+ */
+static char *
+operator_setting(const char *keyword, bool *known)
+{
+	PQconninfoOption *opts = PQconndefaults();
+	char	   *val = NULL;
+
+	*known = false;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, keyword) == 0)
+		{
+			*known = true;
+			val = o->val && o->val[0] ? pgr_strdup(o->val) : NULL;
+			break;
+		}
+	if (opts)
+		PQconninfoFree(opts);
+	return val;
+}
+
+static bool
+is_verifying_mode(const char *sslmode)
+{
+	return sslmode && (strcmp(sslmode, "verify-full") == 0 ||
+					   strcmp(sslmode, "verify-ca") == 0);
+}
+
+/*
+ * require_auth=!password for a session whose server may not be verified,
+ * when libpq knows the keyword (16 and later) and the operator did not set
+ * it: then a cleartext password request is refused.  NULL: not passed.
+ */
+static const char *
+refuse_cleartext(void)
+{
+	bool		known;
+	char	   *mode = operator_setting("sslmode", &known);
+	bool		verified = is_verifying_mode(mode);
+	char	   *own;
+
+	free(mode);
+	if (verified)
+		return NULL;			/* cleartext inside verified TLS is fine */
+	own = operator_setting("require_auth", &known);
+	if (!known || own)
+	{
+		free(own);
+		return NULL;
+	}
+	return "!password";
+}
+
+char *
+pgconn_trust_warning(const cluster *cl)
+{
+	char	   *ca = pgconn_trusted_ca(cl);
+	bool		known;
+	char	   *mode;
+	bool		verified;
+	strbuf		sb;
+
+	if (ca)
+	{
+		free(ca);
+		return NULL;
+	}
+	mode = operator_setting("sslmode", &known);
+	verified = is_verifying_mode(mode);
+	free(mode);
+	if (verified)
+		return NULL;
+	strbuf_init(&sb);
+	if (cl && cl->ssl)
+		strbuf_append(&sb, _("Warning: the connections to the nodes are not verified: the cluster's CA does not exist yet (the SSL step makes it; later sessions are verified against it)."));
+	else
+		strbuf_append(&sb, _("Warning: the connections to the nodes are not verified: the cluster file says ssl = off."));
+	strbuf_append_char(&sb, '\n');
+	if (refuse_cleartext())
+		strbuf_append(&sb, _("Whoever answers on a node's address cannot get a password in clear text (require_auth), but can give pgreplica false answers, such as the data directory it writes to."));
+	else
+		strbuf_append(&sb, _("Whoever answers on a node's address can ask for the superuser's password in clear text and get it, and can give pgreplica false answers, such as the data directory it writes to."));
+	strbuf_append_char(&sb, '\n');
+	strbuf_append(&sb, _("To verify them, set PGSSLMODE=verify-full and PGSSLROOTCERT to the certificate of the CA that signed the servers' certificates: pgreplica never lowers what PGSSLMODE asks for."));
+	return strbuf_detach(&sb);
+}
 
 /* ---- passwords typed by the operator ------------------------------------ */
 
@@ -396,16 +515,11 @@ notice_processor(void *unused, const char *message)
 		fputs(message, stderr);
 }
 
+static int connect_begin(pgconn *pc, const pgconn_options *opt, double timeout_s);
+
 int
 pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
 {
-	const char *keys[14];
-	const char *vals[14];
-	typed_password *typed;
-	char		port[32];
-	char		timeout[32];
-	const char *options;
-	int			n = 0;
 	static const pgconn_options defaults = {false, NULL, NULL};
 
 	if (!opt)
@@ -413,8 +527,62 @@ pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
 	pgconn_close(pc);
 	pc->limit_s = timeout_s > 0 ? timeout_s : 0;
 	pc->deadline_ms = timeout_s > 0 ? pgconn_deadline_after(timeout_s) : 0;
+	pc->read_only = opt->read_only;
+	pc->chain_only = false;
+	return connect_begin(pc, opt, timeout_s);
+}
+
+/*
+ * pgreplica's own CA signs nothing but the nodes' certificates.  A node
+ * whose certificate from it was made for another node (the primary's,
+ * copied by pg_basebackup onto a standby that never got its own) fails
+ * verify-full: it is tried once more, within the same deadline, checking
+ * the chain only (verify-ca), so that the operator can still act on it
+ * (follow and resync give it a certificate of its own).  Never with the
+ * operator's CA (ssl_ca), which may sign other servers too.  true when a
+ * new attempt was made.
+ */
+static bool
+retry_chain_only(pgconn *pc)
+{
+	pgconn_options o = {pc->read_only, NULL, NULL};
+	double		left_s = 0;
+
+	if (!pc->verifying || !pc->own_ca || pc->chain_only)
+		return false;
+	if (pc->deadline_ms > 0)
+	{
+		int64_t		left = pc->deadline_ms - pgconn_now_ms();
+
+		if (left <= 0)
+			return false;
+		left_s = (double) left / 1000.0;
+	}
+	PQfinish(pc->conn);
+	pc->conn = NULL;
+	pc->chain_only = true;
+	(void) connect_begin(pc, &o, left_s);
+	return true;
+}
+
+/* The connection attempt itself (keywords, PQconnectStartParams). */
+static int
+connect_begin(pgconn *pc, const pgconn_options *opt, double timeout_s)
+{
+	const char *keys[14];
+	const char *vals[14];
+	typed_password *typed;
+	char		port[32];
+	char		timeout[32];
+	const char *options;
+	const char *sslmode = NULL;
+	const char *sslrootcert = NULL;
+	const char *require_auth;
+	int			n = 0;
+
 	pc->polling = PGRES_POLLING_WRITING;
 	pc->state = PGCONN_CONNECTING;
+	pc->verifying = false;
 
 	options = opt->read_only
 		? "-c search_path=pg_catalog -c default_transaction_read_only=on"
@@ -453,12 +621,32 @@ pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
 	vals[n++] = PACKAGE;
 	keys[n] = "options";
 	vals[n++] = options;
-	keys[n] = "sslmode";
-	vals[n++] = opt->sslmode ? opt->sslmode : "prefer";
-	if (opt->sslrootcert)
+	if (opt->sslmode)
 	{
-		keys[n] = "sslrootcert";
-		vals[n++] = opt->sslrootcert;
+		sslmode = opt->sslmode;
+		sslrootcert = opt->sslrootcert;
+	}
+	else if (pc->trusted_ca)
+	{
+		sslmode = pc->chain_only ? "verify-ca" : "verify-full";
+		sslrootcert = pc->trusted_ca;
+		pc->verifying = true;
+	}
+	if (sslmode)
+	{
+		keys[n] = "sslmode";
+		vals[n++] = sslmode;
+		if (sslrootcert)
+		{
+			keys[n] = "sslrootcert";
+			vals[n++] = sslrootcert;
+		}
+	}
+	else if ((require_auth = refuse_cleartext()) != NULL)
+	{
+		/* no sslmode: the operator's PGSSLMODE, PGSSLROOTCERT, service */
+		keys[n] = "require_auth";
+		vals[n++] = require_auth;
 	}
 	typed = find_typed(pc->host, pc->port, pc->user);
 	if (typed && typed->password)
@@ -571,7 +759,7 @@ pgconn_handle(pgconn *pc, short revents)
 			PQsetErrorVerbosity(pc->conn, PQERRORS_DEFAULT);
 			pc->state = PGCONN_READY;
 		}
-		else if (pc->polling == PGRES_POLLING_FAILED)
+		else if (pc->polling == PGRES_POLLING_FAILED && !retry_chain_only(pc))
 			connect_failed(pc);
 	}
 	else if (pc->state == PGCONN_BUSY)
@@ -775,14 +963,14 @@ pgconn_version_facts(const pgconn *pc, pgr_error *err)
 /* ---- blocking helpers ---------------------------------------------------- */
 
 PGconn *
-pgconn_connect(const cluster_node *node, const pgconn_options *opt,
-			   double timeout_s, pgr_error *err)
+pgconn_connect(const cluster *cl, const cluster_node *node,
+			   const pgconn_options *opt, double timeout_s, pgr_error *err)
 {
 	pgconn		pc;
 	pgconn	   *list[1] = {&pc};
 	PGconn	   *conn = NULL;
 
-	pgconn_init(&pc, node);
+	pgconn_init(&pc, cl, node);
 	if (pgconn_start(&pc, opt, timeout_s) == 0)
 		pgconn_wait(list, 1);
 	if (pc.state == PGCONN_READY)

@@ -8,12 +8,29 @@
  *   database name taken from the cluster file can never smuggle in other
  *   conninfo keywords;
  * - host, port, user (the node's dbuser), dbname (the node's dbname),
- *   connect_timeout, application_name=pgreplica, sslmode (prefer unless the
- *   caller asks for more), options "-c search_path=pg_catalog" and, for
- *   read-only sessions, "-c default_transaction_read_only=on";
+ *   connect_timeout, application_name=pgreplica, options "-c
+ *   search_path=pg_catalog" and, for read-only sessions, "-c
+ *   default_transaction_read_only=on";
+ * - the server is authenticated whenever pgreplica can: when the cluster
+ *   file says ssl = on and the cluster's CA certificate exists on this
+ *   machine (cluster_ca_cert_path: the operator's ssl_ca, or pgreplica's
+ *   own CA once the SSL step made it), every session uses
+ *   sslmode=verify-full with that CA, whatever PGSSLMODE says (a
+ *   verify-full session is the most PGSSLMODE can ask for); with
+ *   pgreplica's own CA, which signs nothing but the nodes' certificates, a
+ *   node that fails verify-full is tried once more with verify-ca (a
+ *   standby serving the certificate pg_basebackup copied from its
+ *   primary: follow and resync replace it).  Otherwise
+ *   pgreplica passes no sslmode nor sslrootcert at all: the operator's
+ *   PGSSLMODE, PGSSLROOTCERT and service file decide, and are never
+ *   lowered.  Such a session may not be verified: where libpq knows
+ *   require_auth (16 and later) it gets require_auth=!password unless the
+ *   operator set one, so that whoever answers on the node's address
+ *   cannot ask for the password in clear text; with an older libpq,
+ *   pgconn_trust_warning() is what the plan tells the operator;
  * - everything else is libpq's default: the password comes from PGPASSFILE
- *   or ~/.pgpass, PGSERVICE, PGSSLROOTCERT etc. still apply.  A password is
- *   never passed on a command line nor kept by pgreplica.
+ *   or ~/.pgpass, PGSERVICE etc. still apply.  A password is never passed
+ *   on a command line nor kept by pgreplica.
  *
  * The connection itself is a small state machine driven by the caller's
  * poll() loop, so that many nodes can be connected to and queried at once,
@@ -61,8 +78,8 @@
 
 typedef struct pgconn_options {
 	bool		read_only;		/* default_transaction_read_only=on */
-	const char *sslmode;		/* NULL: "prefer" */
-	const char *sslrootcert;	/* NULL: libpq's default */
+	const char *sslmode;		/* NULL: the cluster's (see above) */
+	const char *sslrootcert;	/* with sslmode: the CA to verify against */
 } pgconn_options;
 
 typedef enum pgconn_state {
@@ -81,6 +98,8 @@ typedef struct pgconn {
 	int			port;
 	char	   *user;
 	char	   *dbname;
+	char	   *trusted_ca;		/* verify-full against this CA; NULL: the
+								 * operator's settings (see above) */
 
 	PGconn	   *conn;
 	pgconn_state state;
@@ -88,6 +107,10 @@ typedef struct pgconn {
 	bool		flushing;		/* the query is not all sent yet */
 	double		limit_s;		/* the time limit given (for messages) */
 	int64_t		deadline_ms;	/* give up then (monotonic); 0: never */
+	bool		verifying;		/* started with verify-full and trusted_ca */
+	bool		own_ca;			/* trusted_ca is pgreplica's own CA */
+	bool		chain_only;		/* own CA, retried with verify-ca (pgconn.c) */
+	bool		read_only;		/* as started */
 
 	PGresult  **results;		/* DONE: every result of the last query */
 	int			n_results;
@@ -123,8 +146,26 @@ void		pgconn_set_notice_handler(pgconn_notice_fn fn, void *arg);
 int64_t		pgconn_now_ms(void);
 int64_t		pgconn_deadline_after(double seconds);
 
-/* Zero pc and copy what is needed of node. */
-void		pgconn_init(pgconn *pc, const cluster_node *node);
+/*
+ * Zero pc and copy what is needed of node and of its cluster (cl: how the
+ * server is verified, see above; NULL only before there is a cluster: the
+ * operator's settings then).
+ */
+void		pgconn_init(pgconn *pc, const cluster *cl, const cluster_node *node);
+
+/*
+ * The CA certificate sessions to cl's nodes are verified against
+ * (malloc'd), or NULL when there is none: ssl = off, or no CA yet.
+ */
+char	   *pgconn_trusted_ca(const cluster *cl);
+
+/*
+ * NULL when every session to cl's nodes authenticates the server (the
+ * cluster's CA, or the operator's own PGSSLMODE=verify-ca/verify-full),
+ * else a translated paragraph saying that they are not verified and what
+ * that means (malloc'd): the plan shows it.
+ */
+char	   *pgconn_trust_warning(const cluster *cl);
 
 /*
  * Start connecting without blocking (apart from name resolution).  Returns
@@ -207,8 +248,9 @@ int			pgconn_check_result(const PGresult *res, ExecStatusType expected,
  * pgconn_exec() runs one statement and checks its result like
  * pgconn_check_result() (the caller PQclear()s it), or returns NULL.
  */
-PGconn	   *pgconn_connect(const cluster_node *node, const pgconn_options *opt,
-						   double timeout_s, pgr_error *err);
+PGconn	   *pgconn_connect(const cluster *cl, const cluster_node *node,
+						   const pgconn_options *opt, double timeout_s,
+						   pgr_error *err);
 PGresult   *pgconn_exec(PGconn *conn, const char *node_name, const char *sql,
 						ExecStatusType expected, int ntuples, int nfields,
 						pgr_error *err);

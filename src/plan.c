@@ -76,6 +76,33 @@ ctx_node(plan_ctx *ctx, cluster_node *n)
 	return NULL;
 }
 
+/*
+ * The set-up changes the certificates the nodes present: when the cluster
+ * file has just been given the operator's ssl_ca, the nodes still present
+ * certificates of pgreplica's own CA, which the SSL step is there to
+ * replace.  Its sessions then also accept those (verify-full against that
+ * CA, whose key never left the operator's 0700 directory).
+ */
+static PGconn *
+connect_own_ca(plan_ctx *ctx, cluster_node *n)
+{
+	pgconn_options o = {0};
+	char	   *ca;
+	PGconn	   *conn = NULL;
+
+	if (!ctx->cl->ssl || !ctx->cl->ssl_ca)
+		return NULL;
+	ca = step_ssl_ca_cert_path(ctx->cl);
+	if (access(ca, F_OK) == 0)
+	{
+		o.sslmode = "verify-full";
+		o.sslrootcert = ca;
+		conn = pgconn_connect(ctx->cl, n, &o, ctx->opts.connect_timeout_s, NULL);
+	}
+	free(ca);
+	return conn;
+}
+
 PGconn *
 plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 {
@@ -89,7 +116,20 @@ plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 	{
 		int64_t		t0 = trace_start();
 
-		pn->conn = pgconn_connect(n, &o, ctx->opts.connect_timeout_s, err);
+		pgr_error	cerr = PGR_ERROR_INIT;
+
+		pn->conn = pgconn_connect(ctx->cl, n, &o, ctx->opts.connect_timeout_s, &cerr);
+		if (!pn->conn && cerr.kind == PGR_ERR_CONNECT)
+			pn->conn = connect_own_ca(ctx, n);
+		if (pn->conn)
+			pgr_error_clear(&cerr);
+		else if (err)
+		{
+			pgr_error_clear(err);
+			*err = cerr;
+		}
+		else
+			pgr_error_clear(&cerr);
 		trace_done(t0, "connect %s", n->name);
 	}
 	if (pn->conn)

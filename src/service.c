@@ -555,7 +555,7 @@ service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
 		if (try_s < 1)
 			try_s = 1;			/* libpq's connect_timeout is whole seconds */
 		pgr_error_clear(&last);
-		conn = pgconn_connect(n, &o, try_s, &last);
+		conn = pgconn_connect(ctx->cl, n, &o, try_s, &last);
 		if (conn)
 		{
 			pn->conn = conn;

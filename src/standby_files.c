@@ -168,16 +168,7 @@ standby_write_rootcert(transport *t, const cluster *cl, const char *path,
 	transport_write_opts wo = {0644, NULL, NULL};
 	int			rc = -1;
 
-	/* ssl_ca is relative to the cluster file's directory */
-	if (cl->ssl_ca)
-	{
-		const char *slash = cl->path ? strrchr(cl->path, '/') : NULL;
-
-		ca = cl->ssl_ca[0] == '/' || !slash ? pgr_strdup(cl->ssl_ca)
-			: pgr_asprintf("%.*s/%s", (int) (slash - cl->path), cl->path, cl->ssl_ca);
-	}
-	else
-		ca = step_ssl_ca_cert_path(cl);
+	ca = cluster_ca_cert_path(cl);
 	if (read_local_file(ca, &data, err) < 0)
 	{
 		pgr_error_hint(err, _("The SSL step makes the cluster's CA: run apply with ssl = on."));

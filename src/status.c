@@ -467,7 +467,7 @@ status_collect(const cluster *c, double timeout_s)
 	for (int i = 0; i < n; i++)
 	{
 		st->nodes[i].node = &c->nodes[i];
-		pgconn_init(&pcs[i], &c->nodes[i]);
+		pgconn_init(&pcs[i], c, &c->nodes[i]);
 		list[i] = &pcs[i];
 		pgconn_start(&pcs[i], &opt, timeout_s);
 	}

@@ -142,8 +142,9 @@ typedef struct node_status {
 	const char *upstream_name;
 
 	/*
-	 * The status connection itself (sslmode=prefer, so it uses SSL whenever
-	 * the server has it on): set once connected (reachable), by
+	 * The status connection itself (verify-full with the cluster's CA, else
+	 * the operator's PGSSLMODE, libpq's default "prefer": see pgconn.h):
+	 * set once connected (reachable), by
 	 * status_node_set_ssl().
 	 */
 	bool		ssl_known;		/* false: not connected */

@@ -109,7 +109,7 @@ char *
 step_ssl_ca_cert_path(const cluster *cl)
 {
 	char	   *dir = step_ssl_ca_dir(cl);
-	char	   *p = pgr_asprintf("%s/ca.crt", dir);
+	char	   *p = pgr_asprintf("%s/" CLUSTER_OWN_CA_CERT, dir);
 
 	free(dir);
 	return p;
@@ -642,7 +642,7 @@ presented_fingerprint(plan_ctx *ctx, const cluster_node *n, const char *ca_path,
 	o.read_only = true;
 	o.sslmode = "verify-full";
 	o.sslrootcert = ca_path;
-	conn = pgconn_connect(n, &o, ctx->opts.connect_timeout_s, err);
+	conn = pgconn_connect(ctx->cl, n, &o, ctx->opts.connect_timeout_s, err);
 	if (!conn)
 		return NULL;
 	ssl = PQsslStruct(conn, "OpenSSL");

@@ -124,15 +124,52 @@ run_promote(action_worker *w, action_ctx *a, pgr_error *err)
 	return rc;
 }
 
+/* What the job is, for the lock file: "console: promote pg2". */
+static char *
+job_description(const action_worker *w)
+{
+	const char *word = "?";
+
+	switch (w->job)
+	{
+		case JOB_PROMOTE:
+			word = "promote";
+			break;
+		case JOB_FOLLOW:
+			word = "follow";
+			break;
+		case JOB_RESYNC:
+			word = "resync";
+			break;
+		case JOB_DROP_TO_ASYNC:
+			word = "drop to async";
+			break;
+		case JOB_DROP_SLOT:
+			word = "drop slot";
+			break;
+	}
+	return pgr_asprintf("console: %s%s%s", word, w->target ? " " : "",
+						w->target ? w->target : "");
+}
+
 static void *
 run(void *arg)
 {
 	action_worker	   *w = arg;
 	action_worker_msg *done = pgr_calloc(1, sizeof(*done));
 	pgr_error  *err = &done->err;
-	cluster    *cl = cluster_load(w->cluster_path, err);
+	char	   *what = job_description(w);
+
+	/*
+	 * The cluster file as it is now, under its lock until the job ends: the
+	 * console holds the lock only while an action runs, and acts on what
+	 * the file says then, not on what it said when the screen was drawn.
+	 */
+	cluster    *cl = cluster_load_locked(w->cluster_path, what, err);
 	action_ctx	a;
 	char	   *q;
+
+	free(what);
 
 	done->kind = WORKER_DONE;
 	done->rc = -1;

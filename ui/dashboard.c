@@ -712,12 +712,41 @@ draw(dashboard *d)
 
 /* ---- actions ---------------------------------------------------------------------- */
 
+/*
+ * The cluster file changed on disk since the screen read it (another
+ * console or command promoted a node): read it again.  true when it did,
+ * so that the operator sees the new roles before choosing an action.
+ */
+static bool
+reload_if_changed(dashboard *d)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *cl;
+
+	if (cluster_check_unchanged(d->m->cl, d->cluster_path, &err) == 0)
+		return false;
+	pgr_error_clear(&err);
+	if (!(cl = cluster_load(d->cluster_path, &err)))
+	{
+		monitor_note(d->m, NULL, true, err.message ? err.message : _("unknown error"));
+		pgr_error_clear(&err);
+		return true;
+	}
+	monitor_replace_cluster(d->m, cl);
+	return true;
+}
+
 static void
 start_job(dashboard *d, action_worker_job job, const char *target)
 {
 	if (d->w.running)
 	{
 		dash_flash(d, _("an action is already running"));
+		return;
+	}
+	if (reload_if_changed(d))
+	{
+		dash_flash(d, _("the cluster file changed on disk and was read again: check the nodes, then choose the action again"));
 		return;
 	}
 	if (action_worker_start(&d->w, job, target, d->cluster_path, d->g->ssh_config) < 0)

@@ -222,6 +222,7 @@ typedef struct test_job {
 	const transport_options *topts;
 	const wiz_node *n;
 	bool		primary;
+	const cluster *cl;			/* how the server is verified (pgconn.h) */
 	strbuf		out;
 	bool		ok;
 } test_job;
@@ -241,7 +242,7 @@ test_job_run(worker *w, void *arg, pgr_error *unused)
 		PGconn	   *conn;
 
 		as_cluster_node(&cn, n);
-		conn = pgconn_connect(&cn, NULL, 10, &err);
+		conn = pgconn_connect(j->cl, &cn, NULL, 10, &err);
 		if (!conn)
 		{
 			strbuf_appendf(&j->out, _("PostgreSQL at %s:%s: not connected\n"), n->host, n->port);
@@ -288,7 +289,7 @@ draw_testing(int spin)
 static void
 test_node(wizard *wz, const wiz_node *n, bool primary)
 {
-	test_job	j = {&wz->topts, n, primary};
+	test_job	j = {&wz->topts, n, primary, wz->cl};
 	worker		w;
 	bool		done = false;
 	int			spin = 0;

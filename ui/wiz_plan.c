@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster_lock.h"
 #include "crt.h"
 #include "i18n.h"
 #include "pgconn.h"
@@ -133,6 +134,8 @@ job_apply(worker *w, void *arg, pgr_error *err)
 {
 	job		   *j = arg;
 	int			changed = 0;
+	cluster_lock *lock;
+	int			rc = -1;
 
 	if (!j->wz->plan)
 	{
@@ -140,9 +143,13 @@ job_apply(worker *w, void *arg, pgr_error *err)
 		if (!j->wz->plan)
 			return -1;
 	}
-	if (plan_apply(j->wz->ctx, j->wz->plan, &changed, err) < 0)
+	/* like "pgreplica apply": one pgreplica process at a time acts */
+	if (!(lock = cluster_lock_take(j->wz->cluster_path, "console: apply", err)))
 		return -1;
-	return changed;
+	if (plan_apply(j->wz->ctx, j->wz->plan, &changed, err) == 0)
+		rc = changed;
+	cluster_lock_release(lock);
+	return rc;
 }
 
 /* ---- review ------------------------------------------------------------------ */
@@ -201,6 +208,7 @@ plan_text(const wizard *wz)
 	strbuf		sb;
 	int			changes = 0;
 	const plan *p = wz->plan;
+	char	   *warning;
 
 	strbuf_init(&sb);
 	for (int i = 0; i < p->n_steps; i++)
@@ -210,6 +218,11 @@ plan_text(const wizard *wz)
 								 "Plan for cluster \"%s\": %d steps, %d to change\n", p->n_steps),
 				   wz->cl->name ? wz->cl->name : "", p->n_steps, changes);
 	strbuf_appendf(&sb, _("The cluster file \"%s\" is written when you apply.\n"), wz->cluster_path);
+	if ((warning = pgconn_trust_warning(wz->cl)) != NULL)
+	{
+		strbuf_appendf(&sb, "\n%s\n", warning);
+		free(warning);
+	}
 	for (int i = 0; i < p->n_steps; i++)
 	{
 		const plan_step *s = p->steps[i];
@@ -392,6 +405,9 @@ wiz_page_review(wizard *wz)
 					pgr_error_clear(&err);
 					continue;
 				}
+				/* what the file holds now: the next save compares with it */
+				free(wz->cluster_text);
+				wz->cluster_text = pgr_strdup(wz->cl->text);
 			}
 			go = WIZ_NEXT;
 			break;

@@ -611,7 +611,7 @@ resume_password(wizard *wz)
 
 		screen_put(stdscr, LINES - 2, 2, _("Connecting to the primary..."), COLS - 4, A_BOLD);
 		screen_refresh();
-		conn = pgconn_connect(p, NULL, 10, &err);
+		conn = pgconn_connect(wz->cl, p, NULL, 10, &err);
 		if (conn)
 		{
 			PQfinish(conn);

@@ -92,6 +92,8 @@ ok "plan review" tui_wait W "Plan review"
 ok "the plan is inspected" tui_wait W 'Plan for cluster "main"' 60
 screen=$(tui_screen W)
 like "$screen" "\[1\]" "the steps are numbered"
+like "$screen" "Warning: the connections to the nodes are not verified" \
+	"no CA yet: the review says its connections are not verified"
 tui_keys W End
 ok "the standby's pg_basebackup is in the plan" tui_wait W "pg_basebackup' '-h'"
 tui_keys W Home

@@ -1733,7 +1733,8 @@ count_entries(const char *dir)
 	FILE	   *p;
 	int			n = -1;
 
-	assert_true(asprintf(&cmd, "ls -A '%s' | wc -l", dir) >= 0);
+	/* the cluster's lock file stays beside it (cluster_lock.h) */
+	assert_true(asprintf(&cmd, "ls -A '%s' | grep -v '\\.lock$' | wc -l", dir) >= 0);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	assert_int_equal(fscanf(p, "%d", &n), 1);
@@ -1892,6 +1893,105 @@ test_save_through_symlink(void **state)
 	free(text);
 	free(link);
 	cluster_free(c);
+}
+
+/*
+ * Two processes read the file; one promotes pg2 and saves; the other's save
+ * (a stale text that still says pg1) is refused and the file keeps pg2.
+ */
+static void
+test_save_refuses_stale_text(void **state)
+{
+	save_fixture *f = *state;
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *a,
+			   *b;
+	char	   *text;
+	char	   *after_a;
+
+	write_all(f->path, design_example, 0644);
+	a = cluster_load(f->path, &err);
+	b = cluster_load(f->path, &err);
+	assert_non_null(a);
+	assert_non_null(b);
+	switch_primary(a, "pg2");
+	assert_int_equal(cluster_save(a, &err), 0);
+	after_a = read_all(f->path);
+
+	b->nodes[0].port = 5444;	/* any change of its own */
+	assert_int_equal(cluster_save(b, &err), -1);
+	assert_int_equal(err.kind, PGR_ERR_REFUSED);
+	assert_non_null(strstr(err.message, "changed since pgreplica read it"));
+	assert_non_null(err.hint);
+	pgr_error_clear(&err);
+	text = read_all(f->path);
+	assert_string_equal(text, after_a);	/* pg2 is still the primary */
+	free(text);
+
+	/* a's own later save is not stale: its text is the file's */
+	a->nodes[0].port = 5433;
+	assert_int_equal(cluster_save(a, &err), 0);
+	/* an editor's change is refused the same way */
+	write_all(f->path, commented, 0644);
+	a->nodes[0].port = 5434;
+	assert_int_equal(cluster_save(a, &err), -1);
+	assert_int_equal(err.kind, PGR_ERR_REFUSED);
+	pgr_error_clear(&err);
+	text = read_all(f->path);
+	assert_string_equal(text, commented);
+	free(text);
+	free(after_a);
+	cluster_free(a);
+	cluster_free(b);
+}
+
+/*
+ * A process that acts holds the lock from load to save: another one's save
+ * meanwhile is refused, naming the holder (flock locks belong to the open
+ * file, so a second lock in one process conflicts like another process).
+ */
+static void
+test_save_refused_while_locked(void **state)
+{
+	save_fixture *f = *state;
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *a,
+			   *b;
+	char	   *pid;
+
+	write_all(f->path, design_example, 0644);
+	a = cluster_load_locked(f->path, "promote pg2", &err);
+	assert_non_null(a);
+	b = cluster_load_locked(f->path, "follow pg1", &err);
+	assert_null(b);
+	assert_int_equal(err.kind, PGR_ERR_REFUSED);
+	assert_true(asprintf(&pid, "Process %ld (\"promote pg2\")", (long) getpid()) > 0);
+	assert_non_null(err.detail);
+	assert_non_null(strstr(err.detail, pid));
+	pgr_error_clear(&err);
+
+	b = cluster_load(f->path, &err);
+	assert_non_null(b);
+	b->nodes[0].port = 5444;
+	assert_int_equal(cluster_save(b, &err), -1);
+	assert_int_equal(err.kind, PGR_ERR_REFUSED);
+	assert_non_null(strstr(err.detail, pid));
+	pgr_error_clear(&err);
+
+	/* the holder saves; once it lets go, b (stale now) is still refused */
+	switch_primary(a, "pg2");
+	assert_int_equal(cluster_save(a, &err), 0);
+	cluster_free(a);
+	assert_int_equal(cluster_save(b, &err), -1);
+	assert_non_null(strstr(err.message, "changed since"));
+	pgr_error_clear(&err);
+	/* and a fresh load under the lock works again */
+	a = cluster_load_locked(f->path, "promote pg1", &err);
+	assert_non_null(a);
+	assert_int_equal(cluster_primary(a) - a->nodes, cluster_find_node(a, "pg2") - a->nodes);
+	free(pid);
+	cluster_free(a);
+	cluster_free(b);
 }
 
 static void
@@ -2138,6 +2238,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_save_refuses_invalid_cluster, save_setup, save_teardown),
 		cmocka_unit_test_setup_teardown(test_save_through_symlink, save_setup, save_teardown),
 		cmocka_unit_test_setup_teardown(test_save_creates_xdg_directory, save_setup, save_teardown),
+		cmocka_unit_test_setup_teardown(test_save_refuses_stale_text, save_setup, save_teardown),
+		cmocka_unit_test_setup_teardown(test_save_refused_while_locked, save_setup, save_teardown),
 		cmocka_unit_test_setup_teardown(test_default_path, save_setup, save_teardown),
 	};
 
