@@ -103,4 +103,15 @@ char	   *action_client_bin(const cluster_node *n, const char *prog);
 
 void		action_sleep_ms(long ms);
 
+/*
+ * The promotion of standby N (action_promote.c): asked without waiting
+ * (pg_promote(wait => false), or pg_ctl promote -W), then polled on CONN
+ * until N is out of recovery (*tli: its new timeline).
+ */
+int			action_request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+									 PGconn *conn, const pg_version_facts *facts,
+									 pgr_error *err);
+int			action_wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn,
+								 unsigned *tli, pgr_error *err);
+
 #endif

@@ -216,8 +216,8 @@ fence(action_ctx *a, plan_ctx *ctx, cluster_node *p, pgr_error *err)
 }
 
 /* Ask for the promotion without waiting for it. */
-static int
-request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
+int
+action_request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
 				  const pg_version_facts *facts, pgr_error *err)
 {
 	if (facts->has_pg_promote)
@@ -260,8 +260,8 @@ request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
  * same statement (one round trip less before the new primary is handed
  * over).
  */
-static int
-wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn, unsigned *tli,
+int
+action_wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn, unsigned *tli,
 			  pgr_error *err)
 {
 	int64_t		start = pgconn_now_ms();
@@ -378,8 +378,8 @@ action_promote(action_ctx *a, const char *node, bool fence_primary,
 
 	if (!(conn = plan_conn(ctx, n, err)) || !(facts = plan_facts(ctx, n, err)))
 		goto out;
-	if (request_promotion(a, ctx, n, conn, facts, err) < 0 ||
-		wait_promoted(a, n, conn, &tli_after, err) < 0)
+	if (action_request_promotion(a, ctx, n, conn, facts, err) < 0 ||
+		action_wait_promoted(a, n, conn, &tli_after, err) < 0)
 		goto out;
 	if (tli_after <= tli_before)
 	{

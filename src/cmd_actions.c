@@ -1,7 +1,8 @@
 /*
- * cmd_actions.c: "pgreplica promote NODE", "pgreplica follow NODE" and
- * "pgreplica resync NODE": the actions of actions.h from the command line
- * (the dashboard's P, F and R make the same calls).
+ * cmd_actions.c: "pgreplica promote NODE", "pgreplica follow NODE",
+ * "pgreplica resync NODE" and "pgreplica switchover NODE": the actions of
+ * actions.h from the command line (the dashboard's P, F, R and S make the
+ * same calls).
  *
  * They change servers: without a terminal they act only with --yes; on a
  * terminal every question defaults to No.  --yes never fences a primary
@@ -20,14 +21,16 @@
 #include "commands.h"
 #include "i18n.h"
 #include "report.h"
+#include "step_role.h"
 
 typedef enum which {
 	ACT_PROMOTE,
 	ACT_FOLLOW,
-	ACT_RESYNC
+	ACT_RESYNC,
+	ACT_SWITCHOVER
 } which;
 
-static const char *const act_names[] = {"promote", "follow", "resync"};
+static const char *const act_names[] = {"promote", "follow", "resync", "switchover"};
 
 typedef struct act_args {
 	const char *node;
@@ -35,6 +38,7 @@ typedef struct act_args {
 	bool		yes;
 	bool		force;
 	bool		fence;
+	bool		dry_run;
 	resync_method method;
 } act_args;
 
@@ -74,6 +78,18 @@ usage(which w)
 					 "                           only); default: rewind, and on failure offer\n"
 					 "                           to clone\n"));
 			break;
+		case ACT_SWITCHOVER:
+			printf(_("Planned switchover: a streaming standby becomes the primary, the primary\n"
+					 "a standby of it (no rewind, no copy), the other standbys follow it;\n"
+					 "nothing committed is lost.  Every pre-check runs first, with its figures;\n"
+					 "one that fails refuses the switchover.  An interrupted switchover (its\n"
+					 "journal) is finished or rolled back by the next one.\n\n"));
+			printf(_("Usage:\n"));
+			printf(_("  %s [-c FILE] switchover NODE [OPTION]...\n"), PACKAGE);
+			printf(_("\nOptions:\n"));
+			printf(_("      --dry-run            run the pre-checks and show every step, changing\n"
+					 "                           nothing\n"));
+			break;
 	}
 	printf(_("  -y, --yes                answer yes to every question (needed without a\n"
 			 "                           terminal)\n"));
@@ -89,6 +105,7 @@ parse_args(which w, int argc, char **argv, act_args *a)
 		{"fence", no_argument, NULL, 'F'},
 		{"upstream", required_argument, NULL, 'u'},
 		{"method", required_argument, NULL, 'm'},
+		{"dry-run", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -135,6 +152,11 @@ parse_args(which w, int argc, char **argv, act_args *a)
 					return -1;
 				}
 				break;
+			case 'n':
+				if (w != ACT_SWITCHOVER)
+					goto bad;
+				a->dry_run = true;
+				break;
 			case 'h':
 				usage(w);
 				return 1;
@@ -142,6 +164,9 @@ parse_args(which w, int argc, char **argv, act_args *a)
 				goto bad;
 		}
 	}
+	/* an interrupted switchover is finished without naming the node again */
+	if (optind >= argc && w == ACT_SWITCHOVER)
+		return 0;
 	if (optind >= argc)
 	{
 		report_warning(_("no node named"));
@@ -207,6 +232,7 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 	action_ctx	a;
 	pgr_error	err = PGR_ERROR_INIT;
 	cluster    *cl = NULL;
+	char	   *password = NULL;
 	int			rc = PGR_EXIT_ERROR;
 
 	switch (parse_args(w, argc, argv, &args))
@@ -216,14 +242,17 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 		case -1:
 			return PGR_EXIT_ERROR;
 	}
-	if (!args.yes && !g->interactive)
+	if (!args.yes && !args.dry_run && !g->interactive)
 	{
 		pgr_error_set(&err, PGR_ERR_INPUT, _("%s changes servers and there is no terminal to confirm on"),
 					  act_names[w]);
 		pgr_error_hint(&err, _("Run \"%s %s %s --yes\" to act without questions."),
-					   PACKAGE, act_names[w], args.node);
+					   PACKAGE, act_names[w], args.node ? args.node : "");
 		goto out;
 	}
+	if (g->replication_password_file &&
+		!(password = step_role_read_password_file(g->replication_password_file, &err)))
+		goto out;
 	if (!(cl = cluster_load(g->cluster_path, &err)))
 		goto out;
 
@@ -233,6 +262,8 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 	a.ssh_config = g->ssh_config;
 	a.yes = args.yes;
 	a.force = args.force;
+	a.dry_run = args.dry_run;
+	a.replication_password = password;
 	a.log = log_line;
 	a.confirm = args.yes ? NULL : ask;
 
@@ -306,12 +337,19 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 				goto out;
 			printf(_("%s is a streaming standby again.\n"), args.node);
 			break;
+		case ACT_SWITCHOVER:
+			if (action_switchover(&a, args.node, &err) < 0)
+				goto out;
+			if (!args.dry_run)
+				printf("%s\n", _("Switchover done."));
+			break;
 	}
 	rc = PGR_EXIT_OK;
 out:
 	if (pgr_error_isset(&err))
 		report_error(&err);
 	pgr_error_clear(&err);
+	pgr_free_secret(password);
 	cluster_free(cl);
 	return rc;
 }
@@ -332,4 +370,10 @@ int
 cmd_resync(const pgr_globals *g, int argc, char **argv)
 {
 	return run(ACT_RESYNC, g, argc, argv);
+}
+
+int
+cmd_switchover(const pgr_globals *g, int argc, char **argv)
+{
+	return run(ACT_SWITCHOVER, g, argc, argv);
 }
