@@ -64,7 +64,11 @@ run_paused()
 	PGREPLICA_TEST_SWITCHOVER_PAUSE=$event "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" \
 		"$@" </dev/null >"$FX_DIR/paused.out" 2>&1 &
 	bgpid=$!
-	fx_poll 180 sh -c "ps -o stat= -p $bgpid | grep -q T"
+	# stopped (T), or gone: then say what it printed
+	fx_poll 180 sh -c "! kill -0 $bgpid 2>/dev/null || ps -o stat= -p $bgpid | grep -q T"
+	ps -o stat= -p "$bgpid" | grep -q T && return 0
+	diag "$(cat "$FX_DIR/paused.out")"
+	return 1
 }
 
 conf_get()
@@ -221,6 +225,7 @@ is "$(primaries)" 1 "one primary"
 # ---------------------------------------------------------------------------
 # fault: pgreplica killed after the old primary's stop
 ok "pg1 caught up" fx_wait_catchup pg2 pg1
+ok "pg3 streams from pg2 again (pg2 was restarted)" fx_wait_streaming pg2 pg3
 run_paused stopped switchover pg1 --yes
 ok "pgreplica paused after pg2's stop" test $? = 0
 kill -9 "$bgpid"
@@ -235,10 +240,12 @@ is "$(fx_psql pg2 'SELECT pg_is_in_recovery()')" f "pg2 is the primary"
 ok "pg2 is writable" fx_psql pg2 "INSERT INTO w VALUES (1000002)"
 ok "pg1 streams from pg2" fx_wait_streaming pg2 pg1
 is "$(primaries)" 1 "one primary"
+ok "the journal is gone" test ! -e "$journal"
 
 # ---------------------------------------------------------------------------
 # fault: pgreplica killed after the promotion
 ok "pg1 caught up" fx_wait_catchup pg2 pg1
+ok "pg3 streams from pg2" fx_wait_streaming pg2 pg3
 ok "pg3 caught up" fx_wait_catchup pg2 pg3
 count=$(rows pg2)
 run_paused promoted switchover pg1 --yes
