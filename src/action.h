@@ -104,6 +104,23 @@ char	   *action_client_bin(const cluster_node *n, const char *prog);
 void		action_sleep_ms(long ms);
 
 /*
+ * The dry run (action_dryrun.c): action_dry_begin() says that nothing is
+ * changed and what follows; action_step() says one step (numbered, or to
+ * a->step).  action_dry_serve_standbys() says what action_serve_standbys()
+ * would change (the SSL and pg_hba.conf steps inspected, nothing applied);
+ * action_dry_standby_files() the passfile, CA, slot and recovery settings
+ * that make N a standby of UP (running: set by ALTER SYSTEM, else
+ * written into the stopped data directory).
+ */
+void		action_dry_begin(action_ctx *a, const char *what);
+void		action_step(action_ctx *a, const char *fmt,...) PGR_PRINTF(2, 3);
+int			action_dry_serve_standbys(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+									  pgr_error *err);
+void		action_dry_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+									 cluster_node *up, const pg_version_facts *facts,
+									 bool running);
+
+/*
  * The promotion of standby N (action_promote.c): asked without waiting
  * (pg_promote(wait => false), or pg_ctl promote -W), then polled on CONN
  * until N is out of recovery (*tli: its new timeline).

@@ -515,54 +515,55 @@ standby_checks:
 
 /* ---- the dry run: every step as it would run --------------------------- */
 
-static void
-say_steps(sw *s)
+static void swap_roles(sw *s);
+static void restore_roles(sw *s);
+
+static int
+say_steps(sw *s, pgr_error *err)
 {
 	action_ctx *a = s->a;
 	cluster_node *p = s->old;
 	cluster_node *n = s->node;
-	char	   *stop = service_command_string(p, SERVICE_STOP);
-	char	   *start = service_command_string(p, SERVICE_START);
-	char	   *passfile = standby_passfile_path(p);
-	char	   *slot = a->cl->slots ? cluster_slot_name(p) : NULL;
-	int			k = 1;
+	char	   *cmd;
+	int			rc;
 
-	action_log(a, _("dry run: nothing is changed; the switchover would:"));
-	action_log(a, _("%d. journal each step in \"%s\""), k++, s->journal);
-	action_log(a, _("%d. make %s able to serve standbys when it is not yet (SSL certificate, pg_hba.conf replication rules)"),
-			   k++, n->name);
-	action_log(a, _("%d. on %s: CHECKPOINT"), k++, p->name);
-	action_log(a, _("%d. on %s's host: %s"), k++, p->name, stop);
-	action_log(a, _("%d. on %s's host: %s -D %s (the shutdown checkpoint's location)"), k++, p->name,
-			   "pg_controldata", p->pgdata ? p->pgdata : "?");
-	action_log(a, _("%d. on %s: SELECT pg_last_wal_replay_lsn() until past that location (at most %d s; else roll back)"),
-			   k++, n->name, SWITCHOVER_CATCHUP_TIMEOUT_MS / 1000);
-	action_log(a, _("%d. on %s: %s (on failure: roll back)"), k++, n->name,
-			   s->node_facts && !s->node_facts->has_pg_promote ? "pg_ctl promote -W" : "SELECT pg_promote(wait => false)");
-	if (slot)
-		action_log(a, _("%d. on %s: SELECT pg_create_physical_replication_slot('%s', true)"), k++, n->name, slot);
-	action_log(a, _("%d. on %s's host: write \"%s\" (mode 0600) for %s"), k++, p->name, passfile, n->name);
-	action_log(a, _("%d. on %s's host: the recovery settings in \"%s\" (%s), primary_conninfo naming %s"), k++,
-			   p->name, p->pgdata ? p->pgdata : "?",
-			   s->old_facts && s->old_facts->recovery_conf ? "recovery.conf" : "standby.signal, postgresql.auto.conf",
-			   n->name);
-	action_log(a, _("%d. on %s's host: %s; wait until it streams from %s"), k++, p->name, start, n->name);
+	action_dry_begin(a, _("the switchover"));
+	action_step(a, _("journal each step in \"%s\""), s->journal);
+	/* as the real run: NODE's rules for its standbys-to-be, P among them */
+	swap_roles(s);
+	rc = action_dry_serve_standbys(a, s->ctx, n, err);
+	restore_roles(s);
+	if (rc < 0)
+		return -1;
+	action_step(a, _("on %s: CHECKPOINT"), p->name);
+	cmd = service_command_string(p, SERVICE_STOP);
+	action_step(a, _("on %s's host: %s"), p->name, cmd);
+	free(cmd);
+	action_step(a, _("on %s's host: pg_controldata -D %s (the shutdown checkpoint's location)"), p->name,
+				p->pgdata ? p->pgdata : "?");
+	action_step(a, _("on %s: SELECT pg_last_wal_replay_lsn() until past that location (at most %d s; else roll back: %s started again as the primary)"),
+				n->name, SWITCHOVER_CATCHUP_TIMEOUT_MS / 1000, p->name);
+	action_step(a, _("on %s: %s (on failure: roll back)"), n->name,
+				s->node_facts && !s->node_facts->has_pg_promote ? "pg_ctl promote -W" : "SELECT pg_promote(wait => false)");
+	swap_roles(s);
+	action_dry_standby_files(a, s->ctx, p, n, s->old_facts, false);
+	restore_roles(s);
+	cmd = service_command_string(p, SERVICE_START);
+	action_step(a, _("on %s's host: %s; wait until it streams from %s"), p->name, cmd, n->name);
+	free(cmd);
 	for (int i = 0; i < a->cl->n_nodes; i++)
 	{
 		cluster_node *o = &a->cl->nodes[i];
 
 		if (is_other(s, o))
-			action_log(a, _("%d. %s follows %s (\"%s follow %s --upstream %s\")"), k++, o->name, n->name,
-					   PACKAGE, o->name, n->name);
+			action_step(a, _("%s follows %s (as \"%s follow %s --upstream %s\")"), o->name, n->name,
+						PACKAGE, o->name, n->name);
 	}
-	action_log(a, _("%d. rewrite the cluster file \"%s\": %s primary, %s a standby"), k++,
-			   a->cluster_path ? a->cluster_path : "", n->name, p->name);
-	action_log(a, _("%d. on %s: INSERT INTO %s (a marker row), then read it on every node"), k++,
-			   n->name, MARKER_TABLE);
-	free(stop);
-	free(start);
-	free(passfile);
-	free(slot);
+	action_step(a, _("rewrite the cluster file \"%s\": %s primary, %s a standby"),
+				a->cluster_path ? a->cluster_path : "", n->name, p->name);
+	action_step(a, _("on %s: INSERT INTO %s (a marker row), then read it on every node"),
+				n->name, MARKER_TABLE);
+	return 0;
 }
 
 /* ---- the steps --------------------------------------------------------- */
@@ -985,10 +986,7 @@ run(sw *s, pgr_error *err)
 	if (prechecks(s, err) < 0)
 		return -1;
 	if (a->dry_run)
-	{
-		say_steps(s);
-		return 0;
-	}
+		return say_steps(s, err);
 	q = pgr_asprintf(_("switch over: %s becomes the primary, %s a standby of it?"), n->name, p->name);
 	go = action_confirm(a, q);
 	free(q);

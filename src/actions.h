@@ -46,6 +46,10 @@ typedef struct action_ctx
 	void	   *confirm_arg;
 	action_progress_fn progress;
 	void	   *progress_arg;
+	/* dry run: each step said (NULL: a numbered log line) */
+	action_log_fn step;
+	void	   *step_arg;
+	int			n_steps;		/* steps said so far */
 } action_ctx;
 
 /* What the promote panel shows before the operator decides. */

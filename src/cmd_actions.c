@@ -1,8 +1,9 @@
 /*
  * cmd_actions.c: "pgreplica promote NODE", "pgreplica follow NODE",
- * "pgreplica resync NODE" and "pgreplica switchover NODE": the actions of
- * actions.h from the command line (the dashboard's P, F, R and S make the
- * same calls).
+ * "pgreplica resync NODE", "pgreplica switchover NODE", "pgreplica
+ * drop-slot SLOT" and "pgreplica drop-to-async": the actions of actions.h
+ * from the command line (the dashboard's P, F, R, S, D and A make the same
+ * calls).  --dry-run (and --json) runs the checks and says the steps.
  *
  * They change servers: without a terminal they act only with --yes; on a
  * terminal every question defaults to No.  --yes never fences a primary
@@ -20,6 +21,7 @@
 #include "cluster.h"
 #include "commands.h"
 #include "i18n.h"
+#include "json.h"
 #include "report.h"
 #include "step_role.h"
 
@@ -27,10 +29,14 @@ typedef enum which {
 	ACT_PROMOTE,
 	ACT_FOLLOW,
 	ACT_RESYNC,
-	ACT_SWITCHOVER
+	ACT_SWITCHOVER,
+	ACT_DROP_SLOT,
+	ACT_DROP_TO_ASYNC
 } which;
 
-static const char *const act_names[] = {"promote", "follow", "resync", "switchover"};
+static const char *const act_names[] = {
+	"promote", "follow", "resync", "switchover", "drop-slot", "drop-to-async"
+};
 
 typedef struct act_args {
 	const char *node;
@@ -39,6 +45,7 @@ typedef struct act_args {
 	bool		force;
 	bool		fence;
 	bool		dry_run;
+	bool		json;
 	resync_method method;
 } act_args;
 
@@ -87,10 +94,24 @@ usage(which w)
 			printf(_("Usage:\n"));
 			printf(_("  %s [-c FILE] switchover NODE [OPTION]...\n"), PACKAGE);
 			printf(_("\nOptions:\n"));
-			printf(_("      --dry-run            run the pre-checks and show every step, changing\n"
-					 "                           nothing\n"));
+			break;
+		case ACT_DROP_SLOT:
+			printf(_("Drop a replication slot on the primary; an active slot is refused.\n\n"));
+			printf(_("Usage:\n"));
+			printf(_("  %s [-c FILE] drop-slot SLOT [OPTION]...\n"), PACKAGE);
+			printf(_("\nOptions:\n"));
+			break;
+		case ACT_DROP_TO_ASYNC:
+			printf(_("Empty synchronous_standby_names on the primary (ALTER SYSTEM) and reload:\n"
+					 "commits no longer wait for a synchronous standby.\n\n"));
+			printf(_("Usage:\n"));
+			printf(_("  %s [-c FILE] drop-to-async [OPTION]...\n"), PACKAGE);
+			printf(_("\nOptions:\n"));
 			break;
 	}
+	printf(_("      --dry-run            run the pre-checks and show every step (commands,\n"
+			 "                           SQL, files), changing nothing\n"));
+	printf(_("      --json               with --dry-run: the checks and steps as JSON\n"));
 	printf(_("  -y, --yes                answer yes to every question (needed without a\n"
 			 "                           terminal)\n"));
 	printf(_("  -h, --help               show this help, then exit\n"));
@@ -106,6 +127,7 @@ parse_args(which w, int argc, char **argv, act_args *a)
 		{"upstream", required_argument, NULL, 'u'},
 		{"method", required_argument, NULL, 'm'},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -153,9 +175,10 @@ parse_args(which w, int argc, char **argv, act_args *a)
 				}
 				break;
 			case 'n':
-				if (w != ACT_SWITCHOVER)
-					goto bad;
 				a->dry_run = true;
+				break;
+			case 'j':
+				a->json = true;
 				break;
 			case 'h':
 				usage(w);
@@ -164,15 +187,26 @@ parse_args(which w, int argc, char **argv, act_args *a)
 				goto bad;
 		}
 	}
+	if (a->json && !a->dry_run)
+	{
+		pgr_error	err = PGR_ERROR_INIT;
+
+		pgr_error_set(&err, PGR_ERR_INPUT, _("--json goes with --dry-run"));
+		pgr_error_hint(&err, _("Run \"%s %s --dry-run --json\"."), PACKAGE, act_names[w]);
+		report_error(&err);
+		pgr_error_clear(&err);
+		return -1;
+	}
 	/* an interrupted switchover is finished without naming the node again */
-	if (optind >= argc && w == ACT_SWITCHOVER)
-		return 0;
+	if ((optind >= argc && w == ACT_SWITCHOVER) || w == ACT_DROP_TO_ASYNC)
+		goto rest;
 	if (optind >= argc)
 	{
 		report_warning(_("no node named"));
 		goto bad;
 	}
 	a->node = argv[optind++];
+rest:
 	if (optind < argc)
 	{
 		report_warning(_("unexpected argument \"%s\""), argv[optind]);
@@ -225,9 +259,81 @@ print_check(const promote_check *pc, const char *node)
 			   pc->bytes_not_received, pc->primary_name);
 }
 
+/* --json: the lines an action says, kept for one JSON document. */
+typedef struct json_lines {
+	char	  **lines;
+	int			n;
+} json_lines;
+
+static void
+json_collect(void *arg, const char *line)
+{
+	json_lines *l = arg;
+
+	l->lines = pgr_realloc(l->lines, (size_t) (l->n + 1) * sizeof(char *));
+	l->lines[l->n++] = pgr_strdup(line);
+}
+
+static void
+json_lines_write(json_writer *jw, const char *key, json_lines *l)
+{
+	json_key(jw, key);
+	json_begin_array(jw);
+	for (int i = 0; i < l->n; i++)
+	{
+		json_string(jw, l->lines[i]);
+		free(l->lines[i]);
+	}
+	json_end_array(jw);
+	free(l->lines);
+	memset(l, 0, sizeof(*l));
+}
+
+/* {"action", "target", "dry_run", "ok", "log": [...], "steps": [...], "error"} */
+static void
+json_print(which w, const act_args *args, json_lines *log, json_lines *steps,
+		   const pgr_error *err)
+{
+	strbuf		out;
+	json_writer jw;
+
+	strbuf_init(&out);
+	json_init(&jw, &out, true);
+	json_begin_object(&jw);
+	json_key(&jw, "action");
+	json_string(&jw, act_names[w]);
+	json_key(&jw, "target");
+	json_string(&jw, args->node);
+	json_key(&jw, "dry_run");
+	json_bool(&jw, true);
+	json_key(&jw, "ok");
+	json_bool(&jw, !pgr_error_isset(err));
+	json_lines_write(&jw, "log", log);
+	json_lines_write(&jw, "steps", steps);
+	json_key(&jw, "error");
+	if (!pgr_error_isset(err))
+		json_null(&jw);
+	else
+	{
+		json_begin_object(&jw);
+		json_key(&jw, "message");
+		json_string(&jw, err->message);
+		json_key(&jw, "detail");
+		json_string(&jw, err->detail);
+		json_key(&jw, "hint");
+		json_string(&jw, err->hint);
+		json_end_object(&jw);
+	}
+	json_end_object(&jw);
+	printf("%s\n", out.data);
+	strbuf_free(&out);
+}
+
 static int
 run(which w, const pgr_globals *g, int argc, char **argv)
 {
+	json_lines	jlog = {0},
+				jsteps = {0};
 	act_args	args;
 	action_ctx	a;
 	pgr_error	err = PGR_ERROR_INIT;
@@ -266,11 +372,24 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 	a.replication_password = password;
 	a.log = log_line;
 	a.confirm = args.yes ? NULL : ask;
+	if (args.dry_run)
+	{
+		/* nothing is changed: the questions would only hold the steps up */
+		a.yes = true;
+		a.confirm = NULL;
+	}
+	if (args.json)
+	{
+		a.log = json_collect;
+		a.log_arg = &jlog;
+		a.step = json_collect;
+		a.step_arg = &jsteps;
+	}
 
 	switch (w)
 	{
 		case ACT_PROMOTE:
-			if (!args.yes)
+			if (!a.yes)
 			{
 				promote_check pc;
 				char	   *q;
@@ -298,10 +417,11 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 			}
 			if (action_promote(&a, args.node, args.fence, &err) < 0)
 				goto out;
-			printf(_("%s is the primary.\n"), args.node);
+			if (!args.dry_run)
+				printf(_("%s is the primary.\n"), args.node);
 			break;
 		case ACT_FOLLOW:
-			if (!args.yes)
+			if (!a.yes)
 			{
 				char	   *q = pgr_asprintf(_("re-point %s at %s?"), args.node,
 											 args.upstream ? args.upstream : _("the primary"));
@@ -317,10 +437,11 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 			}
 			if (action_follow(&a, args.node, args.upstream, &err) < 0)
 				goto out;
-			printf(_("%s streams from its new upstream.\n"), args.node);
+			if (!args.dry_run)
+				printf(_("%s streams from its new upstream.\n"), args.node);
 			break;
 		case ACT_RESYNC:
-			if (!args.yes)
+			if (!a.yes)
 			{
 				char	   *q = pgr_asprintf(_("stop %s and re-sync it from the primary?"), args.node);
 				bool		go = ask(NULL, q);
@@ -335,7 +456,16 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 			}
 			if (action_resync(&a, args.node, args.method, &err) < 0)
 				goto out;
-			printf(_("%s is a streaming standby again.\n"), args.node);
+			if (!args.dry_run)
+				printf(_("%s is a streaming standby again.\n"), args.node);
+			break;
+		case ACT_DROP_SLOT:
+			if (action_drop_slot(&a, args.node, &err) < 0)
+				goto out;
+			break;
+		case ACT_DROP_TO_ASYNC:
+			if (action_drop_to_async(&a, &err) < 0)
+				goto out;
 			break;
 		case ACT_SWITCHOVER:
 			if (action_switchover(&a, args.node, &err) < 0)
@@ -346,6 +476,8 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 	}
 	rc = PGR_EXIT_OK;
 out:
+	if (args.json)
+		json_print(w, &args, &jlog, &jsteps, &err);
 	if (pgr_error_isset(&err))
 		report_error(&err);
 	pgr_error_clear(&err);
@@ -376,4 +508,16 @@ int
 cmd_switchover(const pgr_globals *g, int argc, char **argv)
 {
 	return run(ACT_SWITCHOVER, g, argc, argv);
+}
+
+int
+cmd_drop_slot(const pgr_globals *g, int argc, char **argv)
+{
+	return run(ACT_DROP_SLOT, g, argc, argv);
+}
+
+int
+cmd_drop_to_async(const pgr_globals *g, int argc, char **argv)
+{
+	return run(ACT_DROP_TO_ASYNC, g, argc, argv);
 }

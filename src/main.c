@@ -40,6 +40,8 @@ static const command commands[] = {
 	{"resync", cmd_resync},
 	{"follow", cmd_follow},
 	{"switchover", cmd_switchover},
+	{"drop-slot", cmd_drop_slot},
+	{"drop-to-async", cmd_drop_to_async},
 };
 
 static void
@@ -63,6 +65,10 @@ usage(void)
 	fputs(_("  follow NODE           point a standby at the new primary (--upstream NODE, --yes)\n"), stdout);
 	fputs(_("  switchover NODE       planned switchover to a standby, nothing lost (--yes,\n"
 			"                        --dry-run)\n"), stdout);
+	fputs(_("  drop-slot SLOT        drop an inactive replication slot on the primary\n"), stdout);
+	fputs(_("  drop-to-async         stop commits waiting for a synchronous standby\n"), stdout);
+	fputs(_("The actions (promote to drop-to-async) take --dry-run: the checks and every\n"
+			"step, changing nothing (--json: as JSON).\n"), stdout);
 	fputs("\n", stdout);
 	fputs(_("Options:\n"), stdout);
 	fputs(_("  -c, --cluster=FILE    cluster file (default: ./pgreplica.conf, else\n"

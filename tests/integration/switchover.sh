@@ -263,8 +263,27 @@ is "$(conf_get pg2 role)" standby "cluster file: pg2 is a standby"
 is "$(rows pg1)" "$count" "nothing lost"
 is "$(primaries)" 1 "one primary"
 
+# ---------------------------------------------------------------------------
+# the password given to apply, found again by follow and resync
+like "$(cat "$FX_DIR/pg3/.pgreplica-pg3.pgpass")" 'replication:replicate:S3cret\\:pw\\\\x$' \
+	"pg3's passfile has the password given to apply"
+run follow pg3 --yes
+is "$rc" 0 "follow without --replication-password-file" || diag "$out"
+run --replication-password-file "$FX_DIR/given.pw" follow pg3 --yes
+is "$rc" 0 "follow with --replication-password-file" || diag "$out"
+run resync pg2 --method=rewind --yes
+is "$rc" 0 "resync without --replication-password-file" || diag "$out"
+ok "pg2 streams from pg1" fx_wait_streaming pg1 pg2
+printf 'wrong\n' >"$FX_DIR/open.pw"
+chmod 644 "$FX_DIR/open.pw"
+run --replication-password-file "$FX_DIR/open.pw" follow pg3 --yes
+is "$rc" 2 "follow with a password file others can read exits 2"
+like "$out" 'password file ".*open.pw" can be read by others' "saying so" || diag "$out"
+run --replication-password-file "$FX_DIR/open.pw" switchover pg2 --dry-run
+is "$rc" 2 "so does switchover" || diag "$out"
+
 # the given password: in no file but the 0600 passfiles
-leaks=$(grep -rlaF -- 'S3cret:pw' "$FX_DIR" 2>/dev/null | while read -r f; do
+leaks=$(grep -rlaF -e 'S3cret:pw' -e 'S3cret\:pw' "$FX_DIR" 2>/dev/null | while read -r f; do
 	[ "$f" = "$FX_DIR/given.pw" ] && continue
 	[ "$(stat -c %a "$f")" = 600 ] && case $f in *.pgpass) continue ;; esac
 	printf '%s\n' "$f"
