@@ -716,6 +716,25 @@ demote_old(sw *s, pgr_error *err)
 	plan_disconnect(s->ctx, p);
 	if (service_start(s->ctx, p, err) < 0)
 		goto out;
+	/* never two primaries: a P that came up out of recovery is stopped at once */
+	{
+		bool		rec = true;
+		pgr_error	e = PGR_ERROR_INIT;
+
+		if (in_recovery(s, p, &rec, err) < 0)
+			goto out;
+		if (!rec)
+		{
+			plan_disconnect(s->ctx, p);
+			(void) service_stop(s->ctx, p, true, &e);
+			pgr_error_clear(&e);
+			pgr_error_set(err, PGR_ERR_GENERIC, _("%s started as a primary, not as a standby of %s: it was stopped again"),
+						  p->name, n->name);
+			pgr_error_hint(err, _("Look at the recovery settings in %s's data directory, then run \"%s resync %s\"."),
+						   p->name, PACKAGE, p->name);
+			goto out;
+		}
+	}
 wait:
 	if (action_wait_streaming(a, s->ctx, n, p, ACTION_STREAMING_TIMEOUT_MS, err) < 0)
 		goto out;
