@@ -64,6 +64,7 @@ action_plan_ctx(action_ctx *a)
 	po.progress = a->progress ? ctx_progress : NULL;
 	po.cb_arg = a;
 	po.topts.ssh_config = a->ssh_config;
+	po.replication_password = a->replication_password;
 	/*
 	 * A dead node must not hold a failover up: refused connections fail at
 	 * once, a host that does not answer at all within this limit.
@@ -429,7 +430,7 @@ action_announce(action_ctx *a, const char *event, const char *node,
 	hook_event	ev;
 	pgr_error	herr = PGR_ERROR_INIT;
 
-	if (!a->cl->event_command ||
+	if (!a->cl->event_command || a->dry_run ||
 		(rc < 0 && (err->kind == PGR_ERR_INPUT || err->kind == PGR_ERR_REFUSED)))
 		return;
 	new_primary = action_primary_name(a);

@@ -109,11 +109,39 @@ char	   *action_primary_name(action_ctx *a);
 /*
  * After an action on NODE: the cluster's event_command (hooks.h) told
  * EVENT, the primary before (old_primary) and after, and whether it went
- * well (rc == 0; else err's message).  Not for bad input or a refusal
- * for safety: nothing was tried, nothing changed.  A failing command is
+ * well (rc == 0; else err's message).  Not for a dry run, bad input or
+ * a refusal for safety: nothing was tried, nothing changed.  A failing command is
  * logged as a warning, never fatal.
  */
 void		action_announce(action_ctx *a, const char *event, const char *node,
 							const char *old_primary, int rc, const pgr_error *err);
+
+/*
+ * The dry run (action_dryrun.c): action_dry_begin() says that nothing is
+ * changed and what follows; action_step() says one step (numbered, or to
+ * a->step).  action_dry_serve_standbys() says what action_serve_standbys()
+ * would change (the SSL and pg_hba.conf steps inspected, nothing applied);
+ * action_dry_standby_files() the passfile, CA, slot and recovery settings
+ * that make N a standby of UP (running: set by ALTER SYSTEM, else
+ * written into the stopped data directory).
+ */
+void		action_dry_begin(action_ctx *a, const char *what);
+void		action_step(action_ctx *a, const char *fmt,...) PGR_PRINTF(2, 3);
+int			action_dry_serve_standbys(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+									  pgr_error *err);
+void		action_dry_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+									 cluster_node *up, const pg_version_facts *facts,
+									 bool running);
+
+/*
+ * The promotion of standby N (action_promote.c): asked without waiting
+ * (pg_promote(wait => false), or pg_ctl promote -W), then polled on CONN
+ * until N is out of recovery (*tli: its new timeline).
+ */
+int			action_request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+									 PGconn *conn, const pg_version_facts *facts,
+									 pgr_error *err);
+int			action_wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn,
+								 unsigned *tli, pgr_error *err);
 
 #endif

@@ -79,6 +79,28 @@ follow_run(action_ctx *a, const char *node, const char *upstream,
 		pgr_error_hint(err, _("Start %s, or name another upstream with --upstream."), up->name);
 		goto out;
 	}
+	if (a->dry_run)
+	{
+		action_dry_begin(a, _("re-pointing the standby"));
+		if (action_dry_serve_standbys(a, ctx, up, err) < 0)
+			goto out;
+		action_dry_standby_files(a, ctx, n, up, facts, !facts->recovery_conf);
+		if (!facts->recovery_conf && facts->primary_conninfo_reload)
+			action_step(a, _("on %s: SELECT pg_reload_conf()"), n->name);
+		else
+		{
+			char	   *cmd = service_command_string(n, SERVICE_RESTART);
+
+			action_step(a, _("on %s's host: %s"), n->name, cmd);
+			free(cmd);
+		}
+		action_step(a, _("wait until %s's pg_stat_replication shows %s streaming (at most %d s)"),
+					up->name, n->name, ACTION_STREAMING_TIMEOUT_MS / 1000);
+		action_step(a, _("rewrite the cluster file \"%s\": %s follows %s"),
+					a->cluster_path ? a->cluster_path : "", n->name, up->name);
+		rc = 0;
+		goto out;
+	}
 	if (action_serve_standbys(a, ctx, up, err) < 0)
 		goto out;
 	action_log(a, _("re-pointing %s at %s"), n->name, up->name);

@@ -217,8 +217,8 @@ fence(action_ctx *a, plan_ctx *ctx, cluster_node *p, pgr_error *err)
 }
 
 /* Ask for the promotion without waiting for it. */
-static int
-request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
+int
+action_request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
 				  const pg_version_facts *facts, pgr_error *err)
 {
 	if (facts->has_pg_promote)
@@ -261,8 +261,8 @@ request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
  * same statement (one round trip less before the new primary is handed
  * over).
  */
-static int
-wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn, unsigned *tli,
+int
+action_wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn, unsigned *tli,
 			  pgr_error *err)
 {
 	int64_t		start = pgconn_now_ms();
@@ -356,7 +356,7 @@ promote_run(action_ctx *a, const char *node, bool fence_primary,
 	{
 		if (fence_primary)
 		{
-			if (fence(a, ctx, p, err) < 0)
+			if (!a->dry_run && fence(a, ctx, p, err) < 0)
 				goto out;
 		}
 		else if (!a->force)
@@ -379,8 +379,26 @@ promote_run(action_ctx *a, const char *node, bool fence_primary,
 
 	if (!(conn = plan_conn(ctx, n, err)) || !(facts = plan_facts(ctx, n, err)))
 		goto out;
-	if (request_promotion(a, ctx, n, conn, facts, err) < 0 ||
-		wait_promoted(a, n, conn, &tli_after, err) < 0)
+	if (a->dry_run)
+	{
+		action_dry_begin(a, _("the promotion"));
+		if (pc.primary_writable && fence_primary)
+		{
+			char	   *cmd = service_command_string(p, SERVICE_STOP_IMMEDIATE);
+
+			action_step(a, _("on %s's host: %s (fencing)"), p->name, cmd);
+			free(cmd);
+		}
+		action_step(a, _("on %s: %s, then SELECT pg_is_in_recovery() until false (at most %d s)"), n->name,
+					facts->has_pg_promote ? "SELECT pg_promote(wait => false)" : "pg_ctl promote -W",
+					ACTION_PROMOTE_TIMEOUT_MS / 1000);
+		action_step(a, _("rewrite the cluster file \"%s\": %s primary, %s a standby of it"),
+					a->cluster_path ? a->cluster_path : "", n->name, p ? p->name : "-");
+		rc = 0;
+		goto out;
+	}
+	if (action_request_promotion(a, ctx, n, conn, facts, err) < 0 ||
+		action_wait_promoted(a, n, conn, &tli_after, err) < 0)
 		goto out;
 	if (tli_after <= tli_before)
 	{

@@ -147,6 +147,28 @@ node_dbname(const cluster_node *n)
 }
 
 /* Crash recovery in single-user mode, for pg_rewind before 13. */
+/* pg_rewind's --source-server: UP as its dbuser (no password: a passfile). */
+static void
+rewind_source(const cluster *cl, const cluster_node *n, const cluster_node *up,
+			  strbuf *cs)
+{
+	char	   *rootcert = action_rootcert_path(cl, n);
+
+	strbuf_appendf(cs, "host=");
+	append_conn_value(cs, up->host);
+	strbuf_appendf(cs, " port=%d user=", up->port);
+	append_conn_value(cs, node_dbuser(up));
+	strbuf_append(cs, " dbname=");
+	append_conn_value(cs, node_dbname(up));
+	strbuf_append(cs, " application_name=pgreplica");
+	if (rootcert)
+	{
+		strbuf_append(cs, " sslmode=verify-full sslrootcert=");
+		append_conn_value(cs, rootcert);
+	}
+	free(rootcert);
+}
+
 static int
 single_user_recovery(action_ctx *a, transport *t, cluster_node *n, pgr_error *err)
 {
@@ -168,7 +190,6 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 	PGconn	   *conn = plan_conn(ctx, up, err);
 	const char *pw = conn ? PQpass(conn) : NULL;
 	char	   *parent_passfile = NULL;
-	char	   *rootcert = action_rootcert_path(a->cl, n);
 	char	   *rewind = action_client_bin(n, "pg_rewind");
 	char	   *target = NULL;
 	char	   *source = NULL;
@@ -198,18 +219,7 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 		PQclear(res);
 	}
 	snprintf(port, sizeof(port), "%d", up->port);
-	strbuf_append(&cs, "host=");
-	append_conn_value(&cs, up->host);
-	strbuf_appendf(&cs, " port=%s user=", port);
-	append_conn_value(&cs, node_dbuser(up));
-	strbuf_append(&cs, " dbname=");
-	append_conn_value(&cs, node_dbname(up));
-	strbuf_append(&cs, " application_name=pgreplica");
-	if (rootcert)
-	{
-		strbuf_append(&cs, " sslmode=verify-full sslrootcert=");
-		append_conn_value(&cs, rootcert);
-	}
+	rewind_source(a->cl, n, up, &cs);
 	if (pw && pw[0])
 	{
 		transport_write_opts wo = {0600, NULL, NULL};
@@ -267,7 +277,6 @@ out:
 	strbuf_free(&cs);
 	strbuf_free(&out);
 	free(parent_passfile);
-	free(rootcert);
 	free(rewind);
 	free(target);
 	free(source);
@@ -337,6 +346,57 @@ clone_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, pgr_error *err)
 	return rc;
 }
 
+/* What action_resync would do, said (a->dry_run). */
+static int
+dry_run(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
+		resync_method m, bool running, pgr_error *err)
+{
+	const pg_version_facts *facts = plan_facts(ctx, up, err);
+	char	   *cmd;
+
+	if (!facts)
+		return -1;
+	action_dry_begin(a, _("the re-sync"));
+	if (running)
+	{
+		cmd = service_command_string(n, SERVICE_STOP);
+		action_step(a, _("on %s's host: %s"), n->name, cmd);
+		free(cmd);
+	}
+	if (action_dry_serve_standbys(a, ctx, up, err) < 0)
+		return -1;
+	if (m != RESYNC_CLONE)
+	{
+		strbuf		cs;
+		char	   *rewind = action_client_bin(n, "pg_rewind");
+
+		strbuf_init(&cs);
+		rewind_source(a->cl, n, up, &cs);
+		if (!facts->rewind_runs_recovery)
+			action_step(a, _("on %s's host: single-user crash recovery (postgres --single) when it was not shut down cleanly"),
+						n->name);
+		action_step(a, _("on %s's host: %s --target-pgdata=%s --source-server='%s' (after a CHECKPOINT on %s; postgresql.conf, pg_hba.conf, pg_ident.conf and the SSL files are kept)"),
+					n->name, rewind, n->pgdata, cs.data, up->name);
+		strbuf_free(&cs);
+		free(rewind);
+		action_dry_standby_files(a, ctx, n, up, facts, false);
+		cmd = service_command_string(n, SERVICE_START);
+		action_step(a, _("on %s's host: %s"), n->name, cmd);
+		free(cmd);
+	}
+	if (m == RESYNC_AUTO)
+		action_step(a, _("if pg_rewind fails: ask, then copy %s afresh from %s with pg_basebackup (its data directory moved aside, not deleted)"),
+					n->name, up->name);
+	else if (m == RESYNC_CLONE)
+		action_step(a, _("on %s's host: move the data directory aside (not deleted), copy it afresh from %s with pg_basebackup, start it"),
+					n->name, up->name);
+	action_step(a, _("wait until %s's pg_stat_replication shows %s streaming (at most %d s)"),
+				up->name, n->name, ACTION_STREAMING_TIMEOUT_MS / 1000);
+	action_step(a, _("rewrite the cluster file \"%s\": %s a standby of %s"),
+				a->cluster_path ? a->cluster_path : "", n->name, up->name);
+	return 0;
+}
+
 static int
 resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 {
@@ -394,6 +454,11 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	plan_disconnect(ctx, n);
 	if (service_status(ctx, n, &running, err) < 0)
 		goto out;
+	if (a->dry_run)
+	{
+		rc = dry_run(a, ctx, n, up, m, running, err);
+		goto out;
+	}
 	if (running)
 	{
 		action_log(a, _("stopping %s"), n->name);

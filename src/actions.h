@@ -33,12 +33,23 @@ typedef struct action_ctx
 	bool		yes;			/* --yes: questions answered yes */
 	bool		force;			/* promote although the old primary is
 								 * still writable and not fenced */
+	bool		dry_run;		/* pre-checks and the steps said, nothing
+								 * changed */
+	/*
+	 * The replication role's password (--replication-password-file), or
+	 * NULL: the operator's passfile (step_role.h) has it.
+	 */
+	const char *replication_password;
 	action_log_fn log;
 	void	   *log_arg;
 	action_confirm_fn confirm;
 	void	   *confirm_arg;
 	action_progress_fn progress;
 	void	   *progress_arg;
+	/* dry run: each step said (NULL: a numbered log line) */
+	action_log_fn step;
+	void	   *step_arg;
+	int			n_steps;		/* steps said so far */
 } action_ctx;
 
 /* What the promote panel shows before the operator decides. */
@@ -83,6 +94,18 @@ typedef enum resync_method
  * cluster's primary again. */
 int			action_resync(action_ctx *a, const char *node, resync_method m,
 						  pgr_error *err);
+
+/*
+ * Planned switchover: NODE (a streaming standby of the primary) becomes
+ * the primary, the old primary a standby of it without a copy nor a
+ * rewind, the other standbys follow NODE; nothing committed is lost
+ * (action_switchover.c).  The pre-checks come first and are logged with
+ * their figures; one that fails refuses the switchover (PGR_ERR_REFUSED).
+ * A journal found from an interrupted run is finished or rolled back
+ * first (NODE may then be NULL).  a->dry_run: the checks and the steps
+ * only.
+ */
+int			action_switchover(action_ctx *a, const char *node, pgr_error *err);
 
 /* Synchronous replication: true in *needed when synchronous_standby_names
  * is set on the primary and names no connected standby (commits wait). */

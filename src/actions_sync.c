@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "actions.h"
+#include "action.h"
 #include "i18n.h"
 #include "pgconn.h"
 
@@ -115,6 +115,15 @@ action_drop_to_async(action_ctx *a, pgr_error *err)
 
 		say(a, line);
 		free(line);
+		rc = 0;
+		goto out;
+	}
+	if (a->dry_run)
+	{
+		action_dry_begin(a, _("dropping to asynchronous replication"));
+		action_step(a, _("on %s: ALTER SYSTEM SET synchronous_standby_names = '' (now \"%s\"); SELECT pg_reload_conf()"),
+					p->name, names);
+		action_step(a, _("on %s: wait until a new session sees synchronous_standby_names empty"), p->name);
 		rc = 0;
 		goto out;
 	}
@@ -238,6 +247,13 @@ action_drop_slot(action_ctx *a, const char *slot, pgr_error *err)
 	}
 	PQclear(res);
 	res = NULL;
+	if (a->dry_run)
+	{
+		action_dry_begin(a, _("dropping the slot"));
+		action_step(a, _("on %s: SELECT pg_drop_replication_slot(%s)"), p->name, lit);
+		rc = 0;
+		goto out;
+	}
 	q = pgr_asprintf(_("Drop replication slot \"%s\" on %s? A standby that used it needs a new copy if the WAL it needs is gone."),
 					 slot, p->name);
 	if (!ask(a, q))

@@ -1,7 +1,9 @@
 /*
- * cmd_actions.c: "pgreplica promote NODE", "pgreplica follow NODE" and
- * "pgreplica resync NODE": the actions of actions.h from the command line
- * (the dashboard's P, F and R make the same calls).
+ * cmd_actions.c: "pgreplica promote NODE", "pgreplica follow NODE",
+ * "pgreplica resync NODE", "pgreplica switchover NODE", "pgreplica
+ * drop-slot SLOT" and "pgreplica drop-to-async": the actions of actions.h
+ * from the command line (the dashboard's P, F, R, S, D and A make the same
+ * calls).  --dry-run (and --json) runs the checks and says the steps.
  *
  * They change servers: without a terminal they act only with --yes; on a
  * terminal every question defaults to No.  --yes never fences a primary
@@ -19,15 +21,22 @@
 #include "cluster.h"
 #include "commands.h"
 #include "i18n.h"
+#include "json.h"
 #include "report.h"
+#include "step_role.h"
 
 typedef enum which {
 	ACT_PROMOTE,
 	ACT_FOLLOW,
-	ACT_RESYNC
+	ACT_RESYNC,
+	ACT_SWITCHOVER,
+	ACT_DROP_SLOT,
+	ACT_DROP_TO_ASYNC
 } which;
 
-static const char *const act_names[] = {"promote", "follow", "resync"};
+static const char *const act_names[] = {
+	"promote", "follow", "resync", "switchover", "drop-slot", "drop-to-async"
+};
 
 typedef struct act_args {
 	const char *node;
@@ -35,6 +44,8 @@ typedef struct act_args {
 	bool		yes;
 	bool		force;
 	bool		fence;
+	bool		dry_run;
+	bool		json;
 	resync_method method;
 } act_args;
 
@@ -74,7 +85,33 @@ usage(which w)
 					 "                           only); default: rewind, and on failure offer\n"
 					 "                           to clone\n"));
 			break;
+		case ACT_SWITCHOVER:
+			printf(_("Planned switchover: a streaming standby becomes the primary, the primary\n"
+					 "a standby of it (no rewind, no copy), the other standbys follow it;\n"
+					 "nothing committed is lost.  Every pre-check runs first, with its figures;\n"
+					 "one that fails refuses the switchover.  An interrupted switchover (its\n"
+					 "journal) is finished or rolled back by the next one.\n\n"));
+			printf(_("Usage:\n"));
+			printf(_("  %s [-c FILE] switchover NODE [OPTION]...\n"), PACKAGE);
+			printf(_("\nOptions:\n"));
+			break;
+		case ACT_DROP_SLOT:
+			printf(_("Drop a replication slot on the primary; an active slot is refused.\n\n"));
+			printf(_("Usage:\n"));
+			printf(_("  %s [-c FILE] drop-slot SLOT [OPTION]...\n"), PACKAGE);
+			printf(_("\nOptions:\n"));
+			break;
+		case ACT_DROP_TO_ASYNC:
+			printf(_("Empty synchronous_standby_names on the primary (ALTER SYSTEM) and reload:\n"
+					 "commits no longer wait for a synchronous standby.\n\n"));
+			printf(_("Usage:\n"));
+			printf(_("  %s [-c FILE] drop-to-async [OPTION]...\n"), PACKAGE);
+			printf(_("\nOptions:\n"));
+			break;
 	}
+	printf(_("      --dry-run            run the pre-checks and show every step (commands,\n"
+			 "                           SQL, files), changing nothing\n"));
+	printf(_("      --json               with --dry-run: the checks and steps as JSON\n"));
 	printf(_("  -y, --yes                answer yes to every question (needed without a\n"
 			 "                           terminal)\n"));
 	printf(_("  -h, --help               show this help, then exit\n"));
@@ -89,6 +126,8 @@ parse_args(which w, int argc, char **argv, act_args *a)
 		{"fence", no_argument, NULL, 'F'},
 		{"upstream", required_argument, NULL, 'u'},
 		{"method", required_argument, NULL, 'm'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -135,6 +174,12 @@ parse_args(which w, int argc, char **argv, act_args *a)
 					return -1;
 				}
 				break;
+			case 'n':
+				a->dry_run = true;
+				break;
+			case 'j':
+				a->json = true;
+				break;
 			case 'h':
 				usage(w);
 				return 1;
@@ -142,12 +187,26 @@ parse_args(which w, int argc, char **argv, act_args *a)
 				goto bad;
 		}
 	}
+	if (a->json && !a->dry_run)
+	{
+		pgr_error	err = PGR_ERROR_INIT;
+
+		pgr_error_set(&err, PGR_ERR_INPUT, _("--json goes with --dry-run"));
+		pgr_error_hint(&err, _("Run \"%s %s --dry-run --json\"."), PACKAGE, act_names[w]);
+		report_error(&err);
+		pgr_error_clear(&err);
+		return -1;
+	}
+	/* an interrupted switchover is finished without naming the node again */
+	if ((optind >= argc && w == ACT_SWITCHOVER) || w == ACT_DROP_TO_ASYNC)
+		goto rest;
 	if (optind >= argc)
 	{
 		report_warning(_("no node named"));
 		goto bad;
 	}
 	a->node = argv[optind++];
+rest:
 	if (optind < argc)
 	{
 		report_warning(_("unexpected argument \"%s\""), argv[optind]);
@@ -200,13 +259,86 @@ print_check(const promote_check *pc, const char *node)
 			   pc->bytes_not_received, pc->primary_name);
 }
 
+/* --json: the lines an action says, kept for one JSON document. */
+typedef struct json_lines {
+	char	  **lines;
+	int			n;
+} json_lines;
+
+static void
+json_collect(void *arg, const char *line)
+{
+	json_lines *l = arg;
+
+	l->lines = pgr_realloc(l->lines, (size_t) (l->n + 1) * sizeof(char *));
+	l->lines[l->n++] = pgr_strdup(line);
+}
+
+static void
+json_lines_write(json_writer *jw, const char *key, json_lines *l)
+{
+	json_key(jw, key);
+	json_begin_array(jw);
+	for (int i = 0; i < l->n; i++)
+	{
+		json_string(jw, l->lines[i]);
+		free(l->lines[i]);
+	}
+	json_end_array(jw);
+	free(l->lines);
+	memset(l, 0, sizeof(*l));
+}
+
+/* {"action", "target", "dry_run", "ok", "log": [...], "steps": [...], "error"} */
+static void
+json_print(which w, const act_args *args, json_lines *log, json_lines *steps,
+		   const pgr_error *err)
+{
+	strbuf		out;
+	json_writer jw;
+
+	strbuf_init(&out);
+	json_init(&jw, &out, true);
+	json_begin_object(&jw);
+	json_key(&jw, "action");
+	json_string(&jw, act_names[w]);
+	json_key(&jw, "target");
+	json_string(&jw, args->node);
+	json_key(&jw, "dry_run");
+	json_bool(&jw, true);
+	json_key(&jw, "ok");
+	json_bool(&jw, !pgr_error_isset(err));
+	json_lines_write(&jw, "log", log);
+	json_lines_write(&jw, "steps", steps);
+	json_key(&jw, "error");
+	if (!pgr_error_isset(err))
+		json_null(&jw);
+	else
+	{
+		json_begin_object(&jw);
+		json_key(&jw, "message");
+		json_string(&jw, err->message);
+		json_key(&jw, "detail");
+		json_string(&jw, err->detail);
+		json_key(&jw, "hint");
+		json_string(&jw, err->hint);
+		json_end_object(&jw);
+	}
+	json_end_object(&jw);
+	printf("%s\n", out.data);
+	strbuf_free(&out);
+}
+
 static int
 run(which w, const pgr_globals *g, int argc, char **argv)
 {
+	json_lines	jlog = {0},
+				jsteps = {0};
 	act_args	args;
 	action_ctx	a;
 	pgr_error	err = PGR_ERROR_INIT;
 	cluster    *cl = NULL;
+	char	   *password = NULL;
 	int			rc = PGR_EXIT_ERROR;
 
 	switch (parse_args(w, argc, argv, &args))
@@ -216,17 +348,20 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 		case -1:
 			return PGR_EXIT_ERROR;
 	}
-	if (!args.yes && !g->interactive)
+	if (!args.yes && !args.dry_run && !g->interactive)
 	{
 		pgr_error_set(&err, PGR_ERR_INPUT, _("%s changes servers and there is no terminal to confirm on"),
 					  act_names[w]);
 		pgr_error_hint(&err, _("Run \"%s %s %s --yes\" to act without questions."),
-					   PACKAGE, act_names[w], args.node);
+					   PACKAGE, act_names[w], args.node ? args.node : "");
 		goto out;
 	}
+	if (g->replication_password_file &&
+		!(password = step_role_read_password_file(g->replication_password_file, &err)))
+		goto out;
 	/* one action at a time on a cluster: from reading its file to saving it */
 	{
-		char	   *what = pgr_asprintf("%s %s", act_names[w], args.node);
+		char	   *what = pgr_asprintf("%s %s", act_names[w], args.node ? args.node : "");
 
 		cl = cluster_load_locked(g->cluster_path, what, &err);
 		free(what);
@@ -240,13 +375,28 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 	a.ssh_config = g->ssh_config;
 	a.yes = args.yes;
 	a.force = args.force;
+	a.dry_run = args.dry_run;
+	a.replication_password = password;
 	a.log = log_line;
 	a.confirm = args.yes ? NULL : ask;
+	if (args.dry_run)
+	{
+		/* nothing is changed: the questions would only hold the steps up */
+		a.yes = true;
+		a.confirm = NULL;
+	}
+	if (args.json)
+	{
+		a.log = json_collect;
+		a.log_arg = &jlog;
+		a.step = json_collect;
+		a.step_arg = &jsteps;
+	}
 
 	switch (w)
 	{
 		case ACT_PROMOTE:
-			if (!args.yes)
+			if (!a.yes)
 			{
 				promote_check pc;
 				char	   *q;
@@ -274,10 +424,11 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 			}
 			if (action_promote(&a, args.node, args.fence, &err) < 0)
 				goto out;
-			printf(_("%s is the primary.\n"), args.node);
+			if (!args.dry_run)
+				printf(_("%s is the primary.\n"), args.node);
 			break;
 		case ACT_FOLLOW:
-			if (!args.yes)
+			if (!a.yes)
 			{
 				char	   *q = pgr_asprintf(_("re-point %s at %s?"), args.node,
 											 args.upstream ? args.upstream : _("the primary"));
@@ -293,10 +444,11 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 			}
 			if (action_follow(&a, args.node, args.upstream, &err) < 0)
 				goto out;
-			printf(_("%s streams from its new upstream.\n"), args.node);
+			if (!args.dry_run)
+				printf(_("%s streams from its new upstream.\n"), args.node);
 			break;
 		case ACT_RESYNC:
-			if (!args.yes)
+			if (!a.yes)
 			{
 				char	   *q = pgr_asprintf(_("stop %s and re-sync it from the primary?"), args.node);
 				bool		go = ask(NULL, q);
@@ -311,14 +463,32 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 			}
 			if (action_resync(&a, args.node, args.method, &err) < 0)
 				goto out;
-			printf(_("%s is a streaming standby again.\n"), args.node);
+			if (!args.dry_run)
+				printf(_("%s is a streaming standby again.\n"), args.node);
+			break;
+		case ACT_DROP_SLOT:
+			if (action_drop_slot(&a, args.node, &err) < 0)
+				goto out;
+			break;
+		case ACT_DROP_TO_ASYNC:
+			if (action_drop_to_async(&a, &err) < 0)
+				goto out;
+			break;
+		case ACT_SWITCHOVER:
+			if (action_switchover(&a, args.node, &err) < 0)
+				goto out;
+			if (!args.dry_run)
+				printf("%s\n", _("Switchover done."));
 			break;
 	}
 	rc = PGR_EXIT_OK;
 out:
+	if (args.json)
+		json_print(w, &args, &jlog, &jsteps, &err);
 	if (pgr_error_isset(&err))
 		report_error(&err);
 	pgr_error_clear(&err);
+	pgr_free_secret(password);
 	cluster_free(cl);
 	return rc;
 }
@@ -339,4 +509,22 @@ int
 cmd_resync(const pgr_globals *g, int argc, char **argv)
 {
 	return run(ACT_RESYNC, g, argc, argv);
+}
+
+int
+cmd_switchover(const pgr_globals *g, int argc, char **argv)
+{
+	return run(ACT_SWITCHOVER, g, argc, argv);
+}
+
+int
+cmd_drop_slot(const pgr_globals *g, int argc, char **argv)
+{
+	return run(ACT_DROP_SLOT, g, argc, argv);
+}
+
+int
+cmd_drop_to_async(const pgr_globals *g, int argc, char **argv)
+{
+	return run(ACT_DROP_TO_ASYNC, g, argc, argv);
 }

@@ -24,6 +24,7 @@
 #include "pgconn.h"
 #include "plan.h"
 #include "report.h"
+#include "step_role.h"
 
 /* The three commands made of the plan: show it, check it, carry it out. */
 typedef enum plan_mode {
@@ -152,51 +153,6 @@ bad:
 	fprintf(stderr, _("Try \"%s %s --help\" for more information.\n"), PACKAGE,
 			apply ? "apply" : "plan");
 	return -1;
-}
-
-/*
- * The replication password from --replication-password-file: its first
- * line.  A file others can read is refused, as libpq refuses such a
- * passfile.
- */
-static char *
-read_password_file(const char *path, pgr_error *err)
-{
-	FILE	   *f;
-	struct stat st;
-	char		buf[1024];
-	size_t		n;
-
-	f = fopen(path, "re");
-	if (!f)
-	{
-		pgr_error_set(err, PGR_ERR_IO, _("could not open \"%s\": %s"), path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
-	{
-		fclose(f);
-		pgr_error_set(err, PGR_ERR_INPUT, _("password file \"%s\" can be read by others"), path);
-		pgr_error_hint(err, _("Make it private: chmod 600 \"%s\"."), path);
-		return NULL;
-	}
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	n = strcspn(buf, "\r\n");
-	buf[n] = '\0';
-	if (n == 0)
-	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("password file \"%s\" is empty"), path);
-		pgr_error_hint(err, _("Put the password on its first line, or leave out the option to have one generated."));
-		return NULL;
-	}
-	{
-		char	   *pw = pgr_strdup(buf);
-
-		pgr_wipe(buf, sizeof(buf));
-		return pw;
-	}
 }
 
 static void
@@ -431,7 +387,7 @@ run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
 		goto out;
 	if (g->replication_password_file)
 	{
-		password = read_password_file(g->replication_password_file, &err);
+		password = step_role_read_password_file(g->replication_password_file, &err);
 		if (!password)
 			goto out;
 	}

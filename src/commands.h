@@ -39,5 +39,8 @@ int			cmd_dashboard(const pgr_globals *g, int argc, char **argv);	/* ui/cmd_dash
 int			cmd_promote(const pgr_globals *g, int argc, char **argv);
 int			cmd_follow(const pgr_globals *g, int argc, char **argv);
 int			cmd_resync(const pgr_globals *g, int argc, char **argv);
+int			cmd_switchover(const pgr_globals *g, int argc, char **argv);
+int			cmd_drop_slot(const pgr_globals *g, int argc, char **argv);
+int			cmd_drop_to_async(const pgr_globals *g, int argc, char **argv);
 
 #endif

@@ -39,6 +39,9 @@ static const command commands[] = {
 	{"promote", cmd_promote},
 	{"resync", cmd_resync},
 	{"follow", cmd_follow},
+	{"switchover", cmd_switchover},
+	{"drop-slot", cmd_drop_slot},
+	{"drop-to-async", cmd_drop_to_async},
 };
 
 static void
@@ -60,6 +63,12 @@ usage(void)
 	fputs(_("  promote NODE          promote a standby (--yes, --fence, --force)\n"), stdout);
 	fputs(_("  resync NODE           re-synchronise a node (--method=rewind|clone, --yes)\n"), stdout);
 	fputs(_("  follow NODE           point a standby at the new primary (--upstream NODE, --yes)\n"), stdout);
+	fputs(_("  switchover NODE       planned switchover to a standby, nothing lost (--yes,\n"
+			"                        --dry-run)\n"), stdout);
+	fputs(_("  drop-slot SLOT        drop an inactive replication slot on the primary\n"), stdout);
+	fputs(_("  drop-to-async         stop commits waiting for a synchronous standby\n"), stdout);
+	fputs(_("The actions (promote to drop-to-async) take --dry-run: the checks and every\n"
+			"step, changing nothing (--json: as JSON).\n"), stdout);
 	fputs("\n", stdout);
 	fputs(_("Options:\n"), stdout);
 	fputs(_("  -c, --cluster=FILE    cluster file (default: ./pgreplica.conf, else\n"
@@ -69,7 +78,8 @@ usage(void)
 	fputs(_("      --lang=LL         language of messages (en, fr), overriding the locale\n"), stdout);
 	fputs(_("      --ssh-config=FILE SSH client configuration (default: ~/.ssh/config)\n"), stdout);
 	fputs(_("      --replication-password-file=FILE\n"
-			"                        password of the replication role (else one is generated)\n"), stdout);
+			"                        password of the replication role (else one is generated;\n"
+			"                        kept in the operator's passfile for later actions)\n"), stdout);
 	fputs(_("  -h, --help            show this help and exit\n"), stdout);
 	fputs(_("  -V, --version         show version information and exit\n"), stdout);
 	fputs("\n", stdout);

@@ -625,10 +625,10 @@ make_parent_dirs(const char *path)
 	free(p);
 }
 
-static int
-journal_write(plan_ctx *ctx, const char *event, const char *id, pgr_error *err)
+int
+plan_journal_append(const char *path, const char *event, const char *id,
+					pgr_error *err)
 {
-	const char *path = ctx->opts.journal_path;
 	char		line[512];
 	int			fd;
 	int			len;
@@ -650,6 +650,12 @@ journal_write(plan_ctx *ctx, const char *event, const char *id, pgr_error *err)
 	}
 	close(fd);
 	return 0;
+}
+
+static int
+journal_write(plan_ctx *ctx, const char *event, const char *id, pgr_error *err)
+{
+	return plan_journal_append(ctx->opts.journal_path, event, id, err);
 }
 
 char *

@@ -205,6 +205,12 @@ int			plan_apply(plan_ctx *ctx, plan *p, int *changed, pgr_error *err);
 
 /* The step a journal says was running when apply stopped, or NULL. */
 char	   *plan_journal_interrupted(const char *journal_path);
+/*
+ * Append "EVENT ID <unix time>" to the journal at PATH (created 0600 with
+ * its directories), fsync'd before returning; NULL path: nothing.
+ */
+int			plan_journal_append(const char *path, const char *event, const char *id,
+								pgr_error *err);
 /* Default journal: $XDG_STATE_HOME/pgreplica/<cluster name>.journal. */
 char	   *plan_default_journal_path(const cluster *cl);
 

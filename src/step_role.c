@@ -17,9 +17,9 @@
  *      will be).
  * When applying, the passfile is brought up to date before the role is
  * touched, so that a password set on the server is never lost: a generated
- * password is written there, and a password given with
- * --replication-password-file replaces an entry the file already has for
- * the role (the file is not created for it).
+ * password is written there, and so is a password given with
+ * --replication-password-file (replacing an entry the file already has
+ * for the role): the actions run later find it there.
  *
  * "Nothing to do" means: the role exists, has REPLICATION and LOGIN, is
  * not a superuser, its password has not expired, and its stored verifier
@@ -56,6 +56,52 @@
 #define GENERATED_PASSWORD_LEN 32
 
 /* ---- the passfile ----------------------------------------------------------- */
+
+/*
+ * The replication password from --replication-password-file: its first
+ * line.  A file others can read is refused, as libpq refuses such a
+ * passfile.
+ */
+char *
+step_role_read_password_file(const char *path, pgr_error *err)
+{
+	FILE	   *f;
+	struct stat st;
+	char		buf[1024];
+	size_t		n;
+
+	f = fopen(path, "re");
+	if (!f)
+	{
+		pgr_error_set(err, PGR_ERR_IO, _("could not open \"%s\": %s"), path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
+	{
+		fclose(f);
+		pgr_error_set(err, PGR_ERR_INPUT, _("password file \"%s\" can be read by others"), path);
+		pgr_error_hint(err, _("Make it private: chmod 600 \"%s\"."), path);
+		return NULL;
+	}
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (n == 0)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("password file \"%s\" is empty"), path);
+		pgr_error_hint(err, _("Put the password on its first line, or leave out the option to have one generated."));
+		return NULL;
+	}
+	{
+		char	   *pw = pgr_strdup(buf);
+
+		pgr_wipe(buf, sizeof(buf));
+		return pw;
+	}
+}
+
 
 char *
 step_role_passfile_path(const cluster *cl)
@@ -780,13 +826,12 @@ role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		passfile_ok = false;
 	}
 	/*
-	 * A generated password is kept in the passfile; one the operator gave
-	 * replaces an older entry there (so that the file never holds a stale
-	 * password) but does not create the file.
+	 * The password, generated or given, is kept in the passfile (the
+	 * file never holds a stale one): every later action (follow, resync,
+	 * switchover, the dashboard's keys) finds it there without the option.
 	 */
 	if (passfile_ok &&
-		((ctx->password_generated && !file_pw) ||
-		 (file_pw && strcmp(file_pw, ctx->replication_password) != 0)))
+		(!file_pw || strcmp(file_pw, ctx->replication_password) != 0))
 	{
 		if (step_role_write_password(ctx->cl, role, ctx->replication_password, err) < 0)
 			goto out;

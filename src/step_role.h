@@ -48,6 +48,13 @@ int			step_role_write_password(const cluster *cl, const char *role,
 bool		step_role_verifier_matches(const char *verifier, const char *role,
 									   const char *password);
 
+/*
+ * The replication password from --replication-password-file: its first
+ * line (malloc'd, a secret).  A file others can read is refused, as libpq
+ * refuses such a passfile.
+ */
+char	   *step_role_read_password_file(const char *path, pgr_error *err);
+
 /* A new random password: `len` base62 characters from RAND_bytes. */
 char	   *step_role_generate_password(size_t len, pgr_error *err);
 

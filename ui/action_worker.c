@@ -68,6 +68,31 @@ typed_cb(action_worker *w, const char *question, const char *word)
 	return wait_answer(w);
 }
 
+/*
+ * S: the pre-checks are logged as the action runs them; they are kept so
+ * that the confirmation shows them below its question (default No).
+ */
+static void
+switchover_log_cb(void *arg, const char *line)
+{
+	action_worker *w = arg;
+
+	strbuf_appendf(&w->checks, "%s\n", line);
+	post_text(w, WORKER_LOG, line, NULL);
+}
+
+static bool
+switchover_confirm_cb(void *arg, const char *question)
+{
+	action_worker *w = arg;
+	/* the question first: a long list is cut at the dialog's bottom */
+	char	   *panel = pgr_asprintf("%s\n\n%s", question, w->checks.data ? w->checks.data : "");
+	bool		yes = confirm_cb(w, panel);
+
+	free(panel);
+	return yes;
+}
+
 /* P: the pre-check panel, then fencing or the typed confirmation. */
 static int
 run_promote(action_worker *w, action_ctx *a, pgr_error *err)
@@ -147,6 +172,9 @@ job_description(const action_worker *w)
 		case JOB_DROP_SLOT:
 			word = "drop slot";
 			break;
+		case JOB_SWITCHOVER:
+			word = "switchover";
+			break;
 	}
 	return pgr_asprintf("console: %s%s%s", word, w->target ? " " : "",
 						w->target ? w->target : "");
@@ -183,6 +211,7 @@ run(void *arg)
 	a.log_arg = w;
 	a.confirm = confirm_cb;
 	a.confirm_arg = w;
+	a.replication_password = w->replication_password;
 	switch (w->job)
 	{
 		case JOB_PROMOTE:
@@ -226,6 +255,14 @@ run(void *arg)
 		case JOB_DROP_SLOT:
 			done->rc = action_drop_slot(&a, w->target, err);
 			break;
+		case JOB_SWITCHOVER:
+			strbuf_free(&w->checks);
+			strbuf_init(&w->checks);
+			a.log = switchover_log_cb;
+			a.confirm = switchover_confirm_cb;
+			done->rc = action_switchover(&a, w->target, err);
+			done->roles_changed = true;	/* also when it rolled back */
+			break;
 	}
 out:
 	cluster_free(cl);
@@ -237,6 +274,7 @@ int
 action_worker_init(action_worker *w)
 {
 	memset(w, 0, sizeof(*w));
+	strbuf_init(&w->checks);
 	if (pipe(w->to_ui) < 0)
 		return -1;
 	if (pipe(w->to_worker) < 0)
@@ -282,6 +320,8 @@ action_worker_done(action_worker *w)
 	free(w->target);
 	free(w->cluster_path);
 	free(w->ssh_config);
+	pgr_free_secret(w->replication_password);
+	strbuf_free(&w->checks);
 }
 
 int

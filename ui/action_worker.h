@@ -15,13 +15,15 @@
 #include <stdbool.h>
 
 #include "report.h"
+#include "strbuf.h"
 
 typedef enum action_worker_job {
 	JOB_PROMOTE,
 	JOB_FOLLOW,
 	JOB_RESYNC,
 	JOB_DROP_TO_ASYNC,
-	JOB_DROP_SLOT
+	JOB_DROP_SLOT,
+	JOB_SWITCHOVER
 } action_worker_job;
 
 typedef enum action_worker_msg_kind {
@@ -49,6 +51,11 @@ typedef struct action_worker {
 	char	   *target;			/* node or slot name */
 	char	   *cluster_path;
 	char	   *ssh_config;
+	/* --replication-password-file's password, or NULL; a secret, wiped by
+	 * action_worker_done */
+	char	   *replication_password;
+	strbuf		checks;			/* the switchover's pre-check lines, shown
+								 * in its confirmation */
 } action_worker;
 
 /* Pipes made; -1 (errno) if they cannot be. */

@@ -30,6 +30,7 @@
 #include "strbuf.h"
 #include "textout.h"
 #include "action_worker.h"
+#include "step_role.h"
 
 #define MIN_COLS 80
 #define MIN_LINES 24
@@ -60,6 +61,7 @@ typedef enum dash_cmd {
 	CMD_RESYNC,
 	CMD_ASYNC,
 	CMD_DROP_SLOT,
+	CMD_SWITCHOVER,
 	CMD_QUIT
 } dash_cmd;
 
@@ -83,6 +85,7 @@ static const dash_key key_table[] = {
 	{CMD_PROMOTE, "P", "P", N_("Promote"), N_("promote the selected standby"), true},
 	{CMD_FOLLOW, "F", "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
 	{CMD_RESYNC, "R", "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
+	{CMD_SWITCHOVER, "S", "S", N_("Switch"), N_("planned switchover to the selected standby (nothing lost)"), true},
 	{CMD_ASYNC, "A", "A", N_("Async"), N_("drop to asynchronous replication (when commits wait)"), true},
 	{CMD_DROP_SLOT, "D", "D", N_("Drop slot"), N_("drop the selected replication slot"), true},
 	{CMD_QUIT, "q", "q", N_("Quit"), N_("quit"), false},
@@ -814,6 +817,14 @@ run_cmd(dashboard *d, dash_cmd cmd)
 			start_job(d, cmd == CMD_PROMOTE ? JOB_PROMOTE : cmd == CMD_FOLLOW ? JOB_FOLLOW : JOB_RESYNC,
 					  mn->node->name);
 			break;
+		case CMD_SWITCHOVER:
+			if (!mn)
+			{
+				dash_flash(d, _("select a node first"));
+				break;
+			}
+			start_job(d, JOB_SWITCHOVER, mn->node->name);
+			break;
 		case CMD_ASYNC:
 			if (!monitor_sync_blocked(d->m))
 			{
@@ -943,6 +954,8 @@ key_cmd(int is_key, wint_t ch)
 			return CMD_FOLLOW;
 		case 'R':
 			return CMD_RESYNC;
+		case 'S':
+			return CMD_SWITCHOVER;
 		case 'A':
 			return CMD_ASYNC;
 		case 'D':
@@ -1042,6 +1055,18 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly)
 	{
 		cluster_free(cl);
 		pgr_error_set(&err, PGR_ERR_IO, "%s", _("could not create the pipes of the dashboard"));
+		report_error(&err);
+		pgr_error_clear(&err);
+		return PGR_EXIT_ERROR;
+	}
+	/* the actions' keys use the password given on the command line */
+	if (g->replication_password_file && !readonly &&
+		!(d.w.replication_password = step_role_read_password_file(g->replication_password_file, &err)))
+	{
+		cluster_free(cl);
+		action_worker_done(&d.w);
+		if (was_active)
+			crt_done();
 		report_error(&err);
 		pgr_error_clear(&err);
 		return PGR_EXIT_ERROR;

@@ -11,6 +11,7 @@
 # - a command that fails (exit 3): the action still exits 0, the failure
 #   is reported with its output; one that hangs: killed at event_timeout,
 #   the action exits 0 soon after;
+# - a switchover: "switchover pg1 pg2 pg1 ok"; a dry run: no call;
 # - event_command that is not an absolute path: the cluster file refused.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -147,5 +148,17 @@ hang_pid=$(cat "$FX_DIR/hang.pid" 2>/dev/null)
 ok "the hanging command was killed (process ${hang_pid:-?})" \
 	fx_poll 10 sh -c "[ -n '$hang_pid' ] && ! kill -0 '$hang_pid' 2>/dev/null"
 rm -f "$mode"
+sed -i '/^event_timeout = /d' "$conf"
+
+# a dry run runs nothing; a switchover is told as one
+: >"$calls"
+run switchover pg1 --dry-run
+is "$rc" 0 "switchover pg1 --dry-run exits 0" || diag "$out"
+is "$(wc -l <"$calls")" 0 "a dry run runs no event command"
+run switchover pg1 --yes
+is "$rc" 0 "switchover pg1 --yes exits 0" || diag "$out"
+is "$(grep -c . "$calls")" 1 "one call for the switchover" || diag "$(cat "$calls")"
+is "$(sed -n 1p "$calls" | cut -d'|' -f3-7)" "switchover|pg1|pg2|pg1|ok" \
+	"switchover pg1: old primary pg2, new primary pg1, ok"
 
 done_testing
