@@ -43,6 +43,7 @@ page_text()
 	sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\&//g' "$1"
 }
 page_text "$srcdir/man/pgreplica.1" > "$tmp/page1"
+sed 's/\\-/-/g' "$srcdir/man/pgreplica.1" > "$tmp/page1-src"
 page_text "$srcdir/man/pgreplica.conf.5" > "$tmp/page5"
 
 # Options of a --help text: "-x" and "--long" at the start of its lines.
@@ -70,8 +71,9 @@ is "${missing# }" "" "pgreplica(1) has every option of pgreplica --help ($(wc -l
 # 11... Each command: a section of its own, and every one of its options.
 while read -r c; do
 	LANGUAGE= LC_ALL=C "$pgr" "$c" --help > "$tmp/help-$c" 2>&1
+	# (in the source a hyphen may be written \- , as groff wants it)
 	if ! ok "pgreplica(1) has a section for the command $c" \
-		grep -q "^\.SS \"$c\b" "$srcdir/man/pgreplica.1"; then
+		grep -q "^\.SS \"$c\b" "$tmp/page1-src"; then
 		continue
 	fi
 	help_options < "$tmp/help-$c" > "$tmp/opts-$c"
