@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,38 @@ close_stdout(void)
 }
 
 /*
+ * Where the catalogues are.  PGREPLICA_LOCALEDIR first; then, when this is
+ * the binary of the build tree (README's quick start runs ./pgreplica), the
+ * catalogues `make` compiled next to it, as the recovery templates are found
+ * in the source tree (recovery.c); an installed binary uses the installed
+ * catalogues.  The build-tree path is compared with the running binary's own
+ * (/proc/self/exe), not with argv[0], which a caller chooses.
+ */
+#if ENABLE_NLS
+static const char *
+catalogue_dir(void)
+{
+	const char *env = getenv("PGREPLICA_LOCALEDIR");
+
+	if (env && env[0])
+		return env;
+#if defined(BUILDDIR_PROGRAM) && defined(BUILDDIR_LOCALEDIR)
+	{
+		char	   *self = realpath("/proc/self/exe", NULL);
+		char	   *built = realpath(BUILDDIR_PROGRAM, NULL);
+		bool		in_tree = self && built && strcmp(self, built) == 0;
+
+		free(self);
+		free(built);
+		if (in_tree && access(BUILDDIR_LOCALEDIR, R_OK | X_OK) == 0)
+			return BUILDDIR_LOCALEDIR;
+	}
+#endif
+	return LOCALEDIR;
+}
+#endif
+
+/*
  * Messages' language.  gettext ignores LANGUAGE when LC_MESSAGES is the C
  * locale; an operator who sets LANGUAGE=fr (or --lang fr) means it, so the
  * messages category moves to C.UTF-8, which translations can use.
@@ -115,7 +148,6 @@ close_stdout(void)
 static void
 setup_locale(const char *lang)
 {
-	const char *localedir = getenv("PGREPLICA_LOCALEDIR");
 	const char *msgs;
 
 	setlocale(LC_ALL, "");
@@ -132,10 +164,8 @@ setup_locale(const char *lang)
 		(strcmp(msgs, "C") == 0 || strcmp(msgs, "POSIX") == 0))
 		setlocale(LC_MESSAGES, "C.UTF-8");
 #if ENABLE_NLS
-	bindtextdomain(PACKAGE, localedir && localedir[0] ? localedir : LOCALEDIR);
+	bindtextdomain(PACKAGE, catalogue_dir());
 	textdomain(PACKAGE);
-#else
-	(void) localedir;
 #endif
 }
 
