@@ -56,11 +56,12 @@ usage(void)
 	fputs(_("  demo [--reset]        a local sandbox (primary and standby on 127.0.0.1)\n"), stdout);
 	fputs(_("  plan [--json]         show what apply would change; changes nothing\n"), stdout);
 	fputs(_("  apply [--yes]         carry out the plan\n"), stdout);
-	fputs(_("  status [--json]       state of every node (exit 0 healthy, 1 degraded, 2 error)\n"), stdout);
+	fputs(_("  status [--json]       nodes' state (exit 0 healthy, 1 degraded, 2 error)\n"), stdout);
 	fputs(_("  check                 preflight checks: versions, reachability, hba, SSL, disk\n"), stdout);
 	fputs(_("  promote NODE          promote a standby (--yes, --fence, --force)\n"), stdout);
 	fputs(_("  resync NODE           re-synchronise a node (--method=rewind|clone, --yes)\n"), stdout);
-	fputs(_("  follow NODE           point a standby at the new primary (--upstream NODE, --yes)\n"), stdout);
+	fputs(_("  follow NODE           point a standby at the new primary\n"
+			"                        (--upstream NODE, --yes)\n"), stdout);
 	fputs("\n", stdout);
 	fputs(_("Options:\n"), stdout);
 	fputs(_("  -c, --cluster=FILE    cluster file (default: ./pgreplica.conf, else\n"

@@ -136,6 +136,19 @@ like "$out" "^Utilisation${nb}: pgreplica demo" "and with --lang fr (demo --help
 out=$(env -u PGREPLICA_LOCALEDIR LC_ALL=C.UTF-8 "$P" --lang fr demo </dev/null 2>&1)
 like "$out" "terminal" "demo --lang fr without a terminal answers"
 unlike "$out" "needs a terminal" "in French"
+# the lines of $1 wider than 80 characters (counted as characters)
+long_lines() { local LC_ALL=C.UTF-8 l; while IFS= read -r l; do [ "${#l}" -gt 80 ] && printf '%s\n' "$l"; done <<<"$1"; return 0; }
+# every --help, in both languages: "Utilisation :" in French, and 80 columns
+for lang in en fr; do
+  for c in "" setup dashboard demo plan apply status check promote resync follow; do
+    out=$(LC_ALL=C.UTF-8 "$P" --lang "$lang" $c --help 2>&1)
+    if [ "$lang" = fr ]; then
+      like "$out" "(^|"$'\n'")Utilisation${nb}:" "${c:-pgreplica} --help in French says \"Utilisation :\""
+    fi
+    long=$(long_lines "$out")
+    is "$long" "" "${c:-pgreplica} --help in '$lang' fits 80 columns"
+  done
+done
 cp "$P" "$tmp/pgreplica-elsewhere"
 out=$(env -u PGREPLICA_LOCALEDIR LANGUAGE=fr LC_ALL=C.UTF-8 "$tmp/pgreplica-elsewhere" --help 2>&1)
 installed_fr=$(find /usr/local/share/locale /usr/share/locale -name pgreplica.mo 2>/dev/null | head -n 1)
