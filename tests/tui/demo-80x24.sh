@@ -132,6 +132,7 @@ walk()
 	ok "$L: the dashboard, pg2 streaming" tui_wait W "^  pg2 +standby +streaming" 60
 	ok "$L: the header, delay and clock" tui_wait W "${T[header]}"
 	ok "$L: the node table's header ends with its SLOT column" tui_wait W "${T[cols]}"
+	ok "$L: sizes in the language's units, as status writes them" tui_wait W "${T[slot_row]}"
 	whole "$L: dashboard"
 	bar "$L: dashboard" "${T[bar_dash]}"
 	tui_keys W j
@@ -210,6 +211,7 @@ T=(
 	[header_pg2]="primaire${nb}: pg2 +délai${nb}: 2\.0 s  [0-9:]{8}\$"
 	[cols]="^  NŒUD +RÔLE +ÉTAT +TL +LSN +RETARD +TEMPS +SYNC +SLOT\$"
 	[pipeline]="Chaîne des WAL de pg2 depuis pg1"
+	[slot_row]="^  pg2 +actif +[0-9.]+ (o|ko|Mo) +pg2 "
 	[paused]="délai${nb}: 2\.0 s  EN PAUSE  [0-9:]{8}\$"
 	[help]="touches \(une touche pour revenir\)"
 	[help_q]="^  q +quitter\$"
@@ -242,6 +244,7 @@ T=(
 	[header_pg2]="primary: pg2 +refresh: 2\.0 s  [0-9:]{8}\$"
 	[cols]="^  NODE +ROLE +STATE +TL +LSN +LAG +TIME +SYNC +SLOT\$"
 	[pipeline]="WAL pipeline of pg2 from pg1"
+	[slot_row]="^  pg2 +active +[0-9.]+ (B|kB|MB) +pg2 "
 	[paused]="refresh: 2\.0 s  PAUSED  [0-9:]{8}\$"
 	[help]="keys \(any key to go back\)"
 	[help_q]="^  q +quit\$"
