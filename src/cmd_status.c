@@ -16,6 +16,7 @@
 #include "cluster.h"
 #include "commands.h"
 #include "i18n.h"
+#include "monitor.h"
 #include "json.h"
 #include "report.h"
 #include "status.h"
@@ -163,21 +164,14 @@ health_word(status_health h)
 static void
 append_bytes(strbuf *sb, long long n)
 {
-	static const char *const units[] = {N_("kB"), N_("MB"), N_("GB"), N_("TB"), N_("PB")};
 	unsigned long long mag = (unsigned long long) (n < 0 ? -n : n);
 
 	strbuf_appendf(sb, ngettext("%lld byte", "%lld bytes", (unsigned long) mag), n);
-	if (mag >= 1024)
+	if (n >= 1024)
 	{
-		double		v = (double) n;
-		int			u = -1;
+		char		h[32];
 
-		while ((v < 0 ? -v : v) >= 1024.0 && u < 4)
-		{
-			v /= 1024.0;
-			u++;
-		}
-		strbuf_appendf(sb, " (%.1f %s)", v, _(units[u]));
+		strbuf_appendf(sb, " (%s)", monitor_format_bytes(n, h, sizeof(h)));
 	}
 }
 

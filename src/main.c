@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +59,13 @@ usage(void)
 	fputs(_("  demo [--reset]        a local sandbox (primary and standby on 127.0.0.1)\n"), stdout);
 	fputs(_("  plan [--json]         show what apply would change; changes nothing\n"), stdout);
 	fputs(_("  apply [--yes]         carry out the plan\n"), stdout);
-	fputs(_("  status [--json]       state of every node (exit 0 healthy, 1 degraded, 2 error)\n"), stdout);
+	fputs(_("  status [--json]       nodes' state (exit 0 healthy, 1 degraded, 2 error)\n"), stdout);
 	fputs(_("  check                 preflight checks: versions, reachability, hba, SSL, disk\n"), stdout);
+	fputs(_("  check --nagios        the running cluster, as a monitoring plugin (exit 0-3)\n"), stdout);
 	fputs(_("  promote NODE          promote a standby (--yes, --fence, --force)\n"), stdout);
 	fputs(_("  resync NODE           re-synchronise a node (--method=rewind|clone, --yes)\n"), stdout);
-	fputs(_("  follow NODE           point a standby at the new primary (--upstream NODE, --yes)\n"), stdout);
+	fputs(_("  follow NODE           point a standby at the new primary\n"
+			"                        (--upstream NODE, --yes)\n"), stdout);
 	fputs(_("  switchover NODE       planned switchover to a standby, nothing lost (--yes,\n"
 			"                        --dry-run)\n"), stdout);
 	fputs(_("  drop-slot SLOT        drop an inactive replication slot on the primary\n"), stdout);
@@ -118,6 +121,38 @@ close_stdout(void)
 }
 
 /*
+ * Where the catalogues are.  PGREPLICA_LOCALEDIR first; then, when this is
+ * the binary of the build tree (README's quick start runs ./pgreplica), the
+ * catalogues `make` compiled next to it, as the recovery templates are found
+ * in the source tree (recovery.c); an installed binary uses the installed
+ * catalogues.  The build-tree path is compared with the running binary's own
+ * (/proc/self/exe), not with argv[0], which a caller chooses.
+ */
+#if ENABLE_NLS
+static const char *
+catalogue_dir(void)
+{
+	const char *env = getenv("PGREPLICA_LOCALEDIR");
+
+	if (env && env[0])
+		return env;
+#if defined(BUILDDIR_PROGRAM) && defined(BUILDDIR_LOCALEDIR)
+	{
+		char	   *self = realpath("/proc/self/exe", NULL);
+		char	   *built = realpath(BUILDDIR_PROGRAM, NULL);
+		bool		in_tree = self && built && strcmp(self, built) == 0;
+
+		free(self);
+		free(built);
+		if (in_tree && access(BUILDDIR_LOCALEDIR, R_OK | X_OK) == 0)
+			return BUILDDIR_LOCALEDIR;
+	}
+#endif
+	return LOCALEDIR;
+}
+#endif
+
+/*
  * Messages' language.  gettext ignores LANGUAGE when LC_MESSAGES is the C
  * locale; an operator who sets LANGUAGE=fr (or --lang fr) means it, so the
  * messages category moves to C.UTF-8, which translations can use.
@@ -125,7 +160,6 @@ close_stdout(void)
 static void
 setup_locale(const char *lang)
 {
-	const char *localedir = getenv("PGREPLICA_LOCALEDIR");
 	const char *msgs;
 
 	setlocale(LC_ALL, "");
@@ -142,10 +176,8 @@ setup_locale(const char *lang)
 		(strcmp(msgs, "C") == 0 || strcmp(msgs, "POSIX") == 0))
 		setlocale(LC_MESSAGES, "C.UTF-8");
 #if ENABLE_NLS
-	bindtextdomain(PACKAGE, localedir && localedir[0] ? localedir : LOCALEDIR);
+	bindtextdomain(PACKAGE, catalogue_dir());
 	textdomain(PACKAGE);
-#else
-	(void) localedir;
 #endif
 }
 

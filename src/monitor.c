@@ -62,7 +62,8 @@ monitor_classify(bool answered, bool standby, const char *state,
 const char *
 monitor_format_bytes(long long bytes, char *buf, size_t size)
 {
-	static const char *const units[] = {"kB", "MB", "GB", "TB", "PB"};
+	/* translated: "ko", "Mo" in French, as status writes them */
+	static const char *const units[] = {N_("kB"), N_("MB"), N_("GB"), N_("TB"), N_("PB")};
 	double		v = (double) bytes;
 	int			u = -1;
 
@@ -73,7 +74,8 @@ monitor_format_bytes(long long bytes, char *buf, size_t size)
 	}
 	if (bytes < 1024)
 	{
-		snprintf(buf, size, "%lld B", bytes);
+		/* TRANSLATORS: a size in bytes, with the symbol of the byte */
+		snprintf(buf, size, _("%lld B"), bytes);
 		return buf;
 	}
 	while (v >= 1024 && u < 4)
@@ -81,7 +83,7 @@ monitor_format_bytes(long long bytes, char *buf, size_t size)
 		v /= 1024;
 		u++;
 	}
-	snprintf(buf, size, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+	snprintf(buf, size, v < 10 ? "%.1f %s" : "%.0f %s", v, _(units[u]));
 	return buf;
 }
 

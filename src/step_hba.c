@@ -473,7 +473,8 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		{
 			/* e.g. an apply interrupted between its write and its reload */
 			ctx->reload_needed = true;
-			strbuf_append(&s->summary, "; ");
+			/* TRANSLATORS: between two parts of a step's summary (French: U+00A0 before ;) */
+			strbuf_append(&s->summary, _("; "));
 			strbuf_append(&s->summary, _("the server has not loaded the file since it last changed: it will be reloaded"));
 		}
 		rc = 0;

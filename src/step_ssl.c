@@ -989,7 +989,8 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 					   pv->cert.path, pv->owner, pv->group);
 		strbuf_append_char(&s->preview, '\n');
 		if (parts.len)
-			strbuf_append(&parts, "; ");
+			/* TRANSLATORS: between two parts of a step's summary (French: U+00A0 before ;) */
+			strbuf_append(&parts, _("; "));
 		strbuf_appendf(&parts, _("will install the operator's certificate from \"%s\""), pv->op_cert_path);
 	}
 	else if (pv->new_cert)
@@ -1007,7 +1008,7 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 					   pv->cert.path, pv->owner, pv->group);
 		strbuf_append_char(&s->preview, '\n');
 		if (parts.len)
-			strbuf_append(&parts, "; ");
+			strbuf_append(&parts, _("; "));
 		strbuf_appendf(&parts, _("will make a new key and certificate (%s)"), reason);
 	}
 	if (pv->root.data)
@@ -1019,7 +1020,7 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		if (!pv->ca.is_new)
 			describe_comment(&s->preview, pv->ca.cert);
 		if (parts.len)
-			strbuf_append(&parts, "; ");
+			strbuf_append(&parts, _("; "));
 		strbuf_appendf(&parts, _("will install the CA certificate as \"%s\""), pv->root.path);
 	}
 	if (pv->fix_mode)
@@ -1030,7 +1031,7 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 					   pv->key.path, (unsigned) pv->key.st.mode);
 		strbuf_append_char(&s->preview, '\n');
 		if (parts.len)
-			strbuf_append(&parts, "; ");
+			strbuf_append(&parts, _("; "));
 		strbuf_appendf(&parts, _("will make \"%s\" mode 0600 (it is %04o: others can read the key)"),
 					   pv->key.path, (unsigned) pv->key.st.mode);
 	}
@@ -1053,7 +1054,7 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		if (pv->n_change > 0)
 		{
 			if (parts.len)
-				strbuf_append(&parts, "; ");
+				strbuf_append(&parts, _("; "));
 			strbuf_append(&parts, _("will turn SSL on with these files"));
 		}
 		strbuf_append(&s->preview, "SELECT pg_catalog.pg_reload_conf();\n");

@@ -123,4 +123,44 @@ like "$out" 'commande inconnue << frobnicate >>' "an ASCII terminal gets French 
 out=$(LC_ALL=fr_FR.UTF-8 "$P" -d 0.5 frobnicate 2>&1); rc=$?
 unlike "$out" "invalid refresh interval" "-d 0.5 is read the same under a locale with a decimal comma"
 
+nb=$'\xc2\xa0'	# U+00A0, before the colon in French
+# README's quick start: the build tree's binary finds the catalogue `make`
+# compiled next to it (no PGREPLICA_LOCALEDIR, nothing installed); a copy of
+# the binary elsewhere (as installed) does not, it uses the installed ones.
+out=$(env -u PGREPLICA_LOCALEDIR LANGUAGE=fr LC_ALL=C.UTF-8 "$P" --help 2>&1)
+like "$out" "^Utilisation${nb}: pgreplica" "the build tree's binary speaks French with LANGUAGE=fr in C.UTF-8"
+out=$(env -u PGREPLICA_LOCALEDIR -u LANGUAGE LC_ALL=fr_FR.UTF-8 "$P" --help 2>&1)
+like "$out" "^Utilisation${nb}: pgreplica" "and under LC_ALL=fr_FR.UTF-8"
+out=$(env -u PGREPLICA_LOCALEDIR LC_ALL=C.UTF-8 "$P" --lang fr demo --help 2>&1)
+like "$out" "^Utilisation${nb}: pgreplica demo" "and with --lang fr (demo --help)"
+out=$(env -u PGREPLICA_LOCALEDIR LC_ALL=C.UTF-8 "$P" --lang fr demo </dev/null 2>&1)
+like "$out" "terminal" "demo --lang fr without a terminal answers"
+unlike "$out" "needs a terminal" "in French"
+# the lines of $1 wider than 80 characters (counted as characters)
+long_lines() { local LC_ALL=C.UTF-8 l; while IFS= read -r l; do [ "${#l}" -gt 80 ] && printf '%s\n' "$l"; done <<<"$1"; return 0; }
+# every --help, in both languages: "Utilisation :" in French, and 80 columns
+for lang in en fr; do
+  for c in "" setup dashboard demo plan apply status check promote resync follow; do
+    out=$(LC_ALL=C.UTF-8 "$P" --lang "$lang" $c --help 2>&1)
+    if [ "$lang" = fr ]; then
+      like "$out" "(^|"$'\n'")Utilisation${nb}:" "${c:-pgreplica} --help in French says \"Utilisation :\""
+    fi
+    long=$(long_lines "$out")
+    is "$long" "" "${c:-pgreplica} --help in '$lang' fits 80 columns"
+  done
+done
+cp "$P" "$tmp/pgreplica-elsewhere"
+out=$(env -u PGREPLICA_LOCALEDIR LANGUAGE=fr LC_ALL=C.UTF-8 "$tmp/pgreplica-elsewhere" --help 2>&1)
+installed_fr=$(find /usr/local/share/locale /usr/share/locale -name pgreplica.mo 2>/dev/null | head -n 1)
+if [ -z "$installed_fr" ]; then
+  like "$out" "^Usage: pgreplica" "a binary outside the build tree does not use the build tree's catalogue"
+else
+  skip 1 "a pgreplica catalogue is installed ($installed_fr)"
+fi
+mkdir -p "$tmp/loc/fr/LC_MESSAGES"
+printf 'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Commands:\\n"\nmsgstr "Kommandoj:\\n"\n' > "$tmp/t.po"
+msgfmt -o "$tmp/loc/fr/LC_MESSAGES/pgreplica.mo" "$tmp/t.po"
+out=$(PGREPLICA_LOCALEDIR=$tmp/loc LANGUAGE=fr LC_ALL=C.UTF-8 "$P" --help 2>&1)
+like "$out" "Kommandoj:" "PGREPLICA_LOCALEDIR wins over the build tree's catalogue"
+
 done_testing

@@ -26,6 +26,7 @@
 #include "keybar.h"
 #include "monitor.h"
 #include "provide_curses.h"
+#include "screen.h"
 #include "sparkline.h"
 #include "strbuf.h"
 #include "textout.h"
@@ -34,7 +35,7 @@
 
 #define MIN_COLS 80
 #define MIN_LINES 24
-#define DETAIL_ROWS 7
+#define DETAIL_ROWS 8
 
 /* colour pairs */
 enum
@@ -67,21 +68,22 @@ typedef enum dash_cmd {
 
 typedef struct dash_key {
 	dash_cmd	cmd;
-	const char *keys;			/* as shown in the help */
+	const char *keys;			/* as shown in the help (key names translated) */
 	const char *bar_key;		/* NULL: not in the key bar */
 	const char *bar_label;
 	const char *help;
 	bool		action;			/* changes the cluster: off in read-only */
+	bool		bar_optional;	/* the bar leaves it out first (keybar.h) */
 } dash_key;
 
 static const dash_key key_table[] = {
 	{CMD_HELP, "F1 ?", "F1", N_("Help"), N_("this help"), false},
-	{CMD_UP, "Up k", NULL, NULL, N_("select the previous node or slot"), false},
-	{CMD_DOWN, "Down j", NULL, NULL, N_("select the next node or slot"), false},
-	{CMD_PAUSE, "Space", "Spc", N_("Pause"), N_("pause or resume the refresh"), false},
+	{CMD_UP, N_("Up k"), NULL, NULL, N_("select the previous node or slot"), false},
+	{CMD_DOWN, N_("Down j"), NULL, NULL, N_("select the next node or slot"), false},
+	{CMD_PAUSE, N_("Space"), N_("Space"), N_("Pause"), N_("pause or resume the refresh"), false},
 	{CMD_FASTER, "-", NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
-	{CMD_SLOWER, "+", "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false},
-	{CMD_LOG, "L", "L", N_("Log"), N_("the full event log"), false},
+	{CMD_SLOWER, "+", "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false, true},
+	{CMD_LOG, "L", "L", N_("Log"), N_("the full event log"), false, true},
 	{CMD_PROMOTE, "P", "P", N_("Promote"), N_("promote the selected standby"), true},
 	{CMD_FOLLOW, "F", "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
 	{CMD_RESYNC, "R", "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
@@ -233,18 +235,37 @@ draw_header(const dashboard *d)
 	time_t		now = time(NULL);
 	const monitor_node *p = primary_node(d);
 	attr_t		a = crt_has_colors() ? COLOR_PAIR(PAIR_HEADER) : A_REVERSE;
+	const char *cluster_name = d->m->cl->name ? d->m->cl->name : "-";
+	const char *primary_name = p ? p->node->name : _("none");
+	strbuf		right;
 	char	   *left;
+	int			rw;
+	int			avail;
 
+	/*
+	 * The right end is what must show whole (the refresh delay, the pause
+	 * and read-only markers, the clock); the left gets what is left: with
+	 * the program's name when it fits, else the primary first, so that only
+	 * a long cluster name is cut.
+	 */
 	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&now));
-	left = pgr_asprintf(_(" pgreplica  cluster: %s  primary: %s  refresh: %.1f s%s%s"),
-						d->m->cl->name ? d->m->cl->name : "-",
-						p ? p->node->name : _("none"),
-						d->m->interval_s,
-						d->m->paused ? _("  PAUSED") : "",
-						d->readonly ? _("  read-only") : "");
-	textout_fill(0, 0, COLS, a, "%s", left);
-	textout_put(0, COLS - 9, 9, a, clock);
+	strbuf_init(&right);
+	strbuf_appendf(&right, _("refresh: %.1f s"), d->m->interval_s);
+	strbuf_appendf(&right, "%s%s  %s ", d->m->paused ? _("  PAUSED") : "",
+				   d->readonly ? _("  read-only") : "", clock);
+	rw = textout_width(right.data);
+	avail = COLS - rw - 1;
+	left = pgr_asprintf(_(" pgreplica  cluster: %s  primary: %s"), cluster_name, primary_name);
+	if (textout_width(left) > avail)
+	{
+		free(left);
+		left = pgr_asprintf(_(" primary: %s  cluster: %s"), primary_name, cluster_name);
+	}
+	textout_fill(0, 0, COLS, a, "%s", "");
+	textout_put(0, 0, avail > 0 ? avail : 0, a, left);
+	textout_put(0, COLS - rw, rw, a, right.data);
 	free(left);
+	strbuf_free(&right);
 }
 
 /* Retained WAL of the slot named for a node on the primary, or -1. */
@@ -265,23 +286,45 @@ slot_retained(const dashboard *d, const monitor_node *mn)
 	return r;
 }
 
-/* The node table's columns, in display columns (translations vary). */
+/*
+ * The node table's columns, in display columns.  ROLE and STATE are as wide
+ * as their widest translation, within what 80 columns leave once the fixed
+ * columns are placed (the fixed ones hold LSNs, byte sizes from
+ * monitor_format_bytes() and seconds).
+ */
 typedef struct node_cols {
 	int			role;
 	int			state;
 } node_cols;
 
+#define NODE_FIXED_COLS 56		/* marks, name, TL, LSN, LAG, TIME, SYNC, SLOT, gaps */
+
+static int
+widest(const char *const *words, int n, int floor)
+{
+	int			w = floor;
+
+	for (int i = 0; i < n; i++)
+		if (textout_width(_(words[i])) > w)
+			w = textout_width(_(words[i]));
+	return w;
+}
+
 static node_cols
 node_columns(void)
 {
-	node_cols	c = {7, 13};
-	const char *roles[] = {_("ROLE"), _("primary"), _("standby")};
+	static const char *const roles[] = {N_("ROLE"), N_("primary"), N_("standby")};
+	static const char *const states[] = {N_("STATE"), N_("not answering"), N_("connecting"),
+		N_("down"), N_("writable"), N_("in recovery"), N_("replay paused"),
+	N_("not streaming"), "streaming", "catchup", "startup", "backup", "stopping"};
+	node_cols	c;
 
-	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
-		if (textout_width(roles[i]) > c.role)
-			c.role = textout_width(roles[i]);
+	c.role = widest(roles, sizeof(roles) / sizeof(roles[0]), 7);
+	c.state = widest(states, sizeof(states) / sizeof(states[0]), 9);
 	if (c.role > 10)
 		c.role = 10;
+	if (c.state > MIN_COLS - NODE_FIXED_COLS - c.role)
+		c.state = MIN_COLS - NODE_FIXED_COLS - c.role;
 	return c;
 }
 
@@ -298,17 +341,17 @@ node_line(strbuf *sb, char mark, const node_cols *c, const char *name,
 	strbuf_append_char(sb, ' ');
 	textout_cell(sb, state, c->state, false);
 	strbuf_append_char(sb, ' ');
-	textout_cell(sb, tl, 3, true);
+	textout_cell(sb, tl, 2, true);
 	strbuf_append_char(sb, ' ');
 	textout_cell(sb, lsn, 10, false);
 	strbuf_append_char(sb, ' ');
-	textout_cell(sb, lag, 8, true);
+	textout_cell(sb, lag, 7, true);
 	strbuf_append_char(sb, ' ');
-	textout_cell(sb, t, 7, true);
+	textout_cell(sb, t, 6, true);
 	strbuf_append_char(sb, ' ');
 	textout_cell(sb, sync, 6, false);
 	strbuf_append_char(sb, ' ');
-	textout_cell(sb, slot, 8, true);
+	textout_cell(sb, slot, 7, true);
 }
 
 static int
@@ -501,18 +544,25 @@ draw_detail(const dashboard *d, int y)
 			attroff(level_attr(MONITOR_OK));
 			y++;
 		}
-		textout_fill(y++, 0, COLS, A_NORMAL, _("  write/flush/replay lag: %s / %s / %s   last replayed transaction: %s"),
+		textout_fill(y++, 0, COLS, A_NORMAL, _("  write/flush/replay lag: %s / %s / %s"),
 					 r && !isnan(r->write_lag_s) ? (snprintf(g1, sizeof(g1), "%.3fs", r->write_lag_s), g1) : _("n/a"),
 					 r && !isnan(r->flush_lag_s) ? (snprintf(g2, sizeof(g2), "%.3fs", r->flush_lag_s), g2) : _("n/a"),
-					 r && !isnan(r->replay_lag_s) ? (snprintf(g3, sizeof(g3), "%.3fs", r->replay_lag_s), g3) : _("n/a"),
+					 r && !isnan(r->replay_lag_s) ? (snprintf(g3, sizeof(g3), "%.3fs", r->replay_lag_s), g3) : _("n/a"));
+		/* a row of its own: a timestamp with its time zone takes 30 columns */
+		textout_fill(y++, 0, COLS, A_NORMAL, _("  last replayed transaction: %s"),
 					 mn->st->last_replay ? mn->st->last_replay : "-");
 		return y;
 	}
 	textout_fill(y++, 0, COLS, A_BOLD, _("Primary %s"), mn->node->name);
 	if (mn->conn == MONITOR_UP && mn->st->answered)
 	{
-		textout_fill(y++, 0, COLS, A_NORMAL, _("  %s, current LSN %s, timeline %d, %d WAL sender(s)"),
-					 mn->st->server_version ? mn->st->server_version : "",
+		/* two rows: a server's version string alone can take half of one */
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %s",
+					 mn->st->server_version ? mn->st->server_version : "");
+		textout_fill(y++, 0, COLS, A_NORMAL,
+					 ngettext("  current LSN %s, timeline %d, %d WAL sender",
+							  "  current LSN %s, timeline %d, %d WAL senders",
+							  (unsigned long) mn->st->n_replication),
 					 mn->st->current_lsn ? mn->st->current_lsn : "-",
 					 mn->st->timeline, mn->st->n_replication);
 		textout_fill(y++, 0, COLS, A_NORMAL, _("  synchronous_standby_names: %s"),
@@ -616,23 +666,35 @@ draw_keybar(const dashboard *d)
 		items[n].key = key_table[i].bar_key;
 		items[n].label = key_table[i].bar_label;
 		items[n].action = key_table[i].action;
+		items[n].optional = key_table[i].bar_optional;
 		n++;
 	}
 	keybar_draw(LINES - 1, items, n, d->readonly);
 }
 
+/* The help: one row per key, a star on the actions (off in read-only). */
 static void
 draw_help(void)
 {
 	int			y = 2;
+	char	  **lines;
+	int			nl;
 
 	textout_fill(0, 0, COLS, A_REVERSE, "%s", _(" pgreplica dashboard: keys (any key to go back)"));
 	for (int i = 0; i < N_KEYS && y < LINES - 1; i++)
-		textout_fill(y++, 0, COLS, A_NORMAL, "  %-8s %s%s", key_table[i].keys,
-					 _(key_table[i].help),
-					 key_table[i].action ? _(" (not in --readonly)") : "");
+	{
+		const char *keys = _(key_table[i].keys);
+		int			pad = 8 - textout_width(keys);	/* columns, not bytes: "Échap" */
+
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %s%*s %c %s", keys, pad > 0 ? pad : 0, "",
+					 key_table[i].action ? '*' : ' ', _(key_table[i].help));
+	}
 	y++;
-	textout_fill(y++, 0, COLS, A_NORMAL, "  %s", _("Rows: ! down, not answering or not streaming (red); ~ catching up or lagging (yellow)."));
+	lines = screen_wrap(_("* changes the cluster: not in --readonly.  Rows: ! down, not answering or not streaming (red); ~ catching up or lagging (yellow)."),
+						COLS - 4, &nl);
+	for (int i = 0; i < nl && y < LINES - 1; i++)
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %s", lines[i]);
+	screen_lines_free(lines);
 }
 
 static void
@@ -644,7 +706,7 @@ draw_log(dashboard *d)
 		d->log_top = d->m->n_events - rows;
 	if (d->log_top < 0)
 		d->log_top = 0;
-	textout_fill(0, 0, COLS, A_REVERSE, _(" Event log (%d events; Up/Down/PgUp/PgDn scroll, L or q back)"),
+	textout_fill(0, 0, COLS, A_REVERSE, _(" Event log (%d): Up/Down/PgUp/PgDn scroll, L or q back"),
 				 d->m->n_events);
 	for (int i = 0; i < rows; i++)
 	{

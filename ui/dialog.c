@@ -119,8 +119,9 @@ wrap(const char *text, int width, char ***out)
 		}
 		if (*end && *end != '\n' && cut)
 			end = cut;
-		if (end == p)
+		if (end == p && *end != '\n')
 			end = p + 1;		/* a word longer than the line */
+		/* (end == p at a '\n': an empty line, not a line holding the '\n') */
 		line = pgr_strndup(p, (size_t) (end - p));
 		lines = pgr_realloc(lines, sizeof(char *) * (size_t) (n + 1));
 		lines[n++] = line;

@@ -9,26 +9,53 @@
 #include "provide_curses.h"
 #include "textout.h"
 
+static int
+item_width(const keybar_item *it)
+{
+	return textout_width(_(it->key)) + textout_width(_(it->label)) + 1;
+}
+
 void
 keybar_draw(int y, const keybar_item *items, int n, bool read_only)
 {
+	bool		shown[n > 0 ? n : 1];
+	int			total = 0;
 	int			x = 0;
 	int			cols = COLS;
 
+	for (int i = 0; i < n; i++)
+	{
+		shown[i] = !(items[i].action && read_only);
+		if (shown[i])
+			total += item_width(&items[i]);
+	}
+	/*
+	 * Too wide (the last item's separator is not drawn): the optional items
+	 * go first, in their order; then, from the right, any but the first
+	 * and the last.
+	 */
+	for (int i = 1; i < n - 1 && total - 1 > cols; i++)
+		if (shown[i] && items[i].optional)
+		{
+			shown[i] = false;
+			total -= item_width(&items[i]);
+		}
+	for (int i = n - 2; i > 0 && total - 1 > cols; i--)
+		if (shown[i])
+		{
+			shown[i] = false;
+			total -= item_width(&items[i]);
+		}
 	move(y, 0);
 	clrtoeol();
 	for (int i = 0; i < n && x < cols; i++)
 	{
-		int			w;
-
-		if (items[i].action && read_only)
+		if (!shown[i])
 			continue;
-		w = textout_put(y, x, cols - x, A_BOLD, items[i].key);
-		x += w;
+		x += textout_put(y, x, cols - x, A_BOLD, _(items[i].key));
 		if (x >= cols)
 			break;
-		w = textout_put(y, x, cols - x, A_REVERSE, _(items[i].label));
-		x += w;
+		x += textout_put(y, x, cols - x, A_REVERSE, _(items[i].label));
 		if (x < cols)
 			x += textout_put(y, x, 1, A_NORMAL, " ");
 	}

@@ -9,12 +9,18 @@
 #include <stdbool.h>
 
 typedef struct keybar_item {
-	const char *key;			/* "F1", "q", "Space" (not translated) */
+	const char *key;			/* "F1", "q", N_("Space"): translated when drawn */
 	const char *label;			/* N_() text, translated when drawn */
 	bool		action;			/* changes the cluster: hidden in read-only */
+	bool		optional;		/* left out first when the bar is too narrow */
 } keybar_item;
 
-/* Draw the items on row y; read_only hides the actions. */
+/*
+ * Draw the items on row y; read_only hides the actions.  Items are never
+ * cut: when they do not all fit, the optional ones are left out (in their
+ * order), then the ones before the last, so that the first (help) and the
+ * last (quit) are always whole; the help screen lists every key.
+ */
 void		keybar_draw(int y, const keybar_item *items, int n, bool read_only);
 
 #endif

@@ -20,7 +20,7 @@
 
 /* One entry of the function-key bar: the key's name and what it does. */
 typedef struct screen_key {
-	const char *key;			/* "F10", "Esc" (not translated) */
+	const char *key;			/* "F10", _("Esc"): key names translated too */
 	const char *label;			/* translated */
 } screen_key;
 

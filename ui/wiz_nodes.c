@@ -365,8 +365,8 @@ wiz_go
 wiz_page_primary(wizard *wz)
 {
 	screen_key	keys[] = {
-		{"F10", _("Next")}, {"F5", _("Test")}, {"Tab", _("Field")},
-		{"Esc", _("Back")}, {"F9", _("Quit")}
+		{"F10", _("Next")}, {"F5", _("Test")}, {_("Tab"), _("Field")},
+		{_("Esc"), _("Back")}, {"F9", _("Quit")}
 	};
 	node_page	np = {wz, true};
 	form		f;
@@ -417,7 +417,7 @@ wiz_page_standbys(wizard *wz)
 {
 	screen_key	keys[] = {
 		{"F10", _("Next")}, {"F5", _("Test")}, {"F2", _("Add")}, {"F8", _("Remove")},
-		{"PgDn", _("Other")}, {"Esc", _("Back")}, {"F9", _("Quit")}
+		{_("PgDn"), _("Other")}, {_("Esc"), _("Back")}, {"F9", _("Quit")}
 	};
 	node_page	np = {wz, false};
 

@@ -101,8 +101,8 @@ wiz_go
 wiz_page_options(wizard *wz)
 {
 	screen_key	keys[] = {
-		{"F10", _("Next")}, {"Space", _("Change")}, {"Tab", _("Field")},
-		{"Esc", _("Back")}, {"F9", _("Quit")}
+		{"F10", _("Next")}, {_("Space"), _("Change")}, {_("Tab"), _("Field")},
+		{_("Esc"), _("Back")}, {"F9", _("Quit")}
 	};
 	static const char *pwmodes[2];
 	static const char *ssl[3];

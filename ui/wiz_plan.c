@@ -14,6 +14,7 @@
 #include "cluster_lock.h"
 #include "crt.h"
 #include "i18n.h"
+#include "monitor.h"
 #include "pgconn.h"
 #include "report.h"
 #include "strbuf.h"
@@ -167,7 +168,7 @@ draw_review(void *arg)
 	review	   *r = arg;
 	char	   *counter = wiz_counter(r->wz);
 	screen_key	keys[] = {
-		{"F10", _("Apply")}, {"PgDn", _("Scroll")}, {"Esc", _("Back")}, {"F9", _("Quit")}
+		{"F10", _("Apply")}, {_("PgDn"), _("Scroll")}, {_("Esc"), _("Back")}, {"F9", _("Quit")}
 	};
 
 	screen_frame(_("Plan review"), counter);
@@ -456,20 +457,6 @@ now_s(void)
 }
 
 static void
-human_bytes(char *buf, size_t n, double b)
-{
-	static const char *units[] = {"B", "kB", "MB", "GB", "TB"};
-	int			u = 0;
-
-	while (b >= 1024 && u < 4)
-	{
-		b /= 1024;
-		u++;
-	}
-	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", b, units[u]);
-}
-
-static void
 draw_gauge(apply_view *a, int y)
 {
 	char		d[32],
@@ -483,9 +470,9 @@ draw_gauge(apply_view *a, int y)
 
 	if (fill > w)
 		fill = w;
-	human_bytes(d, sizeof(d), (double) a->done);
-	human_bytes(t, sizeof(t), (double) a->total);
-	human_bytes(rate, sizeof(rate), bps);
+	monitor_format_bytes((long long) a->done, d, sizeof(d));
+	monitor_format_bytes((long long) a->total, t, sizeof(t));
+	monitor_format_bytes((long long) bps, rate, sizeof(rate));
 	if (bps > 0 && a->total > a->done)
 		/* TRANSLATORS: base backup gauge: bytes done, total, rate, seconds left */
 		line = pgr_asprintf(_("base backup: %s of %s, %s/s, %.0f s left"), d, t, rate,
@@ -507,11 +494,11 @@ draw_apply(void *arg)
 	apply_view *a = arg;
 	char	   *counter = wiz_counter(a->wz);
 	screen_key	keys_run[] = {
-		{"Up/Down", _("Step")}, {"F3", _("Log")}, {"F9", _("Quit")}
+		{_("Up/Down"), _("Step")}, {"F3", _("Log")}, {"F9", _("Quit")}
 	};
 	screen_key	keys_end[] = {
 		{"F10", a->failed ? _("Review again") : _("Dashboard")}, {"F3", _("Log")},
-		{"Esc", _("Back")}, {"F9", _("Quit")}
+		{_("Esc"), _("Back")}, {"F9", _("Quit")}
 	};
 	int			y = 2;
 	int			list_h = LINES - 9;

@@ -484,7 +484,7 @@ wiz_page_welcome(wizard *wz)
 {
 	static const char *starts[2];
 	screen_key	keys[] = {
-		{"F10", _("Next")}, {"Tab", _("Field")}, {"Esc", _("Back")}, {"F9", _("Quit")}
+		{"F10", _("Next")}, {_("Tab"), _("Field")}, {_("Esc"), _("Back")}, {"F9", _("Quit")}
 	};
 	form		f;
 	wiz_form_page pg = {0};

@@ -26,7 +26,7 @@
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
-#     PGR_LOCALEDIR=/path/to/build/tests/locale \
+#     PGR_LOCALEDIR=/path/to/build/po/locale \
 #     bash tests/integration/apply-errors.sh
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -41,7 +41,7 @@ PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
-export PGREPLICA_LOCALEDIR=${PGR_LOCALEDIR:-${top_builddir:-.}/tests/locale}
+export PGREPLICA_LOCALEDIR=${PGR_LOCALEDIR:-${top_builddir:-.}/po/locale}
 
 fx_setup
 ok "initdb pg1" fx_pg_init pg1 || bail_out "no primary"

@@ -6,7 +6,7 @@
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
-#     PGR_LOCALEDIR=/path/to/build/tests/locale bash tests/integration/status.sh
+#     PGR_LOCALEDIR=/path/to/build/po/locale bash tests/integration/status.sh
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -223,7 +223,7 @@ is "$(jqv '.nodes[] | select(.name == "pg2") | [.configured_role, .role] | @tsv'
 
 # ---------------------------------------------------------------------------
 # French
-localedir=${PGR_LOCALEDIR:-${top_builddir:-.}/tests/locale}
+localedir=${PGR_LOCALEDIR:-${top_builddir:-.}/po/locale}
 fr_role=''
 [ -f "$localedir/fr/LC_MESSAGES/pgreplica.mo" ] && command -v gettext >/dev/null &&
 	fr_role=$(TEXTDOMAINDIR=$localedir LANGUAGE=fr LC_ALL=C.UTF-8 gettext -d pgreplica "Role:")

@@ -101,7 +101,7 @@ ok "F1 opens the help" tui_wait dash 'keys \(any key to go back\)'
 tui_keys dash x
 ok "a key goes back" tui_wait dash 'WAL pipeline of s1'
 tui_keys dash L
-ok "L shows the full event log" tui_wait dash 'Event log \([0-9]+ events'
+ok "L shows the full event log" tui_wait dash 'Event log \([0-9]+\): '
 tui_keys dash L
 ok "L goes back" tui_wait dash 'WAL pipeline of s1'
 

@@ -103,8 +103,8 @@ tui_keys W Tab; fill "$accented"
 tui_keys W Tab; fill "$(fx_bindir pg2)"
 ok "le chemin accentué s'affiche tel quel" tui_wait W "pg2/données"
 tui_keys W F5
-ok "clé d'hôte SSH inconnue" tui_wait W "Clé d'hôte SSH inconnue|Clé d’hôte SSH inconnue" 30
-ok "avec son empreinte" tui_wait W "L’empreinte de sa clé"
+ok "clé d'hôte SSH inconnue" tui_wait W "Clé d'hôte SSH inconnue" 30
+ok "avec son empreinte" tui_wait W "L'empreinte de sa clé"
 tui_keys W Left Enter
 ok "secondaire : test réussi" tui_wait W "Test réussi" 30
 ok "répertoire de données trouvé (mis de côté)" tui_wait W "«${nb}$accented${nb}»${nb}: présent"
