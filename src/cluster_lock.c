@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@ struct cluster_lock
 {
 	int			fd;
 	char	   *path;
+	bool		on_file;		/* the cluster file itself is locked (its
+								 * directory is not writable): nothing is
+								 * ever written into it */
 };
 
 /* "<file>.lock" beside the file a symbolic link names (malloc'd). */
@@ -119,6 +123,44 @@ cluster_lock_take(const char *path, const char *what, pgr_error *err)
 
 	/* 0644: it says only which process acts, and readers need it */
 	fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && (errno == EACCES || errno == EROFS) &&
+		access(lpath, F_OK) != 0)
+	{
+		/*
+		 * The directory is not ours to write (a cluster file an
+		 * administrator keeps in /etc, read by an operator who may apply
+		 * but not rename it): lock the file itself.  Whoever can write the
+		 * directory could replace the file under this lock, but that is
+		 * not this process, which cannot save it either.  Who holds such a
+		 * lock cannot be written down.
+		 */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+		{
+			while (flock(fd, LOCK_EX | LOCK_NB) < 0)
+			{
+				if (errno == EINTR)
+					continue;
+				if (errno == EWOULDBLOCK)
+				{
+					pgr_error_set(err, PGR_ERR_REFUSED,
+								  _("another pgreplica process is acting on the cluster of \"%s\""), path);
+					pgr_error_hint(err, "%s",
+								   _("Only one action at a time changes a cluster: wait until that one ends (the lock goes with its process), then try again."));
+				}
+				else
+					pgr_error_set(err, PGR_ERR_IO, _("could not lock \"%s\": %s"), path, strerror(errno));
+				close(fd);
+				free(lpath);
+				return NULL;
+			}
+			l = pgr_malloc(sizeof(*l));
+			l->fd = fd;
+			l->path = lpath;
+			l->on_file = true;
+			return l;
+		}
+	}
 	if (fd < 0)
 	{
 		int			e = errno;
@@ -148,6 +190,7 @@ cluster_lock_take(const char *path, const char *what, pgr_error *err)
 	l = pgr_malloc(sizeof(*l));
 	l->fd = fd;
 	l->path = lpath;
+	l->on_file = false;
 	return l;
 }
 
@@ -157,7 +200,8 @@ cluster_lock_release(cluster_lock *l)
 	if (!l)
 		return;
 	/* emptied first: whoever reads it next finds no stale holder */
-	(void) ftruncate(l->fd, 0);
+	if (!l->on_file)
+		(void) ftruncate(l->fd, 0);
 	close(l->fd);				/* and with it the lock */
 	free(l->path);
 	free(l);
