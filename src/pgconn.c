@@ -539,16 +539,26 @@ pgconn_start(pgconn *pc, const pgconn_options *opt, double timeout_s)
  * verify-full: it is tried once more, within the same deadline, checking
  * the chain only (verify-ca), so that the operator can still act on it
  * (follow and resync give it a certificate of its own).  Never with the
- * operator's CA (ssl_ca), which may sign other servers too.  true when a
- * new attempt was made.
+ * operator's CA (ssl_ca), which may sign other servers too, nor when the
+ * operator's PGSSLMODE asks for verify-full.  true when a new attempt was
+ * made.
  */
 static bool
 retry_chain_only(pgconn *pc)
 {
 	pgconn_options o = {pc->read_only, NULL, NULL};
 	double		left_s = 0;
+	bool		known;
+	char	   *mode;
+	bool		operator_full;
 
 	if (!pc->verifying || !pc->own_ca || pc->chain_only)
+		return false;
+	/* never less than the operator's PGSSLMODE=verify-full */
+	mode = operator_setting("sslmode", &known);
+	operator_full = mode && strcmp(mode, "verify-full") == 0;
+	free(mode);
+	if (operator_full)
 		return false;
 	if (pc->deadline_ms > 0)
 	{

@@ -20,7 +20,8 @@
  *   pgreplica's own CA, which signs nothing but the nodes' certificates, a
  *   node that fails verify-full is tried once more with verify-ca (a
  *   standby serving the certificate pg_basebackup copied from its
- *   primary: follow and resync replace it).  Otherwise
+ *   primary: follow and resync replace it), unless PGSSLMODE says
+ *   verify-full.  Otherwise
  *   pgreplica passes no sslmode nor sslrootcert at all: the operator's
  *   PGSSLMODE, PGSSLROOTCERT and service file decide, and are never
  *   lowered.  Such a session may not be verified: where libpq knows

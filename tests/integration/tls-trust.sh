@@ -221,6 +221,8 @@ run -- "$FX_DIR/pg1-own.conf" status --json --timeout 10
 isnt "$rc" 2 "own CA: accepted on its chain (a standby serving its primary's certificate)" ||
 	diag "$out" "$err"
 like "$out" '"ssl": *true' "over SSL"
+run PGSSLMODE=verify-full -- "$FX_DIR/pg1-own.conf" status --timeout 10
+is "$rc" 2 "but not when the operator's PGSSLMODE asks for verify-full"
 ok "pg1 back to its own certificate" install_cert pg1-good &&
 	ok "pg1 presents it" fx_poll 20 presents pg1-good
 rm -r "$XDG_CONFIG_HOME/pgreplica/fx"
