@@ -46,6 +46,7 @@
 #include "step_ssl.h"
 
 #define REWIND_TIMEOUT_MS (6 * 3600 * 1000)
+#define VERSION_TIMEOUT_MS (60 * 1000)
 #define SINGLE_USER_TIMEOUT_MS (3600 * 1000)
 
 /* What pg_rewind overwrites and belongs to the node's host. */
@@ -143,6 +144,52 @@ static const char *
 node_dbname(const cluster_node *n)
 {
 	return n->dbname && n->dbname[0] ? n->dbname : CLUSTER_DEFAULT_DBNAME;
+}
+
+/*
+ * pg_rewind is there and of the server's own major version: another one
+ * fails in ways that do not say why (18 against a 16 server: "unrecognized
+ * configuration parameter transaction_timeout"), so this is checked before
+ * pg_rewind runs and before anything in the data directory changes.
+ */
+static int
+check_rewind_tool(transport *t, const cluster_node *n, const pg_version_facts *facts,
+				  pgr_error *err)
+{
+	char	   *rewind = action_client_bin(n, "pg_rewind");
+	const char *argv[] = {rewind, "--version", NULL};
+	strbuf		out;
+	int			status = 0;
+	int			major = 0;
+	int			rc = -1;
+
+	strbuf_init(&out);
+	if (transport_capture(t, argv, NULL, 0, VERSION_TIMEOUT_MS, &status, &out, &out, err) < 0)
+		goto out;
+	if (status == 0)
+		major = version_program_major(out.data);
+	if (status == 126 || status == 127)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("no pg_rewind at \"%s\" on %s"), rewind, n->name);
+		pgr_error_hint(err, _("Install pg_rewind of PostgreSQL %d on %s and set the node's client_bindir to its directory, or copy the node afresh with \"%s resync %s --method=clone\"."),
+					   facts->major, n->name, PACKAGE, n->name);
+		goto out;
+	}
+	if (major > 0 && !version_rewind_can_rewind(major, facts->major))
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("pg_rewind %d on %s cannot rewind PostgreSQL %d"),
+					  major, n->name, facts->major);
+		pgr_error_detail(err, _("pg_rewind must be of the server's own major version (\"%s\")."), rewind);
+		pgr_error_hint(err, _("Install pg_rewind of PostgreSQL %d on %s and set the node's client_bindir to its directory, or copy the node afresh with \"%s resync %s --method=clone\"."),
+					   facts->major, n->name, PACKAGE, n->name);
+		goto out;
+	}
+	/* a version not read is left to pg_rewind itself, which says what fails */
+	rc = 0;
+out:
+	strbuf_free(&out);
+	free(rewind);
+	return rc;
 }
 
 /* Crash recovery in single-user mode, for pg_rewind before 13. */
@@ -289,6 +336,8 @@ rewind_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 	memset(&rp, 0, sizeof(rp));
 	if (!t || !facts)
 		return -1;
+	if (check_rewind_tool(t, n, facts, err) < 0)
+		goto out;
 	if (read_kept(t, n, kf, err) < 0)
 		goto out;
 	/* the replication passfile and CA first: pg_rewind's SSL uses the CA */

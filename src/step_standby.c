@@ -255,7 +255,6 @@ check_version(transport *t, const cluster_node *n, const cluster_node *up,
 	char	   *postgres = bin_path(n, "postgres");
 	const char *argv[] = {postgres, "--version", NULL};
 	strbuf		out;
-	const char *p;
 	int			major = 0;
 	int			rc = -1;
 
@@ -266,10 +265,7 @@ check_version(transport *t, const cluster_node *n, const cluster_node *up,
 		pgr_error_hint(err, _("Install PostgreSQL %d on %s and set the node's bindir."), want, n->name);
 		goto out;
 	}
-	/* "postgres (PostgreSQL) 15.8 (Debian 15.8-1)" */
-	p = strstr(out.data, ") ");
-	if (p)
-		major = atoi(p + 2);
+	major = version_program_major(out.data);
 	if (major != want)
 	{
 		char	   *line = first_line(out.data);
@@ -305,7 +301,6 @@ check_client(transport *t, const cluster_node *n, const cluster_node *up,
 	char	   *bb = client_path(n, "pg_basebackup");
 	const char *argv[] = {bb, "--version", NULL};
 	strbuf		out;
-	const char *p;
 	int			status = 0;
 	int			major = 0;
 	int			rc = -1;
@@ -325,10 +320,8 @@ check_client(transport *t, const cluster_node *n, const cluster_node *up,
 		free(line);
 		goto out;
 	}
-	/* "pg_basebackup (PostgreSQL) 15.8 (Debian 15.8-1.pgdg120+1)" */
-	p = strstr(out.data, ") ");
-	if (status == 0 && p)
-		major = atoi(p + 2);
+	if (status == 0)
+		major = version_program_major(out.data);
 	if (major <= 0)
 	{
 		strbuf_appendf(notes, _("; the version of \"%s\" not read"), bb);

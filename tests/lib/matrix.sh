@@ -243,9 +243,21 @@ if [ "$resync" = rewind ]; then
 	ok "no data directory moved aside" test -z "$(ls -d "$FX_DIR"/pg1/data.pgreplica-* 2>/dev/null)"
 else
 	diag "no pg_rewind $M can be had here (pg_rewind must match the server's major; the client programs are $client_version): resync by a fresh copy"
-	run resync pg1 --method=clone --yes
-	is "$rc" 0 "resync pg1 --method=clone --yes exits 0" || diag "$out"
-	like "$out" "copying pg1 afresh" "by a fresh copy (pg_basebackup $client_version)"
+	before=$(cat "$conf")
+	run resync pg1 --method=rewind --yes
+	is "$rc" 2 "resync pg1 --method=rewind exits 2"
+	like "$out" "pg_rewind ${client_version%%.*} on pg1 cannot rewind PostgreSQL $M" "naming both versions" || diag "$out"
+	like "$out" "pg_rewind must be of the server's own major version" "saying the rule"
+	like "$out" "resync pg1 --method=clone" "and the way out"
+	ok "pg1's data directory untouched" test -z "$(ls -d "$FX_DIR"/pg1/data.pgreplica-* 2>/dev/null)"
+	is "$(cat "$conf")" "$before" "the cluster file unchanged"
+	# the default method tries pg_rewind first: the one of client_bindir is
+	# refused before it runs, then (--yes) the node is copied afresh
+	run resync pg1 --yes
+	is "$rc" 0 "resync pg1 --yes exits 0" || diag "$out"
+	like "$out" "rewind failed: pg_rewind ${client_version%%.*} on pg1 cannot rewind PostgreSQL $M" \
+		"pg_rewind ${client_version%%.*} refused for PostgreSQL $M, saying why" || diag "$out"
+	like "$out" "copying pg1 afresh" "then a fresh copy (pg_basebackup $client_version)"
 fi
 ok "pg1 streams from pg2" fx_wait_streaming pg2 pg1
 is "$(fx_psql pg1 'SELECT pg_is_in_recovery()')" t "pg1 is a standby"
