@@ -70,10 +70,13 @@
 #                               "runner": the root namespace, as the caller,
 #                               with $FX_PGPASSFILE) to NAME's address
 #   fx_pg_make_standby NAME PRIMARY [PG_BASEBACKUP-ARG...]  (does not start it;
-#                               the server's version is PRIMARY's; older than
-#                               14: the libpq options it does not know are
-#                               dropped from primary_conninfo; older than 12:
-#                               recovery.conf, not standby.signal)
+#                               the server's version is PRIMARY's, its
+#                               pg_basebackup PG_CLIENT_BINDIR's, else
+#                               PRIMARY's client programs, else the machine's;
+#                               the libpq options the server's own libpq does
+#                               not know are dropped from primary_conninfo;
+#                               older than 12: recovery.conf, not
+#                               standby.signal)
 #   fx_wait_for NAME SQL EXPECTED [TIMEOUT_S]
 #   fx_wait_streaming PRIMARY STANDBY [TIMEOUT_S]
 #   fx_wait_catchup PRIMARY STANDBY [TIMEOUT_S]

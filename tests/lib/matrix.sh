@@ -24,6 +24,8 @@
 #   replication rows as the servers say; check: every check passes;
 # - the dashboard (tmux): every node, the standbys streaming with their
 #   lag, the selected standby's WAL pipeline;
+# - a fourth server made by the fixture itself with the host's
+#   pg_basebackup -R streams (the fixture's primary_conninfo compat);
 # - rows on pg1; promote pg2 --fence (pg1 still running: fenced); follow pg3;
 #   rows on pg2; resync pg1 (pg_rewind where one of the major exists, else
 #   the copy, said in a TAP comment); rows on pg2 again;
@@ -213,6 +215,16 @@ tui_keys dash q
 gone() { ! tui_alive "$1" && [ -n "$(tui_exit_status "$1")" ]; }
 ok "dashboard: q quits" fx_poll 30 gone dash
 is "$(tui_exit_status dash)" 0 "dashboard: exits 0"
+
+# ---------------------------------------------------------------------------
+# the fixture's own standby, by pg_basebackup $client_version -R (which writes
+# every option of its libpq into primary_conninfo): the fixture drops those
+# the server's own libpq does not know, else it never streams
+PG_CLIENT_BINDIR=$client ok "pg4 made by the fixture with pg_basebackup $client_version -R" \
+	fx_pg_make_standby pg4 pg1 &&
+	ok "start pg4" fx_pg_start pg4 &&
+	ok "pg4 streams from pg1" fx_wait_streaming pg1 pg4
+ok "stop pg4 (not in the cluster file)" fx_pg_stop pg4
 
 # ---------------------------------------------------------------------------
 # failover: promote with --fence, follow, resync
