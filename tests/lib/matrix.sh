@@ -195,6 +195,8 @@ is "$(jqv '.nodes[1].timeline')" "$(fx_psql pg2 'SELECT received_tli FROM pg_sta
 run check
 is "$rc" 0 "check exits 0" || diag "$out"
 like "$out" "Every check passed" "check: every check passed"
+is "$(grep -c '^\[done\] ' <<<"$out")" 9 "check: the 9 steps (role, parameters, SSL x3, hba, restart, 2 standbys) done"
+is "$(grep '^\[' <<<"$out" | grep -vc '^\[done\] ')" 0 "check: none pending or failing" || diag "$out"
 
 # ---------------------------------------------------------------------------
 # the dashboard
@@ -209,6 +211,12 @@ ok "dashboard: pg2's slot active" tui_wait dash '^  pg2 +active +[0-9.]+ [kMG]?B
 tui_keys dash j
 ok "dashboard: pg2's WAL pipeline from pg1" tui_wait dash 'WAL pipeline of pg2 from pg1'
 ok "dashboard: pg2's lag" tui_wait dash 'lag \(bytes\) [0-9.]+ [kMG]?B'
+if [ "$M" -ge 13 ]; then
+	ok "dashboard: the slot's WAL status (PostgreSQL 13 and later)" \
+		tui_wait dash '^  pg2 +active +[0-9.]+ [kMG]?B +pg2 +reserved'
+else
+	unlike "$(tui_screen dash)" 'reserved' "dashboard: no slot WAL status before PostgreSQL 13"
+fi
 tui_keys dash j
 ok "dashboard: pg3's WAL pipeline from pg1" tui_wait dash 'WAL pipeline of pg3 from pg1'
 tui_keys dash q
