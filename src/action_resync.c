@@ -464,8 +464,10 @@ action_resync(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 		{
 			*err = e;
 			memset(&e, 0, sizeof(e));
-			pgr_error_hint(err, _("Copy it afresh instead with \"%s resync %s --method=clone\" (the data directory is moved aside)."),
-						   PACKAGE, n->name);
+			/* a refused pg_rewind says already what to install, and the copy */
+			if (!err->hint)
+				pgr_error_hint(err, _("Copy it afresh instead with \"%s resync %s --method=clone\" (the data directory is moved aside)."),
+							   PACKAGE, n->name);
 			goto out;
 		}
 		action_log(a, _("rewind failed: %s%s%s"), e.message, e.detail ? " — " : "", e.detail ? e.detail : "");

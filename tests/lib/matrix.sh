@@ -257,6 +257,17 @@ ok "rows written on pg2" fx_psql pg2 "INSERT INTO drill SELECT g, 'pg2' FROM gen
 ok "pg3 has them" fx_wait_catchup pg2 pg3
 
 if [ "$resync" = rewind ]; then
+	# client_bindir without pg_rewind: refused before anything changes
+	norewind=$FX_DIR/norewind
+	mkdir -p "$norewind" && ln -sf "$client/pg_basebackup" "$client/pg_isready" "$norewind/"
+	sed "/^\[node \"pg1\"\]/,/^\[/ s|^client_bindir = .*|client_bindir = $norewind|" "$conf" >"$FX_DIR/norewind.conf"
+	out=$("$PGREPLICA" -c "$FX_DIR/norewind.conf" --ssh-config "$FX_SSH_CONFIG" resync pg1 --method=rewind --yes </dev/null 2>&1)
+	rc=$?
+	is "$rc" 2 "resync by pg_rewind without one in client_bindir exits 2"
+	like "$out" "no pg_rewind at \"$norewind/pg_rewind\" on pg1" "naming the missing program" || diag "$out"
+	like "$out" "Install pg_rewind of PostgreSQL $M on pg1" "saying which one to install"
+	ok "pg1's data directory untouched" test -z "$(ls -d "$FX_DIR"/pg1/data.pgreplica-* 2>/dev/null)"
+
 	run resync pg1 --yes
 	is "$rc" 0 "resync pg1 --yes exits 0" || diag "$out"
 	like "$out" "rewinding pg1 from pg2 with pg_rewind" "by pg_rewind $client_version"
