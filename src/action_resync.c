@@ -46,7 +46,6 @@
 #include "step_ssl.h"
 
 #define REWIND_TIMEOUT_MS (6 * 3600 * 1000)
-#define VERSION_TIMEOUT_MS (60 * 1000)
 #define SINGLE_USER_TIMEOUT_MS (3600 * 1000)
 
 /* What pg_rewind overwrites and belongs to the node's host. */
@@ -157,17 +156,14 @@ check_rewind_tool(transport *t, const cluster_node *n, const pg_version_facts *f
 				  pgr_error *err)
 {
 	char	   *rewind = action_client_bin(n, "pg_rewind");
-	const char *argv[] = {rewind, "--version", NULL};
 	strbuf		out;
-	int			status = 0;
-	int			major = 0;
+	int			status;
+	int			major;
 	int			rc = -1;
 
 	strbuf_init(&out);
-	if (transport_capture(t, argv, NULL, 0, VERSION_TIMEOUT_MS, &status, &out, &out, err) < 0)
+	if (standby_program_major(t, rewind, &status, &major, &out, err) < 0)
 		goto out;
-	if (status == 0)
-		major = version_program_major(out.data);
 	if (status == 126 || status == 127)
 	{
 		pgr_error_set(err, PGR_ERR_INPUT, _("no pg_rewind at \"%s\" on %s"), rewind, n->name);

@@ -299,14 +299,13 @@ check_client(transport *t, const cluster_node *n, const cluster_node *up,
 			 int want, strbuf *notes, pgr_error *err)
 {
 	char	   *bb = client_path(n, "pg_basebackup");
-	const char *argv[] = {bb, "--version", NULL};
 	strbuf		out;
-	int			status = 0;
-	int			major = 0;
+	int			status;
+	int			major;
 	int			rc = -1;
 
 	strbuf_init(&out);
-	if (run(t, argv, &status, &out, &out, err) < 0)
+	if (standby_program_major(t, bb, &status, &major, &out, err) < 0)
 		goto out;
 	if (status == 126 || status == 127)
 	{
@@ -320,8 +319,6 @@ check_client(transport *t, const cluster_node *n, const cluster_node *up,
 		free(line);
 		goto out;
 	}
-	if (status == 0)
-		major = version_program_major(out.data);
 	if (major <= 0)
 	{
 		strbuf_appendf(notes, _("; the version of \"%s\" not read"), bb);
