@@ -15,7 +15,7 @@
 #           (pg_basebackup 18 copies every major down to 9.1; no pg_rewind
 #           of that major can be had here: resync copies)
 # (tests/tools/fetch-pg.sh fetches and caches them; skipped with the reason
-# when it cannot).  The flow:
+# when it cannot, except under CI=true, where that is a failure).  The flow:
 # - apply --yes with ssl = on and slots = on: both standbys streaming on SSL
 #   through their slots, the marker read on each, the recovery
 #   configuration of the version (recovery.conf <= 11, standby.signal >= 12,
@@ -61,8 +61,13 @@ _matrix_fetch()
 	rc=$?
 	why=$(grep -v '^fetch-pg.sh: \(fetching\|downloaded\|.* (PostgreSQL) [0-9.]* in\|"/.*cannot be reached\)' "$errf" | tail -n 1)
 	rm -f "$errf"
-	[ "$rc" = 0 ] && [ -n "$dir" ] ||
-		skip_all "cannot fetch PostgreSQL binaries ($*): ${why:-fetch-pg.sh failed ($rc)}"
+	if [ "$rc" != 0 ] || [ -z "$dir" ]; then
+		why="cannot fetch PostgreSQL binaries ($*): ${why:-fetch-pg.sh failed ($rc)}"
+		# CI has the registry: there, a matrix that cannot run is a failure,
+		# not a skip that would hide it
+		[ "${CI:-}" = true ] && bail_out "$why (CI=true: the matrix must run)"
+		skip_all "$why"
+	fi
 	printf -v "$var" '%s' "$dir"
 }
 
