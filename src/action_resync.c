@@ -146,6 +146,49 @@ node_dbname(const cluster_node *n)
 	return n->dbname && n->dbname[0] ? n->dbname : CLUSTER_DEFAULT_DBNAME;
 }
 
+/*
+ * pg_rewind is there and of the server's own major version: another one
+ * fails in ways that do not say why (18 against a 16 server: "unrecognized
+ * configuration parameter transaction_timeout"), so this is checked before
+ * pg_rewind runs and before anything in the data directory changes.
+ */
+static int
+check_rewind_tool(transport *t, const cluster_node *n, const pg_version_facts *facts,
+				  pgr_error *err)
+{
+	char	   *rewind = action_client_bin(n, "pg_rewind");
+	strbuf		out;
+	int			status;
+	int			major;
+	int			rc = -1;
+
+	strbuf_init(&out);
+	if (standby_program_major(t, rewind, &status, &major, &out, err) < 0)
+		goto out;
+	if (status == 126 || status == 127)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("no pg_rewind at \"%s\" on %s"), rewind, n->name);
+		pgr_error_hint(err, _("Install pg_rewind of PostgreSQL %d on %s and set the node's client_bindir to its directory, or copy the node afresh with \"%s resync %s --method=clone\"."),
+					   facts->major, n->name, PACKAGE, n->name);
+		goto out;
+	}
+	if (major > 0 && !version_rewind_can_rewind(major, facts->major))
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("pg_rewind %d on %s cannot rewind PostgreSQL %d"),
+					  major, n->name, facts->major);
+		pgr_error_detail(err, _("pg_rewind must be of the server's own major version (\"%s\")."), rewind);
+		pgr_error_hint(err, _("Install pg_rewind of PostgreSQL %d on %s and set the node's client_bindir to its directory, or copy the node afresh with \"%s resync %s --method=clone\"."),
+					   facts->major, n->name, PACKAGE, n->name);
+		goto out;
+	}
+	/* a version not read is left to pg_rewind itself, which says what fails */
+	rc = 0;
+out:
+	strbuf_free(&out);
+	free(rewind);
+	return rc;
+}
+
 /* Crash recovery in single-user mode, for pg_rewind before 13. */
 /* pg_rewind's --source-server: UP as its dbuser (no password: a passfile). */
 static void
@@ -299,6 +342,8 @@ rewind_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 	memset(&rp, 0, sizeof(rp));
 	if (!t || !facts)
 		return -1;
+	if (check_rewind_tool(t, n, facts, err) < 0)
+		goto out;
 	if (read_kept(t, n, kf, err) < 0)
 		goto out;
 	/* the replication passfile and CA first: pg_rewind's SSL uses the CA */
@@ -481,8 +526,10 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 		{
 			*err = e;
 			memset(&e, 0, sizeof(e));
-			pgr_error_hint(err, _("Copy it afresh instead with \"%s resync %s --method=clone\" (the data directory is moved aside)."),
-						   PACKAGE, n->name);
+			/* a refused pg_rewind says already what to install, and the copy */
+			if (!err->hint)
+				pgr_error_hint(err, _("Copy it afresh instead with \"%s resync %s --method=clone\" (the data directory is moved aside)."),
+							   PACKAGE, n->name);
 			goto out;
 		}
 		action_log(a, _("rewind failed: %s%s%s"), e.message, e.detail ? " — " : "", e.detail ? e.detail : "");

@@ -273,3 +273,20 @@ out:
 	free(new_text);
 	return rc;
 }
+
+#define VERSION_TIMEOUT_MS 30000
+
+int
+standby_program_major(transport *t, const char *prog, int *status, int *major,
+					  strbuf *out, pgr_error *err)
+{
+	const char *argv[] = {prog, "--version", NULL};
+
+	*status = 0;
+	*major = 0;
+	if (transport_capture(t, argv, NULL, 0, VERSION_TIMEOUT_MS, status, out, out, err) < 0)
+		return -1;
+	if (*status == 0)
+		*major = version_program_major(out->data);
+	return 0;
+}

@@ -67,4 +67,14 @@ int			standby_write_recovery(transport *t, const cluster_node *n,
 								   const recovery_params *rp, standby_log_fn log,
 								   void *log_arg, pgr_error *err);
 
+/*
+ * "PROG --version" on the node's host (pg_basebackup, pg_rewind: the
+ * client programs that must suit the server's version): *status its exit
+ * status (126 or 127: not there), *out what it printed (stdout and
+ * stderr), *major the major version it says (0 when it failed or said
+ * none).  -1 only when the command could not be run at all.
+ */
+int			standby_program_major(transport *t, const char *prog, int *status,
+								  int *major, strbuf *out, pgr_error *err);
+
 #endif

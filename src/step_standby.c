@@ -255,7 +255,6 @@ check_version(transport *t, const cluster_node *n, const cluster_node *up,
 	char	   *postgres = bin_path(n, "postgres");
 	const char *argv[] = {postgres, "--version", NULL};
 	strbuf		out;
-	const char *p;
 	int			major = 0;
 	int			rc = -1;
 
@@ -266,10 +265,7 @@ check_version(transport *t, const cluster_node *n, const cluster_node *up,
 		pgr_error_hint(err, _("Install PostgreSQL %d on %s and set the node's bindir."), want, n->name);
 		goto out;
 	}
-	/* "postgres (PostgreSQL) 15.8 (Debian 15.8-1)" */
-	p = strstr(out.data, ") ");
-	if (p)
-		major = atoi(p + 2);
+	major = version_program_major(out.data);
 	if (major != want)
 	{
 		char	   *line = first_line(out.data);
@@ -303,15 +299,13 @@ check_client(transport *t, const cluster_node *n, const cluster_node *up,
 			 int want, strbuf *notes, pgr_error *err)
 {
 	char	   *bb = client_path(n, "pg_basebackup");
-	const char *argv[] = {bb, "--version", NULL};
 	strbuf		out;
-	const char *p;
-	int			status = 0;
-	int			major = 0;
+	int			status;
+	int			major;
 	int			rc = -1;
 
 	strbuf_init(&out);
-	if (run(t, argv, &status, &out, &out, err) < 0)
+	if (standby_program_major(t, bb, &status, &major, &out, err) < 0)
 		goto out;
 	if (status == 126 || status == 127)
 	{
@@ -325,10 +319,6 @@ check_client(transport *t, const cluster_node *n, const cluster_node *up,
 		free(line);
 		goto out;
 	}
-	/* "pg_basebackup (PostgreSQL) 15.8 (Debian 15.8-1.pgdg120+1)" */
-	p = strstr(out.data, ") ");
-	if (status == 0 && p)
-		major = atoi(p + 2);
 	if (major <= 0)
 	{
 		strbuf_appendf(notes, _("; the version of \"%s\" not read"), bb);

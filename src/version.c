@@ -9,6 +9,8 @@
 #include <config.h>
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "version.h"
 
@@ -96,4 +98,25 @@ version_client_can_clone(int client_major, int server_major)
 	if (server_major < facts[0].major || server_major > facts[N_FACTS - 1].major)
 		return false;
 	return client_major >= server_major;
+}
+
+bool
+version_rewind_can_rewind(int tool_major, int server_major)
+{
+	if (server_major < facts[0].major || server_major > facts[N_FACTS - 1].major)
+		return false;
+	return tool_major == server_major;
+}
+
+int
+version_program_major(const char *version_output)
+{
+	const char *p = version_output ? strstr(version_output, "(PostgreSQL) ") : NULL;
+
+	if (!p)
+		return 0;
+	p += strlen("(PostgreSQL) ");
+	if (*p < '0' || *p > '9')
+		return 0;
+	return atoi(p);
 }

@@ -49,5 +49,18 @@ int			version_major(int server_version_num);
  * older (pg_basebackup 15 clones 10 to 15, refuses 16 and later).
  */
 bool		version_client_can_clone(int client_major, int server_major);
+/*
+ * Whether pg_rewind of major tool_major can rewind a data directory of
+ * major server_major: only its own (pg_rewind reads the control file and
+ * the catalog version of its own major; 18 against a 16 server fails on
+ * "transaction_timeout", against 10 on the control file).
+ */
+bool		version_rewind_can_rewind(int tool_major, int server_major);
+/*
+ * The major version a PostgreSQL program prints with --version:
+ * "pg_rewind (PostgreSQL) 17.5" -> 17, "pg_basebackup (PostgreSQL) 15.8
+ * (Debian 15.8-1.pgdg120+1)" -> 15, "... 9.6.24" -> 9; 0 when unreadable.
+ */
+int			version_program_major(const char *version_output);
 
 #endif

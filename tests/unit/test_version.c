@@ -224,6 +224,40 @@ test_client_can_clone(void **state)
 	assert_false(version_client_can_clone(0, 0));
 }
 
+static void
+test_rewind_only_its_own_major(void **state)
+{
+	(void) state;
+	for (int s = 10; s <= 18; s++)
+	{
+		assert_true(version_rewind_can_rewind(s, s));
+		assert_false(version_rewind_can_rewind(s + 1, s));
+		assert_false(version_rewind_can_rewind(s - 1, s));
+	}
+	assert_false(version_rewind_can_rewind(18, 16));
+	assert_false(version_rewind_can_rewind(15, 10));
+	/* an unsupported server, even with its own pg_rewind */
+	assert_false(version_rewind_can_rewind(9, 9));
+	assert_false(version_rewind_can_rewind(19, 19));
+}
+
+static void
+test_program_major(void **state)
+{
+	(void) state;
+	assert_int_equal(version_program_major("pg_rewind (PostgreSQL) 17.5\n"), 17);
+	assert_int_equal(version_program_major("pg_basebackup (PostgreSQL) 15.8 (Debian 15.8-1.pgdg120+1)\n"), 15);
+	assert_int_equal(version_program_major("postgres (PostgreSQL) 10.23"), 10);
+	assert_int_equal(version_program_major("pg_basebackup (PostgreSQL) 9.6.24\n"), 9);
+	assert_int_equal(version_program_major("pg_rewind (PostgreSQL) 18beta1\n"), 18);
+	/* not a PostgreSQL program's answer */
+	assert_int_equal(version_program_major("sh: 1: pg_rewind: not found\n"), 0);
+	assert_int_equal(version_program_major("foo (bar) 12"), 0);
+	assert_int_equal(version_program_major("x (PostgreSQL) devel"), 0);
+	assert_int_equal(version_program_major(""), 0);
+	assert_int_equal(version_program_major(NULL), 0);
+}
+
 int
 main(void)
 {
@@ -245,6 +279,8 @@ main(void)
 		cmocka_unit_test(test_slot_wal_status_from_13),
 		cmocka_unit_test(test_facts_are_monotonic),
 		cmocka_unit_test(test_client_can_clone),
+		cmocka_unit_test(test_rewind_only_its_own_major),
+		cmocka_unit_test(test_program_major),
 	};
 
 	return cmocka_run_group_tests_name("version", tests, NULL, NULL);
