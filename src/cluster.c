@@ -251,6 +251,39 @@ parse_port(const char *v, int *out)
 	return 0;
 }
 
+/*
+ * NULL when `v` can be a node's data directory, else why not (translated).
+ * pg_ctl starts the server through /bin/sh with -D and -l in double quotes:
+ * in such a path, $(...) or `...` would be run by that shell, and " or \
+ * would break the command.  Checked here, for every node whatever its
+ * service (a role change can give it pg_ctl's job), so that no command ever
+ * sees such a path; the wizard asks the same question.
+ */
+const char *
+cluster_pgdata_problem(const char *v)
+{
+	if (v[0] != '/')
+		return _("it is not an absolute path");
+	for (const unsigned char *p = (const unsigned char *) v; *p; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			return _("it holds a control character");
+	}
+	if (strpbrk(v, "\"$`\\"))
+		return _("it holds a character that pg_ctl cannot pass safely (\", $, ` or \\)");
+	return NULL;
+}
+
+static void
+bad_pgdata(const char *where, const char *v, const char *node, scratch *s,
+		   pgr_error *err)
+{
+	pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid data directory \"%s\" for node \"%s\": %s"),
+				  where, shown(s, v), node, cluster_pgdata_problem(v));
+	pgr_error_detail(err, _("pg_ctl starts the server through a shell, with the path in double quotes: it would run what such a path holds."));
+	pgr_error_hint(err, _("Give an absolute path without the characters \", $, ` or \\."));
+}
+
 /* A word of a service value: no option-like leading '-'. */
 static bool
 service_word_ok(const char *w)
@@ -997,6 +1030,11 @@ set_node_key(cluster_node *n, int key, const char *v, const char *where,
 			n->ssh = dup_or_null(v);
 			break;
 		case NK_PGDATA:
+			if (v[0] != '\0' && cluster_pgdata_problem(v))
+			{
+				bad_pgdata(where, v, n->name, s, err);
+				return -1;
+			}
 			free(n->pgdata);
 			n->pgdata = dup_or_null(v);
 			break;
@@ -1239,6 +1277,11 @@ validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 		if (n->become && n->become[0] && !valid_account(n->become))
 		{
 			bad_become(path, n->become, s, err);
+			return -1;
+		}
+		if (n->pgdata && n->pgdata[0] && cluster_pgdata_problem(n->pgdata))
+		{
+			bad_pgdata(path, n->pgdata, n->name, s, err);
 			return -1;
 		}
 		svc = service_string(&n->service);

@@ -146,5 +146,9 @@ const char *cluster_client_bindir(const cluster_node *n);
 const char *node_role_name(node_role role);		/* "primary", "standby" */
 /* Physical slot name for a node: lower-case, other characters as '_'. */
 char	   *cluster_slot_name(const cluster_node *n);
+/* NULL when `pgdata` is fit to be a node's data directory (absolute, no
+ * control character, nothing pg_ctl's shell line would run), else why not,
+ * translated.  The cluster file and the wizard refuse what it refuses. */
+const char *cluster_pgdata_problem(const char *pgdata);
 
 #endif

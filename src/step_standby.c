@@ -746,20 +746,6 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		pgr_error_hint(err, _("Set pgdata to the data directory the standby will have."));
 		goto out;
 	}
-	/*
-	 * pg_ctl start runs the server through /bin/sh with the data directory
-	 * and log file in double quotes: in such a path, $(...) or `...` would
-	 * be run by that shell, and " or \ would break the command.  Refused
-	 * before anything changes.
-	 */
-	if (n->service.kind == SERVICE_PG_CTL && strpbrk(n->pgdata, "\"$`\\"))
-	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: the data directory \"%s\" of \"%s\" holds a character that pg_ctl cannot pass safely (\", $, ` or \\)"),
-					  ctx->cl->path, n->line, n->pgdata, n->name);
-		pgr_error_detail(err, _("pg_ctl starts the server through a shell, with the path in double quotes: it would run what such a path holds."));
-		pgr_error_hint(err, _("Choose a data directory without these characters."));
-		goto out;
-	}
 	if (!(p->facts = plan_facts(ctx, p->up, err)))
 		goto out;
 	if (is_streaming(ctx, p->up, n, &streaming, err) < 0)

@@ -366,14 +366,14 @@ test_quoted_values(void **state)
 							 "trigger_file = \"/tmp/a \\\"b\\\" \\\\c\\d\"\n"
 							 "sync = \"\"\n"
 							 "[node \"n\"]\nrole = primary\nhost = \"h\";glued comment\n"
-							 "pgdata = \"trailing \"\n");
+							 "pgdata = \"/trailing \"\n");
 
 	assert_string_equal(c->name, "  two leading spaces");
 	assert_string_equal(c->archive_command, "test ! -f /a/%f && cp %p /a/%f ; echo # x");
 	assert_string_equal(c->trigger_file, "/tmp/a \"b\" \\c\\d");
 	assert_null(c->sync);
 	assert_string_equal(c->nodes[0].host, "h");
-	assert_string_equal(c->nodes[0].pgdata, "trailing ");
+	assert_string_equal(c->nodes[0].pgdata, "/trailing ");
 	cluster_free(c);
 }
 
@@ -674,13 +674,13 @@ test_hostile_values_kept_verbatim(void **state)
 							 "[node \"n\"]\nrole = primary\n"
 							 "host = a b'c\"d\n"
 							 "dbname = $(touch /tmp/pwned)\n"
-							 "pgdata = \"; rm -rf / #\"\n"
+							 "pgdata = \"/d; rm -rf / #\"\n"
 							 "bindir = /opt/pg bin/`whoami`\n");
 
 	assert_string_equal(c->archive_command, "cp %p \"/arch/$(hostname)/%f\" `id` 'x'");
 	assert_string_equal(c->nodes[0].host, "a b'c\"d");
 	assert_string_equal(c->nodes[0].dbname, "$(touch /tmp/pwned)");
-	assert_string_equal(c->nodes[0].pgdata, "; rm -rf / #");
+	assert_string_equal(c->nodes[0].pgdata, "/d; rm -rf / #");
 	assert_string_equal(c->nodes[0].bindir, "/opt/pg bin/`whoami`");
 	cluster_free(c);
 }
@@ -876,6 +876,43 @@ test_error_bad_ssh(void **state)
 	assert_error("[node \"a\"]\n" NODE_OK "ssh = user@host extra\n", 4, "invalid ssh target");
 	cluster_free(parse_ok("[node \"a\"]\n" NODE_OK "ssh = local\n"));
 	cluster_free(parse_ok("[node \"a\"]\n" NODE_OK "ssh = u@[::1]:2222\n"));
+}
+
+/*
+ * A data directory that pg_ctl's shell line would run (or break), for every
+ * node whatever its service; from the file and from a cluster built in
+ * memory (the wizard's), before any command can see it.
+ */
+static void
+test_error_bad_pgdata(void **state)
+{
+	static const char *const bad[] = {
+		"/srv/x$(touch /tmp/pwned)y", "/srv/`id`", "/srv/a\"b", "/srv/a\\b",
+		"/srv/$HOME", "relative/dir", "/srv/\x1b[2Jx",
+	};
+	cluster    *c = parse_ok(design_example);
+	pgr_error	err = PGR_ERROR_INIT;
+	char	   *out;
+
+	assert_error("[node \"a\"]\n" NODE_OK "pgdata = \"/srv/x$(touch /tmp/p)y\"\n", 4,
+				 "cannot pass safely");
+	assert_error("[node \"a\"]\n" NODE_OK "service = pg_ctlcluster 16 main\npgdata = /srv/`id`\n", 5,
+				 "invalid data directory \"/srv/`id`\" for node \"a\"");
+	assert_error("[node \"a\"]\n" NODE_OK "pgdata = data\n", 4, "not an absolute path");
+	assert_error("[node \"a\"]\n" NODE_OK "pgdata = \"/srv/\x1b]0;x\"\n", 4, "control character");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_non_null(cluster_pgdata_problem(bad[i]));
+	assert_null(cluster_pgdata_problem("/srv/da ta'q;#&|<>(){}*?~!/data"));
+	cluster_free(parse_ok("[node \"a\"]\n" NODE_OK "pgdata = \"/srv/da ta'q\"\n"));
+
+	/* in memory: the formatter refuses it too (the wizard's way) */
+	set_str(&c->nodes[1].pgdata, "/srv/$(reboot)");
+	out = cluster_format(c);
+	assert_null(cluster_parse(out, PATH, &err));
+	assert_non_null(strstr(err.message, "cannot pass safely"));
+	pgr_error_clear(&err);
+	free(out);
+	cluster_free(c);
 }
 
 static void
@@ -1175,7 +1212,8 @@ test_format_hostile_values(void **state)
 		cluster    *d;
 
 		set_str(&c->archive_command, values[i]);
-		set_str(&c->nodes[1].pgdata, values[i]);
+		if (!cluster_pgdata_problem(values[i]))
+			set_str(&c->nodes[1].pgdata, values[i]);
 		set_str(&c->nodes[0].host, values[i]);
 		out = format_and_check(c);
 		d = parse_ok(out);
@@ -1475,8 +1513,18 @@ gen_file(cluster *want)
 		}
 		if (rnd(2))
 		{
-			n->pgdata = strdup(pool_value());
-			gen_setting(&sb, "pgdata", n->pgdata, eol);
+			/* any value of the pool, made absolute; one the file refuses is left out */
+			char	   *v = NULL;
+
+			if (asprintf(&v, "/%s", pool_value()) < 0)
+				abort();
+			if (!cluster_pgdata_problem(v))
+			{
+				n->pgdata = v;
+				gen_setting(&sb, "pgdata", n->pgdata, eol);
+			}
+			else
+				free(v);
 		}
 		switch (rnd(4))
 		{
@@ -1527,7 +1575,12 @@ random_edits(cluster *c)
 				set_str(&c->name, rnd(3) ? pool_value() : NULL);
 				break;
 			case 3:
-				set_str(&n->pgdata, rnd(3) ? pool_value() : NULL);
+				{
+					/* a data directory the file accepts, or none */
+					const char *v = rnd(3) ? pool_value() : NULL;
+
+					set_str(&n->pgdata, v && !cluster_pgdata_problem(v) ? v : NULL);
+				}
 				break;
 			case 4:
 				n->port = 1 + (int) rnd(65535);
@@ -2109,6 +2162,7 @@ main(void)
 		cmocka_unit_test(test_error_bad_role),
 		cmocka_unit_test(test_error_bad_service),
 		cmocka_unit_test(test_error_bad_ssh),
+		cmocka_unit_test(test_error_bad_pgdata),
 		cmocka_unit_test(test_error_missing_host),
 		cmocka_unit_test(test_error_missing_role),
 		cmocka_unit_test(test_error_two_primaries),
