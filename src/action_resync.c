@@ -92,7 +92,8 @@ put_back_kept(action_ctx *a, transport *t, const cluster_node *n, kept_file *kf,
 	for (size_t i = 0; i < N_KEPT; i++)
 	{
 		char	   *path;
-		transport_write_opts wo = {kf[i].mode ? kf[i].mode : 0600, NULL, NULL};
+		transport_write_opts wo = {kf[i].mode ? kf[i].mode : 0600, NULL, NULL,
+		strcmp(kf[i].name, STEP_SSL_KEY_FILE) == 0};
 		int			rc;
 
 		if (!kf[i].data)
@@ -211,7 +212,7 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 	}
 	if (pw && pw[0])
 	{
-		transport_write_opts wo = {0600, NULL, NULL};
+		transport_write_opts wo = {.mode = 0600, .secret = true};
 		char	   *pf = action_passfile_path(n);
 
 		/* beside the standby's passfile: .pgreplica-<node>.rewind.pgpass */

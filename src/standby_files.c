@@ -100,8 +100,7 @@ standby_write_passfile(transport *t, const cluster *cl, const cluster_node *up,
 {
 	strbuf		line;
 	char		port[16];
-	transport_write_opts wo = {0600, NULL, NULL};
-	transport_file_stat st;
+	transport_write_opts wo = {.mode = 0600, .secret = true};
 	int			rc = -1;
 
 	snprintf(port, sizeof(port), "%d", up->port);
@@ -116,23 +115,6 @@ standby_write_passfile(transport *t, const cluster *cl, const cluster_node *up,
 	strbuf_append_char(&line, '\n');
 	if (transport_write_file(t, path, line.data, line.len, &wo, err) < 0)
 		goto out;
-	/* an older file keeps its mode when replaced: make sure it is 0600 */
-	if (transport_stat(t, path, &st, err) < 0)
-		goto out;
-	if (st.mode != 0600)
-	{
-		const char *argv[] = {"chmod", "0600", "--", path, NULL};
-		int			status = 0;
-
-		if (transport_capture(t, argv, NULL, 0, 30000, &status, NULL, NULL, err) < 0)
-			goto out;
-		if (status != 0)
-		{
-			pgr_error_set(err, PGR_ERR_IO, _("could not make \"%s\" on %s readable by its owner only"),
-						  path, t->label);
-			goto out;
-		}
-	}
 	rc = 0;
 out:
 	pgr_wipe(line.data, line.len);

@@ -264,7 +264,7 @@ step_role_write_password(const cluster *cl, const char *role,
 	char	   *slash;
 	strbuf		out;
 	transport  *t = NULL;
-	transport_write_opts wo = {0600, NULL, NULL};
+	transport_write_opts wo = {.mode = 0600, .secret = true};
 	int			rc = -1;
 
 	strbuf_init(&out);

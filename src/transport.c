@@ -243,18 +243,21 @@ static const char become_read_script[] = "exec cat -- \"$1\"";
 /*
  * Atomic replace as the `become` account: temp file next to the target,
  * mode and owner copied from the old file if there is one, sync, rename.
+ * mktemp makes the file 0600, so a secret ($4 not empty) is 0600 before its
+ * first byte, and stays so whatever the old file's mode.
  */
 static const char become_write_script[] =
 "set -e\n"
 "dir=$(dirname -- \"$1\"); base=$(basename -- \"$1\")\n"
 "tmp=$(mktemp \"$dir/.$base.pgreplica-XXXXXX\")\n"
 "trap 'rm -f -- \"$tmp\"' EXIT\n"
+"mode=$2; [ -z \"$4\" ] || mode=0600\n"
 "cat > \"$tmp\"\n"
 "if [ -e \"$1\" ]; then\n"
-"  chmod --reference=\"$1\" -- \"$tmp\"\n"
+"  if [ -z \"$4\" ]; then chmod --reference=\"$1\" -- \"$tmp\"; fi\n"
 "  chown --reference=\"$1\" -- \"$tmp\" 2>/dev/null || true\n"
 "else\n"
-"  chmod \"$2\" -- \"$tmp\"\n"
+"  chmod \"$mode\" -- \"$tmp\"\n"
 "  if [ -n \"$3\" ]; then chown -- \"$3\" \"$tmp\"; fi\n"
 "fi\n"
 "sync -- \"$tmp\" 2>/dev/null || sync\n"
@@ -303,7 +306,7 @@ file_write_file(transport *t, const char *path, const void *data,
 	transport_write_opts none = {0};
 	char		mode[16];
 	char	   *owner;
-	const char *args[4];
+	const char *args[5];
 	int			rc;
 
 	if (!opts)
@@ -321,7 +324,8 @@ file_write_file(transport *t, const char *path, const void *data,
 	args[0] = path;
 	args[1] = mode;
 	args[2] = owner;
-	args[3] = NULL;
+	args[3] = opts->secret ? "secret" : "";
+	args[4] = NULL;
 	rc = become_script(t, become_write_script, args, data, len, NULL, path, err);
 	free(owner);
 	return rc;

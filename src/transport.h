@@ -73,6 +73,12 @@ typedef struct transport_write_opts {
 								 * writes it */
 	const char *group;			/* group name or numeric id; NULL: the
 								 * owner's default */
+	/*
+	 * The content is a secret (a passfile, a private key): the file is
+	 * 0600 from its creation, before its first byte, and stays 0600 even
+	 * when the old file it replaces had a wider mode (its owner is kept).
+	 */
+	bool		secret;
 } transport_write_opts;
 
 typedef struct transport_ops {

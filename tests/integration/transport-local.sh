@@ -198,6 +198,16 @@ is "$RC" 255 "write: into a missing directory fails"
 is "$(ls -A "$F" | grep -v -x -E 'r.bin|s|link|conf|new640|new600|owned|empty' | tr '\n' ' ')" "" \
 	"write: no temporary file left behind"
 
+# a secret replacing a file others could read: 0600 (mode set on the empty
+# temporary file, before its first byte), the owner kept
+printf 'old\n' >"$F/pass"
+chmod 0644 "$F/pass"
+[ $root = 1 ] && chown "$FX_USER:" "$F/pass"
+run write "$F/pass" --secret <"$FX_DIR/new"
+is "$RC:$(stat -c '%a %u' "$F/pass")" "0:600 $(stat -c %u "$F")" "write --secret: an old 0644 file is replaced by a 0600 one, owner kept"
+run write "$F/pass2" --secret --mode 0644 <"$FX_DIR/new"
+is "$RC:$(stat -c '%a' "$F/pass2")" "0:600" "write --secret: a new secret is 0600 whatever --mode says"
+
 # a full file system: the write fails, the old file stays, no temporary file
 if [ $root = 1 ]; then
 	small=$FX_DIR/small
@@ -245,6 +255,8 @@ if [ $root = 1 ] && command -v sudo >/dev/null; then
 	ok "become: hostile arguments arrive intact through sudo" cmp "$FX_DIR/out" "$FX_DIR/expected"
 	run_as "$FX_USER" write "$F/by-user" --mode 0640 <"$FX_DIR/new"
 	is "$RC:$(stat -c '%a %U' "$F/by-user" 2>/dev/null)" "0:640 $FX_USER" "become: a new file belongs to $FX_USER"
+	run_as "$FX_USER" write "$F/by-user" --secret <"$FX_DIR/new"
+	is "$RC:$(stat -c '%a %U' "$F/by-user" 2>/dev/null)" "0:600 $FX_USER" "become: a secret over the 0640 file is 0600"
 	printf 'secret\n' >"$FX_DIR/rootonly"
 	chmod 0600 "$FX_DIR/rootonly"
 	run_as "$FX_USER" read "$FX_DIR/rootonly"
@@ -257,7 +269,7 @@ if [ $root = 1 ] && command -v sudo >/dev/null; then
 	run_as root exec -- id -un
 	is "$RC:$OUT" "0:root" "become: one's own account runs the command directly"
 else
-	skip 7 "--become needs root and sudo"
+	skip 8 "--become needs root and sudo"
 fi
 
 done_testing

@@ -8,7 +8,7 @@
  *   SPEC: "local" or an ssh target / Host alias
  *   exec [--timeout MS] [--stdin FILE] [--env NAME=VALUE]... -- ARGV...
  *   read PATH
- *   write PATH [--mode OCTAL] [--owner USER] [--group GROUP]
+ *   write PATH [--mode OCTAL] [--owner USER] [--group GROUP] [--secret]
  *   stat PATH
  *   backup PATH
  *   quote ARG...
@@ -51,7 +51,7 @@ usage(void)
 			"                        [--password-file FILE] [--connect-timeout S] SPEC COMMAND [ARGS]\n"
 			"  exec [--timeout MS] [--stdin FILE] [--env NAME=VALUE]... -- ARGV...\n"
 			"  read PATH\n"
-			"  write PATH [--mode OCTAL] [--owner USER] [--group GROUP]\n"
+			"  write PATH [--mode OCTAL] [--owner USER] [--group GROUP] [--secret]\n"
 			"  stat PATH\n"
 			"  backup PATH\n"
 			"  quote ARG...\n");
@@ -229,6 +229,8 @@ cmd_write(transport *t, int argc, char **argv)
 			wo.owner = argv[++i];
 		else if (strcmp(argv[i], "--group") == 0 && i + 1 < argc)
 			wo.group = argv[++i];
+		else if (strcmp(argv[i], "--secret") == 0)
+			wo.secret = true;
 		else
 			usage();
 	}
