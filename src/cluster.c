@@ -2003,13 +2003,57 @@ xdg_path(void)
 	return NULL;
 }
 
+/*
+ * Whether ./pgreplica.conf can be trusted without -c: it names the hosts
+ * pgreplica hands the superuser's password to and the commands it runs,
+ * so it must be the operator's (or root's), and neither it nor the
+ * directory holding it writable by anyone else (who could change it or
+ * put another file in its place).  -1 with the reason otherwise.
+ */
+static int
+trusted_local_file(const char *path, pgr_error *err)
+{
+	struct stat fst;
+	struct stat dst;
+	uid_t		me = geteuid();
+
+	if (stat(path, &fst) < 0 || stat(".", &dst) < 0)
+	{
+		pgr_error_set(err, PGR_ERR_IO, _("could not read the status of \"./%s\": %s"),
+					  path, strerror(errno));
+		return -1;
+	}
+	if (fst.st_uid != me && fst.st_uid != 0)
+		pgr_error_set(err, PGR_ERR_INPUT, _("\"./%s\" is not used: it belongs to the user with id %lu, not to you"),
+					  path, (unsigned long) fst.st_uid);
+	else if (fst.st_mode & (S_IWGRP | S_IWOTH))
+		pgr_error_set(err, PGR_ERR_INPUT, _("\"./%s\" is not used: others can write to it (mode %04o)"),
+					  path, (unsigned) (fst.st_mode & 07777));
+	else if (dst.st_uid != me && dst.st_uid != 0)
+		pgr_error_set(err, PGR_ERR_INPUT, _("\"./%s\" is not used: the current directory belongs to the user with id %lu, not to you"),
+					  path, (unsigned long) dst.st_uid);
+	else if (dst.st_mode & (S_IWGRP | S_IWOTH))
+		pgr_error_set(err, PGR_ERR_INPUT, _("\"./%s\" is not used: others can write to the current directory (mode %04o)"),
+					  path, (unsigned) (dst.st_mode & 07777));
+	else
+		return 0;
+	pgr_error_detail(err, _("The cluster file decides which hosts receive the superuser's password and which commands run there: one found in the current directory is used only when it is yours and nobody else can change it."));
+	pgr_error_hint(err, _("Name the cluster file with -c once you have checked it (e.g. -c ./%s), or make it and its directory yours and writable by you only."),
+				   path);
+	return -1;
+}
+
 char *
-cluster_default_path(void)
+cluster_default_path(pgr_error *err)
 {
 	char	   *x;
 
 	if (access(CLUSTER_FILE_NAME, F_OK) == 0)
+	{
+		if (trusted_local_file(CLUSTER_FILE_NAME, err) < 0)
+			return NULL;
 		return pgr_strdup(CLUSTER_FILE_NAME);
+	}
 	x = xdg_path();
 	return x ? x : pgr_strdup(CLUSTER_FILE_NAME);
 }

@@ -94,8 +94,10 @@ typedef struct cluster {
 } cluster;
 
 /* The file to use when -c is not given: ./pgreplica.conf if it exists,
- * else $XDG_CONFIG_HOME/pgreplica/cluster.conf (~/.config/…).  malloc'd. */
-char	   *cluster_default_path(void);
+ * else $XDG_CONFIG_HOME/pgreplica/cluster.conf (~/.config/…).  malloc'd.
+ * NULL (and why in err) when ./pgreplica.conf exists but is not the
+ * operator's, or it or the current directory is writable by others. */
+char	   *cluster_default_path(pgr_error *err);
 
 /*
  * Parse and validate.  Errors (unknown key, duplicate node, bad port,

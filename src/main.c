@@ -242,7 +242,17 @@ main(int argc, char **argv)
 	}
 
 	if (!g.cluster_path)
-		g.cluster_path = default_path = cluster_default_path();
+	{
+		pgr_error	err = PGR_ERROR_INIT;
+
+		g.cluster_path = default_path = cluster_default_path(&err);
+		if (!default_path)
+		{
+			report_error(&err);
+			pgr_error_clear(&err);
+			return PGR_EXIT_ERROR;
+		}
+	}
 
 	cmd_name = optind < argc ? argv[optind] : NULL;
 	if (cmd_name == NULL)

@@ -1964,7 +1964,7 @@ test_save_creates_xdg_directory(void **state)
 	assert_true(asprintf(&expected, "%s/xdg/pgreplica/cluster.conf", f->dir) >= 0);
 	assert_true(asprintf(&dir, "%s/xdg/pgreplica", f->dir) >= 0);
 	setenv("XDG_CONFIG_HOME", xdg, 1);
-	path = cluster_default_path();
+	path = cluster_default_path(NULL);
 	assert_string_equal(path, expected);
 	free(c->path);
 	c->path = path;
@@ -1991,24 +1991,88 @@ test_default_path(void **state)
 	/* no ./pgreplica.conf: XDG, a relative XDG_CONFIG_HOME is ignored */
 	setenv("XDG_CONFIG_HOME", "relative/dir", 1);
 	setenv("HOME", "/home/someone", 1);
-	p = cluster_default_path();
+	p = cluster_default_path(NULL);
 	assert_string_equal(p, "/home/someone/.config/pgreplica/cluster.conf");
 	free(p);
 	setenv("XDG_CONFIG_HOME", "/xdg", 1);
-	p = cluster_default_path();
+	p = cluster_default_path(NULL);
 	assert_string_equal(p, "/xdg/pgreplica/cluster.conf");
 	free(p);
 	unsetenv("XDG_CONFIG_HOME");
-	p = cluster_default_path();
+	p = cluster_default_path(NULL);
 	assert_string_equal(p, "/home/someone/.config/pgreplica/cluster.conf");
 	free(p);
 	/* ./pgreplica.conf wins when it exists */
 	assert_true(asprintf(&expected, "%s/" CLUSTER_FILE_NAME, f->dir) >= 0);
 	write_all(expected, "", 0644);
-	p = cluster_default_path();
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	p = cluster_default_path(NULL);
 	assert_string_equal(p, CLUSTER_FILE_NAME);
 	free(p);
 	free(expected);
+}
+
+/* "./%s" not used, and why, with a hint naming -c */
+static void
+assert_untrusted(const char *why)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+	char	   *p = cluster_default_path(&err);
+
+	if (p)
+		fail_msg("./" CLUSTER_FILE_NAME " used, expected a refusal saying \"%s\"", why);
+	assert_non_null(err.message);
+	if (!strstr(err.message, why))
+		fail_msg("message \"%s\" does not say \"%s\"", err.message, why);
+	assert_non_null(strstr(err.message, "./" CLUSTER_FILE_NAME "\" is not used"));
+	assert_non_null(err.hint);
+	assert_non_null(strstr(err.hint, "-c"));
+	pgr_error_clear(&err);
+}
+
+/*
+ * ./pgreplica.conf is used only when it is the operator's (or root's) and
+ * neither it nor the current directory can be written by others.
+ */
+static void
+test_default_path_untrusted(void **state)
+{
+	save_fixture *f = *state;
+	char	   *file;
+	char	   *p;
+
+	assert_int_equal(chdir(f->dir), 0);
+	setenv("HOME", "/home/someone", 1);
+	unsetenv("XDG_CONFIG_HOME");
+	assert_true(asprintf(&file, "%s/" CLUSTER_FILE_NAME, f->dir) >= 0);
+	write_all(file, "", 0644);
+
+	assert_int_equal(chmod(file, 0666), 0);
+	assert_untrusted("others can write to it (mode 0666)");
+	assert_int_equal(chmod(file, 0664), 0);
+	assert_untrusted("others can write to it (mode 0664)");
+	assert_int_equal(chmod(file, 0644), 0);
+	assert_int_equal(chmod(f->dir, 01777), 0);	/* like /tmp */
+	assert_untrusted("others can write to the current directory (mode 1777)");
+	assert_int_equal(chmod(f->dir, 0775), 0);
+	assert_untrusted("others can write to the current directory (mode 0775)");
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	p = cluster_default_path(NULL);
+	assert_string_equal(p, CLUSTER_FILE_NAME);
+	free(p);
+	if (geteuid() == 0)
+	{
+		/* someone else's file, or directory (nobody's id) */
+		assert_int_equal(chown(file, 65534, (gid_t) -1), 0);
+		assert_untrusted("belongs to the user with id 65534");
+		assert_int_equal(chown(file, 0, (gid_t) -1), 0);
+		assert_int_equal(chown(f->dir, 65534, (gid_t) -1), 0);
+		assert_untrusted("the current directory belongs to the user with id 65534");
+		assert_int_equal(chown(f->dir, 0, (gid_t) -1), 0);
+	}
+	else
+		print_message("# not root: the owner checks were not run\n");
+	free(file);
 }
 
 /* ---- the dashboard's thresholds ---------------------------------------------- */
@@ -2193,6 +2257,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_save_through_symlink, save_setup, save_teardown),
 		cmocka_unit_test_setup_teardown(test_save_creates_xdg_directory, save_setup, save_teardown),
 		cmocka_unit_test_setup_teardown(test_default_path, save_setup, save_teardown),
+		cmocka_unit_test_setup_teardown(test_default_path_untrusted, save_setup, save_teardown),
 	};
 
 	return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);
