@@ -2236,18 +2236,26 @@ cluster_slot_name(const cluster_node *n)
 }
 
 char *
+cluster_file_stem(const cluster *c)
+{
+	const char *name = c->name && c->name[0] ? c->name : "cluster";
+	char	   *safe = pgr_strdup(name);
+
+	/* one file name in the directory, whatever the cluster's name */
+	for (char *p = safe; *p; p++)
+		if (*p == '/' || (p == safe && *p == '.') || (unsigned char) *p < 0x20 || *p == 0x7f)
+			*p = '_';
+	return safe;
+}
+
+char *
 cluster_operator_path(const cluster *c, const char *suffix)
 {
 	const char *cfg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
-	const char *name = c->name && c->name[0] ? c->name : "cluster";
-	char	   *safe = pgr_strdup(name);
+	char	   *safe = cluster_file_stem(c);
 	char	   *path;
 
-	/* a file name, whatever the cluster's name */
-	for (char *p = safe; *p; p++)
-		if (*p == '/' || (p == safe && *p == '.'))
-			*p = '_';
 	if (cfg && cfg[0] == '/')
 		path = pgr_asprintf("%s/pgreplica/%s%s", cfg, safe, suffix);
 	else

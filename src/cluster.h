@@ -126,6 +126,12 @@ int			cluster_save(cluster *c, pgr_error *err);
  * the name made safe for a file name.  malloc'd.
  */
 char	   *cluster_operator_path(const cluster *c, const char *suffix);
+/*
+ * The cluster's name as one file name (malloc'd): "/" , a leading "." and
+ * control characters become "_" ("cluster" when it has none), so that no
+ * name (e.g. "../../x") leads out of the directory it is used in.
+ */
+char	   *cluster_file_stem(const cluster *c);
 
 /*
  * Values with units, as postgresql.conf writes them: a size in bytes
