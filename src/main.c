@@ -18,6 +18,7 @@
 #include "cluster.h"
 #include "commands.h"
 #include "i18n.h"
+#include "process.h"
 #include "report.h"
 
 typedef int (*command_fn) (const pgr_globals *g, int argc, char **argv);
@@ -197,6 +198,7 @@ main(int argc, char **argv)
 	int			c;
 	int			rc;
 
+	process_setup();
 	report_set_progname(PACKAGE);
 	setup_locale(find_lang(argc, argv));
 	atexit(close_stdout);

@@ -92,6 +92,10 @@ is "$(tr -d ' ' <"$FX_DIR/out")" 0 "exec: without --stdin the command reads noth
 head -c 3000000 /dev/urandom >"$FX_DIR/stdin.big"
 run exec --stdin "$FX_DIR/stdin.big" -- cat
 ok "exec: 3 MB through stdin and back on stdout" cmp -s "$FX_DIR/out" "$FX_DIR/stdin.big"
+# a command that exits without reading its input: the write gets EPIPE
+# (more than a pipe holds), which is no reason for SIGPIPE to kill the caller
+run exec --stdin "$FX_DIR/stdin.big" -- sh -c 'exit 5'
+is "$RC" 5 "exec: a command that reads none of its 3 MB input: its own exit status, the caller not killed by SIGPIPE"
 
 run exec --env 'PGR_A=a b $c `d` '"'e'" --env PGR_B= -- sh -c 'printf "<%s><%s><%s>" "$PGR_A" "${PGR_B-unset}" "${PGR_C-unset}"'
 is "$OUT" "<a b \$c \`d\` 'e'><><unset>" "exec: --env values arrive verbatim"

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "process.h"
 #include "report.h"
 #include "strbuf.h"
 #include "transport.h"
@@ -328,6 +329,7 @@ main(int argc, char **argv)
 	int			i;
 	int			status;
 
+	process_setup();		/* as pgreplica does */
 	setlocale(LC_ALL, "");
 #if ENABLE_NLS
 	{
