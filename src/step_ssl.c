@@ -1109,8 +1109,12 @@ static int
 write_node_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_priv *pv,
 				ssl_file *f, pgr_error *err)
 {
-	/* the key: 0600 before its first byte, whatever an old key's mode */
-	transport_write_opts wo = {f->mode, pv->owner, pv->group, f == &pv->key};
+	/*
+	 * The key: 0600 before its first byte, whatever an old key's mode.  A
+	 * certificate or key that links to a shared file (Debian's snakeoil)
+	 * is replaced by a file of the server's own, the shared file untouched.
+	 */
+	transport_write_opts wo = {f->mode, pv->owner, pv->group, f == &pv->key, true};
 
 	if (!f->data)
 		return 0;

@@ -8,7 +8,7 @@
  *   SPEC: "local" or an ssh target / Host alias
  *   exec [--timeout MS] [--stdin FILE] [--env NAME=VALUE]... -- ARGV...
  *   read PATH
- *   write PATH [--mode OCTAL] [--owner USER] [--group GROUP] [--secret]
+ *   write PATH [--mode OCTAL] [--owner USER] [--group GROUP] [--secret] [--replace-link]
  *   stat PATH
  *   backup PATH
  *   quote ARG...
@@ -52,7 +52,7 @@ usage(void)
 			"                        [--password-file FILE] [--connect-timeout S] SPEC COMMAND [ARGS]\n"
 			"  exec [--timeout MS] [--stdin FILE] [--env NAME=VALUE]... -- ARGV...\n"
 			"  read PATH\n"
-			"  write PATH [--mode OCTAL] [--owner USER] [--group GROUP] [--secret]\n"
+			"  write PATH [--mode OCTAL] [--owner USER] [--group GROUP] [--secret] [--replace-link]\n"
 			"  stat PATH\n"
 			"  backup PATH\n"
 			"  quote ARG...\n");
@@ -232,6 +232,8 @@ cmd_write(transport *t, int argc, char **argv)
 			wo.group = argv[++i];
 		else if (strcmp(argv[i], "--secret") == 0)
 			wo.secret = true;
+		else if (strcmp(argv[i], "--replace-link") == 0)
+			wo.replace_link = true;
 		else
 			usage();
 	}
