@@ -1120,6 +1120,65 @@ bb_output(void *arg, transport_stream stream, const char *data, size_t len)
 	(void) stream;
 }
 
+/*
+ * pg_basebackup -C creates the slot before the copy; a copy that fails
+ * leaves it on the upstream, retaining WAL for a standby that does not
+ * exist.  Dropped once its walsender has let it go; when that cannot be
+ * done, the error's hint says how (err keeps pg_basebackup's failure).
+ */
+static void
+drop_created_slot(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+{
+	const char *params[1] = {p->slot};
+	pgr_error	derr = PGR_ERROR_INIT;
+	int64_t		deadline = pgconn_now_ms() + 10000;
+	char	   *dropped = NULL;
+	PGconn	   *conn = plan_conn(ctx, p->up, &derr);
+
+	while (conn)
+	{
+		char	   *active = NULL;
+
+		if (pgconn_query_value(conn, p->up->name,
+							   "SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+							   1, params, &active, &derr) < 0)
+			break;
+		if (!active)
+		{
+			pgr_error_clear(&derr);
+			return;				/* never made (the copy failed before) */
+		}
+		if (strcmp(active, "false") == 0 || pgconn_now_ms() >= deadline)
+		{
+			free(active);
+			(void) pgconn_query_value(conn, p->up->name,
+									  "SELECT pg_catalog.pg_drop_replication_slot(slot_name)::text "
+									  "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND NOT active",
+									  1, params, &dropped, &derr);
+			break;
+		}
+		free(active);
+		sleep_ms(20);
+	}
+	if (dropped)
+		plan_log(ctx, s, _("dropped the replication slot \"%s\" that the failed pg_basebackup created on %s"),
+				 p->slot, p->up->name);
+	else
+	{
+		char	   *old = err->hint ? pgr_strdup(err->hint) : NULL;
+		char	   *how = pgr_asprintf(_("The replication slot \"%s\" this run created on %s could not be dropped (%s) and keeps WAL there: drop it with SELECT pg_drop_replication_slot('%s'); on %s, or run apply again, which uses it."),
+									   p->slot, p->up->name,
+									   derr.message ? derr.message : _("still in use"),
+									   p->slot, p->up->name);
+
+		pgr_error_hint(err, "%s%s%s", old ? old : "", old ? " " : "", how);
+		free(how);
+		free(old);
+	}
+	free(dropped);
+	pgr_error_clear(&derr);
+}
+
 static int
 run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
@@ -1161,6 +1220,8 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			pgr_error_hint(err, _("The old data directory is kept in \"%s\". Fix the cause and run apply again."), p->aside);
 		else
 			pgr_error_hint(err, _("Fix the cause and run apply again."));
+		if (p->slot && !p->slot_exists)
+			drop_created_slot(ctx, s, p, err);
 		goto out;
 	}
 	if (ctx->opts.progress)
