@@ -1530,6 +1530,41 @@ wait_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 	return -1;
 }
 
+/*
+ * The marker is written as a superuser: the schema and its table must be
+ * out of reach of every other role, or a trigger (or a table swapped in by
+ * the schema's owner) would run with the superuser's rights.  Checked
+ * after CREATE ... IF NOT EXISTS (someone may have made them first); once
+ * a superuser owns both, no other role can change them.  Returns the name
+ * of what is not safe (malloc'd) or NULL, or -1 on error.
+ */
+static int
+marker_objects_unsafe(PGconn *conn, const char *node_name, char **why,
+					  pgr_error *err)
+{
+	*why = NULL;
+	return pgconn_query_value(conn, node_name,
+							  "SELECT CASE"
+							  " WHEN NOT (SELECT r.rolsuper FROM pg_catalog.pg_namespace n"
+							  "  JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner WHERE n.nspname = 'pgreplica')"
+							  "  THEN 'schema pgreplica, owned by ' || (SELECT pg_catalog.quote_ident(r.rolname)"
+							  "   FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner"
+							  "   WHERE n.nspname = 'pgreplica')"
+							  " WHEN (SELECT c.relkind <> 'r' OR NOT r.rolsuper FROM pg_catalog.pg_class c"
+							  "  JOIN pg_catalog.pg_roles r ON r.oid = c.relowner"
+							  "  WHERE c.oid = 'pgreplica.marker'::pg_catalog.regclass)"
+							  "  THEN 'pgreplica.marker, owned by ' || (SELECT pg_catalog.quote_ident(r.rolname)"
+							  "   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid = c.relowner"
+							  "   WHERE c.oid = 'pgreplica.marker'::pg_catalog.regclass)"
+							  " WHEN EXISTS (SELECT FROM pg_catalog.pg_trigger"
+							  "  WHERE tgrelid = 'pgreplica.marker'::pg_catalog.regclass)"
+							  "  OR EXISTS (SELECT FROM pg_catalog.pg_rewrite"
+							  "  WHERE ev_class = 'pgreplica.marker'::pg_catalog.regclass)"
+							  "  THEN 'pgreplica.marker, with a trigger or a rule'"
+							  " END",
+							  0, NULL, why, err);
+}
+
 static int
 write_marker(plan_ctx *ctx, plan_step *s, standby_priv *p, const char *token,
 			 pgr_error *err)
@@ -1551,6 +1586,22 @@ write_marker(plan_ctx *ctx, plan_step *s, standby_priv *p, const char *token,
 							PGRES_COMMAND_OK, -1, -1, err)))
 		return -1;
 	PQclear(res);
+	{
+		char	   *why = NULL;
+
+		if (marker_objects_unsafe(conn, p->up->name, &why, err) < 0)
+			return -1;
+		if (why)
+		{
+			pgr_error_set(err, PGR_ERR_REFUSED, _("the marker is not written on %s: %s is not a superuser's own"),
+						  p->up->name, why);
+			pgr_error_detail(err, _("pgreplica writes its marker row as a superuser: a trigger or a rule there, or a table its owner put in place, would run with a superuser's rights."));
+			pgr_error_hint(err, _("Check what is in the schema pgreplica on %s, then drop it (DROP SCHEMA pgreplica CASCADE) and run apply again: pgreplica makes it anew."),
+						   p->up->name);
+			free(why);
+			return -1;
+		}
+	}
 	res = PQexecParams(conn,
 					   "INSERT INTO pgreplica.marker (node, token, at) VALUES ($1, $2, now()) "
 					   "ON CONFLICT (node) DO UPDATE SET token = excluded.token, at = excluded.at",

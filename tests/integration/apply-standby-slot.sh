@@ -9,6 +9,12 @@
 # apply fails, saying so, and pg1 has no slot left retaining WAL.  With the
 # file gone, apply builds pg2 on its slot.
 #
+# Then the marker (a row apply writes on pg1 as a superuser and reads on
+# pg2): a role that is no superuser made the schema pgreplica first, with a
+# table marker whose trigger would make it a superuser.  apply refuses to
+# write there, saying why; the role is still no superuser.  With the schema
+# dropped, apply makes its own and completes.
+#
 # Needs root (the unreadable file belongs to root; the servers run as the
 # test account).
 
@@ -60,8 +66,28 @@ is "$(slots)" "-" "no slot left on pg1 retaining WAL"
 like "$out" 'dropped the replication slot "pg2"' "apply says it dropped the slot" || diag "$out"
 
 rm -f "$bad"
+
+# the schema pgreplica made first by a role that is no superuser
+fx_psql pg1 "CREATE ROLE pgr_evil LOGIN; GRANT CREATE ON DATABASE postgres TO pgr_evil;
+	SET ROLE pgr_evil;
+	CREATE SCHEMA pgreplica;
+	CREATE TABLE pgreplica.marker (node text PRIMARY KEY, token text NOT NULL,
+		at timestamptz NOT NULL DEFAULT now());
+	CREATE FUNCTION pgreplica.up() RETURNS trigger LANGUAGE plpgsql
+		AS \$\$BEGIN ALTER ROLE pgr_evil SUPERUSER; RETURN NEW; END\$\$;
+	CREATE TRIGGER up BEFORE INSERT ON pgreplica.marker
+		FOR EACH ROW EXECUTE PROCEDURE pgreplica.up();" >/dev/null
+is "$(fx_psql pg1 "SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'pgreplica'")" pgr_evil \
+	"the schema pgreplica belongs to pgr_evil"
 run apply --yes
-is "$rc" 0 "with the file gone, apply exits 0" || diag "$out"
+isnt "$rc" 0 "with that schema, apply fails" || diag "$out"
+like "$out" "the marker is not written on pg1: schema pgreplica, owned by pgr_evil" "saying why" || diag "$out"
+like "$out" "DROP SCHEMA pgreplica CASCADE" "and what to do" || diag "$out"
+is "$(fx_psql pg1 "SELECT rolsuper FROM pg_roles WHERE rolname = 'pgr_evil'")" f "pgr_evil's trigger did not run as a superuser"
+fx_psql pg1 "DROP SCHEMA pgreplica CASCADE" >/dev/null 2>&1
+
+run apply --yes
+is "$rc" 0 "with the file gone and the schema dropped, apply exits 0" || diag "$out"
 ok "pg2 streams" fx_wait_streaming pg1 pg2
 is "$(slots)" "pg2" "on its slot, the only one"
 
