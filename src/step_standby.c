@@ -105,10 +105,7 @@
  * is not kept: it comes from the upstream (the settings pgreplica made
  * there with ALTER SYSTEM) and gets the standby settings.
  */
-static const char *const kept_files[] = {
-	"postgresql.conf", "pg_hba.conf", "pg_ident.conf",
-	STEP_SSL_CERT_FILE, STEP_SSL_KEY_FILE, STEP_SSL_CA_FILE, NULL
-};
+
 
 typedef struct standby_priv {
 	cluster_node *up;			/* the node it streams from */
@@ -1235,57 +1232,21 @@ out:
 	return rc;
 }
 
-/* The certificates that lived in the old data directory, put back. */
-/*
- * One command for all the kept files (a round trip each through SFTP cost
- * some 12 ms per file): each is copied with its mode and times (cp -p)
- * to a temporary name beside its target, made durable, then renamed over
- * the copy's file, and the directory synced: the same guarantees as
- * transport_write_file.  Prints the name of each file put back.
- */
-static const char restore_script[] =
-"from=$1 to=$2\n"
-"shift 2\n"
-"for f; do\n"
-"  [ -f \"$from/$f\" ] && [ ! -L \"$from/$f\" ] || continue\n"
-"  tmp=$to/.$f.pgreplica-restore\n"
-"  cp -p -- \"$from/$f\" \"$tmp\" && sync -- \"$tmp\" && mv -f -- \"$tmp\" \"$to/$f\" ||\n"
-"    { rm -f -- \"$tmp\"; exit 1; }\n"
-"  echo \"$f\"\n"
-"done\n"
-"sync -- \"$to\" 2>/dev/null\n"
-"exit 0\n";
-
+/* The files of the old data directory that belong to the host, put back. */
 static int
 restore_kept(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			 pgr_error *err)
 {
-	args		a = {0};
-	strbuf		out,
-				errout;
-	int			status = 0;
+	strbuf		out;
 	int			rc = -1;
 
 	if (!p->keep_from)
 		return 0;
-	args_add(&a, "sh");
-	args_add(&a, "-c");
-	args_add(&a, restore_script);
-	args_add(&a, "sh");
-	args_add(&a, p->keep_from);
-	args_add(&a, s->node->pgdata);
-	for (int i = 0; kept_files[i]; i++)
-		args_add(&a, kept_files[i]);
 	strbuf_init(&out);
-	strbuf_init(&errout);
-	if (transport_capture(t, (const char *const *) a.v, NULL, 0, 60000, &status,
-						  &out, &errout, err) < 0)
-		goto out;
-	if (status != 0)
+	if (standby_copy_files(t, p->keep_from, s->node->pgdata, standby_kept_files, &out, err) < 0)
 	{
-		pgr_error_set(err, PGR_ERR_IO, _("could not put the kept files back into \"%s\" on %s from \"%s\""),
-					  s->node->pgdata, s->node->name, p->keep_from);
-		pgr_error_detail(err, "%s", errout.data);
+		pgr_error_prefix(err, _("could not put the kept files back into \"%s\" on %s from \"%s\""),
+						 s->node->pgdata, s->node->name, p->keep_from);
 		goto out;
 	}
 	for (char *line = out.data, *nl; *line; line = nl + 1)
@@ -1298,8 +1259,6 @@ restore_kept(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	rc = 0;
 out:
 	strbuf_free(&out);
-	strbuf_free(&errout);
-	args_free(&a);
 	return rc;
 }
 

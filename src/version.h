@@ -32,6 +32,9 @@ typedef struct pg_version_facts {
 	bool		replication_reply_time; /* ≥12: pg_stat_replication.reply_time */
 	bool		slot_wal_status;	/* ≥13: pg_replication_slots.wal_status,
 									 * safe_wal_size */
+	bool		rewind_role;	/* ≥11: pg_rewind's source can be a role
+								 * granted EXECUTE on four functions, not a
+								 * superuser */
 } pg_version_facts;
 
 /* Facts for a server_version_num (e.g. 150018); NULL if not supported. */
