@@ -37,6 +37,14 @@
 
 #define MAX_FILE_SIZE (4 * 1024 * 1024)
 #define NODE_NAME_MAX 63
+/*
+ * Bounds that keep the parser's memory in proportion to a cluster file
+ * (a few hundred bytes) whatever it is given: its lines (line_info each)
+ * and its nodes.
+ */
+#define MAX_LINES 100000
+#define MAX_NODES 1000
+#define SLOT_TABLE_SIZE 2048	/* > 2 * MAX_NODES, a power of two */
 
 /* ---- keys ------------------------------------------------------------------ */
 
@@ -732,6 +740,7 @@ lex_text(const char *text, size_t len, const char *path, line_info **out,
 {
 	line_info  *lines = NULL;
 	int			n = 0;
+	int			cap = 0;
 	size_t		pos = 0;
 
 	*out = NULL;
@@ -743,9 +752,17 @@ lex_text(const char *text, size_t len, const char *path, line_info **out,
 		line_info  *li;
 		lex_error	e;
 
-		if (n == INT_MAX - 1)
-			break;
-		lines = pgr_realloc(lines, (size_t) (n + 1) * sizeof(line_info));
+		if (n >= MAX_LINES)
+		{
+			pgr_error_set(err, PGR_ERR_INPUT, _("%s: more than %d lines"), loc(s, path, n), MAX_LINES);
+			pgr_error_hint(err, _("A cluster file is a few hundred bytes of settings; is \"%s\" the right file?"), path);
+			goto fail;
+		}
+		if (n == cap)
+		{
+			cap = cap ? cap * 2 : 64;
+			lines = pgr_realloc(lines, (size_t) cap * sizeof(line_info));
+		}
 		li = &lines[n++];
 		memset(li, 0, sizeof(*li));
 		li->lineno = n;
@@ -1314,6 +1331,47 @@ cluster_new(const char *path)
 	return c;
 }
 
+/* Slot names of the nodes read so far (open addressing, FNV-1a). */
+typedef struct slot_entry
+{
+	const char *slot;			/* NULL: empty */
+	int			node;
+} slot_entry;
+
+static unsigned
+slot_hash(const char *s)
+{
+	unsigned	h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char) *s) * 16777619u;
+	return h;
+}
+
+/* The node whose slot name is `slot`, or -1. */
+static int
+slot_table_find(const slot_entry *t, const char *slot)
+{
+	for (unsigned i = slot_hash(slot) & (SLOT_TABLE_SIZE - 1);; i = (i + 1) & (SLOT_TABLE_SIZE - 1))
+	{
+		if (!t[i].slot)
+			return -1;
+		if (strcmp(t[i].slot, slot) == 0)
+			return t[i].node;
+	}
+}
+
+static void
+slot_table_add(slot_entry *t, const char *slot, int node)
+{
+	unsigned	i = slot_hash(slot) & (SLOT_TABLE_SIZE - 1);
+
+	while (t[i].slot)
+		i = (i + 1) & (SLOT_TABLE_SIZE - 1);
+	t[i].slot = slot;
+	t[i].node = node;
+}
+
 static cluster *
 parse_text(const char *text, size_t len, const char *path, pgr_error *err)
 {
@@ -1326,9 +1384,17 @@ parse_text(const char *text, size_t len, const char *path, pgr_error *err)
 	int			cluster_line = 0;	/* line of [cluster] */
 	int			cluster_seen[N_CLUSTER_KEYS] = {0};
 	int			section = -2;	/* -2 none, -1 [cluster], else node index */
+	slot_entry	slot_table[SLOT_TABLE_SIZE];
 	bool		ok = false;
 
+	memset(slot_table, 0, sizeof(slot_table));
 	c->text = pgr_strndup(text, len);
+	if (len > MAX_FILE_SIZE)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("cluster file \"%s\" is too large"), where_path);
+		pgr_error_hint(err, _("A cluster file is a few hundred bytes of settings; is \"%s\" the right file?"), where_path);
+		goto fail;
+	}
 	if (lex_text(text, len, where_path, &lines, &n_lines, &s, err) < 0)
 		goto fail;
 
@@ -1366,30 +1432,39 @@ parse_text(const char *text, size_t len, const char *path, pgr_error *err)
 				goto fail;
 			}
 			slot = keep(&s, cluster_slot_name(&tmpn));
-			for (int j = 0; j < c->n_nodes; j++)
+			/*
+			 * One look in a table of the slot names so far: two names equal
+			 * regardless of case have the same slot name too.
+			 */
 			{
-				cluster_node *o = &c->nodes[j];
-				char	   *oslot;
-				bool		same;
+				int			j = slot_table_find(slot_table, slot);
 
-				if (strcasecmp(o->name, li->name) == 0)
+				if (j >= 0)
 				{
-					pgr_error_set(err, PGR_ERR_INPUT, _("%s: duplicate node \"%s\""), where, li->name);
-					pgr_error_hint(err, _("A node of that name was already defined on line %d: node names must be unique (regardless of case)."),
-								   o->line);
-					goto fail;
-				}
-				oslot = cluster_slot_name(o);
-				same = strcmp(oslot, slot) == 0;
-				free(oslot);
-				if (same)
-				{
-					pgr_error_set(err, PGR_ERR_INPUT, _("%s: nodes \"%s\" (line %d) and \"%s\" would have the same replication slot name \"%s\""),
-								  where, o->name, o->line, li->name, slot);
-					pgr_error_hint(err, _("Slot names are node names in lower case with \".\" and \"-\" turned into \"_\": rename one of the nodes."));
+					cluster_node *o = &c->nodes[j];
+
+					if (strcasecmp(o->name, li->name) == 0)
+					{
+						pgr_error_set(err, PGR_ERR_INPUT, _("%s: duplicate node \"%s\""), where, li->name);
+						pgr_error_hint(err, _("A node of that name was already defined on line %d: node names must be unique (regardless of case)."),
+									   o->line);
+					}
+					else
+					{
+						pgr_error_set(err, PGR_ERR_INPUT, _("%s: nodes \"%s\" (line %d) and \"%s\" would have the same replication slot name \"%s\""),
+									  where, o->name, o->line, li->name, slot);
+						pgr_error_hint(err, _("Slot names are node names in lower case with \".\" and \"-\" turned into \"_\": rename one of the nodes."));
+					}
 					goto fail;
 				}
 			}
+			if (c->n_nodes >= MAX_NODES)
+			{
+				pgr_error_set(err, PGR_ERR_INPUT, _("%s: more than %d nodes"), where, MAX_NODES);
+				pgr_error_hint(err, _("A cluster has a primary and its standbys: is \"%s\" the right file?"), where_path);
+				goto fail;
+			}
+			slot_table_add(slot_table, slot, c->n_nodes);
 			c->nodes = pgr_realloc(c->nodes, (size_t) (c->n_nodes + 1) * sizeof(cluster_node));
 			nl = pgr_realloc(nl, (size_t) (c->n_nodes + 1) * sizeof(node_lines));
 			memset(&nl[c->n_nodes], 0, sizeof(node_lines));

@@ -156,14 +156,17 @@ bad:
 /*
  * The replication password from --replication-password-file: its first
  * line.  A file others can read is refused, as libpq refuses such a
- * passfile.
+ * passfile; so is a line longer than PASSWORD_MAX bytes (never cut short:
+ * the standbys would be given another password than the one meant).
  */
+#define PASSWORD_MAX 1024
+
 static char *
 read_password_file(const char *path, pgr_error *err)
 {
 	FILE	   *f;
 	struct stat st;
-	char		buf[1024];
+	char		buf[PASSWORD_MAX + 2];	/* the line, its '\n', the NUL */
 	size_t		n;
 
 	f = fopen(path, "re");
@@ -183,6 +186,13 @@ read_password_file(const char *path, pgr_error *err)
 		buf[0] = '\0';
 	fclose(f);
 	n = strcspn(buf, "\r\n");
+	if (n > PASSWORD_MAX)
+	{
+		pgr_wipe(buf, sizeof(buf));
+		pgr_error_set(err, PGR_ERR_INPUT, _("the password in \"%s\" is longer than %d bytes"), path, PASSWORD_MAX);
+		pgr_error_hint(err, _("Choose a shorter password: it is never cut short."));
+		return NULL;
+	}
 	buf[n] = '\0';
 	if (n == 0)
 	{

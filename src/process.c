@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "process.h"
 
@@ -17,4 +18,5 @@ process_setup(void)
 	sa.sa_handler = SIG_IGN;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGPIPE, &sa, NULL);
+	(void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }

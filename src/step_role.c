@@ -397,7 +397,7 @@ scram_matches(const char *verifier, const char *password)
 
 	errno = 0;
 	iter = strtol(p, &end, 10);
-	if (errno || end == p || *end != ':' || iter <= 0 || iter > 100000000)
+	if (errno || end == p || *end != ':' || iter <= 0 || iter > STEP_ROLE_SCRAM_MAX_ITERATIONS)
 		return false;
 	colon = end;
 	dollar = strchr(colon + 1, '$');

@@ -125,6 +125,16 @@ unlike "$out" $'[\e\a]' "... libpq's message quoting the host reaches the termin
 like "$out" 'could not translate host name "h\\x1b\]0;pwned\\x07.invalid"' "... shown visibly"
 like "$out" 'Cluster "c\\x1b\[31m"' "... the cluster's name too"
 
+# a replication password longer than pgreplica takes is refused, not cut short
+head -c 1025 /dev/zero | tr '\0' 'p' >"$tmp/long.pw"
+chmod 600 "$tmp/long.pw"
+out=$("$P" -c "$tmp/esc.conf" --replication-password-file "$tmp/long.pw" plan 2>&1); rc=$?
+is "$rc" 2 "a 1025-byte replication password: exit 2"
+like "$out" 'the password in ".*long.pw" is longer than 1024 bytes' "... saying why"
+head -c 1024 /dev/zero | tr '\0' 'p' >"$tmp/long.pw"
+out=$("$P" -c "$tmp/esc.conf" --replication-password-file "$tmp/long.pw" plan 2>&1)
+unlike "$out" 'longer than' "a 1024-byte one is taken"
+
 out=$(LANGUAGE=fr "$P" --help 2>&1)
 like "$out" "Utilisation" "LANGUAGE=fr gives French help, even in the C locale"
 out=$(LC_ALL=C.UTF-8 "$P" --lang fr frobnicate 2>&1)

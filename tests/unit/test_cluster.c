@@ -915,6 +915,64 @@ test_error_bad_pgdata(void **state)
 	cluster_free(c);
 }
 
+/*
+ * The parser's memory stays in proportion to a cluster file: more lines or
+ * nodes than any cluster has, or more bytes, are refused with the reason;
+ * the duplicate check (one table of slot names) still finds every clash.
+ */
+static void
+test_error_huge_files(void **state)
+{
+	strbuf		sb;
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *c;
+
+	/* 999 nodes, then a clash with the very first one */
+	strbuf_init(&sb);
+	strbuf_append(&sb, "[node \"n0\"]\nrole = primary\nhost = h\n");
+	for (int i = 1; i < 999; i++)
+		strbuf_appendf(&sb, "[node \"n%d\"]\nrole = standby\nhost = h\n", i);
+	strbuf_append(&sb, "[node \"N0\"]\nrole = standby\nhost = h\n");
+	assert_error(sb.data, 2998, "duplicate node \"N0\"");
+	sb.len -= strlen("[node \"N0\"]\nrole = standby\nhost = h\n");
+	sb.data[sb.len] = '\0';
+	/* the 1000th node is fine; one with its slot name is not */
+	strbuf_append(&sb, "[node \"n5-x\"]\nrole = standby\nhost = h\n");
+	c = parse_ok(sb.data);
+	assert_int_equal(c->n_nodes, 1000);
+	cluster_free(c);
+	strbuf_append(&sb, "[node \"N5_X\"]\nhost = h\n");
+	assert_error(sb.data, 3001, "would have the same replication slot name \"n5_x\"");
+	sb.len -= strlen("[node \"N5_X\"]\nhost = h\n");
+	sb.data[sb.len] = '\0';
+	/* the 1001st is refused */
+	strbuf_append(&sb, "[node \"n1000\"]\nrole = standby\nhost = h\n");
+	assert_error(sb.data, 3001, "more than 1000 nodes");
+	strbuf_free(&sb);
+
+	/* 100000 lines are too many, even blank ones */
+	strbuf_init(&sb);
+	strbuf_append(&sb, "[node \"a\"]\n" NODE_OK);
+	for (int i = 0; i < 100000; i++)
+		strbuf_append_char(&sb, '\n');
+	c = cluster_parse(sb.data, PATH, &err);
+	assert_null(c);
+	assert_non_null(strstr(err.message, "more than 100000 lines"));
+	pgr_error_clear(&err);
+	strbuf_free(&sb);
+
+	/* more than 4 MiB, in one long comment: refused whatever it holds */
+	strbuf_init(&sb);
+	strbuf_append(&sb, "[node \"a\"]\n" NODE_OK "# ");
+	for (int i = 0; i < 4 * 1024 * 1024; i++)
+		strbuf_append_char(&sb, 'x');
+	c = cluster_parse(sb.data, PATH, &err);
+	assert_null(c);
+	assert_non_null(strstr(err.message, "too large"));
+	pgr_error_clear(&err);
+	strbuf_free(&sb);
+}
+
 static void
 test_error_missing_host(void **state)
 {
@@ -2227,6 +2285,7 @@ main(void)
 		cmocka_unit_test(test_error_bad_service),
 		cmocka_unit_test(test_error_bad_ssh),
 		cmocka_unit_test(test_error_bad_pgdata),
+		cmocka_unit_test(test_error_huge_files),
 		cmocka_unit_test(test_error_missing_host),
 		cmocka_unit_test(test_error_missing_role),
 		cmocka_unit_test(test_error_two_primaries),
