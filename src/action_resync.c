@@ -9,14 +9,18 @@
  *      (facts->rewind_runs_recovery), for older ones pgreplica runs it
  *      (postgres --single, what pg_rewind 13 does);
  *   2. the files that belong to the node's host (postgresql.conf,
- *      pg_hba.conf, pg_ident.conf, its certificate and key) read: pg_rewind
- *      copies the source's over them;
+ *      pg_hba.conf, pg_ident.conf, its certificate and key) copied to
+ *      <parent>/.pgreplica-<node>.resync-kept on the node's disk (pg_rewind
+ *      copies the source's over them); the directory stays until they are
+ *      back, and a resync that finds it (one was killed) puts them back
+ *      first;
  *   3. pg_rewind --target-pgdata --source-server, run on the node's host as
- *      the server's account; the source is the primary as the node's
- *      dbuser (pg_rewind reads files through functions a replication role
- *      may not call); its password, if libpq used one for pgreplica's own
- *      session, goes to a 0600 passfile named by PGPASSFILE, removed
- *      afterwards: never on a command line;
+ *      the server's account; the source is the primary as the role
+ *      pgreplica_rewind (PostgreSQL 11 and later: LOGIN, EXECUTE on the
+ *      four functions pg_rewind calls, nothing else; 10 needs the
+ *      superuser), given a password made for this run, which goes to a
+ *      0600 passfile named by PGPASSFILE, removed afterwards (never on a
+ *      command line), the role's LOGIN and password taken away again;
  *   4. the kept files put back, the standby's passfile and recovery
  *      settings written as the standby step writes them (over the
  *      postgresql.auto.conf pg_rewind brought from the primary, whose
@@ -44,80 +48,167 @@
 #include "i18n.h"
 #include "pgconn.h"
 #include "service.h"
+#include "step_role.h"
 #include "step_ssl.h"
 
 #define REWIND_TIMEOUT_MS (6 * 3600 * 1000)
 #define SINGLE_USER_TIMEOUT_MS (3600 * 1000)
 
-/* What pg_rewind overwrites and belongs to the node's host. */
-static const char *const kept_files[] = {
-	"postgresql.conf", "pg_hba.conf", "pg_ident.conf",
-	STEP_SSL_CERT_FILE, STEP_SSL_KEY_FILE, STEP_SSL_CA_FILE, NULL
-};
-
-typedef struct kept_file {
-	const char *name;
-	char	   *data;			/* NULL: not there */
-	size_t		len;
-	mode_t		mode;
-} kept_file;
-
-#define N_KEPT (sizeof(kept_files) / sizeof(kept_files[0]) - 1)
-
+/*
+ * The node's own files (standby_kept_files: pg_rewind copies the source's
+ * over them) wait in standby_keep_dir(n), on the node's disk, until they
+ * are back: a resync killed between pg_rewind and their return loses
+ * nothing, and the next resync (or follow) finds them there.  The
+ * directory is filled under a temporary name and renamed once complete:
+ * its existence is the journal entry that says "put these back".
+ */
 static int
-read_kept(transport *t, const cluster_node *n, kept_file *kf, pgr_error *err)
+keep_own_files(action_ctx *a, transport *t, const cluster_node *n,
+			   const char *dir, pgr_error *err)
 {
-	for (size_t i = 0; i < N_KEPT; i++)
-	{
-		char	   *path = pgr_asprintf("%s/%s", n->pgdata, kept_files[i]);
-		transport_file_stat st;
-		int			rc = transport_stat(t, path, &st, err);
+	char	   *tmp = pgr_asprintf("%s.tmp", dir);
+	const char *prep[] = {"sh", "-c", "rm -rf -- \"$1\" && mkdir -m 0700 -- \"$1\"", "sh", tmp, NULL};
+	const char *done[] = {"sh", "-c",
+		"mv -T -- \"$1\" \"$2\" || exit 1; sync -- \"$(dirname -- \"$2\")\" 2>/dev/null; exit 0",
+	"sh", tmp, dir, NULL};
+	int			rc = -1;
 
-		kf[i].name = kept_files[i];
-		if (rc == 0 && st.exists && st.is_reg)
-		{
-			kf[i].mode = st.mode;
-			rc = transport_read_file(t, path, 0, &kf[i].data, &kf[i].len, err);
-		}
-		free(path);
-		if (rc < 0)
-			return -1;
+	if (action_run(t, n, prep, NULL, 30000, NULL, err) < 0 ||
+		standby_copy_files(t, n->pgdata, tmp, standby_kept_files, NULL, err) < 0 ||
+		action_run(t, n, done, NULL, 30000, NULL, err) < 0)
+	{
+		pgr_error_prefix(err, _("could not keep %s's own configuration files in \"%s\""), n->name, dir);
+		goto out;
 	}
-	return 0;
+	action_log(a, _("kept %s's own configuration files in \"%s\" until pg_rewind is done"), n->name, dir);
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
 }
 
+/* The kept files back into the data directory; then their directory goes. */
 static int
-put_back_kept(action_ctx *a, transport *t, const cluster_node *n, kept_file *kf,
-			  pgr_error *err)
+put_back_kept(action_ctx *a, transport *t, const cluster_node *n,
+			  const char *dir, pgr_error *err)
 {
-	for (size_t i = 0; i < N_KEPT; i++)
-	{
-		char	   *path;
-		transport_write_opts wo = {kf[i].mode ? kf[i].mode : 0600, NULL, NULL};
-		int			rc;
+	const char *rm[] = {"rm", "-rf", "--", dir, NULL};
 
-		if (!kf[i].data)
-			continue;
-		path = pgr_asprintf("%s/%s", n->pgdata, kf[i].name);
-		rc = transport_write_file(t, path, kf[i].data, kf[i].len, &wo, err);
-		free(path);
-		if (rc < 0)
-			return -1;
+	if (standby_copy_files(t, dir, n->pgdata, standby_kept_files, NULL, err) < 0)
+	{
+		pgr_error_prefix(err, _("could not put %s's own configuration files back"), n->name);
+		pgr_error_hint(err, _("They are kept in \"%s\" on %s: the next resync puts them back."), dir, n->name);
+		return -1;
 	}
-	action_log(a, _("put %s's own configuration files back"), n->name);
-	return 0;
+	action_log(a, _("put %s's own configuration files back from \"%s\""), n->name, dir);
+	return action_run(t, n, rm, NULL, 30000, NULL, err);
 }
 
+/* Files an interrupted resync kept: back first, whatever happens next. */
+static int
+put_back_interrupted(action_ctx *a, transport *t, const cluster_node *n,
+					 pgr_error *err)
+{
+	char	   *dir = standby_keep_dir(n);
+	transport_file_stat st;
+	int			rc = -1;
+
+	if (transport_stat(t, dir, &st, err) < 0)
+		goto out;
+	rc = 0;
+	if (st.exists && st.is_dir)
+	{
+		action_log(a, _("an interrupted resync left %s's own configuration files in \"%s\""), n->name, dir);
+		rc = put_back_kept(a, t, n, dir, err);
+	}
+out:
+	free(dir);
+	return rc;
+}
+
+/*
+ * The role pg_rewind connects to the primary as, rather than the operator's
+ * superuser (whose password would otherwise wait in a passfile on the
+ * node): LOGIN and nothing else, EXECUTE on the four functions the
+ * PostgreSQL manual (pg_rewind, "Notes") lists for a source that is not a
+ * superuser, and a password made for this run, its SCRAM verifier computed
+ * here (only that reaches the server and its log).  Once pg_rewind is
+ * done, the role loses its password and LOGIN (rewind_role_disable).
+ */
+#define REWIND_ROLE "pgreplica_rewind"
+
+static char *
+rewind_role_enable(PGconn *conn, const cluster_node *up, pgr_error *err)
+{
+	char	   *pw = step_role_generate_password(32, err);
+	char	   *super = NULL;
+	char	   *verifier = NULL;
+	char	   *lit = NULL;
+	PGresult   *res = NULL;
+	strbuf		sql;
+	bool		ok = false;
+
+	strbuf_init(&sql);
+	if (!pw)
+		goto out;
+	if (pgconn_query_value(conn, up->name,
+						   "SELECT rolsuper::text FROM pg_catalog.pg_roles WHERE rolname = '" REWIND_ROLE "'",
+						   0, NULL, &super, err) < 0)
+		goto out;
+	if (super && strcmp(super, "true") == 0)
+	{
+		pgr_error_set(err, PGR_ERR_REFUSED, _("the role \"%s\" on %s is a superuser"), REWIND_ROLE, up->name);
+		pgr_error_detail(err, _("pgreplica gives pg_rewind a role with only the rights it needs, and does not take a superuser's away."));
+		pgr_error_hint(err, _("Drop or rename that role on %s, then run resync again."), up->name);
+		goto out;
+	}
+	verifier = PQencryptPasswordConn(conn, pw, REWIND_ROLE, NULL);
+	if (!verifier || !(lit = PQescapeLiteral(conn, verifier, strlen(verifier))))
+	{
+		pgr_error_set(err, PGR_ERR_GENERIC, _("could not hash the password of the role \"%s\": %s"),
+					  REWIND_ROLE, PQerrorMessage(conn));
+		goto out;
+	}
+	strbuf_appendf(&sql,
+				   "%s ROLE " REWIND_ROLE " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %s; "
+				   "GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean), "
+				   "pg_catalog.pg_stat_file(text, boolean), pg_catalog.pg_read_binary_file(text), "
+				   "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO " REWIND_ROLE,
+				   super ? "ALTER" : "CREATE", lit);
+	if (!(res = pgconn_exec(conn, up->name, sql.data, PGRES_COMMAND_OK, -1, -1, err)))
+		goto out;
+	ok = true;
+out:
+	PQclear(res);
+	pgr_wipe(sql.data, sql.len);
+	strbuf_free(&sql);
+	if (lit)
+		PQfreemem(lit);
+	if (verifier)
+		PQfreemem(verifier);
+	free(super);
+	if (!ok)
+	{
+		pgr_free_secret(pw);
+		return NULL;
+	}
+	return pw;
+}
+
+/* No login, no password: the role waits, harmless, for the next resync. */
 static void
-free_kept(kept_file *kf)
+rewind_role_disable(action_ctx *a, PGconn *conn, const cluster_node *up)
 {
-	for (size_t i = 0; i < N_KEPT; i++)
-	{
-		if (kf[i].data)
-			pgr_wipe(kf[i].data, kf[i].len);
-		free(kf[i].data);
-		kf[i].data = NULL;
-	}
+	pgr_error	e = PGR_ERROR_INIT;
+	PGresult   *res = pgconn_exec(conn, up->name,
+								  "ALTER ROLE " REWIND_ROLE " NOLOGIN PASSWORD NULL",
+								  PGRES_COMMAND_OK, -1, -1, &e);
+
+	if (!res)
+		action_log(a, _("could not take LOGIN and the password from the role \"%s\" on %s: %s"),
+				   REWIND_ROLE, up->name, e.message);
+	PQclear(res);
+	pgr_error_clear(&e);
 }
 
 /* conninfo value quoting as libpq reads it: 'x' with ' and \ escaped */
@@ -193,14 +284,14 @@ out:
 /* pg_rewind's --source-server: UP as its dbuser (no password: a passfile). */
 static void
 rewind_source(const cluster *cl, const cluster_node *n, const cluster_node *up,
-			  strbuf *cs)
+			  const char *user, strbuf *cs)
 {
 	char	   *rootcert = action_rootcert_path(cl, n);
 
 	strbuf_appendf(cs, "host=");
 	append_conn_value(cs, up->host);
 	strbuf_appendf(cs, " port=%d user=", up->port);
-	append_conn_value(cs, node_dbuser(up));
+	append_conn_value(cs, user);
 	strbuf_append(cs, " dbname=");
 	append_conn_value(cs, node_dbname(up));
 	strbuf_append(cs, " application_name=pgreplica");
@@ -231,7 +322,8 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 		   cluster_node *up, const pg_version_facts *facts, pgr_error *err)
 {
 	PGconn	   *conn = plan_conn(ctx, up, err);
-	const char *pw = conn ? PQpass(conn) : NULL;
+	char	   *pw = NULL;
+	const char *user = node_dbuser(up);
 	char	   *parent_passfile = NULL;
 	char	   *rewind = action_client_bin(n, "pg_rewind");
 	char	   *target = NULL;
@@ -261,11 +353,24 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 			goto out;
 		PQclear(res);
 	}
+	if (facts->rewind_role)
+	{
+		if (!(pw = rewind_role_enable(conn, up, err)))
+			goto out;
+		user = REWIND_ROLE;
+	}
+	else
+	{
+		/* 10: pg_rewind's functions are a superuser's; the operator's, then */
+		pw = conn && PQpass(conn) ? pgr_strdup(PQpass(conn)) : NULL;
+		action_log(a, _("%s's server is version %d: pg_rewind connects as the superuser %s"),
+				   up->name, facts->major, user);
+	}
 	snprintf(port, sizeof(port), "%d", up->port);
-	rewind_source(a->cl, n, up, &cs);
+	rewind_source(a->cl, n, up, user, &cs);
 	if (pw && pw[0])
 	{
-		transport_write_opts wo = {0600, NULL, NULL};
+		transport_write_opts wo = {.mode = 0600, .secret = true};
 		char	   *pf = action_passfile_path(n);
 
 		/* beside the standby's passfile: .pgreplica-<node>.rewind.pgpass */
@@ -273,7 +378,7 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 		free(pf);
 		standby_pgpass_field(&line, up->host);
 		strbuf_appendf(&line, ":%s:*:", port);
-		standby_pgpass_field(&line, node_dbuser(up));
+		standby_pgpass_field(&line, user);
 		strbuf_append_char(&line, ':');
 		standby_pgpass_field(&line, pw);
 		strbuf_append_char(&line, '\n');
@@ -304,8 +409,10 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 	}
 	if (rc == 0)
 		action_log(a, _("pg_rewind done on %s"), n->name);
-	(void) facts;
 out:
+	if (facts->rewind_role && pw)
+		rewind_role_disable(a, conn, up);
+	pgr_free_secret(pw);
 	if (parent_passfile)
 	{
 		const char *argv[] = {"rm", "-f", "--", parent_passfile, NULL};
@@ -333,19 +440,20 @@ rewind_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 {
 	transport  *t = plan_transport(ctx, n, err);
 	const pg_version_facts *facts = plan_facts(ctx, up, err);
-	kept_file	kf[N_KEPT];
+	char	   *keep = standby_keep_dir(n);
+	bool		kept = false;
 	recovery_params rp;
 	char	   *slot = NULL;
 	int			rc = -1;
 
-	memset(kf, 0, sizeof(kf));
 	memset(&rp, 0, sizeof(rp));
 	if (!t || !facts)
-		return -1;
+		goto out;
 	if (check_rewind_tool(t, n, facts, err) < 0)
 		goto out;
-	if (read_kept(t, n, kf, err) < 0)
+	if (keep_own_files(a, t, n, keep, err) < 0)
 		goto out;
+	kept = true;
 	/* the replication passfile and CA first: pg_rewind's SSL uses the CA */
 	if (action_write_standby_files(a, ctx, n, up, err) < 0)
 		goto out;
@@ -353,7 +461,8 @@ rewind_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 		goto out;
 	if (run_rewind(a, ctx, t, n, up, facts, err) < 0)
 		goto out;
-	if (put_back_kept(a, t, n, kf, err) < 0)
+	kept = false;
+	if (put_back_kept(a, t, n, keep, err) < 0)
 		goto out;
 	action_recovery_params(ctx, n, up, facts, &slot, &rp);
 	if (action_write_recovery(a, ctx, n, &rp, err) < 0)
@@ -366,8 +475,17 @@ rewind_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 		goto out;
 	rc = 0;
 out:
+	/* a failed rewind: the node's own files back before anything else */
+	if (kept)
+	{
+		pgr_error	e = PGR_ERROR_INIT;
+
+		if (put_back_kept(a, t, n, keep, &e) < 0)
+			action_log(a, "%s", e.message);
+		pgr_error_clear(&e);
+	}
 	action_recovery_params_clear(&rp, slot);
-	free_kept(kf);
+	free(keep);
 	return rc;
 }
 
@@ -416,7 +534,7 @@ dry_run(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 		char	   *rewind = action_client_bin(n, "pg_rewind");
 
 		strbuf_init(&cs);
-		rewind_source(a->cl, n, up, &cs);
+		rewind_source(a->cl, n, up, facts->rewind_role ? REWIND_ROLE : node_dbuser(up), &cs);
 		if (!facts->rewind_runs_recovery)
 			action_step(a, _("on %s's host: single-user crash recovery (postgres --single) when it was not shut down cleanly"),
 						n->name);
@@ -508,6 +626,12 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	{
 		action_log(a, _("stopping %s"), n->name);
 		if (service_stop(ctx, n, false, err) < 0)
+			goto out;
+	}
+	{
+		transport  *t = plan_transport(ctx, n, err);
+
+		if (!t || put_back_interrupted(a, t, n, err) < 0)
 			goto out;
 	}
 	/* the node follows the primary from now on, whatever the method */

@@ -38,6 +38,14 @@
 
 #define MAX_FILE_SIZE (4 * 1024 * 1024)
 #define NODE_NAME_MAX 63
+/*
+ * Bounds that keep the parser's memory in proportion to a cluster file
+ * (a few hundred bytes) whatever it is given: its lines (line_info each)
+ * and its nodes.
+ */
+#define MAX_LINES 100000
+#define MAX_NODES 1000
+#define SLOT_TABLE_SIZE 2048	/* > 2 * MAX_NODES, a power of two */
 
 /* ---- keys ------------------------------------------------------------------ */
 
@@ -255,6 +263,39 @@ parse_port(const char *v, int *out)
 		return -1;
 	*out = (int) port;
 	return 0;
+}
+
+/*
+ * NULL when `v` can be a node's data directory, else why not (translated).
+ * pg_ctl starts the server through /bin/sh with -D and -l in double quotes:
+ * in such a path, $(...) or `...` would be run by that shell, and " or \
+ * would break the command.  Checked here, for every node whatever its
+ * service (a role change can give it pg_ctl's job), so that no command ever
+ * sees such a path; the wizard asks the same question.
+ */
+const char *
+cluster_pgdata_problem(const char *v)
+{
+	if (v[0] != '/')
+		return _("it is not an absolute path");
+	for (const unsigned char *p = (const unsigned char *) v; *p; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			return _("it holds a control character");
+	}
+	if (strpbrk(v, "\"$`\\"))
+		return _("it holds a character that pg_ctl cannot pass safely (\", $, ` or \\)");
+	return NULL;
+}
+
+static void
+bad_pgdata(const char *where, const char *v, const char *node, scratch *s,
+		   pgr_error *err)
+{
+	pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid data directory \"%s\" for node \"%s\": %s"),
+				  where, shown(s, v), node, cluster_pgdata_problem(v));
+	pgr_error_detail(err, _("pg_ctl starts the server through a shell, with the path in double quotes: it would run what such a path holds."));
+	pgr_error_hint(err, _("Give an absolute path without the characters \", $, ` or \\."));
 }
 
 /* A word of a service value: no option-like leading '-'. */
@@ -744,6 +785,7 @@ lex_text(const char *text, size_t len, const char *path, line_info **out,
 {
 	line_info  *lines = NULL;
 	int			n = 0;
+	int			cap = 0;
 	size_t		pos = 0;
 
 	*out = NULL;
@@ -755,9 +797,17 @@ lex_text(const char *text, size_t len, const char *path, line_info **out,
 		line_info  *li;
 		lex_error	e;
 
-		if (n == INT_MAX - 1)
-			break;
-		lines = pgr_realloc(lines, (size_t) (n + 1) * sizeof(line_info));
+		if (n >= MAX_LINES)
+		{
+			pgr_error_set(err, PGR_ERR_INPUT, _("%s: more than %d lines"), loc(s, path, n), MAX_LINES);
+			pgr_error_hint(err, _("A cluster file is a few hundred bytes of settings; is \"%s\" the right file?"), path);
+			goto fail;
+		}
+		if (n == cap)
+		{
+			cap = cap ? cap * 2 : 64;
+			lines = pgr_realloc(lines, (size_t) cap * sizeof(line_info));
+		}
 		li = &lines[n++];
 		memset(li, 0, sizeof(*li));
 		li->lineno = n;
@@ -1076,6 +1126,11 @@ set_node_key(cluster_node *n, int key, const char *v, const char *where,
 			n->ssh = dup_or_null(v);
 			break;
 		case NK_PGDATA:
+			if (v[0] != '\0' && cluster_pgdata_problem(v))
+			{
+				bad_pgdata(where, v, n->name, s, err);
+				return -1;
+			}
 			free(n->pgdata);
 			n->pgdata = dup_or_null(v);
 			break;
@@ -1320,6 +1375,11 @@ validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 			bad_become(path, n->become, s, err);
 			return -1;
 		}
+		if (n->pgdata && n->pgdata[0] && cluster_pgdata_problem(n->pgdata))
+		{
+			bad_pgdata(path, n->pgdata, n->name, s, err);
+			return -1;
+		}
 		svc = service_string(&n->service);
 		rc = parse_service(svc, &tmp);
 		service_clear(&tmp);
@@ -1353,6 +1413,47 @@ cluster_new(const char *path)
 	return c;
 }
 
+/* Slot names of the nodes read so far (open addressing, FNV-1a). */
+typedef struct slot_entry
+{
+	const char *slot;			/* NULL: empty */
+	int			node;
+} slot_entry;
+
+static unsigned
+slot_hash(const char *s)
+{
+	unsigned	h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char) *s) * 16777619u;
+	return h;
+}
+
+/* The node whose slot name is `slot`, or -1. */
+static int
+slot_table_find(const slot_entry *t, const char *slot)
+{
+	for (unsigned i = slot_hash(slot) & (SLOT_TABLE_SIZE - 1);; i = (i + 1) & (SLOT_TABLE_SIZE - 1))
+	{
+		if (!t[i].slot)
+			return -1;
+		if (strcmp(t[i].slot, slot) == 0)
+			return t[i].node;
+	}
+}
+
+static void
+slot_table_add(slot_entry *t, const char *slot, int node)
+{
+	unsigned	i = slot_hash(slot) & (SLOT_TABLE_SIZE - 1);
+
+	while (t[i].slot)
+		i = (i + 1) & (SLOT_TABLE_SIZE - 1);
+	t[i].slot = slot;
+	t[i].node = node;
+}
+
 static cluster *
 parse_text(const char *text, size_t len, const char *path, pgr_error *err)
 {
@@ -1365,9 +1466,17 @@ parse_text(const char *text, size_t len, const char *path, pgr_error *err)
 	int			cluster_line = 0;	/* line of [cluster] */
 	int			cluster_seen[N_CLUSTER_KEYS] = {0};
 	int			section = -2;	/* -2 none, -1 [cluster], else node index */
+	slot_entry	slot_table[SLOT_TABLE_SIZE];
 	bool		ok = false;
 
+	memset(slot_table, 0, sizeof(slot_table));
 	c->text = pgr_strndup(text, len);
+	if (len > MAX_FILE_SIZE)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("cluster file \"%s\" is too large"), where_path);
+		pgr_error_hint(err, _("A cluster file is a few hundred bytes of settings; is \"%s\" the right file?"), where_path);
+		goto fail;
+	}
 	if (lex_text(text, len, where_path, &lines, &n_lines, &s, err) < 0)
 		goto fail;
 
@@ -1405,30 +1514,39 @@ parse_text(const char *text, size_t len, const char *path, pgr_error *err)
 				goto fail;
 			}
 			slot = keep(&s, cluster_slot_name(&tmpn));
-			for (int j = 0; j < c->n_nodes; j++)
+			/*
+			 * One look in a table of the slot names so far: two names equal
+			 * regardless of case have the same slot name too.
+			 */
 			{
-				cluster_node *o = &c->nodes[j];
-				char	   *oslot;
-				bool		same;
+				int			j = slot_table_find(slot_table, slot);
 
-				if (strcasecmp(o->name, li->name) == 0)
+				if (j >= 0)
 				{
-					pgr_error_set(err, PGR_ERR_INPUT, _("%s: duplicate node \"%s\""), where, li->name);
-					pgr_error_hint(err, _("A node of that name was already defined on line %d: node names must be unique (regardless of case)."),
-								   o->line);
-					goto fail;
-				}
-				oslot = cluster_slot_name(o);
-				same = strcmp(oslot, slot) == 0;
-				free(oslot);
-				if (same)
-				{
-					pgr_error_set(err, PGR_ERR_INPUT, _("%s: nodes \"%s\" (line %d) and \"%s\" would have the same replication slot name \"%s\""),
-								  where, o->name, o->line, li->name, slot);
-					pgr_error_hint(err, _("Slot names are node names in lower case with \".\" and \"-\" turned into \"_\": rename one of the nodes."));
+					cluster_node *o = &c->nodes[j];
+
+					if (strcasecmp(o->name, li->name) == 0)
+					{
+						pgr_error_set(err, PGR_ERR_INPUT, _("%s: duplicate node \"%s\""), where, li->name);
+						pgr_error_hint(err, _("A node of that name was already defined on line %d: node names must be unique (regardless of case)."),
+									   o->line);
+					}
+					else
+					{
+						pgr_error_set(err, PGR_ERR_INPUT, _("%s: nodes \"%s\" (line %d) and \"%s\" would have the same replication slot name \"%s\""),
+									  where, o->name, o->line, li->name, slot);
+						pgr_error_hint(err, _("Slot names are node names in lower case with \".\" and \"-\" turned into \"_\": rename one of the nodes."));
+					}
 					goto fail;
 				}
 			}
+			if (c->n_nodes >= MAX_NODES)
+			{
+				pgr_error_set(err, PGR_ERR_INPUT, _("%s: more than %d nodes"), where, MAX_NODES);
+				pgr_error_hint(err, _("A cluster has a primary and its standbys: is \"%s\" the right file?"), where_path);
+				goto fail;
+			}
+			slot_table_add(slot_table, slot, c->n_nodes);
 			c->nodes = pgr_realloc(c->nodes, (size_t) (c->n_nodes + 1) * sizeof(cluster_node));
 			nl = pgr_realloc(nl, (size_t) (c->n_nodes + 1) * sizeof(node_lines));
 			memset(&nl[c->n_nodes], 0, sizeof(node_lines));
@@ -2125,13 +2243,57 @@ xdg_path(void)
 	return NULL;
 }
 
+/*
+ * Whether ./pgreplica.conf can be trusted without -c: it names the hosts
+ * pgreplica hands the superuser's password to and the commands it runs,
+ * so it must be the operator's (or root's), and neither it nor the
+ * directory holding it writable by anyone else (who could change it or
+ * put another file in its place).  -1 with the reason otherwise.
+ */
+static int
+trusted_local_file(const char *path, pgr_error *err)
+{
+	struct stat fst;
+	struct stat dst;
+	uid_t		me = geteuid();
+
+	if (stat(path, &fst) < 0 || stat(".", &dst) < 0)
+	{
+		pgr_error_set(err, PGR_ERR_IO, _("could not read the status of \"./%s\": %s"),
+					  path, strerror(errno));
+		return -1;
+	}
+	if (fst.st_uid != me && fst.st_uid != 0)
+		pgr_error_set(err, PGR_ERR_INPUT, _("\"./%s\" is not used: it belongs to the user with id %lu, not to you"),
+					  path, (unsigned long) fst.st_uid);
+	else if (fst.st_mode & (S_IWGRP | S_IWOTH))
+		pgr_error_set(err, PGR_ERR_INPUT, _("\"./%s\" is not used: others can write to it (mode %04o)"),
+					  path, (unsigned) (fst.st_mode & 07777));
+	else if (dst.st_uid != me && dst.st_uid != 0)
+		pgr_error_set(err, PGR_ERR_INPUT, _("\"./%s\" is not used: the current directory belongs to the user with id %lu, not to you"),
+					  path, (unsigned long) dst.st_uid);
+	else if (dst.st_mode & (S_IWGRP | S_IWOTH))
+		pgr_error_set(err, PGR_ERR_INPUT, _("\"./%s\" is not used: others can write to the current directory (mode %04o)"),
+					  path, (unsigned) (dst.st_mode & 07777));
+	else
+		return 0;
+	pgr_error_detail(err, _("The cluster file decides which hosts receive the superuser's password and which commands run there: one found in the current directory is used only when it is yours and nobody else can change it."));
+	pgr_error_hint(err, _("Name the cluster file with -c once you have checked it (e.g. -c ./%s), or make it and its directory yours and writable by you only."),
+				   path);
+	return -1;
+}
+
 char *
-cluster_default_path(void)
+cluster_default_path(pgr_error *err)
 {
 	char	   *x;
 
 	if (access(CLUSTER_FILE_NAME, F_OK) == 0)
+	{
+		if (trusted_local_file(CLUSTER_FILE_NAME, err) < 0)
+			return NULL;
 		return pgr_strdup(CLUSTER_FILE_NAME);
+	}
 	x = xdg_path();
 	return x ? x : pgr_strdup(CLUSTER_FILE_NAME);
 }
@@ -2325,18 +2487,26 @@ cluster_slot_name(const cluster_node *n)
 }
 
 char *
+cluster_file_stem(const cluster *c)
+{
+	const char *name = c->name && c->name[0] ? c->name : "cluster";
+	char	   *safe = pgr_strdup(name);
+
+	/* one file name in the directory, whatever the cluster's name */
+	for (char *p = safe; *p; p++)
+		if (*p == '/' || (p == safe && *p == '.') || (unsigned char) *p < 0x20 || *p == 0x7f)
+			*p = '_';
+	return safe;
+}
+
+char *
 cluster_operator_path(const cluster *c, const char *suffix)
 {
 	const char *cfg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
-	const char *name = c->name && c->name[0] ? c->name : "cluster";
-	char	   *safe = pgr_strdup(name);
+	char	   *safe = cluster_file_stem(c);
 	char	   *path;
 
-	/* a file name, whatever the cluster's name */
-	for (char *p = safe; *p; p++)
-		if (*p == '/' || (p == safe && *p == '.'))
-			*p = '_';
 	if (cfg && cfg[0] == '/')
 		path = pgr_asprintf("%s/pgreplica/%s%s", cfg, safe, suffix);
 	else

@@ -106,8 +106,10 @@ typedef struct cluster {
 } cluster;
 
 /* The file to use when -c is not given: ./pgreplica.conf if it exists,
- * else $XDG_CONFIG_HOME/pgreplica/cluster.conf (~/.config/…).  malloc'd. */
-char	   *cluster_default_path(void);
+ * else $XDG_CONFIG_HOME/pgreplica/cluster.conf (~/.config/…).  malloc'd.
+ * NULL (and why in err) when ./pgreplica.conf exists but is not the
+ * operator's, or it or the current directory is writable by others. */
+char	   *cluster_default_path(pgr_error *err);
 
 /*
  * Parse and validate.  Errors (unknown key, duplicate node, bad port,
@@ -159,6 +161,12 @@ int			cluster_save(cluster *c, pgr_error *err);
  * the name made safe for a file name.  malloc'd.
  */
 char	   *cluster_operator_path(const cluster *c, const char *suffix);
+/*
+ * The cluster's name as one file name (malloc'd): "/" , a leading "." and
+ * control characters become "_" ("cluster" when it has none), so that no
+ * name (e.g. "../../x") leads out of the directory it is used in.
+ */
+char	   *cluster_file_stem(const cluster *c);
 
 /* pgreplica's own CA certificate, in cluster_operator_path(c, "/"). */
 #define CLUSTER_OWN_CA_CERT "ca.crt"
@@ -192,5 +200,9 @@ const char *cluster_client_bindir(const cluster_node *n);
 const char *node_role_name(node_role role);		/* "primary", "standby" */
 /* Physical slot name for a node: lower-case, other characters as '_'. */
 char	   *cluster_slot_name(const cluster_node *n);
+/* NULL when `pgdata` is fit to be a node's data directory (absolute, no
+ * control character, nothing pg_ctl's shell line would run), else why not,
+ * translated.  The cluster file and the wizard refuse what it refuses. */
+const char *cluster_pgdata_problem(const char *pgdata);
 
 #endif

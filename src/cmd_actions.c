@@ -222,7 +222,8 @@ static void
 log_line(void *arg, const char *line)
 {
 	(void) arg;
-	printf("%s\n", line);
+	report_puts(line, stdout);
+	fputc('\n', stdout);
 	fflush(stdout);
 }
 

@@ -158,7 +158,8 @@ bad:
 static void
 log_line(void *arg, const plan_step *s, const char *line)
 {
-	printf("%s\n", line);
+	report_puts(line, stdout);
+	fputc('\n', stdout);
 	fflush(stdout);
 }
 
@@ -166,7 +167,9 @@ log_line(void *arg, const plan_step *s, const char *line)
 static void
 print_indented(const char *text, const char *indent)
 {
-	const char *p = text;
+	/* summaries and previews quote servers and files: made visible */
+	char	   *visible = report_visible(text);
+	const char *p = visible;
 
 	while (*p)
 	{
@@ -177,6 +180,7 @@ print_indented(const char *text, const char *indent)
 		if (*p == '\n')
 			p++;
 	}
+	free(visible);
 }
 
 /* On a terminal: show the step and ask; the answer defaults to No. */
@@ -257,13 +261,15 @@ static void
 print_plan_text(const cluster *cl, const plan *p)
 {
 	int			changes = 0;
+	char	   *name = report_visible(cl->name);
 
 	for (int i = 0; i < p->n_steps; i++)
 		if (p->steps[i]->status == STEP_TO_CHANGE)
 			changes++;
 	printf(ngettext("Plan for cluster \"%s\": %d step, %d to change\n",
 					"Plan for cluster \"%s\": %d steps, %d to change\n", p->n_steps),
-		   cl->name ? cl->name : "", p->n_steps, changes);
+		   name, p->n_steps, changes);
+	free(name);
 	print_trust_warning(cl, false);
 	for (int i = 0; i < p->n_steps; i++)
 	{

@@ -104,7 +104,9 @@ line(const text_out *t, const char *label, const char *value)
 {
 	const char *tr = _(label);
 	int			pad = t->label_width - display_width(tr);
-	const char *p = value ? value : "";
+	/* values quote servers (libpq's messages): made visible */
+	char	   *visible = report_visible(value);
+	const char *p = visible;
 
 	printf("  %s%*s ", tr, pad > 0 ? pad : 0, "");
 	/* Continuation lines of a value (a libpq message) line up too. */
@@ -122,6 +124,7 @@ line(const text_out *t, const char *label, const char *value)
 		while (*p == '\t' || *p == ' ')
 			p++;
 	}
+	free(visible);
 }
 
 static const char *
@@ -437,8 +440,12 @@ print_text(const cluster_status *st)
 	}
 	iso_utc(st->checked_at, when, sizeof(when));
 	/* TRANSLATORS: Cluster "<name>": <healthy|degraded|error> */
-	printf(_("Cluster \"%s\": %s\n"), st->cluster->name ? st->cluster->name : "",
-		   health_word(st->health));
+	{
+		char	   *name = report_visible(st->cluster->name);
+
+		printf(_("Cluster \"%s\": %s\n"), name, health_word(st->health));
+		free(name);
+	}
 	/* TRANSLATORS: the date is ISO 8601 in UTC; %g is the time limit in seconds */
 	printf(_("Checked at %s, time limit %g s per node\n"), when, st->timeout_s);
 	for (int i = 0; i < st->n_nodes; i++)
@@ -450,7 +457,11 @@ print_text(const cluster_status *st)
 	{
 		printf("\n%s\n", _("Problems:"));
 		for (int i = 0; i < st->n_problems; i++)
-			printf("  - %s\n", st->problems[i].message);
+		{
+			fputs("  - ", stdout);
+			report_puts(st->problems[i].message, stdout);
+			fputc('\n', stdout);
+		}
 	}
 }
 

@@ -310,6 +310,15 @@ write_text(transport *t, const char *path, const char *text, mode_t mode, pgr_er
 	return transport_write_file(t, path, text, strlen(text), &wo, err);
 }
 
+/* A password file: 0600 before its first byte (transport_write_opts.secret). */
+static int
+write_secret(transport *t, const char *path, const char *text, pgr_error *err)
+{
+	transport_write_opts wo = {.mode = 0600, .secret = true};
+
+	return transport_write_file(t, path, text, strlen(text), &wo, err);
+}
+
 static int
 stat_path(transport *t, const char *path, bool *found, pgr_error *err)
 {
@@ -788,7 +797,7 @@ write_passfile(const demo_sandbox *sb, transport *lt, const char *password, pgr_
 	/* the password is generated from [A-Za-z0-9]: nothing to escape */
 	strbuf_appendf(&text, "%s:%d:*:postgres:%s\n", DEMO_HOST, sb->primary_port, password);
 	strbuf_appendf(&text, "%s:%d:*:postgres:%s\n", DEMO_HOST, sb->standby_port, password);
-	rc = write_text(lt, sb->passfile, text.data, 0600, err);
+	rc = write_secret(lt, sb->passfile, text.data, err);
 	explicit_bzero(text.data, text.len);
 	strbuf_free(&text);
 	return rc;
@@ -824,7 +833,7 @@ init_primary(demo_sandbox *sb, transport *t, const char *password, pgr_error *er
 	int			rc = -1;
 
 	say(sb, _("initdb of the demo's primary in \"%s\""), data);
-	if (write_text(t, pwfile, pw, 0600, err) < 0)
+	if (write_secret(t, pwfile, pw, err) < 0)
 		goto out;
 	rc = run(t, argv, _("create the demo's primary (initdb)"), err);
 	/* the password file goes, whatever happened */

@@ -19,6 +19,7 @@
 #include "cluster.h"
 #include "commands.h"
 #include "i18n.h"
+#include "process.h"
 #include "report.h"
 
 typedef int (*command_fn) (const pgr_globals *g, int argc, char **argv);
@@ -239,6 +240,7 @@ main(int argc, char **argv)
 	int			c;
 	int			rc;
 
+	process_setup();
 	report_set_progname(PACKAGE);
 	setup_locale(find_lang(argc, argv));
 	atexit(close_stdout);
@@ -284,7 +286,17 @@ main(int argc, char **argv)
 	}
 
 	if (!g.cluster_path)
-		g.cluster_path = default_path = cluster_default_path();
+	{
+		pgr_error	err = PGR_ERROR_INIT;
+
+		g.cluster_path = default_path = cluster_default_path(&err);
+		if (!default_path)
+		{
+			report_error(&err);
+			pgr_error_clear(&err);
+			return PGR_EXIT_ERROR;
+		}
+	}
 
 	cmd_name = optind < argc ? argv[optind] : NULL;
 	if (cmd_name == NULL)

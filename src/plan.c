@@ -601,11 +601,15 @@ plan_default_journal_path(const cluster *cl)
 {
 	const char *state = getenv("XDG_STATE_HOME");
 	const char *home = getenv("HOME");
-	const char *name = cl->name && cl->name[0] ? cl->name : "cluster";
+	char	   *name = cluster_file_stem(cl);
+	char	   *path;
 
 	if (state && state[0] == '/')
-		return pgr_asprintf("%s/pgreplica/%s.journal", state, name);
-	return pgr_asprintf("%s/.local/state/pgreplica/%s.journal", home && home[0] ? home : ".", name);
+		path = pgr_asprintf("%s/pgreplica/%s.journal", state, name);
+	else
+		path = pgr_asprintf("%s/.local/state/pgreplica/%s.journal", home && home[0] ? home : ".", name);
+	free(name);
+	return path;
 }
 
 /* mkdir -p with mode 0700 for the directories it creates. */
@@ -636,10 +640,18 @@ plan_journal_append(const char *path, const char *event, const char *id,
 	if (!path)
 		return 0;
 	make_parent_dirs(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	/* a link put in its place is not followed (into a file of the operator's) */
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return pgr_error_set(err, PGR_ERR_IO, _("could not open the journal \"%s\": %s"),
-							 path, strerror(errno));
+	{
+		int			e = errno;
+
+		pgr_error_set(err, PGR_ERR_IO, _("could not open the journal \"%s\": %s"),
+					  path, strerror(e));
+		if (e == ELOOP)
+			pgr_error_hint(err, _("The journal is a symbolic link: pgreplica writes only to a file of its own. Remove the link."));
+		return -1;
+	}
 	len = snprintf(line, sizeof(line), "%s %s %lld\n", event, id, (long long) time(NULL));
 	if (write(fd, line, (size_t) len) != len || fsync(fd) < 0)
 	{
@@ -661,12 +673,17 @@ journal_write(plan_ctx *ctx, const char *event, const char *id, pgr_error *err)
 char *
 plan_journal_interrupted(const char *journal_path)
 {
-	FILE	   *f = fopen(journal_path, "re");
+	int			fd = open(journal_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	FILE	   *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char		line[512];
 	char	   *running = NULL;
 
 	if (!f)
-		return NULL;
+	{
+		if (fd >= 0)
+			close(fd);
+		return NULL;			/* none (or a link, which journal_write refuses) */
+	}
 	while (fgets(line, sizeof(line), f))
 	{
 		char		event[16],

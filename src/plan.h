@@ -218,6 +218,9 @@ char	   *plan_default_journal_path(const cluster *cl);
 plan_step  *step_role_new(plan_ctx *ctx, cluster_node *primary);
 plan_step  *step_params_new(plan_ctx *ctx, cluster_node *primary);
 plan_step  *step_hba_new(plan_ctx *ctx, cluster_node *primary);
+/* A line the hba step adds to what it writes: NULL in the product (a test
+ * program links its own, see tests/tools/test-hooks.c). */
+const char *step_hba_test_injection(void);
 plan_step  *step_activate_new(plan_ctx *ctx, cluster_node *primary);
 plan_step  *step_standby_new(plan_ctx *ctx, cluster_node *standby);
 

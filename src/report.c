@@ -223,17 +223,123 @@ pgr_error_isset(const pgr_error *err)
 
 /* ---- printing ---------------------------------------------------------- */
 
+/*
+ * Length of the valid UTF-8 sequence at s (1-4) and its code point, or 0
+ * when the bytes there are not one (overlong forms, surrogates and values
+ * above U+10FFFF included).
+ */
+static int
+utf8_char(const unsigned char *s, unsigned *cp)
+{
+	static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
+	int			len;
+	unsigned	c;
+
+	if (s[0] < 0x80)
+	{
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2, c = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		len = 3, c = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < len; i++)
+	{
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;			/* also stops at the final NUL */
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* A code point a terminal acts on (or that reorders what it shows). */
+static bool
+is_control(unsigned cp)
+{
+	return (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F) ||
+		cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
+		(cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
+		cp == 0x061C;
+}
+
+char *
+report_visible(const char *s)
+{
+	const unsigned char *p = (const unsigned char *) (s ? s : "");
+	size_t		cap = strlen((const char *) p) + 1;
+	size_t		n = 0;
+	char	   *out = pgr_malloc(cap);
+
+	while (*p)
+	{
+		unsigned	cp = 0;
+		int			len = utf8_char(p, &cp);
+		char		esc[16];
+		size_t		add;
+
+		if (len == 0)
+			add = (size_t) snprintf(esc, sizeof(esc), "\\x%02x", *p), len = 1;
+		else if (!is_control(cp))
+			add = 0;
+		else if (cp < 0x80)
+			add = (size_t) snprintf(esc, sizeof(esc), "\\x%02x", cp);
+		else
+			add = (size_t) snprintf(esc, sizeof(esc), "\\u%04x", cp);
+		if (n + (add ? add : (size_t) len) + 1 > cap)
+		{
+			cap = cap * 2 + 16;
+			out = pgr_realloc(out, cap);
+		}
+		if (add)
+			memcpy(out + n, esc, add), n += add;
+		else
+			memcpy(out + n, p, (size_t) len), n += (size_t) len;
+		p += len;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+void
+report_puts(const char *s, FILE *f)
+{
+	char	   *v = report_visible(s);
+
+	fputs(v, f);
+	free(v);
+}
+
+/* PREFIX, SEP, the text made visible, a line feed, on stderr. */
+static void
+print_line(const char *prefix, const char *sep, const char *text)
+{
+	fputs(prefix, stderr);
+	fputs(sep, stderr);
+	report_puts(text, stderr);
+	fputc('\n', stderr);
+}
+
 static void
 print_error(const pgr_error *err)
 {
-	fprintf(stderr, "%s: %s: %s\n", progname, _("error"),
-			err && err->message ? err->message : _("unknown error"));
+	char	   *prefix = pgr_asprintf("%s: %s", progname, _("error"));
+
+	print_line(prefix, ": ", err && err->message ? err->message : _("unknown error"));
+	free(prefix);
 	if (err && err->detail)
 		/* TRANSLATORS: as in PostgreSQL's messages: "DETAIL:  ..." */
-		fprintf(stderr, "%s  %s\n", _("DETAIL:"), err->detail);
+		print_line(_("DETAIL:"), "  ", err->detail);
 	if (err && err->hint)
 		/* TRANSLATORS: as in PostgreSQL's messages: "HINT:  ..." */
-		fprintf(stderr, "%s  %s\n", _("HINT:"), err->hint);
+		print_line(_("HINT:"), "  ", err->hint);
 }
 
 void
@@ -247,26 +353,31 @@ void
 report_warning(const char *fmt,...)
 {
 	va_list		ap;
+	char	   *prefix;
+	char	   *text;
 
 	fflush(stdout);
-	fprintf(stderr, "%s: %s: ", progname, _("warning"));
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text = pgr_vasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	prefix = pgr_asprintf("%s: %s", progname, _("warning"));
+	print_line(prefix, ": ", text);
+	free(prefix);
+	free(text);
 }
 
 void
 report_info(const char *fmt,...)
 {
 	va_list		ap;
+	char	   *text;
 
 	fflush(stdout);
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text = pgr_vasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	print_line(progname, ": ", text);
+	free(text);
 }
 
 void

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 
 typedef enum pgr_error_kind {
@@ -70,6 +71,20 @@ typedef void (*report_fatal_hook) (void);
 void		report_set_fatal_hook(report_fatal_hook hook);
 void		report_fatal(int status, const pgr_error *err) __attribute__((noreturn));
 void		report_fatal_msg(int status, const char *fmt,...) PGR_PRINTF(2, 3) __attribute__((noreturn));
+
+/*
+ * Text that does not come from the catalogue (server messages, remote
+ * stderr, file contents, diffs, names from the cluster file) as the
+ * terminal may show it: C0 controls but line feed and tab, DEL, C1
+ * controls, the Unicode line separators and bidirectional overrides become
+ * visible escapes ("\x1b", "\u009b", "\u202e"), and so does every byte
+ * that is not valid UTF-8 ("\xff"); the rest is kept as it is.  Every
+ * string the command line prints goes through it (report_*, and
+ * report_puts for standard output); the curses screens and JSON have
+ * their own filter.  report_visible returns a malloc'd string.
+ */
+char	   *report_visible(const char *s);
+void		report_puts(const char *s, FILE *f);
 
 /* The program name used as prefix; set once by main(). */
 void		report_set_progname(const char *name);

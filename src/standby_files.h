@@ -26,6 +26,31 @@ char	   *standby_parent_dir(const char *path);
 char	   *standby_passfile_path(const cluster_node *n);
 char	   *standby_rootcert_path(const cluster *cl, const cluster_node *n);
 
+/*
+ * The files of a data directory that belong to the node's host, not to
+ * its upstream (a copy or a rewind brings the upstream's): kept across
+ * both.  NULL-terminated.
+ */
+extern const char *const standby_kept_files[];
+
+/*
+ * <parent>/.pgreplica-<node>.resync-kept: the directory where resync keeps
+ * the node's own files (standby_kept_files) while pg_rewind runs; its
+ * existence says a resync has not put them back yet.  malloc'd.
+ */
+char	   *standby_keep_dir(const cluster_node *n);
+
+/*
+ * Copy the regular files NAMES (NULL-terminated; missing ones skipped) from
+ * directory FROM to directory TO on t's host, in one command: each with its
+ * mode and times (cp -p) to a temporary name, made durable, renamed over
+ * its target, TO synced.  The names copied go to *copied, one a line (if
+ * not NULL).  -1 with the command's error as err's detail.
+ */
+int			standby_copy_files(transport *t, const char *from, const char *to,
+							   const char *const *names, strbuf *copied,
+							   pgr_error *err);
+
 /* A field of a .pgpass line, ':' and '\' escaped. */
 void		standby_pgpass_field(strbuf *sb, const char *v);
 

@@ -44,9 +44,11 @@
  * the same.  Only the first kind stops the step; the second, on one of our
  * rules, is reported (the rule takes effect once SSL is on).
  *
- * Test hook: when PGREPLICA_TEST_HBA_INJECT is set in the environment, its
- * value is added as one more line at the end of the text apply writes, so
- * that tests can make the server refuse the file and see the rollback.
+ * Test hook: step_hba_test_injection() gives one more line for the end of
+ * the text apply writes, so that tests can make the server refuse the file
+ * and see the rollback.  The product's (weak, here) gives none; the test
+ * program tests/tools/pgreplica-test links its own, which reads
+ * PGREPLICA_TEST_HBA_INJECT: the product has no such hook at all.
  */
 #include <config.h>
 
@@ -527,6 +529,12 @@ restore_old(transport *t, hba_priv *pv, pgr_error *err)
 	return 0;
 }
 
+__attribute__((weak)) const char *
+step_hba_test_injection(void)
+{
+	return NULL;
+}
+
 static int
 hba_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
@@ -539,7 +547,7 @@ hba_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	size_t		now_len = 0;
 	char	   *data = NULL;
 	size_t		len;
-	const char *inject = getenv("PGREPLICA_TEST_HBA_INJECT");
+	const char *inject = step_hba_test_injection();
 	strbuf		detail;
 	strbuf		warnings;
 	int			rc = -1;

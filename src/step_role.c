@@ -62,12 +62,15 @@
  * line.  A file others can read is refused, as libpq refuses such a
  * passfile.
  */
+/* Longer lines are refused, not cut (see below). */
+#define PASSWORD_FILE_MAX 1024
+
 char *
 step_role_read_password_file(const char *path, pgr_error *err)
 {
 	FILE	   *f;
 	struct stat st;
-	char		buf[1024];
+	char		buf[PASSWORD_FILE_MAX + 2]; /* the line, its '\n', the NUL */
 	size_t		n;
 
 	f = fopen(path, "re");
@@ -87,6 +90,14 @@ step_role_read_password_file(const char *path, pgr_error *err)
 		buf[0] = '\0';
 	fclose(f);
 	n = strcspn(buf, "\r\n");
+	if (n > PASSWORD_FILE_MAX)
+	{
+		/* never cut short: the standbys would be given another password */
+		pgr_wipe(buf, sizeof(buf));
+		pgr_error_set(err, PGR_ERR_INPUT, _("the password in \"%s\" is longer than %d bytes"), path, PASSWORD_FILE_MAX);
+		pgr_error_hint(err, _("Choose a shorter password: it is never cut short."));
+		return NULL;
+	}
 	buf[n] = '\0';
 	if (n == 0)
 	{
@@ -310,7 +321,7 @@ step_role_write_password(const cluster *cl, const char *role,
 	char	   *slash;
 	strbuf		out;
 	transport  *t = NULL;
-	transport_write_opts wo = {0600, NULL, NULL};
+	transport_write_opts wo = {.mode = 0600, .secret = true};
 	int			rc = -1;
 
 	strbuf_init(&out);
@@ -443,7 +454,7 @@ scram_matches(const char *verifier, const char *password)
 
 	errno = 0;
 	iter = strtol(p, &end, 10);
-	if (errno || end == p || *end != ':' || iter <= 0 || iter > 100000000)
+	if (errno || end == p || *end != ':' || iter <= 0 || iter > STEP_ROLE_SCRAM_MAX_ITERATIONS)
 		return false;
 	colon = end;
 	dollar = strchr(colon + 1, '$');

@@ -43,8 +43,12 @@ int			step_role_write_password(const cluster *cl, const char *role,
 /*
  * Does `verifier` (pg_authid.rolpassword: "SCRAM-SHA-256$..." or
  * "md5...") accept `password` for `role`?  Constant-time comparison.
- * false for anything it cannot parse.
+ * false for anything it cannot parse, and for a SCRAM iteration count above
+ * STEP_ROLE_SCRAM_MAX_ITERATIONS: the verifier comes from the server, and
+ * a count of 2^31 would keep pgreplica busy for a quarter of an hour (the
+ * role's password is then set anew, with the usual count).
  */
+#define STEP_ROLE_SCRAM_MAX_ITERATIONS 1000000
 bool		step_role_verifier_matches(const char *verifier, const char *role,
 									   const char *password);
 

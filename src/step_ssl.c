@@ -370,7 +370,7 @@ ca_save(const cluster *cl, const ssl_ca *ca, pgr_error *err)
 {
 	char	   *dir = step_ssl_ca_dir(cl);
 	transport  *t = NULL;
-	transport_write_opts key_opts = {0600, NULL, NULL};
+	transport_write_opts key_opts = {.mode = 0600, .secret = true};
 	transport_write_opts cert_opts = {0644, NULL, NULL};
 	int			rc = -1;
 
@@ -1110,7 +1110,12 @@ static int
 write_node_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_priv *pv,
 				ssl_file *f, pgr_error *err)
 {
-	transport_write_opts wo = {f->mode, pv->owner, pv->group};
+	/*
+	 * The key: 0600 before its first byte, whatever an old key's mode.  A
+	 * certificate or key that links to a shared file (Debian's snakeoil)
+	 * is replaced by a file of the server's own, the shared file untouched.
+	 */
+	transport_write_opts wo = {f->mode, pv->owner, pv->group, f == &pv->key, true};
 
 	if (!f->data)
 		return 0;

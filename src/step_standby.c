@@ -105,10 +105,7 @@
  * is not kept: it comes from the upstream (the settings pgreplica made
  * there with ALTER SYSTEM) and gets the standby settings.
  */
-static const char *const kept_files[] = {
-	"postgresql.conf", "pg_hba.conf", "pg_ident.conf",
-	STEP_SSL_CERT_FILE, STEP_SSL_KEY_FILE, STEP_SSL_CA_FILE, NULL
-};
+
 
 typedef struct standby_priv {
 	cluster_node *up;			/* the node it streams from */
@@ -736,20 +733,6 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		pgr_error_hint(err, _("Set pgdata to the data directory the standby will have."));
 		goto out;
 	}
-	/*
-	 * pg_ctl start runs the server through /bin/sh with the data directory
-	 * and log file in double quotes: in such a path, $(...) or `...` would
-	 * be run by that shell, and " or \ would break the command.  Refused
-	 * before anything changes.
-	 */
-	if (n->service.kind == SERVICE_PG_CTL && strpbrk(n->pgdata, "\"$`\\"))
-	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: the data directory \"%s\" of \"%s\" holds a character that pg_ctl cannot pass safely (\", $, ` or \\)"),
-					  ctx->cl->path, n->line, n->pgdata, n->name);
-		pgr_error_detail(err, _("pg_ctl starts the server through a shell, with the path in double quotes: it would run what such a path holds."));
-		pgr_error_hint(err, _("Choose a data directory without these characters."));
-		goto out;
-	}
 	if (!(p->facts = plan_facts(ctx, p->up, err)))
 		goto out;
 	if (is_streaming(ctx, p->up, n, &streaming, err) < 0)
@@ -1124,6 +1107,65 @@ bb_output(void *arg, transport_stream stream, const char *data, size_t len)
 	(void) stream;
 }
 
+/*
+ * pg_basebackup -C creates the slot before the copy; a copy that fails
+ * leaves it on the upstream, retaining WAL for a standby that does not
+ * exist.  Dropped once its walsender has let it go; when that cannot be
+ * done, the error's hint says how (err keeps pg_basebackup's failure).
+ */
+static void
+drop_created_slot(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+{
+	const char *params[1] = {p->slot};
+	pgr_error	derr = PGR_ERROR_INIT;
+	int64_t		deadline = pgconn_now_ms() + 10000;
+	char	   *dropped = NULL;
+	PGconn	   *conn = plan_conn(ctx, p->up, &derr);
+
+	while (conn)
+	{
+		char	   *active = NULL;
+
+		if (pgconn_query_value(conn, p->up->name,
+							   "SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+							   1, params, &active, &derr) < 0)
+			break;
+		if (!active)
+		{
+			pgr_error_clear(&derr);
+			return;				/* never made (the copy failed before) */
+		}
+		if (strcmp(active, "false") == 0 || pgconn_now_ms() >= deadline)
+		{
+			free(active);
+			(void) pgconn_query_value(conn, p->up->name,
+									  "SELECT pg_catalog.pg_drop_replication_slot(slot_name)::text "
+									  "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND NOT active",
+									  1, params, &dropped, &derr);
+			break;
+		}
+		free(active);
+		sleep_ms(20);
+	}
+	if (dropped)
+		plan_log(ctx, s, _("dropped the replication slot \"%s\" that the failed pg_basebackup created on %s"),
+				 p->slot, p->up->name);
+	else
+	{
+		char	   *old = err->hint ? pgr_strdup(err->hint) : NULL;
+		char	   *how = pgr_asprintf(_("The replication slot \"%s\" this run created on %s could not be dropped (%s) and keeps WAL there: drop it with SELECT pg_drop_replication_slot('%s'); on %s, or run apply again, which uses it."),
+									   p->slot, p->up->name,
+									   derr.message ? derr.message : _("still in use"),
+									   p->slot, p->up->name);
+
+		pgr_error_hint(err, "%s%s%s", old ? old : "", old ? " " : "", how);
+		free(how);
+		free(old);
+	}
+	free(dropped);
+	pgr_error_clear(&derr);
+}
+
 static int
 run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
@@ -1165,6 +1207,8 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			pgr_error_hint(err, _("The old data directory is kept in \"%s\". Fix the cause and run apply again."), p->aside);
 		else
 			pgr_error_hint(err, _("Fix the cause and run apply again."));
+		if (p->slot && !p->slot_exists)
+			drop_created_slot(ctx, s, p, err);
 		goto out;
 	}
 	if (ctx->opts.progress)
@@ -1178,57 +1222,21 @@ out:
 	return rc;
 }
 
-/* The certificates that lived in the old data directory, put back. */
-/*
- * One command for all the kept files (a round trip each through SFTP cost
- * some 12 ms per file): each is copied with its mode and times (cp -p)
- * to a temporary name beside its target, made durable, then renamed over
- * the copy's file, and the directory synced: the same guarantees as
- * transport_write_file.  Prints the name of each file put back.
- */
-static const char restore_script[] =
-"from=$1 to=$2\n"
-"shift 2\n"
-"for f; do\n"
-"  [ -f \"$from/$f\" ] && [ ! -L \"$from/$f\" ] || continue\n"
-"  tmp=$to/.$f.pgreplica-restore\n"
-"  cp -p -- \"$from/$f\" \"$tmp\" && sync -- \"$tmp\" && mv -f -- \"$tmp\" \"$to/$f\" ||\n"
-"    { rm -f -- \"$tmp\"; exit 1; }\n"
-"  echo \"$f\"\n"
-"done\n"
-"sync -- \"$to\" 2>/dev/null\n"
-"exit 0\n";
-
+/* The files of the old data directory that belong to the host, put back. */
 static int
 restore_kept(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			 pgr_error *err)
 {
-	args		a = {0};
-	strbuf		out,
-				errout;
-	int			status = 0;
+	strbuf		out;
 	int			rc = -1;
 
 	if (!p->keep_from)
 		return 0;
-	args_add(&a, "sh");
-	args_add(&a, "-c");
-	args_add(&a, restore_script);
-	args_add(&a, "sh");
-	args_add(&a, p->keep_from);
-	args_add(&a, s->node->pgdata);
-	for (int i = 0; kept_files[i]; i++)
-		args_add(&a, kept_files[i]);
 	strbuf_init(&out);
-	strbuf_init(&errout);
-	if (transport_capture(t, (const char *const *) a.v, NULL, 0, 60000, &status,
-						  &out, &errout, err) < 0)
-		goto out;
-	if (status != 0)
+	if (standby_copy_files(t, p->keep_from, s->node->pgdata, standby_kept_files, &out, err) < 0)
 	{
-		pgr_error_set(err, PGR_ERR_IO, _("could not put the kept files back into \"%s\" on %s from \"%s\""),
-					  s->node->pgdata, s->node->name, p->keep_from);
-		pgr_error_detail(err, "%s", errout.data);
+		pgr_error_prefix(err, _("could not put the kept files back into \"%s\" on %s from \"%s\""),
+						 s->node->pgdata, s->node->name, p->keep_from);
 		goto out;
 	}
 	for (char *line = out.data, *nl; *line; line = nl + 1)
@@ -1241,8 +1249,6 @@ restore_kept(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	rc = 0;
 out:
 	strbuf_free(&out);
-	strbuf_free(&errout);
-	args_free(&a);
 	return rc;
 }
 
@@ -1473,6 +1479,41 @@ wait_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 	return -1;
 }
 
+/*
+ * The marker is written as a superuser: the schema and its table must be
+ * out of reach of every other role, or a trigger (or a table swapped in by
+ * the schema's owner) would run with the superuser's rights.  Checked
+ * after CREATE ... IF NOT EXISTS (someone may have made them first); once
+ * a superuser owns both, no other role can change them.  Returns the name
+ * of what is not safe (malloc'd) or NULL, or -1 on error.
+ */
+static int
+marker_objects_unsafe(PGconn *conn, const char *node_name, char **why,
+					  pgr_error *err)
+{
+	*why = NULL;
+	return pgconn_query_value(conn, node_name,
+							  "SELECT CASE"
+							  " WHEN NOT (SELECT r.rolsuper FROM pg_catalog.pg_namespace n"
+							  "  JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner WHERE n.nspname = 'pgreplica')"
+							  "  THEN 'schema pgreplica, owned by ' || (SELECT pg_catalog.quote_ident(r.rolname)"
+							  "   FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner"
+							  "   WHERE n.nspname = 'pgreplica')"
+							  " WHEN (SELECT c.relkind <> 'r' OR NOT r.rolsuper FROM pg_catalog.pg_class c"
+							  "  JOIN pg_catalog.pg_roles r ON r.oid = c.relowner"
+							  "  WHERE c.oid = 'pgreplica.marker'::pg_catalog.regclass)"
+							  "  THEN 'pgreplica.marker, owned by ' || (SELECT pg_catalog.quote_ident(r.rolname)"
+							  "   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid = c.relowner"
+							  "   WHERE c.oid = 'pgreplica.marker'::pg_catalog.regclass)"
+							  " WHEN EXISTS (SELECT FROM pg_catalog.pg_trigger"
+							  "  WHERE tgrelid = 'pgreplica.marker'::pg_catalog.regclass)"
+							  "  OR EXISTS (SELECT FROM pg_catalog.pg_rewrite"
+							  "  WHERE ev_class = 'pgreplica.marker'::pg_catalog.regclass)"
+							  "  THEN 'pgreplica.marker, with a trigger or a rule'"
+							  " END",
+							  0, NULL, why, err);
+}
+
 static int
 write_marker(plan_ctx *ctx, plan_step *s, standby_priv *p, const char *token,
 			 pgr_error *err)
@@ -1494,6 +1535,22 @@ write_marker(plan_ctx *ctx, plan_step *s, standby_priv *p, const char *token,
 							PGRES_COMMAND_OK, -1, -1, err)))
 		return -1;
 	PQclear(res);
+	{
+		char	   *why = NULL;
+
+		if (marker_objects_unsafe(conn, p->up->name, &why, err) < 0)
+			return -1;
+		if (why)
+		{
+			pgr_error_set(err, PGR_ERR_REFUSED, _("the marker is not written on %s: %s is not a superuser's own"),
+						  p->up->name, why);
+			pgr_error_detail(err, _("pgreplica writes its marker row as a superuser: a trigger or a rule there, or a table its owner put in place, would run with a superuser's rights."));
+			pgr_error_hint(err, _("Check what is in the schema pgreplica on %s, then drop it (DROP SCHEMA pgreplica CASCADE) and run apply again: pgreplica makes it anew."),
+						   p->up->name);
+			free(why);
+			return -1;
+		}
+	}
 	res = PQexecParams(conn,
 					   "INSERT INTO pgreplica.marker (node, token, at) VALUES ($1, $2, now()) "
 					   "ON CONFLICT (node) DO UPDATE SET token = excluded.token, at = excluded.at",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "report.h"
 #include "trace.h"
 
 static int	enabled = -1;		/* -1: environment not read yet */
@@ -47,6 +48,7 @@ trace_done(int64_t start, const char *fmt,...)
 {
 	va_list		ap;
 	int64_t		now;
+	char	   *text;
 
 	if (!trace_on())
 		return;
@@ -54,7 +56,9 @@ trace_done(int64_t start, const char *fmt,...)
 	fprintf(stderr, "trace +%6lld ms (%5lld ms) ", (long long) (now - origin),
 			(long long) (now - start));
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text = pgr_vasprintf(fmt, ap);
 	va_end(ap);
+	report_puts(text, stderr);	/* commands and hosts: made visible */
+	free(text);
 	fputc('\n', stderr);
 }

@@ -243,18 +243,21 @@ static const char become_read_script[] = "exec cat -- \"$1\"";
 /*
  * Atomic replace as the `become` account: temp file next to the target,
  * mode and owner copied from the old file if there is one, sync, rename.
+ * mktemp makes the file 0600, so a secret ($4 not empty) is 0600 before its
+ * first byte, and stays so whatever the old file's mode.
  */
 static const char become_write_script[] =
 "set -e\n"
 "dir=$(dirname -- \"$1\"); base=$(basename -- \"$1\")\n"
 "tmp=$(mktemp \"$dir/.$base.pgreplica-XXXXXX\")\n"
 "trap 'rm -f -- \"$tmp\"' EXIT\n"
+"mode=$2; [ -z \"$4\" ] || mode=0600\n"
 "cat > \"$tmp\"\n"
 "if [ -e \"$1\" ]; then\n"
-"  chmod --reference=\"$1\" -- \"$tmp\"\n"
+"  if [ -z \"$4\" ]; then chmod --reference=\"$1\" -- \"$tmp\"; fi\n"
 "  chown --reference=\"$1\" -- \"$tmp\" 2>/dev/null || true\n"
 "else\n"
-"  chmod \"$2\" -- \"$tmp\"\n"
+"  chmod \"$mode\" -- \"$tmp\"\n"
 "  if [ -n \"$3\" ]; then chown -- \"$3\" \"$tmp\"; fi\n"
 "fi\n"
 "sync -- \"$tmp\" 2>/dev/null || sync\n"
@@ -296,14 +299,14 @@ file_read_file(transport *t, const char *path, size_t max_size,
 }
 
 static int
-file_write_file(transport *t, const char *path, const void *data,
+write_resolved(transport *t, const char *path, const void *data,
 		   size_t len, const transport_write_opts *opts,
 		   pgr_error *err)
 {
 	transport_write_opts none = {0};
 	char		mode[16];
 	char	   *owner;
-	const char *args[4];
+	const char *args[5];
 	int			rc;
 
 	if (!opts)
@@ -321,9 +324,63 @@ file_write_file(transport *t, const char *path, const void *data,
 	args[0] = path;
 	args[1] = mode;
 	args[2] = owner;
-	args[3] = NULL;
+	args[3] = opts->secret ? "secret" : "";
+	args[4] = NULL;
 	rc = become_script(t, become_write_script, args, data, len, NULL, path, err);
 	free(owner);
+	return rc;
+}
+
+static int file_stat(transport *t, const char *path, transport_file_stat *st,
+					 pgr_error *err);
+
+/*
+ * A file that is a symbolic link (a configuration file kept in /etc and
+ * linked from the data directory, Debian's conf.d) is written where the
+ * link leads: the atomic replace renames over the target, so the link
+ * stays a link and its target gets the new text, rather than a regular
+ * file taking the link's place while the target keeps the old text.
+ * `readlink -f` on the file's host resolves every level (and names the
+ * file a dangling link would create).
+ */
+static int
+file_write_file(transport *t, const char *path, const void *data,
+				size_t len, const transport_write_opts *opts,
+				pgr_error *err)
+{
+	transport_file_stat st;
+	const char *argv[] = {"readlink", "-f", "--", path, NULL};
+	strbuf		out;
+	strbuf		errout;
+	int			status = 0;
+	int			rc;
+
+	if (opts && opts->replace_link)
+		return write_resolved(t, path, data, len, opts, err);
+	if (file_stat(t, path, &st, err) < 0)
+		return -1;
+	if (!st.is_link)
+		return write_resolved(t, path, data, len, opts, err);
+	strbuf_init(&out);
+	strbuf_init(&errout);
+	rc = transport_capture(t, argv, NULL, 0, 30000, &status, &out, &errout, err);
+	if (rc == 0 && (status != 0 || out.len < 2 || out.data[0] != '/'))
+	{
+		char	   *line = first_line(&errout);
+
+		rc = pgr_error_set(err, PGR_ERR_IO, _("could not resolve the symbolic link \"%s\" on %s"),
+						   path, t->label);
+		if (line[0])
+			pgr_error_detail(err, "%s", line);
+		free(line);
+	}
+	if (rc == 0)
+	{
+		out.data[strcspn(out.data, "\n")] = '\0';
+		rc = write_resolved(t, out.data, data, len, opts, err);
+	}
+	strbuf_free(&out);
+	strbuf_free(&errout);
 	return rc;
 }
 

@@ -73,6 +73,20 @@ typedef struct transport_write_opts {
 								 * writes it */
 	const char *group;			/* group name or numeric id; NULL: the
 								 * owner's default */
+	/*
+	 * The content is a secret (a passfile, a private key): the file is
+	 * 0600 from its creation, before its first byte, and stays 0600 even
+	 * when the old file it replaces had a wider mode (its owner is kept).
+	 */
+	bool		secret;
+	/*
+	 * A path that is a symbolic link is written where the link leads (a
+	 * configuration file kept elsewhere stays linked); with replace_link,
+	 * the link itself is replaced and its target left alone (a server's
+	 * certificate linked to a file other programs share, such as Debian's
+	 * snakeoil key).
+	 */
+	bool		replace_link;
 } transport_write_opts;
 
 typedef struct transport_ops {

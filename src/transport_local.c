@@ -432,13 +432,13 @@ local_write_file(transport *t, const char *path, const void *data, size_t len,
 	}
 	if (have_old)
 	{
-		mode = old.st_mode & 07777;
+		mode = opts->secret ? 0600 : old.st_mode & 07777;
 		uid = old.st_uid;
 		gid = old.st_gid;
 	}
 	else
 	{
-		mode = opts->mode ? opts->mode : 0600;
+		mode = opts->secret || !opts->mode ? 0600 : opts->mode;
 		if (resolve_owner(opts, &uid, &gid, err) < 0)
 			goto out;
 	}

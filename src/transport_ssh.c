@@ -1516,13 +1516,13 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 			pgr_error_set(err, PGR_ERR_IO, _("\"%s\" on %s is not a regular file"), path, t->label);
 			goto out;
 		}
-		mode = old->permissions & 07777;
+		mode = opts->secret ? 0600 : old->permissions & 07777;
 		uid = (long) old->uid;
 		gid = (long) old->gid;
 	}
 	else
 	{
-		mode = opts->mode ? (opts->mode & 07777) : 0600;
+		mode = opts->secret || !opts->mode ? 0600 : (opts->mode & 07777);
 		if (resolve_owner(st, opts, &uid, &gid, err) < 0)
 			goto out;
 	}

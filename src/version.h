@@ -34,6 +34,9 @@ typedef struct pg_version_facts {
 									 * safe_wal_size, max_slot_wal_keep_size */
 	bool		ls_archive_statusdir;	/* ≥12: pg_ls_archive_statusdir() */
 	bool		slot_inactive_since;	/* ≥17: pg_replication_slots.inactive_since */
+	bool		rewind_role;	/* ≥11: pg_rewind's source can be a role
+								 * granted EXECUTE on four functions, not a
+								 * superuser */
 } pg_version_facts;
 
 /* Facts for a server_version_num (e.g. 150018); NULL if not supported. */

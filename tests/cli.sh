@@ -112,6 +112,29 @@ else
   skip 2 "no /dev/full"
 fi
 
+# what the terminal would act on (escape sequences in a file name, in a
+# libpq message quoting a host) is shown, not sent to the terminal
+out=$("$P" -c "$tmp/x"$'\e[2J\e]0;pwned\a\xc2\x9b' status 2>&1); rc=$?
+is "$rc" 2 "a missing cluster file whose name holds escape sequences: exit 2"
+unlike "$out" $'[\e\a\x9b]' "... no escape character reaches the terminal"
+like "$out" 'x\\x1b\[2J\\x1b\]0;pwned\\x07\\u009b' "... they are shown escaped (x1b, x07, u009b)"
+printf '[cluster]\nname = "c\033[31m"\n[node "a"]\nrole = primary\nhost = "h\033]0;pwned\007.invalid"\nport = 5432\n' >"$tmp/esc.conf"
+out=$("$P" -c "$tmp/esc.conf" status --timeout=5 2>&1); rc=$?
+is "$rc" 2 "status of an unreachable node: exit 2"
+unlike "$out" $'[\e\a]' "... libpq's message quoting the host reaches the terminal without its escapes"
+like "$out" 'could not translate host name "h\\x1b\]0;pwned\\x07.invalid"' "... shown visibly"
+like "$out" 'Cluster "c\\x1b\[31m"' "... the cluster's name too"
+
+# a replication password longer than pgreplica takes is refused, not cut short
+head -c 1025 /dev/zero | tr '\0' 'p' >"$tmp/long.pw"
+chmod 600 "$tmp/long.pw"
+out=$("$P" -c "$tmp/esc.conf" --replication-password-file "$tmp/long.pw" plan 2>&1); rc=$?
+is "$rc" 2 "a 1025-byte replication password: exit 2"
+like "$out" 'the password in ".*long.pw" is longer than 1024 bytes' "... saying why"
+head -c 1024 /dev/zero | tr '\0' 'p' >"$tmp/long.pw"
+out=$("$P" -c "$tmp/esc.conf" --replication-password-file "$tmp/long.pw" plan 2>&1)
+unlike "$out" 'longer than' "a 1024-byte one is taken"
+
 out=$(LANGUAGE=fr "$P" --help 2>&1)
 like "$out" "Utilisation" "LANGUAGE=fr gives French help, even in the C locale"
 out=$(LC_ALL=C.UTF-8 "$P" --lang fr frobnicate 2>&1)

@@ -3,7 +3,9 @@
  */
 #include <config.h>
 
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "crt.h"
 #include "pgconn.h"
@@ -33,6 +35,51 @@ crt_fatal_hook(void)
 	crt_done();
 }
 
+/* The signals that end the program, and what they did before crt_init. */
+static const int end_signals[] = {SIGHUP, SIGINT, SIGTERM, SIGQUIT};
+static struct sigaction saved_actions[sizeof(end_signals) / sizeof(end_signals[0])];
+
+/*
+ * The terminal back to its state (echo, line mode, the normal screen)
+ * before the signal does what it would have done: a console ended by a
+ * closed terminal window or a kill must not leave a shell that echoes
+ * nothing.  curses' endwin() is not async-signal-safe, but neither is
+ * anything else that restores the screen; ncurses' own handler for SIGINT
+ * does the same (and installs none for SIGHUP).
+ */
+static void
+crt_end_signal(int sig)
+{
+	if (active)
+	{
+		active = false;
+		endwin();
+	}
+	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		if (end_signals[i] == sig)
+			sigaction(sig, &saved_actions[i], NULL);
+	raise(sig);
+}
+
+static void
+catch_end_signals(bool on)
+{
+	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+	{
+		if (on)
+		{
+			struct sigaction sa;
+
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = crt_end_signal;
+			sigemptyset(&sa.sa_mask);
+			sigaction(end_signals[i], &sa, &saved_actions[i]);
+		}
+		else
+			sigaction(end_signals[i], &saved_actions[i], NULL);
+	}
+}
+
 int
 crt_init(bool no_color)
 {
@@ -41,6 +88,7 @@ crt_init(bool no_color)
 	if (initscr() == NULL)
 		return -1;
 	active = true;
+	catch_end_signals(true);
 	/* Restore the terminal before any fatal message is printed. */
 	report_set_fatal_hook(crt_fatal_hook);
 	pgconn_set_notice_handler(crt_drop_notice, NULL);
@@ -65,6 +113,7 @@ crt_done(void)
 	if (!active)
 		return;
 	active = false;
+	catch_end_signals(false);
 	report_set_fatal_hook(NULL);
 	pgconn_set_notice_handler(NULL, NULL);
 	curs_set(1);

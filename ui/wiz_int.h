@@ -103,6 +103,7 @@ const char *wiz_check_port(const char *v, const char **hint);
 const char *wiz_check_nonempty(const char *v, const char **hint);
 const char *wiz_check_ssh(const char *v, const char **hint);
 const char *wiz_check_abs_path(const char *v, bool optional, const char **hint);
+const char *wiz_check_pgdata(const char *v, bool optional, const char **hint);
 
 void		wiz_node_free(wiz_node *n);
 void		wiz_node_defaults(wiz_node *n, const char *name, bool primary);

@@ -81,7 +81,7 @@ node_check(void *arg, form *f, form_item *it)
 			msg = wiz_check_ssh(v, &hint);
 			break;
 		case N_PGDATA:
-			msg = wiz_check_abs_path(v, np->primary, &hint);
+			msg = wiz_check_pgdata(v, np->primary, &hint);
 			break;
 		case N_BINDIR:
 			msg = wiz_check_abs_path(v, true, &hint);

@@ -124,6 +124,18 @@ wiz_check_abs_path(const char *v, bool optional, const char **hint)
 	return NULL;
 }
 
+/* A data directory: the cluster file's own rule (cluster_pgdata_problem). */
+const char *
+wiz_check_pgdata(const char *v, bool optional, const char **hint)
+{
+	const char *msg = wiz_check_abs_path(v, optional, hint);
+
+	if (msg || !v[0])
+		return msg;
+	*hint = _("Give an absolute path without the characters \", $, ` or \\.");
+	return cluster_pgdata_problem(v);
+}
+
 /* ---- nodes ------------------------------------------------------------------- */
 
 void

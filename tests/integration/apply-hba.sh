@@ -26,6 +26,9 @@
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
+# pgreplica with the test hooks (tests/tools/test-hooks.c), for the
+# injected line the server refuses
+PGREPLICA_TEST=${PGREPLICA_TEST:-${top_builddir:-.}/tests/tools/pgreplica-test}
 APPLY=$PGREPLICA
 [ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
 "$PGREPLICA" apply --help >/dev/null 2>&1 ||
@@ -203,8 +206,19 @@ like "$out" "Nothing to do" "not even a reload" || diag "$out"
 # a file the server would refuse: put back before any reload
 reset_hba
 rm -f "$hba".pgreplica-*
-load_before=$(fx_psql pg1 'SELECT pg_conf_load_time()')
+# the product has no such hook: the variable changes nothing
 PGREPLICA_TEST_HBA_INJECT="host replication all 192.0.2.0/33 md5" run apply --yes
+is "$rc" 0 "the product's apply ignores PGREPLICA_TEST_HBA_INJECT" || diag "$out"
+unlike "$(cat "$hba")" "192\.0\.2\.0/33" "... no injected line in the file it wrote"
+ok "the product's binary does not even name it" sh -c '! grep -q PGREPLICA_TEST_HBA_INJECT "$1"' sh "$PGREPLICA"
+reset_hba
+rm -f "$hba".pgreplica-*
+fx_psql pg1 'SELECT pg_reload_conf()' >/dev/null
+ok "the old rules in force again" refused pg2 "$role"
+load_before=$(fx_psql pg1 'SELECT pg_conf_load_time()')
+APPLY=$PGREPLICA_TEST
+PGREPLICA_TEST_HBA_INJECT="host replication all 192.0.2.0/33 md5" run apply --yes
+APPLY=$PGREPLICA
 isnt "$rc" 0 "apply fails when the server refuses the new file"
 like "$out" "refuses" "the error says the server refuses it" || diag "$out"
 like "$out" "line [0-9]+: .*33" "the server's error is in the detail" || diag "$out"

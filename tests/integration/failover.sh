@@ -141,6 +141,11 @@ is "$(conf_get pg3 upstream)" pg2 "cluster file unchanged"
 ok "start pg1 alone (as it was: a primary)" fx_pg_start pg1
 ok "a row only pg1 has" fx_psql pg1 "INSERT INTO drill VALUES (9999, 'lost')"
 ok "stop pg1 (immediate: a crashed former primary)" fx_pg_stop pg1 immediate
+# a resync killed after pg_rewind left pg1's own postgresql.conf on its disk:
+# the next resync puts it back (this one's pg_rewind then keeps it anew)
+keep=$FX_DIR/pg1/.pgreplica-pg1.resync-kept
+mkdir -m 0700 "$keep" && cp -p "$(fx_pgdata pg1)/postgresql.conf" "$keep/" &&
+	echo "# kept by an interrupted resync" >>"$keep/postgresql.conf" && chown -R "$FX_USER" "$keep"
 run resync pg1 --yes
 is "$rc" 0 "resync pg1 --yes exits 0" || diag "$out"
 like "$out" "rewinding pg1 from pg2 with pg_rewind" "by pg_rewind"
@@ -152,6 +157,20 @@ is "$(fx_psql pg1 'SHOW port')" "$FX_PORT_pg1" "pg1 kept its own postgresql.conf
 is "$(conf_get pg1 role)" standby "cluster file: pg1 is a standby"
 is "$(conf_get pg1 upstream)" pg2 "of pg2"
 nok "no rewind passfile left behind" test -e "$FX_DIR/pg1/.pgreplica-pg1.rewind.pgpass"
+like "$out" "an interrupted resync left pg1's own configuration files" "resync found the files an interrupted one kept" || diag "$out"
+ok "... and put them back" grep -q "kept by an interrupted resync" "$(fx_pgdata pg1)/postgresql.conf"
+like "$out" "kept pg1's own configuration files in \"$keep\"" "pg1's own files kept on its disk during pg_rewind"
+nok "... that directory gone once they are back" test -e "$keep"
+# pg_rewind connected as pgreplica_rewind, not as the superuser (pg2's
+# server logs: the fixture's, and pg_ctl's since pgreplica started it)
+log2=$(cat "$(fx_pg_log pg2)" "$(fx_pgdata pg2)"/log/*.log 2>/dev/null | grep "@$FX_ADDR_pg1(.*connection authorized")
+like "$log2" "connection authorized: user=pgreplica_rewind .*application_name=pgreplica" \
+	"pg_rewind connected to pg2 from pg1 as pgreplica_rewind" || diag "$log2"
+unlike "$log2" "user=postgres " "no session from pg1's host as the superuser"
+is "$(fx_psql pg2 "SELECT rolsuper || ' ' || rolcanlogin || ' ' || (rolpassword IS NULL) || ' ' || rolreplication FROM pg_authid WHERE rolname = 'pgreplica_rewind'")" \
+	"false false true false" "pgreplica_rewind afterwards: no superuser, no login, no password, no replication"
+is "$(fx_psql pg2 "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = 'pgreplica_rewind'")" 0 \
+	"... and a member of no role"
 
 ok "more rows on pg2" fx_psql pg2 "INSERT INTO drill VALUES (201, 'pg2')"
 ok "pg1 caught up" fx_wait_catchup pg2 pg1

@@ -92,6 +92,10 @@ is "$(tr -d ' ' <"$FX_DIR/out")" 0 "exec: without --stdin the command reads noth
 head -c 3000000 /dev/urandom >"$FX_DIR/stdin.big"
 run exec --stdin "$FX_DIR/stdin.big" -- cat
 ok "exec: 3 MB through stdin and back on stdout" cmp -s "$FX_DIR/out" "$FX_DIR/stdin.big"
+# a command that exits without reading its input: the write gets EPIPE
+# (more than a pipe holds), which is no reason for SIGPIPE to kill the caller
+run exec --stdin "$FX_DIR/stdin.big" -- sh -c 'exit 5'
+is "$RC" 5 "exec: a command that reads none of its 3 MB input: its own exit status, the caller not killed by SIGPIPE"
 
 run exec --env 'PGR_A=a b $c `d` '"'e'" --env PGR_B= -- sh -c 'printf "<%s><%s><%s>" "$PGR_A" "${PGR_B-unset}" "${PGR_C-unset}"'
 is "$OUT" "<a b \$c \`d\` 'e'><><unset>" "exec: --env values arrive verbatim"
@@ -198,6 +202,36 @@ is "$RC" 255 "write: into a missing directory fails"
 is "$(ls -A "$F" | grep -v -x -E 'r.bin|s|link|conf|new640|new600|owned|empty' | tr '\n' ' ')" "" \
 	"write: no temporary file left behind"
 
+# a secret replacing a file others could read: 0600 (mode set on the empty
+# temporary file, before its first byte), the owner kept
+printf 'old\n' >"$F/pass"
+chmod 0644 "$F/pass"
+[ $root = 1 ] && chown "$FX_USER:" "$F/pass"
+run write "$F/pass" --secret <"$FX_DIR/new"
+is "$RC:$(stat -c '%a %u' "$F/pass")" "0:600 $(stat -c %u "$F")" "write --secret: an old 0644 file is replaced by a 0600 one, owner kept"
+run write "$F/pass2" --secret --mode 0644 <"$FX_DIR/new"
+is "$RC:$(stat -c '%a' "$F/pass2")" "0:600" "write --secret: a new secret is 0600 whatever --mode says"
+
+# a file that is a symbolic link (two levels, one relative): written where
+# it leads, the links kept
+mkdir -p "$F/etc"
+printf 'old text\n' >"$F/etc/real.conf"
+chmod 0640 "$F/etc/real.conf"
+ln -s etc/real.conf "$F/hop.conf"
+ln -s "$F/hop.conf" "$F/linked.conf"
+run write "$F/linked.conf" <"$FX_DIR/new"
+is "$RC" 0 "write through a symbolic link: exit 0" || diag "$ERR"
+ok "write through a symbolic link: the link is still a link" test -L "$F/linked.conf"
+ok "write through a symbolic link: ... and so is the one it leads to" test -L "$F/hop.conf"
+ok "write through a symbolic link: the target has the new text" cmp "$F/etc/real.conf" "$FX_DIR/new"
+is "$(stat -c %a "$F/etc/real.conf")" 640 "write through a symbolic link: the target keeps its mode"
+is "$(ls -A "$F" "$F/etc" | grep -c pgreplica)" 0 "write through a symbolic link: no temporary file left behind"
+# --replace-link (a key linked to a shared file): the link goes, the shared file stays
+cp "$F/etc/real.conf" "$FX_DIR/real.before"
+run write "$F/linked.conf" --replace-link <"$FX_DIR/stdin.data"
+ok "write --replace-link: a regular file replaces the link" sh -c '! test -L "$1" && cmp -s "$1" "$2"' sh "$F/linked.conf" "$FX_DIR/stdin.data"
+ok "write --replace-link: the file it led to is untouched" cmp "$F/etc/real.conf" "$FX_DIR/real.before"
+
 # a full file system: the write fails, the old file stays, no temporary file
 if [ $root = 1 ]; then
 	small=$FX_DIR/small
@@ -245,6 +279,13 @@ if [ $root = 1 ] && command -v sudo >/dev/null; then
 	ok "become: hostile arguments arrive intact through sudo" cmp "$FX_DIR/out" "$FX_DIR/expected"
 	run_as "$FX_USER" write "$F/by-user" --mode 0640 <"$FX_DIR/new"
 	is "$RC:$(stat -c '%a %U' "$F/by-user" 2>/dev/null)" "0:640 $FX_USER" "become: a new file belongs to $FX_USER"
+	run_as "$FX_USER" write "$F/by-user" --secret <"$FX_DIR/new"
+	is "$RC:$(stat -c '%a %U' "$F/by-user" 2>/dev/null)" "0:600 $FX_USER" "become: a secret over the 0640 file is 0600"
+	ln -s by-user "$F/by-user.link"
+	printf 'through the link\n' >"$FX_DIR/new2"
+	run_as "$FX_USER" write "$F/by-user.link" <"$FX_DIR/new2"
+	ok "become: a write through a symbolic link keeps the link and changes its target" \
+		sh -c 'test -L "$1" && cmp -s "$2" "$3"' sh "$F/by-user.link" "$F/by-user" "$FX_DIR/new2"
 	printf 'secret\n' >"$FX_DIR/rootonly"
 	chmod 0600 "$FX_DIR/rootonly"
 	run_as "$FX_USER" read "$FX_DIR/rootonly"
@@ -257,7 +298,7 @@ if [ $root = 1 ] && command -v sudo >/dev/null; then
 	run_as root exec -- id -un
 	is "$RC:$OUT" "0:root" "become: one's own account runs the command directly"
 else
-	skip 7 "--become needs root and sudo"
+	skip 9 "--become needs root and sudo"
 fi
 
 done_testing

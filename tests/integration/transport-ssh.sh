@@ -209,6 +209,16 @@ is "$(stat -c '%a %U %G' "$FILES/conf")" "640 $FX_USER $(id -gn "$FX_USER")" \
 	"write: the existing file keeps mode 0640 and its owner (opts ignored)"
 isnt "$(stat -c %i "$FILES/conf")" "$ino_before" "write: the file was replaced (rename), not rewritten in place"
 is "$(ls -A "$FILES" | grep -c pgreplica)" 0 "write: no temporary file left behind"
+# a secret over that 0640 file: 0600 (set before the first byte), owner kept
+run_drv db1 write "$FILES/conf" --secret <"$FX_DIR/new"
+is "$RC:$(stat -c '%a %U' "$FILES/conf")" "0:600 $FX_USER" "write --secret: the old 0640 file is replaced by a 0600 one, owner kept"
+# a symbolic link: written where it leads, the link kept
+ln -s conf "$FILES/conf.link"
+printf 'through the link\n' >"$FX_DIR/new2"
+run_drv db1 write "$FILES/conf.link" <"$FX_DIR/new2"
+is "$RC" 0 "write through a symbolic link: exit 0" || diag "$ERR"
+ok "write through a symbolic link: the link is still a link" test -L "$FILES/conf.link"
+ok "write through a symbolic link: the target has the new text" cmp "$FILES/conf" "$FX_DIR/new2"
 
 # a new file gets the requested mode, or 0600
 run_drv db1 write "$FILES/new640" --mode 0640 <"$FX_DIR/new"

@@ -37,6 +37,7 @@
 
 #include "certs.h"
 #include "i18n.h"
+#include "process.h"
 #include "report.h"
 #include "strbuf.h"
 
@@ -115,6 +116,7 @@ main(int argc, char **argv)
 	int			rc = 0;
 	int			i = 1;
 
+	process_setup();		/* as pgreplica does */
 	setlocale(LC_ALL, "");
 	report_set_progname("certs-driver");
 	while (i < argc && strncmp(argv[i], "--", 2) == 0)

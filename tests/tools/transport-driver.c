@@ -8,7 +8,7 @@
  *   SPEC: "local" or an ssh target / Host alias
  *   exec [--timeout MS] [--stdin FILE] [--env NAME=VALUE]... -- ARGV...
  *   read PATH
- *   write PATH [--mode OCTAL] [--owner USER] [--group GROUP]
+ *   write PATH [--mode OCTAL] [--owner USER] [--group GROUP] [--secret] [--replace-link]
  *   stat PATH
  *   backup PATH
  *   quote ARG...
@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "process.h"
 #include "report.h"
 #include "strbuf.h"
 #include "transport.h"
@@ -51,7 +52,7 @@ usage(void)
 			"                        [--password-file FILE] [--connect-timeout S] SPEC COMMAND [ARGS]\n"
 			"  exec [--timeout MS] [--stdin FILE] [--env NAME=VALUE]... -- ARGV...\n"
 			"  read PATH\n"
-			"  write PATH [--mode OCTAL] [--owner USER] [--group GROUP]\n"
+			"  write PATH [--mode OCTAL] [--owner USER] [--group GROUP] [--secret] [--replace-link]\n"
 			"  stat PATH\n"
 			"  backup PATH\n"
 			"  quote ARG...\n");
@@ -229,6 +230,10 @@ cmd_write(transport *t, int argc, char **argv)
 			wo.owner = argv[++i];
 		else if (strcmp(argv[i], "--group") == 0 && i + 1 < argc)
 			wo.group = argv[++i];
+		else if (strcmp(argv[i], "--secret") == 0)
+			wo.secret = true;
+		else if (strcmp(argv[i], "--replace-link") == 0)
+			wo.replace_link = true;
 		else
 			usage();
 	}
@@ -326,6 +331,7 @@ main(int argc, char **argv)
 	int			i;
 	int			status;
 
+	process_setup();		/* as pgreplica does */
 	setlocale(LC_ALL, "");
 #if ENABLE_NLS
 	{

@@ -366,14 +366,14 @@ test_quoted_values(void **state)
 							 "trigger_file = \"/tmp/a \\\"b\\\" \\\\c\\d\"\n"
 							 "sync = \"\"\n"
 							 "[node \"n\"]\nrole = primary\nhost = \"h\";glued comment\n"
-							 "pgdata = \"trailing \"\n");
+							 "pgdata = \"/trailing \"\n");
 
 	assert_string_equal(c->name, "  two leading spaces");
 	assert_string_equal(c->archive_command, "test ! -f /a/%f && cp %p /a/%f ; echo # x");
 	assert_string_equal(c->trigger_file, "/tmp/a \"b\" \\c\\d");
 	assert_null(c->sync);
 	assert_string_equal(c->nodes[0].host, "h");
-	assert_string_equal(c->nodes[0].pgdata, "trailing ");
+	assert_string_equal(c->nodes[0].pgdata, "/trailing ");
 	cluster_free(c);
 }
 
@@ -674,13 +674,13 @@ test_hostile_values_kept_verbatim(void **state)
 							 "[node \"n\"]\nrole = primary\n"
 							 "host = a b'c\"d\n"
 							 "dbname = $(touch /tmp/pwned)\n"
-							 "pgdata = \"; rm -rf / #\"\n"
+							 "pgdata = \"/d; rm -rf / #\"\n"
 							 "bindir = /opt/pg bin/`whoami`\n");
 
 	assert_string_equal(c->archive_command, "cp %p \"/arch/$(hostname)/%f\" `id` 'x'");
 	assert_string_equal(c->nodes[0].host, "a b'c\"d");
 	assert_string_equal(c->nodes[0].dbname, "$(touch /tmp/pwned)");
-	assert_string_equal(c->nodes[0].pgdata, "; rm -rf / #");
+	assert_string_equal(c->nodes[0].pgdata, "/d; rm -rf / #");
 	assert_string_equal(c->nodes[0].bindir, "/opt/pg bin/`whoami`");
 	cluster_free(c);
 }
@@ -876,6 +876,101 @@ test_error_bad_ssh(void **state)
 	assert_error("[node \"a\"]\n" NODE_OK "ssh = user@host extra\n", 4, "invalid ssh target");
 	cluster_free(parse_ok("[node \"a\"]\n" NODE_OK "ssh = local\n"));
 	cluster_free(parse_ok("[node \"a\"]\n" NODE_OK "ssh = u@[::1]:2222\n"));
+}
+
+/*
+ * A data directory that pg_ctl's shell line would run (or break), for every
+ * node whatever its service; from the file and from a cluster built in
+ * memory (the wizard's), before any command can see it.
+ */
+static void
+test_error_bad_pgdata(void **state)
+{
+	static const char *const bad[] = {
+		"/srv/x$(touch /tmp/pwned)y", "/srv/`id`", "/srv/a\"b", "/srv/a\\b",
+		"/srv/$HOME", "relative/dir", "/srv/\x1b[2Jx",
+	};
+	cluster    *c = parse_ok(design_example);
+	pgr_error	err = PGR_ERROR_INIT;
+	char	   *out;
+
+	assert_error("[node \"a\"]\n" NODE_OK "pgdata = \"/srv/x$(touch /tmp/p)y\"\n", 4,
+				 "cannot pass safely");
+	assert_error("[node \"a\"]\n" NODE_OK "service = pg_ctlcluster 16 main\npgdata = /srv/`id`\n", 5,
+				 "invalid data directory \"/srv/`id`\" for node \"a\"");
+	assert_error("[node \"a\"]\n" NODE_OK "pgdata = data\n", 4, "not an absolute path");
+	assert_error("[node \"a\"]\n" NODE_OK "pgdata = \"/srv/\x1b]0;x\"\n", 4, "control character");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_non_null(cluster_pgdata_problem(bad[i]));
+	assert_null(cluster_pgdata_problem("/srv/da ta'q;#&|<>(){}*?~!/data"));
+	cluster_free(parse_ok("[node \"a\"]\n" NODE_OK "pgdata = \"/srv/da ta'q\"\n"));
+
+	/* in memory: the formatter refuses it too (the wizard's way) */
+	set_str(&c->nodes[1].pgdata, "/srv/$(reboot)");
+	out = cluster_format(c);
+	assert_null(cluster_parse(out, PATH, &err));
+	assert_non_null(strstr(err.message, "cannot pass safely"));
+	pgr_error_clear(&err);
+	free(out);
+	cluster_free(c);
+}
+
+/*
+ * The parser's memory stays in proportion to a cluster file: more lines or
+ * nodes than any cluster has, or more bytes, are refused with the reason;
+ * the duplicate check (one table of slot names) still finds every clash.
+ */
+static void
+test_error_huge_files(void **state)
+{
+	strbuf		sb;
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *c;
+
+	/* 999 nodes, then a clash with the very first one */
+	strbuf_init(&sb);
+	strbuf_append(&sb, "[node \"n0\"]\nrole = primary\nhost = h\n");
+	for (int i = 1; i < 999; i++)
+		strbuf_appendf(&sb, "[node \"n%d\"]\nrole = standby\nhost = h\n", i);
+	strbuf_append(&sb, "[node \"N0\"]\nrole = standby\nhost = h\n");
+	assert_error(sb.data, 2998, "duplicate node \"N0\"");
+	sb.len -= strlen("[node \"N0\"]\nrole = standby\nhost = h\n");
+	sb.data[sb.len] = '\0';
+	/* the 1000th node is fine; one with its slot name is not */
+	strbuf_append(&sb, "[node \"n5-x\"]\nrole = standby\nhost = h\n");
+	c = parse_ok(sb.data);
+	assert_int_equal(c->n_nodes, 1000);
+	cluster_free(c);
+	strbuf_append(&sb, "[node \"N5_X\"]\nhost = h\n");
+	assert_error(sb.data, 3001, "would have the same replication slot name \"n5_x\"");
+	sb.len -= strlen("[node \"N5_X\"]\nhost = h\n");
+	sb.data[sb.len] = '\0';
+	/* the 1001st is refused */
+	strbuf_append(&sb, "[node \"n1000\"]\nrole = standby\nhost = h\n");
+	assert_error(sb.data, 3001, "more than 1000 nodes");
+	strbuf_free(&sb);
+
+	/* 100000 lines are too many, even blank ones */
+	strbuf_init(&sb);
+	strbuf_append(&sb, "[node \"a\"]\n" NODE_OK);
+	for (int i = 0; i < 100000; i++)
+		strbuf_append_char(&sb, '\n');
+	c = cluster_parse(sb.data, PATH, &err);
+	assert_null(c);
+	assert_non_null(strstr(err.message, "more than 100000 lines"));
+	pgr_error_clear(&err);
+	strbuf_free(&sb);
+
+	/* more than 4 MiB, in one long comment: refused whatever it holds */
+	strbuf_init(&sb);
+	strbuf_append(&sb, "[node \"a\"]\n" NODE_OK "# ");
+	for (int i = 0; i < 4 * 1024 * 1024; i++)
+		strbuf_append_char(&sb, 'x');
+	c = cluster_parse(sb.data, PATH, &err);
+	assert_null(c);
+	assert_non_null(strstr(err.message, "too large"));
+	pgr_error_clear(&err);
+	strbuf_free(&sb);
 }
 
 static void
@@ -1175,7 +1270,8 @@ test_format_hostile_values(void **state)
 		cluster    *d;
 
 		set_str(&c->archive_command, values[i]);
-		set_str(&c->nodes[1].pgdata, values[i]);
+		if (!cluster_pgdata_problem(values[i]))
+			set_str(&c->nodes[1].pgdata, values[i]);
 		set_str(&c->nodes[0].host, values[i]);
 		out = format_and_check(c);
 		d = parse_ok(out);
@@ -1475,8 +1571,18 @@ gen_file(cluster *want)
 		}
 		if (rnd(2))
 		{
-			n->pgdata = strdup(pool_value());
-			gen_setting(&sb, "pgdata", n->pgdata, eol);
+			/* any value of the pool, made absolute; one the file refuses is left out */
+			char	   *v = NULL;
+
+			if (asprintf(&v, "/%s", pool_value()) < 0)
+				abort();
+			if (!cluster_pgdata_problem(v))
+			{
+				n->pgdata = v;
+				gen_setting(&sb, "pgdata", n->pgdata, eol);
+			}
+			else
+				free(v);
 		}
 		switch (rnd(4))
 		{
@@ -1527,7 +1633,12 @@ random_edits(cluster *c)
 				set_str(&c->name, rnd(3) ? pool_value() : NULL);
 				break;
 			case 3:
-				set_str(&n->pgdata, rnd(3) ? pool_value() : NULL);
+				{
+					/* a data directory the file accepts, or none */
+					const char *v = rnd(3) ? pool_value() : NULL;
+
+					set_str(&n->pgdata, v && !cluster_pgdata_problem(v) ? v : NULL);
+				}
 				break;
 			case 4:
 				n->port = 1 + (int) rnd(65535);
@@ -2011,7 +2122,7 @@ test_save_creates_xdg_directory(void **state)
 	assert_true(asprintf(&expected, "%s/xdg/pgreplica/cluster.conf", f->dir) >= 0);
 	assert_true(asprintf(&dir, "%s/xdg/pgreplica", f->dir) >= 0);
 	setenv("XDG_CONFIG_HOME", xdg, 1);
-	path = cluster_default_path();
+	path = cluster_default_path(NULL);
 	assert_string_equal(path, expected);
 	free(c->path);
 	c->path = path;
@@ -2038,24 +2149,88 @@ test_default_path(void **state)
 	/* no ./pgreplica.conf: XDG, a relative XDG_CONFIG_HOME is ignored */
 	setenv("XDG_CONFIG_HOME", "relative/dir", 1);
 	setenv("HOME", "/home/someone", 1);
-	p = cluster_default_path();
+	p = cluster_default_path(NULL);
 	assert_string_equal(p, "/home/someone/.config/pgreplica/cluster.conf");
 	free(p);
 	setenv("XDG_CONFIG_HOME", "/xdg", 1);
-	p = cluster_default_path();
+	p = cluster_default_path(NULL);
 	assert_string_equal(p, "/xdg/pgreplica/cluster.conf");
 	free(p);
 	unsetenv("XDG_CONFIG_HOME");
-	p = cluster_default_path();
+	p = cluster_default_path(NULL);
 	assert_string_equal(p, "/home/someone/.config/pgreplica/cluster.conf");
 	free(p);
 	/* ./pgreplica.conf wins when it exists */
 	assert_true(asprintf(&expected, "%s/" CLUSTER_FILE_NAME, f->dir) >= 0);
 	write_all(expected, "", 0644);
-	p = cluster_default_path();
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	p = cluster_default_path(NULL);
 	assert_string_equal(p, CLUSTER_FILE_NAME);
 	free(p);
 	free(expected);
+}
+
+/* "./%s" not used, and why, with a hint naming -c */
+static void
+assert_untrusted(const char *why)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+	char	   *p = cluster_default_path(&err);
+
+	if (p)
+		fail_msg("./" CLUSTER_FILE_NAME " used, expected a refusal saying \"%s\"", why);
+	assert_non_null(err.message);
+	if (!strstr(err.message, why))
+		fail_msg("message \"%s\" does not say \"%s\"", err.message, why);
+	assert_non_null(strstr(err.message, "./" CLUSTER_FILE_NAME "\" is not used"));
+	assert_non_null(err.hint);
+	assert_non_null(strstr(err.hint, "-c"));
+	pgr_error_clear(&err);
+}
+
+/*
+ * ./pgreplica.conf is used only when it is the operator's (or root's) and
+ * neither it nor the current directory can be written by others.
+ */
+static void
+test_default_path_untrusted(void **state)
+{
+	save_fixture *f = *state;
+	char	   *file;
+	char	   *p;
+
+	assert_int_equal(chdir(f->dir), 0);
+	setenv("HOME", "/home/someone", 1);
+	unsetenv("XDG_CONFIG_HOME");
+	assert_true(asprintf(&file, "%s/" CLUSTER_FILE_NAME, f->dir) >= 0);
+	write_all(file, "", 0644);
+
+	assert_int_equal(chmod(file, 0666), 0);
+	assert_untrusted("others can write to it (mode 0666)");
+	assert_int_equal(chmod(file, 0664), 0);
+	assert_untrusted("others can write to it (mode 0664)");
+	assert_int_equal(chmod(file, 0644), 0);
+	assert_int_equal(chmod(f->dir, 01777), 0);	/* like /tmp */
+	assert_untrusted("others can write to the current directory (mode 1777)");
+	assert_int_equal(chmod(f->dir, 0775), 0);
+	assert_untrusted("others can write to the current directory (mode 0775)");
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	p = cluster_default_path(NULL);
+	assert_string_equal(p, CLUSTER_FILE_NAME);
+	free(p);
+	if (geteuid() == 0)
+	{
+		/* someone else's file, or directory (nobody's id) */
+		assert_int_equal(chown(file, 65534, (gid_t) -1), 0);
+		assert_untrusted("belongs to the user with id 65534");
+		assert_int_equal(chown(file, 0, (gid_t) -1), 0);
+		assert_int_equal(chown(f->dir, 65534, (gid_t) -1), 0);
+		assert_untrusted("the current directory belongs to the user with id 65534");
+		assert_int_equal(chown(f->dir, 0, (gid_t) -1), 0);
+	}
+	else
+		print_message("# not root: the owner checks were not run\n");
+	free(file);
 }
 
 /* ---- the dashboard's thresholds ---------------------------------------------- */
@@ -2209,6 +2384,8 @@ main(void)
 		cmocka_unit_test(test_error_bad_role),
 		cmocka_unit_test(test_error_bad_service),
 		cmocka_unit_test(test_error_bad_ssh),
+		cmocka_unit_test(test_error_bad_pgdata),
+		cmocka_unit_test(test_error_huge_files),
 		cmocka_unit_test(test_error_missing_host),
 		cmocka_unit_test(test_error_missing_role),
 		cmocka_unit_test(test_error_two_primaries),
@@ -2241,6 +2418,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_save_refuses_stale_text, save_setup, save_teardown),
 		cmocka_unit_test_setup_teardown(test_save_refused_while_locked, save_setup, save_teardown),
 		cmocka_unit_test_setup_teardown(test_default_path, save_setup, save_teardown),
+		cmocka_unit_test_setup_teardown(test_default_path_untrusted, save_setup, save_teardown),
 	};
 
 	return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);

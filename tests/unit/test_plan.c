@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "cluster.h"
@@ -87,12 +89,127 @@ test_primary_only_builds_no_standby(void **state)
 	free(ids);
 }
 
+/* ---- the journal ---------------------------------------------------------------- */
+
+/* Whatever the cluster's name, the journal is a file of $XDG_STATE_HOME/pgreplica. */
+static void
+test_journal_path_stays_in_its_directory(void **state)
+{
+	static const char *const names[] = {
+		"../../../etc/cron.d/x", "..", "a/b", ".hidden", "x/../../y", "\x1b[2J",
+	};
+
+	setenv("XDG_STATE_HOME", "/st", 1);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	{
+		cluster    *cl = cluster_new(NULL);
+		char	   *path;
+		const char *file;
+
+		cl->name = strdup(names[i]);
+		path = plan_default_journal_path(cl);
+		assert_true(strncmp(path, "/st/pgreplica/", 14) == 0);
+		file = path + 14;
+		if (strchr(file, '/') || file[0] == '.' || strchr(file, '\x1b'))
+			fail_msg("name \"%s\" gives the journal \"%s\"", names[i], path);
+		free(path);
+		cluster_free(cl);
+	}
+	unsetenv("XDG_STATE_HOME");
+}
+
+static int
+fake_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
+{
+	strbuf_append(&s->preview, "something to do");
+	return 0;
+}
+
+static int
+fake_ok(plan_ctx *ctx, plan_step *s, pgr_error *err)
+{
+	return 0;
+}
+
+static const step_ops fake_ops = {
+	.kind = "fake", .inspect = fake_inspect, .apply = fake_ok, .verify = fake_ok,
+};
+
+/*
+ * A journal that is a symbolic link (to a file of the operator's, to
+ * ~/.bashrc...) is neither read nor written: apply stops before the step.
+ */
+static void
+test_journal_symlink_refused(void **state)
+{
+	char		dir[] = "/tmp/pgr-test-journal-XXXXXX";
+	char	   *journal;
+	char	   *target;
+	char	   *text;
+	pgr_error	err = PGR_ERROR_INIT;
+	cluster    *cl = cluster_parse("[cluster]\nname = c\n" NODE("pg1", "primary", "", "10.0.0.1"),
+								   "test.conf", &err);
+	plan_options po = {0};
+	plan_ctx   *ctx;
+	plan	   *p = calloc(1, sizeof(plan));
+	int			changed = 0;
+	FILE	   *f;
+	char		buf[64] = "";
+
+	assert_non_null(cl);
+	assert_non_null(mkdtemp(dir));
+	assert_true(asprintf(&journal, "%s/c.journal", dir) > 0);
+	assert_true(asprintf(&target, "%s/victim", dir) > 0);
+	f = fopen(target, "w");
+	assert_non_null(f);
+	fputs("begin fake@pg1 1\n", f);
+	fclose(f);
+	assert_int_equal(symlink(target, journal), 0);
+
+	text = plan_journal_interrupted(journal);
+	if (text)
+		fail_msg("the journal was read through its link: \"%s\"", text);
+
+	po.assume_yes = true;
+	po.journal_path = journal;
+	ctx = plan_ctx_new(cl, &po);
+	plan_add(p, plan_step_new(&fake_ops, &cl->nodes[0], "fake@pg1", "fake"));
+	assert_int_equal(plan_apply(ctx, p, &changed, &err), -1);
+	assert_int_equal(changed, 0);
+	assert_non_null(strstr(err.message, "could not open the journal"));
+	assert_non_null(err.hint);
+	f = fopen(target, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	assert_null(fgets(buf + strlen(buf), (int) (sizeof(buf) - strlen(buf)), f));
+	fclose(f);
+	assert_string_equal(buf, "begin fake@pg1 1\n");
+	pgr_error_clear(&err);
+
+	/* a real file: the step runs, begin and done are journalled */
+	unlink(journal);
+	assert_int_equal(plan_apply(ctx, p, &changed, &err), 0);
+	assert_int_equal(changed, 1);
+	assert_null(plan_journal_interrupted(journal));
+
+	plan_free(p);
+	plan_ctx_free(ctx);
+	cluster_free(cl);
+	unlink(journal);
+	unlink(target);
+	rmdir(dir);
+	free(journal);
+	free(target);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cascade_built_from_the_top),
 		cmocka_unit_test(test_primary_only_builds_no_standby),
+		cmocka_unit_test(test_journal_path_stays_in_its_directory),
+		cmocka_unit_test(test_journal_symlink_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
 #include "cluster.h"
 #include "report.h"
 #include "step_role.h"
@@ -263,12 +267,57 @@ test_passfile_wildcards_and_comments(void **state)
 	free_cluster(cl);
 }
 
+/* A SCRAM-SHA-256 verifier of `pw` with `iter` iterations (salt "pgreplica-salt!!"). */
+static char *
+make_scram_verifier(const char *pw, int iter)
+{
+	static const unsigned char salt[] = "pgreplica-salt!!";
+	unsigned char salted[32], ck[32], sk[32], stored[32];
+	unsigned int len = 32;
+	char		s64[64], st64[64], sv64[64];
+	char	   *out;
+
+	assert_int_equal(PKCS5_PBKDF2_HMAC(pw, (int) strlen(pw), salt, 16, iter, EVP_sha256(), 32, salted), 1);
+	assert_non_null(HMAC(EVP_sha256(), salted, 32, (const unsigned char *) "Client Key", 10, ck, &len));
+	SHA256(ck, 32, stored);
+	assert_non_null(HMAC(EVP_sha256(), salted, 32, (const unsigned char *) "Server Key", 10, sk, &len));
+	EVP_EncodeBlock((unsigned char *) s64, salt, 16);
+	EVP_EncodeBlock((unsigned char *) st64, stored, 32);
+	EVP_EncodeBlock((unsigned char *) sv64, sk, 32);
+	assert_true(asprintf(&out, "SCRAM-SHA-256$%d:%s$%s:%s", iter, s64, st64, sv64) > 0);
+	return out;
+}
+
+/*
+ * The iteration count comes from the server: above the bound, the verifier
+ * is not checked (not even when it would match), so no server can keep
+ * pgreplica computing for minutes.  At the usual count, and at the bound,
+ * it is.
+ */
+static void
+test_scram_iterations_bounded(void **state)
+{
+	char	   *usual = make_scram_verifier("pw", 4096);
+	char	   *at = make_scram_verifier("pw", STEP_ROLE_SCRAM_MAX_ITERATIONS);
+	char	   *above = make_scram_verifier("pw", STEP_ROLE_SCRAM_MAX_ITERATIONS + 1);
+
+	(void) state;
+	assert_true(step_role_verifier_matches(usual, "r", "pw"));
+	assert_true(step_role_verifier_matches(at, "r", "pw"));
+	assert_false(step_role_verifier_matches(above, "r", "pw"));
+	assert_false(step_role_verifier_matches("SCRAM-SHA-256$2147483647:cGdyZXBsaWNhLXNhbHQhIQ==$AAAA:AAAA", "r", "pw"));
+	free(usual);
+	free(at);
+	free(above);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scram_verifier),
 		cmocka_unit_test(test_scram_malformed),
+		cmocka_unit_test(test_scram_iterations_bounded),
 		cmocka_unit_test(test_md5_verifier),
 		cmocka_unit_test(test_generated_password),
 		cmocka_unit_test_setup_teardown(test_passfile_path, setup_dir, teardown_dir),

@@ -166,6 +166,14 @@ test_reply_time_from_12(void **state)
 
 /* 13: pg_replication_slots.wal_status */
 static void
+test_rewind_role_from_11(void **state)
+{
+	assert_false(facts_of(100023)->rewind_role);
+	assert_true(facts_of(110000)->rewind_role);
+	assert_true(facts_of(180000)->rewind_role);
+}
+
+static void
 test_slot_wal_status_from_13(void **state)
 {
 	assert_false(facts_of(120022)->slot_wal_status);
@@ -277,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_checksums_default_from_18),
 		cmocka_unit_test(test_reply_time_from_12),
 		cmocka_unit_test(test_slot_wal_status_from_13),
+		cmocka_unit_test(test_rewind_role_from_11),
 		cmocka_unit_test(test_facts_are_monotonic),
 		cmocka_unit_test(test_client_can_clone),
 		cmocka_unit_test(test_rewind_only_its_own_major),
