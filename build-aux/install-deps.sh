@@ -12,7 +12,8 @@ build="build-essential autoconf automake autopoint gettext pkg-config
  libpq-dev libncurses-dev libssl-dev libssh-dev po4a"
 run="postgresql postgresql-client openssh-client sudo"
 test_pkgs="libcmocka-dev openssh-server iproute2 tmux jq sudo procps psmisc locales openssl
- groff man-db bash-completion dpkg-dev debhelper lintian prometheus"
+ groff man-db bash-completion dpkg-dev debhelper lintian prometheus
+ clang libclang-rt-14-dev"
 package_pkgs="dpkg-dev debhelper bash-completion"
 
 pkgs="$build $run"
