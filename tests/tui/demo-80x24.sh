@@ -16,48 +16,19 @@
 . "$top_srcdir/tests/lib/fixture.sh"
 set -u
 
-PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
-command -v tmux >/dev/null || skip_all "no tmux"
-PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}
-[ -x "$PG_BINDIR/initdb" ] || skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
-[ "$(id -u)" = 0 ] || skip_all "the demo as root (servers run as postgres)"
-command -v sudo >/dev/null || skip_all "sudo is needed (become = postgres)"
+. "$top_srcdir/tests/lib/demo.sh"
+demo_require
 command -v psql >/dev/null || skip_all "no psql"
-getent passwd postgres >/dev/null || skip_all "no postgres account"
-locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' || skip_all "no C.UTF-8 locale"
 unset PGREPLICA_LOCALEDIR
 LC_ALL=C.UTF-8 "$PGREPLICA" --lang fr --help 2>/dev/null | grep -q '^Utilisation' ||
 	skip_all "$PGREPLICA finds no French catalogue (not the build tree's binary, nothing installed)"
-ROOT_SERVERS=$(getent passwd postgres | cut -d: -f6)/pgreplica-demo
-# never touch a sandbox that an operator of this machine (or demo.sh) made
-[ -e "$ROOT_SERVERS" ] && skip_all "a demo sandbox of root already exists in $ROOT_SERVERS"
-: "${PGREPLICA_TEMPLATES:=$top_srcdir/templates}"
-export PGREPLICA_TEMPLATES
 
 fx_setup
 . "$top_srcdir/tests/lib/tui.sh"
-
-export HOME=$FX_DIR/home XDG_DATA_HOME=$FX_DIR/home/data \
-	XDG_STATE_HOME=$FX_DIR/home/state XDG_CONFIG_HOME=$FX_DIR/home/config
-mkdir -p "$XDG_DATA_HOME"
-unset PGPASSFILE SSH_AUTH_SOCK LANGUAGE
+demo_home
+unset LANGUAGE
 export LC_ALL=C.UTF-8
-demo=$XDG_DATA_HOME/pgreplica/demo
-conf=$demo/cluster.conf
 nb=$'\xc2\xa0'			# U+00A0, before : ; ? ! in French
-
-teardown_demo()
-{
-	local n
-	for n in pg1 pg2; do
-		[ -f "$ROOT_SERVERS/$n/data/postmaster.pid" ] || continue
-		sudo -n -u postgres "$PG_BINDIR/pg_ctl" -D "$ROOT_SERVERS/$n/data" -m immediate stop
-	done >/dev/null 2>&1
-	[ -f "$ROOT_SERVERS/.pgreplica-demo" ] && rm -rf -- "$ROOT_SERVERS"
-	return 0
-}
-fx_on_teardown teardown_demo
 
 # the screen's lines, trailing blanks stripped
 lines() { tui_screen W | sed 's/[[:space:]]*$//'; }
