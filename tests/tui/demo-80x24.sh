@@ -72,10 +72,20 @@ walk()
 	ok "$L: the wizard opens on the demo" tui_wait W "${T[welcome]}" 120
 	whole "$L: welcome"
 	bar "$L: welcome" "${T[bar_welcome]}"
+	tui_keys W F9
+	ok "$L: the quit question" tui_wait W "${T[quit_q]}"
+	whole "$L: the quit question"
+	tui_keys W Enter
+	tui_wait_gone W "${T[quit_q]}" 10
 	tui_keys W F10
 	ok "$L: primary page" tui_wait W "${T[primary]}"
 	whole "$L: primary page"
 	bar "$L: primary page" "${T[bar_node]}"
+	tui_keys W F5
+	ok "$L: the primary's test" tui_wait W "${T[test_ok]}" 60
+	whole "$L: the primary's test"
+	tui_keys W Enter
+	tui_wait_gone W "${T[test_ok]}" 10
 	tui_keys W F10
 	ok "$L: standbys page" tui_wait W "${T[standbys]}"
 	whole "$L: standbys page"
@@ -98,6 +108,10 @@ walk()
 	ok "$L: the set-up completes" tui_wait W "${T[complete]}" 300
 	whole "$L: set-up complete"
 	bar "$L: set-up complete" "${T[bar_done]}"
+	tui_keys W F3
+	tui_wait W "${T[complete]}" 10
+	whole "$L: set-up complete, with its log"
+	tui_keys W F3
 	tui_keys W F10
 
 	ok "$L: the dashboard, pg2 streaming" tui_wait W "^  pg2 +standby +streaming" 60
@@ -172,6 +186,8 @@ walk()
 declare -A T
 T=(
 	[welcome]="Bienvenue"
+	[quit_q]="Quitter l'assistant de mise en place${nb}\?"
+	[test_ok]="Test réussi"
 	[primary]="Serveur primaire"
 	[standbys]="Serveurs standby"
 	[options]="Choix de réplication"
@@ -205,6 +221,8 @@ walk fr
 
 T=(
 	[welcome]="Welcome"
+	[quit_q]="Leave the set-up wizard\?"
+	[test_ok]="Test passed"
 	[primary]="Primary server"
 	[standbys]="Standby servers"
 	[options]="Replication choices"
