@@ -123,6 +123,11 @@ walk()
 	tui_keys W j
 	ok "$L: the standby's details" tui_wait W "${T[pipeline]}"
 	whole "$L: a standby's details"
+	sql pg2 "SELECT pg_wal_replay_pause()" >/dev/null
+	ok "$L: replay paused, the state cell whole" tui_wait W "^. pg2 +standby +${T[replay_paused]} +[0-9]" 30
+	whole "$L: replay paused"
+	sql pg2 "SELECT pg_wal_replay_resume()" >/dev/null
+	tui_wait W "^  pg2 +standby +streaming" 30
 	tui_keys W Space
 	ok "$L: paused, the marker beside the clock" tui_wait W "${T[paused]}"
 	whole "$L: paused"
@@ -186,6 +191,7 @@ walk()
 declare -A T
 T=(
 	[welcome]="Bienvenue"
+	[replay_paused]="rejeu suspendu"
 	[quit_q]="Quitter l'assistant de mise en place${nb}\?"
 	[test_ok]="Test réussi"
 	[primary]="Serveur primaire"
@@ -221,6 +227,7 @@ walk fr
 
 T=(
 	[welcome]="Welcome"
+	[replay_paused]="replay paused"
 	[quit_q]="Leave the set-up wizard\?"
 	[test_ok]="Test passed"
 	[primary]="Primary server"
