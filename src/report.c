@@ -30,7 +30,7 @@ out_of_memory(void)
 	/* No allocation from here on: the message is a constant. */
 	if (fatal_hook)
 		fatal_hook();
-	fprintf(stderr, "%s: %s\n", progname, _("out of memory"));
+	fprintf(stderr, _("%s: out of memory\n"), progname);
 	exit(2);
 }
 
@@ -226,7 +226,12 @@ pgr_error_isset(const pgr_error *err)
 static void
 print_error(const pgr_error *err)
 {
-	fprintf(stderr, "%s: %s: %s\n", progname, _("error"),
+	/*
+	 * TRANSLATORS: the program's name, then the message, as PostgreSQL's
+	 * tools print them (in French: "pgreplica : erreur : ...", U+00A0 before
+	 * each colon)
+	 */
+	fprintf(stderr, _("%s: error: %s\n"), progname,
 			err && err->message ? err->message : _("unknown error"));
 	if (err && err->detail)
 		/* TRANSLATORS: as in PostgreSQL's messages: "DETAIL:  ..." */
@@ -249,7 +254,8 @@ report_warning(const char *fmt,...)
 	va_list		ap;
 
 	fflush(stdout);
-	fprintf(stderr, "%s: %s: ", progname, _("warning"));
+	/* TRANSLATORS: the program's name, before a warning */
+	fprintf(stderr, _("%s: warning: "), progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -262,7 +268,8 @@ report_info(const char *fmt,...)
 	va_list		ap;
 
 	fflush(stdout);
-	fprintf(stderr, "%s: ", progname);
+	/* TRANSLATORS: the program's name, before a message */
+	fprintf(stderr, _("%s: "), progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
