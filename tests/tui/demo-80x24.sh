@@ -34,13 +34,14 @@ nb=$'\xc2\xa0'			# U+00A0, before : ; ? ! in French
 lines() { tui_screen W | sed 's/[[:space:]]*$//'; }
 
 # whole WHAT: no line of the screen reaches column 80 (a cut text does),
-# but the events' lines (data: paths, server messages) and the key bar (a
-# bar may fill the 80 columns: bar compares it whole)
+# but the lines of the main screen's events pane (one line of each event:
+# the event log shows them whole) and the key bar (a bar may fill the 80
+# columns: bar compares it whole)
 whole()
 {
 	local l cut=''
 	while IFS= read -r l; do
-		[[ $l =~ ^\ \ [0-9]{2}:[0-9]{2}:[0-9]{2}\  || $l =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\  ]] && continue
+		[[ $l =~ ^\ \ [0-9]{2}:[0-9]{2}:[0-9]{2}\  ]] && continue
 		[ "${#l}" -ge 80 ] && cut="$cut${cut:+ / }$l"
 	done < <(lines | sed '$d')
 	if [ -z "$cut" ]; then
@@ -166,6 +167,12 @@ walk()
 	tui_keys W y
 	ok "$L: pg2 is the primary" tui_wait W "${T[header_pg2]}" 120
 	whole "$L: after the promotion"
+	tui_keys W L
+	ok "$L: the event log after the promotion" tui_wait W "${T[log]}"
+	ok "$L: an event longer than a line, whole" tui_wait W "${T[long_event]}"
+	whole "$L: event log, long events wrapped"
+	tui_keys W L
+	tui_wait_gone W "${T[log]}" 10
 
 	# resync pg1 from pg2 (pg_rewind, else a copy)
 	tui_keys W k R
@@ -192,6 +199,7 @@ declare -A T
 T=(
 	[welcome]="Bienvenue"
 	[replay_paused]="rejeu suspendu"
+	[long_event]="^ {20}.*réécrit$"
 	[quit_q]="Quitter l'assistant de mise en place${nb}\?"
 	[test_ok]="Test réussi"
 	[primary]="Serveur primaire"
@@ -228,6 +236,7 @@ walk fr
 T=(
 	[welcome]="Welcome"
 	[replay_paused]="replay paused"
+	[long_event]='^ {20}.*cluster\.conf"$'
 	[quit_q]="Leave the set-up wizard\?"
 	[test_ok]="Test passed"
 	[primary]="Primary server"
