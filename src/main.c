@@ -116,7 +116,7 @@ close_stdout(void)
 	{
 		/* EPIPE ("pgreplica status | head") is not worth a message. */
 		if (errno != EPIPE)
-			fprintf(stderr, "%s: %s: %s\n", PACKAGE, _("write error"), strerror(errno));
+			fprintf(stderr, _("%s: write error: %s\n"), PACKAGE, strerror(errno));
 		_exit(PGR_EXIT_ERROR);
 	}
 }

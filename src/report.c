@@ -30,7 +30,7 @@ out_of_memory(void)
 	/* No allocation from here on: the message is a constant. */
 	if (fatal_hook)
 		fatal_hook();
-	fprintf(stderr, "%s: %s\n", progname, _("out of memory"));
+	fprintf(stderr, _("%s: out of memory\n"), progname);
 	exit(2);
 }
 
@@ -330,10 +330,15 @@ print_line(const char *prefix, const char *sep, const char *text)
 static void
 print_error(const pgr_error *err)
 {
-	char	   *prefix = pgr_asprintf("%s: %s", progname, _("error"));
+	char	   *v = report_visible(err && err->message ? err->message : _("unknown error"));
 
-	print_line(prefix, ": ", err && err->message ? err->message : _("unknown error"));
-	free(prefix);
+	/*
+	 * TRANSLATORS: the program's name, then the message, as PostgreSQL's
+	 * tools print them (in French: "pgreplica : erreur : ...", U+00A0 before
+	 * each colon)
+	 */
+	fprintf(stderr, _("%s: error: %s\n"), progname, v);
+	free(v);
 	if (err && err->detail)
 		/* TRANSLATORS: as in PostgreSQL's messages: "DETAIL:  ..." */
 		print_line(_("DETAIL:"), "  ", err->detail);
@@ -353,16 +358,15 @@ void
 report_warning(const char *fmt,...)
 {
 	va_list		ap;
-	char	   *prefix;
 	char	   *text;
 
 	fflush(stdout);
 	va_start(ap, fmt);
 	text = pgr_vasprintf(fmt, ap);
 	va_end(ap);
-	prefix = pgr_asprintf("%s: %s", progname, _("warning"));
-	print_line(prefix, ": ", text);
-	free(prefix);
+	/* TRANSLATORS: the program's name, before a warning */
+	fprintf(stderr, _("%s: warning: "), progname);
+	print_line("", "", text);
 	free(text);
 }
 
@@ -376,7 +380,9 @@ report_info(const char *fmt,...)
 	va_start(ap, fmt);
 	text = pgr_vasprintf(fmt, ap);
 	va_end(ap);
-	print_line(progname, ": ", text);
+	/* TRANSLATORS: the program's name, before a message */
+	fprintf(stderr, _("%s: "), progname);
+	print_line("", "", text);
 	free(text);
 }
 

@@ -708,19 +708,28 @@ draw_log(dashboard *d)
 		d->log_top = 0;
 	textout_fill(0, 0, COLS, A_REVERSE, _(" Event log (%d): Up/Down/PgUp/PgDn scroll, L or q back"),
 				 d->m->n_events);
-	for (int i = 0; i < rows; i++)
+	/*
+	 * Each event whole: its text wrapped under itself, past the time stamp
+	 * (the events pane of the main screen shows one line of each).
+	 */
+	for (int i = d->log_top, y = 1; y < 1 + rows; i++)
 	{
-		const monitor_event *e = monitor_event_get(d->m, d->log_top + i);
+		const monitor_event *e = monitor_event_get(d->m, i);
 		char		t[32];
+		char	  **lines;
+		int			nl;
 
 		if (!e)
 		{
-			textout_fill(1 + i, 0, COLS, A_NORMAL, "%s", "");
+			textout_fill(y++, 0, COLS, A_NORMAL, "%s", "");
 			continue;
 		}
 		strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", localtime(&e->at));
-		textout_fill(1 + i, 0, COLS, e->bad ? level_attr(MONITOR_BAD) : A_NORMAL,
-					 "%s %s", t, e->text);
+		lines = screen_wrap(e->text, COLS - 21, &nl);
+		for (int j = 0; j < nl && y < 1 + rows; j++)
+			textout_fill(y++, 0, COLS, e->bad ? level_attr(MONITOR_BAD) : A_NORMAL,
+						 "%-19s %s", j == 0 ? t : "", lines[j]);
+		screen_lines_free(lines);
 	}
 }
 

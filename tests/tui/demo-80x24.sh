@@ -16,60 +16,32 @@
 . "$top_srcdir/tests/lib/fixture.sh"
 set -u
 
-PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
-command -v tmux >/dev/null || skip_all "no tmux"
-PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}
-[ -x "$PG_BINDIR/initdb" ] || skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
-[ "$(id -u)" = 0 ] || skip_all "the demo as root (servers run as postgres)"
-command -v sudo >/dev/null || skip_all "sudo is needed (become = postgres)"
+. "$top_srcdir/tests/lib/demo.sh"
+demo_require
 command -v psql >/dev/null || skip_all "no psql"
-getent passwd postgres >/dev/null || skip_all "no postgres account"
-locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' || skip_all "no C.UTF-8 locale"
 unset PGREPLICA_LOCALEDIR
 LC_ALL=C.UTF-8 "$PGREPLICA" --lang fr --help 2>/dev/null | grep -q '^Utilisation' ||
 	skip_all "$PGREPLICA finds no French catalogue (not the build tree's binary, nothing installed)"
-ROOT_SERVERS=$(getent passwd postgres | cut -d: -f6)/pgreplica-demo
-# never touch a sandbox that an operator of this machine (or demo.sh) made
-[ -e "$ROOT_SERVERS" ] && skip_all "a demo sandbox of root already exists in $ROOT_SERVERS"
-: "${PGREPLICA_TEMPLATES:=$top_srcdir/templates}"
-export PGREPLICA_TEMPLATES
 
 fx_setup
 . "$top_srcdir/tests/lib/tui.sh"
-
-export HOME=$FX_DIR/home XDG_DATA_HOME=$FX_DIR/home/data \
-	XDG_STATE_HOME=$FX_DIR/home/state XDG_CONFIG_HOME=$FX_DIR/home/config
-mkdir -p "$XDG_DATA_HOME"
-unset PGPASSFILE SSH_AUTH_SOCK LANGUAGE
+demo_home
+unset LANGUAGE
 export LC_ALL=C.UTF-8
-demo=$XDG_DATA_HOME/pgreplica/demo
-conf=$demo/cluster.conf
 nb=$'\xc2\xa0'			# U+00A0, before : ; ? ! in French
-
-teardown_demo()
-{
-	local n
-	for n in pg1 pg2; do
-		[ -f "$ROOT_SERVERS/$n/data/postmaster.pid" ] || continue
-		sudo -n -u postgres "$PG_BINDIR/pg_ctl" -D "$ROOT_SERVERS/$n/data" -m immediate stop
-	done >/dev/null 2>&1
-	[ -f "$ROOT_SERVERS/.pgreplica-demo" ] && rm -rf -- "$ROOT_SERVERS"
-	return 0
-}
-fx_on_teardown teardown_demo
 
 # the screen's lines, trailing blanks stripped
 lines() { tui_screen W | sed 's/[[:space:]]*$//'; }
 
 # whole WHAT: no line of the screen reaches column 80 (a cut text does),
-# but the events' lines (data: paths, server messages) and the key bar (a
-# bar may fill the 80 columns: bar compares it whole)
+# but the lines of the main screen's events pane (one line of each event:
+# the event log shows them whole) and the key bar (a bar may fill the 80
+# columns: bar compares it whole)
 whole()
 {
 	local l cut=''
 	while IFS= read -r l; do
-		[[ $l =~ ^\ \ [0-9]{2}:[0-9]{2}:[0-9]{2}\  || $l =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\  ]] && continue
+		[[ $l =~ ^\ \ [0-9]{2}:[0-9]{2}:[0-9]{2}\  ]] && continue
 		[ "${#l}" -ge 80 ] && cut="$cut${cut:+ / }$l"
 	done < <(lines | sed '$d')
 	if [ -z "$cut" ]; then
@@ -101,10 +73,20 @@ walk()
 	ok "$L: the wizard opens on the demo" tui_wait W "${T[welcome]}" 120
 	whole "$L: welcome"
 	bar "$L: welcome" "${T[bar_welcome]}"
+	tui_keys W F9
+	ok "$L: the quit question" tui_wait W "${T[quit_q]}"
+	whole "$L: the quit question"
+	tui_keys W Enter
+	tui_wait_gone W "${T[quit_q]}" 10
 	tui_keys W F10
 	ok "$L: primary page" tui_wait W "${T[primary]}"
 	whole "$L: primary page"
 	bar "$L: primary page" "${T[bar_node]}"
+	tui_keys W F5
+	ok "$L: the primary's test" tui_wait W "${T[test_ok]}" 60
+	whole "$L: the primary's test"
+	tui_keys W Enter
+	tui_wait_gone W "${T[test_ok]}" 10
 	tui_keys W F10
 	ok "$L: standbys page" tui_wait W "${T[standbys]}"
 	whole "$L: standbys page"
@@ -127,6 +109,10 @@ walk()
 	ok "$L: the set-up completes" tui_wait W "${T[complete]}" 300
 	whole "$L: set-up complete"
 	bar "$L: set-up complete" "${T[bar_done]}"
+	tui_keys W F3
+	tui_wait W "${T[complete]}" 10
+	whole "$L: set-up complete, with its log"
+	tui_keys W F3
 	tui_keys W F10
 
 	ok "$L: the dashboard, pg2 streaming" tui_wait W "^  pg2 +standby +streaming" 60
@@ -138,6 +124,11 @@ walk()
 	tui_keys W j
 	ok "$L: the standby's details" tui_wait W "${T[pipeline]}"
 	whole "$L: a standby's details"
+	sql pg2 "SELECT pg_wal_replay_pause()" >/dev/null
+	ok "$L: replay paused, the state cell whole" tui_wait W "^. pg2 +standby +${T[replay_paused]} +[0-9]" 30
+	whole "$L: replay paused"
+	sql pg2 "SELECT pg_wal_replay_resume()" >/dev/null
+	tui_wait W "^  pg2 +standby +streaming" 30
 	tui_keys W Space
 	ok "$L: paused, the marker beside the clock" tui_wait W "${T[paused]}"
 	whole "$L: paused"
@@ -176,6 +167,12 @@ walk()
 	tui_keys W y
 	ok "$L: pg2 is the primary" tui_wait W "${T[header_pg2]}" 120
 	whole "$L: after the promotion"
+	tui_keys W L
+	ok "$L: the event log after the promotion" tui_wait W "${T[log]}"
+	ok "$L: an event longer than a line, whole" tui_wait W "${T[long_event]}"
+	whole "$L: event log, long events wrapped"
+	tui_keys W L
+	tui_wait_gone W "${T[log]}" 10
 
 	# resync pg1 from pg2 (pg_rewind, else a copy)
 	tui_keys W k R
@@ -201,6 +198,10 @@ walk()
 declare -A T
 T=(
 	[welcome]="Bienvenue"
+	[replay_paused]="rejeu suspendu"
+	[long_event]="^ {20}.*réécrit$"
+	[quit_q]="Quitter l'assistant de mise en place${nb}\?"
+	[test_ok]="Test réussi"
 	[primary]="Serveur primaire"
 	[standbys]="Serveurs standby"
 	[options]="Choix de réplication"
@@ -234,6 +235,10 @@ walk fr
 
 T=(
 	[welcome]="Welcome"
+	[replay_paused]="replay paused"
+	[long_event]='^ {20}.*cluster\.conf"$'
+	[quit_q]="Leave the set-up wizard\?"
+	[test_ok]="Test passed"
 	[primary]="Primary server"
 	[standbys]="Standby servers"
 	[options]="Replication choices"

@@ -13,44 +13,13 @@
 . "$top_srcdir/tests/lib/fixture.sh"
 set -u
 
-PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
-command -v tmux >/dev/null || skip_all "no tmux"
-PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}
-[ -x "$PG_BINDIR/initdb" ] || skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
-[ "$(id -u)" = 0 ] || skip_all "the demo as root (servers run as postgres)"
-command -v sudo >/dev/null || skip_all "sudo is needed (become = postgres)"
-getent passwd postgres >/dev/null || skip_all "no postgres account"
-locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' || skip_all "no C.UTF-8 locale"
-ROOT_SERVERS=$(getent passwd postgres | cut -d: -f6)/pgreplica-demo
-# never touch a sandbox that an operator of this machine (or demo.sh) made
-[ -e "$ROOT_SERVERS" ] && skip_all "a demo sandbox of root already exists in $ROOT_SERVERS"
-: "${PGREPLICA_TEMPLATES:=$top_srcdir/templates}"
-export PGREPLICA_TEMPLATES
+. "$top_srcdir/tests/lib/demo.sh"
+demo_require
 
 fx_setup
 . "$top_srcdir/tests/lib/tui.sh"
-
-# the operator's own home and XDG directories, in the run's directory
-export HOME=$FX_DIR/home XDG_DATA_HOME=$FX_DIR/home/data \
-	XDG_STATE_HOME=$FX_DIR/home/state XDG_CONFIG_HOME=$FX_DIR/home/config
-mkdir -p "$XDG_DATA_HOME"
-unset PGPASSFILE SSH_AUTH_SOCK
+demo_home
 export LC_ALL=C.UTF-8 LANGUAGE=
-demo=$XDG_DATA_HOME/pgreplica/demo
-conf=$demo/cluster.conf
-
-teardown_demo()
-{
-	local n
-	for n in pg1 pg2; do
-		[ -f "$ROOT_SERVERS/$n/data/postmaster.pid" ] || continue
-		sudo -n -u postgres "$PG_BINDIR/pg_ctl" -D "$ROOT_SERVERS/$n/data" -m immediate stop
-	done >/dev/null 2>&1
-	[ -f "$ROOT_SERVERS/.pgreplica-demo" ] && rm -rf -- "$ROOT_SERVERS"
-	return 0
-}
-fx_on_teardown teardown_demo
 
 tui_start W 100 30 "$PGREPLICA" demo
 ok "the wizard opens on the demo" tui_wait W "Welcome" 120
