@@ -82,7 +82,9 @@
 
 #include <openssl/rand.h>
 
+#include "basebackup.h"
 #include "i18n.h"
+#include "monitor.h"
 #include "pgconn.h"
 #include "plan.h"
 #include "recovery.h"
@@ -117,6 +119,8 @@ typedef struct standby_priv {
 	bool		slot_exists;
 	bool		pgdata_exists;
 	bool		pgdata_cluster; /* PG_VERSION in it */
+	long long	est_bytes;		/* the upstream's databases (inspect): the
+								 * gauge's total until pg_basebackup says */
 
 
 	long		leftover_pid;	/* a pg_basebackup of an interrupted run,
@@ -795,7 +799,8 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 				  "SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database",
 				  0, NULL, &sizes, err) < 0)
 		goto out;
-	need = (sizes ? atoll(sizes) : 0) + WAL_MARGIN;
+	p->est_bytes = sizes ? atoll(sizes) : 0;
+	need = p->est_bytes + WAL_MARGIN;
 	if (existing_dir(t, n->pgdata, &dir, err) < 0 ||
 		check_disk(t, n, dir, need, &avail, err) < 0)
 		goto out;
@@ -1062,26 +1067,29 @@ typedef struct bb_out {
 	strbuf		partial;
 	strbuf		lines;			/* the non-progress lines, for messages */
 	int			last_quarter;
+	bool		seen;			/* a progress line was read */
+	basebackup_progress last;	/* the last one */
 } bb_out;
 
 static void
 bb_line(bb_out *o, const char *line)
 {
-	long long	done,
-				total;
+	basebackup_progress pr;
 
 	if (!line[0])
 		return;
-	if (sscanf(line, "%lld/%lld kB (", &done, &total) == 2)
+	if (basebackup_parse_progress(line, &pr))
 	{
-		int			quarter = total > 0 ? (int) (done * 4 / total) : 0;
+		int			quarter = pr.total_kb > 0 ? (int) (pr.done_kb * 4 / pr.total_kb) : 0;
 
+		o->seen = true;
+		o->last = pr;
 		if (o->ctx->opts.progress)
-			o->ctx->opts.progress(o->ctx->opts.cb_arg, o->s, done * 1024, total * 1024);
-		else if (quarter > o->last_quarter)
+			o->ctx->opts.progress(o->ctx->opts.cb_arg, o->s, pr.done_kb * 1024, pr.total_kb * 1024);
+		else if (quarter > o->last_quarter && quarter < 4)
 		{
 			o->last_quarter = quarter;
-			plan_log(o->ctx, o->s, _("base backup: %lld of %lld kB"), done, total);
+			plan_log(o->ctx, o->s, _("base backup: %lld of %lld kB"), pr.done_kb, pr.total_kb);
 		}
 		return;
 	}
@@ -1175,6 +1183,7 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	bb_out		o;
 	transport_exec_opts xo = {0};
 	int			status = 0;
+	int64_t		started;
 	int			rc = -1;
 
 	basebackup_args(s->node, p->up, ctx, p, &a);
@@ -1188,6 +1197,10 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	xo.output_arg = &o;
 	xo.env = (const char *const *) e.v;
 	plan_log(ctx, s, _("copying %s from %s with pg_basebackup"), s->node->name, p->up->name);
+	/* the gauge starts now, at the size of the upstream's databases */
+	started = pgconn_now_ms();
+	if (ctx->opts.progress)
+		ctx->opts.progress(ctx->opts.cb_arg, s, 0, p->est_bytes);
 	if (transport_exec(t, (const char *const *) a.v, &xo, &status, err) < 0)
 	{
 		if (p->aside)
@@ -1211,8 +1224,25 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			drop_created_slot(ctx, s, p, err);
 		goto out;
 	}
-	if (ctx->opts.progress)
-		ctx->opts.progress(ctx->opts.cb_arg, s, 1, 1);
+	if (o.seen)
+	{
+		/*
+		 * The last line pg_basebackup printed is the whole copy (its total
+		 * follows what was really sent): the gauge ends on it, and the log
+		 * says what was copied, how long it took and at what rate.
+		 */
+		long long	bytes = o.last.done_kb * 1024;
+		double		secs = (double) (pgconn_now_ms() - started) / 1000.0;
+		char		b[32],
+					r[32];
+
+		if (ctx->opts.progress)
+			ctx->opts.progress(ctx->opts.cb_arg, s, bytes, o.last.total_kb * 1024);
+		monitor_format_bytes(bytes, b, sizeof(b));
+		monitor_format_bytes(secs > 0 ? (long long) (bytes / secs) : bytes, r, sizeof(r));
+		/* TRANSLATORS: bytes copied, seconds, rate (e.g. "12.3 MB/s") */
+		plan_log(ctx, s, _("base backup: %s copied in %.1f s (%s/s)"), b, secs, r);
+	}
 	rc = 0;
 out:
 	strbuf_free(&o.partial);

@@ -1,0 +1,91 @@
+/*
+ * basebackup.c: what pgreplica reads of pg_basebackup's output.
+ *
+ * pg_basebackup -P writes "DONE/TOTAL kB (P%), N/M tablespace[s]", with
+ * -v the file being copied in parentheses after it, on its standard error;
+ * up to 12 each line ends in \r, from 13 in \n when standard error is not
+ * a terminal (the case here: it runs under a transport).  The line is
+ * translated with the program's locale (French: "Ko", "(100 %)" in some
+ * catalogues), so only its shape is read: two numbers separated by '/',
+ * a unit word, a '(' and a number; then, optionally, ", N/M" for the
+ * tablespaces.  The numbers are always in kB (pg_basebackup divides by
+ * 1024 itself), whatever the word says.  Matching the English "kB" alone
+ * left every French line unread, and the gauge with no figures at all.
+ */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basebackup.h"
+
+/* A run of digits at *s: its value, and *s moved past it; -1 if none. */
+static long long
+number(const char **s)
+{
+	long long	v = 0;
+
+	if (!isdigit((unsigned char) **s))
+		return -1;
+	while (isdigit((unsigned char) **s))
+	{
+		if (v > (1LL << 52))
+			return -1;			/* more kB than any disk: not ours */
+		v = v * 10 + (**s - '0');
+		(*s)++;
+	}
+	return v;
+}
+
+static void
+skip_spaces(const char **s)
+{
+	while (**s == ' ' || **s == '\t')
+		(*s)++;
+}
+
+bool
+basebackup_parse_progress(const char *line, basebackup_progress *p)
+{
+	const char *s = line;
+	long long	done,
+				total,
+				a,
+				b;
+
+	skip_spaces(&s);
+	if ((done = number(&s)) < 0 || *s++ != '/')
+		return false;
+	if ((total = number(&s)) < 0 || *s != ' ')
+		return false;
+	skip_spaces(&s);
+	/* the unit word: "kB", "Ko", "КБ"...: not a digit, not a parenthesis */
+	if (!*s || *s == '(' || isdigit((unsigned char) *s))
+		return false;
+	while (*s && *s != ' ' && *s != '(')
+		s++;
+	skip_spaces(&s);
+	if (*s++ != '(')
+		return false;
+	skip_spaces(&s);
+	if (number(&s) < 0)
+		return false;
+	p->done_kb = done;
+	p->total_kb = total;
+	p->ts_done = 0;
+	p->ts_total = 0;
+	/* ", N/M tablespace": older or other catalogues may differ; optional */
+	s = strchr(s, ',');
+	if (s)
+	{
+		s++;
+		skip_spaces(&s);
+		if ((a = number(&s)) >= 0 && *s++ == '/' && (b = number(&s)) >= 0 && a <= b)
+		{
+			p->ts_done = (int) a;
+			p->ts_total = (int) b;
+		}
+	}
+	return true;
+}

@@ -1,0 +1,23 @@
+/*
+ * basebackup.h: what pgreplica reads of pg_basebackup's output.
+ */
+#ifndef PGREPLICA_BASEBACKUP_H
+#define PGREPLICA_BASEBACKUP_H
+
+#include <stdbool.h>
+
+/* One progress line of pg_basebackup -P. */
+typedef struct basebackup_progress {
+	long long	done_kb;		/* kB copied so far */
+	long long	total_kb;		/* the server's estimate (grows if passed) */
+	int			ts_done;		/* tablespaces finished */
+	int			ts_total;		/* tablespaces in all */
+} basebackup_progress;
+
+/*
+ * True when `line` (one line, without its \r or \n) is a progress line of
+ * pg_basebackup -P, of any version 10 to 18 and in any language; fills *p.
+ */
+extern bool basebackup_parse_progress(const char *line, basebackup_progress *p);
+
+#endif
