@@ -89,3 +89,26 @@ basebackup_parse_progress(const char *line, basebackup_progress *p)
 	}
 	return true;
 }
+
+bool
+basebackup_parse_rate(const char *s, long long *kb)
+{
+	const char *c = s;
+	long long	v = number(&c);
+
+	if (v < 0)
+		return false;
+	if (*c == 'k')
+		c++;
+	else if (*c == 'M')
+	{
+		c++;
+		if (v > BASEBACKUP_MAX_RATE_KB)
+			return false;
+		v *= 1024;
+	}
+	if (*c != '\0' || v < BASEBACKUP_MIN_RATE_KB || v > BASEBACKUP_MAX_RATE_KB)
+		return false;
+	*kb = v;
+	return true;
+}

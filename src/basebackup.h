@@ -20,4 +20,15 @@ typedef struct basebackup_progress {
  */
 extern bool basebackup_parse_progress(const char *line, basebackup_progress *p);
 
+/* pg_basebackup --max-rate's bounds, in kB/s (its own). */
+#define BASEBACKUP_MIN_RATE_KB 32LL
+#define BASEBACKUP_MAX_RATE_KB 1048576LL
+
+/*
+ * A transfer rate as pg_basebackup --max-rate takes it: kB/s, or a number
+ * with the suffix k (kB/s) or M (MB/s, 1024 kB/s), between 32 kB/s and
+ * 1 GB/s.  Fills *kb; false when `s` is not one (the caller says so).
+ */
+extern bool basebackup_parse_rate(const char *s, long long *kb);
+
 #endif

@@ -107,6 +107,11 @@ typedef struct plan_options {
 	 * default it is kept.
 	 */
 	bool		delete_old_data;
+	/*
+	 * --max-rate: pg_basebackup's --max-rate for the copies, in kB/s,
+	 * instead of the cluster's clone_max_rate; 0: the cluster's.
+	 */
+	long long	max_rate_kb;
 	void	   *cb_arg;
 	transport_options topts;	/* how nodes are reached over SSH */
 	double		connect_timeout_s;	/* 0: 10 s */

@@ -568,6 +568,13 @@ args_free(args *a)
 	a->n = 0;
 }
 
+/* The copy's rate limit in kB/s: --max-rate, else clone_max_rate; 0: none. */
+static long long
+max_rate_kb(const plan_ctx *ctx)
+{
+	return ctx->opts.max_rate_kb > 0 ? ctx->opts.max_rate_kb : ctx->cl->clone_max_rate_kb;
+}
+
 static void
 basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *ctx,
 				const standby_priv *p, args *a)
@@ -592,6 +599,14 @@ basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *c
 	args_add(a, "fast");
 	args_add(a, "-P");
 	args_add(a, "-v");
+	if (max_rate_kb(ctx) > 0)
+	{
+		/* every pg_basebackup from 9.4 has it; the server throttles */
+		char		rate[32];
+
+		snprintf(rate, sizeof(rate), "--max-rate=%lldk", max_rate_kb(ctx));
+		args_add(a, rate);
+	}
 	if (p->slot)
 	{
 		args_add(a, "-S");
@@ -819,6 +834,13 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (check_reachable(t, n, p->up, err) < 0)
 		goto out;
 	strbuf_appendf(&notes, _("; %s reaches %s at %s port %d"), n->name, p->up->name, p->up->host, p->up->port);
+	if (max_rate_kb(ctx) > 0)
+	{
+		char		r[32];
+
+		monitor_format_bytes(max_rate_kb(ctx) * 1024, r, sizeof(r));
+		strbuf_appendf(&notes, _("; the copy limited to %s/s"), r);
+	}
 
 	/* where things go */
 	p->parent = standby_parent_dir(n->pgdata);
@@ -1196,7 +1218,16 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	xo.output = bb_output;
 	xo.output_arg = &o;
 	xo.env = (const char *const *) e.v;
-	plan_log(ctx, s, _("copying %s from %s with pg_basebackup"), s->node->name, p->up->name);
+	if (max_rate_kb(ctx) > 0)
+	{
+		char		r[32];
+
+		monitor_format_bytes(max_rate_kb(ctx) * 1024, r, sizeof(r));
+		plan_log(ctx, s, _("copying %s from %s with pg_basebackup, at most %s/s"),
+				 s->node->name, p->up->name, r);
+	}
+	else
+		plan_log(ctx, s, _("copying %s from %s with pg_basebackup"), s->node->name, p->up->name);
 	/* the gauge starts now, at the size of the upstream's databases */
 	started = pgconn_now_ms();
 	if (ctx->opts.progress)

@@ -478,7 +478,22 @@ draw_gauge(apply_view *a, int y)
 	monitor_format_bytes((long long) a->done, d, sizeof(d));
 	monitor_format_bytes((long long) a->total, t, sizeof(t));
 	monitor_format_bytes((long long) bps, rate, sizeof(rate));
-	if (bps > 0 && a->total > a->done)
+	if (a->wz->cl->clone_max_rate_kb > 0)
+	{
+		/* clone_max_rate: the limit beside the rate it holds */
+		char		lim[32];
+
+		monitor_format_bytes(a->wz->cl->clone_max_rate_kb * 1024, lim, sizeof(lim));
+		if (bps > 0 && a->total > a->done)
+			/* TRANSLATORS: base backup gauge: bytes done, total, rate, its limit, seconds left */
+			line = pgr_asprintf(_("base backup: %s of %s, %s/s (max %s/s), %.0f s left"), d, t, rate, lim,
+								(double) (a->total - a->done) / bps);
+		else if (bps > 0)
+			line = pgr_asprintf(_("base backup: %s of %s, %s/s (max %s/s), done in %.0f s"), d, t, rate, lim, el);
+		else
+			line = pgr_asprintf(_("base backup: %s of %s (max %s/s)"), d, t, lim);
+	}
+	else if (bps > 0 && a->total > a->done)
 		/* TRANSLATORS: base backup gauge: bytes done, total, rate, seconds left */
 		line = pgr_asprintf(_("base backup: %s of %s, %s/s, %.0f s left"), d, t, rate,
 							(double) (a->total - a->done) / bps);

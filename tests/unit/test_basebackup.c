@@ -125,6 +125,30 @@ test_last_line_is_the_copy(void **state)
 	assert_int_equal(p.ts_done, 1);
 }
 
+/* --max-rate as pg_basebackup takes it, in kB/s */
+static void
+test_rate(void **state)
+{
+	static const char *const bad[] = {
+		"", "M", "10MB", "10 M", "-1", "31", "31k", "1025M", "1048577", "10G", "1.5M",
+		"99999999999999999999",
+	};
+	long long	kb = 0;
+
+	(void) state;
+	assert_true(basebackup_parse_rate("10M", &kb));
+	assert_int_equal(kb, 10240);
+	assert_true(basebackup_parse_rate("32k", &kb));
+	assert_int_equal(kb, 32);
+	assert_true(basebackup_parse_rate("2048", &kb));
+	assert_int_equal(kb, 2048);
+	assert_true(basebackup_parse_rate("1024M", &kb));
+	assert_int_equal(kb, 1048576);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (basebackup_parse_rate(bad[i], &kb))
+			fail_msg("accepted as a rate: \"%s\"", bad[i]);
+}
+
 int
 main(void)
 {
@@ -132,6 +156,7 @@ main(void)
 		cmocka_unit_test(test_progress_lines),
 		cmocka_unit_test(test_other_lines),
 		cmocka_unit_test(test_last_line_is_the_copy),
+		cmocka_unit_test(test_rate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
