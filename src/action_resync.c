@@ -44,6 +44,7 @@
 
 #include "action.h"
 #include "hooks.h"
+#include "plan.h"
 #include "standby_files.h"
 #include "i18n.h"
 #include "pgconn.h"
@@ -567,6 +568,7 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	cluster_node *n;
 	cluster_node *up;
 	pgr_error	e = PGR_ERROR_INIT;
+	pgr_error	room = PGR_ERROR_INIT;	/* set: no room for a copy */
 	PGconn	   *conn;
 	bool		running = false;
 	int			rc = -1;
@@ -617,6 +619,32 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	plan_disconnect(ctx, n);
 	if (service_status(ctx, n, &running, err) < 0)
 		goto out;
+	/*
+	 * Room for a copy, before anything is stopped or moved: a copy found
+	 * short of space once the node is down would leave it down.  --method
+	 * =clone is refused; the default still tries pg_rewind (which needs
+	 * far less) and says now that no copy can follow it.
+	 */
+	if (m != RESYNC_REWIND)
+	{
+		long long	db,
+					avail,
+					need;
+
+		if (step_standby_check_space(ctx, n, up, &db, &avail, &need, &room) < 0)
+		{
+			if (m == RESYNC_CLONE || room.kind != PGR_ERR_INPUT)
+			{
+				*err = room;
+				memset(&room, 0, sizeof(room));
+				goto out;
+			}
+			action_log(a, _("%s: if pg_rewind fails, no copy is possible"), room.message);
+		}
+		else
+			action_log(a, _("%s has %lld MB free for a copy of %s, which needs %lld MB"),
+					   n->name, avail / (1024 * 1024), up->name, need / (1024 * 1024));
+	}
 	if (a->dry_run)
 	{
 		rc = dry_run(a, ctx, n, up, m, running, err);
@@ -657,6 +685,14 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 			goto out;
 		}
 		action_log(a, _("rewind failed: %s%s%s"), e.message, e.detail ? " — " : "", e.detail ? e.detail : "");
+		if (pgr_error_isset(&room))
+		{
+			/* said before the node was stopped; the copy is not offered */
+			*err = room;
+			memset(&room, 0, sizeof(room));
+			pgr_error_prefix(err, _("pg_rewind failed (%s) and a copy does not fit"), e.message);
+			goto out;
+		}
 		{
 			char	   *q = pgr_asprintf(_("pg_rewind could not re-sync %s; copy it afresh from %s with pg_basebackup (its data directory is moved aside)?"),
 										 n->name, up->name);
@@ -686,6 +722,7 @@ save:
 	rc = 0;
 out:
 	pgr_error_clear(&e);
+	pgr_error_clear(&room);
 	plan_ctx_free(ctx);
 	return rc;
 }

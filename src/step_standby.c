@@ -417,8 +417,10 @@ check_disk(transport *t, const cluster_node *n, const char *dir,
 		pgr_error_set(err, PGR_ERR_INPUT,
 					  _("not enough free space for the base backup on %s: %lld MB free in \"%s\", %lld MB needed"),
 					  n->name, *avail / (1024 * 1024), dir, need / (1024 * 1024));
-		pgr_error_detail(err, _("The upstream's databases plus 1 GB for WAL."));
-		pgr_error_hint(err, _("Free some space (the old data directory is moved aside, not deleted), or give the standby another pgdata."));
+		pgr_error_detail(err, _("A copy needs room for the whole data directory: the upstream's databases (%lld MB) plus 1 GB for WAL; the old data directory is moved aside, not deleted, and keeps its space."),
+						 (need - WAL_MARGIN) / (1024 * 1024));
+		pgr_error_hint(err, _("Free some space on %s's file system (\"%s\"), or give the standby another pgdata; nothing was stopped or moved."),
+					   n->name, dir);
 		goto out;
 	}
 	rc = 0;
@@ -711,6 +713,41 @@ wait_slot_released(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 	return -1;
 }
 
+/*
+ * Room on n's host for a copy of up: the whole data directory (the sum of
+ * up's databases) plus 1 GB of WAL, free on the file system of n's pgdata
+ * (its nearest existing directory).  Checked before anything is stopped
+ * or moved: apply's inspect, and resync before it stops the node.
+ */
+int
+step_standby_check_space(plan_ctx *ctx, cluster_node *n, cluster_node *up,
+						 long long *databases, long long *avail, long long *need,
+						 pgr_error *err)
+{
+	transport  *t = plan_transport(ctx, n, err);
+	char	   *sizes = NULL;
+	char	   *dir = NULL;
+	int			rc = -1;
+
+	*avail = *need = *databases = 0;
+	if (!t)
+		return -1;
+	if (pgconn_query_value(plan_conn(ctx, up, err), up->name,
+						   "SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database",
+						   0, NULL, &sizes, err) < 0)
+		goto out;
+	*databases = sizes ? atoll(sizes) : 0;
+	*need = *databases + WAL_MARGIN;
+	if (existing_dir(t, n->pgdata, &dir, err) < 0 ||
+		check_disk(t, n, dir, *need, avail, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(sizes);
+	free(dir);
+	return rc;
+}
+
 static int
 standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
@@ -724,8 +761,6 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	bool		running = false;
 	char	   *arch = NULL;
 	char	   *uparch = NULL;
-	char	   *sizes = NULL;
-	char	   *dir = NULL;
 	char	   *pgv = NULL;
 	long long	need,
 				avail = 0;
@@ -810,14 +845,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	else
 		strbuf_appendf(&notes, _("; architecture %s like %s"), arch, p->up->name);
 
-	if (pgconn_query_value(plan_conn(ctx, p->up, err), p->up->name,
-				  "SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database",
-				  0, NULL, &sizes, err) < 0)
-		goto out;
-	p->est_bytes = sizes ? atoll(sizes) : 0;
-	need = p->est_bytes + WAL_MARGIN;
-	if (existing_dir(t, n->pgdata, &dir, err) < 0 ||
-		check_disk(t, n, dir, need, &avail, err) < 0)
+	if (step_standby_check_space(ctx, n, p->up, &p->est_bytes, &avail, &need, err) < 0)
 		goto out;
 	strbuf_appendf(&notes, _("; %lld MB free, %lld MB needed"), avail / (1024 * 1024), need / (1024 * 1024));
 	{
@@ -994,8 +1022,6 @@ out:
 	strbuf_free(&notes);
 	free(arch);
 	free(uparch);
-	free(sizes);
-	free(dir);
 	free(pgv);
 	return rc;
 }

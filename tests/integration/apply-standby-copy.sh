@@ -1,0 +1,146 @@
+#!/bin/bash
+# apply-standby-copy.sh - the standby's copy: its figures, its rate limit,
+# the room it needs (issue 18).
+#
+# pg1 is the primary, with about 100 MB of data; pg2 and pg3 fresh servers
+# on their own hosts, reached over SSH as the servers' account.
+# - plan shows --max-rate when asked, and the limit;
+# - apply --yes --max-rate=10M builds pg2: the copy's last figures (the
+#   log's "base backup: SIZE copied in S s") are within 10% of the size of
+#   pg2's new data directory (pg_wal aside: streamed, not counted), and the
+#   rate, measured as those bytes over those seconds, within 10% of 10 MB/s;
+# - pg3's data directory is on a 160 MB file system, too small for a copy
+#   of pg1: check, plan and apply refuse with the figures; resync
+#   --method=clone refuses before anything is stopped or moved (pg3's
+#   server still the same process, its data directory where it was).
+#
+# Run by hand (as root for network namespaces):
+#   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
+#     bash tests/integration/apply-standby-copy.sh
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/fixture.sh"
+set -u
+
+PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
+[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
+	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
+command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
+[ "$(id -u)" = 0 ] || skip_all "needs root (a small tmpfs for pg3's data directory)"
+export PGREPLICA_TEMPLATES=${PGREPLICA_TEMPLATES:-$top_srcdir/templates}
+
+fx_setup
+ok "initdb pg1" fx_pg_init pg1 && ok "start pg1" fx_pg_start pg1 ||
+	bail_out "no primary"
+ok "sshd on pg1" fx_sshd pg1 && ok "pg1's host key trusted" fx_ssh_trust pg1 ||
+	bail_out "no sshd on pg1"
+ok "initdb pg2" fx_pg_init pg2 && ok "start pg2" fx_pg_start pg2 ||
+	bail_out "no standby server"
+ok "sshd on pg2" fx_sshd pg2 && ok "pg2's host key trusted" fx_ssh_trust pg2 ||
+	bail_out "no sshd on pg2"
+chown "$FX_USER" "$FX_DIR/pg2"
+# pg3's whole directory on a small file system: its server fits, a copy
+# of pg1 (its databases plus 1 GB of WAL) does not
+ok "a 160 MB file system for pg3" fx_tmpfs "$FX_DIR/pg3" 160m || bail_out "no tmpfs"
+ok "initdb pg3" fx_pg_init pg3 && ok "start pg3" fx_pg_start pg3 ||
+	bail_out "no third server"
+ok "sshd on pg3" fx_sshd pg3 && ok "pg3's host key trusted" fx_ssh_trust pg3 ||
+	bail_out "no sshd on pg3"
+chown "$FX_USER" "$FX_DIR/pg3"
+
+# about 100 MB of data, so that a copy at 10 MB/s lasts about 10 s
+ok "100 MB of data on pg1" fx_psql pg1 \
+	"CREATE TABLE filler AS SELECT g, repeat(md5(g::text), 6) AS t FROM generate_series(1, 330000) g"
+
+conf=$FX_DIR/cluster.conf
+conf3=$FX_DIR/cluster3.conf
+data2=$(fx_pgdata pg2)
+data3=$(fx_pgdata pg3)
+export XDG_STATE_HOME=$FX_DIR/state XDG_CONFIG_HOME=$FX_DIR/config
+unset SSH_AUTH_SOCK
+fx_cluster_file "$conf" pg1 pg2
+fx_cluster_file "$conf3" pg1 pg3
+
+run()
+{
+	local c=$1
+	shift
+	out=$("$PGREPLICA" -c "$c" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
+	rc=$?
+}
+
+# SIZE UNIT (as pgreplica prints them: 1024-based) -> bytes
+to_bytes()
+{
+	awk -v n="$1" -v u="$2" 'BEGIN {
+		m = 1; if (u == "kB") m = 1024; else if (u == "MB") m = 1048576; else if (u == "GB") m = 1073741824
+		printf "%d\n", n * m }'
+}
+
+# within A B PERCENT: |A - B| <= B * PERCENT / 100
+within()
+{
+	awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100) }'
+}
+
+# ---------------------------------------------------------------------------
+# the rate limit, in the plan
+run "$conf" plan --max-rate=10M
+is "$rc" 0 "plan --max-rate=10M exits 0" || diag "$out"
+like "$out" "'-P' '-v' '--max-rate=10240k'" "plan shows pg_basebackup's --max-rate" || diag "$out"
+like "$out" "the copy limited to 10(\.0)? MB/s" "plan says the limit"
+run "$conf" plan --max-rate=10MB
+isnt "$rc" 0 "plan --max-rate=10MB is refused"
+like "$out" "invalid transfer rate \"10MB\"" "with the value" || diag "$out"
+like "$out" "32k to 1024M" "and a hint"
+
+# ---------------------------------------------------------------------------
+# the copy, limited
+run "$conf" apply --yes --max-rate=10M
+is "$rc" 0 "apply --yes --max-rate=10M exits 0" || diag "$out"
+like "$out" "copying pg2 from pg1 with pg_basebackup, at most 10(\.0)? MB/s" "the log says the limit"
+last=$(printf '%s\n' "$out" | sed -n 's/.*base backup: \([0-9.]*\) \([kMG]*B\) copied in \([0-9.]*\) s .*/\1 \2 \3/p' | tail -n 1)
+ok "the log says what was copied, in how long" test -n "$last" || diag "$out"
+set -- $last
+copied=$(to_bytes "${1:-0}" "${2:-B}")
+secs=${3:-0}
+# the new data directory, pg_wal aside (streamed alongside, not in the figures)
+size2=$(du -sb --exclude=pg_wal "$data2" | cut -f1)
+diag "copied $copied bytes in $secs s; pg2's data directory without pg_wal: $size2 bytes"
+ok "the last figures ($copied B) are within 10% of the data directory's size ($size2 B)" \
+	within "$copied" "$size2" 10
+ok "the copy was over 80 MB (else the rate says little)" test "$copied" -gt 80000000
+rate=$(awk -v b="$copied" -v s="$secs" 'BEGIN { if (s > 0) printf "%d\n", b / s; else print 0 }')
+diag "rate: $rate B/s, limit $((10 * 1048576)) B/s"
+ok "the copy held 10 MB/s within 10% ($rate B/s)" within "$rate" $((10 * 1048576)) 10
+is "$(fx_psql pg2 'SELECT pg_is_in_recovery()')" t "pg2 is a standby"
+
+# ---------------------------------------------------------------------------
+# no room for a copy on pg3
+pid3=$(fx_pg_pid pg3)
+run "$conf3" check
+isnt "$rc" 0 "check: pg3 has no room for a copy"
+like "$out" "not enough free space for the base backup on pg3: [0-9]+ MB free in \"$FX_DIR/pg3[^\"]*\", [0-9]+ MB needed" \
+	"check says so with the figures" || diag "$out"
+run "$conf3" apply --yes
+isnt "$rc" 0 "apply --yes refuses to build pg3"
+like "$out" "not enough free space for the base backup on pg3" "apply says why" || diag "$out"
+like "$out" "nothing was stopped or moved" "and that nothing was stopped or moved"
+is "$(fx_pg_pid pg3)" "$pid3" "pg3's server still runs, the same process"
+is "$(ls -d "$data3".pgreplica-* 2>/dev/null | wc -l)" 0 "pg3's data directory was not moved"
+
+run "$conf3" resync pg3 --method=clone --yes
+isnt "$rc" 0 "resync --method=clone refuses"
+like "$out" "not enough free space for the base backup on pg3: [0-9]+ MB free" "with the figures" || diag "$out"
+unlike "$out" "stopping pg3" "before stopping pg3"
+is "$(fx_pg_pid pg3)" "$pid3" "pg3's server still runs, the same process"
+ok "pg3's data directory is where it was" test -f "$data3/PG_VERSION"
+is "$(ls -d "$data3".pgreplica-* 2>/dev/null | wc -l)" 0 "nothing moved aside"
+
+run "$conf3" resync pg3 --method=clone --dry-run
+isnt "$rc" 0 "resync --method=clone --dry-run says the same"
+like "$out" "not enough free space for the base backup on pg3" "dry run: no room" || diag "$out"
+
+done_testing
