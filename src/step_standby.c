@@ -1116,7 +1116,10 @@ typedef struct bb_out {
 	strbuf		lines;			/* the non-progress lines, for messages */
 	int			last_quarter;
 	bool		seen;			/* a progress line was read */
-	basebackup_progress last;	/* the last one */
+	basebackup_progress first;	/* the first one, and when it came */
+	int64_t		first_ms;
+	basebackup_progress last;	/* the last one, and when */
+	int64_t		last_ms;
 } bb_out;
 
 static void
@@ -1130,8 +1133,14 @@ bb_line(bb_out *o, const char *line)
 	{
 		int			quarter = pr.total_kb > 0 ? (int) (pr.done_kb * 4 / pr.total_kb) : 0;
 
+		if (!o->seen)
+		{
+			o->first = pr;
+			o->first_ms = pgconn_now_ms();
+		}
 		o->seen = true;
 		o->last = pr;
+		o->last_ms = pgconn_now_ms();
 		if (o->ctx->opts.progress)
 			o->ctx->opts.progress(o->ctx->opts.cb_arg, o->s, pr.done_kb * 1024, pr.total_kb * 1024);
 		else if (quarter > o->last_quarter && quarter < 4)
@@ -1290,13 +1299,23 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 		 */
 		long long	bytes = o.last.done_kb * 1024;
 		double		secs = (double) (pgconn_now_ms() - started) / 1000.0;
+		double		span = (double) (o.last_ms - o.first_ms) / 1000.0;
+		double		bps = secs > 0 ? bytes / secs : bytes;
 		char		b[32],
 					r[32];
 
+		/*
+		 * The rate of the copy itself, between its first and last
+		 * figures, when they span a second or more: the checkpoint, the
+		 * connection and the server's sizing of the data before them are
+		 * not the link's speed (nor what --max-rate limits).
+		 */
+		if (span >= 1.0 && o.last.done_kb > o.first.done_kb)
+			bps = (double) (o.last.done_kb - o.first.done_kb) * 1024 / span;
 		if (ctx->opts.progress)
 			ctx->opts.progress(ctx->opts.cb_arg, s, bytes, o.last.total_kb * 1024);
 		monitor_format_bytes(bytes, b, sizeof(b));
-		monitor_format_bytes(secs > 0 ? (long long) (bytes / secs) : bytes, r, sizeof(r));
+		monitor_format_bytes((long long) bps, r, sizeof(r));
 		/* TRANSLATORS: bytes copied, seconds, rate (e.g. "12.3 MB/s") */
 		plan_log(ctx, s, _("base backup: %s copied in %.1f s (%s/s)"), b, secs, r);
 	}

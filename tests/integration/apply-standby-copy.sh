@@ -8,11 +8,17 @@
 # - apply --yes --max-rate=10M builds pg2: the copy's last figures (the
 #   log's "base backup: SIZE copied in S s") are within 10% of the size of
 #   pg2's new data directory (pg_wal aside: streamed, not counted), and the
-#   rate, measured as those bytes over those seconds, within 10% of 10 MB/s;
+#   rate, measured on pg1 as the bytes streamed over the time between the
+#   first and last samples of pg_stat_progress_basebackup, within 10% of
+#   10 MB/s, the log's rate within 10% of that;
 # - pg3's data directory is on a 160 MB file system, too small for a copy
 #   of pg1: check, plan and apply refuse with the figures; resync
 #   --method=clone refuses before anything is stopped or moved (pg3's
-#   server still the same process, its data directory where it was).
+#   server still the same process, its data directory where it was);
+# - why pg_rewind cannot, before anything is stopped: pg3 is another
+#   system; pg2 (a copy of pg1) has neither wal_log_hints nor checksums:
+#   --method=rewind refuses with the reason, the dry run says it and shows
+#   the copy instead.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
@@ -98,7 +104,23 @@ like "$out" "32k to 1024M" "and a hint"
 
 # ---------------------------------------------------------------------------
 # the copy, limited
+# the rate measured on pg1 while the copy runs, from pg_stat_progress_basebackup
+# (bytes streamed, sampled with the time): neither pgreplica's figures nor
+# the fixed cost before the copy (checkpoint, connection, sizing)
+samples=$FX_DIR/rate-samples
+: >"$samples"
+(
+	while :; do
+		v=$(fx_psql pg1 "SELECT backup_streamed FROM pg_stat_progress_basebackup WHERE phase = 'streaming database files'" 2>/dev/null)
+		[ -n "$v" ] && printf '%s %s\n' "$(date +%s.%N)" "$v" >>"$samples"
+		sleep 0.5
+	done
+) &
+sampler=$!
+fx_on_teardown kill "$sampler"
 run "$conf" apply --yes --max-rate=10M
+kill "$sampler" 2>/dev/null
+wait "$sampler" 2>/dev/null
 is "$rc" 0 "apply --yes --max-rate=10M exits 0" || diag "$out"
 like "$out" "copying pg2 from pg1 with pg_basebackup, at most 10(\.0)? MB/s" "the log says the limit"
 last=$(printf '%s\n' "$out" | sed -n 's/.*base backup: \([0-9.]*\) \([kMG]*B\) copied in \([0-9.]*\) s .*/\1 \2 \3/p' | tail -n 1)
@@ -112,9 +134,16 @@ diag "copied $copied bytes in $secs s; pg2's data directory without pg_wal: $siz
 ok "the last figures ($copied B) are within 10% of the data directory's size ($size2 B)" \
 	within "$copied" "$size2" 10
 ok "the copy was over 80 MB (else the rate says little)" test "$copied" -gt 80000000
-rate=$(awk -v b="$copied" -v s="$secs" 'BEGIN { if (s > 0) printf "%d\n", b / s; else print 0 }')
-diag "rate: $rate B/s, limit $((10 * 1048576)) B/s"
+# the first and last samples, at least 5 s apart
+rate=$(awk 'NR == 1 { t0 = $1; b0 = $2 } { t = $1; b = $2 }
+	END { if (NR >= 2 && t - t0 >= 5) printf "%d\n", (b - b0) / (t - t0); else print 0 }' "$samples")
+diag "rate on pg1: $rate B/s over $(wc -l <"$samples") samples, limit $((10 * 1048576)) B/s"
 ok "the copy held 10 MB/s within 10% ($rate B/s)" within "$rate" $((10 * 1048576)) 10
+# pgreplica's own figure, for the log and the gauge
+lograte=$(printf '%s\n' "$out" | sed -n 's/.*base backup: .* copied in .* s (\([0-9.]*\) \([kMG]*B\)\/s)$/\1 \2/p' | tail -n 1)
+set -- $lograte
+lograte=$(to_bytes "${1:-0}" "${2:-B}")
+ok "the log's rate ($lograte B/s) agrees with it within 10%" within "$lograte" "$rate" 10
 is "$(fx_psql pg2 'SELECT pg_is_in_recovery()')" t "pg2 is a standby"
 
 # ---------------------------------------------------------------------------
@@ -142,5 +171,36 @@ is "$(ls -d "$data3".pgreplica-* 2>/dev/null | wc -l)" 0 "nothing moved aside"
 run "$conf3" resync pg3 --method=clone --dry-run
 isnt "$rc" 0 "resync --method=clone --dry-run says the same"
 like "$out" "not enough free space for the base backup on pg3" "dry run: no room" || diag "$out"
+
+# ---------------------------------------------------------------------------
+# why pg_rewind cannot, said before anything is stopped
+run "$conf3" resync pg3 --method=rewind --yes
+isnt "$rc" 0 "resync pg3 --method=rewind refuses: pg3 is another system"
+like "$out" "pg_rewind cannot re-sync pg3: pg3 is not a copy of pg1: their system identifiers differ" \
+	"and says why" || diag "$out"
+is "$(fx_psql pg3 'SELECT 1')" 1 "pg3 still answers"
+is "$(fx_pg_pid pg3)" "$pid3" "pg3's server was not stopped"
+run "$conf3" resync pg3 --dry-run
+isnt "$rc" 0 "resync pg3 --dry-run: a copy is needed and does not fit"
+like "$out" "pg_rewind cannot re-sync pg3: pg3 is not a copy of pg1.*a copy is needed" "dry run: why a copy" || diag "$out"
+like "$out" "not enough free space for the base backup on pg3" "dry run: and no room for it"
+
+# pg2, a copy of pg1, without wal_log_hints (and no data checksums)
+ok "wal_log_hints off on pg2" fx_psql pg2 "ALTER SYSTEM SET wal_log_hints = off"
+ok "pg2 restarted" fx_pg_restart pg2
+is "$(fx_psql pg2 "SELECT current_setting('wal_log_hints') || current_setting('data_checksums')")" offoff \
+	"pg2: neither wal_log_hints nor checksums"
+pid2=$(fx_pg_pid pg2)
+run "$conf" resync pg2 --method=rewind --yes
+isnt "$rc" 0 "resync pg2 --method=rewind refuses"
+like "$out" "pg_rewind cannot re-sync pg2: pg2 has neither wal_log_hints nor data checksums on" \
+	"and says why" || diag "$out"
+is "$(fx_pg_pid pg2)" "$pid2" "pg2's server was not stopped"
+run "$conf" resync pg2 --dry-run
+is "$rc" 0 "resync pg2 --dry-run exits 0" || diag "$out"
+like "$out" "pg_rewind cannot re-sync pg2: pg2 has neither wal_log_hints nor data checksums on.*; a copy is needed" \
+	"dry run: why a copy" || diag "$out"
+like "$out" "copy it afresh from pg1 with pg_basebackup" "dry run: the copy"
+unlike "$out" "pg_rewind --target-pgdata" "dry run: no pg_rewind step"
 
 done_testing
