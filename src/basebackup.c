@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "basebackup.h"
+#include "i18n.h"
+#include "report.h"
 
 /* A run of digits at *s: its value, and *s moved past it; -1 if none. */
 static long long
@@ -111,4 +113,14 @@ basebackup_parse_rate(const char *s, long long *kb)
 		return false;
 	*kb = v;
 	return true;
+}
+
+int
+basebackup_rate_option(const char *s, long long *kb, pgr_error *err)
+{
+	if (basebackup_parse_rate(s, kb))
+		return 0;
+	pgr_error_set(err, PGR_ERR_INPUT, _("invalid transfer rate \"%s\""), s);
+	pgr_error_hint(err, _("Give kB/s, or a number with k or M (e.g. --max-rate=10M), from 32k to 1024M."));
+	return -1;
 }

@@ -31,4 +31,8 @@ extern bool basebackup_parse_progress(const char *line, basebackup_progress *p);
  */
 extern bool basebackup_parse_rate(const char *s, long long *kb);
 
+/* The same for a --max-rate argument: -1 and a translated error if not. */
+struct pgr_error;
+extern int	basebackup_rate_option(const char *s, long long *kb, struct pgr_error *err);
+
 #endif

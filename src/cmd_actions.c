@@ -182,15 +182,15 @@ parse_args(which w, int argc, char **argv, act_args *a)
 			case 'r':
 				if (w != ACT_RESYNC)
 					goto bad;
-				if (!basebackup_parse_rate(optarg, &a->max_rate_kb))
 				{
 					pgr_error	err = PGR_ERROR_INIT;
 
-					pgr_error_set(&err, PGR_ERR_INPUT, _("invalid transfer rate \"%s\""), optarg);
-					pgr_error_hint(&err, _("Give kB/s, or a number with k or M (e.g. --max-rate=10M), from 32k to 1024M."));
-					report_error(&err);
-					pgr_error_clear(&err);
-					return -1;
+					if (basebackup_rate_option(optarg, &a->max_rate_kb, &err) < 0)
+					{
+						report_error(&err);
+						pgr_error_clear(&err);
+						return -1;
+					}
 				}
 				break;
 			case 'n':

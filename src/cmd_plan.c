@@ -126,15 +126,15 @@ parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
 				a->delete_old_data = true;
 				break;
 			case 'r':
-				if (!basebackup_parse_rate(optarg, &a->max_rate_kb))
 				{
 					pgr_error	err = PGR_ERROR_INIT;
 
-					pgr_error_set(&err, PGR_ERR_INPUT, _("invalid transfer rate \"%s\""), optarg);
-					pgr_error_hint(&err, _("Give kB/s, or a number with k or M (e.g. --max-rate=10M), from 32k to 1024M."));
-					report_error(&err);
-					pgr_error_clear(&err);
-					return -1;
+					if (basebackup_rate_option(optarg, &a->max_rate_kb, &err) < 0)
+					{
+						report_error(&err);
+						pgr_error_clear(&err);
+						return -1;
+					}
 				}
 				break;
 			case 'm':
