@@ -18,7 +18,8 @@
 # - why pg_rewind cannot, before anything is stopped: pg3 is another
 #   system; pg2 (a copy of pg1) has neither wal_log_hints nor checksums:
 #   --method=rewind refuses with the reason, the dry run says it and shows
-#   the copy instead.
+#   the copy instead; pg1, the former primary after a failover, whose WAL
+#   from the fork has been recycled: --method=rewind refuses, saying so.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
@@ -202,5 +203,27 @@ like "$out" "pg_rewind cannot re-sync pg2: pg2 has neither wal_log_hints nor dat
 	"dry run: why a copy" || diag "$out"
 like "$out" "copy it afresh from pg1 with pg_basebackup" "dry run: the copy"
 unlike "$out" "pg_rewind --target-pgdata" "dry run: no pg_rewind step"
+
+# pg1, the former primary after a failover, whose WAL from the fork has gone
+ok "pg1 stopped" fx_pg_stop pg1 fast
+run "$conf" promote pg2 --yes
+is "$rc" 0 "pg2 promoted" || diag "$out"
+fork=$(fx_psql pg2 "SELECT pg_read_file('pg_wal/00000002.history')" | awk -F'\t' '$1 == 1 { print $2 }')
+ok "pg2's history says where it left timeline 1 ($fork)" test -n "$fork"
+ok "pg1 started alone (it diverges)" fx_pg_start pg1
+fx_psql pg1 "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
+for i in 1 2 3 4 5 6 7 8; do
+	fx_psql pg1 "CREATE TABLE IF NOT EXISTS diverged(x int); INSERT INTO diverged SELECT generate_series(1, 1000); SELECT pg_switch_wal(); CHECKPOINT" >/dev/null
+done
+forkseg=$(fx_psql pg1 "SELECT substr(pg_walfile_name('$fork'), 9)")
+oldest=$(fx_psql pg1 "SELECT substr(min(name), 9) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}\$'")
+diag "the fork's segment: ...$forkseg; pg1's oldest: ...$oldest"
+ok "pg1's pg_wal no longer has the fork's segment" test "$oldest" \> "$forkseg"
+pid1=$(fx_pg_pid pg1)
+run "$conf" resync pg1 --method=rewind --yes
+isnt "$rc" 0 "resync pg1 --method=rewind refuses"
+like "$out" "pg_rewind cannot re-sync pg1: the WAL of pg1 from where its history and pg2's went apart \\($fork, timeline 1\\) is no longer in its pg_wal" \
+	"and says why: the WAL from the fork is gone" || diag "$out"
+is "$(fx_pg_pid pg1)" "$pid1" "pg1's server was not stopped"
 
 done_testing
