@@ -124,3 +124,38 @@ basebackup_rate_option(const char *s, long long *kb, pgr_error *err)
 	pgr_error_hint(err, _("Give kB/s, or a number with k or M (e.g. --max-rate=10M), from 32k to 1024M."));
 	return -1;
 }
+
+bool
+basebackup_parse_compression(const char *s, basebackup_compression *method, int *level)
+{
+	*level = 0;
+	if (strcmp(s, "off") == 0)
+		*method = BB_COMPRESS_OFF;
+	else if (strcmp(s, "lz4") == 0)
+		*method = BB_COMPRESS_LZ4;
+	else if (strcmp(s, "zstd") == 0)
+		*method = BB_COMPRESS_ZSTD;
+	else if (strncmp(s, "zstd:", 5) == 0)
+	{
+		const char *c = s + 5;
+		long long	v = number(&c);
+
+		if (v < 1 || v > 22 || *c != '\0')
+			return false;
+		*method = BB_COMPRESS_ZSTD;
+		*level = (int) v;
+	}
+	else
+		return false;
+	return true;
+}
+
+char *
+basebackup_compress_arg(basebackup_compression method, int level)
+{
+	const char *name = method == BB_COMPRESS_LZ4 ? "lz4" : "zstd";
+
+	if (level > 0)
+		return pgr_asprintf("--compress=server-%s:level=%d", name, level);
+	return pgr_asprintf("--compress=server-%s", name);
+}

@@ -31,6 +31,22 @@ extern bool basebackup_parse_progress(const char *line, basebackup_progress *p);
  */
 extern bool basebackup_parse_rate(const char *s, long long *kb);
 
+/* clone_compression: off, lz4, or zstd with an optional level. */
+typedef enum basebackup_compression {
+	BB_COMPRESS_OFF = 0,
+	BB_COMPRESS_LZ4,
+	BB_COMPRESS_ZSTD
+} basebackup_compression;
+
+/*
+ * "off", "lz4", "zstd" or "zstd:LEVEL" (1 to 22): fills *method and *level
+ * (0: the default level); false when `s` is not one.
+ */
+extern bool basebackup_parse_compression(const char *s, basebackup_compression *method,
+										 int *level);
+/* pg_basebackup's --compress value for it ("server-zstd:level=3"); malloc'd. */
+extern char *basebackup_compress_arg(basebackup_compression method, int level);
+
 /* The same for a --max-rate argument: -1 and a translated error if not. */
 struct pgr_error;
 extern int	basebackup_rate_option(const char *s, long long *kb, struct pgr_error *err);

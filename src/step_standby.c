@@ -119,6 +119,7 @@ typedef struct standby_priv {
 	bool		slot_exists;
 	bool		pgdata_exists;
 	bool		pgdata_cluster; /* PG_VERSION in it */
+	bool		compress;		/* clone_compression, and both ends can */
 	long long	est_bytes;		/* the upstream's databases (inspect): the
 								 * gauge's total until pg_basebackup says */
 
@@ -297,7 +298,7 @@ out:
  */
 static int
 check_client(transport *t, const cluster_node *n, const cluster_node *up,
-			 int want, strbuf *notes, pgr_error *err)
+			 int want, int *client_major, strbuf *notes, pgr_error *err)
 {
 	char	   *bb = client_path(n, "pg_basebackup");
 	strbuf		out;
@@ -338,6 +339,7 @@ check_client(transport *t, const cluster_node *n, const cluster_node *up,
 		goto out;
 	}
 	strbuf_appendf(notes, _("; pg_basebackup %d"), major);
+	*client_major = major;
 	rc = 0;
 out:
 	strbuf_free(&out);
@@ -601,6 +603,14 @@ basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *c
 	args_add(a, "fast");
 	args_add(a, "-P");
 	args_add(a, "-v");
+	if (p->compress)
+	{
+		char	   *c = basebackup_compress_arg(ctx->cl->clone_compression,
+												ctx->cl->clone_compression_level);
+
+		args_add(a, c);
+		free(c);
+	}
 	if (max_rate_kb(ctx) > 0)
 	{
 		/* every pg_basebackup from 9.4 has it; the server throttles */
@@ -748,6 +758,48 @@ out:
 	return rc;
 }
 
+/*
+ * clone_compression: the upstream compresses the copy (pg_basebackup
+ * --compress=server-METHOD, plain format: the client decompresses) when
+ * both pg_basebackup and the server are 15 or later and the server was
+ * built with the method; otherwise the copy is not compressed, and the
+ * plan says why.
+ */
+static int
+compression(plan_ctx *ctx, standby_priv *p, int client_major, strbuf *notes,
+			pgr_error *err)
+{
+	const char *method = ctx->cl->clone_compression == BB_COMPRESS_LZ4 ? "lz4" : "zstd";
+	char	   *configure = NULL;
+	char	   *with;
+
+	p->compress = false;
+	if (ctx->cl->clone_compression == BB_COMPRESS_OFF)
+		return 0;
+	if (!version_server_compression(client_major, p->facts->major))
+	{
+		strbuf_appendf(notes, _("; no compression of the copy (clone_compression): it needs PostgreSQL 15 or later on %s and pg_basebackup 15 or later"),
+					   p->up->name);
+		return 0;
+	}
+	if (pgconn_query_value(plan_conn(ctx, p->up, err), p->up->name,
+						   "SELECT setting FROM pg_catalog.pg_config WHERE name = 'CONFIGURE'",
+						   0, NULL, &configure, err) < 0)
+		return -1;
+	with = pgr_asprintf("--with-%s", method);
+	if (!configure || !strstr(configure, with))
+		strbuf_appendf(notes, _("; no compression of the copy (clone_compression): %s's server was built without %s"),
+					   p->up->name, method);
+	else
+	{
+		p->compress = true;
+		strbuf_appendf(notes, _("; the copy compressed by %s with %s"), p->up->name, method);
+	}
+	free(with);
+	free(configure);
+	return 0;
+}
+
 static int
 standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
@@ -764,6 +816,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	char	   *pgv = NULL;
 	long long	need,
 				avail = 0;
+	int			client_major = 0;
 	strbuf		notes;
 	args		a = {0},
 				e = {0};
@@ -825,7 +878,9 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (check_version(t, n, p->up, p->facts->major, err) < 0)
 		goto out;
 	strbuf_appendf(&notes, _("PostgreSQL %d like %s"), p->facts->major, p->up->name);
-	if (check_client(t, n, p->up, p->facts->major, &notes, err) < 0)
+	if (check_client(t, n, p->up, p->facts->major, &client_major, &notes, err) < 0)
+		goto out;
+	if (compression(ctx, p, client_major, &notes, err) < 0)
 		goto out;
 	if (machine_of(t, n, &arch, err) < 0)
 		goto out;

@@ -19,7 +19,9 @@
 #   system; pg2 (a copy of pg1) has neither wal_log_hints nor checksums:
 #   --method=rewind refuses with the reason, the dry run says it and shows
 #   the copy instead; pg1, the former primary after a failover, whose WAL
-#   from the fork has been recycled: --method=rewind refuses, saying so.
+#   from the fork has been recycled: --method=rewind refuses, saying so;
+# - clone_compression: plan shows --compress=server-lz4 / server-zstd:level=N,
+#   a bad value is refused; pg1 then copied afresh from pg2 with lz4.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
@@ -43,6 +45,8 @@ ok "initdb pg1" fx_pg_init pg1 && ok "start pg1" fx_pg_start pg1 ||
 	bail_out "no primary"
 ok "sshd on pg1" fx_sshd pg1 && ok "pg1's host key trusted" fx_ssh_trust pg1 ||
 	bail_out "no sshd on pg1"
+# pg1 is copied afresh at the end, as pg2 first: its account owns the parent
+chown "$FX_USER" "$FX_DIR/pg1"
 ok "initdb pg2" fx_pg_init pg2 && ok "start pg2" fx_pg_start pg2 ||
 	bail_out "no standby server"
 ok "sshd on pg2" fx_sshd pg2 && ok "pg2's host key trusted" fx_ssh_trust pg2 ||
@@ -102,6 +106,19 @@ run "$conf" plan --max-rate=10MB
 isnt "$rc" 0 "plan --max-rate=10MB is refused"
 like "$out" "invalid transfer rate \"10MB\"" "with the value" || diag "$out"
 like "$out" "32k to 1024M" "and a hint"
+
+# clone_compression: the primary (15, built with lz4 and zstd) compresses
+fx_cluster_file -o clone_compression=lz4 "$FX_DIR/lz4.conf" pg1 pg2
+run "$FX_DIR/lz4.conf" plan
+like "$out" "'-P' '-v' '--compress=server-lz4'" "clone_compression = lz4: plan shows --compress=server-lz4" || diag "$out"
+like "$out" "the copy compressed by pg1 with lz4" "and says so"
+fx_cluster_file -o clone_compression=zstd:3 "$FX_DIR/zstd.conf" pg1 pg2
+run "$FX_DIR/zstd.conf" plan
+like "$out" "'--compress=server-zstd:level=3'" "clone_compression = zstd:3: --compress=server-zstd:level=3" || diag "$out"
+fx_cluster_file -o clone_compression=gzip "$FX_DIR/gzip.conf" pg1 pg2
+run "$FX_DIR/gzip.conf" plan
+isnt "$rc" 0 "clone_compression = gzip is refused"
+like "$out" "invalid value \"gzip\" for \"clone_compression\"" "naming the key" || diag "$out"
 
 # ---------------------------------------------------------------------------
 # the copy, limited
@@ -225,5 +242,17 @@ isnt "$rc" 0 "resync pg1 --method=rewind refuses"
 like "$out" "pg_rewind cannot re-sync pg1: the WAL of pg1 from where its history and pg2's went apart \\($fork, timeline 1\\) is no longer in its pg_wal" \
 	"and says why: the WAL from the fork is gone" || diag "$out"
 is "$(fx_pg_pid pg1)" "$pid1" "pg1's server was not stopped"
+
+# so pg1 is copied afresh from pg2, which compresses it (lz4)
+sed -i 's/^\[cluster\]$/[cluster]\nclone_compression = lz4/' "$conf"
+run "$conf" resync pg1 --method=clone --yes
+is "$rc" 0 "resync pg1 --method=clone with clone_compression = lz4 exits 0" || diag "$out"
+ok "pg2 sees pg1 streaming" fx_wait_streaming pg2 pg1
+last=$(printf '%s\n' "$out" | sed -n 's/.*base backup: \([0-9.]*\) \([kMG]*B\) copied in .*/\1 \2/p' | tail -n 1)
+set -- $last
+copied=$(to_bytes "${1:-0}" "${2:-B}")
+size1=$(du -sb --exclude=pg_wal "$(fx_pgdata pg1)" | cut -f1)
+ok "compressed, the figures are still the data's ($copied B, data directory $size1 B)" \
+	within "$copied" "$size1" 10
 
 done_testing

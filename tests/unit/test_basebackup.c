@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -149,6 +150,36 @@ test_rate(void **state)
 			fail_msg("accepted as a rate: \"%s\"", bad[i]);
 }
 
+/* clone_compression, and the --compress value it gives pg_basebackup */
+static void
+test_compression(void **state)
+{
+	static const char *const bad[] = {"", "on", "gzip", "lz4:1", "zstd:", "zstd:0", "zstd:23", "zstd:3x", "ZSTD"};
+	basebackup_compression m;
+	int			level;
+	char	   *arg;
+
+	(void) state;
+	assert_true(basebackup_parse_compression("off", &m, &level));
+	assert_int_equal(m, BB_COMPRESS_OFF);
+	assert_true(basebackup_parse_compression("lz4", &m, &level));
+	assert_int_equal(m, BB_COMPRESS_LZ4);
+	arg = basebackup_compress_arg(m, level);
+	assert_string_equal(arg, "--compress=server-lz4");
+	free(arg);
+	assert_true(basebackup_parse_compression("zstd:3", &m, &level));
+	assert_int_equal(m, BB_COMPRESS_ZSTD);
+	assert_int_equal(level, 3);
+	arg = basebackup_compress_arg(m, level);
+	assert_string_equal(arg, "--compress=server-zstd:level=3");
+	free(arg);
+	assert_true(basebackup_parse_compression("zstd", &m, &level));
+	assert_int_equal(level, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (basebackup_parse_compression(bad[i], &m, &level))
+			fail_msg("accepted as a compression: \"%s\"", bad[i]);
+}
+
 int
 main(void)
 {
@@ -157,6 +188,7 @@ main(void)
 		cmocka_unit_test(test_other_lines),
 		cmocka_unit_test(test_last_line_is_the_copy),
 		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_compression),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

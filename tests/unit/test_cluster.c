@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "basebackup.h"
 #include "cluster.h"
 #include "report.h"
 #include "strbuf.h"
@@ -2357,6 +2358,27 @@ test_clone_max_rate(void **state)
 	}
 }
 
+/* clone_compression: read, written back the same, bad values refused */
+static void
+test_clone_compression(void **state)
+{
+	char	   *text = with_cluster_lines("clone_compression = zstd:5\n");
+	cluster    *c = parse_ok(text);
+	char	   *out;
+
+	(void) state;
+	assert_int_equal(c->clone_compression, BB_COMPRESS_ZSTD);
+	assert_int_equal(c->clone_compression_level, 5);
+	out = cluster_format(c);
+	assert_non_null(strstr(out, "clone_compression = zstd:5"));
+	free(out);
+	cluster_free(c);
+	free(text);
+	text = with_cluster_lines("clone_compression = gzip\n");
+	assert_error(text, 2, "clone_compression");
+	free(text);
+}
+
 static void
 test_parse_units(void **state)
 {
@@ -2450,6 +2472,7 @@ main(void)
 		cmocka_unit_test(test_format_without_text),
 		cmocka_unit_test(test_format_adds_missing_cluster_section),
 		cmocka_unit_test(test_clone_max_rate),
+		cmocka_unit_test(test_clone_compression),
 		cmocka_unit_test(test_format_keeps_crlf_and_missing_final_newline),
 		cmocka_unit_test(test_format_glued_comment),
 		cmocka_unit_test(test_random_files_round_trip),
