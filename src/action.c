@@ -65,6 +65,7 @@ action_plan_ctx(action_ctx *a)
 	po.cb_arg = a;
 	po.topts.ssh_config = a->ssh_config;
 	po.replication_password = a->replication_password;
+	po.max_rate_kb = a->max_rate_kb;
 	/*
 	 * A dead node must not hold a failover up: refused connections fail at
 	 * once, a host that does not answer at all within this limit.

@@ -44,6 +44,7 @@
 
 #include "action.h"
 #include "hooks.h"
+#include "plan.h"
 #include "standby_files.h"
 #include "i18n.h"
 #include "pgconn.h"
@@ -489,6 +490,90 @@ out:
 	return rc;
 }
 
+/*
+ * Why pg_rewind cannot re-sync n from up, when that can be told before
+ * anything is stopped (n answers, nconn): n is another system altogether
+ * (its system identifier is not up's), n logs neither hint bits
+ * (wal_log_hints) nor data checksums, or the WAL of n from where the two
+ * histories went apart (the point where up left n's timeline, read from
+ * up's timeline history) is no longer in n's pg_wal.  NULL when none is
+ * known: pg_rewind is then tried, and its own failure says why.  Read
+ * through SQL, not pg_rewind's messages (translated).
+ */
+static char *
+rewind_obstacle(plan_ctx *ctx, cluster_node *n, cluster_node *up, PGconn *nconn)
+{
+	pgr_error	e = PGR_ERROR_INIT;
+	PGconn	   *uconn = plan_conn(ctx, up, &e);
+	PGresult   *nr = NULL;
+	PGresult   *ur = NULL;
+	char	   *why = NULL;
+
+	if (!uconn)
+		goto out;
+	nr = pgconn_exec(nconn, n->name,
+					 "SELECT (SELECT system_identifier::text FROM pg_catalog.pg_control_system()), "
+					 "pg_catalog.current_setting('wal_log_hints'), "
+					 "pg_catalog.current_setting('data_checksums'), "
+					 "(SELECT timeline_id::text FROM pg_catalog.pg_control_checkpoint()), "
+					 "s::text, "
+					 "(SELECT min(('x' || substr(name, 9, 8))::bit(32)::bigint * (4294967296 / s) "
+					 "          + ('x' || substr(name, 17, 8))::bit(32)::bigint)::text "
+					 "   FROM pg_catalog.pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$') "
+					 "FROM (SELECT pg_catalog.pg_size_bytes(pg_catalog.current_setting('wal_segment_size')) AS s) z",
+					 PGRES_TUPLES_OK, 1, 6, &e);
+	ur = pgconn_exec(uconn, up->name,
+					 "SELECT (SELECT system_identifier::text FROM pg_catalog.pg_control_system()), "
+					 "(SELECT pg_catalog.pg_read_file('pg_wal/' || name) FROM pg_catalog.pg_ls_waldir() "
+					 "  WHERE name ~ '^[0-9A-F]{8}\\.history$' ORDER BY name DESC LIMIT 1)",
+					 PGRES_TUPLES_OK, 1, 2, &e);
+	if (!nr || !ur)
+		goto out;
+	if (strcmp(pgconn_value(nr, 0, 0), pgconn_value(ur, 0, 0)) != 0)
+	{
+		why = pgr_asprintf(_("%s is not a copy of %s: their system identifiers differ (%s and %s)"),
+						   n->name, up->name, pgconn_value(nr, 0, 0), pgconn_value(ur, 0, 0));
+		goto out;
+	}
+	if (strcmp(pgconn_value(nr, 0, 1), "on") != 0 && strcmp(pgconn_value(nr, 0, 2), "on") != 0)
+	{
+		why = pgr_asprintf(_("%s has neither wal_log_hints nor data checksums on: pg_rewind cannot tell which pages changed"),
+						   n->name);
+		goto out;
+	}
+	{
+		long		tli = atol(pgconn_value(nr, 0, 3));
+		long long	seg = atoll(pgconn_value(nr, 0, 4));
+		const char *oldest = pgconn_value(nr, 0, 5);
+		const char *hist = pgconn_value(ur, 0, 1);
+
+		/* "parentTLI <tab> switchpoint <tab> reason" per line */
+		for (const char *l = hist; l && *l && seg > 0 && oldest && oldest[0];)
+		{
+			long		parent;
+			char		lsn[32];
+
+			if (sscanf(l, "%ld %31s", &parent, lsn) == 2 && parent == tli)
+			{
+				long long	fork = action_parse_lsn(lsn);
+
+				if (fork >= 0 && atoll(oldest) > fork / seg)
+					why = pgr_asprintf(_("the WAL of %s from where its history and %s's went apart (%s, timeline %ld) is no longer in its pg_wal"),
+									   n->name, up->name, lsn, tli);
+				break;
+			}
+			l = strchr(l, '\n');
+			if (l)
+				l++;
+		}
+	}
+out:
+	PQclear(nr);
+	PQclear(ur);
+	pgr_error_clear(&e);
+	return why;
+}
+
 /* A fresh copy: the standby step, as apply runs it. */
 static int
 clone_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, pgr_error *err)
@@ -567,6 +652,9 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	cluster_node *n;
 	cluster_node *up;
 	pgr_error	e = PGR_ERROR_INIT;
+	pgr_error	room = PGR_ERROR_INIT;	/* set: no room for a copy */
+	char	   *why = NULL;		/* why pg_rewind cannot, if known */
+	bool		ask_copy = false;
 	PGconn	   *conn;
 	bool		running = false;
 	int			rc = -1;
@@ -602,6 +690,8 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 
 		if (action_in_recovery(conn, n, &rec, err) < 0)
 			goto out;
+		if (m != RESYNC_CLONE)
+			why = rewind_obstacle(ctx, n, up, conn);
 		if (!rec)
 		{
 			if (!action_confirm(a, _("the node still accepts writes as a primary: stop it and re-sync it?")))
@@ -617,10 +707,67 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	plan_disconnect(ctx, n);
 	if (service_status(ctx, n, &running, err) < 0)
 		goto out;
+	/* a rewind known impossible: said now, and the copy is the way */
+	if (why)
+	{
+		if (m == RESYNC_REWIND)
+		{
+			pgr_error_set(err, PGR_ERR_REFUSED, _("pg_rewind cannot re-sync %s: %s"), n->name, why);
+			pgr_error_hint(err, _("Copy it afresh with \"%s resync %s --method=clone\" (the data directory is moved aside); nothing was stopped."),
+						   PACKAGE, n->name);
+			goto out;
+		}
+		action_log(a, _("pg_rewind cannot re-sync %s: %s; a copy is needed"), n->name, why);
+		if (m == RESYNC_AUTO)
+		{
+			m = RESYNC_CLONE;
+			ask_copy = true;
+		}
+	}
+	/*
+	 * Room for a copy, before anything is stopped or moved: a copy found
+	 * short of space once the node is down would leave it down.  --method
+	 * =clone is refused; the default still tries pg_rewind (which needs
+	 * far less) and says now that no copy can follow it.
+	 */
+	if (m != RESYNC_REWIND)
+	{
+		long long	db,
+					avail,
+					need;
+
+		if (step_standby_check_space(ctx, n, up, &db, &avail, &need, &room) < 0)
+		{
+			if (m == RESYNC_CLONE || room.kind != PGR_ERR_INPUT)
+			{
+				*err = room;
+				memset(&room, 0, sizeof(room));
+				goto out;
+			}
+			action_log(a, _("%s: if pg_rewind fails, no copy is possible"), room.message);
+		}
+		else
+			action_log(a, _("%s has %lld MB free for a copy of %s, which needs %lld MB"),
+					   n->name, avail / (1024 * 1024), up->name, need / (1024 * 1024));
+	}
 	if (a->dry_run)
 	{
 		rc = dry_run(a, ctx, n, up, m, running, err);
 		goto out;
+	}
+	if (ask_copy)
+	{
+		char	   *q = pgr_asprintf(_("pg_rewind cannot re-sync %s; copy it afresh from %s with pg_basebackup (its data directory is moved aside)?"),
+									 n->name, up->name);
+		bool		yes = action_confirm(a, q);
+
+		free(q);
+		if (!yes)
+		{
+			pgr_error_set(err, PGR_ERR_REFUSED, _("pg_rewind cannot re-sync %s: %s"), n->name, why);
+			pgr_error_hint(err, _("Copy it afresh with \"%s resync %s --method=clone\"."), PACKAGE, n->name);
+			goto out;
+		}
 	}
 	if (running)
 	{
@@ -657,6 +804,14 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 			goto out;
 		}
 		action_log(a, _("rewind failed: %s%s%s"), e.message, e.detail ? " — " : "", e.detail ? e.detail : "");
+		if (pgr_error_isset(&room))
+		{
+			/* said before the node was stopped; the copy is not offered */
+			*err = room;
+			memset(&room, 0, sizeof(room));
+			pgr_error_prefix(err, _("pg_rewind failed (%s) and a copy does not fit"), e.message);
+			goto out;
+		}
 		{
 			char	   *q = pgr_asprintf(_("pg_rewind could not re-sync %s; copy it afresh from %s with pg_basebackup (its data directory is moved aside)?"),
 										 n->name, up->name);
@@ -686,6 +841,8 @@ save:
 	rc = 0;
 out:
 	pgr_error_clear(&e);
+	pgr_error_clear(&room);
+	free(why);
 	plan_ctx_free(ctx);
 	return rc;
 }

@@ -35,6 +35,8 @@ typedef struct action_ctx
 								 * still writable and not fenced */
 	bool		dry_run;		/* pre-checks and the steps said, nothing
 								 * changed */
+	long long	max_rate_kb;	/* a copy's --max-rate in kB/s; 0: the
+								 * cluster's clone_max_rate */
 	/*
 	 * The replication role's password (--replication-password-file), or
 	 * NULL: the operator's passfile (step_role.h) has it.

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "basebackup.h"
 #include "cluster.h"
 #include "cluster_lock.h"
 #include "i18n.h"
@@ -65,13 +66,16 @@ enum cluster_key
 	CK_EVENT_TIMEOUT,
 	CK_SLOT_WARN_BYTES,
 	CK_SLOT_CRITICAL_BYTES,
+	CK_CLONE_MAX_RATE,
+	CK_CLONE_COMPRESSION,
 	N_CLUSTER_KEYS
 };
 
 static const char *const cluster_keys[N_CLUSTER_KEYS] = {
 	"name", "replication_user", "ssl", "slots", "sync", "archive_command",
 	"trigger_file", "ssl_ca", "lag_warn_bytes", "lag_warn_seconds",
-	"event_command", "event_timeout", "slot_warn_bytes", "slot_critical_bytes"
+	"event_command", "event_timeout", "slot_warn_bytes", "slot_critical_bytes",
+	"clone_max_rate", "clone_compression"
 };
 
 enum node_key
@@ -491,6 +495,20 @@ cluster_value(const cluster *c, int key)
 			if (c->slot_critical_bytes == CLUSTER_DEFAULT_SLOT_CRITICAL_BYTES)
 				return pgr_strdup("");
 			return pgr_asprintf("%lld", c->slot_critical_bytes);
+		case CK_CLONE_MAX_RATE:
+			if (c->clone_max_rate_kb == 0)
+				return pgr_strdup("");
+			if (c->clone_max_rate_kb % 1024 == 0)
+				return pgr_asprintf("%lldM", c->clone_max_rate_kb / 1024);
+			return pgr_asprintf("%lldk", c->clone_max_rate_kb);
+		case CK_CLONE_COMPRESSION:
+			if (c->clone_compression == BB_COMPRESS_LZ4)
+				return pgr_strdup("lz4");
+			if (c->clone_compression == BB_COMPRESS_ZSTD && c->clone_compression_level > 0)
+				return pgr_asprintf("zstd:%d", c->clone_compression_level);
+			if (c->clone_compression == BB_COMPRESS_ZSTD)
+				return pgr_strdup("zstd");
+			return pgr_strdup("");
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -1004,6 +1022,35 @@ set_cluster_key(cluster *c, int key, const char *v, const char *where,
 				pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
 							  where, shown(s, v), cluster_keys[key]);
 				pgr_error_hint(err, _("\"%s\" is a positive duration, in seconds by default, with an optional unit: ms, s, min or h (e.g. 10s)."),
+							   cluster_keys[key]);
+				return -1;
+			}
+			break;
+		case CK_CLONE_COMPRESSION:
+			{
+				basebackup_compression m = BB_COMPRESS_OFF;
+				int			level = 0;
+
+				if (v[0] != '\0' && !basebackup_parse_compression(v, &m, &level))
+				{
+					pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+								  where, shown(s, v), cluster_keys[key]);
+					pgr_error_hint(err, _("\"%s\" is off, lz4, zstd or zstd:LEVEL (1 to 22): the primary compresses the copy (PostgreSQL 15 and later)."),
+								   cluster_keys[key]);
+					return -1;
+				}
+				c->clone_compression = (int) m;
+				c->clone_compression_level = level;
+			}
+			break;
+		case CK_CLONE_MAX_RATE:
+			if (v[0] == '\0')
+				c->clone_max_rate_kb = 0;
+			else if (!basebackup_parse_rate(v, &c->clone_max_rate_kb))
+			{
+				pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+							  where, shown(s, v), cluster_keys[key]);
+				pgr_error_hint(err, _("\"%s\" is pg_basebackup's --max-rate: kB/s, or a number with k or M (e.g. 10M), from 32k to 1024M; empty: no limit."),
 							   cluster_keys[key]);
 				return -1;
 			}
@@ -1907,7 +1954,8 @@ append_cluster_section(strbuf *out, const cluster *c, const char *eol)
 					  k != CK_SSL_CA && k != CK_LAG_WARN_BYTES &&
 					  k != CK_LAG_WARN_SECONDS && k != CK_EVENT_COMMAND &&
 					  k != CK_EVENT_TIMEOUT && k != CK_SLOT_WARN_BYTES &&
-					  k != CK_SLOT_CRITICAL_BYTES))
+					  k != CK_SLOT_CRITICAL_BYTES && k != CK_CLONE_MAX_RATE &&
+					  k != CK_CLONE_COMPRESSION))
 			append_setting(out, cluster_keys[k], v, eol);
 		free(v);
 	}

@@ -95,6 +95,11 @@ typedef struct cluster {
 	long long	slot_critical_bytes;	/* ... more still: error */
 	char	   *event_command;	/* run after events (hooks.h); NULL: none */
 	double		event_timeout;	/* its time limit, in seconds */
+	long long	clone_max_rate_kb;	/* pg_basebackup --max-rate, kB/s;
+									 * 0: no limit */
+	int			clone_compression;	/* basebackup_compression: off, lz4,
+									 * zstd (server-side, 15+) */
+	int			clone_compression_level;	/* zstd's; 0: its default */
 	cluster_node *nodes;
 	int			n_nodes;
 	char	   *text;			/* the file as read: kept so that a rewrite

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "basebackup.h"
 #include "actions.h"
 #include "cluster.h"
 #include "commands.h"
@@ -47,6 +48,7 @@ typedef struct act_args {
 	bool		dry_run;
 	bool		json;
 	resync_method method;
+	long long	max_rate_kb;	/* resync --max-rate; 0: the cluster's */
 } act_args;
 
 static void
@@ -84,6 +86,8 @@ usage(which w)
 			printf(_("      --method=METHOD      rewind (pg_rewind only) or clone (pg_basebackup\n"
 					 "                           only); default: rewind, and on failure offer\n"
 					 "                           to clone\n"));
+			printf(_("      --max-rate=RATE      limit a copy to RATE (kB/s, or with k or M:\n"
+					 "                           10M), instead of clone_max_rate\n"));
 			break;
 		case ACT_SWITCHOVER:
 			printf(_("Planned switchover: a streaming standby becomes the primary, the primary\n"
@@ -126,6 +130,7 @@ parse_args(which w, int argc, char **argv, act_args *a)
 		{"fence", no_argument, NULL, 'F'},
 		{"upstream", required_argument, NULL, 'u'},
 		{"method", required_argument, NULL, 'm'},
+		{"max-rate", required_argument, NULL, 'r'},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
@@ -172,6 +177,20 @@ parse_args(which w, int argc, char **argv, act_args *a)
 					report_error(&err);
 					pgr_error_clear(&err);
 					return -1;
+				}
+				break;
+			case 'r':
+				if (w != ACT_RESYNC)
+					goto bad;
+				{
+					pgr_error	err = PGR_ERROR_INIT;
+
+					if (basebackup_rate_option(optarg, &a->max_rate_kb, &err) < 0)
+					{
+						report_error(&err);
+						pgr_error_clear(&err);
+						return -1;
+					}
 				}
 				break;
 			case 'n':
@@ -377,6 +396,7 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 	a.yes = args.yes;
 	a.force = args.force;
 	a.dry_run = args.dry_run;
+	a.max_rate_kb = args.max_rate_kb;
 	a.replication_password = password;
 	a.log = log_line;
 	a.confirm = args.yes ? NULL : ask;

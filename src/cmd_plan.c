@@ -22,6 +22,7 @@
 #include "i18n.h"
 #include "json.h"
 #include "pgconn.h"
+#include "basebackup.h"
 #include "plan.h"
 #include "report.h"
 #include "step_role.h"
@@ -37,6 +38,7 @@ typedef struct plan_args {
 	bool		json;
 	bool		primary_only;
 	bool		delete_old_data;
+	long long	max_rate_kb;	/* --max-rate; 0: the cluster's */
 	bool		yes;
 	param_method method;
 } plan_args;
@@ -79,6 +81,8 @@ usage(plan_mode mode)
 	printf(_("      --primary-only       prepare the primary only; build no standby\n"));
 	printf(_("      --delete-old-data    delete a standby's old data directory once the\n"
 			 "                           new standby streams (default: kept, moved aside)\n"));
+	printf(_("      --max-rate=RATE      limit each standby's copy to RATE (kB/s, or with\n"
+			 "                           k or M: 10M), instead of clone_max_rate\n"));
 	printf(_("  -h, --help               show this help, then exit\n"));
 }
 
@@ -93,6 +97,7 @@ parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
 		{"method", required_argument, NULL, 'm'},
 		{"primary-only", no_argument, NULL, 'p'},
 		{"delete-old-data", no_argument, NULL, 'D'},
+		{"max-rate", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -119,6 +124,18 @@ parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
 				break;
 			case 'D':
 				a->delete_old_data = true;
+				break;
+			case 'r':
+				{
+					pgr_error	err = PGR_ERROR_INIT;
+
+					if (basebackup_rate_option(optarg, &a->max_rate_kb, &err) < 0)
+					{
+						report_error(&err);
+						pgr_error_clear(&err);
+						return -1;
+					}
+				}
 				break;
 			case 'm':
 				if (strcmp(optarg, "alter-system") == 0)
@@ -401,6 +418,7 @@ run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
 	po.method = a.method;
 	po.primary_only = a.primary_only;
 	po.delete_old_data = a.delete_old_data;
+	po.max_rate_kb = a.max_rate_kb;
 	po.assume_yes = a.yes;
 	po.confirm = apply ? ask : NULL;
 	po.log = apply ? log_line : NULL;

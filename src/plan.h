@@ -107,6 +107,11 @@ typedef struct plan_options {
 	 * default it is kept.
 	 */
 	bool		delete_old_data;
+	/*
+	 * --max-rate: pg_basebackup's --max-rate for the copies, in kB/s,
+	 * instead of the cluster's clone_max_rate; 0: the cluster's.
+	 */
+	long long	max_rate_kb;
 	void	   *cb_arg;
 	transport_options topts;	/* how nodes are reached over SSH */
 	double		connect_timeout_s;	/* 0: 10 s */
@@ -223,5 +228,9 @@ plan_step  *step_hba_new(plan_ctx *ctx, cluster_node *primary);
 const char *step_hba_test_injection(void);
 plan_step  *step_activate_new(plan_ctx *ctx, cluster_node *primary);
 plan_step  *step_standby_new(plan_ctx *ctx, cluster_node *standby);
+/* Room for a copy of up on standby's host (see step_standby.c); -1: short. */
+int			step_standby_check_space(plan_ctx *ctx, cluster_node *standby, cluster_node *up,
+									 long long *databases, long long *avail,
+									 long long *need, pgr_error *err);
 
 #endif

@@ -82,7 +82,9 @@
 
 #include <openssl/rand.h>
 
+#include "basebackup.h"
 #include "i18n.h"
+#include "monitor.h"
 #include "pgconn.h"
 #include "plan.h"
 #include "recovery.h"
@@ -117,6 +119,9 @@ typedef struct standby_priv {
 	bool		slot_exists;
 	bool		pgdata_exists;
 	bool		pgdata_cluster; /* PG_VERSION in it */
+	bool		compress;		/* clone_compression, and both ends can */
+	long long	est_bytes;		/* the upstream's databases (inspect): the
+								 * gauge's total until pg_basebackup says */
 
 
 	long		leftover_pid;	/* a pg_basebackup of an interrupted run,
@@ -293,7 +298,7 @@ out:
  */
 static int
 check_client(transport *t, const cluster_node *n, const cluster_node *up,
-			 int want, strbuf *notes, pgr_error *err)
+			 int want, int *client_major, strbuf *notes, pgr_error *err)
 {
 	char	   *bb = client_path(n, "pg_basebackup");
 	strbuf		out;
@@ -334,6 +339,7 @@ check_client(transport *t, const cluster_node *n, const cluster_node *up,
 		goto out;
 	}
 	strbuf_appendf(notes, _("; pg_basebackup %d"), major);
+	*client_major = major;
 	rc = 0;
 out:
 	strbuf_free(&out);
@@ -413,8 +419,10 @@ check_disk(transport *t, const cluster_node *n, const char *dir,
 		pgr_error_set(err, PGR_ERR_INPUT,
 					  _("not enough free space for the base backup on %s: %lld MB free in \"%s\", %lld MB needed"),
 					  n->name, *avail / (1024 * 1024), dir, need / (1024 * 1024));
-		pgr_error_detail(err, _("The upstream's databases plus 1 GB for WAL."));
-		pgr_error_hint(err, _("Free some space (the old data directory is moved aside, not deleted), or give the standby another pgdata."));
+		pgr_error_detail(err, _("A copy needs room for the whole data directory: the upstream's databases (%lld MB) plus 1 GB for WAL; the old data directory is moved aside, not deleted, and keeps its space."),
+						 (need - WAL_MARGIN) / (1024 * 1024));
+		pgr_error_hint(err, _("Free some space on %s's file system (\"%s\"), or give the standby another pgdata; nothing was stopped or moved."),
+					   n->name, dir);
 		goto out;
 	}
 	rc = 0;
@@ -564,6 +572,13 @@ args_free(args *a)
 	a->n = 0;
 }
 
+/* The copy's rate limit in kB/s: --max-rate, else clone_max_rate; 0: none. */
+static long long
+max_rate_kb(const plan_ctx *ctx)
+{
+	return ctx->opts.max_rate_kb > 0 ? ctx->opts.max_rate_kb : ctx->cl->clone_max_rate_kb;
+}
+
 static void
 basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *ctx,
 				const standby_priv *p, args *a)
@@ -588,6 +603,22 @@ basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *c
 	args_add(a, "fast");
 	args_add(a, "-P");
 	args_add(a, "-v");
+	if (p->compress)
+	{
+		char	   *c = basebackup_compress_arg(ctx->cl->clone_compression,
+												ctx->cl->clone_compression_level);
+
+		args_add(a, c);
+		free(c);
+	}
+	if (max_rate_kb(ctx) > 0)
+	{
+		/* every pg_basebackup from 9.4 has it; the server throttles */
+		char		rate[32];
+
+		snprintf(rate, sizeof(rate), "--max-rate=%lldk", max_rate_kb(ctx));
+		args_add(a, rate);
+	}
 	if (p->slot)
 	{
 		args_add(a, "-S");
@@ -692,6 +723,83 @@ wait_slot_released(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 	return -1;
 }
 
+/*
+ * Room on n's host for a copy of up: the whole data directory (the sum of
+ * up's databases) plus 1 GB of WAL, free on the file system of n's pgdata
+ * (its nearest existing directory).  Checked before anything is stopped
+ * or moved: apply's inspect, and resync before it stops the node.
+ */
+int
+step_standby_check_space(plan_ctx *ctx, cluster_node *n, cluster_node *up,
+						 long long *databases, long long *avail, long long *need,
+						 pgr_error *err)
+{
+	transport  *t = plan_transport(ctx, n, err);
+	char	   *sizes = NULL;
+	char	   *dir = NULL;
+	int			rc = -1;
+
+	*avail = *need = *databases = 0;
+	if (!t)
+		return -1;
+	if (pgconn_query_value(plan_conn(ctx, up, err), up->name,
+						   "SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database",
+						   0, NULL, &sizes, err) < 0)
+		goto out;
+	*databases = sizes ? atoll(sizes) : 0;
+	*need = *databases + WAL_MARGIN;
+	if (existing_dir(t, n->pgdata, &dir, err) < 0 ||
+		check_disk(t, n, dir, *need, avail, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(sizes);
+	free(dir);
+	return rc;
+}
+
+/*
+ * clone_compression: the upstream compresses the copy (pg_basebackup
+ * --compress=server-METHOD, plain format: the client decompresses) when
+ * both pg_basebackup and the server are 15 or later and the server was
+ * built with the method; otherwise the copy is not compressed, and the
+ * plan says why.
+ */
+static int
+compression(plan_ctx *ctx, standby_priv *p, int client_major, strbuf *notes,
+			pgr_error *err)
+{
+	const char *method = ctx->cl->clone_compression == BB_COMPRESS_LZ4 ? "lz4" : "zstd";
+	char	   *configure = NULL;
+	char	   *with;
+
+	p->compress = false;
+	if (ctx->cl->clone_compression == BB_COMPRESS_OFF)
+		return 0;
+	if (!version_server_compression(client_major, p->facts->major))
+	{
+		strbuf_appendf(notes, _("; no compression of the copy (clone_compression): it needs PostgreSQL 15 or later on %s and pg_basebackup 15 or later"),
+					   p->up->name);
+		return 0;
+	}
+	if (pgconn_query_value(plan_conn(ctx, p->up, err), p->up->name,
+						   "SELECT setting FROM pg_catalog.pg_config WHERE name = 'CONFIGURE'",
+						   0, NULL, &configure, err) < 0)
+		return -1;
+	with = pgr_asprintf("--with-%s", method);
+	if (!configure || !strstr(configure, with))
+		strbuf_appendf(notes, _("; no compression of the copy (clone_compression): %s's server was built without %s"),
+					   p->up->name, method);
+	else
+	{
+		p->compress = true;
+		strbuf_appendf(notes, _("; the copy compressed by %s with %s"), p->up->name, method);
+	}
+	free(with);
+	free(configure);
+	return 0;
+}
+
 static int
 standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
@@ -705,11 +813,10 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	bool		running = false;
 	char	   *arch = NULL;
 	char	   *uparch = NULL;
-	char	   *sizes = NULL;
-	char	   *dir = NULL;
 	char	   *pgv = NULL;
 	long long	need,
 				avail = 0;
+	int			client_major = 0;
 	strbuf		notes;
 	args		a = {0},
 				e = {0};
@@ -771,7 +878,9 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (check_version(t, n, p->up, p->facts->major, err) < 0)
 		goto out;
 	strbuf_appendf(&notes, _("PostgreSQL %d like %s"), p->facts->major, p->up->name);
-	if (check_client(t, n, p->up, p->facts->major, &notes, err) < 0)
+	if (check_client(t, n, p->up, p->facts->major, &client_major, &notes, err) < 0)
+		goto out;
+	if (compression(ctx, p, client_major, &notes, err) < 0)
 		goto out;
 	if (machine_of(t, n, &arch, err) < 0)
 		goto out;
@@ -791,13 +900,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	else
 		strbuf_appendf(&notes, _("; architecture %s like %s"), arch, p->up->name);
 
-	if (pgconn_query_value(plan_conn(ctx, p->up, err), p->up->name,
-				  "SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database",
-				  0, NULL, &sizes, err) < 0)
-		goto out;
-	need = (sizes ? atoll(sizes) : 0) + WAL_MARGIN;
-	if (existing_dir(t, n->pgdata, &dir, err) < 0 ||
-		check_disk(t, n, dir, need, &avail, err) < 0)
+	if (step_standby_check_space(ctx, n, p->up, &p->est_bytes, &avail, &need, err) < 0)
 		goto out;
 	strbuf_appendf(&notes, _("; %lld MB free, %lld MB needed"), avail / (1024 * 1024), need / (1024 * 1024));
 	{
@@ -814,6 +917,13 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (check_reachable(t, n, p->up, err) < 0)
 		goto out;
 	strbuf_appendf(&notes, _("; %s reaches %s at %s port %d"), n->name, p->up->name, p->up->host, p->up->port);
+	if (max_rate_kb(ctx) > 0)
+	{
+		char		r[32];
+
+		monitor_format_bytes(max_rate_kb(ctx) * 1024, r, sizeof(r));
+		strbuf_appendf(&notes, _("; the copy limited to %s/s"), r);
+	}
 
 	/* where things go */
 	p->parent = standby_parent_dir(n->pgdata);
@@ -967,8 +1077,6 @@ out:
 	strbuf_free(&notes);
 	free(arch);
 	free(uparch);
-	free(sizes);
-	free(dir);
 	free(pgv);
 	return rc;
 }
@@ -1062,26 +1170,38 @@ typedef struct bb_out {
 	strbuf		partial;
 	strbuf		lines;			/* the non-progress lines, for messages */
 	int			last_quarter;
+	bool		seen;			/* a progress line was read */
+	basebackup_progress first;	/* the first one, and when it came */
+	int64_t		first_ms;
+	basebackup_progress last;	/* the last one, and when */
+	int64_t		last_ms;
 } bb_out;
 
 static void
 bb_line(bb_out *o, const char *line)
 {
-	long long	done,
-				total;
+	basebackup_progress pr;
 
 	if (!line[0])
 		return;
-	if (sscanf(line, "%lld/%lld kB (", &done, &total) == 2)
+	if (basebackup_parse_progress(line, &pr))
 	{
-		int			quarter = total > 0 ? (int) (done * 4 / total) : 0;
+		int			quarter = pr.total_kb > 0 ? (int) (pr.done_kb * 4 / pr.total_kb) : 0;
 
+		if (!o->seen)
+		{
+			o->first = pr;
+			o->first_ms = pgconn_now_ms();
+		}
+		o->seen = true;
+		o->last = pr;
+		o->last_ms = pgconn_now_ms();
 		if (o->ctx->opts.progress)
-			o->ctx->opts.progress(o->ctx->opts.cb_arg, o->s, done * 1024, total * 1024);
-		else if (quarter > o->last_quarter)
+			o->ctx->opts.progress(o->ctx->opts.cb_arg, o->s, pr.done_kb * 1024, pr.total_kb * 1024);
+		else if (quarter > o->last_quarter && quarter < 4)
 		{
 			o->last_quarter = quarter;
-			plan_log(o->ctx, o->s, _("base backup: %lld of %lld kB"), done, total);
+			plan_log(o->ctx, o->s, _("base backup: %lld of %lld kB"), pr.done_kb, pr.total_kb);
 		}
 		return;
 	}
@@ -1175,6 +1295,7 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	bb_out		o;
 	transport_exec_opts xo = {0};
 	int			status = 0;
+	int64_t		started;
 	int			rc = -1;
 
 	basebackup_args(s->node, p->up, ctx, p, &a);
@@ -1187,7 +1308,20 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	xo.output = bb_output;
 	xo.output_arg = &o;
 	xo.env = (const char *const *) e.v;
-	plan_log(ctx, s, _("copying %s from %s with pg_basebackup"), s->node->name, p->up->name);
+	if (max_rate_kb(ctx) > 0)
+	{
+		char		r[32];
+
+		monitor_format_bytes(max_rate_kb(ctx) * 1024, r, sizeof(r));
+		plan_log(ctx, s, _("copying %s from %s with pg_basebackup, at most %s/s"),
+				 s->node->name, p->up->name, r);
+	}
+	else
+		plan_log(ctx, s, _("copying %s from %s with pg_basebackup"), s->node->name, p->up->name);
+	/* the gauge starts now, at the size of the upstream's databases */
+	started = pgconn_now_ms();
+	if (ctx->opts.progress)
+		ctx->opts.progress(ctx->opts.cb_arg, s, 0, p->est_bytes);
 	if (transport_exec(t, (const char *const *) a.v, &xo, &status, err) < 0)
 	{
 		if (p->aside)
@@ -1211,8 +1345,35 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			drop_created_slot(ctx, s, p, err);
 		goto out;
 	}
-	if (ctx->opts.progress)
-		ctx->opts.progress(ctx->opts.cb_arg, s, 1, 1);
+	if (o.seen)
+	{
+		/*
+		 * The last line pg_basebackup printed is the whole copy (its total
+		 * follows what was really sent): the gauge ends on it, and the log
+		 * says what was copied, how long it took and at what rate.
+		 */
+		long long	bytes = o.last.done_kb * 1024;
+		double		secs = (double) (pgconn_now_ms() - started) / 1000.0;
+		double		span = (double) (o.last_ms - o.first_ms) / 1000.0;
+		double		bps = secs > 0 ? bytes / secs : bytes;
+		char		b[32],
+					r[32];
+
+		/*
+		 * The rate of the copy itself, between its first and last
+		 * figures, when they span a second or more: the checkpoint, the
+		 * connection and the server's sizing of the data before them are
+		 * not the link's speed (nor what --max-rate limits).
+		 */
+		if (span >= 1.0 && o.last.done_kb > o.first.done_kb)
+			bps = (double) (o.last.done_kb - o.first.done_kb) * 1024 / span;
+		if (ctx->opts.progress)
+			ctx->opts.progress(ctx->opts.cb_arg, s, bytes, o.last.total_kb * 1024);
+		monitor_format_bytes(bytes, b, sizeof(b));
+		monitor_format_bytes((long long) bps, r, sizeof(r));
+		/* TRANSLATORS: bytes copied, seconds, rate (e.g. "12.3 MB/s") */
+		plan_log(ctx, s, _("base backup: %s copied in %.1f s (%s/s)"), b, secs, r);
+	}
 	rc = 0;
 out:
 	strbuf_free(&o.partial);

@@ -121,3 +121,9 @@ version_program_major(const char *version_output)
 		return 0;
 	return atoi(p);
 }
+
+bool
+version_server_compression(int client_major, int server_major)
+{
+	return client_major >= 15 && server_major >= 15;
+}

@@ -65,5 +65,11 @@ bool		version_rewind_can_rewind(int tool_major, int server_major);
  * (Debian 15.8-1.pgdg120+1)" -> 15, "... 9.6.24" -> 9; 0 when unreadable.
  */
 int			version_program_major(const char *version_output);
+/*
+ * Whether pg_basebackup of major client_major can have a server of major
+ * server_major compress the copy (--compress=server-lz4|server-zstd, the
+ * plain format decompressed by the client): both 15 or later.
+ */
+bool		version_server_compression(int client_major, int server_major);
 
 #endif

@@ -439,6 +439,7 @@ typedef struct apply_view {
 	long long	done,
 				total;
 	double		gauge_start;
+	double		gauge_last;		/* when the last figures came */
 	long long	gauge_start_bytes;
 	char	   *last_line;
 	bool		finished;
@@ -462,7 +463,11 @@ draw_gauge(apply_view *a, int y)
 	char		d[32],
 				t[32],
 				rate[32];
-	double		el = now_s() - a->gauge_start;
+	/*
+	 * The rate over the figures received (not up to now: once the copy is
+	 * over, its rate stays what it was).
+	 */
+	double		el = a->gauge_last - a->gauge_start;
 	double		bps = el > 0.5 ? (double) (a->done - a->gauge_start_bytes) / el : 0;
 	int			w = COLS - 4;
 	int			fill = a->total > 0 ? (int) ((double) a->done * w / (double) a->total) : 0;
@@ -473,10 +478,28 @@ draw_gauge(apply_view *a, int y)
 	monitor_format_bytes((long long) a->done, d, sizeof(d));
 	monitor_format_bytes((long long) a->total, t, sizeof(t));
 	monitor_format_bytes((long long) bps, rate, sizeof(rate));
-	if (bps > 0 && a->total > a->done)
+	if (a->wz->cl->clone_max_rate_kb > 0)
+	{
+		/* clone_max_rate: the limit beside the rate it holds */
+		char		lim[32];
+
+		monitor_format_bytes(a->wz->cl->clone_max_rate_kb * 1024, lim, sizeof(lim));
+		if (bps > 0 && a->total > a->done)
+			/* TRANSLATORS: base backup gauge: bytes done, total, rate, its limit, seconds left */
+			line = pgr_asprintf(_("base backup: %s of %s, %s/s (max %s/s), %.0f s left"), d, t, rate, lim,
+								(double) (a->total - a->done) / bps);
+		else if (bps > 0)
+			line = pgr_asprintf(_("base backup: %s of %s, %s/s (max %s/s), done in %.0f s"), d, t, rate, lim, el);
+		else
+			line = pgr_asprintf(_("base backup: %s of %s (max %s/s)"), d, t, lim);
+	}
+	else if (bps > 0 && a->total > a->done)
 		/* TRANSLATORS: base backup gauge: bytes done, total, rate, seconds left */
 		line = pgr_asprintf(_("base backup: %s of %s, %s/s, %.0f s left"), d, t, rate,
 							(double) (a->total - a->done) / bps);
+	else if (bps > 0)
+		/* TRANSLATORS: base backup gauge, the copy over: bytes, rate, seconds */
+		line = pgr_asprintf(_("base backup: %s of %s, %s/s, done in %.0f s"), d, t, rate, el);
 	else
 		line = pgr_asprintf(_("base backup: %s of %s"), d, t);
 	screen_put(stdscr, y, 2, line, COLS - 4, A_BOLD);
@@ -652,6 +675,7 @@ apply_event(void *arg, worker_event *e)
 			a->gauge_start = now_s();
 			a->gauge_start_bytes = e->done;
 		}
+		a->gauge_last = now_s();
 		a->done = e->done;
 		a->total = e->total;
 	}

@@ -135,6 +135,18 @@ tui_keys W Left Enter
 ok "application : titre" tui_wait W "Application du plan|Mise en place terminée"
 ok "mise en place terminée" tui_wait W "Mise en place terminée" 300
 ok "toutes les étapes faites" tui_wait W "Terminé${nb}: [0-9]+ étapes appliquées"
+# the copy's gauge ends on the real bytes (issue 18: it said "1 B of 1 B"),
+# within 10% of the new data directory (pg_wal aside: streamed, not counted)
+ok "la jauge de la copie, en français" tui_wait W "sauvegarde de base${nb}: [0-9.,]+ [kMG]?o sur [0-9.,]+ [kMG]?o"
+gauge=$(tui_screen W | sed -n "s/.*sauvegarde de base${nb}: \([0-9.,]*\) \([kMG]\{0,1\}o\) sur.*/\1 \2/p" | head -n 1)
+set -- $gauge
+shown=$(awk -v n="${1:-0}" -v u="${2:-o}" 'BEGIN { gsub(",", ".", n); m = 1
+	if (u == "ko") m = 1024; else if (u == "Mo") m = 1048576; else if (u == "Go") m = 1073741824
+	printf "%d\n", n * m }')
+size2=$(du -sb --exclude=pg_wal "$accented" | cut -f1)
+diag "the gauge shows ${gauge:-nothing} ($shown bytes); the data directory without pg_wal: $size2 bytes"
+ok "la jauge finit sur la taille de la copie (à 10 % près)" \
+	awk -v a="$shown" -v b="$size2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b / 10) }'
 ok "pg1 voit pg2 en flux" fx_wait_streaming pg1 pg2
 nok "le fichier de cluster sans mot de passe" grep -qi "password" "$conf"
 ok "le fichier de cluster garde « données » intact" grep -qxF "pgdata = $accented" "$conf"

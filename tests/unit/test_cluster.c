@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "basebackup.h"
 #include "cluster.h"
 #include "report.h"
 #include "strbuf.h"
@@ -2313,6 +2314,71 @@ test_thresholds_refused(void **state)
 	}
 }
 
+/* clone_max_rate: pg_basebackup's --max-rate syntax, read back the same */
+static void
+test_clone_max_rate(void **state)
+{
+	static const char *const bad[] = {
+		"clone_max_rate = 10MB\n", "clone_max_rate = 31k\n", "clone_max_rate = 1025M\n",
+		"clone_max_rate = -10M\n", "clone_max_rate = 10 M\n", "clone_max_rate = fast\n",
+	};
+	char	   *text = with_cluster_lines("clone_max_rate = 10M\n");
+	cluster    *c = parse_ok(text);
+	cluster    *again;
+	char	   *out;
+
+	(void) state;
+	assert_true(c->clone_max_rate_kb == 10240);
+	out = cluster_format(c);
+	again = parse_ok(out);
+	assert_true(again->clone_max_rate_kb == 10240);
+	cluster_free(again);
+	free(out);
+	cluster_free(c);
+	free(text);
+	text = with_cluster_lines("clone_max_rate = 500k\n");
+	c = parse_ok(text);
+	assert_true(c->clone_max_rate_kb == 500);
+	cluster_free(c);
+	free(text);
+	/* none by default, and none written */
+	text = with_cluster_lines("");
+	c = parse_ok(text);
+	assert_true(c->clone_max_rate_kb == 0);
+	out = cluster_format(c);
+	assert_null(strstr(out, "clone_max_rate"));
+	free(out);
+	cluster_free(c);
+	free(text);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		text = with_cluster_lines(bad[i]);
+		assert_error(text, 2, "clone_max_rate");
+		free(text);
+	}
+}
+
+/* clone_compression: read, written back the same, bad values refused */
+static void
+test_clone_compression(void **state)
+{
+	char	   *text = with_cluster_lines("clone_compression = zstd:5\n");
+	cluster    *c = parse_ok(text);
+	char	   *out;
+
+	(void) state;
+	assert_int_equal(c->clone_compression, BB_COMPRESS_ZSTD);
+	assert_int_equal(c->clone_compression_level, 5);
+	out = cluster_format(c);
+	assert_non_null(strstr(out, "clone_compression = zstd:5"));
+	free(out);
+	cluster_free(c);
+	free(text);
+	text = with_cluster_lines("clone_compression = gzip\n");
+	assert_error(text, 2, "clone_compression");
+	free(text);
+}
+
 static void
 test_parse_units(void **state)
 {
@@ -2405,6 +2471,8 @@ main(void)
 		cmocka_unit_test(test_format_value_removed),
 		cmocka_unit_test(test_format_without_text),
 		cmocka_unit_test(test_format_adds_missing_cluster_section),
+		cmocka_unit_test(test_clone_max_rate),
+		cmocka_unit_test(test_clone_compression),
 		cmocka_unit_test(test_format_keeps_crlf_and_missing_final_newline),
 		cmocka_unit_test(test_format_glued_comment),
 		cmocka_unit_test(test_random_files_round_trip),

@@ -1,0 +1,195 @@
+/*
+ * test_basebackup.c: reading pg_basebackup -P's progress lines
+ * (src/basebackup.c).
+ *
+ * The samples of 15, 17 and 18 were captured from those programs
+ * (Debian's 15, the client programs 17.5 and 18.0 that fetch-pg.sh gets)
+ * copying servers 10, 15 and 18 with standard error a pipe, as under a
+ * transport, with and without -v, in English and with LANG=fr_FR.UTF-8.
+ * Clients 10 to 14 are not available here: their lines are written from
+ * their sources' format strings (10 to 12 end every line in \r, which the
+ * caller splits on; the text is the same).
+ */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "basebackup.h"
+
+typedef struct sample {
+	const char *line;
+	long long	done_kb,
+				total_kb;
+	int			ts_done,
+				ts_total;
+} sample;
+
+static const sample progress_lines[] = {
+	/* 15 copying 10, -v (file name padded, in parentheses) */
+	{"    0/23431 kB (0%), 0/1 tablespace (bb/backup_label                    )", 0, 23431, 0, 1},
+	{"23441/23441 kB (100%), 0/1 tablespace                                         ", 23441, 23441, 0, 1},
+	{"23441/23441 kB (100%), 1/1 tablespace                                         ", 23441, 23441, 1, 1},
+	/* 15 copying 15, without -v */
+	{"42986/42986 kB (100%), 1/1 tablespace", 42986, 42986, 1, 1},
+	/* 17 copying 10 and 15 */
+	{" 3060/23431 kB (13%), 0/1 tablespace", 3060, 23431, 0, 1},
+	{"15833/23431 kB (67%), 0/1 tablespace (bb/base/12944/2606_fsm             )", 15833, 23431, 0, 1},
+	{"35519/42976 kB (82%), 0/1 tablespace", 35519, 42976, 0, 1},
+	/* 18 copying 18 */
+	{"10359/23472 kB (44%), 0/1 tablespace (bb/base/4/3456                     )", 10359, 23472, 0, 1},
+	{"23482/23482 kB (100%), 1/1 tablespace                                         ", 23482, 23482, 1, 1},
+	/* 15 in French (pg_basebackup-15.mo: "Ko") */
+	{"28364/42976 Ko (65%), 0/1 tablespace (bb/base/4/2602_fsm                 )", 28364, 42976, 0, 1},
+	{"42986/42986 Ko (100%), 1/1 tablespace                                         ", 42986, 42986, 1, 1},
+	/* a catalogue that writes "(65 %)", and another unit word */
+	{"28364/42976 Ko (65 %), 0/1 tablespace", 28364, 42976, 0, 1},
+	{"  512/1024 КБ (50%), 0/1 табличное пространство", 512, 1024, 0, 1},
+	/* several tablespaces (the plural), a long path cut with "..." (-v) */
+	{"754321/1234567 kB (61%), 1/3 tablespaces (...ata/base/16384/16397.1)", 754321, 1234567, 1, 3},
+	/* 10 to 12: the same text, the \r already split off */
+	{"  1024/755000 kB (0%), 0/1 tablespace (/var/lib/postgresql/10/main/b)", 1024, 755000, 0, 1},
+	/* a copy larger than its estimate: done past total is passed on as is */
+	{"800100/800000 kB (100%), 0/1 tablespace", 800100, 800000, 0, 1},
+	/* several terabytes */
+	{"21474836480/21474836480 kB (100%), 2/2 tablespaces", 21474836480LL, 21474836480LL, 2, 2},
+};
+
+static const char *const other_lines[] = {
+	"",
+	"waiting for checkpoint",
+	"pg_basebackup: initiating base backup, waiting for checkpoint to complete",
+	"pg_basebackup: write-ahead log start point: 0/2000028 on timeline 1",
+	"0/2000028 on timeline 1",
+	"pg_basebackup: created temporary replication slot \"pg_basebackup_19894\"",
+	"pg_basebackup: point de départ du journal de transactions : 0/C000028 sur la timeline 1",
+	"pg_basebackup: error: could not connect to server: 10/20 kB (x)",
+	"10/20 kB",
+	"10/20 kB (",
+	"10/20 (50%)",
+	"/20 kB (50%)",
+	"10/ kB (50%)",
+	"10/20kB (50%)",
+	"99999999999999999999/1 kB (1%)",
+};
+
+static void
+test_progress_lines(void **state)
+{
+	(void) state;
+	for (size_t i = 0; i < sizeof(progress_lines) / sizeof(progress_lines[0]); i++)
+	{
+		const sample *x = &progress_lines[i];
+		basebackup_progress p;
+
+		memset(&p, 0x55, sizeof(p));
+		if (!basebackup_parse_progress(x->line, &p))
+			fail_msg("not read as progress: \"%s\"", x->line);
+		assert_int_equal(p.done_kb, x->done_kb);
+		assert_int_equal(p.total_kb, x->total_kb);
+		assert_int_equal(p.ts_done, x->ts_done);
+		assert_int_equal(p.ts_total, x->ts_total);
+	}
+}
+
+static void
+test_other_lines(void **state)
+{
+	(void) state;
+	for (size_t i = 0; i < sizeof(other_lines) / sizeof(other_lines[0]); i++)
+	{
+		basebackup_progress p;
+
+		if (basebackup_parse_progress(other_lines[i], &p))
+			fail_msg("read as progress: \"%s\"", other_lines[i]);
+	}
+}
+
+/*
+ * The figures are the copy's kB, never the tablespace counter that follows
+ * ("1/1 tablespace" once the copy is over).
+ */
+static void
+test_last_line_is_the_copy(void **state)
+{
+	basebackup_progress p;
+
+	(void) state;
+	assert_true(basebackup_parse_progress("755012/755012 kB (100%), 1/1 tablespace", &p));
+	assert_int_equal(p.done_kb * 1024, 755012LL * 1024);
+	assert_int_equal(p.total_kb, 755012);
+	assert_int_equal(p.ts_done, 1);
+}
+
+/* --max-rate as pg_basebackup takes it, in kB/s */
+static void
+test_rate(void **state)
+{
+	static const char *const bad[] = {
+		"", "M", "10MB", "10 M", "-1", "31", "31k", "1025M", "1048577", "10G", "1.5M",
+		"99999999999999999999",
+	};
+	long long	kb = 0;
+
+	(void) state;
+	assert_true(basebackup_parse_rate("10M", &kb));
+	assert_int_equal(kb, 10240);
+	assert_true(basebackup_parse_rate("32k", &kb));
+	assert_int_equal(kb, 32);
+	assert_true(basebackup_parse_rate("2048", &kb));
+	assert_int_equal(kb, 2048);
+	assert_true(basebackup_parse_rate("1024M", &kb));
+	assert_int_equal(kb, 1048576);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (basebackup_parse_rate(bad[i], &kb))
+			fail_msg("accepted as a rate: \"%s\"", bad[i]);
+}
+
+/* clone_compression, and the --compress value it gives pg_basebackup */
+static void
+test_compression(void **state)
+{
+	static const char *const bad[] = {"", "on", "gzip", "lz4:1", "zstd:", "zstd:0", "zstd:23", "zstd:3x", "ZSTD"};
+	basebackup_compression m;
+	int			level;
+	char	   *arg;
+
+	(void) state;
+	assert_true(basebackup_parse_compression("off", &m, &level));
+	assert_int_equal(m, BB_COMPRESS_OFF);
+	assert_true(basebackup_parse_compression("lz4", &m, &level));
+	assert_int_equal(m, BB_COMPRESS_LZ4);
+	arg = basebackup_compress_arg(m, level);
+	assert_string_equal(arg, "--compress=server-lz4");
+	free(arg);
+	assert_true(basebackup_parse_compression("zstd:3", &m, &level));
+	assert_int_equal(m, BB_COMPRESS_ZSTD);
+	assert_int_equal(level, 3);
+	arg = basebackup_compress_arg(m, level);
+	assert_string_equal(arg, "--compress=server-zstd:level=3");
+	free(arg);
+	assert_true(basebackup_parse_compression("zstd", &m, &level));
+	assert_int_equal(level, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (basebackup_parse_compression(bad[i], &m, &level))
+			fail_msg("accepted as a compression: \"%s\"", bad[i]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_progress_lines),
+		cmocka_unit_test(test_other_lines),
+		cmocka_unit_test(test_last_line_is_the_copy),
+		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_compression),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
