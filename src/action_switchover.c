@@ -818,10 +818,17 @@ marker(sw *s, pgr_error *err)
 	params[0] = token;
 	params[1] = s->old->name;
 	params[2] = s->node->name;
-	if (command(conn, s->node, "CREATE TABLE IF NOT EXISTS " MARKER_TABLE " (token text PRIMARY KEY, "
-				"old_primary text NOT NULL, new_primary text NOT NULL, "
-				"at timestamptz NOT NULL DEFAULT now())", err) < 0 ||
-		pgconn_query_value(conn, s->node->name,
+	/* created once (not IF NOT EXISTS: its notice would reach the terminal) */
+	if (pgconn_query_value(conn, s->node->name, "SELECT pg_catalog.to_regclass('" MARKER_TABLE "')::text",
+						   0, NULL, &v, err) < 0)
+		goto out;
+	if (!v && command(conn, s->node, "CREATE TABLE " MARKER_TABLE " (token text PRIMARY KEY, "
+					  "old_primary text NOT NULL, new_primary text NOT NULL, "
+					  "at timestamptz NOT NULL DEFAULT now())", err) < 0)
+		goto out;
+	free(v);
+	v = NULL;
+	if (pgconn_query_value(conn, s->node->name,
 						   "INSERT INTO " MARKER_TABLE " (token, old_primary, new_primary) "
 						   "VALUES ($1, $2, $3) RETURNING token", 3, params, &v, err) < 0)
 		goto out;
@@ -1029,7 +1036,12 @@ run(sw *s, pgr_error *err)
 	}
 	free(arg);
 	if (!(conn = plan_conn(s->ctx, p, err)) || command(conn, p, "CHECKPOINT", err) < 0)
+	{
+		/* nothing changed yet: the journal is closed, not left to resume */
+		(void) journal_finish(s, EV_ROLLED_BACK, &e);
+		pgr_error_clear(&e);
 		return -1;
+	}
 	action_log(a, _("checkpoint done on %s"), p->name);
 	if (journal(s, EV_STOPPING, NULL, err) < 0)
 		return -1;
@@ -1091,6 +1103,19 @@ abort:
 	return -1;
 }
 
+bool
+action_switchover_pending(const cluster *cl, char **old, char **node)
+{
+	char	   *path = journal_path(cl);
+	journal_state js;
+	bool		pending = journal_read(path, &js) == 1;
+
+	free(path);
+	*old = pending ? pgr_strdup(js.old) : NULL;
+	*node = pending ? pgr_strdup(js.node) : NULL;
+	return pending;
+}
+
 int
 action_switchover(action_ctx *a, const char *node, pgr_error *err)
 {
@@ -1111,6 +1136,20 @@ action_switchover(action_ctx *a, const char *node, pgr_error *err)
 					   js.old, js.node, js.last);
 			rc = 0;
 			goto out;
+		}
+		{
+			char	   *q = pgr_asprintf(_("an interrupted switchover from %s to %s was found (last step: %s): finish it or roll it back now?"),
+										 js.old, js.node, js.last);
+			bool		go = action_confirm(a, q);
+
+			free(q);
+			if (!go)
+			{
+				rc = pgr_error_set(err, PGR_ERR_REFUSED, _("the interrupted switchover was left as it is"));
+				pgr_error_hint(err, _("Its journal is \"%s\"; run \"%s switchover\" again to finish it or roll it back."),
+							   s.journal, PACKAGE);
+				goto out;
+			}
 		}
 		s.ctx = action_plan_ctx(a);
 		rc = resume(&s, &js, err);
