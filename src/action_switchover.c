@@ -185,18 +185,6 @@ node_query(sw *s, cluster_node *n, const char *sql, int nfields, pgr_error *err)
 	return pgconn_exec(conn, n->name, sql, PGRES_TUPLES_OK, 1, nfields, err);
 }
 
-/* A statement without rows. */
-static int
-command(PGconn *conn, const cluster_node *n, const char *sql, pgr_error *err)
-{
-	PGresult   *res = pgconn_exec(conn, n->name, sql, PGRES_COMMAND_OK, -1, -1, err);
-
-	if (!res)
-		return -1;
-	PQclear(res);
-	return 0;
-}
-
 static int
 in_recovery(sw *s, cluster_node *n, bool *rec, pgr_error *err)
 {
@@ -210,6 +198,21 @@ static bool
 is_other(const sw *s, const cluster_node *o)
 {
 	return o != s->node && o != s->old && o->role == NODE_STANDBY;
+}
+
+/* pg_controldata -D <pgdata> on P's host, in the C locale: its output. */
+static int
+controldata(sw *s, strbuf *out, pgr_error *err)
+{
+	cluster_node *p = s->old;
+	transport  *t = plan_transport(s->ctx, p, err);
+	char	   *prog = action_bin(p, "pg_controldata");
+	const char *argv[] = {prog, "-D", p->pgdata, NULL};
+	const char *env[] = {"LC_ALL=C", NULL};
+	int			rc = t ? action_run(t, p, argv, env, SERVICE_TIMEOUT_S * 1000, out, err) : -1;
+
+	free(prog);
+	return rc;
 }
 
 /* ---- pre-checks -------------------------------------------------------- */
@@ -275,6 +278,9 @@ prechecks(sw *s, pgr_error *err)
 	int			nrows;
 
 #define FAIL(...) do { if (!failed) failed = pgr_asprintf(__VA_ARGS__); } while (0)
+
+	/* the SSH sessions to every host, opened while the SQL checks run */
+	plan_open_all_transports(s->ctx);
 
 	/* the primary */
 	if (!(pconn = plan_conn(s->ctx, p, &e)))
@@ -394,14 +400,11 @@ prechecks(sw *s, pgr_error *err)
 		}
 		else
 		{
-			char	   *prog = action_bin(p, "pg_controldata");
-			const char *argv[] = {prog, "-D", p->pgdata, NULL};
-			const char *env[] = {"LC_ALL=C", NULL};
 			strbuf		out;
 			const char *id;
 
 			strbuf_init(&out);
-			if (action_run(t, p, argv, env, SERVICE_TIMEOUT_S * 1000, &out, &e) < 0)
+			if (controldata(s, &out, &e) < 0)
 			{
 				check_line(s, false, _("pg_controldata cannot read %s's data directory: %s"), p->name, e.message);
 				FAIL(_("pg_controldata cannot read %s's data directory"), p->name);
@@ -414,7 +417,6 @@ prechecks(sw *s, pgr_error *err)
 						   id ? id + 27 + strspn(id + 27, " ") : "?");
 			}
 			strbuf_free(&out);
-			free(prog);
 		}
 		pgr_error_clear(&e);
 	}
@@ -573,17 +575,13 @@ static int
 shutdown_checkpoint(sw *s, long long *lsn, pgr_error *err)
 {
 	cluster_node *p = s->old;
-	transport  *t = plan_transport(s->ctx, p, err);
-	char	   *prog = action_bin(p, "pg_controldata");
-	const char *argv[] = {prog, "-D", p->pgdata, NULL};
-	const char *env[] = {"LC_ALL=C", NULL};
 	strbuf		out;
 	const char *state;
 	const char *loc;
 	int			rc = -1;
 
 	strbuf_init(&out);
-	if (!t || action_run(t, p, argv, env, SERVICE_TIMEOUT_S * 1000, &out, err) < 0)
+	if (controldata(s, &out, err) < 0)
 		goto out;
 	state = strstr(out.data, "Database cluster state:");
 	loc = strstr(out.data, "Latest checkpoint location:");
@@ -613,7 +611,6 @@ shutdown_checkpoint(sw *s, long long *lsn, pgr_error *err)
 	rc = 0;
 out:
 	strbuf_free(&out);
-	free(prog);
 	return rc;
 }
 
@@ -668,6 +665,36 @@ restore_roles(sw *s)
 }
 
 /*
+ * P, started without waiting, accepts connections (a standby: in hot
+ * standby), polled every few milliseconds; a server that died meanwhile
+ * is an error at once (the end of its pg_ctl log as detail).
+ */
+static int
+wait_accepting(sw *s, pgr_error *err)
+{
+	int64_t		start = pgconn_now_ms();
+	pgr_error	e = PGR_ERROR_INIT;
+
+	for (;;)
+	{
+		if (plan_conn(s->ctx, s->old, &e))
+			return 0;
+		if (e.kind == PGR_ERR_AUTH)
+		{
+			*err = e;
+			return -1;
+		}
+		pgr_error_clear(&e);
+		if (service_check_started(s->ctx, s->old, err) < 0)
+			return -1;
+		if (pgconn_now_ms() - start >= SERVICE_TIMEOUT_S * 1000)
+			return pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s does not accept connections %d s after its start"),
+								 s->old->name, SERVICE_TIMEOUT_S);
+		action_sleep_ms(10);
+	}
+}
+
+/*
  * P as a standby of NODE: stopped (it is, unless a resumed run started
  * it), its passfile and recovery settings written, its slot on NODE,
  * started, streaming.  A P that runs as a primary while NODE is one too
@@ -714,7 +741,8 @@ demote_old(sw *s, pgr_error *err)
 		goto out;
 	action_log(a, _("starting %s"), p->name);
 	plan_disconnect(s->ctx, p);
-	if (service_start(s->ctx, p, err) < 0)
+	/* pg_ctl -w would wait in 100 ms steps: P's streaming is what is waited for */
+	if (service_start_nowait(s->ctx, p, err) < 0 || wait_accepting(s, err) < 0)
 		goto out;
 	/* never two primaries: a P that came up out of recovery is stopped at once */
 	{
@@ -822,7 +850,7 @@ marker(sw *s, pgr_error *err)
 	if (pgconn_query_value(conn, s->node->name, "SELECT pg_catalog.to_regclass('" MARKER_TABLE "')::text",
 						   0, NULL, &v, err) < 0)
 		goto out;
-	if (!v && command(conn, s->node, "CREATE TABLE " MARKER_TABLE " (token text PRIMARY KEY, "
+	if (!v && pgconn_command(conn, s->node->name, "CREATE TABLE " MARKER_TABLE " (token text PRIMARY KEY, "
 					  "old_primary text NOT NULL, new_primary text NOT NULL, "
 					  "at timestamptz NOT NULL DEFAULT now())", err) < 0)
 		goto out;
@@ -1035,7 +1063,7 @@ run(sw *s, pgr_error *err)
 		return -1;
 	}
 	free(arg);
-	if (!(conn = plan_conn(s->ctx, p, err)) || command(conn, p, "CHECKPOINT", err) < 0)
+	if (!(conn = plan_conn(s->ctx, p, err)) || pgconn_command(conn, p->name, "CHECKPOINT", err) < 0)
 	{
 		/* nothing changed yet: the journal is closed, not left to resume */
 		(void) journal_finish(s, EV_ROLLED_BACK, &e);
