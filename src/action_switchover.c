@@ -665,36 +665,6 @@ restore_roles(sw *s)
 }
 
 /*
- * P, started without waiting, accepts connections (a standby: in hot
- * standby), polled every few milliseconds; a server that died meanwhile
- * is an error at once (the end of its pg_ctl log as detail).
- */
-static int
-wait_accepting(sw *s, pgr_error *err)
-{
-	int64_t		start = pgconn_now_ms();
-	pgr_error	e = PGR_ERROR_INIT;
-
-	for (;;)
-	{
-		if (plan_conn(s->ctx, s->old, &e))
-			return 0;
-		if (e.kind == PGR_ERR_AUTH)
-		{
-			*err = e;
-			return -1;
-		}
-		pgr_error_clear(&e);
-		if (service_check_started(s->ctx, s->old, err) < 0)
-			return -1;
-		if (pgconn_now_ms() - start >= SERVICE_TIMEOUT_S * 1000)
-			return pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s does not accept connections %d s after its start"),
-								 s->old->name, SERVICE_TIMEOUT_S);
-		action_sleep_ms(10);
-	}
-}
-
-/*
  * P as a standby of NODE: stopped (it is, unless a resumed run started
  * it), its passfile and recovery settings written, its slot on NODE,
  * started, streaming.  A P that runs as a primary while NODE is one too
@@ -741,8 +711,7 @@ demote_old(sw *s, pgr_error *err)
 		goto out;
 	action_log(a, _("starting %s"), p->name);
 	plan_disconnect(s->ctx, p);
-	/* pg_ctl -w would wait in 100 ms steps: P's streaming is what is waited for */
-	if (service_start_nowait(s->ctx, p, err) < 0 || wait_accepting(s, err) < 0)
+	if (service_start(s->ctx, p, err) < 0)
 		goto out;
 	/* never two primaries: a P that came up out of recovery is stopped at once */
 	{
