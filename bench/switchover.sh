@@ -89,7 +89,7 @@ switch()
 			fx_as_user "$bindir/pg_ctl" -D "$FX_DIR/$s/data" -w promote >/dev/null &&
 			fx_psql "$s" "SELECT pg_create_physical_replication_slot('$p', true) WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '$p')" >/dev/null &&
 			fx_as_user touch "$FX_DIR/$p/data/standby.signal" &&
-			fx_as_user "$bindir/pg_ctl" -D "$FX_DIR/$p/data" -l "$FX_DIR/$p/log" -W start >/dev/null ||
+			fx_on_host_as_user "$p" "$bindir/pg_ctl" -D "$FX_DIR/$p/data" -l "$FX_DIR/$p/log" -W start >/dev/null ||
 			bail_out "the switchover by hand failed"
 		sed -i "/^\[node \"$s\"\]/,/^\[/ s/^role = .*/role = primary/; /^\[node \"$p\"\]/,/^\[/ s/^role = .*/role = standby/" "$conf"
 		;;
@@ -97,7 +97,10 @@ switch()
 		pgr switchover "$s" --yes || { tail -n 30 "$FX_DIR/pgreplica.log" >&2; bail_out "pgreplica switchover failed"; }
 		;;
 	esac
-	until streams "$s" "$p"; do sleep 0.005; done
+	until streams "$s" "$p"; do
+		[ $(($(now_ms) - t0)) -lt 120000 ] || bail_out "$p does not stream from $s after 120 s ($method)"
+		sleep 0.005
+	done
 	ts=$(now_ms)
 	sleep 1							# commits after the switch, to close the gap
 	echo "$(refused "$t0") $((ts - t0))"

@@ -186,18 +186,6 @@ node_query(sw *s, cluster_node *n, const char *sql, int nfields, pgr_error *err)
 	return pgconn_exec(conn, n->name, sql, PGRES_TUPLES_OK, 1, nfields, err);
 }
 
-/* A statement without rows. */
-static int
-command(PGconn *conn, const cluster_node *n, const char *sql, pgr_error *err)
-{
-	PGresult   *res = pgconn_exec(conn, n->name, sql, PGRES_COMMAND_OK, -1, -1, err);
-
-	if (!res)
-		return -1;
-	PQclear(res);
-	return 0;
-}
-
 static int
 in_recovery(sw *s, cluster_node *n, bool *rec, pgr_error *err)
 {
@@ -211,6 +199,21 @@ static bool
 is_other(const sw *s, const cluster_node *o)
 {
 	return o != s->node && o != s->old && o->role == NODE_STANDBY;
+}
+
+/* pg_controldata -D <pgdata> on P's host, in the C locale: its output. */
+static int
+controldata(sw *s, strbuf *out, pgr_error *err)
+{
+	cluster_node *p = s->old;
+	transport  *t = plan_transport(s->ctx, p, err);
+	char	   *prog = action_bin(p, "pg_controldata");
+	const char *argv[] = {prog, "-D", p->pgdata, NULL};
+	const char *env[] = {"LC_ALL=C", NULL};
+	int			rc = t ? action_run(t, p, argv, env, SERVICE_TIMEOUT_S * 1000, out, err) : -1;
+
+	free(prog);
+	return rc;
 }
 
 /* ---- pre-checks -------------------------------------------------------- */
@@ -276,6 +279,9 @@ prechecks(sw *s, pgr_error *err)
 	int			nrows;
 
 #define FAIL(...) do { if (!failed) failed = pgr_asprintf(__VA_ARGS__); } while (0)
+
+	/* the SSH sessions to every host, opened while the SQL checks run */
+	plan_open_all_transports(s->ctx);
 
 	/* the primary */
 	if (!(pconn = plan_conn(s->ctx, p, &e)))
@@ -395,14 +401,11 @@ prechecks(sw *s, pgr_error *err)
 		}
 		else
 		{
-			char	   *prog = action_bin(p, "pg_controldata");
-			const char *argv[] = {prog, "-D", p->pgdata, NULL};
-			const char *env[] = {"LC_ALL=C", NULL};
 			strbuf		out;
 			const char *id;
 
 			strbuf_init(&out);
-			if (action_run(t, p, argv, env, SERVICE_TIMEOUT_S * 1000, &out, &e) < 0)
+			if (controldata(s, &out, &e) < 0)
 			{
 				check_line(s, false, _("pg_controldata cannot read %s's data directory: %s"), p->name, e.message);
 				FAIL(_("pg_controldata cannot read %s's data directory"), p->name);
@@ -415,7 +418,6 @@ prechecks(sw *s, pgr_error *err)
 						   id ? id + 27 + strspn(id + 27, " ") : "?");
 			}
 			strbuf_free(&out);
-			free(prog);
 		}
 		pgr_error_clear(&e);
 	}
@@ -574,17 +576,13 @@ static int
 shutdown_checkpoint(sw *s, long long *lsn, pgr_error *err)
 {
 	cluster_node *p = s->old;
-	transport  *t = plan_transport(s->ctx, p, err);
-	char	   *prog = action_bin(p, "pg_controldata");
-	const char *argv[] = {prog, "-D", p->pgdata, NULL};
-	const char *env[] = {"LC_ALL=C", NULL};
 	strbuf		out;
 	const char *state;
 	const char *loc;
 	int			rc = -1;
 
 	strbuf_init(&out);
-	if (!t || action_run(t, p, argv, env, SERVICE_TIMEOUT_S * 1000, &out, err) < 0)
+	if (controldata(s, &out, err) < 0)
 		goto out;
 	state = strstr(out.data, "Database cluster state:");
 	loc = strstr(out.data, "Latest checkpoint location:");
@@ -614,7 +612,6 @@ shutdown_checkpoint(sw *s, long long *lsn, pgr_error *err)
 	rc = 0;
 out:
 	strbuf_free(&out);
-	free(prog);
 	return rc;
 }
 
@@ -819,10 +816,17 @@ marker(sw *s, pgr_error *err)
 	params[0] = token;
 	params[1] = s->old->name;
 	params[2] = s->node->name;
-	if (command(conn, s->node, "CREATE TABLE IF NOT EXISTS " MARKER_TABLE " (token text PRIMARY KEY, "
-				"old_primary text NOT NULL, new_primary text NOT NULL, "
-				"at timestamptz NOT NULL DEFAULT now())", err) < 0 ||
-		pgconn_query_value(conn, s->node->name,
+	/* created once (not IF NOT EXISTS: its notice would reach the terminal) */
+	if (pgconn_query_value(conn, s->node->name, "SELECT pg_catalog.to_regclass('" MARKER_TABLE "')::text",
+						   0, NULL, &v, err) < 0)
+		goto out;
+	if (!v && pgconn_command(conn, s->node->name, "CREATE TABLE " MARKER_TABLE " (token text PRIMARY KEY, "
+					  "old_primary text NOT NULL, new_primary text NOT NULL, "
+					  "at timestamptz NOT NULL DEFAULT now())", err) < 0)
+		goto out;
+	free(v);
+	v = NULL;
+	if (pgconn_query_value(conn, s->node->name,
 						   "INSERT INTO " MARKER_TABLE " (token, old_primary, new_primary) "
 						   "VALUES ($1, $2, $3) RETURNING token", 3, params, &v, err) < 0)
 		goto out;
@@ -1029,8 +1033,13 @@ run(sw *s, pgr_error *err)
 		return -1;
 	}
 	free(arg);
-	if (!(conn = plan_conn(s->ctx, p, err)) || command(conn, p, "CHECKPOINT", err) < 0)
+	if (!(conn = plan_conn(s->ctx, p, err)) || pgconn_command(conn, p->name, "CHECKPOINT", err) < 0)
+	{
+		/* nothing changed yet: the journal is closed, not left to resume */
+		(void) journal_finish(s, EV_ROLLED_BACK, &e);
+		pgr_error_clear(&e);
 		return -1;
+	}
 	action_log(a, _("checkpoint done on %s"), p->name);
 	if (journal(s, EV_STOPPING, NULL, err) < 0)
 		return -1;
@@ -1092,6 +1101,19 @@ abort:
 	return -1;
 }
 
+bool
+action_switchover_pending(const cluster *cl, char **old, char **node)
+{
+	char	   *path = journal_path(cl);
+	journal_state js;
+	bool		pending = journal_read(path, &js) == 1;
+
+	free(path);
+	*old = pending ? pgr_strdup(js.old) : NULL;
+	*node = pending ? pgr_strdup(js.node) : NULL;
+	return pending;
+}
+
 static int
 switchover_run(action_ctx *a, const char *node, pgr_error *err)
 {
@@ -1112,6 +1134,20 @@ switchover_run(action_ctx *a, const char *node, pgr_error *err)
 					   js.old, js.node, js.last);
 			rc = 0;
 			goto out;
+		}
+		{
+			char	   *q = pgr_asprintf(_("an interrupted switchover from %s to %s was found (last step: %s): finish it or roll it back now?"),
+										 js.old, js.node, js.last);
+			bool		go = action_confirm(a, q);
+
+			free(q);
+			if (!go)
+			{
+				rc = pgr_error_set(err, PGR_ERR_REFUSED, _("the interrupted switchover was left as it is"));
+				pgr_error_hint(err, _("Its journal is \"%s\"; run \"%s switchover\" again to finish it or roll it back."),
+							   s.journal, PACKAGE);
+				goto out;
+			}
 		}
 		s.ctx = action_plan_ctx(a);
 		rc = resume(&s, &js, err);

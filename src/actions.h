@@ -108,6 +108,8 @@ int			action_resync(action_ctx *a, const char *node, resync_method m,
  * only.
  */
 int			action_switchover(action_ctx *a, const char *node, pgr_error *err);
+/* An interrupted switchover's journal: true, with its two nodes (malloc'd). */
+bool		action_switchover_pending(const cluster *cl, char **old, char **node);
 
 /* Synchronous replication: true in *needed when synchronous_standby_names
  * is set on the primary and names no connected standby (commits wait). */

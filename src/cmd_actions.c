@@ -372,8 +372,12 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 	{
 		pgr_error_set(&err, PGR_ERR_INPUT, _("%s changes servers and there is no terminal to confirm on"),
 					  act_names[w]);
-		pgr_error_hint(&err, _("Run \"%s %s %s --yes\" to act without questions."),
-					   PACKAGE, act_names[w], args.node ? args.node : "");
+		if (args.node)
+			pgr_error_hint(&err, _("Run \"%s %s %s --yes\" to act without questions."),
+						   PACKAGE, act_names[w], args.node);
+		else
+			pgr_error_hint(&err, _("Run \"%s %s --yes\" to act without questions."),
+						   PACKAGE, act_names[w]);
 		goto out;
 	}
 	if (g->replication_password_file &&

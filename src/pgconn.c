@@ -1019,6 +1019,18 @@ pgconn_query_value(PGconn *conn, const char *node_name, const char *sql,
 }
 
 int
+pgconn_command(PGconn *conn, const char *node_name, const char *sql,
+			   pgr_error *err)
+{
+	PGresult   *res = pgconn_exec(conn, node_name, sql, PGRES_COMMAND_OK, -1, -1, err);
+
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int
 pgconn_alter_system(PGconn *conn, const char *node_name, const char *name,
 					const char *value, pgr_error *err)
 {

@@ -265,6 +265,10 @@ int			pgconn_query_value(PGconn *conn, const char *node_name, const char *sql,
 							   int nparams, const char *const *params,
 							   char **value, pgr_error *err);
 
+/* A statement that returns no rows (CHECKPOINT, CREATE ...). */
+int			pgconn_command(PGconn *conn, const char *node_name, const char *sql,
+						   pgr_error *err);
+
 /* ALTER SYSTEM SET name = value (value NULL: ALTER SYSTEM RESET name). */
 int			pgconn_alter_system(PGconn *conn, const char *node_name, const char *name,
 								const char *value, pgr_error *err);

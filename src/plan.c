@@ -267,6 +267,18 @@ opener_main(void *arg)
 	return NULL;
 }
 
+/* Is N one of the plan's steps' nodes (p NULL: every node)? */
+static bool
+plan_uses(const plan *p, const cluster_node *n)
+{
+	if (!p)
+		return true;
+	for (int j = 0; j < p->n_steps; j++)
+		if (p->steps[j]->node == n)
+			return true;
+	return false;
+}
+
 /* Start opening the transport of every node the plan's steps touch. */
 static void
 open_transports(plan_ctx *ctx, plan *p)
@@ -276,11 +288,8 @@ open_transports(plan_ctx *ctx, plan *p)
 	for (int i = 0; i < ctx->cl->n_nodes; i++)
 	{
 		plan_node  *pn = &ctx->nodes[i];
-		bool		used = false;
 
-		for (int j = 0; j < p->n_steps && !used; j++)
-			used = p->steps[j]->node == pn->node;
-		if (used && !pn->t && !pn->opener && pn->node->ssh)
+		if (plan_uses(p, pn->node) && !pn->t && !pn->opener && pn->node->ssh)
 			wanted++;
 	}
 	/* one host: nothing to overlap with, the lazy path does it */
@@ -289,12 +298,9 @@ open_transports(plan_ctx *ctx, plan *p)
 	for (int i = 0; i < ctx->cl->n_nodes; i++)
 	{
 		plan_node  *pn = &ctx->nodes[i];
-		bool		used = false;
 		plan_opener *o;
 
-		for (int j = 0; j < p->n_steps && !used; j++)
-			used = p->steps[j]->node == pn->node;
-		if (!used || pn->t || pn->opener || !pn->node->ssh)
+		if (!plan_uses(p, pn->node) || pn->t || pn->opener || !pn->node->ssh)
 			continue;
 		o = pgr_calloc(1, sizeof(*o));
 		o->ctx = ctx;
@@ -306,6 +312,12 @@ open_transports(plan_ctx *ctx, plan *p)
 		}
 		pn->opener = o;
 	}
+}
+
+void
+plan_open_all_transports(plan_ctx *ctx)
+{
+	open_transports(ctx, NULL);
 }
 
 /*

@@ -158,6 +158,9 @@ void		plan_ctx_free(plan_ctx *ctx);
  * on first use; NULL with err set when it cannot be reached. */
 PGconn	   *plan_conn(plan_ctx *ctx, cluster_node *n, pgr_error *err);
 transport  *plan_transport(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+/* Start opening every node's transport at once, in the background (an
+ * action that will reach several hosts); plan_transport() waits for it. */
+void		plan_open_all_transports(plan_ctx *ctx);
 const pg_version_facts *plan_facts(plan_ctx *ctx, cluster_node *n, pgr_error *err);
 /*
  * SELECT pg_reload_conf() on the node (its context connection); fails when

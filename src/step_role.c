@@ -783,17 +783,6 @@ out:
 }
 
 static int
-exec_simple(PGconn *conn, const cluster_node *n, const char *sql, pgr_error *err)
-{
-	PGresult   *res = pgconn_exec(conn, n->name, sql, PGRES_COMMAND_OK, -1, -1, err);
-
-	if (!res)
-		return -1;
-	PQclear(res);
-	return 0;
-}
-
-static int
 role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
 	const char *role = role_name(ctx);
@@ -876,12 +865,12 @@ role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	role_statement(&sql, conn, p, role, literal);
 
 	/* 3. in a transaction that logs nothing (defence in depth) */
-	if (exec_simple(conn, s->node, "BEGIN", err) < 0)
+	if (pgconn_command(conn, s->node->name, "BEGIN", err) < 0)
 		goto out;
 	in_tx = true;
-	if (exec_simple(conn, s->node, "SET LOCAL log_statement = 'none'", err) < 0 ||
-		exec_simple(conn, s->node, "SET LOCAL log_min_duration_statement = -1", err) < 0 ||
-		exec_simple(conn, s->node, "SET LOCAL log_min_error_statement = 'panic'", err) < 0)
+	if (pgconn_command(conn, s->node->name, "SET LOCAL log_statement = 'none'", err) < 0 ||
+		pgconn_command(conn, s->node->name, "SET LOCAL log_min_duration_statement = -1", err) < 0 ||
+		pgconn_command(conn, s->node->name, "SET LOCAL log_min_error_statement = 'panic'", err) < 0)
 		goto out;
 	res = PQexec(conn, sql.data);
 	if (pgconn_check_result(res, PGRES_COMMAND_OK, -1, -1, s->node->name,
@@ -891,7 +880,7 @@ role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		goto out;
 	}
 	PQclear(res);
-	if (exec_simple(conn, s->node, "COMMIT", err) < 0)
+	if (pgconn_command(conn, s->node->name, "COMMIT", err) < 0)
 		goto out;
 	in_tx = false;
 	if (!p->exists)
@@ -968,7 +957,7 @@ role_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	strbuf_init(&sql);
 	strbuf_append(&sql, "DROP ROLE ");
 	append_ident(&sql, conn, role_name(ctx));
-	rc = exec_simple(conn, s->node, sql.data, err);
+	rc = pgconn_command(conn, s->node->name, sql.data, err);
 	strbuf_free(&sql);
 	if (rc == 0)
 		p->created = false;

@@ -31,6 +31,7 @@
 #include "strbuf.h"
 #include "textout.h"
 #include "action_worker.h"
+#include "actions.h"
 #include "step_role.h"
 
 #define MIN_COLS 80
@@ -1143,6 +1144,22 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly)
 		return PGR_EXIT_ERROR;
 	}
 	d.m = monitor_new(cl, g->delay_s);
+	{
+		char	   *old = NULL,
+				   *node = NULL;
+
+		/* S on a standby finishes it or rolls it back (the journal decides) */
+		if (action_switchover_pending(cl, &old, &node))
+		{
+			char	   *line = pgr_asprintf(_("an interrupted switchover from %s to %s was found: press S to finish it or roll it back"),
+											old, node);
+
+			monitor_note(d.m, NULL, true, line);
+			free(line);
+		}
+		free(old);
+		free(node);
+	}
 	if (!was_active && crt_init(g->no_color) < 0)
 	{
 		monitor_free(d.m);
