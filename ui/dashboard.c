@@ -298,7 +298,11 @@ typedef struct node_cols {
 	int			state;
 } node_cols;
 
-#define NODE_FIXED_COLS 56		/* marks, name, TL, LSN, LAG, TIME, SYNC, SLOT, gaps */
+/*
+ * marks, name, TL, LSN, LAG, TIME, SYNC (9: "potential"), SLOT, gaps; the
+ * last column stays short of the 80th (a full line reads as cut)
+ */
+#define NODE_FIXED_COLS 59
 
 static int
 widest(const char *const *words, int n, int floor)
@@ -350,7 +354,7 @@ node_line(strbuf *sb, char mark, const node_cols *c, const char *name,
 	strbuf_append_char(sb, ' ');
 	textout_cell(sb, t, 6, true);
 	strbuf_append_char(sb, ' ');
-	textout_cell(sb, sync, 6, false);
+	textout_cell(sb, sync, 9, false);
 	strbuf_append_char(sb, ' ');
 	textout_cell(sb, slot, 7, true);
 }

@@ -198,7 +198,7 @@ walk()
 declare -A T
 T=(
 	[welcome]="Bienvenue"
-	[replay_paused]="rejeu suspendu"
+	[replay_paused]="en pause"
 	[long_event]="^ {20}.*réécrit$"
 	[quit_q]="Quitter l'assistant de mise en place${nb}\?"
 	[test_ok]="Test réussi"
@@ -228,8 +228,8 @@ T=(
 	[bar_options]="F10Suivant EspaceChanger TabChamp ÉchapRetour F9Quitter"
 	[bar_review]="F10Appliquer PgSuivDéfiler ÉchapRetour F9Quitter"
 	[bar_done]="F10Tableau de bord F3Journal ÉchapRetour F9Quitter"
-	[bar_dash]="F1Aide EspacePause LJournal PPromouvoir FRattacher RResync DSuppr. slot qQuitter"
-	[bar_async]="F1Aide EspacePause PPromouvoir FRattacher RResync AAsync DSuppr. slot qQuitter"
+	[bar_dash]="F1Aide EspacePause PPromouvoir FRattacher RResync SBascule DSuppr. slot qQuitter"
+	[bar_async]="F1Aide EspacePause PPromouvoir FRattacher RResync SBascule AAsync qQuitter"
 )
 walk fr
 
@@ -265,8 +265,8 @@ T=(
 	[bar_options]="F10Next SpaceChange TabField EscBack F9Quit"
 	[bar_review]="F10Apply PgDnScroll EscBack F9Quit"
 	[bar_done]="F10Dashboard F3Log EscBack F9Quit"
-	[bar_dash]="F1Help SpacePause +-Delay LLog PPromote FFollow RResync DDrop slot qQuit"
-	[bar_async]="F1Help SpacePause +-Delay LLog PPromote FFollow RResync AAsync DDrop slot qQuit"
+	[bar_dash]="F1Help SpacePause +-Delay LLog PPromote FFollow RResync SSwitch DDrop slot qQuit"
+	[bar_async]="F1Help SpacePause LLog PPromote FFollow RResync SSwitch AAsync DDrop slot qQuit"
 )
 walk en
 
