@@ -65,14 +65,24 @@ enum cluster_key
 	CK_EVENT_TIMEOUT,
 	CK_SLOT_WARN_BYTES,
 	CK_SLOT_CRITICAL_BYTES,
+	CK_REPLICATION_AUTH,
 	N_CLUSTER_KEYS
 };
 
 static const char *const cluster_keys[N_CLUSTER_KEYS] = {
 	"name", "replication_user", "ssl", "slots", "sync", "archive_command",
 	"trigger_file", "ssl_ca", "lag_warn_bytes", "lag_warn_seconds",
-	"event_command", "event_timeout", "slot_warn_bytes", "slot_critical_bytes"
+	"event_command", "event_timeout", "slot_warn_bytes", "slot_critical_bytes",
+	"replication_auth"
 };
+
+static const char *const replication_auth_names[] = {"scram", "cert", "scram+cert"};
+
+const char *
+cluster_replication_auth_name(replication_auth a)
+{
+	return replication_auth_names[a];
+}
 
 enum node_key
 {
@@ -491,6 +501,11 @@ cluster_value(const cluster *c, int key)
 			if (c->slot_critical_bytes == CLUSTER_DEFAULT_SLOT_CRITICAL_BYTES)
 				return pgr_strdup("");
 			return pgr_asprintf("%lld", c->slot_critical_bytes);
+		case CK_REPLICATION_AUTH:
+			/* the default is not written: older files stay as they were */
+			if (c->replication_auth == REPLICATION_AUTH_SCRAM)
+				return pgr_strdup("");
+			return pgr_strdup(cluster_replication_auth_name(c->replication_auth));
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -1033,6 +1048,27 @@ set_cluster_key(cluster *c, int key, const char *v, const char *where,
 				return -1;
 			}
 			break;
+		case CK_REPLICATION_AUTH:
+			{
+				size_t		i;
+
+				for (i = 0; i < sizeof(replication_auth_names) / sizeof(replication_auth_names[0]); i++)
+					if (strcasecmp(v, replication_auth_names[i]) == 0)
+						break;
+				if (v[0] == '\0')
+					c->replication_auth = REPLICATION_AUTH_SCRAM;
+				else if (i < sizeof(replication_auth_names) / sizeof(replication_auth_names[0]))
+					c->replication_auth = (replication_auth) i;
+				else
+				{
+					pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+								  where, shown(s, v), cluster_keys[key]);
+					pgr_error_hint(err, _("\"%s\" is scram (the role's password), cert (a client certificate from the cluster's CA, no password) or scram+cert (both)."),
+								   cluster_keys[key]);
+					return -1;
+				}
+				break;
+			}
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -1200,6 +1236,15 @@ validate(const cluster *c, const node_lines *lines, const char *path,
 	strbuf		sb;
 
 #define NLINE(i, k) (lines ? (k) < 0 ? c->nodes[i].line : lines[i].key[k] : 0)
+
+	/* a client certificate is only ever presented over SSL */
+	if (c->replication_auth != REPLICATION_AUTH_SCRAM && !c->ssl)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: replication_auth = %s needs ssl = on"),
+					  path, cluster_replication_auth_name(c->replication_auth));
+		pgr_error_hint(err, _("Set ssl = on (pgreplica's CA then issues each standby its client certificate), or replication_auth = scram."));
+		return -1;
+	}
 
 	for (int i = 0; i < c->n_nodes; i++)
 	{
@@ -1907,7 +1952,7 @@ append_cluster_section(strbuf *out, const cluster *c, const char *eol)
 					  k != CK_SSL_CA && k != CK_LAG_WARN_BYTES &&
 					  k != CK_LAG_WARN_SECONDS && k != CK_EVENT_COMMAND &&
 					  k != CK_EVENT_TIMEOUT && k != CK_SLOT_WARN_BYTES &&
-					  k != CK_SLOT_CRITICAL_BYTES))
+					  k != CK_SLOT_CRITICAL_BYTES && k != CK_REPLICATION_AUTH))
 			append_setting(out, cluster_keys[k], v, eol);
 		free(v);
 	}

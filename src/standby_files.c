@@ -124,6 +124,53 @@ standby_rootcert_path(const cluster *cl, const cluster_node *n)
 	return cl->ssl ? beside_pgdata(n, ".root.crt") : NULL;
 }
 
+bool
+standby_uses_password(const cluster *cl)
+{
+	return cl->replication_auth != REPLICATION_AUTH_CERT;
+}
+
+static bool
+uses_client_cert(const cluster *cl)
+{
+	return cl->ssl && cl->replication_auth != REPLICATION_AUTH_SCRAM;
+}
+
+char *
+standby_sslcert_path(const cluster *cl, const cluster_node *n)
+{
+	return uses_client_cert(cl) ? beside_pgdata(n, ".client.crt") : NULL;
+}
+
+char *
+standby_sslkey_path(const cluster *cl, const cluster_node *n)
+{
+	return uses_client_cert(cl) ? beside_pgdata(n, ".client.key") : NULL;
+}
+
+int
+standby_write_client_cert(transport *t, const cluster *cl, const char *certpath,
+						  const char *keypath, pgr_error *err)
+{
+	char	   *cert = NULL;
+	char	   *key = NULL;
+	transport_write_opts kwo = {.mode = 0600, .secret = true};
+	transport_write_opts cwo = {.mode = 0644};
+	int			rc = -1;
+
+	if (step_ssl_issue_client(cl, &cert, &key, err) < 0)
+		goto out;
+	/* the key first: a certificate without its key is of no use */
+	if (transport_write_file(t, keypath, key, strlen(key), &kwo, err) < 0 ||
+		transport_write_file(t, certpath, cert, strlen(cert), &cwo, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(cert);
+	pgr_free_secret(key);
+	return rc;
+}
+
 void
 standby_pgpass_field(strbuf *sb, const char *v)
 {
@@ -235,6 +282,7 @@ void
 standby_recovery_params(const cluster *cl, const cluster_node *n,
 						const cluster_node *up, const pg_version_facts *facts,
 						const char *passfile, const char *rootcert,
+						const char *sslcert, const char *sslkey,
 						const char *slot, recovery_params *rp)
 {
 	memset(rp, 0, sizeof(*rp));
@@ -243,9 +291,12 @@ standby_recovery_params(const cluster *cl, const cluster_node *n,
 	rp->primary_host = up->host;
 	rp->primary_port = up->port;
 	rp->user = cl->replication_user;
-	rp->passfile = passfile;
+	/* cert: no passfile named, none written */
+	rp->passfile = standby_uses_password(cl) ? passfile : NULL;
 	rp->ssl = rootcert != NULL;
 	rp->sslrootcert = rootcert;
+	rp->sslcert = sslcert;
+	rp->sslkey = sslkey;
 	rp->slot = slot;
 	rp->trigger_file = cl->trigger_file;
 }

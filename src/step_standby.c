@@ -113,6 +113,9 @@ typedef struct standby_priv {
 	char	   *parent;			/* pgdata's directory */
 	char	   *passfile;
 	char	   *rootcert;		/* ssl: the CA for verify-full; else NULL */
+	char	   *sslcert;		/* replication_auth cert or scram+cert: the */
+	char	   *sslkey;			/* client certificate and key; else NULL */
+	bool		sslcert_only;	/* replication_auth = cert: no passfile */
 	char	   *slot;			/* slots = on; else NULL */
 	bool		slot_exists;
 	bool		pgdata_exists;
@@ -139,6 +142,8 @@ priv_free(void *v)
 	free(p->parent);
 	free(p->passfile);
 	free(p->rootcert);
+	free(p->sslcert);
+	free(p->sslkey);
 	free(p->slot);
 	free(p->aside);
 	free(p->keep_from);
@@ -600,14 +605,28 @@ basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *c
 static void
 basebackup_env(const standby_priv *p, args *e)
 {
-	char	   *s = pgr_asprintf("PGPASSFILE=%s", p->passfile);
+	char	   *s;
 
-	args_add(e, s);
-	free(s);
+	/* cert: no passfile exists, none is named */
+	if (p->passfile && !p->sslcert_only)
+	{
+		s = pgr_asprintf("PGPASSFILE=%s", p->passfile);
+		args_add(e, s);
+		free(s);
+	}
 	if (p->rootcert)
 	{
 		args_add(e, "PGSSLMODE=verify-full");
 		s = pgr_asprintf("PGSSLROOTCERT=%s", p->rootcert);
+		args_add(e, s);
+		free(s);
+	}
+	if (p->sslcert)
+	{
+		s = pgr_asprintf("PGSSLCERT=%s", p->sslcert);
+		args_add(e, s);
+		free(s);
+		s = pgr_asprintf("PGSSLKEY=%s", p->sslkey);
 		args_add(e, s);
 		free(s);
 	}
@@ -824,6 +843,9 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		strbuf_appendf(&notes, _("; a pg_basebackup left running by an interrupted run (process %ld) is stopped first"),
 					   p->leftover_pid);
 	p->rootcert = standby_rootcert_path(ctx->cl, n);
+	p->sslcert = standby_sslcert_path(ctx->cl, n);
+	p->sslkey = standby_sslkey_path(ctx->cl, n);
+	p->sslcert_only = !standby_uses_password(ctx->cl);
 	if (ctx->cl->slots)
 	{
 		const char *params[1];
@@ -871,10 +893,20 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	/* the preview: never the password */
 	strbuf_appendf(&s->preview, "# %s\n", notes.data);
-	strbuf_append(&s->preview, "# ");
-	strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600): %s:%d:replication:%s:<password, not shown>"),
-				   p->passfile, p->up->host, p->up->port, ctx->cl->replication_user);
-	strbuf_append_char(&s->preview, '\n');
+	if (standby_uses_password(ctx->cl))
+	{
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600): %s:%d:replication:%s:<password, not shown>"),
+					   p->passfile, p->up->host, p->up->port, ctx->cl->replication_user);
+		strbuf_append_char(&s->preview, '\n');
+	}
+	if (p->sslcert)
+	{
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600) and \"%s\" (mode 0644): a new client certificate for \"%s\" from the cluster's CA"),
+					   p->sslkey, p->sslcert, ctx->cl->replication_user);
+		strbuf_append_char(&s->preview, '\n');
+	}
 	if (p->rootcert)
 	{
 		strbuf_append(&s->preview, "# ");
@@ -916,7 +948,8 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		free(qe);
 		free(qa);
 	}
-	standby_recovery_params(ctx->cl, n, p->up, p->facts, p->passfile, p->rootcert, p->slot, &rp);
+	standby_recovery_params(ctx->cl, n, p->up, p->facts, p->passfile, p->rootcert,
+							p->sslcert, p->sslkey, p->slot, &rp);
 	if (recovery_render(&rp, &rf, err) < 0)
 		goto out;
 	if (rf.recovery_conf)
@@ -1009,6 +1042,17 @@ write_rootcert(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	if (standby_write_rootcert(t, ctx->cl, p->rootcert, err) < 0)
 		return -1;
 	plan_log(ctx, s, _("wrote the cluster's CA certificate to \"%s\" on %s"), p->rootcert, s->node->name);
+	return 0;
+}
+
+static int
+write_client_cert(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+				  pgr_error *err)
+{
+	if (standby_write_client_cert(t, ctx->cl, p->sslcert, p->sslkey, err) < 0)
+		return -1;
+	plan_log(ctx, s, _("wrote the client certificate \"%s\" and its key \"%s\" (mode 0600) on %s"),
+			 p->sslcert, p->sslkey, s->node->name);
 	return 0;
 }
 
@@ -1273,7 +1317,7 @@ write_recovery(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	step_log	l = {ctx, s};
 
 	standby_recovery_params(ctx->cl, s->node, p->up, p->facts, p->passfile, p->rootcert,
-							p->slot, &rp);
+							p->sslcert, p->sslkey, p->slot, &rp);
 	return standby_write_recovery(t, s->node, &rp, log_to_step, &l, err);
 }
 
@@ -1357,9 +1401,11 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		if (p->slot && wait_slot_released(ctx, s, p, err) < 0)
 			return -1;
 	}
-	if (write_passfile(ctx, s, t, p, err) < 0)
+	if (standby_uses_password(ctx->cl) && write_passfile(ctx, s, t, p, err) < 0)
 		return -1;
 	if (p->rootcert && write_rootcert(ctx, s, t, p, err) < 0)
+		return -1;
+	if (p->sslcert && write_client_cert(ctx, s, t, p, err) < 0)
 		return -1;
 
 	/* the server stopped, the old data directory moved aside */
