@@ -67,22 +67,28 @@ walsender_ssl()
 	fx_psql pg1 "SELECT s.ssl, s.client_dn FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid) WHERE r.application_name = 'pg2'"
 }
 
+# pg1's server log: the fixture's, then pg_ctl's since pgreplica restarted it
+pg1_log()
+{
+	cat "$FX_DIR/pg1/log" "$data1"/log/*.log 2>/dev/null
+}
+
 # refused_without_cert WHAT PATTERN: pg2 restarted without its client
 # certificate does not stream, and pg1's log says PATTERN; then it is put
 # back and pg2 streams again
 refused_without_cert()
 {
 	local what=$1 pattern=$2 i=0 lines
-	lines=$(wc -l <"$FX_DIR/pg1/log")
+	lines=$(pg1_log | wc -l)
 	ok "$what: stop pg2" fx_pg_stop pg2
 	mv "$crt" "$crt.away" && mv "$key" "$key.away"
 	ok "$what: start pg2 without its certificate" fx_pg_start pg2
 	# generous: the walreceiver retries every wal_retrieve_retry_interval
-	while [ $i -lt 60 ] && ! tail -n +"$((lines + 1))" "$FX_DIR/pg1/log" | grep -qE "$pattern"; do
+	while [ $i -lt 60 ] && ! pg1_log | tail -n +"$((lines + 1))" | grep -qE "$pattern"; do
 		sleep 1
 		i=$((i + 1))
 	done
-	like "$(tail -n +"$((lines + 1))" "$FX_DIR/pg1/log")" "$pattern" "$what: pg1 refuses pg2 without its certificate"
+	like "$(pg1_log | tail -n +"$((lines + 1))" | grep -E "$pattern" | head -1)" "$pattern" "$what: pg1 refuses pg2 without its certificate"
 	is "$(fx_psql pg1 "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pg2'")" 0 \
 		"$what: pg2 does not stream"
 	ok "$what: stop pg2" fx_pg_stop pg2
