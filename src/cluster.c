@@ -1228,8 +1228,8 @@ has_newline(const char *s)
  * "FILE:LINE: " prefixes.
  */
 static int
-validate(const cluster *c, const node_lines *lines, const char *path,
-		 scratch *s, pgr_error *err)
+validate(const cluster *c, const node_lines *lines, const int *cluster_lines,
+		 const char *path, scratch *s, pgr_error *err)
 {
 	const cluster_node *primary = NULL;
 	const char *names;
@@ -1240,8 +1240,11 @@ validate(const cluster *c, const node_lines *lines, const char *path,
 	/* a client certificate is only ever presented over SSL */
 	if (c->replication_auth != REPLICATION_AUTH_SCRAM && !c->ssl)
 	{
+		int			line = cluster_lines ? cluster_lines[CK_REPLICATION_AUTH] : 0;
+
 		pgr_error_set(err, PGR_ERR_INPUT, _("%s: replication_auth = %s needs ssl = on"),
-					  path, cluster_replication_auth_name(c->replication_auth));
+					  line ? loc(s, path, line) : path,
+					  cluster_replication_auth_name(c->replication_auth));
 		pgr_error_hint(err, _("Set ssl = on (pgreplica's CA then issues each standby its client certificate), or replication_auth = scram."));
 		return -1;
 	}
@@ -1436,7 +1439,7 @@ validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 		}
 		free(svc);
 	}
-	return validate(c, NULL, path, s, err);
+	return validate(c, NULL, NULL, path, s, err);
 }
 
 /* ---- parsing ---------------------------------------------------------------------- */
@@ -1689,7 +1692,7 @@ parse_text(const char *text, size_t len, const char *path, pgr_error *err)
 		pgr_error_hint(err, _("Describe the nodes in sections [node \"NAME\"], one of them with \"role = primary\"."));
 		goto fail;
 	}
-	if (validate(c, nl, where_path, &s, err) < 0)
+	if (validate(c, nl, cluster_seen, where_path, &s, err) < 0)
 		goto fail;
 	ok = true;
 

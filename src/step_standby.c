@@ -600,6 +600,11 @@ basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *c
 		if (!p->slot_exists)
 			args_add(a, "-C");
 	}
+	/*
+	 * Never prompt: with no usable password (cert mode against a rule that
+	 * wants one) pg_basebackup would otherwise wait on its input for ever.
+	 */
+	args_add(a, "-w");
 }
 
 static void
