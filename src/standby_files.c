@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "certs.h"
 #include "i18n.h"
 #include "standby_files.h"
 #include "step_role.h"
@@ -124,6 +126,8 @@ standby_rootcert_path(const cluster *cl, const cluster_node *n)
 	return cl->ssl ? beside_pgdata(n, ".root.crt") : NULL;
 }
 
+static int	read_local_file(const char *path, char **data, pgr_error *err);
+
 bool
 standby_uses_password(const cluster *cl)
 {
@@ -168,6 +172,66 @@ standby_write_client_cert(transport *t, const cluster *cl, const char *certpath,
 out:
 	free(cert);
 	pgr_free_secret(key);
+	return rc;
+}
+
+int
+standby_client_cert_check(transport *t, const cluster *cl, const char *certpath,
+						  strbuf *why, pgr_error *err)
+{
+	transport_file_stat st;
+	char	   *pem = NULL;
+	char	   *ca_path = NULL;
+	char	   *ca_pem = NULL;
+	size_t		len = 0;
+	certs_info	info = {0};
+	certs_info	ca = {0};
+	pgr_error	e = PGR_ERROR_INIT;
+	int			rc = -1;
+
+	if (transport_stat(t, certpath, &st, err) < 0)
+		return -1;
+	if (!st.exists)
+	{
+		strbuf_appendf(why, _("\"%s\" does not exist"), certpath);
+		return 1;
+	}
+	if (transport_read_file(t, certpath, 1 << 20, &pem, &len, err) < 0)
+		goto out;
+	ca_path = cluster_ca_cert_path(cl);
+	if (read_local_file(ca_path, &ca_pem, err) < 0)
+		goto out;
+	if (certs_inspect(pem, &info, &e) < 0)
+	{
+		strbuf_appendf(why, _("\"%s\" cannot be read: %s"), certpath, e.message);
+		rc = 1;
+		goto out;
+	}
+	if (certs_inspect(ca_pem, &ca, err) < 0)
+		goto out;
+	rc = 1;
+	if (!info.common_name || strcmp(info.common_name, cl->replication_user) != 0)
+		strbuf_appendf(why, _("\"%s\" is not for the role \"%s\""), certpath, cl->replication_user);
+	else if (strcmp(info.issuer, ca.subject) != 0)
+		strbuf_appendf(why, _("\"%s\" comes from another CA"), certpath);
+	else if (certs_check_valid_now(pem, 0, CERTS_DEFAULT_RENEW_DAYS, &e) != 0)
+	{
+		char		date[16];
+		struct tm	tm;
+
+		gmtime_r(&info.not_after, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		strbuf_appendf(why, _("\"%s\" expires on %s"), certpath, date);
+	}
+	else
+		rc = 0;
+out:
+	pgr_error_clear(&e);
+	certs_info_free(&info);
+	certs_info_free(&ca);
+	free(pem);
+	free(ca_path);
+	free(ca_pem);
 	return rc;
 }
 

@@ -48,6 +48,17 @@ int			standby_write_client_cert(transport *t, const cluster *cl,
 									  pgr_error *err);
 
 /*
+ * Whether the client certificate at CERTPATH on t's host is to be issued
+ * again: 0 when it is there, for the replication role, from the cluster's
+ * CA and valid for more than CERTS_DEFAULT_RENEW_DAYS; 1 with the reason
+ * appended to WHY (translated) otherwise; -1 with err set when it could
+ * not be looked at.
+ */
+int			standby_client_cert_check(transport *t, const cluster *cl,
+									  const char *certpath, strbuf *why,
+									  pgr_error *err);
+
+/*
  * The files of a data directory that belong to the node's host, not to
  * its upstream (a copy or a rewind brings the upstream's): kept across
  * both.  NULL-terminated.

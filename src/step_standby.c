@@ -116,6 +116,8 @@ typedef struct standby_priv {
 	char	   *sslcert;		/* replication_auth cert or scram+cert: the */
 	char	   *sslkey;			/* client certificate and key; else NULL */
 	bool		sslcert_only;	/* replication_auth = cert: no passfile */
+	bool		renew_cert;		/* streaming: only the client certificate
+								 * is issued again (apply renews it) */
 	char	   *slot;			/* slots = on; else NULL */
 	bool		slot_exists;
 	bool		pgdata_exists;
@@ -569,6 +571,46 @@ args_free(args *a)
 	a->n = 0;
 }
 
+/*
+ * A standby that streams is left alone, but for its client certificate
+ * (replication_auth cert or scram+cert): one that is missing, for another
+ * role or CA, or ending within CERTS_DEFAULT_RENEW_DAYS is issued again;
+ * the walreceiver reads the new one when it next connects.
+ */
+static int
+inspect_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+{
+	cluster_node *n = s->node;
+	transport  *t;
+	strbuf		why;
+	int			rc;
+
+	if (!ctx->cl->ssl || ctx->cl->replication_auth == REPLICATION_AUTH_SCRAM)
+	{
+		strbuf_appendf(&s->summary, _("nothing to do: %s streams from %s"), n->name, p->up->name);
+		return 0;
+	}
+	p->sslcert = standby_sslcert_path(ctx->cl, n);
+	p->sslkey = standby_sslkey_path(ctx->cl, n);
+	if (!(t = plan_transport(ctx, n, err)))
+		return -1;
+	strbuf_init(&why);
+	rc = standby_client_cert_check(t, ctx->cl, p->sslcert, &why, err);
+	if (rc == 0)
+		strbuf_appendf(&s->summary, _("nothing to do: %s streams from %s"), n->name, p->up->name);
+	else if (rc == 1)
+	{
+		p->renew_cert = true;
+		strbuf_appendf(&s->summary, _("will issue %s a new client certificate (%s)"), n->name, why.data);
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600) and \"%s\" (mode 0644): a new client certificate for \"%s\" from the cluster's CA"),
+					   p->sslkey, p->sslcert, ctx->cl->replication_user);
+		strbuf_append_char(&s->preview, '\n');
+	}
+	strbuf_free(&why);
+	return rc < 0 ? -1 : 0;
+}
+
 static void
 basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *ctx,
 				const standby_priv *p, args *a)
@@ -763,8 +805,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		goto out;
 	if (streaming)
 	{
-		strbuf_appendf(&s->summary, _("nothing to do: %s streams from %s"), n->name, p->up->name);
-		rc = 0;
+		rc = inspect_streaming(ctx, s, p, err);
 		goto out;
 	}
 
@@ -1391,6 +1432,8 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (!p)
 		return pgr_error_set(err, PGR_ERR_GENERIC, _("the step was not inspected before being applied"));
+	if (p->renew_cert)
+		return (t = plan_transport(ctx, n, err)) ? write_client_cert(ctx, s, t, p, err) : -1;
 	if (!p->passfile)
 		return 0;
 	if (!(t = plan_transport(ctx, n, err)))

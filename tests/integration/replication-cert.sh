@@ -16,7 +16,9 @@
 #   does not stream; with it back, it streams again;
 # - replication_auth = scram+cert: pg2 rebuilt streams with the passfile
 #   and the certificate, the rule is scram-sha-256 clientcert=verify-full;
-#   without the certificate it is refused although its password is right.
+#   without the certificate it is refused although its password is right;
+# - renewal: apply keeps a valid client certificate, and issues a new one
+#   to a streaming standby whose certificate ends within 30 days.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
@@ -139,6 +141,34 @@ is "$(grep -rlaF -- "${pw:-no password}" "$FX_DIR/pg2" 2>/dev/null)" "" "the rol
 is "$(find "$FX_DIR/pg2" -name '*.pgpass' | wc -l)" 0 "no passfile at all on pg2's host"
 
 refused_without_cert cert "certificate authentication failed|connection requires a valid client certificate"
+
+# renewal: a valid certificate is kept; one ending within 30 days is issued
+# again to the streaming standby, which connects with it after a restart
+run apply --yes
+is "$rc" 0 "apply again exits 0" || diag "$out"
+like "$out" "build the standby pg2: nothing to do" "a valid client certificate is kept"
+tmp=$FX_DIR/short
+mkdir -p "$tmp"
+printf 'extendedKeyUsage=clientAuth\n' >"$tmp/ext"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/key" \
+	-subj /CN=replicate -out "$tmp/csr" 2>/dev/null &&
+	openssl x509 -req -in "$tmp/csr" -CA "$ca" -CAkey "${ca%.crt}.key" -set_serial 42 -days 5 \
+		-extfile "$tmp/ext" -out "$tmp/crt" 2>/dev/null
+ok "a certificate ending in 5 days from the cluster's CA" test -s "$tmp/crt"
+cat "$tmp/crt" >"$crt" && cat "$tmp/key" >"$key"
+run plan
+like "$out" "will issue pg2 a new client certificate \(.*expires on" "plan: the certificate ending soon is issued again" || diag "$out"
+run apply --yes
+is "$rc" 0 "apply renewing the certificate exits 0" || diag "$out"
+end=$(openssl x509 -in "$crt" -noout -enddate | sed 's/^notAfter=//')
+ok "the new certificate is valid for more than 700 days" test "$(date -d "$end" +%s)" -gt "$(($(date +%s) + 700 * 86400))"
+is "$(stat -c '%a %U' "$key")" "600 $FX_USER" "the new key: 0600, the server's account"
+ok "restart pg2" fx_pg_restart pg2
+ok "pg2 streams with the new certificate" fx_wait_streaming pg1 pg2
+like "$(fx_psql pg1 "SELECT s.client_serial FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid) WHERE r.application_name = 'pg2'")" "^[0-9]+$" \
+	"pg1 sees a client serial"
+isnt "$(fx_psql pg1 "SELECT s.client_serial FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid) WHERE r.application_name = 'pg2'")" 42 \
+	"and it is not the short one's"
 
 # ---------------------------------------------------------------------------
 # scram+cert: the password and the certificate
