@@ -31,14 +31,19 @@
  *             escaped), 0600, owned by the data directory's owner; with
  *             ssl = on, the cluster's CA next to it as
  *             .pgreplica-<node>.root.crt (sslrootcert, verify-full);
+ *             with replication_auth = cert or scram+cert, a new client
+ *             certificate from the cluster's CA (CN = the role) and its
+ *             0600 key as .pgreplica-<node>.client.crt / .client.key
+ *             (sslcert, sslkey); with cert, no passfile at all;
  *          2. the standby's server stopped if it runs (its service);
  *          3. the data directory moved aside with mv to
  *             <pgdata>.pgreplica-<UTC YYYYMMDD-HHMMSS> (never deleted: the
  *             operator removes it once happy); a partial copy left by an
  *             interrupted run is moved aside the same way;
  *          4. <client_bindir>/pg_basebackup -h H -p P -U ROLE -D PGDATA -X stream
- *             -c fast -P -v [-S SLOT [-C]] with PGPASSFILE (and PGSSLMODE,
- *             PGSSLROOTCERT with SSL) in its environment; its progress
+ *             -c fast -P -v [-S SLOT [-C]] -w with PGPASSFILE (and PGSSLMODE,
+ *             PGSSLROOTCERT with SSL, PGSSLCERT and PGSSLKEY with a client
+ *             certificate) in its environment; its progress
  *             lines ("N/M kB (P%)") go to the progress callback, its other
  *             lines to the log; -C only when the slot does not exist yet
  *             (a re-run reuses it);
@@ -571,6 +576,15 @@ args_free(args *a)
 	a->n = 0;
 }
 
+static void
+preview_client_cert(plan_ctx *ctx, plan_step *s, const standby_priv *p)
+{
+	strbuf_append(&s->preview, "# ");
+	strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600) and \"%s\" (mode 0644): a new client certificate for \"%s\" from the cluster's CA"),
+				   p->sslkey, p->sslcert, ctx->cl->replication_user);
+	strbuf_append_char(&s->preview, '\n');
+}
+
 /*
  * A standby that streams is left alone, but for its client certificate
  * (replication_auth cert or scram+cert): one that is missing, for another
@@ -602,10 +616,7 @@ inspect_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 	{
 		p->renew_cert = true;
 		strbuf_appendf(&s->summary, _("will issue %s a new client certificate (%s)"), n->name, why.data);
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600) and \"%s\" (mode 0644): a new client certificate for \"%s\" from the cluster's CA"),
-					   p->sslkey, p->sslcert, ctx->cl->replication_user);
-		strbuf_append_char(&s->preview, '\n');
+		preview_client_cert(ctx, s, p);
 	}
 	strbuf_free(&why);
 	return rc < 0 ? -1 : 0;
@@ -948,10 +959,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	}
 	if (p->sslcert)
 	{
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600) and \"%s\" (mode 0644): a new client certificate for \"%s\" from the cluster's CA"),
-					   p->sslkey, p->sslcert, ctx->cl->replication_user);
-		strbuf_append_char(&s->preview, '\n');
+		preview_client_cert(ctx, s, p);
 	}
 	if (p->rootcert)
 	{
