@@ -405,7 +405,21 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (cl->replication_auth == REPLICATION_AUTH_SCRAM_CERT)
 	{
 		/* the password and, before it, a certificate whose CN is the role */
-		char	   *m = pgr_asprintf("%s clientcert=verify-full", pv->method);
+		const pg_version_facts *facts = plan_facts(ctx, primary, err);
+		char	   *m;
+
+		if (!facts)
+			goto out;
+		/* before 12, clientcert=1 checks the CA only, never the CN */
+		if (facts->major < 12)
+		{
+			pgr_error_set(err, PGR_ERR_INPUT,
+						  _("replication_auth = scram+cert needs PostgreSQL 12 or later on %s (it runs %d)"),
+						  primary->name, facts->major);
+			pgr_error_hint(err, _("Use replication_auth = cert (the certificate alone) or scram with this version."));
+			goto out;
+		}
+		m = pgr_asprintf("%s clientcert=verify-full", pv->method);
 
 		free(pv->method);
 		pv->method = m;
