@@ -234,20 +234,36 @@ action_write_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
 	char	   *pw = NULL;
 	char	   *passfile = standby_passfile_path(n);
 	char	   *rootcert = standby_rootcert_path(a->cl, n);
+	char	   *sslcert = standby_sslcert_path(a->cl, n);
+	char	   *sslkey = standby_sslkey_path(a->cl, n);
 	int			rc = -1;
 
-	if (!t || standby_replication_password(ctx, &pw, err) < 0)
+	if (!t)
 		goto out;
-	if (standby_write_passfile(t, a->cl, up, passfile, pw, err) < 0)
-		goto out;
-	action_log(a, _("wrote the passfile \"%s\" on %s for %s (mode 0600)"), passfile, n->name, up->name);
+	if (standby_uses_password(a->cl))
+	{
+		if (standby_replication_password(ctx, &pw, err) < 0)
+			goto out;
+		if (standby_write_passfile(t, a->cl, up, passfile, pw, err) < 0)
+			goto out;
+		action_log(a, _("wrote the passfile \"%s\" on %s for %s (mode 0600)"), passfile, n->name, up->name);
+	}
 	if (rootcert && standby_write_rootcert(t, a->cl, rootcert, err) < 0)
 		goto out;
+	if (sslcert)
+	{
+		if (standby_write_client_cert(t, a->cl, sslcert, sslkey, err) < 0)
+			goto out;
+		action_log(a, _("wrote the client certificate \"%s\" and its key \"%s\" (mode 0600) on %s"),
+				   sslcert, sslkey, n->name);
+	}
 	rc = 0;
 out:
 	pgr_free_secret(pw);
 	free(passfile);
 	free(rootcert);
+	free(sslcert);
+	free(sslkey);
 	return rc;
 }
 
@@ -257,8 +273,12 @@ action_recovery_params(plan_ctx *ctx, cluster_node *n, cluster_node *up,
 					   recovery_params *rp)
 {
 	*slot = ctx->cl->slots ? cluster_slot_name(n) : NULL;
-	standby_recovery_params(ctx->cl, n, up, facts, standby_passfile_path(n),
-							standby_rootcert_path(ctx->cl, n), *slot, rp);
+	/* owned by rp: freed by action_recovery_params_clear */
+	standby_recovery_params(ctx->cl, n, up, facts,
+							standby_uses_password(ctx->cl) ? standby_passfile_path(n) : NULL,
+							standby_rootcert_path(ctx->cl, n),
+							standby_sslcert_path(ctx->cl, n),
+							standby_sslkey_path(ctx->cl, n), *slot, rp);
 }
 
 void
@@ -266,6 +286,8 @@ action_recovery_params_clear(recovery_params *rp, char *slot)
 {
 	free((char *) rp->passfile);
 	free((char *) rp->sslrootcert);
+	free((char *) rp->sslcert);
+	free((char *) rp->sslkey);
 	free(slot);
 	memset(rp, 0, sizeof(*rp));
 }

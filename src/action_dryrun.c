@@ -81,11 +81,15 @@ action_dry_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
 	char	   *conninfo;
 	recovery_params rp;
 
-	action_step(a, _("on %s's host: write \"%s\" (mode 0600): %s:%d:replication:%s:<password>"),
-				n->name, passfile, up->host, up->port, a->cl->replication_user);
+	if (standby_uses_password(a->cl))
+		action_step(a, _("on %s's host: write \"%s\" (mode 0600): %s:%d:replication:%s:<password>"),
+					n->name, passfile, up->host, up->port, a->cl->replication_user);
 	if (rootcert)
 		action_step(a, _("on %s's host: write \"%s\" (mode 0644): the cluster's CA certificate"),
 					n->name, rootcert);
+	if (a->cl->replication_auth != REPLICATION_AUTH_SCRAM)
+		action_step(a, _("on %s's host: write a new client certificate for \"%s\" from the cluster's CA, and its key (mode 0600), beside \"%s\""),
+					n->name, a->cl->replication_user, n->pgdata);
 	action_recovery_params(ctx, n, up, facts, &slot, &rp);
 	if (slot)
 		action_step(a, _("on %s: SELECT pg_create_physical_replication_slot('%s', true), unless it exists"),

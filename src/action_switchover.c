@@ -484,6 +484,7 @@ standby_checks:
 	}
 
 	/* the replication password: the old primary's passfile needs it */
+	if (standby_uses_password(a->cl))
 	{
 		char	   *pw = NULL;
 

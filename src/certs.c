@@ -724,11 +724,16 @@ add_sans(X509 *x, const char *const *sans, pgr_error *err)
 	return rc;
 }
 
-char *
-certs_new_server_pem_at(const char *ca_cert_pem, const char *ca_key_pem,
-						const char *server_key_pem, const char *cn,
-						const char *const *sans, time_t not_before,
-						time_t not_after, pgr_error *err)
+/*
+ * A leaf certificate signed by the CA: a server's (serverAuth, SANs) or,
+ * with sans NULL, a client's (clientAuth, no SAN: the server matches the
+ * CN against the role).
+ */
+static char *
+new_leaf_pem(const char *ca_cert_pem, const char *ca_key_pem,
+			 const char *server_key_pem, const char *cn,
+			 const char *const *sans, time_t not_before,
+			 time_t not_after, pgr_error *err)
 {
 	X509	   *ca = NULL;
 	EVP_PKEY   *cakey = NULL;
@@ -773,11 +778,11 @@ certs_new_server_pem_at(const char *ca_cert_pem, const char *ca_key_pem,
 	X509V3_set_ctx(&ctx, ca, x, NULL, NULL, 0);
 	if (add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE", err) < 0 ||
 		add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature,keyEncipherment", err) < 0 ||
-		add_ext(x, &ctx, NID_ext_key_usage, "serverAuth", err) < 0 ||
+		add_ext(x, &ctx, NID_ext_key_usage, sans ? "serverAuth" : "clientAuth", err) < 0 ||
 		add_ext(x, &ctx, NID_subject_key_identifier, "hash", err) < 0 ||
 		add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always", err) < 0)
 		goto out;
-	if (add_sans(x, sans, err) < 0)
+	if (sans && add_sans(x, sans, err) < 0)
 		goto out;
 	pem = sign_and_write(x, cakey, err);
 out:
@@ -786,6 +791,32 @@ out:
 	EVP_PKEY_free(cakey);
 	X509_free(ca);
 	return pem;
+}
+
+char *
+certs_new_server_pem_at(const char *ca_cert_pem, const char *ca_key_pem,
+						const char *server_key_pem, const char *cn,
+						const char *const *sans, time_t not_before,
+						time_t not_after, pgr_error *err)
+{
+	static const char *const none[] = {NULL};
+
+	/* NULL would make a client certificate: a server one needs its SANs */
+	return new_leaf_pem(ca_cert_pem, ca_key_pem, server_key_pem, cn,
+						sans ? sans : none, not_before, not_after, err);
+}
+
+char *
+certs_new_client_pem(const char *ca_cert_pem, const char *ca_key_pem,
+					 const char *client_key_pem, const char *cn, int days,
+					 pgr_error *err)
+{
+	time_t		now = time(NULL);
+
+	if (check_days(days, err) < 0)
+		return NULL;
+	return new_leaf_pem(ca_cert_pem, ca_key_pem, client_key_pem, cn, NULL,
+						now - CLOCK_SKEW_S, now + (time_t) days * 86400, err);
 }
 
 char *

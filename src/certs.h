@@ -101,6 +101,16 @@ char	   *certs_new_server_pem(const char *ca_cert_pem, const char *ca_key_pem,
 								 pgr_error *err);
 
 /*
+ * A client certificate for `client_key_pem`, signed by the CA (checked as
+ * for a server certificate): subject CN=<cn> (the role it logs in as: the
+ * server's `cert` method and clientcert=verify-full compare the CN with the
+ * user name), no SAN, extendedKeyUsage clientAuth, otherwise as above.
+ */
+char	   *certs_new_client_pem(const char *ca_cert_pem, const char *ca_key_pem,
+								 const char *client_key_pem, const char *cn,
+								 int days, pgr_error *err);
+
+/*
  * The same two with explicit notBefore / notAfter (UTC time_t), for tests
  * and for whoever needs an exact period (not_before < not_after; a period
  * entirely in the past or the future is allowed here).

@@ -68,6 +68,7 @@ enum cluster_key
 	CK_SLOT_CRITICAL_BYTES,
 	CK_CLONE_MAX_RATE,
 	CK_CLONE_COMPRESSION,
+	CK_REPLICATION_AUTH,
 	N_CLUSTER_KEYS
 };
 
@@ -75,8 +76,16 @@ static const char *const cluster_keys[N_CLUSTER_KEYS] = {
 	"name", "replication_user", "ssl", "slots", "sync", "archive_command",
 	"trigger_file", "ssl_ca", "lag_warn_bytes", "lag_warn_seconds",
 	"event_command", "event_timeout", "slot_warn_bytes", "slot_critical_bytes",
-	"clone_max_rate", "clone_compression"
+	"clone_max_rate", "clone_compression", "replication_auth"
 };
+
+static const char *const replication_auth_names[] = {"scram", "cert", "scram+cert"};
+
+const char *
+cluster_replication_auth_name(replication_auth a)
+{
+	return replication_auth_names[a];
+}
 
 enum node_key
 {
@@ -509,6 +518,11 @@ cluster_value(const cluster *c, int key)
 			if (c->clone_compression == BB_COMPRESS_ZSTD)
 				return pgr_strdup("zstd");
 			return pgr_strdup("");
+		case CK_REPLICATION_AUTH:
+			/* the default is not written: older files stay as they were */
+			if (c->replication_auth == REPLICATION_AUTH_SCRAM)
+				return pgr_strdup("");
+			return pgr_strdup(cluster_replication_auth_name(c->replication_auth));
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -1080,6 +1094,27 @@ set_cluster_key(cluster *c, int key, const char *v, const char *where,
 				return -1;
 			}
 			break;
+		case CK_REPLICATION_AUTH:
+			{
+				size_t		i;
+
+				for (i = 0; i < sizeof(replication_auth_names) / sizeof(replication_auth_names[0]); i++)
+					if (strcasecmp(v, replication_auth_names[i]) == 0)
+						break;
+				if (v[0] == '\0')
+					c->replication_auth = REPLICATION_AUTH_SCRAM;
+				else if (i < sizeof(replication_auth_names) / sizeof(replication_auth_names[0]))
+					c->replication_auth = (replication_auth) i;
+				else
+				{
+					pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+								  where, shown(s, v), cluster_keys[key]);
+					pgr_error_hint(err, _("\"%s\" is scram (the role's password), cert (a client certificate from the cluster's CA, no password) or scram+cert (both)."),
+								   cluster_keys[key]);
+					return -1;
+				}
+				break;
+			}
 		case N_CLUSTER_KEYS:
 			break;
 	}
@@ -1239,14 +1274,26 @@ has_newline(const char *s)
  * "FILE:LINE: " prefixes.
  */
 static int
-validate(const cluster *c, const node_lines *lines, const char *path,
-		 scratch *s, pgr_error *err)
+validate(const cluster *c, const node_lines *lines, const int *cluster_lines,
+		 const char *path, scratch *s, pgr_error *err)
 {
 	const cluster_node *primary = NULL;
 	const char *names;
 	strbuf		sb;
 
 #define NLINE(i, k) (lines ? (k) < 0 ? c->nodes[i].line : lines[i].key[k] : 0)
+
+	/* a client certificate is only ever presented over SSL */
+	if (c->replication_auth != REPLICATION_AUTH_SCRAM && !c->ssl)
+	{
+		int			line = cluster_lines ? cluster_lines[CK_REPLICATION_AUTH] : 0;
+
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: replication_auth = %s needs ssl = on"),
+					  line ? loc(s, path, line) : path,
+					  cluster_replication_auth_name(c->replication_auth));
+		pgr_error_hint(err, _("Set ssl = on (pgreplica's CA then issues each standby its client certificate), or replication_auth = scram."));
+		return -1;
+	}
 
 	for (int i = 0; i < c->n_nodes; i++)
 	{
@@ -1438,7 +1485,7 @@ validate_memory(const cluster *c, const char *path, scratch *s, pgr_error *err)
 		}
 		free(svc);
 	}
-	return validate(c, NULL, path, s, err);
+	return validate(c, NULL, NULL, path, s, err);
 }
 
 /* ---- parsing ---------------------------------------------------------------------- */
@@ -1691,7 +1738,7 @@ parse_text(const char *text, size_t len, const char *path, pgr_error *err)
 		pgr_error_hint(err, _("Describe the nodes in sections [node \"NAME\"], one of them with \"role = primary\"."));
 		goto fail;
 	}
-	if (validate(c, nl, where_path, &s, err) < 0)
+	if (validate(c, nl, cluster_seen, where_path, &s, err) < 0)
 		goto fail;
 	ok = true;
 
@@ -1955,7 +2002,7 @@ append_cluster_section(strbuf *out, const cluster *c, const char *eol)
 					  k != CK_LAG_WARN_SECONDS && k != CK_EVENT_COMMAND &&
 					  k != CK_EVENT_TIMEOUT && k != CK_SLOT_WARN_BYTES &&
 					  k != CK_SLOT_CRITICAL_BYTES && k != CK_CLONE_MAX_RATE &&
-					  k != CK_CLONE_COMPRESSION))
+					  k != CK_CLONE_COMPRESSION && k != CK_REPLICATION_AUTH))
 			append_setting(out, cluster_keys[k], v, eol);
 		free(v);
 	}

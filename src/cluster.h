@@ -76,12 +76,28 @@ typedef struct cluster_node {
 	int			line;			/* line of the [node "…"] header */
 } cluster_node;
 
+/*
+ * How the standbys' replication connections authenticate ("replication_auth"):
+ * the role's password (SCRAM), a client certificate that pgreplica's CA
+ * issues to each standby (no password anywhere on the standby's host), or
+ * both.  The last two need ssl = on.
+ */
+typedef enum replication_auth {
+	REPLICATION_AUTH_SCRAM = 0,	/* the default */
+	REPLICATION_AUTH_CERT,
+	REPLICATION_AUTH_SCRAM_CERT
+} replication_auth;
+
+/* "scram", "cert", "scram+cert" (the cluster file's words) */
+const char *cluster_replication_auth_name(replication_auth a);
+
 typedef struct cluster {
 	char	   *path;			/* file it was read from (or will go to) */
 	char	   *name;
 	char	   *replication_user;
 	bool		ssl;
 	bool		slots;
+	replication_auth replication_auth;
 	char	   *sync;			/* NULL when off, else the value for
 								 * synchronous_standby_names */
 	char	   *archive_command;	/* NULL when empty */

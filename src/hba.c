@@ -824,9 +824,49 @@ hba_quote_name(const char *name)
 typedef struct request {
 	hba_conn_type type;
 	const char *role;
-	const char *method;
+	char		method[32];		/* the method's word */
+	char		option[64];		/* one name=value after it, or "" */
 	req_address addr;
 } request;
+
+/*
+ * "METHOD" or "METHOD NAME=VALUE" (one option, e.g. scram-sha-256
+ * clientcert=verify-full) into rq; false when it is neither.
+ */
+static bool
+split_method(request *rq, const char *method)
+{
+	const char *sp = strchr(method, ' ');
+	size_t		len = sp ? (size_t) (sp - method) : strlen(method);
+	const char *eq;
+
+	if (len >= sizeof(rq->method))
+		return false;
+	memcpy(rq->method, method, len);
+	rq->method[len] = '\0';
+	if (!sp)
+		return is_auth_method(rq->method);
+	/* a fixed word of ours, never the operator's text: letters, '_', '-' */
+	eq = strchr(sp + 1, '=');
+	if (!eq || eq == sp + 1 || eq[1] == '\0' || strlen(sp + 1) >= sizeof(rq->option))
+		return false;
+	for (const char *c = sp + 1; *c; c++)
+		if (!(*c >= 'a' && *c <= 'z') && *c != '_' && *c != '-' && c != eq)
+			return false;
+	strcpy(rq->option, sp + 1);
+	return is_auth_method(rq->method);
+}
+
+/* The rule's method and options are the request's, exactly. */
+static bool
+same_method(const hba_rule *r, const request *rq)
+{
+	if (!r->method || strcmp(r->method, rq->method) != 0)
+		return false;
+	if (rq->option[0] == '\0')
+		return r->options.n == 0;
+	return r->options.n == 1 && strcmp(r->options.tokens[0].value, rq->option) == 0;
+}
 
 static int
 check_request(request *rq, hba_conn_type type, const char *role,
@@ -871,7 +911,7 @@ check_request(request *rq, hba_conn_type type, const char *role,
 		free(s);
 		return -1;
 	}
-	if (!method || !is_auth_method(method))
+	if (!method || !split_method(rq, method))
 	{
 		s = shown(method ? method : "");
 		pgr_error_set(err, PGR_ERR_INPUT, _("invalid authentication method \"%s\""), s);
@@ -879,9 +919,9 @@ check_request(request *rq, hba_conn_type type, const char *role,
 		free(s);
 		return -1;
 	}
-	if (strcmp(method, "peer") == 0)
+	if (strcmp(rq->method, "peer") == 0)
 		return pgr_error_set(err, PGR_ERR_INPUT, _("peer authentication is only supported on local sockets"));
-	if (strcmp(method, "cert") == 0 && type != HBA_HOSTSSL)
+	if (strcmp(rq->method, "cert") == 0 && type != HBA_HOSTSSL)
 		return pgr_error_set(err, PGR_ERR_INPUT, _("cert authentication is only supported on hostssl connections"));
 	if (!address || parse_req_address(address, &rq->addr, err) < 0)
 	{
@@ -891,7 +931,6 @@ check_request(request *rq, hba_conn_type type, const char *role,
 	}
 	rq->type = type;
 	rq->role = role;
-	rq->method = method;
 	return 0;
 }
 
@@ -920,6 +959,11 @@ format_request(const request *rq)
 	strbuf_append(&sb, rq->addr.text);
 	pad_to(&sb, COL_METHOD);
 	strbuf_append(&sb, rq->method);
+	if (rq->option[0])
+	{
+		strbuf_append_char(&sb, ' ');
+		strbuf_append(&sb, rq->option);
+	}
 	free(q);
 	return strbuf_detach(&sb);
 }
@@ -1063,12 +1107,11 @@ match_line(const hba_line *l, bool ssl, const request *rq)
 	return m;
 }
 
-/* Same method, no options: what the new rule would do. */
+/* Same method and options: what the new rule would do. */
 static bool
 same_effect(const hba_line *l, const request *rq)
 {
-	return l->kind == HBA_LINE_RULE && l->rule.method &&
-		strcmp(l->rule.method, rq->method) == 0 && l->rule.options.n == 0;
+	return l->kind == HBA_LINE_RULE && same_method(&l->rule, rq);
 }
 
 static bool
@@ -1248,15 +1291,14 @@ hba_insert(hba_doc *doc, int index, const char *line, pgr_error *err)
 	return 0;
 }
 
-/* Exactly `TYPE replication ROLE ADDRESS METHOD`, no options. */
+/* Exactly `TYPE replication ROLE ADDRESS METHOD [OPTION]`, nothing more. */
 static bool
 is_exact_rule(const hba_line *l, const request *rq)
 {
 	const hba_rule *r = &l->rule;
 	const hba_address *a = &r->address;
 
-	if (l->kind != HBA_LINE_RULE || r->type != rq->type ||
-		strcmp(r->method, rq->method) != 0 || r->options.n != 0)
+	if (l->kind != HBA_LINE_RULE || r->type != rq->type || !same_method(r, rq))
 		return false;
 	if (r->databases.n != 1 || r->databases.tokens[0].kind != HBA_TOKEN_KEYWORD ||
 		strcmp(r->databases.tokens[0].value, "replication") != 0)

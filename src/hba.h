@@ -150,7 +150,10 @@ char	   *hba_quote_name(const char *name);
  * HBA_HOSTNOSSL; role: any name (quoted when needed; empty, over 63 bytes,
  * with control characters or starting with '/' refused); address: an IPv4 or IPv6 address,
  * optionally with /PREFIX (none means /32 or /128); method: one the server
- * knows.  malloc'd; NULL and err (PGR_ERR_INPUT) when an input is invalid.
+ * knows, optionally followed by one space and one NAME=VALUE option of
+ * lower-case letters, '_' and '-' (e.g. "scram-sha-256
+ * clientcert=verify-full"); a rule is then equivalent only with exactly
+ * that option (hba_plan_rule, hba_remove_rule).  malloc'd; NULL and err (PGR_ERR_INPUT) when an input is invalid.
  */
 char	   *hba_format_rule(hba_conn_type type, const char *role,
 							const char *address, const char *method,

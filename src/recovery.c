@@ -119,6 +119,8 @@ conninfo_reads_back(const char *conninfo, const recovery_params *p)
 		{"application_name", p->node},
 		{"sslmode", sslmode_of(p)},
 		{"sslrootcert", p->ssl ? p->sslrootcert : NULL},
+		{"sslcert", p->sslcert},
+		{"sslkey", p->sslkey},
 		{"password", NULL},
 		{"dbname", NULL},
 	};
@@ -154,19 +156,23 @@ conninfo_reads_back(const char *conninfo, const recovery_params *p)
 static int
 check_conninfo_params(const recovery_params *p, pgr_error *err)
 {
+	bool		client_cert = p->sslcert != NULL || p->sslkey != NULL;
 	const struct
 	{
 		const char *key;
 		const char *value;
+		bool		needed;		/* else only checked when given */
 	}			fields[] = {
-		{"host", p->primary_host},
-		{"user", p->user},
-		{"passfile", p->passfile},
-		{"application_name", p->node},
-		{"sslrootcert", p->sslrootcert},
+		{"host", p->primary_host, true},
+		{"user", p->user, true},
+		/* a client certificate may stand in for the password */
+		{"passfile", p->passfile, !client_cert},
+		{"application_name", p->node, true},
+		/* the CA file only matters with SSL */
+		{"sslrootcert", p->sslrootcert, p->ssl},
+		{"sslcert", p->sslcert, client_cert},
+		{"sslkey", p->sslkey, client_cert},
 	};
-	/* the CA file only matters with SSL */
-	size_t		nfields = sizeof(fields) / sizeof(fields[0]) - (p->ssl ? 0 : 1);
 
 	if (p->password != NULL)
 	{
@@ -175,8 +181,16 @@ check_conninfo_params(const recovery_params *p, pgr_error *err)
 		pgr_error_hint(err, _("Write it into the passfile that primary_conninfo names."));
 		return -1;
 	}
-	for (size_t i = 0; i < nfields; i++)
+	if (client_cert && !p->ssl)
 	{
+		pgr_error_set(err, PGR_ERR_INPUT,
+					  _("a client certificate in primary_conninfo needs SSL"));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	{
+		if (!fields[i].needed && fields[i].value == NULL)
+			continue;
 		if (is_empty(fields[i].value))
 		{
 			pgr_error_set(err, PGR_ERR_INPUT,
@@ -217,11 +231,17 @@ recovery_conninfo(const recovery_params *p)
 	append_conn_val(&sb, "host", p->primary_host);
 	append_conn_val(&sb, "port", port);
 	append_conn_val(&sb, "user", p->user);
-	append_conn_val(&sb, "passfile", p->passfile);
+	if (p->passfile)
+		append_conn_val(&sb, "passfile", p->passfile);
 	append_conn_val(&sb, "application_name", p->node);
 	append_conn_val(&sb, "sslmode", sslmode_of(p));
 	if (p->ssl)
 		append_conn_val(&sb, "sslrootcert", p->sslrootcert);
+	if (p->sslcert)
+	{
+		append_conn_val(&sb, "sslcert", p->sslcert);
+		append_conn_val(&sb, "sslkey", p->sslkey);
+	}
 	if (!conninfo_reads_back(sb.data, p))
 	{
 		strbuf_free(&sb);

@@ -50,12 +50,14 @@ typedef struct recovery_params
 	int			primary_port;
 	const char *user;			/* replication role */
 	const char *passfile;		/* path of the 0600 passfile on the standby
-								 * host (required) */
+								 * host (required, unless sslcert is set) */
 	const char *password;		/* MUST be NULL: a password never goes into
 								 * primary_conninfo (rendering refuses) */
 	bool		ssl;			/* sslmode=verify-full + sslrootcert, else
 								 * sslmode=prefer */
 	const char *sslrootcert;	/* CA file on the standby host (ssl) */
+	const char *sslcert;		/* the standby's client certificate and */
+	const char *sslkey;			/* its key (0600), or both NULL (ssl) */
 	const char *slot;			/* primary_slot_name, or NULL */
 	const char *trigger_file;	/* or NULL; ignored where the server has no
 								 * trigger setting (≥16) */

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "certs.h"
 #include "i18n.h"
 #include "standby_files.h"
 #include "step_role.h"
@@ -124,6 +126,115 @@ standby_rootcert_path(const cluster *cl, const cluster_node *n)
 	return cl->ssl ? beside_pgdata(n, ".root.crt") : NULL;
 }
 
+static int	read_local_file(const char *path, char **data, pgr_error *err);
+
+bool
+standby_uses_password(const cluster *cl)
+{
+	return cl->replication_auth != REPLICATION_AUTH_CERT;
+}
+
+static bool
+uses_client_cert(const cluster *cl)
+{
+	return cl->ssl && cl->replication_auth != REPLICATION_AUTH_SCRAM;
+}
+
+char *
+standby_sslcert_path(const cluster *cl, const cluster_node *n)
+{
+	return uses_client_cert(cl) ? beside_pgdata(n, ".client.crt") : NULL;
+}
+
+char *
+standby_sslkey_path(const cluster *cl, const cluster_node *n)
+{
+	return uses_client_cert(cl) ? beside_pgdata(n, ".client.key") : NULL;
+}
+
+int
+standby_write_client_cert(transport *t, const cluster *cl, const char *certpath,
+						  const char *keypath, pgr_error *err)
+{
+	char	   *cert = NULL;
+	char	   *key = NULL;
+	transport_write_opts kwo = {.mode = 0600, .secret = true};
+	transport_write_opts cwo = {.mode = 0644};
+	int			rc = -1;
+
+	if (step_ssl_issue_client(cl, &cert, &key, err) < 0)
+		goto out;
+	/* the key first: a certificate without its key is of no use */
+	if (transport_write_file(t, keypath, key, strlen(key), &kwo, err) < 0 ||
+		transport_write_file(t, certpath, cert, strlen(cert), &cwo, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(cert);
+	pgr_free_secret(key);
+	return rc;
+}
+
+int
+standby_client_cert_check(transport *t, const cluster *cl, const char *certpath,
+						  strbuf *why, pgr_error *err)
+{
+	transport_file_stat st;
+	char	   *pem = NULL;
+	char	   *ca_path = NULL;
+	char	   *ca_pem = NULL;
+	size_t		len = 0;
+	certs_info	info = {0};
+	certs_info	ca = {0};
+	pgr_error	e = PGR_ERROR_INIT;
+	int			rc = -1;
+
+	if (transport_stat(t, certpath, &st, err) < 0)
+		return -1;
+	if (!st.exists)
+	{
+		strbuf_appendf(why, _("\"%s\" does not exist"), certpath);
+		return 1;
+	}
+	if (transport_read_file(t, certpath, 1 << 20, &pem, &len, err) < 0)
+		goto out;
+	ca_path = cluster_ca_cert_path(cl);
+	if (read_local_file(ca_path, &ca_pem, err) < 0)
+		goto out;
+	if (certs_inspect(pem, &info, &e) < 0)
+	{
+		strbuf_appendf(why, _("\"%s\" cannot be read: %s"), certpath, e.message);
+		rc = 1;
+		goto out;
+	}
+	if (certs_inspect(ca_pem, &ca, err) < 0)
+		goto out;
+	rc = 1;
+	if (!info.common_name || strcmp(info.common_name, cl->replication_user) != 0)
+		strbuf_appendf(why, _("\"%s\" is not for the role \"%s\""), certpath, cl->replication_user);
+	else if (strcmp(info.issuer, ca.subject) != 0)
+		strbuf_appendf(why, _("\"%s\" comes from another CA"), certpath);
+	else if (certs_check_valid_now(pem, 0, CERTS_DEFAULT_RENEW_DAYS, &e) != 0)
+	{
+		char		date[16];
+		struct tm	tm;
+
+		gmtime_r(&info.not_after, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		strbuf_appendf(why, _("\"%s\" expires on %s"), certpath, date);
+	}
+	else
+		rc = 0;
+out:
+	pgr_error_clear(&e);
+	certs_info_free(&info);
+	certs_info_free(&ca);
+	free(pem);
+	free(ca_path);
+	free(ca_pem);
+	return rc;
+}
+
 void
 standby_pgpass_field(strbuf *sb, const char *v)
 {
@@ -235,6 +346,7 @@ void
 standby_recovery_params(const cluster *cl, const cluster_node *n,
 						const cluster_node *up, const pg_version_facts *facts,
 						const char *passfile, const char *rootcert,
+						const char *sslcert, const char *sslkey,
 						const char *slot, recovery_params *rp)
 {
 	memset(rp, 0, sizeof(*rp));
@@ -243,9 +355,12 @@ standby_recovery_params(const cluster *cl, const cluster_node *n,
 	rp->primary_host = up->host;
 	rp->primary_port = up->port;
 	rp->user = cl->replication_user;
-	rp->passfile = passfile;
+	/* cert: no passfile named, none written */
+	rp->passfile = standby_uses_password(cl) ? passfile : NULL;
 	rp->ssl = rootcert != NULL;
 	rp->sslrootcert = rootcert;
+	rp->sslcert = sslcert;
+	rp->sslkey = sslkey;
 	rp->slot = slot;
 	rp->trigger_file = cl->trigger_file;
 }

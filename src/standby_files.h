@@ -27,6 +27,38 @@ char	   *standby_passfile_path(const cluster_node *n);
 char	   *standby_rootcert_path(const cluster *cl, const cluster_node *n);
 
 /*
+ * With replication_auth = cert or scram+cert (and ssl = on): the standby's
+ * client certificate and key, <parent>/.pgreplica-<node>.client.crt and
+ * .client.key (NULL otherwise).  malloc'd.
+ */
+char	   *standby_sslcert_path(const cluster *cl, const cluster_node *n);
+char	   *standby_sslkey_path(const cluster *cl, const cluster_node *n);
+
+/* false with replication_auth = cert: no passfile, no password at all */
+bool		standby_uses_password(const cluster *cl);
+
+/*
+ * A new client certificate from the cluster's CA (step_ssl_issue_client)
+ * to CERTPATH (0644) and its key to KEYPATH (0600 before its first byte)
+ * on t's host.  Each call issues a new pair (a re-pointed standby gets
+ * fresh dates).
+ */
+int			standby_write_client_cert(transport *t, const cluster *cl,
+									  const char *certpath, const char *keypath,
+									  pgr_error *err);
+
+/*
+ * Whether the client certificate at CERTPATH on t's host is to be issued
+ * again: 0 when it is there, for the replication role, from the cluster's
+ * CA and valid for more than CERTS_DEFAULT_RENEW_DAYS; 1 with the reason
+ * appended to WHY (translated) otherwise; -1 with err set when it could
+ * not be looked at.
+ */
+int			standby_client_cert_check(transport *t, const cluster *cl,
+									  const char *certpath, strbuf *why,
+									  pgr_error *err);
+
+/*
  * The files of a data directory that belong to the node's host, not to
  * its upstream (a copy or a rewind brings the upstream's): kept across
  * both.  NULL-terminated.
@@ -73,11 +105,16 @@ int			standby_write_passfile(transport *t, const cluster *cl,
 int			standby_write_rootcert(transport *t, const cluster *cl, const char *path,
 								   pgr_error *err);
 
-/* The recovery settings of N streaming from UP (pointers into the args). */
+/*
+ * The recovery settings of N streaming from UP (pointers into the args;
+ * the passfile is left out with replication_auth = cert; sslcert and
+ * sslkey NULL without a client certificate).
+ */
 void		standby_recovery_params(const cluster *cl, const cluster_node *n,
 									const cluster_node *up,
 									const pg_version_facts *facts,
 									const char *passfile, const char *rootcert,
+									const char *sslcert, const char *sslkey,
 									const char *slot, recovery_params *rp);
 
 /* Called with each file written ("wrote ..."), translated. */

@@ -393,13 +393,37 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		goto out;
 	pv->hba_file = pgr_strdup(pgconn_value(res, 0, 0));
 	pv->server_ssl = strcmp(pgconn_value(res, 0, 1), "on") == 0;
-	if (pgconn_value(res, 0, 3))
+	if (cl->replication_auth == REPLICATION_AUTH_CERT)
+		pv->method = pgr_strdup("cert");	/* the client certificate alone */
+	else if (pgconn_value(res, 0, 3))
 		pv->method = pgr_strdup(pgconn_value(res, 0, 3));
 	else if (strcmp(pgconn_value(res, 0, 2), "md5") == 0 ||
 			 strcmp(pgconn_value(res, 0, 2), "on") == 0)
 		pv->method = pgr_strdup("md5");
 	else
 		pv->method = pgr_strdup("scram-sha-256");
+	if (cl->replication_auth == REPLICATION_AUTH_SCRAM_CERT)
+	{
+		/* the password and, before it, a certificate whose CN is the role */
+		const pg_version_facts *facts = plan_facts(ctx, primary, err);
+		char	   *m;
+
+		if (!facts)
+			goto out;
+		/* before 12, clientcert=1 checks the CA only, never the CN */
+		if (facts->major < 12)
+		{
+			pgr_error_set(err, PGR_ERR_INPUT,
+						  _("replication_auth = scram+cert needs PostgreSQL 12 or later on %s (it runs %d)"),
+						  primary->name, facts->major);
+			pgr_error_hint(err, _("Use replication_auth = cert (the certificate alone) or scram with this version."));
+			goto out;
+		}
+		m = pgr_asprintf("%s clientcert=verify-full", pv->method);
+
+		free(pv->method);
+		pv->method = m;
+	}
 
 	/* The server's own view of the file as it is now. */
 	nerr = file_rule_errors(conn, primary->name, &detail, NULL, err);
@@ -743,13 +767,21 @@ hba_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 		/* ... and the server reads them as we mean them. */
 		laddr = sql_literal(conn, w->standby->host);
-		sql = pgr_asprintf("SELECT count(*) FROM pg_catalog.pg_hba_file_rules "
-						   "WHERE type = '%s' AND database = '{replication}' "
-						   "AND %s = ANY (user_name) AND auth_method = '%s' "
-						   "AND address::inet = %s::inet "
-						   "AND netmask::inet = pg_catalog.netmask(%s::inet)",
-						   hba_conn_type_name(pv->type), lrole, pv->method,
-						   laddr, laddr);
+		{
+			/* "METHOD[ OPTION]": the server lists the option apart */
+			const char *sp = strchr(pv->method, ' ');
+
+			sql = pgr_asprintf("SELECT count(*) FROM pg_catalog.pg_hba_file_rules "
+							   "WHERE type = '%s' AND database = '{replication}' "
+							   "AND %s = ANY (user_name) AND auth_method = '%.*s' "
+							   "AND address::inet = %s::inet "
+							   "AND netmask::inet = pg_catalog.netmask(%s::inet)%s%s%s",
+							   hba_conn_type_name(pv->type), lrole,
+							   sp ? (int) (sp - pv->method) : (int) strlen(pv->method),
+							   pv->method, laddr, laddr,
+							   sp ? " AND '" : "", sp ? sp + 1 : "",
+							   sp ? "' = ANY (options)" : "");
+		}
 		res = pgconn_exec(conn, primary->name, sql, PGRES_TUPLES_OK, 1, 1, err);
 		free(laddr);
 		free(sql);

@@ -1373,3 +1373,49 @@ step_ssl_new(plan_ctx *ctx, cluster_node *node)
 	free(title);
 	return s;
 }
+
+int
+step_ssl_issue_client(const cluster *cl, char **cert, char **key, pgr_error *err)
+{
+	char	   *ca_cert_path = NULL;
+	char	   *ca_key_path = NULL;
+	char	   *ca_cert = NULL;
+	char	   *ca_key = NULL;
+	int			rc = -1;
+
+	*cert = NULL;
+	*key = NULL;
+	/* the operator's own CA (ssl_ca) leaves its key with the operator */
+	if (cl->ssl_ca)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("replication_auth = %s needs pgreplica's own CA, and the cluster file names ssl_ca"),
+					  cluster_replication_auth_name(cl->replication_auth));
+		pgr_error_hint(err, _("Remove ssl_ca to have pgreplica's CA issue the standbys' client certificates, or set replication_auth = scram."));
+		return -1;
+	}
+	ca_cert_path = step_ssl_ca_cert_path(cl);
+	ca_key_path = step_ssl_ca_key_path(cl);
+	if (read_local(ca_cert_path, false, &ca_cert, err) < 0 ||
+		read_local(ca_key_path, true, &ca_key, err) < 0)
+	{
+		pgr_error_hint(err, _("The SSL step makes the cluster's CA: run apply with ssl = on."));
+		goto out;
+	}
+	if (!(*key = certs_new_key_pem(CERTS_KEY_ECDSA_P256, err)))
+		goto out;
+	/* CN = the role: what the server's cert method checks */
+	if (!(*cert = certs_new_client_pem(ca_cert, ca_key, *key, cl->replication_user,
+									   CERTS_DEFAULT_DAYS, err)))
+	{
+		pgr_free_secret(*key);
+		*key = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(ca_cert_path);
+	free(ca_key_path);
+	free(ca_cert);
+	pgr_free_secret(ca_key);
+	return rc;
+}

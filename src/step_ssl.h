@@ -26,6 +26,15 @@ char	   *step_ssl_ca_dir(const cluster *cl);
 char	   *step_ssl_ca_cert_path(const cluster *cl);
 char	   *step_ssl_ca_key_path(const cluster *cl);
 
+/*
+ * A new client certificate and its key (PEM, malloc'd; the key a secret:
+ * pgr_free_secret) for the replication role, CN = the role, signed by the
+ * cluster's CA (replication_auth = cert or scram+cert).  The CA must exist
+ * (the SSL step makes it) and be pgreplica's own: with ssl_ca, refused.
+ */
+int			step_ssl_issue_client(const cluster *cl, char **cert, char **key,
+								  pgr_error *err);
+
 /* The SSL step for a node (only when the cluster file says ssl = on). */
 plan_step  *step_ssl_new(plan_ctx *ctx, cluster_node *node);
 

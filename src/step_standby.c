@@ -31,14 +31,19 @@
  *             escaped), 0600, owned by the data directory's owner; with
  *             ssl = on, the cluster's CA next to it as
  *             .pgreplica-<node>.root.crt (sslrootcert, verify-full);
+ *             with replication_auth = cert or scram+cert, a new client
+ *             certificate from the cluster's CA (CN = the role) and its
+ *             0600 key as .pgreplica-<node>.client.crt / .client.key
+ *             (sslcert, sslkey); with cert, no passfile at all;
  *          2. the standby's server stopped if it runs (its service);
  *          3. the data directory moved aside with mv to
  *             <pgdata>.pgreplica-<UTC YYYYMMDD-HHMMSS> (never deleted: the
  *             operator removes it once happy); a partial copy left by an
  *             interrupted run is moved aside the same way;
  *          4. <client_bindir>/pg_basebackup -h H -p P -U ROLE -D PGDATA -X stream
- *             -c fast -P -v [-S SLOT [-C]] with PGPASSFILE (and PGSSLMODE,
- *             PGSSLROOTCERT with SSL) in its environment; its progress
+ *             -c fast -P -v [-S SLOT [-C]] -w with PGPASSFILE (and PGSSLMODE,
+ *             PGSSLROOTCERT with SSL, PGSSLCERT and PGSSLKEY with a client
+ *             certificate) in its environment; its progress
  *             lines ("N/M kB (P%)") go to the progress callback, its other
  *             lines to the log; -C only when the slot does not exist yet
  *             (a re-run reuses it);
@@ -115,6 +120,11 @@ typedef struct standby_priv {
 	char	   *parent;			/* pgdata's directory */
 	char	   *passfile;
 	char	   *rootcert;		/* ssl: the CA for verify-full; else NULL */
+	char	   *sslcert;		/* replication_auth cert or scram+cert: the */
+	char	   *sslkey;			/* client certificate and key; else NULL */
+	bool		sslcert_only;	/* replication_auth = cert: no passfile */
+	bool		renew_cert;		/* streaming: only the client certificate
+								 * is issued again (apply renews it) */
 	char	   *slot;			/* slots = on; else NULL */
 	bool		slot_exists;
 	bool		pgdata_exists;
@@ -144,6 +154,8 @@ priv_free(void *v)
 	free(p->parent);
 	free(p->passfile);
 	free(p->rootcert);
+	free(p->sslcert);
+	free(p->sslkey);
 	free(p->slot);
 	free(p->aside);
 	free(p->keep_from);
@@ -580,6 +592,52 @@ max_rate_kb(const plan_ctx *ctx)
 }
 
 static void
+preview_client_cert(plan_ctx *ctx, plan_step *s, const standby_priv *p)
+{
+	strbuf_append(&s->preview, "# ");
+	strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600) and \"%s\" (mode 0644): a new client certificate for \"%s\" from the cluster's CA"),
+				   p->sslkey, p->sslcert, ctx->cl->replication_user);
+	strbuf_append_char(&s->preview, '\n');
+}
+
+/*
+ * A standby that streams is left alone, but for its client certificate
+ * (replication_auth cert or scram+cert): one that is missing, for another
+ * role or CA, or ending within CERTS_DEFAULT_RENEW_DAYS is issued again;
+ * the walreceiver reads the new one when it next connects.
+ */
+static int
+inspect_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+{
+	cluster_node *n = s->node;
+	transport  *t;
+	strbuf		why;
+	int			rc;
+
+	if (!ctx->cl->ssl || ctx->cl->replication_auth == REPLICATION_AUTH_SCRAM)
+	{
+		strbuf_appendf(&s->summary, _("nothing to do: %s streams from %s"), n->name, p->up->name);
+		return 0;
+	}
+	p->sslcert = standby_sslcert_path(ctx->cl, n);
+	p->sslkey = standby_sslkey_path(ctx->cl, n);
+	if (!(t = plan_transport(ctx, n, err)))
+		return -1;
+	strbuf_init(&why);
+	rc = standby_client_cert_check(t, ctx->cl, p->sslcert, &why, err);
+	if (rc == 0)
+		strbuf_appendf(&s->summary, _("nothing to do: %s streams from %s"), n->name, p->up->name);
+	else if (rc == 1)
+	{
+		p->renew_cert = true;
+		strbuf_appendf(&s->summary, _("will issue %s a new client certificate (%s)"), n->name, why.data);
+		preview_client_cert(ctx, s, p);
+	}
+	strbuf_free(&why);
+	return rc < 0 ? -1 : 0;
+}
+
+static void
 basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *ctx,
 				const standby_priv *p, args *a)
 {
@@ -626,19 +684,38 @@ basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *c
 		if (!p->slot_exists)
 			args_add(a, "-C");
 	}
+	/*
+	 * Never prompt: with no usable password (cert mode against a rule that
+	 * wants one) pg_basebackup would otherwise wait on its input for ever.
+	 */
+	args_add(a, "-w");
 }
 
 static void
 basebackup_env(const standby_priv *p, args *e)
 {
-	char	   *s = pgr_asprintf("PGPASSFILE=%s", p->passfile);
+	char	   *s;
 
-	args_add(e, s);
-	free(s);
+	/* cert: no passfile exists, none is named */
+	if (p->passfile && !p->sslcert_only)
+	{
+		s = pgr_asprintf("PGPASSFILE=%s", p->passfile);
+		args_add(e, s);
+		free(s);
+	}
 	if (p->rootcert)
 	{
 		args_add(e, "PGSSLMODE=verify-full");
 		s = pgr_asprintf("PGSSLROOTCERT=%s", p->rootcert);
+		args_add(e, s);
+		free(s);
+	}
+	if (p->sslcert)
+	{
+		s = pgr_asprintf("PGSSLCERT=%s", p->sslcert);
+		args_add(e, s);
+		free(s);
+		s = pgr_asprintf("PGSSLKEY=%s", p->sslkey);
 		args_add(e, s);
 		free(s);
 	}
@@ -846,8 +923,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		goto out;
 	if (streaming)
 	{
-		strbuf_appendf(&s->summary, _("nothing to do: %s streams from %s"), n->name, p->up->name);
-		rc = 0;
+		rc = inspect_streaming(ctx, s, p, err);
 		goto out;
 	}
 
@@ -934,6 +1010,9 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		strbuf_appendf(&notes, _("; a pg_basebackup left running by an interrupted run (process %ld) is stopped first"),
 					   p->leftover_pid);
 	p->rootcert = standby_rootcert_path(ctx->cl, n);
+	p->sslcert = standby_sslcert_path(ctx->cl, n);
+	p->sslkey = standby_sslkey_path(ctx->cl, n);
+	p->sslcert_only = !standby_uses_password(ctx->cl);
 	if (ctx->cl->slots)
 	{
 		const char *params[1];
@@ -981,10 +1060,17 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	/* the preview: never the password */
 	strbuf_appendf(&s->preview, "# %s\n", notes.data);
-	strbuf_append(&s->preview, "# ");
-	strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600): %s:%d:replication:%s:<password, not shown>"),
-				   p->passfile, p->up->host, p->up->port, ctx->cl->replication_user);
-	strbuf_append_char(&s->preview, '\n');
+	if (standby_uses_password(ctx->cl))
+	{
+		strbuf_append(&s->preview, "# ");
+		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600): %s:%d:replication:%s:<password, not shown>"),
+					   p->passfile, p->up->host, p->up->port, ctx->cl->replication_user);
+		strbuf_append_char(&s->preview, '\n');
+	}
+	if (p->sslcert)
+	{
+		preview_client_cert(ctx, s, p);
+	}
 	if (p->rootcert)
 	{
 		strbuf_append(&s->preview, "# ");
@@ -1026,7 +1112,8 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		free(qe);
 		free(qa);
 	}
-	standby_recovery_params(ctx->cl, n, p->up, p->facts, p->passfile, p->rootcert, p->slot, &rp);
+	standby_recovery_params(ctx->cl, n, p->up, p->facts, p->passfile, p->rootcert,
+							p->sslcert, p->sslkey, p->slot, &rp);
 	if (recovery_render(&rp, &rf, err) < 0)
 		goto out;
 	if (rf.recovery_conf)
@@ -1117,6 +1204,17 @@ write_rootcert(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	if (standby_write_rootcert(t, ctx->cl, p->rootcert, err) < 0)
 		return -1;
 	plan_log(ctx, s, _("wrote the cluster's CA certificate to \"%s\" on %s"), p->rootcert, s->node->name);
+	return 0;
+}
+
+static int
+write_client_cert(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+				  pgr_error *err)
+{
+	if (standby_write_client_cert(t, ctx->cl, p->sslcert, p->sslkey, err) < 0)
+		return -1;
+	plan_log(ctx, s, _("wrote the client certificate \"%s\" and its key \"%s\" (mode 0600) on %s"),
+			 p->sslcert, p->sslkey, s->node->name);
 	return 0;
 }
 
@@ -1434,7 +1532,7 @@ write_recovery(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	step_log	l = {ctx, s};
 
 	standby_recovery_params(ctx->cl, s->node, p->up, p->facts, p->passfile, p->rootcert,
-							p->slot, &rp);
+							p->sslcert, p->sslkey, p->slot, &rp);
 	return standby_write_recovery(t, s->node, &rp, log_to_step, &l, err);
 }
 
@@ -1503,6 +1601,8 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (!p)
 		return pgr_error_set(err, PGR_ERR_GENERIC, _("the step was not inspected before being applied"));
+	if (p->renew_cert)
+		return (t = plan_transport(ctx, n, err)) ? write_client_cert(ctx, s, t, p, err) : -1;
 	if (!p->passfile)
 		return 0;
 	if (!(t = plan_transport(ctx, n, err)))
@@ -1518,9 +1618,11 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		if (p->slot && wait_slot_released(ctx, s, p, err) < 0)
 			return -1;
 	}
-	if (write_passfile(ctx, s, t, p, err) < 0)
+	if (standby_uses_password(ctx->cl) && write_passfile(ctx, s, t, p, err) < 0)
 		return -1;
 	if (p->rootcert && write_rootcert(ctx, s, t, p, err) < 0)
+		return -1;
+	if (p->sslcert && write_client_cert(ctx, s, t, p, err) < 0)
 		return -1;
 
 	/* the server stopped, the old data directory moved aside */

@@ -845,6 +845,38 @@ test_error_bad_boolean(void **state)
 }
 
 static void
+test_replication_auth(void **state)
+{
+	static const char nodes[] = "[node \"a\"]\nrole = primary\nhost = h\n";
+	char		text[256];
+	cluster    *c;
+
+	(void) state;
+	snprintf(text, sizeof(text), "[cluster]\nreplication_auth = password\n%s", nodes);
+	assert_error(text, 2, "invalid value \"password\" for \"replication_auth\"");
+	assert_non_null(strstr(hint_of(text), "scram+cert"));
+	/* a client certificate is only presented over SSL */
+	snprintf(text, sizeof(text), "[cluster]\nssl = off\nreplication_auth = cert\n%s", nodes);
+	assert_error(text, 3, "replication_auth = cert needs ssl = on");
+	snprintf(text, sizeof(text), "[cluster]\nssl = off\nreplication_auth = scram+cert\n%s", nodes);
+	assert_error(text, 3, "replication_auth = scram+cert needs ssl = on");
+	/* the default, and each value read back as written */
+	snprintf(text, sizeof(text), "%s", nodes);
+	c = parse_ok(text);
+	assert_int_equal(c->replication_auth, REPLICATION_AUTH_SCRAM);
+	cluster_free(c);
+	snprintf(text, sizeof(text), "[cluster]\nreplication_auth = SCRAM+cert\n%s", nodes);
+	c = parse_ok(text);
+	assert_int_equal(c->replication_auth, REPLICATION_AUTH_SCRAM_CERT);
+	cluster_free(c);
+	snprintf(text, sizeof(text), "[cluster]\nreplication_auth = cert\n%s", nodes);
+	c = parse_ok(text);
+	assert_int_equal(c->replication_auth, REPLICATION_AUTH_CERT);
+	assert_string_equal(cluster_replication_auth_name(c->replication_auth), "cert");
+	cluster_free(c);
+}
+
+static void
 test_error_bad_role(void **state)
 {
 	assert_error("[node \"a\"]\nhost = h\nrole = master\n", 3, "invalid role \"master\"");
@@ -2443,6 +2475,7 @@ main(void)
 		cmocka_unit_test(test_error_same_slot_name),
 		cmocka_unit_test(test_error_bad_port),
 		cmocka_unit_test(test_error_bad_boolean),
+		cmocka_unit_test(test_replication_auth),
 		cmocka_unit_test(test_thresholds_default),
 		cmocka_unit_test(test_thresholds_units),
 		cmocka_unit_test(test_thresholds_refused),

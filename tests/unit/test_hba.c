@@ -172,6 +172,33 @@ plan_ok(const hba_doc *doc, hba_conn_type type, const char *role,
 	assert_non_null(plan->line);
 }
 
+/* A rule with the option is what scram+cert wants; one without it is not. */
+static void
+test_method_option_equivalence(void **state)
+{
+	hba_doc    *doc;
+	hba_plan	plan = HBA_PLAN_INIT;
+	pgr_error	err = PGR_ERROR_INIT;
+
+	(void) state;
+	doc = parse_str("hostssl replication replicate 10.1.2.3/32 scram-sha-256 clientcert=verify-full\n");
+	plan_ok(doc, HBA_HOSTSSL, "replicate", "10.1.2.3", "scram-sha-256 clientcert=verify-full", &plan);
+	assert_false(plan.needed);
+	hba_plan_clear(&plan);
+	plan_ok(doc, HBA_HOSTSSL, "replicate", "10.1.2.3", "scram-sha-256", &plan);
+	assert_true(plan.needed);
+	hba_plan_clear(&plan);
+	assert_int_equal(hba_remove_rule(doc, HBA_HOSTSSL, "replicate", "10.1.2.3", "scram-sha-256", &err), 0);
+	assert_int_equal(hba_remove_rule(doc, HBA_HOSTSSL, "replicate", "10.1.2.3",
+									 "scram-sha-256 clientcert=verify-full", &err), 1);
+	hba_free(doc);
+	doc = parse_str("hostssl replication replicate 10.1.2.3/32 scram-sha-256\n");
+	plan_ok(doc, HBA_HOSTSSL, "replicate", "10.1.2.3", "scram-sha-256 clientcert=verify-full", &plan);
+	assert_true(plan.needed);
+	hba_plan_clear(&plan);
+	hba_free(doc);
+}
+
 /* Plan and, when needed, insert: the new text (malloc'd). */
 static char *
 apply(const char *text, hba_conn_type type, const char *role,
@@ -959,6 +986,19 @@ test_invalid_inputs(void **state)
 		assert_string_equal(line, "hostssl replication     replicate       10.1.2.3/32             cert");
 		free(line);
 	}
+	/* one name=value option after the method (replication_auth = scram+cert) */
+	{
+		char	   *line = hba_format_rule(HBA_HOSTSSL, "replicate", "10.1.2.3",
+										   "scram-sha-256 clientcert=verify-full", &err);
+
+		assert_string_equal(line, "hostssl replication     replicate       10.1.2.3/32             scram-sha-256 clientcert=verify-full");
+		free(line);
+	}
+	assert_input_error("replicate", "10.1.2.3", "scram-sha-256 clientcert", HBA_HOSTSSL, true);
+	assert_input_error("replicate", "10.1.2.3", "scram-sha-256 =x", HBA_HOSTSSL, true);
+	assert_input_error("replicate", "10.1.2.3", "scram-sha-256 a=b c=d", HBA_HOSTSSL, true);
+	assert_input_error("replicate", "10.1.2.3", "scram-sha-256 clientcert=\"x\"", HBA_HOSTSSL, true);
+	assert_input_error("replicate", "10.1.2.3", "bogus clientcert=verify-full", HBA_HOSTSSL, true);
 	/* the message names the address, control characters masked */
 	assert_null(hba_format_rule(HBA_HOST, "replicate", "host\x1b[2J", "md5", &err));
 	assert_string_equal(err.message, "invalid address \"host?[2J\"");
@@ -1530,6 +1570,7 @@ main(void)
 		cmocka_unit_test(test_include_directives),
 		cmocka_unit_test(test_invalid_records),
 		cmocka_unit_test(test_remove_rule),
+		cmocka_unit_test(test_method_option_equivalence),
 		cmocka_unit_test(test_empty_file),
 	};
 

@@ -364,6 +364,35 @@ test_conninfo_ssl(void **state)
 	free(c);
 }
 
+/* replication_auth = cert: the client certificate, no passfile */
+static void
+test_conninfo_client_cert(void **state)
+{
+	recovery_params p = sample_params(17, templates_dir);
+	char	   *c;
+
+	(void) state;
+	p.passfile = NULL;
+	p.sslcert = "/var/lib/postgresql/.pgreplica/client.crt";
+	p.sslkey = "/var/lib/postgresql/.pgreplica/client.key";
+	c = recovery_conninfo(&p);
+	assert_non_null(c);
+	assert_conninfo_value(c, "sslcert", p.sslcert);
+	assert_conninfo_value(c, "sslkey", p.sslkey);
+	assert_conninfo_value(c, "passfile", NULL);
+	assert_null(strstr(c, "passfile"));
+	free(c);
+	/* neither a passfile nor a certificate: nothing to log in with */
+	p.sslcert = p.sslkey = NULL;
+	assert_null(recovery_conninfo(&p));
+	/* a certificate without its key, or without SSL */
+	p.sslcert = "/x/client.crt";
+	assert_null(recovery_conninfo(&p));
+	p.sslkey = "/x/client.key";
+	p.ssl = false;
+	assert_null(recovery_conninfo(&p));
+}
+
 static void
 test_ssl_off(void **state)
 {
@@ -1030,6 +1059,7 @@ main(void)
 		GOLDEN(10), GOLDEN(11), GOLDEN(12), GOLDEN(13),
 		GOLDEN(15), GOLDEN(16), GOLDEN(17), GOLDEN(18),
 		cmocka_unit_test(test_conninfo_ssl),
+		cmocka_unit_test(test_conninfo_client_cert),
 		cmocka_unit_test(test_conninfo_quoting),
 		cmocka_unit_test(test_ssl_off),
 		cmocka_unit_test(test_optional_settings_left_out),
