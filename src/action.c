@@ -252,7 +252,7 @@ action_write_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
 		goto out;
 	if (sslcert)
 	{
-		if (standby_write_client_cert(t, a->cl, sslcert, sslkey, err) < 0)
+		if (standby_write_client_cert(t, a->cl, n, sslcert, sslkey, err) < 0)
 			goto out;
 		action_log(a, _("wrote the client certificate \"%s\" and its key \"%s\" (mode 0600) on %s"),
 				   sslcert, sslkey, n->name);

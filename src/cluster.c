@@ -2612,6 +2612,16 @@ cluster_operator_path(const cluster *c, const char *suffix)
 }
 
 char *
+cluster_client_cert_copy_path(const cluster *c, const char *node)
+{
+	char	   *suffix = pgr_asprintf("/client-%s.crt", node);
+	char	   *path = cluster_operator_path(c, suffix);
+
+	free(suffix);
+	return path;
+}
+
+char *
 cluster_ca_cert_path(const cluster *c)
 {
 	const char *slash = c->path ? strrchr(c->path, '/') : NULL;

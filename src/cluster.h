@@ -182,6 +182,8 @@ int			cluster_save(cluster *c, pgr_error *err);
  * the name made safe for a file name.  malloc'd.
  */
 char	   *cluster_operator_path(const cluster *c, const char *suffix);
+/* The operator's copy of standby NODE's client certificate (malloc'd). */
+char	   *cluster_client_cert_copy_path(const cluster *c, const char *node);
 /*
  * The cluster's name as one file name (malloc'd): "/" , a leading "." and
  * control characters become "_" ("cluster" when it has none), so that no

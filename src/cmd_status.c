@@ -96,7 +96,7 @@ static const char *const labels[] = {
 	N_("Timeline:"), N_("Current LSN:"), N_("Receive LSN:"), N_("Replay LSN:"),
 	N_("Last replay:"), N_("Upstream:"), N_("Lag:"), N_("Replay lag:"),
 	N_("Sync state:"), N_("WAL sender:"), N_("Error:"), N_("Detail:"), N_("Hint:"),
-	N_("SSL:"), N_("Replay:"), N_("Conflicts:"), N_("Slot:"), N_("Archiving:"),
+	N_("SSL:"), N_("Client certificate:"), N_("Replay:"), N_("Conflicts:"), N_("Slot:"), N_("Archiving:"),
 };
 
 static void
@@ -366,6 +366,13 @@ print_node(const text_out *t, const node_status *ns)
 	else
 		strbuf_append(&sb, _("on"));
 	line(t, N_("SSL:"), sb.data);
+	if (ns->client_cert_expires)
+	{
+		strbuf_reset(&sb);
+		/* TRANSLATORS: %s is a date, 2029-03-01 */
+		strbuf_appendf(&sb, _("expires %.10s"), ns->client_cert_expires);
+		line(t, N_("Client certificate:"), sb.data);
+	}
 	if (ns->timeline > 0)
 	{
 		snprintf(num, sizeof(num), "%d", ns->timeline);
@@ -689,6 +696,7 @@ json_node(json_writer *w, const node_status *ns)
 	else
 		json_null(w);
 	json_kv_string(w, "ssl_cert_expires", ns->ssl_known ? ns->ssl_cert_expires : NULL);
+	json_kv_string(w, "client_cert_expires", ns->client_cert_expires);
 	json_end_object(w);
 }
 

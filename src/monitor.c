@@ -212,6 +212,7 @@ free_nodes(monitor *m)
 		view_status(mn);
 		pgr_error_clear(&m->status.nodes[i].error);
 		free(m->status.nodes[i].ssl_cert_expires);
+		free(m->status.nodes[i].client_cert_expires);
 	}
 	free(m->nodes);
 	free(m->fd_node);

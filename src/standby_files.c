@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "certs.h"
@@ -152,9 +153,36 @@ standby_sslkey_path(const cluster *cl, const cluster_node *n)
 	return uses_client_cert(cl) ? beside_pgdata(n, ".client.key") : NULL;
 }
 
+/*
+ * The operator's copy of the certificate: best effort (the standby has its
+ * own; only status's expiry date is lost without it), so a failure is a
+ * warning.
+ */
+static void
+keep_client_cert_copy(const cluster *cl, const cluster_node *n, const char *cert)
+{
+	char	   *path = cluster_client_cert_copy_path(cl, n->name);
+	transport_write_opts wo = {.mode = 0644};
+	pgr_error	e = PGR_ERROR_INIT;
+	transport  *local = transport_local_open(NULL, &e);
+	char	   *dir = pgr_strdup(path);
+	char	   *slash = strrchr(dir, '/');
+
+	if (slash)
+		*slash = '\0';
+	if (!local || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+		transport_write_file(local, path, cert, strlen(cert), &wo, &e) < 0)
+		report_warning(_("could not keep a copy of %s's client certificate in \"%s\": %s"),
+					   n->name, path, e.message ? e.message : strerror(errno));
+	transport_close(local);
+	pgr_error_clear(&e);
+	free(dir);
+	free(path);
+}
+
 int
-standby_write_client_cert(transport *t, const cluster *cl, const char *certpath,
-						  const char *keypath, pgr_error *err)
+standby_write_client_cert(transport *t, const cluster *cl, const cluster_node *n,
+						  const char *certpath, const char *keypath, pgr_error *err)
 {
 	char	   *cert = NULL;
 	char	   *key = NULL;
@@ -168,6 +196,7 @@ standby_write_client_cert(transport *t, const cluster *cl, const char *certpath,
 	if (transport_write_file(t, keypath, key, strlen(key), &kwo, err) < 0 ||
 		transport_write_file(t, certpath, cert, strlen(cert), &cwo, err) < 0)
 		goto out;
+	keep_client_cert_copy(cl, n, cert);
 	rc = 0;
 out:
 	free(cert);

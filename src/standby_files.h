@@ -41,11 +41,14 @@ bool		standby_uses_password(const cluster *cl);
  * A new client certificate from the cluster's CA (step_ssl_issue_client)
  * to CERTPATH (0644) and its key to KEYPATH (0600 before its first byte)
  * on t's host.  Each call issues a new pair (a re-pointed standby gets
- * fresh dates).
+ * fresh dates).  A copy of the certificate (not its key) is kept in the
+ * operator's directory (cluster_client_cert_copy_path), where status reads
+ * when it expires.
  */
-int			standby_write_client_cert(transport *t, const cluster *cl,
+int			standby_write_client_cert(transport *t, const cluster *cl, const cluster_node *n,
 									  const char *certpath, const char *keypath,
 									  pgr_error *err);
+
 
 /*
  * Whether the client certificate at CERTPATH on t's host is to be issued

@@ -12,6 +12,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/ssl.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "i18n.h"
@@ -225,6 +226,46 @@ free_archiver(status_archiver *a)
 	free(a->last_failed_time);
 	memset(a, 0, sizeof(*a));
 	a->ready_count = -1;
+}
+
+/* notAfter of a certificate, as "YYYY-MM-DDTHH:MM:SSZ" (malloc'd) or NULL. */
+static char *
+cert_not_after(X509 *x)
+{
+	struct tm	tm;
+	char		buf[32];
+
+	if (x && ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1 &&
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+		return pgr_strdup(buf);
+	return NULL;
+}
+
+/*
+ * A standby's client certificate (replication_auth = cert, scram+cert):
+ * when the copy apply kept in the operator's directory expires.
+ */
+static void
+client_cert_expiry(const cluster *c, node_status *ns)
+{
+	char	   *path;
+	FILE	   *f;
+	X509	   *x;
+
+	free(ns->client_cert_expires);
+	ns->client_cert_expires = NULL;
+	if (!c->ssl || c->replication_auth == REPLICATION_AUTH_SCRAM ||
+		ns->node->role != NODE_STANDBY)
+		return;
+	path = cluster_client_cert_copy_path(c, ns->node->name);
+	f = fopen(path, "re");
+	free(path);
+	if (!f)
+		return;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	ns->client_cert_expires = cert_not_after(x);
+	X509_free(x);
 }
 
 void
@@ -467,6 +508,7 @@ status_collect(const cluster *c, double timeout_s)
 	for (int i = 0; i < n; i++)
 	{
 		st->nodes[i].node = &c->nodes[i];
+		client_cert_expiry(c, &st->nodes[i]);
 		pgconn_init(&pcs[i], c, &c->nodes[i]);
 		list[i] = &pcs[i];
 		pgconn_start(&pcs[i], &opt, timeout_s);
@@ -815,6 +857,7 @@ status_free(cluster_status *st)
 		status_node_reset(&st->nodes[i]);
 		pgr_error_clear(&st->nodes[i].error);
 		free(st->nodes[i].ssl_cert_expires);
+		free(st->nodes[i].client_cert_expires);
 	}
 	free(st->nodes);
 	clear_problems(st);

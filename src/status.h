@@ -151,6 +151,11 @@ typedef struct node_status {
 	bool		ssl;			/* the connection uses SSL */
 	char	   *ssl_cert_expires;	/* the server certificate's notAfter,
 									 * ISO 8601 UTC; NULL without SSL */
+	char	   *client_cert_expires;	/* replication_auth = cert or
+										 * scram+cert: when the standby's
+										 * client certificate (the operator's
+										 * copy) expires, ISO 8601 UTC; NULL
+										 * otherwise or when unknown */
 } node_status;
 
 typedef struct status_problem {

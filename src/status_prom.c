@@ -312,6 +312,17 @@ status_format_prometheus(const cluster_status *st, strbuf *sb)
 			sample(sb, "pgreplica_node_ssl", st, st->nodes[i].node->name, NULL, NULL,
 				   st->nodes[i].ssl ? 1 : 0);
 
+	family(sb, "pgreplica_client_certificate_expiry_timestamp_seconds",
+		   "When the standby's client certificate for replication (replication_auth = cert or scram+cert) expires.");
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		double		t = iso_to_epoch(st->nodes[i].client_cert_expires);
+
+		if (t >= 0)
+			sample(sb, "pgreplica_client_certificate_expiry_timestamp_seconds", st,
+				   st->nodes[i].node->name, NULL, NULL, t);
+	}
+
 	family(sb, "pgreplica_ssl_certificate_expiry_timestamp_seconds",
 		   "When the server certificate the node presents expires, in seconds since the epoch.");
 	for (int i = 0; i < st->n_nodes; i++)

@@ -1211,7 +1211,7 @@ static int
 write_client_cert(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 				  pgr_error *err)
 {
-	if (standby_write_client_cert(t, ctx->cl, p->sslcert, p->sslkey, err) < 0)
+	if (standby_write_client_cert(t, ctx->cl, s->node, p->sslcert, p->sslkey, err) < 0)
 		return -1;
 	plan_log(ctx, s, _("wrote the client certificate \"%s\" and its key \"%s\" (mode 0600) on %s"),
 			 p->sslcert, p->sslkey, s->node->name);

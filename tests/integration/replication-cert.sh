@@ -162,6 +162,14 @@ run apply --yes
 is "$rc" 0 "apply renewing the certificate exits 0" || diag "$out"
 end=$(openssl x509 -in "$crt" -noout -enddate | sed 's/^notAfter=//')
 ok "the new certificate is valid for more than 700 days" test "$(date -d "$end" +%s)" -gt "$(($(date +%s) + 700 * 86400))"
+run status --json
+is "$(jq -r '.nodes[] | select(.name == "pg2") | .client_cert_expires' <<<"$out")" \
+	"$(date -u -d "$end" +%Y-%m-%dT%H:%M:%SZ)" "status --json: pg2's client certificate expires when the new one does"
+run status
+like "$out" "Client certificate: +expires $(date -u -d "$end" +%Y-%m-%d)" "status: the date, in text"
+run status --format=prometheus
+like "$out" "pgreplica_client_certificate_expiry_timestamp_seconds\\{cluster=\"[^\"]*\",node=\"pg2\"\\} $(date -d "$end" +%s)" \
+	"status --format=prometheus: the same instant"
 is "$(stat -c '%a %U' "$key")" "600 $FX_USER" "the new key: 0600, the server's account"
 ok "restart pg2" fx_pg_restart pg2
 ok "pg2 streams with the new certificate" fx_wait_streaming pg1 pg2
