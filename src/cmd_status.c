@@ -97,6 +97,7 @@ static const char *const labels[] = {
 	N_("Last replay:"), N_("Upstream:"), N_("Lag:"), N_("Replay lag:"),
 	N_("Sync state:"), N_("WAL sender:"), N_("Error:"), N_("Detail:"), N_("Hint:"),
 	N_("SSL:"), N_("Replay:"), N_("Conflicts:"), N_("Slot:"), N_("Archiving:"),
+	N_("Managed by:"),
 };
 
 static void
@@ -355,6 +356,14 @@ print_node(const text_out *t, const node_status *ns)
 	}
 
 	line(t, N_("Server version:"), ns->server_version);
+	if (ns->manager)
+	{
+		strbuf_reset(&sb);
+		/* TRANSLATORS: <cluster manager> (<what gave it away>), then a warning */
+		strbuf_appendf(&sb, _("%s (%s): pgreplica's actions refuse without --force"),
+					   ns->manager, or_na(ns->manager_evidence));
+		line(t, N_("Managed by:"), sb.data);
+	}
 	strbuf_reset(&sb);
 	if (!ns->ssl_known)
 		strbuf_append(&sb, _("n/a"));
@@ -634,6 +643,8 @@ json_node(json_writer *w, const node_status *ns)
 	else
 		json_null(w);
 	json_kv_string(w, "max_slot_wal_keep_size", a ? ns->max_slot_wal_keep_size : NULL);
+	json_kv_string(w, "manager", a ? ns->manager : NULL);
+	json_kv_string(w, "manager_evidence", a ? ns->manager_evidence : NULL);
 	json_key(w, "slots");
 	if (a)
 	{

@@ -364,7 +364,7 @@ connected(monitor *m, monitor_node *mn)
 		return;
 	}
 	free(mn->query);
-	mn->query = status_query(facts);
+	mn->query = status_query(facts, pgconn_is_superuser(mn->pc.conn));
 	mn->st->reachable = true;
 	status_node_set_ssl(mn->st, mn->pc.conn);
 	send_query(m, mn);

@@ -76,15 +76,53 @@ static const char wal_receiver_sql[] =
 "  FROM pg_stat_wal_receiver w WHERE pid IS NOT NULL";
 
 /*
- * Statement 4, what watching needs besides: 6 columns, one row.  Replay
+ * Statement 4, what watching needs besides: 8 columns, one row.  Replay
  * paused (only a standby can be asked), synchronous_standby_names,
  * archiving on, max_slot_wal_keep_size where the server has it,
- * hot_standby_feedback, and a standby's queries cancelled by recovery
- * conflicts.  %s: max_slot_wal_keep_size or NULL.
+ * hot_standby_feedback, a standby's queries cancelled by recovery
+ * conflicts, and the cluster manager that runs the node, if any, with what
+ * gave it away (its name, then the evidence; both NULL when none).
+ *
+ * A cluster manager is recognised by what it leaves on the server, the
+ * first match winning: pg_auto_failover by its extension (the monitor) or
+ * its pgautofailover_standby_N slots and pg_autoctl sessions; repmgr by its
+ * extension, schema or database, or repmgr in shared_preload_libraries
+ * (repmgrd needs it; read from pg_settings, which leaves out, rather
+ * than refuses, what a lesser role may not see); Patroni by its sessions ("Patroni heartbeat", ...) or
+ * the patroni.dynamic.json it writes into the data directory.  That file
+ * is looked for only on a superuser's connection: the server checks the
+ * right to call pg_stat_file() when it starts the statement, even in a
+ * branch never taken, so for a lesser role the statement must not name
+ * it at all.  %s: the Patroni file's row or nothing; then
+ * max_slot_wal_keep_size or NULL.
  */
-#define EXTRA_COLUMNS 6
+#define EXTRA_COLUMNS 8
+static const char extra_patroni_file_sql[] =
+"  UNION ALL SELECT 9, 'patroni', 'patroni.dynamic.json'\n"
+"   WHERE (pg_stat_file('patroni.dynamic.json', true)).size IS NOT NULL\n";
 static const char extra_sql[] =
 ";\n"
+"WITH manager(rank, name, evidence) AS (\n"
+"  SELECT 1, 'pg_auto_failover', 'extension pgautofailover'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgautofailover')\n"
+"  UNION ALL SELECT 2, 'pg_auto_failover', 'slot ' || min(slot_name::text)\n"
+"    FROM pg_replication_slots WHERE slot_name::text LIKE 'pgautofailover\\_standby\\_%%'\n"
+"  HAVING count(*) > 0\n"
+"  UNION ALL SELECT 3, 'pg_auto_failover', 'application_name pg_autoctl'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'pg\\_autoctl%%')\n"
+"  UNION ALL SELECT 4, 'repmgr', 'extension repmgr'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'repmgr')\n"
+"  UNION ALL SELECT 5, 'repmgr', 'schema repmgr'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'repmgr')\n"
+"  UNION ALL SELECT 6, 'repmgr', 'shared_preload_libraries'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_settings WHERE name = 'shared_preload_libraries'\n"
+"                    AND setting ~ '(^|[\\s,\"])repmgr')\n"
+"  UNION ALL SELECT 7, 'repmgr', 'database repmgr'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_database WHERE datname = 'repmgr')\n"
+"  UNION ALL SELECT 8, 'patroni', 'application_name ' || min(application_name)\n"
+"    FROM pg_stat_activity WHERE application_name LIKE 'Patroni%%'\n"
+"  HAVING count(*) > 0\n"
+"%s)\n"
 "SELECT CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END,\n"
 "       current_setting('synchronous_standby_names'),\n"
 "       current_setting('archive_mode') IN ('on', 'always'),\n"
@@ -93,7 +131,9 @@ static const char extra_sql[] =
 "       CASE WHEN pg_is_in_recovery()\n"
 "            THEN (SELECT coalesce(sum(confl_tablespace + confl_lock + confl_snapshot\n"
 "                                      + confl_bufferpin + confl_deadlock), 0)::bigint\n"
-"                    FROM pg_stat_database_conflicts) END;\n";
+"                    FROM pg_stat_database_conflicts) END,\n"
+"       (SELECT name FROM manager ORDER BY rank LIMIT 1),\n"
+"       (SELECT evidence FROM manager ORDER BY rank LIMIT 1);\n";
 
 /*
  * Statement 5, the slots: 8 columns.  The WAL each one retains is measured
@@ -111,7 +151,8 @@ static const char slot_sql[] =
 /*
  * Statement 6, archiving: 7 columns, one row: pg_stat_archiver, and the
  * .ready files waiting in pg_wal/archive_status where the server can list
- * them (12 and later).
+ * them (12 and later) and the role may (a superuser: the right to call
+ * pg_ls_archive_statusdir() is checked even where it is not called).
  */
 #define ARCHIVER_COLUMNS 7
 static const char archiver_sql[] =
@@ -122,7 +163,7 @@ static const char archiver_sql[] =
 #define STATUS_STATEMENTS 6
 
 char *
-status_query(const pg_version_facts *facts)
+status_query(const pg_version_facts *facts, bool superuser)
 {
 	strbuf		sb;
 	char	   *sql;
@@ -134,6 +175,7 @@ status_query(const pg_version_facts *facts)
 				   ? ISO_UTC("reply_time") : "NULL::text");
 	strbuf_append(&sb, wal_receiver_sql);
 	strbuf_appendf(&sb, extra_sql,
+				   superuser ? extra_patroni_file_sql : "",
 				   facts && facts->slot_wal_status
 				   ? "current_setting('max_slot_wal_keep_size')" : "NULL::text");
 	strbuf_appendf(&sb, slot_sql,
@@ -142,7 +184,7 @@ status_query(const pg_version_facts *facts)
 				   facts && facts->slot_inactive_since
 				   ? ISO_UTC("inactive_since") : "NULL::text");
 	strbuf_appendf(&sb, archiver_sql,
-				   facts && facts->ls_archive_statusdir
+				   facts && facts->ls_archive_statusdir && superuser
 				   ? "(SELECT count(*) FROM pg_ls_archive_statusdir()"
 				   " WHERE right(name, 6) = '.ready')" : "NULL::bigint");
 	sql = strbuf_detach(&sb);
@@ -288,6 +330,9 @@ status_node_reset(node_status *ns)
 	free(ns->sync_standby_names);
 	free(ns->max_slot_wal_keep_size);
 	ns->sync_standby_names = ns->max_slot_wal_keep_size = NULL;
+	free(ns->manager);
+	free(ns->manager_evidence);
+	ns->manager = ns->manager_evidence = NULL;
 	free_slots(ns);
 	free_archiver(&ns->archiver);
 }
@@ -401,6 +446,8 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 	ns->max_slot_wal_keep_size = dup_value(res, 0, 3);
 	ns->hot_standby_feedback = bool_value(res, 0, 4);
 	ns->recovery_conflicts = ll_value(res, 0, 5, -1);
+	ns->manager = dup_value(res, 0, 6);
+	ns->manager_evidence = dup_value(res, 0, 7);
 
 	res = results[4];
 	ns->n_slots = PQntuples(res);
@@ -491,7 +538,7 @@ status_collect(const cluster *c, double timeout_s)
 				facts = pgconn_version_facts(pc, &ns->error);
 				if (facts)
 				{
-					char	   *sql = status_query(facts);
+					char	   *sql = status_query(facts, pgconn_is_superuser(pc->conn));
 
 					pgconn_send(pc, sql, 0);
 					free(sql);

@@ -128,6 +128,12 @@ typedef struct node_status {
 									 * recovery conflicts (sum of
 									 * pg_stat_database_conflicts); -1 on a
 									 * primary */
+	char	   *manager;		/* the cluster manager running the node:
+								 * "patroni", "repmgr", "pg_auto_failover";
+								 * NULL: none seen */
+	char	   *manager_evidence;	/* what gave it away, e.g. "extension
+									 * repmgr" (not translated: names of
+									 * server objects) */
 	status_slot *slots;			/* its replication slots */
 	int			n_slots;
 	status_archiver archiver;
@@ -181,8 +187,9 @@ cluster_status *status_collect(const cluster *c, double timeout_s);
 void		status_free(cluster_status *st);
 
 /* The status query for a server of these facts: several statements, one
- * round trip.  malloc'd. */
-char	   *status_query(const pg_version_facts *facts);
+ * round trip; superuser: the connection's role is one (it may look at
+ * files in the data directory).  malloc'd. */
+char	   *status_query(const pg_version_facts *facts, bool superuser);
 /* Fill ns from the results of status_query(); -1 with err set if they are
  * not what was expected. */
 int			status_parse(node_status *ns, PGresult *const *results, int n,

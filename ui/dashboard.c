@@ -104,7 +104,9 @@ typedef enum dash_view {
 typedef struct dashboard {
 	const pgr_globals *g;
 	const char *cluster_path;
-	bool		readonly;
+	bool		readonly;		/* --readonly */
+	bool		force;			/* --force: actions although a cluster
+								 * manager runs a node */
 	monitor    *m;
 	action_worker w;
 	dash_view	view;
@@ -226,6 +228,31 @@ node_level(const monitor_node *mn)
 	return mn->level;
 }
 
+/* The first node a cluster manager runs (status.h's manager), or NULL. */
+static const node_status *
+managed_node(const dashboard *d)
+{
+	for (int i = 0; i < d->m->n_nodes; i++)
+	{
+		const node_status *ns = d->m->nodes[i].st;
+
+		if (ns && ns->answered && ns->manager)
+			return ns;
+	}
+	return NULL;
+}
+
+/*
+ * No action key: --readonly, or a cluster manager runs a node (pgreplica
+ * acting at the same time as Patroni, repmgrd or pg_autoctl would fight
+ * it), unless --force.
+ */
+static bool
+dash_readonly(const dashboard *d)
+{
+	return d->readonly || (!d->force && managed_node(d));
+}
+
 /* ---- drawing ---------------------------------------------------------------------- */
 
 static void
@@ -252,7 +279,7 @@ draw_header(const dashboard *d)
 	strbuf_init(&right);
 	strbuf_appendf(&right, _("refresh: %.1f s"), d->m->interval_s);
 	strbuf_appendf(&right, "%s%s  %s ", d->m->paused ? _("  PAUSED") : "",
-				   d->readonly ? _("  read-only") : "", clock);
+				   dash_readonly(d) ? _("  read-only") : "", clock);
 	rw = textout_width(right.data);
 	avail = COLS - rw - 1;
 	left = pgr_asprintf(_(" pgreplica  cluster: %s  primary: %s"), cluster_name, primary_name);
@@ -669,7 +696,7 @@ draw_keybar(const dashboard *d)
 		items[n].optional = key_table[i].bar_optional;
 		n++;
 	}
-	keybar_draw(LINES - 1, items, n, d->readonly);
+	keybar_draw(LINES - 1, items, n, dash_readonly(d));
 }
 
 /* The help: one row per key, a star on the actions (off in read-only). */
@@ -768,6 +795,20 @@ draw(dashboard *d)
 		draw_events(d, y, LINES - 2);
 		if (d->flash && time(NULL) < d->flash_until)
 			textout_fill(LINES - 2, 0, COLS, A_BOLD, "%s", d->flash);
+		else if (managed_node(d))
+		{
+			const node_status *ns = managed_node(d);
+
+			/* the banner: whose cluster this is, on the status line */
+			if (d->force)
+				textout_fill(LINES - 2, 0, COLS, level_attr(MONITOR_BAD),
+							 _("Managed by %s (seen on %s): actions forced on, dangerous"),
+							 ns->manager, ns->node->name);
+			else
+				textout_fill(LINES - 2, 0, COLS, level_attr(MONITOR_WARN),
+							 _("Managed by %s (seen on %s): read-only, actions off"),
+							 ns->manager, ns->node->name);
+		}
 	}
 	draw_keybar(d);
 	if (d->dlg)
@@ -829,9 +870,20 @@ run_cmd(dashboard *d, dash_cmd cmd)
 	const monitor_slot *sl = selected_slot(d);
 
 	for (int i = 0; i < N_KEYS; i++)
-		if (key_table[i].cmd == cmd && key_table[i].action && d->readonly)
+		if (key_table[i].cmd == cmd && key_table[i].action && dash_readonly(d))
 		{
-			dash_flash(d, _("read-only dashboard: actions are off"));
+			const node_status *ns = managed_node(d);
+
+			if (d->readonly || !ns)
+				dash_flash(d, _("read-only dashboard: actions are off"));
+			else
+			{
+				char	   *msg = pgr_asprintf(_("%s runs this cluster (%s): actions are off; dashboard --force overrides (dangerous)"),
+											   ns->manager, ns->manager_evidence ? ns->manager_evidence : "");
+
+				dash_flash(d, msg);
+				free(msg);
+			}
 			return;
 		}
 	switch (cmd)
@@ -1092,7 +1144,8 @@ init_colors(void)
 }
 
 int
-dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly)
+dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
+			  bool force)
 {
 	dashboard	d;
 	pgr_error	err = PGR_ERROR_INIT;
@@ -1113,6 +1166,8 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly)
 	d.g = g;
 	d.cluster_path = cluster_path;
 	d.readonly = readonly;
+	d.force = force;
+	d.w.override_manager = force;
 	if (action_worker_init(&d.w) < 0)
 	{
 		cluster_free(cl);
