@@ -97,7 +97,7 @@ static const char *const labels[] = {
 	N_("Last replay:"), N_("Upstream:"), N_("Lag:"), N_("Replay lag:"),
 	N_("Sync state:"), N_("WAL sender:"), N_("Error:"), N_("Detail:"), N_("Hint:"),
 	N_("SSL:"), N_("Replay:"), N_("Conflicts:"), N_("Slot:"), N_("Archiving:"),
-	N_("Managed by:"),
+	N_("Managed by:"), N_("Promotion:"),
 };
 
 static void
@@ -375,13 +375,32 @@ print_node(const text_out *t, const node_status *ns)
 	else
 		strbuf_append(&sb, _("on"));
 	line(t, N_("SSL:"), sb.data);
-	if (ns->timeline > 0)
+	if (ns->timeline > 0 && ns->fork == TIMELINE_DIVERGED)
+	{
+		strbuf_reset(&sb);
+		/* TRANSLATORS: a timeline number, then what it means */
+		strbuf_appendf(&sb, _("%d, DIVERGED from the primary's timeline history (resync it)"),
+					   ns->timeline);
+		line(t, N_("Timeline:"), sb.data);
+	}
+	else if (ns->timeline > 0)
 	{
 		snprintf(num, sizeof(num), "%d", ns->timeline);
 		line(t, N_("Timeline:"), num);
 	}
 	else
 		line(t, N_("Timeline:"), _("n/a"));
+	/* the primary's lineage: every promotion that led to its timeline */
+	for (int i = 0; ns->role == STATUS_ROLE_PRIMARY && i < ns->n_history; i++)
+	{
+		const status_timeline *h = &ns->history[i];
+
+		strbuf_reset(&sb);
+		/* TRANSLATORS: timeline 3 from timeline 2 at LSN 0/5000060, <UTC time> */
+		strbuf_appendf(&sb, _("timeline %d from %d at %s, %s"), h->timeline, h->parent,
+					   h->switch_lsn, or_na(h->created));
+		line(t, N_("Promotion:"), sb.data);
+	}
 
 	if (ns->role == STATUS_ROLE_PRIMARY)
 		line(t, N_("Current LSN:"), or_na(ns->current_lsn));
@@ -643,6 +662,28 @@ json_node(json_writer *w, const node_status *ns)
 	else
 		json_null(w);
 	json_kv_string(w, "max_slot_wal_keep_size", a ? ns->max_slot_wal_keep_size : NULL);
+	json_key(w, "timeline_history");
+	if (a && ns->history_known)
+	{
+		json_begin_array(w);
+		for (int i = 0; i < ns->n_history; i++)
+		{
+			json_begin_object(w);
+			json_kv_int_or_null(w, "timeline", ns->history[i].timeline, true);
+			json_kv_int_or_null(w, "parent", ns->history[i].parent, true);
+			json_kv_string(w, "switch_lsn", ns->history[i].switch_lsn);
+			json_kv_string(w, "created", ns->history[i].created);
+			json_end_object(w);
+		}
+		json_end_array(w);
+	}
+	else
+		json_null(w);
+	json_key(w, "timeline_diverged");
+	if (a && ns->fork != TIMELINE_UNKNOWN)
+		json_bool(w, ns->fork == TIMELINE_DIVERGED);
+	else
+		json_null(w);
 	json_kv_string(w, "manager", a ? ns->manager : NULL);
 	json_kv_string(w, "manager_evidence", a ? ns->manager_evidence : NULL);
 	json_key(w, "slots");

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "i18n.h"
+#include "monitor.h"
 #include "pgconn.h"
 #include "status.h"
 #include "strbuf.h"
@@ -160,7 +161,26 @@ static const char archiver_sql[] =
 "       failed_count, last_failed_wal, " ISO_UTC("last_failed_time") ", %s\n"
 "  FROM pg_stat_archiver";
 
-#define STATUS_STATEMENTS 6
+/*
+ * Statement 7, the timeline history: 3 columns, a row per history file in
+ * pg_wal (name, modification time, and the text of the newest, which
+ * holds the whole lineage).  Listing and reading files takes a superuser
+ * (the right to call them is checked even where they are not called): for
+ * a lesser role the statement returns nothing.
+ */
+#define HISTORY_COLUMNS 3
+static const char history_sql[] =
+";\n"
+"SELECT h.name, " ISO_UTC("s.modification") ",\n"
+"       CASE WHEN h.name = max(h.name) OVER () THEN pg_read_file('pg_wal/' || h.name) END\n"
+"  FROM pg_ls_dir('pg_wal') AS h(name),\n"
+"       LATERAL pg_stat_file('pg_wal/' || h.name, true) AS s\n"
+" WHERE h.name ~ '^[0-9A-F]{8}\\.history$' ORDER BY h.name";
+static const char history_none_sql[] =
+";\n"
+"SELECT NULL::text, NULL::text, NULL::text WHERE false";
+
+#define STATUS_STATEMENTS 7
 
 char *
 status_query(const pg_version_facts *facts, bool superuser)
@@ -187,6 +207,7 @@ status_query(const pg_version_facts *facts, bool superuser)
 				   facts && facts->ls_archive_statusdir && superuser
 				   ? "(SELECT count(*) FROM pg_ls_archive_statusdir()"
 				   " WHERE right(name, 6) = '.ready')" : "NULL::bigint");
+	strbuf_append(&sb, superuser ? history_sql : history_none_sql);
 	sql = strbuf_detach(&sb);
 	strbuf_free(&sb);			/* detach leaves a fresh buffer behind */
 	return sql;
@@ -335,6 +356,11 @@ status_node_reset(node_status *ns)
 	ns->manager = ns->manager_evidence = NULL;
 	free_slots(ns);
 	free_archiver(&ns->archiver);
+	timeline_free(ns->history, ns->n_history);
+	ns->history = NULL;
+	ns->n_history = 0;
+	ns->history_known = false;
+	ns->fork = TIMELINE_UNKNOWN;
 }
 
 static long long
@@ -353,6 +379,33 @@ bool_value(const PGresult *res, int row, int col)
 	return v && v[0] == 't';
 }
 
+/*
+ * The promotions from the newest history file, each dated by its own
+ * file.  A file the server lists is there: a role that may not list them
+ * gets no row and the history stays unknown.
+ */
+static void
+parse_history(node_status *ns, const PGresult *res)
+{
+	int			rows = PQntuples(res);
+	const char *text = rows > 0 ? pgconn_value(res, rows - 1, 2) : NULL;
+	const char *newest = rows > 0 ? pgconn_value(res, rows - 1, 0) : NULL;
+
+	ns->history_known = ns->superuser;
+	if (!newest || !text)
+		return;
+	if (timeline_parse(text, (int) strtol(newest, NULL, 16), &ns->history, &ns->n_history) < 0)
+	{
+		ns->history_known = false;
+		return;
+	}
+	for (int i = 0; i < ns->n_history; i++)
+		for (int r = 0; r < rows; r++)
+			if (pgconn_value(res, r, 0) &&
+				(int) strtol(pgconn_value(res, r, 0), NULL, 16) == ns->history[i].timeline)
+				ns->history[i].created = dup_value(res, r, 1);
+}
+
 int
 status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 {
@@ -368,6 +421,7 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 		{N_("server state"), 1, EXTRA_COLUMNS},
 		{"pg_replication_slots", -1, SLOT_COLUMNS},
 		{"pg_stat_archiver", 1, ARCHIVER_COLUMNS},
+		{N_("timeline history"), -1, HISTORY_COLUMNS},
 	};
 	const char *name = ns->node ? ns->node->name : "?";
 	const PGresult *res;
@@ -475,6 +529,9 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 	ns->archiver.last_failed_time = dup_value(res, 0, 5);
 	ns->archiver.ready_count = ll_value(res, 0, 6, -1);
 
+	res = results[6];
+	parse_history(ns, res);
+
 	ns->answered = true;
 	return 0;
 }
@@ -538,7 +595,10 @@ status_collect(const cluster *c, double timeout_s)
 				facts = pgconn_version_facts(pc, &ns->error);
 				if (facts)
 				{
-					char	   *sql = status_query(facts, pgconn_is_superuser(pc->conn));
+					char	   *sql;
+
+					ns->superuser = pgconn_is_superuser(pc->conn);
+					sql = status_query(facts, ns->superuser);
 
 					pgconn_send(pc, sql, 0);
 					free(sql);
@@ -731,6 +791,43 @@ evaluate_watch(cluster_status *st, node_status *ns)
 					name);
 }
 
+/*
+ * The reference lineage: the primary on the latest timeline whose history
+ * could be read (after a split brain, the one promoted last).  Every node
+ * is judged against it: a node on another branch needs a rewind.
+ */
+static void
+evaluate_timelines(cluster_status *st)
+{
+	const node_status *ref = NULL;
+
+	st->timeline_ref = -1;
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		const node_status *ns = &st->nodes[i];
+
+		if (ns->answered && ns->role == STATUS_ROLE_PRIMARY && ns->history_known &&
+			(!ref || ns->timeline > ref->timeline ||
+			 (ns->timeline == ref->timeline && ns->node->role == NODE_PRIMARY)))
+		{
+			ref = ns;
+			st->timeline_ref = i;
+		}
+	}
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		node_status *ns = &st->nodes[i];
+		const char *lsn = ns->role == STATUS_ROLE_PRIMARY ? ns->current_lsn
+			: ns->receive_lsn && monitor_lsn(ns->receive_lsn) > monitor_lsn(ns->replay_lsn)
+			? ns->receive_lsn : ns->replay_lsn;
+
+		ns->fork = TIMELINE_UNKNOWN;
+		if (ref && ns->answered)
+			ns->fork = timeline_check(ref->history, ref->n_history, ref->timeline,
+									  ns->timeline, lsn);
+	}
+}
+
 void
 status_evaluate(cluster_status *st)
 {
@@ -850,6 +947,7 @@ status_evaluate(cluster_status *st)
 	for (int i = 0; i < st->n_nodes; i++)
 		if (st->nodes[i].answered)
 			evaluate_watch(st, &st->nodes[i]);
+	evaluate_timelines(st);
 }
 
 void

@@ -31,6 +31,7 @@
 #include "cluster.h"
 #include "report.h"
 #include "strbuf.h"
+#include "timeline.h"
 #include "version.h"
 
 typedef enum status_health {
@@ -137,6 +138,14 @@ typedef struct node_status {
 	status_slot *slots;			/* its replication slots */
 	int			n_slots;
 	status_archiver archiver;
+	bool		superuser;		/* the connection's role is a superuser (what
+								 * it may read: the history below) */
+	status_timeline *history;	/* the promotions its timeline descends
+								 * from, oldest first */
+	int			n_history;
+	bool		history_known;	/* the history files could be read */
+	timeline_fork fork;			/* status_evaluate(): on the lineage of the
+								 * primary's timeline, or diverged */
 	status_replication *replication;	/* its WAL senders */
 	int			n_replication;
 
@@ -173,6 +182,9 @@ typedef struct cluster_status {
 	node_status *nodes;			/* in the cluster file's order */
 	int			n_nodes;
 	status_health health;
+	int			timeline_ref;	/* status_evaluate(): the node whose timeline
+								 * history the others are judged by (the
+								 * primary on the latest timeline); -1: none */
 	status_problem *problems;
 	int			n_problems;
 } cluster_status;

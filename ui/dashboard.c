@@ -57,6 +57,7 @@ typedef enum dash_cmd {
 	CMD_UP,
 	CMD_DOWN,
 	CMD_LOG,
+	CMD_TIMELINES,
 	CMD_PROMOTE,
 	CMD_FOLLOW,
 	CMD_RESYNC,
@@ -84,6 +85,7 @@ static const dash_key key_table[] = {
 	{CMD_FASTER, "-", NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
 	{CMD_SLOWER, "+", "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false, true},
 	{CMD_LOG, "L", "L", N_("Log"), N_("the full event log"), false, true},
+	{CMD_TIMELINES, "T", "T", N_("Timelines"), N_("the primary's timeline history, each node's timeline"), false, true},
 	{CMD_PROMOTE, "P", "P", N_("Promote"), N_("promote the selected standby"), true},
 	{CMD_FOLLOW, "F", "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
 	{CMD_RESYNC, "R", "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
@@ -98,7 +100,8 @@ static const dash_key key_table[] = {
 typedef enum dash_view {
 	VIEW_MAIN,
 	VIEW_HELP,
-	VIEW_LOG
+	VIEW_LOG,
+	VIEW_TIMELINES
 } dash_view;
 
 typedef struct dashboard {
@@ -751,6 +754,66 @@ draw_log(dashboard *d)
 	}
 }
 
+/*
+ * The timeline view: the promotions the reference primary's timeline
+ * descends from (status.h's timeline_ref), then every node's timeline and
+ * whether it left that lineage.
+ */
+static void
+draw_timelines(const dashboard *d)
+{
+	const cluster_status *st = &d->m->status;
+	const node_status *ref = st->timeline_ref >= 0 ? &st->nodes[st->timeline_ref] : NULL;
+	int			y = 2;
+	int			last = LINES - 2;
+
+	textout_fill(0, 0, COLS, A_REVERSE, "%s", _(" Timelines: T or q back"));
+	if (!ref)
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %s",
+					 _("No timeline history: no primary answers, or the role is not a superuser."));
+	else
+	{
+		textout_fill(y++, 0, COLS, A_BOLD, _("  History of %s (timeline %d):"),
+					 ref->node->name, ref->timeline);
+		if (ref->n_history == 0)
+			textout_fill(y++, 0, COLS, A_NORMAL, "    %s", _("no promotion yet"));
+		/* when they do not all fit, the oldest promotions are left out */
+		int			room = last - y - 1 - st->n_nodes;
+		int			first = room < 1 ? ref->n_history - 1
+			: ref->n_history > room ? ref->n_history - room : 0;
+
+		for (int i = first < 0 ? 0 : first; i < ref->n_history && y < last; i++)
+		{
+			const status_timeline *h = &ref->history[i];
+
+			/* TRANSLATORS: timeline 3 from timeline 2 at LSN, then when (UTC) */
+			textout_fill(y++, 0, COLS, A_NORMAL, _("    timeline %d from %d at %s  %.19s"),
+						 h->timeline, h->parent, h->switch_lsn, h->created ? h->created : "");
+		}
+	}
+	y++;
+	for (int i = 0; i < st->n_nodes && y < last; i++)
+	{
+		const node_status *ns = &st->nodes[i];
+		const char *what;
+		char		tl[16];
+
+		if (!ns->answered)
+			what = _("not answering");
+		else if (ns->fork == TIMELINE_DIVERGED)
+			what = _("DIVERGED from the history above: resync it");
+		else if (ns->fork == TIMELINE_ON)
+			what = _("on the lineage above");
+		else
+			what = "";
+		snprintf(tl, sizeof(tl), "%d", ns->timeline);
+		textout_fill(y++, 0, COLS,
+					 ns->fork == TIMELINE_DIVERGED ? level_attr(MONITOR_BAD) : A_NORMAL,
+					 _("  %-8s timeline %-4s %s"), ns->node->name,
+					 ns->answered && ns->timeline > 0 ? tl : "-", what);
+	}
+}
+
 static void
 draw(dashboard *d)
 {
@@ -773,6 +836,8 @@ draw(dashboard *d)
 		draw_help();
 	else if (d->view == VIEW_LOG)
 		draw_log(d);
+	else if (d->view == VIEW_TIMELINES)
+		draw_timelines(d);
 	else
 	{
 		draw_header(d);
@@ -892,6 +957,9 @@ run_cmd(dashboard *d, dash_cmd cmd)
 			break;
 		case CMD_HELP:
 			d->view = d->view == VIEW_HELP ? VIEW_MAIN : VIEW_HELP;
+			break;
+		case CMD_TIMELINES:
+			d->view = d->view == VIEW_TIMELINES ? VIEW_MAIN : VIEW_TIMELINES;
 			break;
 		case CMD_LOG:
 			d->view = d->view == VIEW_LOG ? VIEW_MAIN : VIEW_LOG;
@@ -1062,6 +1130,9 @@ key_cmd(int is_key, wint_t ch)
 		case 'L':
 		case 'l':
 			return CMD_LOG;
+		case 'T':
+		case 't':
+			return CMD_TIMELINES;
 		case 'P':
 			return CMD_PROMOTE;
 		case 'F':
@@ -1124,6 +1195,12 @@ handle_key(dashboard *d, int is_key, wint_t ch)
 	if (d->view == VIEW_HELP)
 	{
 		d->view = VIEW_MAIN;
+		return;
+	}
+	if (d->view == VIEW_TIMELINES)
+	{
+		if (!is_key && (ch == 'q' || ch == 'T' || ch == 't' || ch == 27))
+			d->view = VIEW_MAIN;
 		return;
 	}
 	run_cmd(d, key_cmd(is_key, ch));
