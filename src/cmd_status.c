@@ -97,7 +97,7 @@ static const char *const labels[] = {
 	N_("Last replay:"), N_("Upstream:"), N_("Lag:"), N_("Replay lag:"),
 	N_("Sync state:"), N_("WAL sender:"), N_("Error:"), N_("Detail:"), N_("Hint:"),
 	N_("SSL:"), N_("Replay:"), N_("Conflicts:"), N_("Slot:"), N_("Archiving:"),
-	N_("Managed by:"), N_("Promotion:"),
+	N_("Managed by:"), N_("Promotion:"), N_("Last message:"), N_("Holds back:"),
 };
 
 static void
@@ -408,7 +408,18 @@ print_node(const text_out *t, const node_status *ns)
 	{
 		line(t, N_("Receive LSN:"), or_na(ns->receive_lsn));
 		line(t, N_("Replay LSN:"), or_na(ns->replay_lsn));
-		line(t, N_("Last replay:"), or_na(ns->last_replay));
+		strbuf_reset(&sb);
+		strbuf_append(&sb, or_na(ns->last_replay));
+		if (ns->last_replay && status_lag_idle(ns->upstream_row))
+			strbuf_append(&sb, _(" (the primary is idle: its age is not a lag)"));
+		line(t, N_("Last replay:"), sb.data);
+		if (ns->wal_receiver && !isnan(ns->wal_receiver->last_msg_age_s))
+		{
+			strbuf_reset(&sb);
+			/* TRANSLATORS: seconds since the WAL receiver's last message */
+			strbuf_appendf(&sb, _("%.3f s ago, from the sender"), ns->wal_receiver->last_msg_age_s);
+			line(t, N_("Last message:"), sb.data);
+		}
 	}
 
 	if (node->role == NODE_STANDBY)
@@ -424,7 +435,20 @@ print_node(const text_out *t, const node_status *ns)
 		line(t, N_("Lag:"), sb.data);
 		strbuf_reset(&sb);
 		append_seconds(&sb, r ? r->replay_lag_s : NAN);
+		if (status_lag_idle(r))
+			strbuf_append(&sb, _(" (0 bytes behind: the primary is idle, this is no delay)"));
 		line(t, N_("Replay lag:"), sb.data);
+		if (r && r->backend_xmin)
+		{
+			strbuf_reset(&sb);
+			/* TRANSLATORS: xmin <xid> on <upstream> (<n> transactions old) */
+			strbuf_appendf(&sb, ngettext("xmin %s on %s (%lld transaction old): vacuum there keeps the rows it may need",
+										 "xmin %s on %s (%lld transactions old): vacuum there keeps the rows it may need",
+										 (unsigned long) (r->backend_xmin_age > 0 ? r->backend_xmin_age : 0)),
+						   r->backend_xmin, ns->upstream_name ? ns->upstream_name : "?",
+						   r->backend_xmin_age);
+			line(t, N_("Holds back:"), sb.data);
+		}
 		line(t, N_("Sync state:"), r ? or_na(r->sync_state) : _("n/a"));
 	}
 
@@ -569,6 +593,10 @@ json_replication(json_writer *w, const status_replication *r)
 	json_kv_double(w, "replay_lag_s", r->replay_lag_s);
 	json_kv_string(w, "sync_state", r->sync_state);
 	json_kv_string(w, "reply_time", r->reply_time);
+	json_key(w, "idle");
+	json_bool(w, status_lag_idle(r));
+	json_kv_string(w, "backend_xmin", r->backend_xmin);
+	json_kv_int_or_null(w, "backend_xmin_age", r->backend_xmin_age, r->backend_xmin_age >= 0);
 	json_end_object(w);
 }
 
@@ -627,6 +655,7 @@ json_node(json_writer *w, const node_status *ns)
 		json_kv_string(w, "slot_name", r->slot_name);
 		json_kv_int_or_null(w, "received_tli", r->received_tli, r->received_tli > 0);
 		json_kv_string(w, "last_msg_receipt", r->last_msg_receipt);
+		json_kv_double(w, "last_msg_age_s", r->last_msg_age_s);
 		json_end_object(w);
 	}
 	else

@@ -49,31 +49,40 @@ static const char node_sql[] =
 "       " ISO_UTC("pg_last_xact_replay_timestamp()") ";\n";
 
 /*
- * Statement 2, the WAL senders: 13 columns.  The lag in bytes is measured
+ * Statement 2, the WAL senders: 15 columns.  The lag in bytes is measured
  * from what the sender has (current LSN on a primary, received LSN on a
- * cascading standby).  %s: reply_time where the server has it.
+ * cascading standby).  %s: reply_time where the server has it.  Last, the
+ * xmin the standby holds back here (hot_standby_feedback) and its age in
+ * transactions: the WAL sender's own, or its slot's when it streams
+ * through one (the server then keeps it there instead).
  */
-#define REPLICATION_COLUMNS 13
+#define REPLICATION_COLUMNS 15
 static const char replication_sql[] =
 "SELECT application_name, host(client_addr), state,\n"
 "       sent_lsn, write_lsn, flush_lsn, replay_lsn,\n"
 "       pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()\n"
 "                            ELSE pg_current_wal_lsn() END, replay_lsn)::bigint,\n"
 "       extract(epoch FROM write_lag), extract(epoch FROM flush_lag),\n"
-"       extract(epoch FROM replay_lag), sync_state, %s\n"
-"  FROM pg_stat_replication ORDER BY application_name, pid;\n";
+"       extract(epoch FROM replay_lag), sync_state, %s,\n"
+"       coalesce(r.backend_xmin, s.xmin)::text, age(coalesce(r.backend_xmin, s.xmin))\n"
+"  FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid\n"
+" ORDER BY application_name, pid;\n";
 
 /*
- * Statement 3, the WAL receiver: 6 columns, zero or one row.  sender_host
+ * Statement 3, the WAL receiver: 7 columns, zero or one row; the last is
+ * how long ago its last message from the sender came (the sender writes at
+ * least every wal_sender_timeout / 2 when idle: a large figure is a stuck
+ * or cut connection).  sender_host
  * and sender_port exist from PostgreSQL 11 on: read through to_jsonb() they
  * are NULL on a server without them, so the statement is the same for
  * every version.
  */
-#define WAL_RECEIVER_COLUMNS 6
+#define WAL_RECEIVER_COLUMNS 7
 static const char wal_receiver_sql[] =
 "SELECT status, to_jsonb(w) ->> 'sender_host',\n"
 "       (to_jsonb(w) ->> 'sender_port')::int, slot_name,\n"
-"       nullif(received_tli, 0), " ISO_UTC("last_msg_receipt_time") "\n"
+"       nullif(received_tli, 0), " ISO_UTC("last_msg_receipt_time") ",\n"
+"       extract(epoch FROM clock_timestamp() - last_msg_receipt_time)\n"
 "  FROM pg_stat_wal_receiver w WHERE pid IS NOT NULL";
 
 /*
@@ -249,6 +258,7 @@ free_replication(status_replication *r)
 	free(r->replay_lsn);
 	free(r->sync_state);
 	free(r->reply_time);
+	free(r->backend_xmin);
 }
 
 static void
@@ -477,6 +487,8 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 		s->replay_lag_s = double_value(res, r, 10);
 		s->sync_state = dup_value(res, r, 11);
 		s->reply_time = dup_value(res, r, 12);
+		s->backend_xmin = dup_value(res, r, 13);
+		s->backend_xmin_age = ll_value(res, r, 14, -1);
 	}
 
 	res = results[2];
@@ -490,6 +502,7 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 		w->slot_name = dup_value(res, 0, 3);
 		w->received_tli = int_value(res, 0, 4);
 		w->last_msg_receipt = dup_value(res, 0, 5);
+		w->last_msg_age_s = double_value(res, 0, 6);
 		ns->wal_receiver = w;
 	}
 
@@ -534,6 +547,17 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 
 	ns->answered = true;
 	return 0;
+}
+
+bool
+status_lag_idle(const status_replication *r)
+{
+	/*
+	 * Nothing to replay: the primary wrote nothing since.  replay_lag then
+	 * keeps its last measure, and the age of the last replayed transaction
+	 * grows with the primary's idleness: neither is a delay.
+	 */
+	return r && r->has_lag_bytes && r->lag_bytes == 0;
 }
 
 bool

@@ -63,6 +63,9 @@ typedef struct status_replication {
 	double		replay_lag_s;
 	char	   *sync_state;		/* "async", "sync", "potential", "quorum" */
 	char	   *reply_time;		/* ISO 8601 UTC; NULL (servers < 12) */
+	char	   *backend_xmin;	/* the xmin the standby holds back here
+								 * (hot_standby_feedback); NULL: none */
+	long long	backend_xmin_age;	/* its age in transactions; -1: none */
 } status_replication;
 
 /* The node's WAL receiver (pg_stat_wal_receiver), on a standby. */
@@ -73,6 +76,7 @@ typedef struct status_wal_receiver {
 	char	   *slot_name;		/* NULL: none */
 	int			received_tli;	/* 0 when unknown */
 	char	   *last_msg_receipt; /* ISO 8601 UTC or NULL */
+	double		last_msg_age_s;	/* seconds since then; NAN when unknown */
 } status_wal_receiver;
 
 /* A row of pg_replication_slots. */
@@ -215,6 +219,8 @@ void		status_node_reset(node_status *ns);
 void		status_evaluate(cluster_status *st);
 
 /* "healthy", "degraded", "error": for JSON (not translated). */
+/* 0 bytes behind: a time lag is then the primary's idleness, not a delay. */
+bool		status_lag_idle(const status_replication *r);
 /* Archiving is on and its last attempt failed (archive_command fails). */
 bool		status_archiver_failing(const status_archiver *a);
 

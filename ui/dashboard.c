@@ -417,6 +417,10 @@ draw_nodes(const dashboard *d, int y)
 			snprintf(tl, sizeof(tl), "-");
 		if (!r)
 			snprintf(t, sizeof(t), "-");
+		else if (status_lag_idle(r))
+			/* TRANSLATORS: the TIME column (6 columns at most): 0 bytes
+			 * behind, so a time lag would only measure the primary's idleness */
+			snprintf(t, sizeof(t), "%s", _("idle"));
 		else if (isnan(mn->lag_s))
 			snprintf(t, sizeof(t), "%s", _("n/a"));
 		else
@@ -579,8 +583,12 @@ draw_detail(const dashboard *d, int y)
 					 r && !isnan(r->flush_lag_s) ? (snprintf(g2, sizeof(g2), "%.3fs", r->flush_lag_s), g2) : _("n/a"),
 					 r && !isnan(r->replay_lag_s) ? (snprintf(g3, sizeof(g3), "%.3fs", r->replay_lag_s), g3) : _("n/a"));
 		/* a row of its own: a timestamp with its time zone takes 30 columns */
-		textout_fill(y++, 0, COLS, A_NORMAL, _("  last replayed transaction: %s"),
-					 mn->st->last_replay ? mn->st->last_replay : "-");
+		if (mn->st->last_replay && status_lag_idle(r))
+			textout_fill(y++, 0, COLS, A_NORMAL, _("  last replayed transaction: %s (idle: no lag)"),
+						 mn->st->last_replay);
+		else
+			textout_fill(y++, 0, COLS, A_NORMAL, _("  last replayed transaction: %s"),
+						 mn->st->last_replay ? mn->st->last_replay : "-");
 		return y;
 	}
 	textout_fill(y++, 0, COLS, A_BOLD, _("Primary %s"), mn->node->name);
