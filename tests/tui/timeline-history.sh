@@ -111,6 +111,7 @@ is "$(jqv '[.nodes[0], .nodes[1]] | map("\(.answered)/\(.timeline_history)/\(.ti
 # the dashboard's timeline view, 80x24, English then French
 tui_start dash 80 24 "$PGREPLICA" -c "$conf" -d 1 dashboard
 ok "the key bar offers T" tui_wait dash 'TTimelines'
+ok "pg4 caught up: its time lag says idle, not a figure" tui_wait dash '^  pg4 +standby +streaming +3 [0-9A-F]+/[0-9A-F]+ +0 B +idle '
 tui_keys dash T
 ok "T: the history of pg3" tui_wait dash 'History of pg3 \(timeline 3\):'
 ok "T: both promotions" tui_wait dash 'timeline 3 from 2 at [0-9A-F]+/[0-9A-F]+  20'
