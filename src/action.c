@@ -20,6 +20,7 @@
 #include "i18n.h"
 #include "pgconn.h"
 #include "standby_files.h"
+#include "status.h"
 #include "step_ssl.h"
 
 /* ---- the context --------------------------------------------------------- */
@@ -469,4 +470,43 @@ action_announce(action_ctx *a, const char *event, const char *node,
 		action_log(a, _("event command run: %s %s"), event, ev.success ? "ok" : "failed");
 	pgr_error_clear(&herr);
 	free(new_primary);
+}
+
+/* ---- a cluster manager's nodes --------------------------------------------- */
+
+/* Long enough for a loaded host, short enough not to hold an action up. */
+#define MANAGER_CHECK_TIMEOUT_S 10.0
+
+int
+action_manager_guard(action_ctx *a, pgr_error *err)
+{
+	cluster_status *st = status_collect(a->cl, MANAGER_CHECK_TIMEOUT_S);
+	const node_status *managed = NULL;
+	int			rc = 0;
+
+	/*
+	 * What the nodes say now (a node that does not answer says nothing: the
+	 * action's own checks deal with it).
+	 */
+	for (int i = 0; i < st->n_nodes && !managed; i++)
+		if (st->nodes[i].answered && st->nodes[i].manager)
+			managed = &st->nodes[i];
+	if (managed && a->override_manager)
+		action_log(a, _("warning: %s is managed by %s (%s): acting anyway (--force)"),
+				   managed->node->name, managed->manager,
+				   managed->manager_evidence ? managed->manager_evidence : "");
+	else if (managed)
+	{
+		pgr_error_set(err, PGR_ERR_REFUSED,
+					  _("%s is managed by %s (%s): pgreplica does not act on a cluster that a cluster manager runs"),
+					  managed->node->name, managed->manager,
+					  managed->manager_evidence ? managed->manager_evidence : "");
+		pgr_error_detail(err, _("%s would undo the change or act at the same time (two primaries, a standby re-pointed twice)."),
+						 managed->manager);
+		pgr_error_hint(err, _("Use %s's own commands, or give --force if you are sure it is stopped (dangerous)."),
+					   managed->manager);
+		rc = -1;
+	}
+	status_free(st);
+	return rc;
 }

@@ -105,6 +105,12 @@ void		action_sleep_ms(long ms);
 
 /* The name of the cluster file's primary now (malloc'd), or NULL. */
 char	   *action_primary_name(action_ctx *a);
+/*
+ * Refuse (PGR_ERR_REFUSED) when a node of the cluster is run by a cluster
+ * manager (Patroni, repmgr, pg_auto_failover: status.h's manager), unless
+ * a->override_manager, which is logged.  Every action calls it first.
+ */
+int			action_manager_guard(action_ctx *a, pgr_error *err);
 
 /*
  * After an action on NODE: the cluster's event_command (hooks.h) told

@@ -162,7 +162,7 @@ int
 action_follow(action_ctx *a, const char *node, const char *upstream, pgr_error *err)
 {
 	char	   *old_primary = action_primary_name(a);
-	int			rc = follow_run(a, node, upstream, err);
+	int			rc = action_manager_guard(a, err) < 0 ? -1 : follow_run(a, node, upstream, err);
 
 	action_announce(a, HOOK_FOLLOW, node, old_primary, rc, err);
 	free(old_primary);

@@ -423,7 +423,7 @@ int
 action_promote(action_ctx *a, const char *node, bool fence_primary, pgr_error *err)
 {
 	char	   *old_primary = action_primary_name(a);
-	int			rc = promote_run(a, node, fence_primary, err);
+	int			rc = action_manager_guard(a, err) < 0 ? -1 : promote_run(a, node, fence_primary, err);
 
 	action_announce(a, HOOK_PROMOTE, node, old_primary, rc, err);
 	free(old_primary);

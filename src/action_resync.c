@@ -852,7 +852,7 @@ int
 action_resync(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 {
 	char	   *old_primary = action_primary_name(a);
-	int			rc = resync_run(a, node, m, err);
+	int			rc = action_manager_guard(a, err) < 0 ? -1 : resync_run(a, node, m, err);
 
 	action_announce(a, HOOK_RESYNC, node, old_primary, rc, err);
 	free(old_primary);

@@ -1184,7 +1184,7 @@ int
 action_switchover(action_ctx *a, const char *node, pgr_error *err)
 {
 	char	   *old_primary = action_primary_name(a);
-	int			rc = switchover_run(a, node, err);
+	int			rc = action_manager_guard(a, err) < 0 ? -1 : switchover_run(a, node, err);
 
 	action_announce(a, HOOK_SWITCHOVER, node, old_primary, rc, err);
 	free(old_primary);

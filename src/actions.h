@@ -33,6 +33,8 @@ typedef struct action_ctx
 	bool		yes;			/* --yes: questions answered yes */
 	bool		force;			/* promote although the old primary is
 								 * still writable and not fenced */
+	bool		override_manager;	/* act although a cluster manager runs a
+									 * node (--force: dangerous) */
 	bool		dry_run;		/* pre-checks and the steps said, nothing
 								 * changed */
 	long long	max_rate_kb;	/* a copy's --max-rate in kB/s; 0: the

@@ -98,7 +98,7 @@ int
 action_drop_to_async(action_ctx *a, pgr_error *err)
 {
 	const cluster_node *p;
-	PGconn	   *conn = connect_primary(a, false, &p, err);
+	PGconn	   *conn = action_manager_guard(a, err) < 0 ? NULL : connect_primary(a, false, &p, err);
 	char	   *names = NULL;
 	char	   *q = NULL;
 	long		n_sync = 0;
@@ -213,7 +213,7 @@ int
 action_drop_slot(action_ctx *a, const char *slot, pgr_error *err)
 {
 	const cluster_node *p;
-	PGconn	   *conn = connect_primary(a, false, &p, err);
+	PGconn	   *conn = action_manager_guard(a, err) < 0 ? NULL : connect_primary(a, false, &p, err);
 	char	   *lit = NULL;
 	char	   *sql = NULL;
 	char	   *q = NULL;

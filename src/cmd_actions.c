@@ -66,7 +66,8 @@ usage(which w)
 			printf(_("      --fence              stop the old primary first (immediate shutdown)\n"
 					 "                           when it still accepts writes\n"));
 			printf(_("      --force              promote although the old primary still accepts\n"
-					 "                           writes (two primaries)\n"));
+					 "                           writes (two primaries), or a cluster manager\n"
+					 "                           runs the cluster: dangerous\n"));
 			break;
 		case ACT_FOLLOW:
 			printf(_("Re-point a standby at another upstream (by default the cluster's primary),\n"
@@ -113,6 +114,10 @@ usage(which w)
 			printf(_("\nOptions:\n"));
 			break;
 	}
+	if (w != ACT_PROMOTE)
+		printf(_("      --force              act although a cluster manager (Patroni, repmgr,\n"
+				 "                           pg_auto_failover) runs the cluster: dangerous,\n"
+				 "                           it may act at the same time\n"));
 	printf(_("      --dry-run            run the pre-checks and show every step (commands,\n"
 			 "                           SQL, files), changing nothing\n"));
 	printf(_("      --json               with --dry-run: the checks and steps as JSON\n"));
@@ -148,13 +153,12 @@ parse_args(which w, int argc, char **argv, act_args *a)
 				a->yes = true;
 				break;
 			case 'f':
+				a->force = true;
+				break;
 			case 'F':
 				if (w != ACT_PROMOTE)
 					goto bad;
-				if (c == 'f')
-					a->force = true;
-				else
-					a->fence = true;
+				a->fence = true;
 				break;
 			case 'u':
 				if (w != ACT_FOLLOW)
@@ -399,6 +403,7 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 	a.ssh_config = g->ssh_config;
 	a.yes = args.yes;
 	a.force = args.force;
+	a.override_manager = args.force;
 	a.dry_run = args.dry_run;
 	a.max_rate_kb = args.max_rate_kb;
 	a.replication_password = password;

@@ -97,6 +97,7 @@ static const char *const labels[] = {
 	N_("Last replay:"), N_("Upstream:"), N_("Lag:"), N_("Replay lag:"),
 	N_("Sync state:"), N_("WAL sender:"), N_("Error:"), N_("Detail:"), N_("Hint:"),
 	N_("SSL:"), N_("Client certificate:"), N_("Replay:"), N_("Conflicts:"), N_("Slot:"), N_("Archiving:"),
+	N_("Managed by:"), N_("Promotion:"), N_("Last message:"), N_("Holds back:"),
 };
 
 static void
@@ -355,6 +356,14 @@ print_node(const text_out *t, const node_status *ns)
 	}
 
 	line(t, N_("Server version:"), ns->server_version);
+	if (ns->manager)
+	{
+		strbuf_reset(&sb);
+		/* TRANSLATORS: <cluster manager> (<what gave it away>), then a warning */
+		strbuf_appendf(&sb, _("%s (%s): pgreplica's actions refuse without --force"),
+					   ns->manager, or_na(ns->manager_evidence));
+		line(t, N_("Managed by:"), sb.data);
+	}
 	strbuf_reset(&sb);
 	if (!ns->ssl_known)
 		strbuf_append(&sb, _("n/a"));
@@ -373,13 +382,32 @@ print_node(const text_out *t, const node_status *ns)
 		strbuf_appendf(&sb, _("expires %.10s"), ns->client_cert_expires);
 		line(t, N_("Client certificate:"), sb.data);
 	}
-	if (ns->timeline > 0)
+	if (ns->timeline > 0 && ns->fork == TIMELINE_DIVERGED)
+	{
+		strbuf_reset(&sb);
+		/* TRANSLATORS: a timeline number, then what it means */
+		strbuf_appendf(&sb, _("%d, DIVERGED from the primary's timeline history (resync it)"),
+					   ns->timeline);
+		line(t, N_("Timeline:"), sb.data);
+	}
+	else if (ns->timeline > 0)
 	{
 		snprintf(num, sizeof(num), "%d", ns->timeline);
 		line(t, N_("Timeline:"), num);
 	}
 	else
 		line(t, N_("Timeline:"), _("n/a"));
+	/* the primary's lineage: every promotion that led to its timeline */
+	for (int i = 0; ns->role == STATUS_ROLE_PRIMARY && i < ns->n_history; i++)
+	{
+		const status_timeline *h = &ns->history[i];
+
+		strbuf_reset(&sb);
+		/* TRANSLATORS: timeline 3 from timeline 2 at LSN 0/5000060, <UTC time> */
+		strbuf_appendf(&sb, _("timeline %d from %d at %s, %s"), h->timeline, h->parent,
+					   h->switch_lsn, or_na(h->created));
+		line(t, N_("Promotion:"), sb.data);
+	}
 
 	if (ns->role == STATUS_ROLE_PRIMARY)
 		line(t, N_("Current LSN:"), or_na(ns->current_lsn));
@@ -387,7 +415,18 @@ print_node(const text_out *t, const node_status *ns)
 	{
 		line(t, N_("Receive LSN:"), or_na(ns->receive_lsn));
 		line(t, N_("Replay LSN:"), or_na(ns->replay_lsn));
-		line(t, N_("Last replay:"), or_na(ns->last_replay));
+		strbuf_reset(&sb);
+		strbuf_append(&sb, or_na(ns->last_replay));
+		if (ns->last_replay && status_lag_idle(ns->upstream_row))
+			strbuf_append(&sb, _(" (the primary is idle: its age is not a lag)"));
+		line(t, N_("Last replay:"), sb.data);
+		if (ns->wal_receiver && !isnan(ns->wal_receiver->last_msg_age_s))
+		{
+			strbuf_reset(&sb);
+			/* TRANSLATORS: seconds since the WAL receiver's last message */
+			strbuf_appendf(&sb, _("%.3f s ago, from the sender"), ns->wal_receiver->last_msg_age_s);
+			line(t, N_("Last message:"), sb.data);
+		}
 	}
 
 	if (node->role == NODE_STANDBY)
@@ -403,7 +442,20 @@ print_node(const text_out *t, const node_status *ns)
 		line(t, N_("Lag:"), sb.data);
 		strbuf_reset(&sb);
 		append_seconds(&sb, r ? r->replay_lag_s : NAN);
+		if (status_lag_idle(r))
+			strbuf_append(&sb, _(" (0 bytes behind: the primary is idle, this is no delay)"));
 		line(t, N_("Replay lag:"), sb.data);
+		if (r && r->backend_xmin)
+		{
+			strbuf_reset(&sb);
+			/* TRANSLATORS: xmin <xid> on <upstream> (<n> transactions old) */
+			strbuf_appendf(&sb, ngettext("xmin %s on %s (%lld transaction old): vacuum there keeps the rows it may need",
+										 "xmin %s on %s (%lld transactions old): vacuum there keeps the rows it may need",
+										 (unsigned long) (r->backend_xmin_age > 0 ? r->backend_xmin_age : 0)),
+						   r->backend_xmin, ns->upstream_name ? ns->upstream_name : "?",
+						   r->backend_xmin_age);
+			line(t, N_("Holds back:"), sb.data);
+		}
 		line(t, N_("Sync state:"), r ? or_na(r->sync_state) : _("n/a"));
 	}
 
@@ -548,6 +600,10 @@ json_replication(json_writer *w, const status_replication *r)
 	json_kv_double(w, "replay_lag_s", r->replay_lag_s);
 	json_kv_string(w, "sync_state", r->sync_state);
 	json_kv_string(w, "reply_time", r->reply_time);
+	json_key(w, "idle");
+	json_bool(w, status_lag_idle(r));
+	json_kv_string(w, "backend_xmin", r->backend_xmin);
+	json_kv_int_or_null(w, "backend_xmin_age", r->backend_xmin_age, r->backend_xmin_age >= 0);
 	json_end_object(w);
 }
 
@@ -606,6 +662,7 @@ json_node(json_writer *w, const node_status *ns)
 		json_kv_string(w, "slot_name", r->slot_name);
 		json_kv_int_or_null(w, "received_tli", r->received_tli, r->received_tli > 0);
 		json_kv_string(w, "last_msg_receipt", r->last_msg_receipt);
+		json_kv_double(w, "last_msg_age_s", r->last_msg_age_s);
 		json_end_object(w);
 	}
 	else
@@ -641,6 +698,30 @@ json_node(json_writer *w, const node_status *ns)
 	else
 		json_null(w);
 	json_kv_string(w, "max_slot_wal_keep_size", a ? ns->max_slot_wal_keep_size : NULL);
+	json_key(w, "timeline_history");
+	if (a && ns->history_known)
+	{
+		json_begin_array(w);
+		for (int i = 0; i < ns->n_history; i++)
+		{
+			json_begin_object(w);
+			json_kv_int_or_null(w, "timeline", ns->history[i].timeline, true);
+			json_kv_int_or_null(w, "parent", ns->history[i].parent, true);
+			json_kv_string(w, "switch_lsn", ns->history[i].switch_lsn);
+			json_kv_string(w, "created", ns->history[i].created);
+			json_end_object(w);
+		}
+		json_end_array(w);
+	}
+	else
+		json_null(w);
+	json_key(w, "timeline_diverged");
+	if (a && ns->fork != TIMELINE_UNKNOWN)
+		json_bool(w, ns->fork == TIMELINE_DIVERGED);
+	else
+		json_null(w);
+	json_kv_string(w, "manager", a ? ns->manager : NULL);
+	json_kv_string(w, "manager_evidence", a ? ns->manager_evidence : NULL);
 	json_key(w, "slots");
 	if (a)
 	{

@@ -365,7 +365,8 @@ connected(monitor *m, monitor_node *mn)
 		return;
 	}
 	free(mn->query);
-	mn->query = status_query(facts);
+	mn->st->superuser = pgconn_is_superuser(mn->pc.conn);
+	mn->query = status_query(facts, mn->st->superuser);
 	mn->st->reachable = true;
 	status_node_set_ssl(mn->st, mn->pc.conn);
 	send_query(m, mn);

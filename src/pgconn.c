@@ -970,6 +970,15 @@ pgconn_version_facts(const pgconn *pc, pgr_error *err)
 	return NULL;
 }
 
+bool
+pgconn_is_superuser(PGconn *conn)
+{
+	/* reported by the server at connection time: no round trip */
+	const char *v = conn ? PQparameterStatus(conn, "is_superuser") : NULL;
+
+	return v && strcmp(v, "on") == 0;
+}
+
 /* ---- blocking helpers ---------------------------------------------------- */
 
 PGconn *

@@ -229,6 +229,8 @@ void		pgconn_free(pgconn *pc);
  * support it.
  */
 const pg_version_facts *pgconn_version_facts(const pgconn *pc, pgr_error *err);
+/* The connection's role is a superuser (the server's is_superuser). */
+bool		pgconn_is_superuser(PGconn *conn);
 
 /*
  * Check a result: status must be exactly `expected`, the number of rows

@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "i18n.h"
+#include "monitor.h"
 #include "pgconn.h"
 #include "status.h"
 #include "strbuf.h"
@@ -49,43 +50,90 @@ static const char node_sql[] =
 "       " ISO_UTC("pg_last_xact_replay_timestamp()") ";\n";
 
 /*
- * Statement 2, the WAL senders: 13 columns.  The lag in bytes is measured
+ * Statement 2, the WAL senders: 15 columns.  The lag in bytes is measured
  * from what the sender has (current LSN on a primary, received LSN on a
- * cascading standby).  %s: reply_time where the server has it.
+ * cascading standby).  %s: reply_time where the server has it.  Last, the
+ * xmin the standby holds back here (hot_standby_feedback) and its age in
+ * transactions: the WAL sender's own, or its slot's when it streams
+ * through one (the server then keeps it there instead).
  */
-#define REPLICATION_COLUMNS 13
+#define REPLICATION_COLUMNS 15
 static const char replication_sql[] =
 "SELECT application_name, host(client_addr), state,\n"
 "       sent_lsn, write_lsn, flush_lsn, replay_lsn,\n"
 "       pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()\n"
 "                            ELSE pg_current_wal_lsn() END, replay_lsn)::bigint,\n"
 "       extract(epoch FROM write_lag), extract(epoch FROM flush_lag),\n"
-"       extract(epoch FROM replay_lag), sync_state, %s\n"
-"  FROM pg_stat_replication ORDER BY application_name, pid;\n";
+"       extract(epoch FROM replay_lag), sync_state, %s,\n"
+"       coalesce(r.backend_xmin, s.xmin)::text, age(coalesce(r.backend_xmin, s.xmin))\n"
+"  FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid\n"
+" ORDER BY application_name, pid;\n";
 
 /*
- * Statement 3, the WAL receiver: 6 columns, zero or one row.  sender_host
+ * Statement 3, the WAL receiver: 7 columns, zero or one row; the last is
+ * how long ago its last message from the sender came (the sender writes at
+ * least every wal_sender_timeout / 2 when idle: a large figure is a stuck
+ * or cut connection).  sender_host
  * and sender_port exist from PostgreSQL 11 on: read through to_jsonb() they
  * are NULL on a server without them, so the statement is the same for
  * every version.
  */
-#define WAL_RECEIVER_COLUMNS 6
+#define WAL_RECEIVER_COLUMNS 7
 static const char wal_receiver_sql[] =
 "SELECT status, to_jsonb(w) ->> 'sender_host',\n"
 "       (to_jsonb(w) ->> 'sender_port')::int, slot_name,\n"
-"       nullif(received_tli, 0), " ISO_UTC("last_msg_receipt_time") "\n"
+"       nullif(received_tli, 0), " ISO_UTC("last_msg_receipt_time") ",\n"
+"       extract(epoch FROM clock_timestamp() - last_msg_receipt_time)\n"
 "  FROM pg_stat_wal_receiver w WHERE pid IS NOT NULL";
 
 /*
- * Statement 4, what watching needs besides: 6 columns, one row.  Replay
+ * Statement 4, what watching needs besides: 8 columns, one row.  Replay
  * paused (only a standby can be asked), synchronous_standby_names,
  * archiving on, max_slot_wal_keep_size where the server has it,
- * hot_standby_feedback, and a standby's queries cancelled by recovery
- * conflicts.  %s: max_slot_wal_keep_size or NULL.
+ * hot_standby_feedback, a standby's queries cancelled by recovery
+ * conflicts, and the cluster manager that runs the node, if any, with what
+ * gave it away (its name, then the evidence; both NULL when none).
+ *
+ * A cluster manager is recognised by what it leaves on the server, the
+ * first match winning: pg_auto_failover by its extension (the monitor) or
+ * its pgautofailover_standby_N slots and pg_autoctl sessions; repmgr by its
+ * extension, schema or database, or repmgr in shared_preload_libraries
+ * (repmgrd needs it; read from pg_settings, which leaves out, rather
+ * than refuses, what a lesser role may not see); Patroni by its sessions ("Patroni heartbeat", ...) or
+ * the patroni.dynamic.json it writes into the data directory.  That file
+ * is looked for only on a superuser's connection: the server checks the
+ * right to call pg_stat_file() when it starts the statement, even in a
+ * branch never taken, so for a lesser role the statement must not name
+ * it at all.  %s: the Patroni file's row or nothing; then
+ * max_slot_wal_keep_size or NULL.
  */
-#define EXTRA_COLUMNS 6
+#define EXTRA_COLUMNS 8
+static const char extra_patroni_file_sql[] =
+"  UNION ALL SELECT 9, 'patroni', 'patroni.dynamic.json'\n"
+"   WHERE (pg_stat_file('patroni.dynamic.json', true)).size IS NOT NULL\n";
 static const char extra_sql[] =
 ";\n"
+"WITH manager(rank, name, evidence) AS (\n"
+"  SELECT 1, 'pg_auto_failover', 'extension pgautofailover'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgautofailover')\n"
+"  UNION ALL SELECT 2, 'pg_auto_failover', 'slot ' || min(slot_name::text)\n"
+"    FROM pg_replication_slots WHERE slot_name::text LIKE 'pgautofailover\\_standby\\_%%'\n"
+"  HAVING count(*) > 0\n"
+"  UNION ALL SELECT 3, 'pg_auto_failover', 'application_name pg_autoctl'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'pg\\_autoctl%%')\n"
+"  UNION ALL SELECT 4, 'repmgr', 'extension repmgr'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'repmgr')\n"
+"  UNION ALL SELECT 5, 'repmgr', 'schema repmgr'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'repmgr')\n"
+"  UNION ALL SELECT 6, 'repmgr', 'shared_preload_libraries'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_settings WHERE name = 'shared_preload_libraries'\n"
+"                    AND setting ~ '(^|[\\s,\"])repmgr')\n"
+"  UNION ALL SELECT 7, 'repmgr', 'database repmgr'\n"
+"   WHERE EXISTS (SELECT 1 FROM pg_database WHERE datname = 'repmgr')\n"
+"  UNION ALL SELECT 8, 'patroni', 'application_name ' || min(application_name)\n"
+"    FROM pg_stat_activity WHERE application_name LIKE 'Patroni%%'\n"
+"  HAVING count(*) > 0\n"
+"%s)\n"
 "SELECT CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END,\n"
 "       current_setting('synchronous_standby_names'),\n"
 "       current_setting('archive_mode') IN ('on', 'always'),\n"
@@ -94,7 +142,9 @@ static const char extra_sql[] =
 "       CASE WHEN pg_is_in_recovery()\n"
 "            THEN (SELECT coalesce(sum(confl_tablespace + confl_lock + confl_snapshot\n"
 "                                      + confl_bufferpin + confl_deadlock), 0)::bigint\n"
-"                    FROM pg_stat_database_conflicts) END;\n";
+"                    FROM pg_stat_database_conflicts) END,\n"
+"       (SELECT name FROM manager ORDER BY rank LIMIT 1),\n"
+"       (SELECT evidence FROM manager ORDER BY rank LIMIT 1);\n";
 
 /*
  * Statement 5, the slots: 8 columns.  The WAL each one retains is measured
@@ -112,7 +162,8 @@ static const char slot_sql[] =
 /*
  * Statement 6, archiving: 7 columns, one row: pg_stat_archiver, and the
  * .ready files waiting in pg_wal/archive_status where the server can list
- * them (12 and later).
+ * them (12 and later) and the role may (a superuser: the right to call
+ * pg_ls_archive_statusdir() is checked even where it is not called).
  */
 #define ARCHIVER_COLUMNS 7
 static const char archiver_sql[] =
@@ -120,10 +171,29 @@ static const char archiver_sql[] =
 "       failed_count, last_failed_wal, " ISO_UTC("last_failed_time") ", %s\n"
 "  FROM pg_stat_archiver";
 
-#define STATUS_STATEMENTS 6
+/*
+ * Statement 7, the timeline history: 3 columns, a row per history file in
+ * pg_wal (name, modification time, and the text of the newest, which
+ * holds the whole lineage).  Listing and reading files takes a superuser
+ * (the right to call them is checked even where they are not called): for
+ * a lesser role the statement returns nothing.
+ */
+#define HISTORY_COLUMNS 3
+static const char history_sql[] =
+";\n"
+"SELECT h.name, " ISO_UTC("s.modification") ",\n"
+"       CASE WHEN h.name = max(h.name) OVER () THEN pg_read_file('pg_wal/' || h.name) END\n"
+"  FROM pg_ls_dir('pg_wal') AS h(name),\n"
+"       LATERAL pg_stat_file('pg_wal/' || h.name, true) AS s\n"
+" WHERE h.name ~ '^[0-9A-F]{8}\\.history$' ORDER BY h.name";
+static const char history_none_sql[] =
+";\n"
+"SELECT NULL::text, NULL::text, NULL::text WHERE false";
+
+#define STATUS_STATEMENTS 7
 
 char *
-status_query(const pg_version_facts *facts)
+status_query(const pg_version_facts *facts, bool superuser)
 {
 	strbuf		sb;
 	char	   *sql;
@@ -135,6 +205,7 @@ status_query(const pg_version_facts *facts)
 				   ? ISO_UTC("reply_time") : "NULL::text");
 	strbuf_append(&sb, wal_receiver_sql);
 	strbuf_appendf(&sb, extra_sql,
+				   superuser ? extra_patroni_file_sql : "",
 				   facts && facts->slot_wal_status
 				   ? "current_setting('max_slot_wal_keep_size')" : "NULL::text");
 	strbuf_appendf(&sb, slot_sql,
@@ -143,9 +214,10 @@ status_query(const pg_version_facts *facts)
 				   facts && facts->slot_inactive_since
 				   ? ISO_UTC("inactive_since") : "NULL::text");
 	strbuf_appendf(&sb, archiver_sql,
-				   facts && facts->ls_archive_statusdir
+				   facts && facts->ls_archive_statusdir && superuser
 				   ? "(SELECT count(*) FROM pg_ls_archive_statusdir()"
 				   " WHERE right(name, 6) = '.ready')" : "NULL::bigint");
+	strbuf_append(&sb, superuser ? history_sql : history_none_sql);
 	sql = strbuf_detach(&sb);
 	strbuf_free(&sb);			/* detach leaves a fresh buffer behind */
 	return sql;
@@ -187,6 +259,7 @@ free_replication(status_replication *r)
 	free(r->replay_lsn);
 	free(r->sync_state);
 	free(r->reply_time);
+	free(r->backend_xmin);
 }
 
 static void
@@ -329,8 +402,16 @@ status_node_reset(node_status *ns)
 	free(ns->sync_standby_names);
 	free(ns->max_slot_wal_keep_size);
 	ns->sync_standby_names = ns->max_slot_wal_keep_size = NULL;
+	free(ns->manager);
+	free(ns->manager_evidence);
+	ns->manager = ns->manager_evidence = NULL;
 	free_slots(ns);
 	free_archiver(&ns->archiver);
+	timeline_free(ns->history, ns->n_history);
+	ns->history = NULL;
+	ns->n_history = 0;
+	ns->history_known = false;
+	ns->fork = TIMELINE_UNKNOWN;
 }
 
 static long long
@@ -349,6 +430,33 @@ bool_value(const PGresult *res, int row, int col)
 	return v && v[0] == 't';
 }
 
+/*
+ * The promotions from the newest history file, each dated by its own
+ * file.  A file the server lists is there: a role that may not list them
+ * gets no row and the history stays unknown.
+ */
+static void
+parse_history(node_status *ns, const PGresult *res)
+{
+	int			rows = PQntuples(res);
+	const char *text = rows > 0 ? pgconn_value(res, rows - 1, 2) : NULL;
+	const char *newest = rows > 0 ? pgconn_value(res, rows - 1, 0) : NULL;
+
+	ns->history_known = ns->superuser;
+	if (!newest || !text)
+		return;
+	if (timeline_parse(text, (int) strtol(newest, NULL, 16), &ns->history, &ns->n_history) < 0)
+	{
+		ns->history_known = false;
+		return;
+	}
+	for (int i = 0; i < ns->n_history; i++)
+		for (int r = 0; r < rows; r++)
+			if (pgconn_value(res, r, 0) &&
+				(int) strtol(pgconn_value(res, r, 0), NULL, 16) == ns->history[i].timeline)
+				ns->history[i].created = dup_value(res, r, 1);
+}
+
 int
 status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 {
@@ -364,6 +472,7 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 		{N_("server state"), 1, EXTRA_COLUMNS},
 		{"pg_replication_slots", -1, SLOT_COLUMNS},
 		{"pg_stat_archiver", 1, ARCHIVER_COLUMNS},
+		{N_("timeline history"), -1, HISTORY_COLUMNS},
 	};
 	const char *name = ns->node ? ns->node->name : "?";
 	const PGresult *res;
@@ -419,6 +528,8 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 		s->replay_lag_s = double_value(res, r, 10);
 		s->sync_state = dup_value(res, r, 11);
 		s->reply_time = dup_value(res, r, 12);
+		s->backend_xmin = dup_value(res, r, 13);
+		s->backend_xmin_age = ll_value(res, r, 14, -1);
 	}
 
 	res = results[2];
@@ -432,6 +543,7 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 		w->slot_name = dup_value(res, 0, 3);
 		w->received_tli = int_value(res, 0, 4);
 		w->last_msg_receipt = dup_value(res, 0, 5);
+		w->last_msg_age_s = double_value(res, 0, 6);
 		ns->wal_receiver = w;
 	}
 
@@ -442,6 +554,8 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 	ns->max_slot_wal_keep_size = dup_value(res, 0, 3);
 	ns->hot_standby_feedback = bool_value(res, 0, 4);
 	ns->recovery_conflicts = ll_value(res, 0, 5, -1);
+	ns->manager = dup_value(res, 0, 6);
+	ns->manager_evidence = dup_value(res, 0, 7);
 
 	res = results[4];
 	ns->n_slots = PQntuples(res);
@@ -469,8 +583,22 @@ status_parse(node_status *ns, PGresult *const *results, int n, pgr_error *err)
 	ns->archiver.last_failed_time = dup_value(res, 0, 5);
 	ns->archiver.ready_count = ll_value(res, 0, 6, -1);
 
+	res = results[6];
+	parse_history(ns, res);
+
 	ns->answered = true;
 	return 0;
+}
+
+bool
+status_lag_idle(const status_replication *r)
+{
+	/*
+	 * Nothing to replay: the primary wrote nothing since.  replay_lag then
+	 * keeps its last measure, and the age of the last replayed transaction
+	 * grows with the primary's idleness: neither is a delay.
+	 */
+	return r && r->has_lag_bytes && r->lag_bytes == 0;
 }
 
 bool
@@ -533,7 +661,10 @@ status_collect(const cluster *c, double timeout_s)
 				facts = pgconn_version_facts(pc, &ns->error);
 				if (facts)
 				{
-					char	   *sql = status_query(facts);
+					char	   *sql;
+
+					ns->superuser = pgconn_is_superuser(pc->conn);
+					sql = status_query(facts, ns->superuser);
 
 					pgconn_send(pc, sql, 0);
 					free(sql);
@@ -726,6 +857,43 @@ evaluate_watch(cluster_status *st, node_status *ns)
 					name);
 }
 
+/*
+ * The reference lineage: the primary on the latest timeline whose history
+ * could be read (after a split brain, the one promoted last).  Every node
+ * is judged against it: a node on another branch needs a rewind.
+ */
+static void
+evaluate_timelines(cluster_status *st)
+{
+	const node_status *ref = NULL;
+
+	st->timeline_ref = -1;
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		const node_status *ns = &st->nodes[i];
+
+		if (ns->answered && ns->role == STATUS_ROLE_PRIMARY && ns->history_known &&
+			(!ref || ns->timeline > ref->timeline ||
+			 (ns->timeline == ref->timeline && ns->node->role == NODE_PRIMARY)))
+		{
+			ref = ns;
+			st->timeline_ref = i;
+		}
+	}
+	for (int i = 0; i < st->n_nodes; i++)
+	{
+		node_status *ns = &st->nodes[i];
+		const char *lsn = ns->role == STATUS_ROLE_PRIMARY ? ns->current_lsn
+			: ns->receive_lsn && monitor_lsn(ns->receive_lsn) > monitor_lsn(ns->replay_lsn)
+			? ns->receive_lsn : ns->replay_lsn;
+
+		ns->fork = TIMELINE_UNKNOWN;
+		if (ref && ns->answered)
+			ns->fork = timeline_check(ref->history, ref->n_history, ref->timeline,
+									  ns->timeline, lsn);
+	}
+}
+
 void
 status_evaluate(cluster_status *st)
 {
@@ -845,6 +1013,7 @@ status_evaluate(cluster_status *st)
 	for (int i = 0; i < st->n_nodes; i++)
 		if (st->nodes[i].answered)
 			evaluate_watch(st, &st->nodes[i]);
+	evaluate_timelines(st);
 }
 
 void

@@ -31,6 +31,7 @@
 #include "cluster.h"
 #include "report.h"
 #include "strbuf.h"
+#include "timeline.h"
 #include "version.h"
 
 typedef enum status_health {
@@ -62,6 +63,9 @@ typedef struct status_replication {
 	double		replay_lag_s;
 	char	   *sync_state;		/* "async", "sync", "potential", "quorum" */
 	char	   *reply_time;		/* ISO 8601 UTC; NULL (servers < 12) */
+	char	   *backend_xmin;	/* the xmin the standby holds back here
+								 * (hot_standby_feedback); NULL: none */
+	long long	backend_xmin_age;	/* its age in transactions; -1: none */
 } status_replication;
 
 /* The node's WAL receiver (pg_stat_wal_receiver), on a standby. */
@@ -72,6 +76,7 @@ typedef struct status_wal_receiver {
 	char	   *slot_name;		/* NULL: none */
 	int			received_tli;	/* 0 when unknown */
 	char	   *last_msg_receipt; /* ISO 8601 UTC or NULL */
+	double		last_msg_age_s;	/* seconds since then; NAN when unknown */
 } status_wal_receiver;
 
 /* A row of pg_replication_slots. */
@@ -128,9 +133,23 @@ typedef struct node_status {
 									 * recovery conflicts (sum of
 									 * pg_stat_database_conflicts); -1 on a
 									 * primary */
+	char	   *manager;		/* the cluster manager running the node:
+								 * "patroni", "repmgr", "pg_auto_failover";
+								 * NULL: none seen */
+	char	   *manager_evidence;	/* what gave it away, e.g. "extension
+									 * repmgr" (not translated: names of
+									 * server objects) */
 	status_slot *slots;			/* its replication slots */
 	int			n_slots;
 	status_archiver archiver;
+	bool		superuser;		/* the connection's role is a superuser (what
+								 * it may read: the history below) */
+	status_timeline *history;	/* the promotions its timeline descends
+								 * from, oldest first */
+	int			n_history;
+	bool		history_known;	/* the history files could be read */
+	timeline_fork fork;			/* status_evaluate(): on the lineage of the
+								 * primary's timeline, or diverged */
 	status_replication *replication;	/* its WAL senders */
 	int			n_replication;
 
@@ -172,6 +191,9 @@ typedef struct cluster_status {
 	node_status *nodes;			/* in the cluster file's order */
 	int			n_nodes;
 	status_health health;
+	int			timeline_ref;	/* status_evaluate(): the node whose timeline
+								 * history the others are judged by (the
+								 * primary on the latest timeline); -1: none */
 	status_problem *problems;
 	int			n_problems;
 } cluster_status;
@@ -186,8 +208,9 @@ cluster_status *status_collect(const cluster *c, double timeout_s);
 void		status_free(cluster_status *st);
 
 /* The status query for a server of these facts: several statements, one
- * round trip.  malloc'd. */
-char	   *status_query(const pg_version_facts *facts);
+ * round trip; superuser: the connection's role is one (it may look at
+ * files in the data directory).  malloc'd. */
+char	   *status_query(const pg_version_facts *facts, bool superuser);
 /* Fill ns from the results of status_query(); -1 with err set if they are
  * not what was expected. */
 int			status_parse(node_status *ns, PGresult *const *results, int n,
@@ -201,6 +224,8 @@ void		status_node_reset(node_status *ns);
 void		status_evaluate(cluster_status *st);
 
 /* "healthy", "degraded", "error": for JSON (not translated). */
+/* 0 bytes behind: a time lag is then the primary's idleness, not a delay. */
+bool		status_lag_idle(const status_replication *r);
 /* Archiving is on and its last attempt failed (archive_command fails). */
 bool		status_archiver_failing(const status_archiver *a);
 

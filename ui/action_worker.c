@@ -207,6 +207,7 @@ run(void *arg)
 	a.cl = cl;
 	a.cluster_path = w->cluster_path;
 	a.ssh_config = w->ssh_config;
+	a.override_manager = w->override_manager;
 	a.log = log_cb;
 	a.log_arg = w;
 	a.confirm = confirm_cb;

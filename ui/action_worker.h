@@ -51,6 +51,8 @@ typedef struct action_worker {
 	char	   *target;			/* node or slot name */
 	char	   *cluster_path;
 	char	   *ssh_config;
+	bool		override_manager;	/* dashboard --force: act although a
+									 * cluster manager runs a node */
 	/* --replication-password-file's password, or NULL; a secret, wiped by
 	 * action_worker_done */
 	char	   *replication_password;

@@ -21,6 +21,9 @@ usage(void)
 	printf(_("  %s [-c FILE] [-d SECONDS] [--no-color] dashboard [OPTION]...\n"), PACKAGE);
 	printf(_("\nOptions:\n"));
 	printf(_("      --readonly           only watch: no action key\n"));
+	printf(_("      --force              action keys although a cluster manager (Patroni,\n"
+			 "                           repmgr, pg_auto_failover) runs the cluster:\n"
+			 "                           dangerous, it may act at the same time\n"));
 	printf(_("  -h, --help               show this help, then exit\n"));
 	printf(_("\nKeys: F1 or ? in the dashboard.\n"));
 }
@@ -39,11 +42,13 @@ cmd_dashboard(const pgr_globals *g, int argc, char **argv)
 {
 	static const struct option long_options[] = {
 		{"readonly", no_argument, NULL, 'r'},
+		{"force", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	pgr_error	err = PGR_ERROR_INIT;
 	bool		readonly = false;
+	bool		force = false;
 	int			opt;
 
 	/* main() has parsed its own options with getopt: start afresh */
@@ -59,6 +64,9 @@ cmd_dashboard(const pgr_globals *g, int argc, char **argv)
 		{
 			case 'r':
 				readonly = true;
+				break;
+			case 'f':
+				force = true;
 				break;
 			case 'h':
 				usage();
@@ -82,5 +90,5 @@ cmd_dashboard(const pgr_globals *g, int argc, char **argv)
 		pgr_error_clear(&err);
 		return PGR_EXIT_ERROR;
 	}
-	return dashboard_run(g, g->cluster_path, readonly);
+	return dashboard_run(g, g->cluster_path, readonly, force);
 }

@@ -155,7 +155,7 @@ cmd_console(const pgr_globals *g, int argc, char **argv)
 	if (interrupted || !standbys_built(cl))
 		rc = wizard_run(g, g->cluster_path, cl);
 	else
-		rc = dashboard_run(g, g->cluster_path, false);
+		rc = dashboard_run(g, g->cluster_path, false, false);
 	free(interrupted);
 	free(journal);
 	cluster_free(cl);

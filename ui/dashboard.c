@@ -58,6 +58,7 @@ typedef enum dash_cmd {
 	CMD_UP,
 	CMD_DOWN,
 	CMD_LOG,
+	CMD_TIMELINES,
 	CMD_PROMOTE,
 	CMD_FOLLOW,
 	CMD_RESYNC,
@@ -85,6 +86,7 @@ static const dash_key key_table[] = {
 	{CMD_FASTER, "-", NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
 	{CMD_SLOWER, "+", "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false, true},
 	{CMD_LOG, "L", "L", N_("Log"), N_("the full event log"), false, true},
+	{CMD_TIMELINES, "T", "T", N_("Timelines"), N_("the primary's timeline history, each node's timeline"), false, true},
 	{CMD_PROMOTE, "P", "P", N_("Promote"), N_("promote the selected standby"), true},
 	{CMD_FOLLOW, "F", "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
 	{CMD_RESYNC, "R", "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
@@ -99,13 +101,16 @@ static const dash_key key_table[] = {
 typedef enum dash_view {
 	VIEW_MAIN,
 	VIEW_HELP,
-	VIEW_LOG
+	VIEW_LOG,
+	VIEW_TIMELINES
 } dash_view;
 
 typedef struct dashboard {
 	const pgr_globals *g;
 	const char *cluster_path;
-	bool		readonly;
+	bool		readonly;		/* --readonly */
+	bool		force;			/* --force: actions although a cluster
+								 * manager runs a node */
 	monitor    *m;
 	action_worker w;
 	dash_view	view;
@@ -227,6 +232,31 @@ node_level(const monitor_node *mn)
 	return mn->level;
 }
 
+/* The first node a cluster manager runs (status.h's manager), or NULL. */
+static const node_status *
+managed_node(const dashboard *d)
+{
+	for (int i = 0; i < d->m->n_nodes; i++)
+	{
+		const node_status *ns = d->m->nodes[i].st;
+
+		if (ns && ns->answered && ns->manager)
+			return ns;
+	}
+	return NULL;
+}
+
+/*
+ * No action key: --readonly, or a cluster manager runs a node (pgreplica
+ * acting at the same time as Patroni, repmgrd or pg_autoctl would fight
+ * it), unless --force.
+ */
+static bool
+dash_readonly(const dashboard *d)
+{
+	return d->readonly || (!d->force && managed_node(d));
+}
+
 /* ---- drawing ---------------------------------------------------------------------- */
 
 static void
@@ -253,7 +283,7 @@ draw_header(const dashboard *d)
 	strbuf_init(&right);
 	strbuf_appendf(&right, _("refresh: %.1f s"), d->m->interval_s);
 	strbuf_appendf(&right, "%s%s  %s ", d->m->paused ? _("  PAUSED") : "",
-				   d->readonly ? _("  read-only") : "", clock);
+				   dash_readonly(d) ? _("  read-only") : "", clock);
 	rw = textout_width(right.data);
 	avail = COLS - rw - 1;
 	left = pgr_asprintf(_(" pgreplica  cluster: %s  primary: %s"), cluster_name, primary_name);
@@ -392,6 +422,10 @@ draw_nodes(const dashboard *d, int y)
 			snprintf(tl, sizeof(tl), "-");
 		if (!r)
 			snprintf(t, sizeof(t), "-");
+		else if (status_lag_idle(r))
+			/* TRANSLATORS: the TIME column (6 columns at most): 0 bytes
+			 * behind, so a time lag would only measure the primary's idleness */
+			snprintf(t, sizeof(t), "%s", _("idle"));
 		else if (isnan(mn->lag_s))
 			snprintf(t, sizeof(t), "%s", _("n/a"));
 		else
@@ -554,8 +588,12 @@ draw_detail(const dashboard *d, int y)
 					 r && !isnan(r->flush_lag_s) ? (snprintf(g2, sizeof(g2), "%.3fs", r->flush_lag_s), g2) : _("n/a"),
 					 r && !isnan(r->replay_lag_s) ? (snprintf(g3, sizeof(g3), "%.3fs", r->replay_lag_s), g3) : _("n/a"));
 		/* a row of its own: a timestamp with its time zone takes 30 columns */
-		textout_fill(y++, 0, COLS, A_NORMAL, _("  last replayed transaction: %s"),
-					 mn->st->last_replay ? mn->st->last_replay : "-");
+		if (mn->st->last_replay && status_lag_idle(r))
+			textout_fill(y++, 0, COLS, A_NORMAL, _("  last replayed transaction: %s (idle: no lag)"),
+						 mn->st->last_replay);
+		else
+			textout_fill(y++, 0, COLS, A_NORMAL, _("  last replayed transaction: %s"),
+						 mn->st->last_replay ? mn->st->last_replay : "-");
 		return y;
 	}
 	textout_fill(y++, 0, COLS, A_BOLD, _("Primary %s"), mn->node->name);
@@ -674,7 +712,7 @@ draw_keybar(const dashboard *d)
 		items[n].optional = key_table[i].bar_optional;
 		n++;
 	}
-	keybar_draw(LINES - 1, items, n, d->readonly);
+	keybar_draw(LINES - 1, items, n, dash_readonly(d));
 }
 
 /* The help: one row per key, a star on the actions (off in read-only). */
@@ -738,6 +776,66 @@ draw_log(dashboard *d)
 	}
 }
 
+/*
+ * The timeline view: the promotions the reference primary's timeline
+ * descends from (status.h's timeline_ref), then every node's timeline and
+ * whether it left that lineage.
+ */
+static void
+draw_timelines(const dashboard *d)
+{
+	const cluster_status *st = &d->m->status;
+	const node_status *ref = st->timeline_ref >= 0 ? &st->nodes[st->timeline_ref] : NULL;
+	int			y = 2;
+	int			last = LINES - 2;
+
+	textout_fill(0, 0, COLS, A_REVERSE, "%s", _(" Timelines: T or q back"));
+	if (!ref)
+		textout_fill(y++, 0, COLS, A_NORMAL, "  %s",
+					 _("No timeline history: no primary answers, or the role is not a superuser."));
+	else
+	{
+		textout_fill(y++, 0, COLS, A_BOLD, _("  History of %s (timeline %d):"),
+					 ref->node->name, ref->timeline);
+		if (ref->n_history == 0)
+			textout_fill(y++, 0, COLS, A_NORMAL, "    %s", _("no promotion yet"));
+		/* when they do not all fit, the oldest promotions are left out */
+		int			room = last - y - 1 - st->n_nodes;
+		int			first = room < 1 ? ref->n_history - 1
+			: ref->n_history > room ? ref->n_history - room : 0;
+
+		for (int i = first < 0 ? 0 : first; i < ref->n_history && y < last; i++)
+		{
+			const status_timeline *h = &ref->history[i];
+
+			/* TRANSLATORS: timeline 3 from timeline 2 at LSN, then when (UTC) */
+			textout_fill(y++, 0, COLS, A_NORMAL, _("    timeline %d from %d at %s  %.19s"),
+						 h->timeline, h->parent, h->switch_lsn, h->created ? h->created : "");
+		}
+	}
+	y++;
+	for (int i = 0; i < st->n_nodes && y < last; i++)
+	{
+		const node_status *ns = &st->nodes[i];
+		const char *what;
+		char		tl[16];
+
+		if (!ns->answered)
+			what = _("not answering");
+		else if (ns->fork == TIMELINE_DIVERGED)
+			what = _("DIVERGED from the history above: resync it");
+		else if (ns->fork == TIMELINE_ON)
+			what = _("on the lineage above");
+		else
+			what = "";
+		snprintf(tl, sizeof(tl), "%d", ns->timeline);
+		textout_fill(y++, 0, COLS,
+					 ns->fork == TIMELINE_DIVERGED ? level_attr(MONITOR_BAD) : A_NORMAL,
+					 _("  %-8s timeline %-4s %s"), ns->node->name,
+					 ns->answered && ns->timeline > 0 ? tl : "-", what);
+	}
+}
+
 static void
 draw(dashboard *d)
 {
@@ -760,6 +858,8 @@ draw(dashboard *d)
 		draw_help();
 	else if (d->view == VIEW_LOG)
 		draw_log(d);
+	else if (d->view == VIEW_TIMELINES)
+		draw_timelines(d);
 	else
 	{
 		draw_header(d);
@@ -782,6 +882,20 @@ draw(dashboard *d)
 		draw_events(d, y, LINES - 2);
 		if (d->flash && time(NULL) < d->flash_until)
 			textout_fill(LINES - 2, 0, COLS, A_BOLD, "%s", d->flash);
+		else if (managed_node(d))
+		{
+			const node_status *ns = managed_node(d);
+
+			/* the banner: whose cluster this is, on the status line */
+			if (d->force)
+				textout_fill(LINES - 2, 0, COLS, level_attr(MONITOR_BAD),
+							 _("Managed by %s (seen on %s): actions forced on, dangerous"),
+							 ns->manager, ns->node->name);
+			else
+				textout_fill(LINES - 2, 0, COLS, level_attr(MONITOR_WARN),
+							 _("Managed by %s (seen on %s): read-only, actions off"),
+							 ns->manager, ns->node->name);
+		}
 	}
 	draw_keybar(d);
 	if (d->dlg)
@@ -843,9 +957,20 @@ run_cmd(dashboard *d, dash_cmd cmd)
 	const monitor_slot *sl = selected_slot(d);
 
 	for (int i = 0; i < N_KEYS; i++)
-		if (key_table[i].cmd == cmd && key_table[i].action && d->readonly)
+		if (key_table[i].cmd == cmd && key_table[i].action && dash_readonly(d))
 		{
-			dash_flash(d, _("read-only dashboard: actions are off"));
+			const node_status *ns = managed_node(d);
+
+			if (d->readonly || !ns)
+				dash_flash(d, _("read-only dashboard: actions are off"));
+			else
+			{
+				char	   *msg = pgr_asprintf(_("%s runs this cluster (%s): actions are off; dashboard --force overrides (dangerous)"),
+											   ns->manager, ns->manager_evidence ? ns->manager_evidence : "");
+
+				dash_flash(d, msg);
+				free(msg);
+			}
 			return;
 		}
 	switch (cmd)
@@ -854,6 +979,9 @@ run_cmd(dashboard *d, dash_cmd cmd)
 			break;
 		case CMD_HELP:
 			d->view = d->view == VIEW_HELP ? VIEW_MAIN : VIEW_HELP;
+			break;
+		case CMD_TIMELINES:
+			d->view = d->view == VIEW_TIMELINES ? VIEW_MAIN : VIEW_TIMELINES;
 			break;
 		case CMD_LOG:
 			d->view = d->view == VIEW_LOG ? VIEW_MAIN : VIEW_LOG;
@@ -1024,6 +1152,9 @@ key_cmd(int is_key, wint_t ch)
 		case 'L':
 		case 'l':
 			return CMD_LOG;
+		case 'T':
+		case 't':
+			return CMD_TIMELINES;
 		case 'P':
 			return CMD_PROMOTE;
 		case 'F':
@@ -1088,6 +1219,12 @@ handle_key(dashboard *d, int is_key, wint_t ch)
 		d->view = VIEW_MAIN;
 		return;
 	}
+	if (d->view == VIEW_TIMELINES)
+	{
+		if (!is_key && (ch == 'q' || ch == 'T' || ch == 't' || ch == 27))
+			d->view = VIEW_MAIN;
+		return;
+	}
 	run_cmd(d, key_cmd(is_key, ch));
 }
 
@@ -1106,7 +1243,8 @@ init_colors(void)
 }
 
 int
-dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly)
+dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
+			  bool force)
 {
 	dashboard	d;
 	pgr_error	err = PGR_ERROR_INIT;
@@ -1127,6 +1265,8 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly)
 	d.g = g;
 	d.cluster_path = cluster_path;
 	d.readonly = readonly;
+	d.force = force;
+	d.w.override_manager = force;
 	if (action_worker_init(&d.w) < 0)
 	{
 		cluster_free(cl);

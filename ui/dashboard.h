@@ -14,6 +14,7 @@
  * stays active on return, else it is ended.  Returns an exit status
  * (PGR_EXIT_OK when the operator quits).
  */
-int			dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly);
+int			dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
+						  bool force);
 
 #endif

@@ -764,7 +764,7 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 
 		wizard_free(&wz);
 		if (go == WIZ_DONE)
-			rc = dashboard_run(g, path, false);
+			rc = dashboard_run(g, path, false, false);
 		free(path);
 		/* kept until now: the dashboard connects with the typed password too */
 		pgconn_forget_passwords();

@@ -8,6 +8,9 @@
 #   slot_critical_bytes: exit 2; in JSON and the Prometheus format too;
 # - max_slot_wal_keep_size unset (-1): the advice line;
 # - a paused replay on pg2: shown, replay_paused, exit 1;
+# - lag labels: pg2 behind (paused) is not idle; caught up, it is, and the
+#   text says its time lag is no delay; its WAL receiver's last message is
+#   seconds old; with hot_standby_feedback, the xmin it holds back on pg1;
 # - an archive_command that fails: its failure count, archive_failing,
 #   exit 2.
 
@@ -138,9 +141,48 @@ is "$rc" 2 "check --nagios --max-lag=1kB with pg2 paused behind: CRITICAL" || di
 like "$out" '^PGREPLICA CRITICAL - standby pg2 is [0-9]+ bytes behind pg1 \(and [0-9]+ more findings?\)' \
 	"the lag first, the paused replay counted" || diag "$out"
 like "$out" "'pg2_lag_bytes'=[0-9]+B;16777216;1024;0;" "performance data with both thresholds"
+st --json
+is "$(jqv '.nodes[1].upstream_replication | [.idle, (.lag_bytes > 0)] | @tsv')" "false	true" \
+	"pg2 behind: its lag is not idle" || diag "$out"
 ok "resume it" fx_psql pg2 "SELECT pg_wal_replay_resume()"
 st
 is "$rc" 0 "resumed: healthy" || diag "$out"
+
+# ---------------------------------------------------------------------------
+# an idle primary: 0 bytes behind, a time lag that is no delay
+idle_seen()
+{
+	local i
+	for i in $(seq 1 120); do
+		st --json
+		[ "$(jqv '.nodes[1].upstream_replication.idle')" = true ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+ok "pg2 caught up: idle (0 bytes behind)" idle_seen || diag "$out"
+is "$(jqv '.nodes[1].wal_receiver.last_msg_age_s | (type == "number" and . >= 0 and . < 120)')" true \
+	"pg2's WAL receiver: its last message is seconds old" || diag "$(jqv '.nodes[1].wal_receiver')"
+st
+like "$out" 'Replay lag: +[0-9.]+ s \(0 bytes behind: the primary is idle, this is no delay\)|Replay lag: +n/a \(0 bytes' \
+	"text: the time lag labelled as no delay" || diag "$out"
+like "$out" 'Last message: +[0-9]+\.[0-9]{3} s ago, from the sender' "text: the receiver's last message" || diag "$out"
+unlike "$out" 'Holds back:' "no xmin held back without hot_standby_feedback"
+
+# hot_standby_feedback: the xmin pg2 holds back on pg1 (kept in its slot)
+ok "hot_standby_feedback on pg2" fx_psql pg2 "ALTER SYSTEM SET hot_standby_feedback = on"
+ok "reload pg2" fx_pg_reload pg2
+ok "pg1 sees pg2's xmin" fx_wait_for pg1 \
+	"SELECT coalesce(r.backend_xmin, s.xmin) IS NOT NULL FROM pg_stat_replication r
+	  LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE application_name = 'pg2'" t
+st --json
+is "$(jqv '.nodes[1].upstream_replication | [(.backend_xmin | test("^[0-9]+$")), (.backend_xmin_age >= 0)] | @tsv')" \
+	"true	true" "JSON: backend_xmin and its age" || diag "$out"
+st
+like "$out" 'Holds back: +xmin [0-9]+ on pg1 \([0-9]+ transactions? old\): vacuum there keeps the rows it may need' \
+	"text: the xmin pg2 holds back on pg1" || diag "$out"
+ok "hot_standby_feedback reset on pg2" fx_psql pg2 "ALTER SYSTEM RESET hot_standby_feedback"
+ok "reload pg2" fx_pg_reload pg2
 
 # ---------------------------------------------------------------------------
 # archiving that fails
