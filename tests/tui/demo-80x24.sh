@@ -265,8 +265,8 @@ T=(
 	[bar_options]="F10Next SpaceChange TabField EscBack F9Quit"
 	[bar_review]="F10Apply PgDnScroll EscBack F9Quit"
 	[bar_done]="F10Dashboard F3Log EscBack F9Quit"
-	[bar_dash]="F1Help SpacePause +-Delay LLog PPromote FFollow RResync SSwitch DDrop slot qQuit"
-	[bar_async]="F1Help SpacePause LLog PPromote FFollow RResync SSwitch AAsync DDrop slot qQuit"
+	[bar_dash]="F1Help SpacePause TTimelines PPromote FFollow RResync SSwitch DDrop slot qQuit"
+	[bar_async]="F1Help SpacePause PPromote FFollow RResync SSwitch AAsync DDrop slot qQuit"
 )
 walk en
 
