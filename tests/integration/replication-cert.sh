@@ -75,21 +75,21 @@ pg1_log()
 	cat "$FX_DIR/pg1/log" "$data1"/log/*.log 2>/dev/null
 }
 
+# logged_since LINE PATTERN: pg1's log has PATTERN from line LINE on
+logged_since() { pg1_log | tail -n +"$1" | grep -qE "$2"; }
+
 # refused_without_cert WHAT PATTERN: pg2 restarted without its client
 # certificate does not stream, and pg1's log says PATTERN; then it is put
 # back and pg2 streams again
 refused_without_cert()
 {
-	local what=$1 pattern=$2 i=0 lines
+	local what=$1 pattern=$2 lines
 	lines=$(pg1_log | wc -l)
 	ok "$what: stop pg2" fx_pg_stop pg2
 	mv "$crt" "$crt.away" && mv "$key" "$key.away"
 	ok "$what: start pg2 without its certificate" fx_pg_start pg2
 	# generous: the walreceiver retries every wal_retrieve_retry_interval
-	while [ $i -lt 60 ] && ! pg1_log | tail -n +"$((lines + 1))" | grep -qE "$pattern"; do
-		sleep 1
-		i=$((i + 1))
-	done
+	fx_poll 60 logged_since "$((lines + 1))" "$pattern"
 	like "$(pg1_log | tail -n +"$((lines + 1))" | grep -E "$pattern" | head -1)" "$pattern" "$what: pg1 refuses pg2 without its certificate"
 	is "$(fx_psql pg1 "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pg2'")" 0 \
 		"$what: pg2 does not stream"

@@ -150,16 +150,12 @@ is "$rc" 0 "resumed: healthy" || diag "$out"
 
 # ---------------------------------------------------------------------------
 # an idle primary: 0 bytes behind, a time lag that is no delay
-idle_seen()
+idle_now()
 {
-	local i
-	for i in $(seq 1 120); do
-		st --json
-		[ "$(jqv '.nodes[1].upstream_replication.idle')" = true ] && return 0
-		sleep 0.5
-	done
-	return 1
+	st --json
+	[ "$(jqv '.nodes[1].upstream_replication.idle')" = true ]
 }
+idle_seen() { fx_poll 60 idle_now; }
 ok "pg2 caught up: idle (0 bytes behind)" idle_seen || diag "$out"
 is "$(jqv '.nodes[1].wal_receiver.last_msg_age_s | (type == "number" and . >= 0 and . < 120)')" true \
 	"pg2's WAL receiver: its last message is seconds old" || diag "$(jqv '.nodes[1].wal_receiver')"

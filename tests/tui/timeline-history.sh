@@ -29,15 +29,8 @@ command -v jq >/dev/null || skip_all "no jq"
 fx_setup
 . "$top_srcdir/tests/lib/tui.sh"
 
-wait_primary()
-{
-	local i
-	for i in $(seq 1 120); do
-		[ "$(fx_psql "$1" 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ] && return 0
-		sleep 0.5
-	done
-	return 1
-}
+# wait_primary NAME: NAME answers out of recovery (within 60 s)
+wait_primary() { fx_wait_for "$1" 'SELECT pg_is_in_recovery()' f 60; }
 
 fx_host pg1
 fx_host pg2
