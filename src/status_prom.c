@@ -57,52 +57,48 @@ family(strbuf *sb, const char *name, const char *help)
 	family_of(sb, name, "gauge", help);
 }
 
+/* ,KEY="VALUE" with the value escaped; nothing when KEY is NULL. */
+static void
+append_label(strbuf *sb, const char *key, const char *value)
+{
+	if (!key)
+		return;
+	strbuf_appendf(sb, ",%s=\"", key);
+	append_label_value(sb, value);
+	strbuf_append(sb, "\"");
+}
+
+/*
+ * One sample: NAME{cluster="…"[,node="…"][,K1="…"][,K2="…"]} VALUE.  node,
+ * k1 and k2 may be NULL.  Values are printed with %.17g, which round-trips
+ * a double; integers print without a fraction.
+ */
+static void
+sample2(strbuf *sb, const char *name, const cluster_status *st, const char *node,
+		const char *k1, const char *v1, const char *k2, const char *v2, double value)
+{
+	strbuf_appendf(sb, "%s{cluster=\"", name);
+	append_label_value(sb, st->cluster->name);
+	strbuf_append(sb, "\"");
+	append_label(sb, node ? "node" : NULL, node);
+	append_label(sb, k1, v1);
+	append_label(sb, k2, v2);
+	strbuf_appendf(sb, "} %.17g\n", value);
+}
+
+static void
+sample(strbuf *sb, const char *name, const cluster_status *st, const char *node,
+	   const char *extra_key, const char *extra_value, double value)
+{
+	sample2(sb, name, st, node, extra_key, extra_value, NULL, NULL, value);
+}
+
 /* A per-slot sample: NAME{cluster,node,slot[,EXTRA]} VALUE. */
 static void
 slot_sample(strbuf *sb, const char *name, const cluster_status *st, const char *node,
 			const char *slot, const char *extra_key, const char *extra_value, double value)
 {
-	strbuf_appendf(sb, "%s{cluster=\"", name);
-	append_label_value(sb, st->cluster->name);
-	strbuf_append(sb, "\",node=\"");
-	append_label_value(sb, node);
-	strbuf_append(sb, "\",slot=\"");
-	append_label_value(sb, slot);
-	strbuf_append(sb, "\"");
-	if (extra_key)
-	{
-		strbuf_appendf(sb, ",%s=\"", extra_key);
-		append_label_value(sb, extra_value);
-		strbuf_append(sb, "\"");
-	}
-	strbuf_appendf(sb, "} %.17g\n", value);
-}
-
-/*
- * One sample: NAME{cluster="…"[,node="…"][,EXTRA="…"]} VALUE.  extra_key
- * may be NULL.  Values are printed with %.17g, which round-trips a double;
- * integers print without a fraction.
- */
-static void
-sample(strbuf *sb, const char *name, const cluster_status *st, const char *node,
-	   const char *extra_key, const char *extra_value, double value)
-{
-	strbuf_appendf(sb, "%s{cluster=\"", name);
-	append_label_value(sb, st->cluster->name);
-	strbuf_append(sb, "\"");
-	if (node)
-	{
-		strbuf_append(sb, ",node=\"");
-		append_label_value(sb, node);
-		strbuf_append(sb, "\"");
-	}
-	if (extra_key)
-	{
-		strbuf_appendf(sb, ",%s=\"", extra_key);
-		append_label_value(sb, extra_value);
-		strbuf_append(sb, "\"");
-	}
-	strbuf_appendf(sb, "} %.17g\n", value);
+	sample2(sb, name, st, node, "slot", slot, extra_key, extra_value, value);
 }
 
 /* "2027-05-01T12:00:00Z" → seconds since the epoch; -1 when unreadable. */
