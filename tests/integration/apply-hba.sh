@@ -23,16 +23,15 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fixture.sh"
+. "$top_srcdir/tests/lib/pgr.sh"
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
 # pgreplica with the test hooks (tests/tools/test-hooks.c), for the
 # injected line the server refuses
 PGREPLICA_TEST=${PGREPLICA_TEST:-${top_builddir:-.}/tests/tools/pgreplica-test}
-APPLY=$PGREPLICA
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
-"$PGREPLICA" apply --help >/dev/null 2>&1 ||
-	skip_all "this pgreplica has no apply command yet"
+RUN_PROG=$PGREPLICA
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
@@ -56,13 +55,8 @@ pwfile=$FX_DIR/replication.pw
 export XDG_STATE_HOME=$FX_DIR/state XDG_CONFIG_HOME=$FX_DIR/config
 unset SSH_AUTH_SOCK
 
-# run ARG...: "$APPLY -c $conf ARG..."; sets out (stdout and stderr) and rc
-run()
-{
-	out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" \
-		--replication-password-file "$pwfile" "$@" --primary-only </dev/null 2>&1)
-	rc=$?
-}
+RUN_OPTS=(--replication-password-file "$pwfile")
+RUN_TAIL=(--primary-only)
 
 # make_role NAME: the replication role, with $pw (the role step would make it)
 make_role()
@@ -139,7 +133,7 @@ reject_line=$(grep -n '^host    replication  all          0.0.0.0/0' "$hba" | cu
 ok "before apply: no replication from pg2 (the reject comes first)" refused pg2 "$role"
 
 # plan
-out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
+out=$("$RUN_PROG" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
 rc=$?
 is "$rc" 0 "plan exits 0"
 like "$out" "\+host +replication +$role +$FX_ADDR_pg2/32 +scram-sha-256" "plan shows the rule as a diff line"
@@ -190,7 +184,7 @@ later_than_load() { [ "$(date +%s)" -gt "$load_epoch" ]; }
 fx_poll 5 later_than_load
 cat "$FX_DIR/hba.applied" >"$hba"
 ok "interrupted: the rule is in the file but not in force" refused pg2 "$role"
-out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
+out=$("$RUN_PROG" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
 like "$out" "not loaded the file since it last changed" "plan says the file is not loaded yet" ||
 	diag "$out"
 run apply --yes
@@ -216,9 +210,9 @@ rm -f "$hba".pgreplica-*
 fx_psql pg1 'SELECT pg_reload_conf()' >/dev/null
 ok "the old rules in force again" refused pg2 "$role"
 load_before=$(fx_psql pg1 'SELECT pg_conf_load_time()')
-APPLY=$PGREPLICA_TEST
+RUN_PROG=$PGREPLICA_TEST
 PGREPLICA_TEST_HBA_INJECT="host replication all 192.0.2.0/33 md5" run apply --yes
-APPLY=$PGREPLICA
+RUN_PROG=$PGREPLICA
 isnt "$rc" 0 "apply fails when the server refuses the new file"
 like "$out" "refuses" "the error says the server refuses it" || diag "$out"
 like "$out" "line [0-9]+: .*33" "the server's error is in the detail" || diag "$out"
@@ -291,7 +285,7 @@ fx_pg_hba pg1 \
 	"host    replication  all          $FX_SUBNET        md5"
 md5_line=$(grep -n "^host    replication  all          $FX_SUBNET" "$hba" | cut -d: -f1)
 fx_cluster_file "$conf" pg1 pg2
-out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
+out=$("$RUN_PROG" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
 like "$out" "above line $md5_line.*host +replication +all +${FX_SUBNET//./\\.} +md5" \
 	"plan: the rule goes above the broader md5 rule, and says why" || diag "$out"
 run apply --yes
@@ -307,7 +301,7 @@ ok "replication from pg2 works" replicates pg2 "$role"
 # it, it cannot match until SSL is on), and that is said
 reset_hba
 fx_cluster_file -o ssl=on "$conf" pg1 pg2
-out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
+out=$("$RUN_PROG" -c "$conf" --ssh-config "$FX_SSH_CONFIG" plan --primary-only </dev/null 2>&1)
 like "$out" "\+hostssl +replication +$role +$FX_ADDR_pg2/32" "ssl = on: plan shows a hostssl rule"
 like "$out" "ssl = off" "and says the server has ssl off"
 run apply --yes

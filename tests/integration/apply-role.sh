@@ -30,13 +30,12 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fixture.sh"
+. "$top_srcdir/tests/lib/pgr.sh"
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-APPLY=$PGREPLICA
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
-"$PGREPLICA" apply --help >/dev/null 2>&1 ||
-	skip_all "this pgreplica has no apply command yet"
+RUN_PROG=$PGREPLICA
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
@@ -54,12 +53,7 @@ conf=$FX_DIR/cluster.conf
 passfile=$XDG_CONFIG_HOME/pgreplica/fx.pgpass
 pgdata=$(fx_pgdata pg1)
 
-# run ARG...: apply or plan on $conf; sets out (stdout and stderr) and rc
-run()
-{
-	out=$("$APPLY" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" --primary-only </dev/null 2>&1)
-	rc=$?
-}
+RUN_TAIL=(--primary-only)
 
 # role_attrs NAME: "replication|login|superuser|verifier prefix"
 role_attrs()
@@ -195,7 +189,7 @@ ok "the passfile keeps a password of at least 24 characters" test "${#pw}" -ge 2
 	diag "passfile: $(sed 's/:[^:]*$/:.../' "$passfile" 2>/dev/null)"
 like "$pw" '^[A-Za-z0-9]+$' "the password is made of letters and digits"
 [ -n "$pw" ] || pw=no-password-found
-like "$(cat "$FX_DIR/ps.samples")" "(pgreplica|$(basename "$APPLY")).*apply" \
+like "$(cat "$FX_DIR/ps.samples")" "(pgreplica|$(basename "$RUN_PROG")).*apply" \
 	"the sampler saw apply run"
 like "$(server_logs)" "statement: " "the server logs statements"
 nowhere "$pw" "the generated password"

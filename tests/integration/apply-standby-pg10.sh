@@ -30,11 +30,11 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fixture.sh"
+. "$top_srcdir/tests/lib/pgr.sh"
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
-"$PGREPLICA" apply --help >/dev/null 2>&1 || skip_all "this pgreplica has no apply command yet"
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
 export PGREPLICA_TEMPLATES=${PGREPLICA_TEMPLATES:-$top_srcdir/templates}
 
@@ -87,12 +87,6 @@ cluster_file()
 		if [ -n "$1" ]; then
 			sed -i "s|^bindir = .*|&\nclient_bindir = $1|" "$conf"
 		fi
-}
-
-run()
-{
-	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
-	rc=$?
 }
 
 # ---------------------------------------------------------------------------

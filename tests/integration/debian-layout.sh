@@ -23,7 +23,7 @@
 . "${top_srcdir:-.}/tests/lib/fixture.sh"
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 [ "$(id -u)" = 0 ] || skip_all "needs root (pg_createcluster)"
 command -v pg_createcluster >/dev/null && command -v pg_ctlcluster >/dev/null ||
 	skip_all "no postgresql-common (pg_createcluster)"

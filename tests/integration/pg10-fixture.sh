@@ -18,7 +18,7 @@
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v jq >/dev/null || skip_all "jq is needed to read the JSON output"
 client=$(pg_config --bindir 2>/dev/null)
 [ -x "$client/pg_basebackup" ] && [ -x "$client/psql" ] ||

@@ -26,11 +26,11 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fixture.sh"
+. "$top_srcdir/tests/lib/pgr.sh"
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
-"$PGREPLICA" switchover --help >/dev/null 2>&1 || skip_all "this pgreplica has no switchover command"
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
@@ -50,12 +50,6 @@ unset SSH_AUTH_SOCK
 fx_cluster_file "$conf" pg1 pg2 pg3
 journal=$XDG_STATE_HOME/pgreplica/fx.switchover
 
-run()
-{
-	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
-	rc=$?
-}
-
 # pgreplica in the background, stopping itself (SIGSTOP) after EVENT
 run_paused()
 {
@@ -69,11 +63,6 @@ run_paused()
 	ps -o stat= -p "$bgpid" | grep -q T && return 0
 	diag "$(cat "$FX_DIR/paused.out")"
 	return 1
-}
-
-conf_get()
-{
-	sed -n "/^\[node \"$1\"\]/,/^\[/ s/^$2 = //p" "$conf"
 }
 
 primaries()

@@ -16,7 +16,7 @@
 set -u
 
 DRIVER=${TRANSPORT_DRIVER:-$top_builddir/tests/tools/transport-driver}
-[ -x "$DRIVER" ] || skip_all "transport-driver not built ($DRIVER)"
+[ -x "$DRIVER" ] || bail_out "no transport-driver at $DRIVER: build it first (make check builds it)"
 
 fx_setup
 root=0

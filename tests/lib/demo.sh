@@ -16,7 +16,7 @@
 demo_require()
 {
 	PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-	[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+	[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 	command -v tmux >/dev/null || skip_all "no tmux"
 	PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}
 	[ -x "$PG_BINDIR/initdb" ] || skip_all "no PostgreSQL server binaries (set PG_BINDIR)"

@@ -39,11 +39,12 @@
 
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fixture.sh"
+. "$top_srcdir/tests/lib/pgr.sh"
 set -u
 
 M=${MATRIX_MAJOR:?MATRIX_MAJOR not set}
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
 command -v jq >/dev/null || skip_all "jq is needed to read the JSON output"
 command -v tmux >/dev/null || skip_all "tmux is needed to drive the dashboard"
@@ -129,12 +130,6 @@ else
 fi
 is "$(grep -c "^client_bindir = $client\$" "$conf")" 3 "every node has client_bindir in the cluster file"
 
-run()
-{
-	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
-	rc=$?
-}
-conf_get() { sed -n "/^\[node \"$1\"\]/,/^\[/ s/^$2 = //p" "$conf"; }
 rows() { fx_psql "$1" "SELECT string_agg(id::text, ',' ORDER BY id) FROM drill"; }
 jqv() { jq -r "$1" <<<"$out" 2>/dev/null; }
 

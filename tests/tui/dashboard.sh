@@ -3,7 +3,9 @@
 # primary and two streaming standbys; a standby stopped (shown down, in red,
 # an event logged) and started again (streaming, without restarting the
 # dashboard); resizing (80x24, "terminal too small" at 60x20, back);
-# --no-color; a frozen standby (SIGSTOP): keys still answered within 100 ms
+# --no-color; a frozen standby (SIGSTOP): keys still answered within 500 ms
+# (a ceiling for a loaded machine: a UI thread blocked on the frozen node
+# would wait for its connection deadline, seconds)
 # and the node shown as not answering, back once thawed.
 #
 # Run by hand (as root for network namespaces):
@@ -15,7 +17,7 @@
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
 command -v tmux >/dev/null || skip_all "tmux is needed to drive the screens"
@@ -143,8 +145,8 @@ for i in 1 2 3 4 5; do
 	ms=$(key_ms x 'WAL pipeline of')
 	[ "$ms" -gt "$worst" ] && worst=$ms
 done
-ok "with s2 frozen, every key changed the screen within 100 ms (worst ${worst} ms)" \
-	test "$worst" -le 100
+ok "with s2 frozen, every key changed the screen within 500 ms (worst ${worst} ms)" \
+	test "$worst" -le 500
 ok "pg1 and s1 are still refreshed meanwhile" tui_wait dash "$(row ' ' s1 standby streaming)"
 ok "the event log says s2 is not answering" tui_wait dash 's2 is not answering'
 ok "thaw s2" fx_thaw s2

@@ -10,7 +10,7 @@
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v tmux >/dev/null || skip_all "no tmux"
 : "${RANDOM_KEYS:=5000}"
 : "${RANDOM_SEED:=20240607}"
