@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "i18n.h"
 #include "pgconn.h"
+#include "shquote.h"
 #include "standby_files.h"
 #include "status.h"
 #include "step_ssl.h"
@@ -215,7 +216,7 @@ action_run(transport *t, const cluster_node *n, const char *const *argv,
 	rc = transport_exec(t, argv, &xo, &status, err);
 	if (rc == 0 && status != 0)
 	{
-		char	   *cmd = transport_quote_argv(argv);
+		char	   *cmd = shquote_argv(argv);
 
 		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
 						   cmd, n->name, status);

@@ -32,6 +32,7 @@
 #include "service.h"
 #include "step_role.h"
 #include "strbuf.h"
+#include "shquote.h"
 #include "transport.h"
 
 #define DEMO_PRIMARY "pg1"
@@ -269,7 +270,7 @@ run(transport *t, const char *const *argv, const char *what, pgr_error *err)
 	rc = transport_capture(t, argv, NULL, 0, DEMO_CMD_TIMEOUT_MS, &status, &out, &out, err);
 	if (rc == 0 && status != 0)
 	{
-		char	   *cmd = transport_quote_argv(argv);
+		char	   *cmd = shquote_argv(argv);
 
 		/* the last lines say why; earlier ones are progress */
 		while (out.len > 0 && out.data[out.len - 1] == '\n')

@@ -13,6 +13,7 @@
 #include "pgconn.h"
 #include "service.h"
 #include "strbuf.h"
+#include "shquote.h"
 #include "transport.h"
 
 #define TIMEOUT_ARG "60"		/* SERVICE_TIMEOUT_S for pg_ctl -t */
@@ -169,24 +170,6 @@ service_argv(const cluster_node *n, service_action action, bool *from_path,
 	return a.v;
 }
 
-/* An argument as a shell would need it: quoted only when it must be. */
-static void
-append_shell_word(strbuf *sb, const char *arg)
-{
-	static const char plain[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@%+,-";
-
-	if (arg[0] != '\0' && strspn(arg, plain) == strlen(arg))
-		strbuf_append(sb, arg);
-	else
-	{
-		char	   *q = transport_quote_arg(arg);
-
-		strbuf_append(sb, q);
-		free(q);
-	}
-}
-
 char *
 service_command_string(const cluster_node *n, service_action action)
 {
@@ -200,7 +183,7 @@ service_command_string(const cluster_node *n, service_action action)
 	{
 		if (a != argv)
 			strbuf_append_char(&sb, ' ');
-		append_shell_word(&sb, *a);
+		shquote_append_word(&sb, *a);
 	}
 	service_argv_free(argv);
 	return strbuf_detach(&sb);

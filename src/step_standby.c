@@ -94,6 +94,7 @@
 #include "plan.h"
 #include "recovery.h"
 #include "service.h"
+#include "shquote.h"
 #include "standby_files.h"
 #include "step_role.h"
 #include "step_ssl.h"
@@ -211,7 +212,7 @@ run_ok(transport *t, const cluster_node *n, const char *const *argv,
 	rc = run(t, argv, &status, out, &eo, err);
 	if (rc == 0 && status != 0)
 	{
-		char	   *cmd = transport_quote_argv(argv);
+		char	   *cmd = shquote_argv(argv);
 
 		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
 						   cmd, n->name, status);
@@ -1087,9 +1088,9 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	}
 	if (p->pgdata_exists)
 	{
-		char	   *q1 = transport_quote_arg(n->pgdata);
+		char	   *q1 = shquote_arg(n->pgdata);
 		char	   *aside = pgr_asprintf("%s.pgreplica-YYYYMMDD-HHMMSS", n->pgdata);
-		char	   *q2 = transport_quote_arg(aside);
+		char	   *q2 = shquote_arg(aside);
 
 		strbuf_appendf(&s->preview, "mv -- %s %s\n", q1, q2);
 		strbuf_append(&s->preview, "# ");
@@ -1105,8 +1106,8 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	basebackup_args(n, p->up, ctx, p, &a);
 	basebackup_env(p, &e);
 	{
-		char	   *qe = transport_quote_argv((const char *const *) e.v);
-		char	   *qa = transport_quote_argv((const char *const *) a.v);
+		char	   *qe = shquote_argv((const char *const *) e.v);
+		char	   *qa = shquote_argv((const char *const *) a.v);
 
 		strbuf_appendf(&s->preview, "env %s %s\n", qe, qa);
 		free(qe);

@@ -1,7 +1,8 @@
 /*
  * transport.c: what every transport shares: opening by spec, `become`
- * (sudo -n -u ACCOUNT), capture, backup, and the shell quoting used for
- * every remote command line.
+ * (sudo -n -u ACCOUNT), capture, checked runs, backup.  It calls the
+ * backends through their ops table; the backends never call back into it
+ * (the shell quoting they need is in shquote.c).
  *
  * With `become`, the login account is not the one that must own the files
  * (typically: log in as an admin, act as postgres).  SFTP cannot change
@@ -19,46 +20,6 @@
 #include "i18n.h"
 #include "trace.h"
 #include "transport.h"
-
-/* ---- quoting ------------------------------------------------------------ */
-
-char *
-transport_quote_arg(const char *arg)
-{
-	strbuf		sb;
-	const char *p;
-
-	strbuf_init(&sb);
-	strbuf_append_char(&sb, '\'');
-	for (p = arg; *p; p++)
-	{
-		if (*p == '\'')
-			strbuf_append(&sb, "'\\''");
-		else
-			strbuf_append_char(&sb, *p);
-	}
-	strbuf_append_char(&sb, '\'');
-	return strbuf_detach(&sb);
-}
-
-char *
-transport_quote_argv(const char *const *argv)
-{
-	strbuf		sb;
-	int			i;
-
-	strbuf_init(&sb);
-	for (i = 0; argv[i]; i++)
-	{
-		char	   *q = transport_quote_arg(argv[i]);
-
-		if (i > 0)
-			strbuf_append_char(&sb, ' ');
-		strbuf_append(&sb, q);
-		free(q);
-	}
-	return strbuf_detach(&sb);
-}
 
 /* ---- opening -------------------------------------------------------------- */
 

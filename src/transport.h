@@ -10,7 +10,7 @@
  * Conventions:
  * - every function returns 0 on success, -1 with `err` filled on failure;
  * - a command is an argument vector, never a shell string: the ssh
- *   transport quotes it with transport_quote_argv() for the remote shell;
+ *   transport quotes it with shquote_argv() (shquote.h) for the remote shell;
  * - secrets never go on a command line: pass them on standard input
  *   (transport_exec_opts.input) or in a 0600 file.
  */
@@ -189,15 +189,5 @@ int			transport_stat(transport *t, const char *path, transport_file_stat *st,
  */
 int			transport_backup(transport *t, const char *path, char **backup_path,
 							 pgr_error *err);
-
-/* ---- Shell quoting: the one function for every remote command line ---- */
-
-/*
- * Quote one argument for a POSIX shell: 'it'\''s' style; "" becomes ''.
- * Safe for any byte string (newlines, $(), backticks, quotes, ;, *).
- */
-char	   *transport_quote_arg(const char *arg);
-/* Quote every argument and join them with spaces. */
-char	   *transport_quote_argv(const char *const *argv);
 
 #endif

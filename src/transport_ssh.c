@@ -10,7 +10,7 @@
  * disconnect, free.  A connection whose host key was refused is never used.
  *
  * Commands: one channel per command, the argument vector quoted by
- * transport_quote_argv() for the remote login shell.  The loop polls with
+ * shquote_env_argv() for the remote login shell.  The loop polls with
  * a short time-out so that a command's time limit applies, and probes an
  * idle connection with keep-alive requests: a connection that stops
  * answering is an error, not a hang.
@@ -47,6 +47,7 @@
 #include <libssh/sftp.h>
 
 #include "i18n.h"
+#include "shquote.h"
 #include "transport.h"
 
 #define SSH_DEFAULT_CONNECT_TIMEOUT_S 10
@@ -905,31 +906,6 @@ on_exit_signal(ssh_session session, ssh_channel channel, const char *signal,
 	es->exit_signal = signal_number(signal);
 }
 
-/* The command line: `env NAME=value ... argv...`, every word quoted. */
-static char *
-command_line(const char *const *argv, const char *const *env)
-{
-	size_t		nargv = 0;
-	size_t		nenv = 0;
-	const char **v;
-	char	   *line;
-
-	while (argv[nargv])
-		nargv++;
-	while (env && env[nenv])
-		nenv++;
-	if (nenv == 0)
-		return transport_quote_argv(argv);
-	v = pgr_calloc(nargv + nenv + 2, sizeof(char *));
-	v[0] = "env";
-	memcpy(v + 1, env, nenv * sizeof(char *));
-	memcpy(v + 1 + nenv, argv, nargv * sizeof(char *));
-	v[nargv + nenv + 1] = NULL;
-	line = transport_quote_argv(v);
-	free(v);
-	return line;
-}
-
 static int
 ssh_exec(transport *t, const char *const *argv, const transport_exec_opts *opts,
 		 int *exit_status, pgr_error *err)
@@ -960,7 +936,7 @@ ssh_exec(transport *t, const char *const *argv, const transport_exec_opts *opts,
 	if (opts->timeout_ms > 0)
 		deadline = now_ms() + opts->timeout_ms;
 
-	cmd = command_line(argv, opts->env);
+	cmd = shquote_env_argv(opts->env, argv);
 	ch = ssh_channel_new(st->session);
 	if (!ch || ssh_channel_open_session(ch) != SSH_OK)
 	{
@@ -1315,6 +1291,40 @@ fail:
 	return -1;
 }
 
+/*
+ * Run a small command of the backend's own (rename, id, readlink) on this
+ * session and keep one of its streams in `sb`.  It calls ssh_exec itself,
+ * never transport_capture: the front end would put `become` in front again
+ * and this backend must not depend on the layer above it.
+ */
+typedef struct ssh_keep
+{
+	transport_stream stream;
+	strbuf	   *sb;
+} ssh_keep;
+
+static void
+keep_stream(void *arg, transport_stream stream, const char *data, size_t len)
+{
+	ssh_keep   *k = arg;
+
+	if (stream == k->stream)
+		strbuf_append_len(k->sb, data, len);
+}
+
+static int
+ssh_run(ssh_transport *st, const char *const *argv, transport_stream stream,
+		strbuf *sb, int *status, pgr_error *err)
+{
+	ssh_keep	k = {stream, sb};
+	transport_exec_opts o = {0};
+
+	o.output = keep_stream;
+	o.output_arg = &k;
+	o.timeout_ms = st->io_timeout_s * 1000;
+	return ssh_exec(&st->base, argv, &o, status, err);
+}
+
 /* Run a small command and keep its first line of output. */
 static int
 remote_first_line(ssh_transport *st, const char *const *argv, char **line,
@@ -1325,8 +1335,7 @@ remote_first_line(ssh_transport *st, const char *const *argv, char **line,
 
 	*line = NULL;
 	strbuf_init(&out);
-	if (transport_capture(&st->base, argv, NULL, 0, st->io_timeout_s * 1000,
-						  &status, &out, NULL, err) < 0)
+	if (ssh_run(st, argv, TRANSPORT_STDOUT, &out, &status, err) < 0)
 	{
 		strbuf_free(&out);
 		return -1;
@@ -1379,8 +1388,7 @@ resolve_owner(ssh_transport *st, const transport_write_opts *opts, long *uid,
 		int			status = 0;
 
 		strbuf_init(&out);
-		if (transport_capture(&st->base, argv, NULL, 0, st->io_timeout_s * 1000,
-							  &status, &out, NULL, err) < 0)
+		if (ssh_run(st, argv, TRANSPORT_STDOUT, &out, &status, err) < 0)
 		{
 			strbuf_free(&out);
 			return -1;
@@ -1625,8 +1633,7 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 		int			status = 0;
 
 		strbuf_init(&errout);
-		if (transport_capture(t, argv, NULL, 0, st->io_timeout_s * 1000, &status,
-							  NULL, &errout, err) < 0)
+		if (ssh_run(st, argv, TRANSPORT_STDERR, &errout, &status, err) < 0)
 		{
 			strbuf_free(&errout);
 			goto out;

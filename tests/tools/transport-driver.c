@@ -34,6 +34,7 @@
 #include "process.h"
 #include "report.h"
 #include "strbuf.h"
+#include "shquote.h"
 #include "transport.h"
 
 #define EXIT_TRANSPORT 255
@@ -311,7 +312,7 @@ cmd_quote(int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		args[i] = argv[i];
 	args[argc] = NULL;
-	q = transport_quote_argv(args);
+	q = shquote_argv(args);
 	printf("%s\n", q);
 	free(q);
 	free(args);
