@@ -178,53 +178,34 @@ action_client_bin(const cluster_node *n, const char *prog)
 	return pgr_asprintf("%s/%s", dir, prog);
 }
 
-typedef struct run_out {
-	strbuf	   *out;
-	strbuf	   *err;
-} run_out;
-
+/* out gets both streams (tools such as pg_rewind talk on stderr) */
 static void
-run_output(void *arg, transport_stream stream, const char *data, size_t len)
+keep_both_streams(void *arg, transport_stream stream, const char *data, size_t len)
 {
-	run_out    *o = arg;
-
-	/* out gets both streams (tools such as pg_rewind talk on stderr) */
-	if (o->out)
-		strbuf_append_len(o->out, data, len);
-	if (stream == TRANSPORT_STDERR)
-		strbuf_append_len(o->err, data, len);
+	strbuf_append_len(arg, data, len);
 }
 
 int
 action_run(transport *t, const cluster_node *n, const char *const *argv,
 		   const char *const *env, int timeout_ms, strbuf *out, pgr_error *err)
 {
-	strbuf		eo;
-	run_out		o;
-	transport_exec_opts xo;
-	int			status = 0;
+	transport_exec_opts xo = {0};
+	int			status;
 	int			rc;
 
-	strbuf_init(&eo);
-	o.out = out;
-	o.err = &eo;
-	memset(&xo, 0, sizeof(xo));
-	xo.output = run_output;
-	xo.output_arg = &o;
+	xo.output = out ? keep_both_streams : NULL;
+	xo.output_arg = out;
 	xo.env = env;
 	xo.timeout_ms = timeout_ms;
-	rc = transport_exec(t, argv, &xo, &status, err);
-	if (rc == 0 && status != 0)
+	rc = transport_run_checked(t, argv, &xo, NULL, &status, err);
+	if (rc < 0 && status > 0)
 	{
 		char	   *cmd = shquote_argv(argv);
 
-		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
-						   cmd, n->name, status);
-		if (eo.len)
-			pgr_error_detail(err, "%s", eo.data);
+		pgr_error_reword(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+						 cmd, n->name, status);
 		free(cmd);
 	}
-	strbuf_free(&eo);
 	return rc;
 }
 

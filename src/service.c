@@ -291,23 +291,15 @@ prepare_pg_ctl(plan_ctx *ctx, transport *t, cluster_node *n,
 		/* pg_ctl -l: the log's directory must exist */
 		char	   *dir = pgr_asprintf("%s/log", n->pgdata);
 		const char *argv[] = {"mkdir", "-p", "-m", "0700", dir, NULL};
-		strbuf		errout;
-		int			status = 0;
+		transport_exec_opts o = {0};
+		int			status;
 		int			rc;
 
-		strbuf_init(&errout);
-		rc = run(t, (char **) argv, 30, &status, &errout, err);
-		if (rc == 0 && status != 0)
-		{
-			char	   *detail = tail_text(&errout);
-
-			pgr_error_set(err, PGR_ERR_EXEC, _("could not create the directory \"%s\" on node \"%s\""),
-						  dir, n->name);
-			pgr_error_detail(err, "%s", detail);
-			free(detail);
-			rc = -1;
-		}
-		strbuf_free(&errout);
+		o.timeout_ms = 30 * 1000;
+		rc = transport_run_checked(t, argv, &o, NULL, &status, err);
+		if (rc < 0 && status > 0)
+			pgr_error_reword(err, PGR_ERR_EXEC, _("could not create the directory \"%s\" on node \"%s\""),
+							 dir, n->name);
 		free(dir);
 		if (rc < 0)
 			return -1;

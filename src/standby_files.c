@@ -84,10 +84,10 @@ standby_copy_files(transport *t, const char *from, const char *to,
 				   const char *const *names, strbuf *copied, pgr_error *err)
 {
 	const char *argv[32];
-	strbuf		errout;
-	int			status = 0;
+	transport_exec_opts o = {0};
+	int			status;
 	int			n = 0;
-	int			rc = -1;
+	int			rc;
 
 	argv[n++] = "sh";
 	argv[n++] = "-c";
@@ -98,20 +98,11 @@ standby_copy_files(transport *t, const char *from, const char *to,
 	for (; *names && n < 31; names++)
 		argv[n++] = *names;
 	argv[n] = NULL;
-	strbuf_init(&errout);
-	if (transport_capture(t, argv, NULL, 0, 60000, &status, copied, &errout, err) < 0)
-		goto out;
-	if (status != 0)
-	{
-		pgr_error_set(err, PGR_ERR_IO, _("could not copy files from \"%s\" to \"%s\" on %s"),
-					  from, to, t->label);
-		if (errout.len)
-			pgr_error_detail(err, "%s", errout.data);
-		goto out;
-	}
-	rc = 0;
-out:
-	strbuf_free(&errout);
+	o.timeout_ms = 60000;
+	rc = transport_run_checked(t, argv, &o, copied, &status, err);
+	if (rc < 0 && status > 0)
+		pgr_error_reword(err, PGR_ERR_IO, _("could not copy files from \"%s\" to \"%s\" on %s"),
+						 from, to, t->label);
 	return rc;
 }
 
@@ -431,13 +422,14 @@ standby_write_recovery(transport *t, const cluster_node *n,
 	{
 		/* the server refuses to start with a recovery.conf (12 on) */
 		const char *argv[] = {"rm", "-f", "--", path, NULL};
-		int			status = 0;
+		transport_exec_opts o = {0};
+		int			status;
 
-		if (transport_capture(t, argv, NULL, 0, 30000, &status, NULL, NULL, err) < 0)
-			goto out;
-		if (status != 0)
+		o.timeout_ms = 30000;
+		if (transport_run_checked(t, argv, &o, NULL, &status, err) < 0)
 		{
-			pgr_error_set(err, PGR_ERR_IO, _("could not remove \"%s\" on %s"), path, t->label);
+			if (status > 0)
+				pgr_error_reword(err, PGR_ERR_IO, _("could not remove \"%s\" on %s"), path, t->label);
 			goto out;
 		}
 	}

@@ -1086,23 +1086,16 @@ static int
 run_chmod(transport *t, const char *path, const char *mode, pgr_error *err)
 {
 	const char *argv[] = {"chmod", mode, "--", path, NULL};
-	strbuf		errout;
-	int			status = 0;
+	transport_exec_opts o = {0};
+	int			status;
 
-	strbuf_init(&errout);
-	if (transport_capture(t, argv, NULL, 0, 30000, &status, NULL, &errout, err) < 0)
+	o.timeout_ms = 30000;
+	if (transport_run_checked(t, argv, &o, NULL, &status, err) < 0)
 	{
-		strbuf_free(&errout);
+		if (status > 0)
+			pgr_error_reword(err, PGR_ERR_EXEC, _("could not set the mode of \"%s\" to %s"), path, mode);
 		return -1;
 	}
-	if (status != 0)
-	{
-		pgr_error_set(err, PGR_ERR_EXEC, _("could not set the mode of \"%s\" to %s"), path, mode);
-		pgr_error_detail(err, "%s", errout.data);
-		strbuf_free(&errout);
-		return -1;
-	}
-	strbuf_free(&errout);
 	return 0;
 }
 
@@ -1292,10 +1285,17 @@ restore_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_file *f, pgr_error *
 	else
 	{
 		const char *argv[] = {"rm", "-f", "--", f->path, NULL};
-		int			status = 0;
+		transport_exec_opts o = {0};
+		int			status;
 
-		if (transport_capture(t, argv, NULL, 0, 30000, &status, NULL, NULL, err) < 0)
+		/* the file undone must be gone, or the log below would not be true */
+		o.timeout_ms = 30000;
+		if (transport_run_checked(t, argv, &o, NULL, &status, err) < 0)
+		{
+			if (status > 0)
+				pgr_error_reword(err, PGR_ERR_IO, _("could not remove \"%s\" on %s"), f->path, t->label);
 			return -1;
+		}
 	}
 	f->written = false;
 	plan_log(ctx, s, _("put the old \"%s\" back"), f->path);

@@ -204,23 +204,20 @@ static int
 run_ok(transport *t, const cluster_node *n, const char *const *argv,
 	   strbuf *out, pgr_error *err)
 {
-	strbuf		eo;
-	int			status = 0;
+	transport_exec_opts o = {0};
+	int			status;
 	int			rc;
 
-	strbuf_init(&eo);
-	rc = run(t, argv, &status, out, &eo, err);
-	if (rc == 0 && status != 0)
+	o.timeout_ms = CHECK_TIMEOUT_MS;
+	rc = transport_run_checked(t, argv, &o, out, &status, err);
+	if (rc < 0 && status > 0)
 	{
 		char	   *cmd = shquote_argv(argv);
 
-		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
-						   cmd, n->name, status);
-		if (eo.len)
-			pgr_error_detail(err, "%s", eo.data);
+		pgr_error_reword(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+						 cmd, n->name, status);
 		free(cmd);
 	}
-	strbuf_free(&eo);
 	return rc;
 }
 
@@ -756,15 +753,17 @@ leftover_basebackup(transport *t, const cluster_node *n, standby_priv *p,
 {
 	const char *argv[] = {"sh", "-c", leftover_script, "sh", n->pgdata,
 	stop ? "stop" : "check", NULL};
+	transport_exec_opts o = {0};
 	strbuf		out;
-	int			status = 0;
+	int			status;
 	int			rc;
 
 	strbuf_init(&out);
-	rc = transport_capture(t, argv, NULL, 0, 30000, &status, &out, NULL, err);
-	if (rc == 0 && status != 0)
-		rc = pgr_error_set(err, PGR_ERR_EXEC, _("could not look for a pg_basebackup left running on %s (status %d)"),
-						   n->name, status);
+	o.timeout_ms = 30000;
+	rc = transport_run_checked(t, argv, &o, &out, &status, err);
+	if (rc < 0 && status > 0)
+		pgr_error_reword(err, PGR_ERR_EXEC, _("could not look for a pg_basebackup left running on %s (status %d)"),
+						 n->name, status);
 	p->leftover_pid = rc == 0 ? atol(out.data) : 0;
 	strbuf_free(&out);
 	return rc;

@@ -174,6 +174,18 @@ int			transport_capture(transport *t, const char *const *argv,
 							  const char *input, size_t input_len,
 							  int timeout_ms, int *exit_status,
 							  strbuf *out, strbuf *errout, pgr_error *err);
+/*
+ * Run, capture standard output into `out` (NULL: discard; opts->output, if
+ * set, still sees both streams), and take a non-zero exit status as a
+ * failure: -1, err says the command failed on the host with its status,
+ * and the end of its standard error (trimmed, at most 2000 bytes) is the
+ * detail.  *exit_status (may be NULL) gets the status, or -1 when the
+ * command could not be run at all; a caller with a better message for the
+ * failure keeps the detail with pgr_error_reword when it is > 0.
+ */
+int			transport_run_checked(transport *t, const char *const *argv,
+								  const transport_exec_opts *opts, strbuf *out,
+								  int *exit_status, pgr_error *err);
 int			transport_read_file(transport *t, const char *path, size_t max_size,
 								char **data, size_t *len, pgr_error *err);
 int			transport_write_file(transport *t, const char *path,
