@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "action.h"
 #include "hooks.h"
 #include "i18n.h"
@@ -331,19 +332,11 @@ action_ensure_slot(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 	return 0;
 }
 
-void
-action_sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 int
 action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 					  cluster_node *n, int timeout_ms, pgr_error *err)
 {
-	int64_t		start = pgconn_now_ms();
+	int64_t		start = pgr_now_ms();
 	int64_t		deadline = start + timeout_ms;
 	const char *params[1] = {n->name};
 	long		delay = 20;
@@ -364,13 +357,13 @@ action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 		{
 			free(v);
 			action_log(a, _("%s streams from %s (after %lld ms)"), n->name, up->name,
-					   (long long) (pgconn_now_ms() - start));
+					   (long long) (pgr_now_ms() - start));
 			return 0;
 		}
 		free(v);
-		if (pgconn_now_ms() >= deadline)
+		if (pgr_now_ms() >= deadline)
 			break;
-		action_sleep_ms(delay);
+		pgr_sleep_ms(delay);
 		if (delay < 500)
 			delay *= 2;
 	}

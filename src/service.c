@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "service.h"
@@ -490,19 +491,6 @@ find_plan_node(plan_ctx *ctx, cluster_node *n)
 	return NULL;
 }
 
-static void
-sleep_ms(int64_t ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t) (ms / 1000);
-	ts.tv_nsec = (long) (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int
 service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
 				   pgr_error *err)
@@ -518,7 +506,7 @@ service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
 	plan_disconnect(ctx, n);
 	for (;;)
 	{
-		int64_t		left = deadline - pgconn_now_ms();
+		int64_t		left = deadline - pgr_now_ms();
 		double		try_s;
 		PGconn	   *conn;
 
@@ -540,10 +528,10 @@ service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
 		}
 		if (last.kind == PGR_ERR_AUTH)
 			break;				/* waiting will not fix that */
-		left = deadline - pgconn_now_ms();
+		left = deadline - pgr_now_ms();
 		if (left <= 0)
 			break;
-		sleep_ms(delay < left ? delay : left);
+		pgr_sleep_ms(delay < left ? delay : left);
 		delay = delay * 2 > 1000 ? 1000 : delay * 2;
 	}
 	if (last.kind == PGR_ERR_AUTH)

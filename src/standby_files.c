@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fsutil.h"
 #include "certs.h"
 #include "i18n.h"
 #include "standby_files.h"
@@ -161,7 +162,7 @@ keep_client_cert_copy(const cluster *cl, const cluster_node *n, const char *cert
 
 	if (slash)
 		*slash = '\0';
-	if (!local || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	if (!local || pgr_mkdir_p(dir, 0700, &e) < 0 ||
 		transport_write_file(local, path, cert, strlen(cert), &wo, &e) < 0)
 		report_warning(_("could not keep a copy of %s's client certificate in \"%s\": %s"),
 					   n->name, path, e.message ? e.message : strerror(errno));

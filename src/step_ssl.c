@@ -87,6 +87,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "fsutil.h"
+#include "clock.h"
 #include "certs.h"
 #include "i18n.h"
 #include "pgconn.h"
@@ -336,32 +338,12 @@ ca_load(const cluster *cl, ssl_ca *ca, pgr_error *err)
 static int
 make_private_dir(const char *dir, pgr_error *err)
 {
-	char	   *p = pgr_strdup(dir);
-	int			rc = 0;
-
-	for (char *s = p + 1;; s++)
-	{
-		char		c;
-
-		if (*s != '/' && *s != '\0')
-			continue;
-		c = *s;
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		{
-			rc = pgr_error_set(err, PGR_ERR_IO, _("could not create the directory \"%s\": %s"),
-							   p, strerror(errno));
-			break;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	if (rc == 0 && chmod(dir, 0700) < 0)
-		rc = pgr_error_set(err, PGR_ERR_IO, _("could not set the mode of \"%s\": %s"),
-						   dir, strerror(errno));
-	free(p);
-	return rc;
+	if (pgr_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	if (chmod(dir, 0700) < 0)
+		return pgr_error_set(err, PGR_ERR_IO, _("could not set the mode of \"%s\": %s"),
+							 dir, strerror(errno));
+	return 0;
 }
 
 /* Write a new CA to the operator's directory (key first, both atomic). */
@@ -1197,20 +1179,12 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 /* ---- verify --------------------------------------------------------------------- */
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 static int
 ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
 	ssl_priv   *pv = s->priv;
 	cluster_node *n = s->node;
-	int64_t		deadline = pgconn_now_ms() + VERIFY_TIMEOUT_MS;
+	int64_t		deadline = pgr_now_ms() + VERIFY_TIMEOUT_MS;
 	pgr_error	perr = PGR_ERROR_INIT;
 	char	   *fp = NULL;
 	long		delay = 50;
@@ -1251,9 +1225,9 @@ ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			free(fp);
 			return 0;
 		}
-		if (pgconn_now_ms() >= deadline)
+		if (pgr_now_ms() >= deadline)
 			break;
-		sleep_ms(delay);
+		pgr_sleep_ms(delay);
 		if (delay < 1000)
 			delay *= 2;
 	}
