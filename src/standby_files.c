@@ -84,23 +84,21 @@ int
 standby_copy_files(transport *t, const char *from, const char *to,
 				   const char *const *names, strbuf *copied, pgr_error *err)
 {
-	const char *argv[32];
 	transport_exec_opts o = {0};
+	const char **args;
+	size_t		n = 0;
 	int			status;
-	int			n = 0;
 	int			rc;
 
-	argv[n++] = "sh";
-	argv[n++] = "-c";
-	argv[n++] = copy_script;
-	argv[n++] = "sh";
-	argv[n++] = from;
-	argv[n++] = to;
-	for (; *names && n < 31; names++)
-		argv[n++] = *names;
-	argv[n] = NULL;
+	while (names[n])
+		n++;
+	args = pgr_calloc(n + 3, sizeof(char *));
+	args[0] = from;
+	args[1] = to;
+	memcpy(args + 2, names, n * sizeof(char *));
 	o.timeout_ms = 60000;
-	rc = transport_run_checked(t, argv, &o, copied, &status, err);
+	rc = transport_run_script(t, copy_script, args, &o, copied, &status, err);
+	free(args);
 	if (rc < 0 && status > 0)
 		pgr_error_reword(err, PGR_ERR_IO, _("could not copy files from \"%s\" to \"%s\" on %s"),
 						 from, to, t->label);

@@ -244,6 +244,29 @@ transport_run_checked(transport *t, const char *const *argv,
 	return rc;
 }
 
+int
+transport_run_script(transport *t, const char *script, const char *const *args,
+					 const transport_exec_opts *opts, strbuf *out,
+					 int *exit_status, pgr_error *err)
+{
+	size_t		nargs = 0;
+	const char **argv;
+	int			rc;
+
+	while (args && args[nargs])
+		nargs++;
+	argv = pgr_calloc(nargs + 5, sizeof(char *));
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = script;
+	argv[3] = "sh";				/* $0 */
+	if (nargs)
+		memcpy(argv + 4, args, nargs * sizeof(char *));
+	rc = transport_run_checked(t, argv, opts, out, exit_status, err);
+	free(argv);
+	return rc;
+}
+
 /*
  * Run a helper script through sudo for a file operation.  The script gets
  * its operands as "$1", "$2"…: `sh -c SCRIPT sh ARG…`.
@@ -253,24 +276,14 @@ become_script(transport *t, const char *script, const char *const *args,
 			  const char *input, size_t input_len, strbuf *out,
 			  const char *path, pgr_error *err)
 {
-	const char *argv[16];
 	transport_exec_opts o = {0};
 	int			status;
-	int			n = 0;
 	int			rc;
-
-	argv[n++] = "sh";
-	argv[n++] = "-c";
-	argv[n++] = script;
-	argv[n++] = "sh";
-	while (*args && n < 15)
-		argv[n++] = *args++;
-	argv[n] = NULL;
 
 	o.input = input;
 	o.input_len = input_len;
 	o.timeout_ms = 60000;
-	rc = transport_run_checked(t, argv, &o, out, &status, err);
+	rc = transport_run_script(t, script, args, &o, out, &status, err);
 	if (rc < 0 && status > 0)
 	{
 		pgr_error_reword(err, PGR_ERR_IO, _("could not access \"%s\" on %s as %s"),

@@ -186,6 +186,15 @@ int			transport_capture(transport *t, const char *const *argv,
 int			transport_run_checked(transport *t, const char *const *argv,
 								  const transport_exec_opts *opts, strbuf *out,
 								  int *exit_status, pgr_error *err);
+/*
+ * transport_run_checked of a POSIX sh script whose operands are "$1",
+ * "$2"… (`sh -c SCRIPT sh ARG…`, args NULL-terminated): a file name is
+ * never pasted into the script's text.
+ */
+int			transport_run_script(transport *t, const char *script,
+								 const char *const *args,
+								 const transport_exec_opts *opts, strbuf *out,
+								 int *exit_status, pgr_error *err);
 int			transport_read_file(transport *t, const char *path, size_t max_size,
 								char **data, size_t *len, pgr_error *err);
 int			transport_write_file(transport *t, const char *path,

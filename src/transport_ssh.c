@@ -265,6 +265,16 @@ probe_server(ssh_transport *st, int64_t limit_ms, pgr_error *err)
 	return 1;
 }
 
+/* A probe went unanswered: the connection is taken as lost. */
+static int
+server_silent(ssh_transport *st, pgr_error *err)
+{
+	connection_lost(st, err);
+	pgr_error_detail(err, _("The server did not answer for %d seconds."),
+					 st->io_timeout_s);
+	return -1;
+}
+
 /* Before a blocking operation: is a long-idle connection still there? */
 static int
 check_alive(ssh_transport *st, pgr_error *err)
@@ -280,12 +290,7 @@ check_alive(ssh_transport *st, pgr_error *err)
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-	{
-		connection_lost(st, err);
-		pgr_error_detail(err, _("The server did not answer for %d seconds."),
-						 st->io_timeout_s);
-		return -1;
-	}
+		return server_silent(st, err);
 	return 0;
 }
 
@@ -1086,12 +1091,7 @@ wait_for_data(ssh_cmd *c, pgr_error *err)
 	if (c->deadline && pgr_now_ms() >= c->deadline)
 		return SSH_CMD_TIMED_OUT;
 	if (alive == 0)
-	{
-		connection_lost(st, err);
-		pgr_error_detail(err, _("The server did not answer for %d seconds."),
-						 st->io_timeout_s);
-		return -1;
-	}
+		return server_silent(st, err);
 	return 0;
 }
 
