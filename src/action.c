@@ -15,10 +15,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "action.h"
 #include "hooks.h"
 #include "i18n.h"
 #include "pgconn.h"
+#include "shquote.h"
 #include "standby_files.h"
 #include "status.h"
 #include "step_ssl.h"
@@ -177,53 +179,34 @@ action_client_bin(const cluster_node *n, const char *prog)
 	return pgr_asprintf("%s/%s", dir, prog);
 }
 
-typedef struct run_out {
-	strbuf	   *out;
-	strbuf	   *err;
-} run_out;
-
+/* out gets both streams (tools such as pg_rewind talk on stderr) */
 static void
-run_output(void *arg, transport_stream stream, const char *data, size_t len)
+keep_both_streams(void *arg, transport_stream stream, const char *data, size_t len)
 {
-	run_out    *o = arg;
-
-	/* out gets both streams (tools such as pg_rewind talk on stderr) */
-	if (o->out)
-		strbuf_append_len(o->out, data, len);
-	if (stream == TRANSPORT_STDERR)
-		strbuf_append_len(o->err, data, len);
+	strbuf_append_len(arg, data, len);
 }
 
 int
 action_run(transport *t, const cluster_node *n, const char *const *argv,
 		   const char *const *env, int timeout_ms, strbuf *out, pgr_error *err)
 {
-	strbuf		eo;
-	run_out		o;
-	transport_exec_opts xo;
-	int			status = 0;
+	transport_exec_opts xo = {0};
+	int			status;
 	int			rc;
 
-	strbuf_init(&eo);
-	o.out = out;
-	o.err = &eo;
-	memset(&xo, 0, sizeof(xo));
-	xo.output = run_output;
-	xo.output_arg = &o;
+	xo.output = out ? keep_both_streams : NULL;
+	xo.output_arg = out;
 	xo.env = env;
 	xo.timeout_ms = timeout_ms;
-	rc = transport_exec(t, argv, &xo, &status, err);
-	if (rc == 0 && status != 0)
+	rc = transport_run_checked(t, argv, &xo, NULL, &status, err);
+	if (rc < 0 && status > 0)
 	{
-		char	   *cmd = transport_quote_argv(argv);
+		char	   *cmd = shquote_argv(argv);
 
-		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
-						   cmd, n->name, status);
-		if (eo.len)
-			pgr_error_detail(err, "%s", eo.data);
+		pgr_error_reword(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+						 cmd, n->name, status);
 		free(cmd);
 	}
-	strbuf_free(&eo);
 	return rc;
 }
 
@@ -349,19 +332,11 @@ action_ensure_slot(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 	return 0;
 }
 
-void
-action_sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 int
 action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 					  cluster_node *n, int timeout_ms, pgr_error *err)
 {
-	int64_t		start = pgconn_now_ms();
+	int64_t		start = pgr_now_ms();
 	int64_t		deadline = start + timeout_ms;
 	const char *params[1] = {n->name};
 	long		delay = 20;
@@ -382,13 +357,13 @@ action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 		{
 			free(v);
 			action_log(a, _("%s streams from %s (after %lld ms)"), n->name, up->name,
-					   (long long) (pgconn_now_ms() - start));
+					   (long long) (pgr_now_ms() - start));
 			return 0;
 		}
 		free(v);
-		if (pgconn_now_ms() >= deadline)
+		if (pgr_now_ms() >= deadline)
 			break;
-		action_sleep_ms(delay);
+		pgr_sleep_ms(delay);
 		if (delay < 500)
 			delay *= 2;
 	}

@@ -101,8 +101,6 @@ int			action_run(transport *t, const cluster_node *n, const char *const *argv,
 char	   *action_bin(const cluster_node *n, const char *prog);
 char	   *action_client_bin(const cluster_node *n, const char *prog);
 
-void		action_sleep_ms(long ms);
-
 /* The name of the cluster file's primary now (malloc'd), or NULL. */
 char	   *action_primary_name(action_ctx *a);
 /*

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "action.h"
 #include "hooks.h"
 #include "i18n.h"
@@ -265,7 +266,7 @@ int
 action_wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn, unsigned *tli,
 			  pgr_error *err)
 {
-	int64_t		start = pgconn_now_ms();
+	int64_t		start = pgr_now_ms();
 	int64_t		deadline = start + ACTION_PROMOTE_TIMEOUT_MS;
 
 	for (;;)
@@ -284,17 +285,17 @@ action_wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn, unsigned *tli
 		PQclear(res);
 		if (!rec)
 			break;
-		if (pgconn_now_ms() >= deadline)
+		if (pgr_now_ms() >= deadline)
 		{
 			pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s is still in recovery %d s after being asked to promote"),
 						  n->name, ACTION_PROMOTE_TIMEOUT_MS / 1000);
 			pgr_error_hint(err, _("Look at %s's server log."), n->name);
 			return -1;
 		}
-		action_sleep_ms(PROMOTE_POLL_MS);
+		pgr_sleep_ms(PROMOTE_POLL_MS);
 	}
 	action_log(a, _("%s is out of recovery after %lld ms"), n->name,
-			   (long long) (pgconn_now_ms() - start));
+			   (long long) (pgr_now_ms() - start));
 	return 0;
 }
 

@@ -212,20 +212,6 @@ rewind_role_disable(action_ctx *a, PGconn *conn, const cluster_node *up)
 	pgr_error_clear(&e);
 }
 
-/* conninfo value quoting as libpq reads it: 'x' with ' and \ escaped */
-static void
-append_conn_value(strbuf *sb, const char *v)
-{
-	strbuf_append_char(sb, '\'');
-	for (; *v; v++)
-	{
-		if (*v == '\'' || *v == '\\')
-			strbuf_append_char(sb, '\\');
-		strbuf_append_char(sb, *v);
-	}
-	strbuf_append_char(sb, '\'');
-}
-
 static const char *
 node_dbuser(const cluster_node *n)
 {
@@ -288,18 +274,18 @@ rewind_source(const cluster *cl, const cluster_node *n, const cluster_node *up,
 			  const char *user, strbuf *cs)
 {
 	char	   *rootcert = action_rootcert_path(cl, n);
+	char		port[16];
 
-	strbuf_appendf(cs, "host=");
-	append_conn_value(cs, up->host);
-	strbuf_appendf(cs, " port=%d user=", up->port);
-	append_conn_value(cs, user);
-	strbuf_append(cs, " dbname=");
-	append_conn_value(cs, node_dbname(up));
-	strbuf_append(cs, " application_name=pgreplica");
+	snprintf(port, sizeof(port), "%d", up->port);
+	recovery_conninfo_append(cs, "host", up->host);
+	recovery_conninfo_append(cs, "port", port);
+	recovery_conninfo_append(cs, "user", user);
+	recovery_conninfo_append(cs, "dbname", node_dbname(up));
+	recovery_conninfo_append(cs, "application_name", "pgreplica");
 	if (rootcert)
 	{
-		strbuf_append(cs, " sslmode=verify-full sslrootcert=");
-		append_conn_value(cs, rootcert);
+		recovery_conninfo_append(cs, "sslmode", "verify-full");
+		recovery_conninfo_append(cs, "sslrootcert", rootcert);
 	}
 	free(rootcert);
 }

@@ -47,6 +47,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "action.h"
 #include "hooks.h"
 #include "i18n.h"
@@ -620,7 +621,7 @@ out:
 static int
 wait_caught_up(sw *s, long long lsn, pgr_error *err)
 {
-	int64_t		start = pgconn_now_ms();
+	int64_t		start = pgr_now_ms();
 	long		delay = 5;
 
 	for (;;)
@@ -635,13 +636,13 @@ wait_caught_up(sw *s, long long lsn, pgr_error *err)
 		if (rep > lsn)
 		{
 			action_log(s->a, _("%s has replayed past it (after %lld ms)"), s->node->name,
-					   (long long) (pgconn_now_ms() - start));
+					   (long long) (pgr_now_ms() - start));
 			return 0;
 		}
-		if (pgconn_now_ms() - start >= SWITCHOVER_CATCHUP_TIMEOUT_MS)
+		if (pgr_now_ms() - start >= SWITCHOVER_CATCHUP_TIMEOUT_MS)
 			return pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s has not replayed %s's last WAL after %d s"),
 								 s->node->name, s->old->name, SWITCHOVER_CATCHUP_TIMEOUT_MS / 1000);
-		action_sleep_ms(delay);
+		pgr_sleep_ms(delay);
 		if (delay < 200)
 			delay *= 2;
 	}
@@ -837,7 +838,7 @@ marker(sw *s, pgr_error *err)
 	for (int i = 0; i < s->a->cl->n_nodes; i++)
 	{
 		cluster_node *o = &s->a->cl->nodes[i];
-		int64_t		start = pgconn_now_ms();
+		int64_t		start = pgr_now_ms();
 		pgr_error	e = PGR_ERROR_INIT;
 
 		if (o == s->node)
@@ -851,7 +852,7 @@ marker(sw *s, pgr_error *err)
 				break;
 			free(v);
 			v = NULL;
-			if (pgconn_now_ms() - start >= SWITCHOVER_MARKER_TIMEOUT_MS)
+			if (pgr_now_ms() - start >= SWITCHOVER_MARKER_TIMEOUT_MS)
 			{
 				pgr_error_set(err, PGR_ERR_TIMEOUT, _("the marker row written on %s is not on %s after %d s"),
 							  s->node->name, o->name, SWITCHOVER_MARKER_TIMEOUT_MS / 1000);
@@ -861,12 +862,12 @@ marker(sw *s, pgr_error *err)
 				goto out;
 			}
 			pgr_error_clear(&e);
-			action_sleep_ms(50);
+			pgr_sleep_ms(50);
 		}
 		free(v);
 		v = NULL;
 		action_log(s->a, _("%s has the marker row (after %lld ms)"), o->name,
-				   (long long) (pgconn_now_ms() - start));
+				   (long long) (pgr_now_ms() - start));
 	}
 	rc = 0;
 out:
@@ -934,16 +935,16 @@ roll_forward(sw *s, const char *from, pgr_error *err)
 static int
 promotion_outcome(sw *s, int wait_ms, bool *promoted, pgr_error *err)
 {
-	int64_t		start = pgconn_now_ms();
+	int64_t		start = pgr_now_ms();
 	bool		rec = true;
 
 	for (;;)
 	{
 		if (in_recovery(s, s->node, &rec, err) < 0)
 			return -1;
-		if (!rec || pgconn_now_ms() - start >= wait_ms)
+		if (!rec || pgr_now_ms() - start >= wait_ms)
 			break;
-		action_sleep_ms(100);
+		pgr_sleep_ms(100);
 	}
 	*promoted = !rec;
 	return 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "action.h"
 #include "i18n.h"
 #include "pgconn.h"
@@ -180,11 +181,7 @@ action_drop_to_async(action_ctx *a, pgr_error *err)
 			rc = 0;
 			goto out;
 		}
-		{
-			struct timespec ts = {0, 100 * 1000 * 1000};
-
-			nanosleep(&ts, NULL);
-		}
+		pgr_sleep_ms(100);
 	}
 	pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s still has synchronous_standby_names set after the reload"),
 				  p->name);

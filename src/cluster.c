@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "basebackup.h"
 #include "cluster.h"
 #include "cluster_lock.h"
@@ -2393,41 +2394,6 @@ cluster_default_path(pgr_error *err)
 	return x ? x : pgr_strdup(CLUSTER_FILE_NAME);
 }
 
-/* mkdir -p of the directory part of `path`, new directories 0700 */
-static int
-make_parent_dirs(const char *path, pgr_error *err)
-{
-	char	   *dir = pgr_strdup(path);
-	char	   *slash = strrchr(dir, '/');
-	int			rc = 0;
-
-	if (!slash || slash == dir)
-		goto out;
-	*slash = '\0';
-	for (char *p = dir + 1; ; p++)
-	{
-		if (*p == '/' || *p == '\0')
-		{
-			char		save = *p;
-
-			*p = '\0';
-			if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			{
-				pgr_error_set(err, PGR_ERR_IO, _("could not create directory \"%s\": %s"),
-							  dir, strerror(errno));
-				rc = -1;
-				goto out;
-			}
-			*p = save;
-			if (save == '\0')
-				break;
-		}
-	}
-out:
-	free(dir);
-	return rc;
-}
-
 int
 cluster_save(cluster *c, pgr_error *err)
 {
@@ -2466,7 +2432,7 @@ cluster_save(cluster *c, pgr_error *err)
 
 	/* the new default location may not exist yet */
 	xdg = xdg_path();
-	if (xdg && strcmp(xdg, c->path) == 0 && make_parent_dirs(c->path, err) < 0)
+	if (xdg && strcmp(xdg, c->path) == 0 && pgr_mkdir_parent(c->path, 0700, err) < 0)
 		goto out;
 
 	/* a symbolic link stays one: write the file it points to */

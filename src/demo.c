@@ -32,6 +32,7 @@
 #include "service.h"
 #include "step_role.h"
 #include "strbuf.h"
+#include "shquote.h"
 #include "transport.h"
 
 #define DEMO_PRIMARY "pg1"
@@ -261,29 +262,25 @@ servers_transport(const char *account, pgr_error *err)
 static int
 run(transport *t, const char *const *argv, const char *what, pgr_error *err)
 {
-	strbuf		out;
-	int			status = 0;
-	int			rc;
+	transport_exec_opts o = {0};
+	int			status;
 
-	strbuf_init(&out);
-	rc = transport_capture(t, argv, NULL, 0, DEMO_CMD_TIMEOUT_MS, &status, &out, &out, err);
-	if (rc == 0 && status != 0)
+	o.timeout_ms = DEMO_CMD_TIMEOUT_MS;
+	if (transport_run_checked(t, argv, &o, NULL, &status, err) == 0)
+		return 0;
+	if (status > 0)
 	{
-		char	   *cmd = transport_quote_argv(argv);
+		char	   *cmd = shquote_argv(argv);
+		char	   *why = pgr_strdup(err && err->detail ? err->detail : "");
 
-		/* the last lines say why; earlier ones are progress */
-		while (out.len > 0 && out.data[out.len - 1] == '\n')
-			out.data[--out.len] = '\0';
-		pgr_error_set(err, PGR_ERR_EXEC, _("could not %s: the command exited with status %d"),
-					  what, status);
-		pgr_error_detail(err, "%s\n%s", cmd,
-						 out.len > 2000 ? out.data + out.len - 2000 : out.data);
+		pgr_error_reword(err, PGR_ERR_EXEC, _("could not %s: the command exited with status %d"),
+						 what, status);
+		pgr_error_detail(err, "%s\n%s", cmd, why);
 		pgr_error_hint(err, _("Run \"%s demo --reset\", then try again; the detail says what failed."), PACKAGE);
+		free(why);
 		free(cmd);
-		rc = -1;
 	}
-	strbuf_free(&out);
-	return rc;
+	return -1;
 }
 
 static int

@@ -82,14 +82,11 @@ hook_run(const cluster *c, const hook_event *ev, pgr_error *err)
 	eo.timeout_ms = (int) (c->event_timeout * 1000.0);
 
 	t = transport_local_open(NULL, err);
-	rc = t ? transport_exec(t, argv, &eo, &status, err) : -1;
+	rc = t ? transport_run_checked(t, argv, &eo, NULL, &status, err) : -1;
 	transport_close(t);
-	if (rc == 0 && status != 0)
-	{
-		pgr_error_set(err, PGR_ERR_EXEC, _("the event command %s exited with status %d"),
-					  argv[0], status);
-		rc = -1;
-	}
+	if (rc < 0 && status > 0)
+		pgr_error_reword(err, PGR_ERR_EXEC, _("the event command %s exited with status %d"),
+						 argv[0], status);
 	else if (rc < 0)
 		pgr_error_prefix(err, _("the event command %s: "), argv[0]);
 	if (rc < 0 && out.len > 0 && !err->detail)

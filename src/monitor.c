@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "i18n.h"
 #include "hooks.h"
 #include "monitor.h"
@@ -348,7 +349,7 @@ send_query(monitor *m, monitor_node *mn)
 		return;
 	}
 	mn->busy = true;
-	mn->sent_ms = pgconn_now_ms();
+	mn->sent_ms = pgr_now_ms();
 }
 
 /* The connection was just made: choose the query for this server. */
@@ -378,7 +379,7 @@ start_connect(monitor *m, monitor_node *mn)
 	const pgconn_options opt = {.read_only = true};
 
 	m->connections++;
-	mn->sent_ms = pgconn_now_ms();
+	mn->sent_ms = pgr_now_ms();
 	if (pgconn_start(&mn->pc, &opt, hard_limit_s(m)) < 0)
 		node_failed(m, mn, &mn->pc.err);
 }
@@ -542,7 +543,7 @@ monitor_pollfds(monitor *m, struct pollfd *fds)
 int
 monitor_timeout_ms(const monitor *m)
 {
-	int64_t		now = pgconn_now_ms();
+	int64_t		now = pgr_now_ms();
 	int64_t		next = now + (int64_t) (m->interval_s * 1000);
 
 	if (!m->paused && m->next_refresh_ms < next)
@@ -569,7 +570,7 @@ monitor_timeout_ms(const monitor *m)
 bool
 monitor_handle(monitor *m, const struct pollfd *fds, int nfds)
 {
-	int64_t		now = pgconn_now_ms();
+	int64_t		now = pgr_now_ms();
 	node_before *before = pgr_calloc((size_t) (m->n_nodes ? m->n_nodes : 1),
 									 sizeof(node_before));
 	bool		tick;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "strbuf.h"
@@ -25,19 +26,10 @@
 /* ---- time ------------------------------------------------------------- */
 
 int64_t
-pgconn_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
 pgconn_deadline_after(double seconds)
 {
 	/* (no libm: rounding by hand) */
-	return pgconn_now_ms() + (int64_t) (seconds * 1000.0 + 0.5);
+	return pgr_now_ms() + (int64_t) (seconds * 1000.0 + 0.5);
 }
 
 /* ---- set-up and tear-down ------------------------------------------------ */
@@ -562,7 +554,7 @@ retry_chain_only(pgconn *pc)
 		return false;
 	if (pc->deadline_ms > 0)
 	{
-		int64_t		left = pc->deadline_ms - pgconn_now_ms();
+		int64_t		left = pc->deadline_ms - pgr_now_ms();
 
 		if (left <= 0)
 			return false;
@@ -776,7 +768,7 @@ pgconn_handle(pgconn *pc, short revents)
 		read_results(pc, revents);
 
 	if (pgconn_waiting(pc) && pc->deadline_ms > 0 &&
-		pgconn_now_ms() >= pc->deadline_ms)
+		pgr_now_ms() >= pc->deadline_ms)
 		timed_out(pc);
 	return pc->state;
 }
@@ -810,7 +802,7 @@ pgconn_poll_once(pgconn *const *pcs, int n, int timeout_ms)
 	}
 	if (count > 0)
 	{
-		now = pgconn_now_ms();
+		now = pgr_now_ms();
 		if (next > 0)
 		{
 			int			until = next <= now ? 0 : (int) (next - now);

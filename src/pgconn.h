@@ -143,8 +143,7 @@ void		pgconn_forget_passwords(void);
 typedef void (*pgconn_notice_fn) (void *arg, const char *message);
 void		pgconn_set_notice_handler(pgconn_notice_fn fn, void *arg);
 
-/* CLOCK_MONOTONIC in milliseconds; and that plus a number of seconds. */
-int64_t		pgconn_now_ms(void);
+/* pgr_now_ms() (clock.h) plus a number of seconds: a deadline. */
 int64_t		pgconn_deadline_after(double seconds);
 
 /*

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "plan.h"
@@ -624,23 +625,6 @@ plan_default_journal_path(const cluster *cl)
 	return path;
 }
 
-/* mkdir -p with mode 0700 for the directories it creates. */
-static void
-make_parent_dirs(const char *path)
-{
-	char	   *p = pgr_strdup(path);
-
-	for (char *s = p + 1; *s; s++)
-	{
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		(void) mkdir(p, 0700);
-		*s = '/';
-	}
-	free(p);
-}
-
 int
 plan_journal_append(const char *path, const char *event, const char *id,
 					pgr_error *err)
@@ -651,7 +635,8 @@ plan_journal_append(const char *path, const char *event, const char *id,
 
 	if (!path)
 		return 0;
-	make_parent_dirs(path);
+	/* a directory that cannot be made shows as the open's error below */
+	(void) pgr_mkdir_parent(path, 0700, NULL);
 	/* a link put in its place is not followed (into a file of the operator's) */
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)

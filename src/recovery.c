@@ -62,8 +62,8 @@ is_empty(const char *s)
 }
 
 /* As libpq's appendConnStrVal (src/fe_utils/string_utils.c). */
-static void
-append_conn_val(strbuf *sb, const char *key, const char *value)
+void
+recovery_conninfo_append(strbuf *sb, const char *key, const char *value)
 {
 	bool		quote = (*value == '\0');
 
@@ -228,19 +228,19 @@ recovery_conninfo(const recovery_params *p)
 	}
 	snprintf(port, sizeof(port), "%d", p->primary_port);
 	strbuf_init(&sb);
-	append_conn_val(&sb, "host", p->primary_host);
-	append_conn_val(&sb, "port", port);
-	append_conn_val(&sb, "user", p->user);
+	recovery_conninfo_append(&sb, "host", p->primary_host);
+	recovery_conninfo_append(&sb, "port", port);
+	recovery_conninfo_append(&sb, "user", p->user);
 	if (p->passfile)
-		append_conn_val(&sb, "passfile", p->passfile);
-	append_conn_val(&sb, "application_name", p->node);
-	append_conn_val(&sb, "sslmode", sslmode_of(p));
+		recovery_conninfo_append(&sb, "passfile", p->passfile);
+	recovery_conninfo_append(&sb, "application_name", p->node);
+	recovery_conninfo_append(&sb, "sslmode", sslmode_of(p));
 	if (p->ssl)
-		append_conn_val(&sb, "sslrootcert", p->sslrootcert);
+		recovery_conninfo_append(&sb, "sslrootcert", p->sslrootcert);
 	if (p->sslcert)
 	{
-		append_conn_val(&sb, "sslcert", p->sslcert);
-		append_conn_val(&sb, "sslkey", p->sslkey);
+		recovery_conninfo_append(&sb, "sslcert", p->sslcert);
+		recovery_conninfo_append(&sb, "sslkey", p->sslkey);
 	}
 	if (!conninfo_reads_back(sb.data, p))
 	{

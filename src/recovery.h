@@ -29,6 +29,7 @@
 #include <stddef.h>
 
 #include "report.h"
+#include "strbuf.h"
 #include "version.h"
 
 #define RECOVERY_CONF_FILE "recovery.conf"
@@ -99,6 +100,12 @@ typedef struct recovery_files
  * holds a line break.  malloc'd.
  */
 char	   *recovery_conninfo(const recovery_params *p);
+/*
+ * Append `key=value` to a connection string (a space first unless sb is
+ * empty), the value quoted as recovery_conninfo quotes it: the one
+ * conninfo writer, also for pg_rewind's --source-server.
+ */
+void		recovery_conninfo_append(strbuf *sb, const char *key, const char *value);
 
 /*
  * The template directory for a template_dir override (NULL: environment,

@@ -157,6 +157,22 @@ pgr_error_set(pgr_error *err, pgr_error_kind kind, const char *fmt,...)
 	return -1;
 }
 
+int
+pgr_error_reword(pgr_error *err, pgr_error_kind kind, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (!err)
+		return -1;
+	free(err->message);
+	err->kind = kind;
+	err->sqlstate[0] = '\0';
+	va_start(ap, fmt);
+	err->message = pgr_vasprintf(fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 void
 pgr_error_detail(pgr_error *err, const char *fmt,...)
 {

@@ -45,6 +45,12 @@ typedef struct pgr_error {
 /* Set the primary message (replacing any earlier error). Returns -1. */
 int			pgr_error_set(pgr_error *err, pgr_error_kind kind, const char *fmt,...) PGR_PRINTF(3, 4);
 int			pgr_error_vset(pgr_error *err, pgr_error_kind kind, const char *fmt, va_list ap) PGR_PRINTF(3, 0);
+/*
+ * Replace the primary message and kind, keeping the detail and hint: a
+ * caller that knows what the failed work was for says so, and the detail
+ * (a command's standard error, say) stays.  Returns -1.
+ */
+int			pgr_error_reword(pgr_error *err, pgr_error_kind kind, const char *fmt,...) PGR_PRINTF(3, 4);
 /* Add or replace the detail / hint of the current error. */
 void		pgr_error_detail(pgr_error *err, const char *fmt,...) PGR_PRINTF(2, 3);
 void		pgr_error_hint(pgr_error *err, const char *fmt,...) PGR_PRINTF(2, 3);

@@ -9,10 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "service.h"
 #include "strbuf.h"
+#include "shquote.h"
 #include "transport.h"
 
 #define TIMEOUT_ARG "60"		/* SERVICE_TIMEOUT_S for pg_ctl -t */
@@ -169,24 +171,6 @@ service_argv(const cluster_node *n, service_action action, bool *from_path,
 	return a.v;
 }
 
-/* An argument as a shell would need it: quoted only when it must be. */
-static void
-append_shell_word(strbuf *sb, const char *arg)
-{
-	static const char plain[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@%+,-";
-
-	if (arg[0] != '\0' && strspn(arg, plain) == strlen(arg))
-		strbuf_append(sb, arg);
-	else
-	{
-		char	   *q = transport_quote_arg(arg);
-
-		strbuf_append(sb, q);
-		free(q);
-	}
-}
-
 char *
 service_command_string(const cluster_node *n, service_action action)
 {
@@ -200,7 +184,7 @@ service_command_string(const cluster_node *n, service_action action)
 	{
 		if (a != argv)
 			strbuf_append_char(&sb, ' ');
-		append_shell_word(&sb, *a);
+		shquote_append_word(&sb, *a);
 	}
 	service_argv_free(argv);
 	return strbuf_detach(&sb);
@@ -308,23 +292,15 @@ prepare_pg_ctl(plan_ctx *ctx, transport *t, cluster_node *n,
 		/* pg_ctl -l: the log's directory must exist */
 		char	   *dir = pgr_asprintf("%s/log", n->pgdata);
 		const char *argv[] = {"mkdir", "-p", "-m", "0700", dir, NULL};
-		strbuf		errout;
-		int			status = 0;
+		transport_exec_opts o = {0};
+		int			status;
 		int			rc;
 
-		strbuf_init(&errout);
-		rc = run(t, (char **) argv, 30, &status, &errout, err);
-		if (rc == 0 && status != 0)
-		{
-			char	   *detail = tail_text(&errout);
-
-			pgr_error_set(err, PGR_ERR_EXEC, _("could not create the directory \"%s\" on node \"%s\""),
-						  dir, n->name);
-			pgr_error_detail(err, "%s", detail);
-			free(detail);
-			rc = -1;
-		}
-		strbuf_free(&errout);
+		o.timeout_ms = 30 * 1000;
+		rc = transport_run_checked(t, argv, &o, NULL, &status, err);
+		if (rc < 0 && status > 0)
+			pgr_error_reword(err, PGR_ERR_EXEC, _("could not create the directory \"%s\" on node \"%s\""),
+							 dir, n->name);
 		free(dir);
 		if (rc < 0)
 			return -1;
@@ -515,19 +491,6 @@ find_plan_node(plan_ctx *ctx, cluster_node *n)
 	return NULL;
 }
 
-static void
-sleep_ms(int64_t ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t) (ms / 1000);
-	ts.tv_nsec = (long) (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int
 service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
 				   pgr_error *err)
@@ -543,7 +506,7 @@ service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
 	plan_disconnect(ctx, n);
 	for (;;)
 	{
-		int64_t		left = deadline - pgconn_now_ms();
+		int64_t		left = deadline - pgr_now_ms();
 		double		try_s;
 		PGconn	   *conn;
 
@@ -565,10 +528,10 @@ service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
 		}
 		if (last.kind == PGR_ERR_AUTH)
 			break;				/* waiting will not fix that */
-		left = deadline - pgconn_now_ms();
+		left = deadline - pgr_now_ms();
 		if (left <= 0)
 			break;
-		sleep_ms(delay < left ? delay : left);
+		pgr_sleep_ms(delay < left ? delay : left);
 		delay = delay * 2 > 1000 ? 1000 : delay * 2;
 	}
 	if (last.kind == PGR_ERR_AUTH)

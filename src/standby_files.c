@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fsutil.h"
 #include "certs.h"
 #include "i18n.h"
 #include "standby_files.h"
@@ -83,35 +84,24 @@ int
 standby_copy_files(transport *t, const char *from, const char *to,
 				   const char *const *names, strbuf *copied, pgr_error *err)
 {
-	const char *argv[32];
-	strbuf		errout;
-	int			status = 0;
-	int			n = 0;
-	int			rc = -1;
+	transport_exec_opts o = {0};
+	const char **args;
+	size_t		n = 0;
+	int			status;
+	int			rc;
 
-	argv[n++] = "sh";
-	argv[n++] = "-c";
-	argv[n++] = copy_script;
-	argv[n++] = "sh";
-	argv[n++] = from;
-	argv[n++] = to;
-	for (; *names && n < 31; names++)
-		argv[n++] = *names;
-	argv[n] = NULL;
-	strbuf_init(&errout);
-	if (transport_capture(t, argv, NULL, 0, 60000, &status, copied, &errout, err) < 0)
-		goto out;
-	if (status != 0)
-	{
-		pgr_error_set(err, PGR_ERR_IO, _("could not copy files from \"%s\" to \"%s\" on %s"),
-					  from, to, t->label);
-		if (errout.len)
-			pgr_error_detail(err, "%s", errout.data);
-		goto out;
-	}
-	rc = 0;
-out:
-	strbuf_free(&errout);
+	while (names[n])
+		n++;
+	args = pgr_calloc(n + 3, sizeof(char *));
+	args[0] = from;
+	args[1] = to;
+	memcpy(args + 2, names, n * sizeof(char *));
+	o.timeout_ms = 60000;
+	rc = transport_run_script(t, copy_script, args, &o, copied, &status, err);
+	free(args);
+	if (rc < 0 && status > 0)
+		pgr_error_reword(err, PGR_ERR_IO, _("could not copy files from \"%s\" to \"%s\" on %s"),
+						 from, to, t->label);
 	return rc;
 }
 
@@ -170,7 +160,7 @@ keep_client_cert_copy(const cluster *cl, const cluster_node *n, const char *cert
 
 	if (slash)
 		*slash = '\0';
-	if (!local || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	if (!local || pgr_mkdir_p(dir, 0700, &e) < 0 ||
 		transport_write_file(local, path, cert, strlen(cert), &wo, &e) < 0)
 		report_warning(_("could not keep a copy of %s's client certificate in \"%s\": %s"),
 					   n->name, path, e.message ? e.message : strerror(errno));
@@ -431,13 +421,14 @@ standby_write_recovery(transport *t, const cluster_node *n,
 	{
 		/* the server refuses to start with a recovery.conf (12 on) */
 		const char *argv[] = {"rm", "-f", "--", path, NULL};
-		int			status = 0;
+		transport_exec_opts o = {0};
+		int			status;
 
-		if (transport_capture(t, argv, NULL, 0, 30000, &status, NULL, NULL, err) < 0)
-			goto out;
-		if (status != 0)
+		o.timeout_ms = 30000;
+		if (transport_run_checked(t, argv, &o, NULL, &status, err) < 0)
 		{
-			pgr_error_set(err, PGR_ERR_IO, _("could not remove \"%s\" on %s"), path, t->label);
+			if (status > 0)
+				pgr_error_reword(err, PGR_ERR_IO, _("could not remove \"%s\" on %s"), path, t->label);
 			goto out;
 		}
 	}

@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "clock.h"
 #include "i18n.h"
 #include "monitor.h"
 #include "pgconn.h"
@@ -625,7 +626,7 @@ status_collect(const cluster *c, double timeout_s)
 	bool	   *sent = pgr_calloc((size_t) (n ? n : 1), sizeof(bool));
 	bool	   *finished = pgr_calloc((size_t) (n ? n : 1), sizeof(bool));
 	const pgconn_options opt = {.read_only = true};
-	int64_t		start = pgconn_now_ms();
+	int64_t		start = pgr_now_ms();
 
 	st->cluster = c;
 	st->checked_at = time(NULL);
@@ -675,7 +676,7 @@ status_collect(const cluster *c, double timeout_s)
 			if (!finished[i] && !pgconn_waiting(pc) && pc->state != PGCONN_READY)
 			{
 				finished[i] = true;
-				ns->elapsed_s = (double) (pgconn_now_ms() - start) / 1000.0;
+				ns->elapsed_s = (double) (pgr_now_ms() - start) / 1000.0;
 			}
 			if (pgconn_waiting(pc))
 				waiting = true;

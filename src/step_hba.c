@@ -57,6 +57,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "diff.h"
 #include "hba.h"
 #include "i18n.h"
@@ -670,14 +671,6 @@ out:
 
 /* ---- verify ------------------------------------------------------------------- */
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 /* Wait until the backend has seen the reload (pg_conf_load_time moved). */
 static int
 wait_reloaded(PGconn *conn, const cluster_node *primary, const char *before,
@@ -701,7 +694,7 @@ wait_reloaded(PGconn *conn, const cluster_node *primary, const char *before,
 			rc = 0;
 			goto out;
 		}
-		sleep_ms(50);
+		pgr_sleep_ms(50);
 	}
 	pgr_error_set(err, PGR_ERR_TIMEOUT,
 				  _("%s did not reload its configuration within 10 seconds"), primary->name);

@@ -47,6 +47,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "fsutil.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "plan.h"
@@ -283,34 +284,6 @@ step_role_read_password(const cluster *cl, const char *role, char **password,
 	return rc;
 }
 
-/* mkdir -p, mode 0700 for what it creates. */
-static int
-make_dirs(const char *dir, pgr_error *err)
-{
-	char	   *p = pgr_strdup(dir);
-	int			rc = 0;
-
-	for (char *s = p + 1;; s++)
-	{
-		if (*s != '/' && *s != '\0')
-			continue;
-		char		c = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		{
-			rc = pgr_error_set(err, PGR_ERR_IO, _("could not create the directory \"%s\": %s"),
-							   p, strerror(errno));
-			break;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 int
 step_role_write_password(const cluster *cl, const char *role,
 						 const char *password, pgr_error *err)
@@ -328,7 +301,7 @@ step_role_write_password(const cluster *cl, const char *role,
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir)
 		*slash = '\0';
-	if (make_dirs(dir, err) < 0)
+	if (pgr_mkdir_p(dir, 0700, err) < 0)
 		goto out;
 	if (passfile_load(path, &data, err) < 0)
 		goto out;

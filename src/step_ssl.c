@@ -87,6 +87,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "fsutil.h"
+#include "clock.h"
 #include "certs.h"
 #include "i18n.h"
 #include "pgconn.h"
@@ -336,32 +338,12 @@ ca_load(const cluster *cl, ssl_ca *ca, pgr_error *err)
 static int
 make_private_dir(const char *dir, pgr_error *err)
 {
-	char	   *p = pgr_strdup(dir);
-	int			rc = 0;
-
-	for (char *s = p + 1;; s++)
-	{
-		char		c;
-
-		if (*s != '/' && *s != '\0')
-			continue;
-		c = *s;
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		{
-			rc = pgr_error_set(err, PGR_ERR_IO, _("could not create the directory \"%s\": %s"),
-							   p, strerror(errno));
-			break;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	if (rc == 0 && chmod(dir, 0700) < 0)
-		rc = pgr_error_set(err, PGR_ERR_IO, _("could not set the mode of \"%s\": %s"),
-						   dir, strerror(errno));
-	free(p);
-	return rc;
+	if (pgr_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	if (chmod(dir, 0700) < 0)
+		return pgr_error_set(err, PGR_ERR_IO, _("could not set the mode of \"%s\": %s"),
+							 dir, strerror(errno));
+	return 0;
 }
 
 /* Write a new CA to the operator's directory (key first, both atomic). */
@@ -1086,23 +1068,16 @@ static int
 run_chmod(transport *t, const char *path, const char *mode, pgr_error *err)
 {
 	const char *argv[] = {"chmod", mode, "--", path, NULL};
-	strbuf		errout;
-	int			status = 0;
+	transport_exec_opts o = {0};
+	int			status;
 
-	strbuf_init(&errout);
-	if (transport_capture(t, argv, NULL, 0, 30000, &status, NULL, &errout, err) < 0)
+	o.timeout_ms = 30000;
+	if (transport_run_checked(t, argv, &o, NULL, &status, err) < 0)
 	{
-		strbuf_free(&errout);
+		if (status > 0)
+			pgr_error_reword(err, PGR_ERR_EXEC, _("could not set the mode of \"%s\" to %s"), path, mode);
 		return -1;
 	}
-	if (status != 0)
-	{
-		pgr_error_set(err, PGR_ERR_EXEC, _("could not set the mode of \"%s\" to %s"), path, mode);
-		pgr_error_detail(err, "%s", errout.data);
-		strbuf_free(&errout);
-		return -1;
-	}
-	strbuf_free(&errout);
 	return 0;
 }
 
@@ -1204,20 +1179,12 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 /* ---- verify --------------------------------------------------------------------- */
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 static int
 ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
 	ssl_priv   *pv = s->priv;
 	cluster_node *n = s->node;
-	int64_t		deadline = pgconn_now_ms() + VERIFY_TIMEOUT_MS;
+	int64_t		deadline = pgr_now_ms() + VERIFY_TIMEOUT_MS;
 	pgr_error	perr = PGR_ERROR_INIT;
 	char	   *fp = NULL;
 	long		delay = 50;
@@ -1258,9 +1225,9 @@ ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			free(fp);
 			return 0;
 		}
-		if (pgconn_now_ms() >= deadline)
+		if (pgr_now_ms() >= deadline)
 			break;
-		sleep_ms(delay);
+		pgr_sleep_ms(delay);
 		if (delay < 1000)
 			delay *= 2;
 	}
@@ -1292,10 +1259,17 @@ restore_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_file *f, pgr_error *
 	else
 	{
 		const char *argv[] = {"rm", "-f", "--", f->path, NULL};
-		int			status = 0;
+		transport_exec_opts o = {0};
+		int			status;
 
-		if (transport_capture(t, argv, NULL, 0, 30000, &status, NULL, NULL, err) < 0)
+		/* the file undone must be gone, or the log below would not be true */
+		o.timeout_ms = 30000;
+		if (transport_run_checked(t, argv, &o, NULL, &status, err) < 0)
+		{
+			if (status > 0)
+				pgr_error_reword(err, PGR_ERR_IO, _("could not remove \"%s\" on %s"), f->path, t->label);
 			return -1;
+		}
 	}
 	f->written = false;
 	plan_log(ctx, s, _("put the old \"%s\" back"), f->path);

@@ -87,13 +87,16 @@
 
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "basebackup.h"
 #include "i18n.h"
 #include "monitor.h"
+#include "pgconf.h"
 #include "pgconn.h"
 #include "plan.h"
 #include "recovery.h"
 #include "service.h"
+#include "shquote.h"
 #include "standby_files.h"
 #include "step_role.h"
 #include "step_ssl.h"
@@ -203,23 +206,20 @@ static int
 run_ok(transport *t, const cluster_node *n, const char *const *argv,
 	   strbuf *out, pgr_error *err)
 {
-	strbuf		eo;
-	int			status = 0;
+	transport_exec_opts o = {0};
+	int			status;
 	int			rc;
 
-	strbuf_init(&eo);
-	rc = run(t, argv, &status, out, &eo, err);
-	if (rc == 0 && status != 0)
+	o.timeout_ms = CHECK_TIMEOUT_MS;
+	rc = transport_run_checked(t, argv, &o, out, &status, err);
+	if (rc < 0 && status > 0)
 	{
-		char	   *cmd = transport_quote_argv(argv);
+		char	   *cmd = shquote_argv(argv);
 
-		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
-						   cmd, n->name, status);
-		if (eo.len)
-			pgr_error_detail(err, "%s", eo.data);
+		pgr_error_reword(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+						 cmd, n->name, status);
 		free(cmd);
 	}
-	strbuf_free(&eo);
 	return rc;
 }
 
@@ -250,14 +250,6 @@ is_streaming(plan_ctx *ctx, cluster_node *up, const cluster_node *n,
 	*streaming = atoi(pgconn_value(res, 0, 0)) > 0;
 	PQclear(res);
 	return 0;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
 }
 
 /* ---- pre-checks, on the standby host ------------------------------------ */
@@ -755,15 +747,17 @@ leftover_basebackup(transport *t, const cluster_node *n, standby_priv *p,
 {
 	const char *argv[] = {"sh", "-c", leftover_script, "sh", n->pgdata,
 	stop ? "stop" : "check", NULL};
+	transport_exec_opts o = {0};
 	strbuf		out;
-	int			status = 0;
+	int			status;
 	int			rc;
 
 	strbuf_init(&out);
-	rc = transport_capture(t, argv, NULL, 0, 30000, &status, &out, NULL, err);
-	if (rc == 0 && status != 0)
-		rc = pgr_error_set(err, PGR_ERR_EXEC, _("could not look for a pg_basebackup left running on %s (status %d)"),
-						   n->name, status);
+	o.timeout_ms = 30000;
+	rc = transport_run_checked(t, argv, &o, &out, &status, err);
+	if (rc < 0 && status > 0)
+		pgr_error_reword(err, PGR_ERR_EXEC, _("could not look for a pg_basebackup left running on %s (status %d)"),
+						 n->name, status);
 	p->leftover_pid = rc == 0 ? atol(out.data) : 0;
 	strbuf_free(&out);
 	return rc;
@@ -773,7 +767,7 @@ leftover_basebackup(transport *t, const cluster_node *n, standby_priv *p,
 static int
 wait_slot_released(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
-	int64_t		deadline = pgconn_now_ms() + 30000;
+	int64_t		deadline = pgr_now_ms() + 30000;
 	const char *params[1] = {p->slot};
 
 	for (;;)
@@ -789,9 +783,9 @@ wait_slot_released(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 		free(active);
 		if (!busy)
 			return 0;
-		if (pgconn_now_ms() >= deadline)
+		if (pgr_now_ms() >= deadline)
 			break;
-		sleep_ms(20);
+		pgr_sleep_ms(20);
 	}
 	pgr_error_set(err, PGR_ERR_TIMEOUT, _("the replication slot \"%s\" on %s is still in use 30 s after the leftover pg_basebackup was stopped"),
 				  p->slot, p->up->name);
@@ -1087,9 +1081,9 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	}
 	if (p->pgdata_exists)
 	{
-		char	   *q1 = transport_quote_arg(n->pgdata);
+		char	   *q1 = shquote_arg(n->pgdata);
 		char	   *aside = pgr_asprintf("%s.pgreplica-YYYYMMDD-HHMMSS", n->pgdata);
-		char	   *q2 = transport_quote_arg(aside);
+		char	   *q2 = shquote_arg(aside);
 
 		strbuf_appendf(&s->preview, "mv -- %s %s\n", q1, q2);
 		strbuf_append(&s->preview, "# ");
@@ -1105,8 +1099,8 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	basebackup_args(n, p->up, ctx, p, &a);
 	basebackup_env(p, &e);
 	{
-		char	   *qe = transport_quote_argv((const char *const *) e.v);
-		char	   *qa = transport_quote_argv((const char *const *) a.v);
+		char	   *qe = shquote_argv((const char *const *) e.v);
+		char	   *qa = shquote_argv((const char *const *) a.v);
 
 		strbuf_appendf(&s->preview, "env %s %s\n", qe, qa);
 		free(qe);
@@ -1131,14 +1125,11 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		strbuf_append_char(&s->preview, '\n');
 		for (size_t i = 0; i < rf.n_auto_settings; i++)
 		{
-			strbuf_appendf(&s->preview, "%s = '", rf.auto_settings[i].name);
-			for (const char *c = rf.auto_settings[i].value; *c; c++)
-			{
-				if (*c == '\'')
-					strbuf_append_char(&s->preview, '\'');
-				strbuf_append_char(&s->preview, *c);
-			}
-			strbuf_append(&s->preview, "'\n");
+			/* quoted by the writer pgconf_set uses: the preview is the file */
+			char	   *q = pgconf_quote_value(rf.auto_settings[i].value);
+
+			strbuf_appendf(&s->preview, "%s = %s\n", rf.auto_settings[i].name, q);
+			free(q);
 		}
 	}
 	{
@@ -1289,11 +1280,11 @@ bb_line(bb_out *o, const char *line)
 		if (!o->seen)
 		{
 			o->first = pr;
-			o->first_ms = pgconn_now_ms();
+			o->first_ms = pgr_now_ms();
 		}
 		o->seen = true;
 		o->last = pr;
-		o->last_ms = pgconn_now_ms();
+		o->last_ms = pgr_now_ms();
 		if (o->ctx->opts.progress)
 			o->ctx->opts.progress(o->ctx->opts.cb_arg, o->s, pr.done_kb * 1024, pr.total_kb * 1024);
 		else if (quarter > o->last_quarter && quarter < 4)
@@ -1336,7 +1327,7 @@ drop_created_slot(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
 	const char *params[1] = {p->slot};
 	pgr_error	derr = PGR_ERROR_INIT;
-	int64_t		deadline = pgconn_now_ms() + 10000;
+	int64_t		deadline = pgr_now_ms() + 10000;
 	char	   *dropped = NULL;
 	PGconn	   *conn = plan_conn(ctx, p->up, &derr);
 
@@ -1353,7 +1344,7 @@ drop_created_slot(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 			pgr_error_clear(&derr);
 			return;				/* never made (the copy failed before) */
 		}
-		if (strcmp(active, "false") == 0 || pgconn_now_ms() >= deadline)
+		if (strcmp(active, "false") == 0 || pgr_now_ms() >= deadline)
 		{
 			free(active);
 			(void) pgconn_query_value(conn, p->up->name,
@@ -1363,7 +1354,7 @@ drop_created_slot(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 			break;
 		}
 		free(active);
-		sleep_ms(20);
+		pgr_sleep_ms(20);
 	}
 	if (dropped)
 		plan_log(ctx, s, _("dropped the replication slot \"%s\" that the failed pg_basebackup created on %s"),
@@ -1417,7 +1408,7 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	else
 		plan_log(ctx, s, _("copying %s from %s with pg_basebackup"), s->node->name, p->up->name);
 	/* the gauge starts now, at the size of the upstream's databases */
-	started = pgconn_now_ms();
+	started = pgr_now_ms();
 	if (ctx->opts.progress)
 		ctx->opts.progress(ctx->opts.cb_arg, s, 0, p->est_bytes);
 	if (transport_exec(t, (const char *const *) a.v, &xo, &status, err) < 0)
@@ -1451,7 +1442,7 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 		 * says what was copied, how long it took and at what rate.
 		 */
 		long long	bytes = o.last.done_kb * 1024;
-		double		secs = (double) (pgconn_now_ms() - started) / 1000.0;
+		double		secs = (double) (pgr_now_ms() - started) / 1000.0;
 		double		span = (double) (o.last_ms - o.first_ms) / 1000.0;
 		double		bps = secs > 0 ? bytes / secs : bytes;
 		char		b[32],
@@ -1691,7 +1682,7 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	/* verify waits for streaming itself, polling faster than pg_ctl -w */
 	if (service_start_nowait(ctx, n, err) < 0)
 		goto kept;
-	p->started_ms = pgconn_now_ms();
+	p->started_ms = pgr_now_ms();
 	return 0;
 kept:
 	if (p->aside)
@@ -1705,7 +1696,7 @@ kept:
 static int
 wait_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
-	int64_t		deadline = pgconn_now_ms() + STREAMING_TIMEOUT_MS;
+	int64_t		deadline = pgr_now_ms() + STREAMING_TIMEOUT_MS;
 	int64_t		next_alive_check = p->started_ms + 500;
 	long		delay = 5;
 
@@ -1723,15 +1714,15 @@ wait_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 			return -1;
 		if (streaming)
 			return 0;
-		if (pgconn_now_ms() >= deadline)
+		if (pgr_now_ms() >= deadline)
 			break;
-		if (p->started_ms > 0 && pgconn_now_ms() >= next_alive_check)
+		if (p->started_ms > 0 && pgr_now_ms() >= next_alive_check)
 		{
 			if (service_check_started(ctx, s->node, err) < 0)
 				return -1;
-			next_alive_check = pgconn_now_ms() + 500;
+			next_alive_check = pgr_now_ms() + 500;
 		}
-		sleep_ms(delay);
+		pgr_sleep_ms(delay);
 		delay = delay * 3 / 2 > 250 ? 250 : delay * 3 / 2;
 	}
 	pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s does not stream from %s after %d s"),
@@ -1831,7 +1822,7 @@ write_marker(plan_ctx *ctx, plan_step *s, standby_priv *p, const char *token,
 static int
 read_marker(plan_ctx *ctx, plan_step *s, const char *token, pgr_error *err)
 {
-	int64_t		start = pgconn_now_ms();
+	int64_t		start = pgr_now_ms();
 	int64_t		deadline = start + MARKER_TIMEOUT_MS;
 	const char *params[1] = {s->node->name};
 	pgr_error	last = PGR_ERROR_INIT;
@@ -1851,14 +1842,14 @@ read_marker(plan_ctx *ctx, plan_step *s, const char *token, pgr_error *err)
 			{
 				free(v);
 				plan_log(ctx, s, _("the marker written on the upstream was read on %s after %lld ms"),
-						 s->node->name, (long long) (pgconn_now_ms() - start));
+						 s->node->name, (long long) (pgr_now_ms() - start));
 				return 0;
 			}
 			free(v);
 		}
-		if (pgconn_now_ms() >= deadline)
+		if (pgr_now_ms() >= deadline)
 			break;
-		sleep_ms(200);
+		pgr_sleep_ms(200);
 	}
 	pgr_error_set(err, PGR_ERR_TIMEOUT, _("the marker written on the upstream did not reach %s within %d s"),
 				  s->node->name, MARKER_TIMEOUT_MS / 1000);

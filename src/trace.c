@@ -2,6 +2,7 @@
  * trace.c: see trace.h.  Not translated: a developer's and a benchmark's
  * view, like a debug log.
  */
+#include "clock.h"
 #include "config.h"
 
 #include <stdarg.h>
@@ -15,15 +16,6 @@
 static int	enabled = -1;		/* -1: environment not read yet */
 static int64_t origin;
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool
 trace_on(void)
 {
@@ -32,7 +24,7 @@ trace_on(void)
 		const char *v = getenv("PGREPLICA_TRACE");
 
 		enabled = v != NULL && v[0] != '\0';
-		origin = mono_ms();
+		origin = pgr_now_ms();
 	}
 	return enabled;
 }
@@ -40,7 +32,7 @@ trace_on(void)
 int64_t
 trace_start(void)
 {
-	return trace_on() ? mono_ms() : 0;
+	return trace_on() ? pgr_now_ms() : 0;
 }
 
 void
@@ -52,7 +44,7 @@ trace_done(int64_t start, const char *fmt,...)
 
 	if (!trace_on())
 		return;
-	now = mono_ms();
+	now = pgr_now_ms();
 	fprintf(stderr, "trace +%6lld ms (%5lld ms) ", (long long) (now - origin),
 			(long long) (now - start));
 	va_start(ap, fmt);

@@ -1,7 +1,8 @@
 /*
  * transport.c: what every transport shares: opening by spec, `become`
- * (sudo -n -u ACCOUNT), capture, backup, and the shell quoting used for
- * every remote command line.
+ * (sudo -n -u ACCOUNT), capture, checked runs, backup.  It calls the
+ * backends through their ops table; the backends never call back into it
+ * (the shell quoting they need is in shquote.c).
  *
  * With `become`, the login account is not the one that must own the files
  * (typically: log in as an admin, act as postgres).  SFTP cannot change
@@ -19,46 +20,6 @@
 #include "i18n.h"
 #include "trace.h"
 #include "transport.h"
-
-/* ---- quoting ------------------------------------------------------------ */
-
-char *
-transport_quote_arg(const char *arg)
-{
-	strbuf		sb;
-	const char *p;
-
-	strbuf_init(&sb);
-	strbuf_append_char(&sb, '\'');
-	for (p = arg; *p; p++)
-	{
-		if (*p == '\'')
-			strbuf_append(&sb, "'\\''");
-		else
-			strbuf_append_char(&sb, *p);
-	}
-	strbuf_append_char(&sb, '\'');
-	return strbuf_detach(&sb);
-}
-
-char *
-transport_quote_argv(const char *const *argv)
-{
-	strbuf		sb;
-	int			i;
-
-	strbuf_init(&sb);
-	for (i = 0; argv[i]; i++)
-	{
-		char	   *q = transport_quote_arg(argv[i]);
-
-		if (i > 0)
-			strbuf_append_char(&sb, ' ');
-		strbuf_append(&sb, q);
-		free(q);
-	}
-	return strbuf_detach(&sb);
-}
 
 /* ---- opening -------------------------------------------------------------- */
 
@@ -184,13 +145,126 @@ transport_capture(transport *t, const char *const *argv,
 	return transport_exec(t, argv, &o, exit_status, err);
 }
 
-/* First line of a command's stderr, for error details. */
-static char *
-first_line(const strbuf *sb)
-{
-	size_t		n = strcspn(sb->data, "\n");
+/* ---- checked runs ------------------------------------------------------ */
 
-	return pgr_strndup(sb->data, n);
+/* How much of a failed command's standard error goes into the detail. */
+#define CHECKED_STDERR_MAX 2000
+
+typedef struct checked_run {
+	const transport_exec_opts *user;	/* the caller's output callback */
+	strbuf	   *out;
+	strbuf		errtail;		/* the last bytes of stderr only */
+} checked_run;
+
+static void
+checked_output(void *arg, transport_stream stream, const char *data, size_t len)
+{
+	checked_run *c = arg;
+
+	if (c->user->output)
+		c->user->output(c->user->output_arg, stream, data, len);
+	if (stream == TRANSPORT_STDOUT)
+	{
+		if (c->out)
+			strbuf_append_len(c->out, data, len);
+		return;
+	}
+	/* A chatty command must not fill the memory: keep the end, it says why. */
+	strbuf_append_len(&c->errtail, data, len);
+	if (c->errtail.len > 2 * CHECKED_STDERR_MAX)
+	{
+		size_t		drop = c->errtail.len - CHECKED_STDERR_MAX;
+
+		memmove(c->errtail.data, c->errtail.data + drop, CHECKED_STDERR_MAX + 1);
+		c->errtail.len = CHECKED_STDERR_MAX;
+	}
+}
+
+/*
+ * The detail of a failed command: the end of its standard error, from a
+ * line's start when it had to be cut, without surrounding blank space.
+ */
+static char *
+stderr_detail(const strbuf *sb)
+{
+	const char *s = sb->data;
+	size_t		len = sb->len;
+
+	if (len > CHECKED_STDERR_MAX)
+	{
+		const char *nl;
+
+		s += len - CHECKED_STDERR_MAX;
+		nl = strchr(s, '\n');
+		if (nl && nl[1])
+			s = nl + 1;
+		len = strlen(s);
+	}
+	while (len > 0 && (*s == '\n' || *s == '\r' || *s == ' ' || *s == '\t'))
+		s++, len--;
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' ||
+					   s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	return pgr_strndup(s, len);
+}
+
+int
+transport_run_checked(transport *t, const char *const *argv,
+					  const transport_exec_opts *opts, strbuf *out,
+					  int *exit_status, pgr_error *err)
+{
+	transport_exec_opts none = {0};
+	transport_exec_opts o;
+	checked_run c;
+	int			status = -1;
+	int			rc;
+
+	c.user = opts ? opts : &none;
+	c.out = out;
+	strbuf_init(&c.errtail);
+	o = *c.user;
+	o.output = checked_output;
+	o.output_arg = &c;
+	rc = transport_exec(t, argv, &o, &status, err);
+	if (rc < 0)
+		status = -1;
+	else if (status != 0)
+	{
+		char	   *detail = stderr_detail(&c.errtail);
+
+		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command \"%s\" failed on %s with exit status %d"),
+						   argv[0], t->label, status);
+		if (detail[0])
+			pgr_error_detail(err, "%s", detail);
+		free(detail);
+	}
+	if (exit_status)
+		*exit_status = status;
+	strbuf_free(&c.errtail);
+	return rc;
+}
+
+int
+transport_run_script(transport *t, const char *script, const char *const *args,
+					 const transport_exec_opts *opts, strbuf *out,
+					 int *exit_status, pgr_error *err)
+{
+	size_t		nargs = 0;
+	const char **argv;
+	int			rc;
+
+	while (args && args[nargs])
+		nargs++;
+	argv = pgr_calloc(nargs + 5, sizeof(char *));
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = script;
+	argv[3] = "sh";				/* $0 */
+	if (nargs)
+		memcpy(argv + 4, args, nargs * sizeof(char *));
+	rc = transport_run_checked(t, argv, opts, out, exit_status, err);
+	free(argv);
+	return rc;
 }
 
 /*
@@ -202,39 +276,23 @@ become_script(transport *t, const char *script, const char *const *args,
 			  const char *input, size_t input_len, strbuf *out,
 			  const char *path, pgr_error *err)
 {
-	const char *argv[16];
-	strbuf		errout;
-	int			status = 0;
-	int			n = 0;
+	transport_exec_opts o = {0};
+	int			status;
 	int			rc;
 
-	argv[n++] = "sh";
-	argv[n++] = "-c";
-	argv[n++] = script;
-	argv[n++] = "sh";
-	while (*args && n < 15)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-
-	strbuf_init(&errout);
-	rc = transport_capture(t, argv, input, input_len, 60000, &status, out,
-						   &errout, err);
-	if (rc == 0 && status != 0)
+	o.input = input;
+	o.input_len = input_len;
+	o.timeout_ms = 60000;
+	rc = transport_run_script(t, script, args, &o, out, &status, err);
+	if (rc < 0 && status > 0)
 	{
-		char	   *line = first_line(&errout);
-
-		pgr_error_set(err, PGR_ERR_IO, _("could not access \"%s\" on %s as %s"),
-					  path, t->label, t->become);
-		if (line[0])
-			pgr_error_detail(err, "%s", line);
-		else
+		pgr_error_reword(err, PGR_ERR_IO, _("could not access \"%s\" on %s as %s"),
+						 path, t->label, t->become);
+		if (err && !err->detail)
 			pgr_error_detail(err, _("The command exited with status %d."), status);
 		pgr_error_hint(err, _("Check that sudo lets the login account run commands as %s without a password (sudo -n)."),
 					   t->become);
-		free(line);
-		rc = -1;
 	}
-	strbuf_free(&errout);
 	return rc;
 }
 
@@ -350,9 +408,9 @@ file_write_file(transport *t, const char *path, const void *data,
 {
 	transport_file_stat st;
 	const char *argv[] = {"readlink", "-f", "--", path, NULL};
+	transport_exec_opts o = {0};
 	strbuf		out;
-	strbuf		errout;
-	int			status = 0;
+	int			status;
 	int			rc;
 
 	if (opts && opts->replace_link)
@@ -362,25 +420,20 @@ file_write_file(transport *t, const char *path, const void *data,
 	if (!st.is_link)
 		return write_resolved(t, path, data, len, opts, err);
 	strbuf_init(&out);
-	strbuf_init(&errout);
-	rc = transport_capture(t, argv, NULL, 0, 30000, &status, &out, &errout, err);
-	if (rc == 0 && (status != 0 || out.len < 2 || out.data[0] != '/'))
-	{
-		char	   *line = first_line(&errout);
-
+	o.timeout_ms = 30000;
+	rc = transport_run_checked(t, argv, &o, &out, &status, err);
+	if (rc < 0 && status > 0)
+		pgr_error_reword(err, PGR_ERR_IO, _("could not resolve the symbolic link \"%s\" on %s"),
+						 path, t->label);
+	else if (rc == 0 && (out.len < 2 || out.data[0] != '/'))
 		rc = pgr_error_set(err, PGR_ERR_IO, _("could not resolve the symbolic link \"%s\" on %s"),
 						   path, t->label);
-		if (line[0])
-			pgr_error_detail(err, "%s", line);
-		free(line);
-	}
 	if (rc == 0)
 	{
 		out.data[strcspn(out.data, "\n")] = '\0';
 		rc = write_resolved(t, out.data, data, len, opts, err);
 	}
 	strbuf_free(&out);
-	strbuf_free(&errout);
 	return rc;
 }
 

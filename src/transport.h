@@ -10,7 +10,7 @@
  * Conventions:
  * - every function returns 0 on success, -1 with `err` filled on failure;
  * - a command is an argument vector, never a shell string: the ssh
- *   transport quotes it with transport_quote_argv() for the remote shell;
+ *   transport quotes it with shquote_argv() (shquote.h) for the remote shell;
  * - secrets never go on a command line: pass them on standard input
  *   (transport_exec_opts.input) or in a 0600 file.
  */
@@ -174,6 +174,27 @@ int			transport_capture(transport *t, const char *const *argv,
 							  const char *input, size_t input_len,
 							  int timeout_ms, int *exit_status,
 							  strbuf *out, strbuf *errout, pgr_error *err);
+/*
+ * Run, capture standard output into `out` (NULL: discard; opts->output, if
+ * set, still sees both streams), and take a non-zero exit status as a
+ * failure: -1, err says the command failed on the host with its status,
+ * and the end of its standard error (trimmed, at most 2000 bytes) is the
+ * detail.  *exit_status (may be NULL) gets the status, or -1 when the
+ * command could not be run at all; a caller with a better message for the
+ * failure keeps the detail with pgr_error_reword when it is > 0.
+ */
+int			transport_run_checked(transport *t, const char *const *argv,
+								  const transport_exec_opts *opts, strbuf *out,
+								  int *exit_status, pgr_error *err);
+/*
+ * transport_run_checked of a POSIX sh script whose operands are "$1",
+ * "$2"… (`sh -c SCRIPT sh ARG…`, args NULL-terminated): a file name is
+ * never pasted into the script's text.
+ */
+int			transport_run_script(transport *t, const char *script,
+								 const char *const *args,
+								 const transport_exec_opts *opts, strbuf *out,
+								 int *exit_status, pgr_error *err);
 int			transport_read_file(transport *t, const char *path, size_t max_size,
 								char **data, size_t *len, pgr_error *err);
 int			transport_write_file(transport *t, const char *path,
@@ -189,15 +210,5 @@ int			transport_stat(transport *t, const char *path, transport_file_stat *st,
  */
 int			transport_backup(transport *t, const char *path, char **backup_path,
 							 pgr_error *err);
-
-/* ---- Shell quoting: the one function for every remote command line ---- */
-
-/*
- * Quote one argument for a POSIX shell: 'it'\''s' style; "" becomes ''.
- * Safe for any byte string (newlines, $(), backticks, quotes, ;, *).
- */
-char	   *transport_quote_arg(const char *arg);
-/* Quote every argument and join them with spaces. */
-char	   *transport_quote_argv(const char *const *argv);
 
 #endif

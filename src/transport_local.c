@@ -19,21 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "i18n.h"
 #include "transport.h"
 
 extern char **environ;
 
 #define LOCAL_MAX_READ (64 * 1024 * 1024)
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * The child's environment: ours plus opts->env, built before fork() so that
@@ -99,7 +91,7 @@ local_exec(transport *t, const char *const *argv,
 	char	  **env = NULL;
 	pid_t		pid = -1;
 	size_t		written = 0;
-	long long	deadline = opts->timeout_ms > 0 ? now_ms() + opts->timeout_ms : 0;
+	long long	deadline = opts->timeout_ms > 0 ? pgr_now_ms() + opts->timeout_ms : 0;
 	bool		timed_out = false;
 	bool		failed = false;
 	int			status = 0;
@@ -177,7 +169,7 @@ local_exec(transport *t, const char *const *argv,
 
 		if (deadline)
 		{
-			long long	left = deadline - now_ms();
+			long long	left = deadline - pgr_now_ms();
 
 			if (left <= 0)
 			{
@@ -262,7 +254,7 @@ reap:
 			break;
 		if (w < 0 && errno != EINTR)
 			break;
-		if (w == 0 && now_ms() >= deadline)
+		if (w == 0 && pgr_now_ms() >= deadline)
 		{
 			timed_out = true;
 			kill(-pid, SIGKILL);

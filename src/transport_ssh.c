@@ -10,7 +10,7 @@
  * disconnect, free.  A connection whose host key was refused is never used.
  *
  * Commands: one channel per command, the argument vector quoted by
- * transport_quote_argv() for the remote login shell.  The loop polls with
+ * shquote_env_argv() for the remote login shell.  The loop polls with
  * a short time-out so that a command's time limit applies, and probes an
  * idle connection with keep-alive requests: a connection that stops
  * answering is an error, not a hang.
@@ -46,7 +46,9 @@
 #include <libssh/server.h>		/* ssh_send_keepalive() is declared here */
 #include <libssh/sftp.h>
 
+#include "clock.h"
 #include "i18n.h"
+#include "shquote.h"
 #include "transport.h"
 
 #define SSH_DEFAULT_CONNECT_TIMEOUT_S 10
@@ -81,15 +83,6 @@ typedef struct ssh_transport {
 static const transport_ops ssh_ops;
 
 /* ---- small helpers ----------------------------------------------------- */
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Timeout of libssh's blocking calls, in milliseconds. */
 static void
@@ -256,20 +249,30 @@ connection_lost(ssh_transport *st, pgr_error *err)
 static int
 probe_server(ssh_transport *st, int64_t limit_ms, pgr_error *err)
 {
-	int64_t		t0 = now_ms();
+	int64_t		t0 = pgr_now_ms();
 	int64_t		elapsed;
 
 	set_blocking_timeout_ms(st, limit_ms);
 	ssh_send_keepalive(st->session);
 	restore_blocking_timeout(st);
-	elapsed = now_ms() - t0;
+	elapsed = pgr_now_ms() - t0;
 	if (!ssh_is_connected(st->session) ||
 		(ssh_get_status(st->session) & (SSH_CLOSED | SSH_CLOSED_ERROR)))
 		return connection_lost(st, err);
 	if (elapsed + 20 >= limit_ms)
 		return 0;
-	st->last_traffic_ms = now_ms();
+	st->last_traffic_ms = pgr_now_ms();
 	return 1;
+}
+
+/* A probe went unanswered: the connection is taken as lost. */
+static int
+server_silent(ssh_transport *st, pgr_error *err)
+{
+	connection_lost(st, err);
+	pgr_error_detail(err, _("The server did not answer for %d seconds."),
+					 st->io_timeout_s);
+	return -1;
 }
 
 /* Before a blocking operation: is a long-idle connection still there? */
@@ -281,18 +284,13 @@ check_alive(ssh_transport *st, pgr_error *err)
 	if (st->dead)
 		return pgr_error_set(err, PGR_ERR_CONNECT, _("the connection to %s was lost"),
 							 st->base.label);
-	if (now_ms() - st->last_traffic_ms < (int64_t) st->keepalive_s * 1000)
+	if (pgr_now_ms() - st->last_traffic_ms < (int64_t) st->keepalive_s * 1000)
 		return 0;
 	rc = probe_server(st, (int64_t) st->io_timeout_s * 1000, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-	{
-		connection_lost(st, err);
-		pgr_error_detail(err, _("The server did not answer for %d seconds."),
-						 st->io_timeout_s);
-		return -1;
-	}
+		return server_silent(st, err);
 	return 0;
 }
 
@@ -841,7 +839,7 @@ transport_ssh_open(const char *target, const transport_options *opts,
 		goto fail;
 
 	set_socket_options(st);
-	st->last_traffic_ms = now_ms();
+	st->last_traffic_ms = pgr_now_ms();
 	st->opts = NULL;
 	free(user);
 	free(host);
@@ -905,288 +903,335 @@ on_exit_signal(ssh_session session, ssh_channel channel, const char *signal,
 	es->exit_signal = signal_number(signal);
 }
 
-/* The command line: `env NAME=value ... argv...`, every word quoted. */
-static char *
-command_line(const char *const *argv, const char *const *env)
-{
-	size_t		nargv = 0;
-	size_t		nenv = 0;
-	const char **v;
-	char	   *line;
+/*
+ * One command on its own channel.  ssh_exec is the sequence; each step is
+ * a function of its own: open the channel and start the command, feed
+ * stdin, read stdout and stderr, watch a silent server, wait for the exit
+ * status, stop the command at its deadline, close the channel.
+ */
+typedef struct ssh_cmd {
+	ssh_transport *st;
+	const char *const *argv;
+	const transport_exec_opts *opts;
+	ssh_channel ch;
+	struct ssh_channel_callbacks_struct cb;
+	exec_state	es;
+	size_t		sent;			/* bytes of opts->input written */
+	bool		eof_sent;
+	bool		done[2];		/* stdout, stderr: EOF seen */
+	int64_t		deadline;		/* 0: none */
+	int64_t		last_probe;
+} ssh_cmd;
 
-	while (argv[nargv])
-		nargv++;
-	while (env && env[nenv])
-		nenv++;
-	if (nenv == 0)
-		return transport_quote_argv(argv);
-	v = pgr_calloc(nargv + nenv + 2, sizeof(char *));
-	v[0] = "env";
-	memcpy(v + 1, env, nenv * sizeof(char *));
-	memcpy(v + 1 + nenv, argv, nargv * sizeof(char *));
-	v[nargv + nenv + 1] = NULL;
-	line = transport_quote_argv(v);
-	free(v);
-	return line;
-}
+/* What a step returns besides 0 (go on) and -1 (failed, err set). */
+#define SSH_CMD_TIMED_OUT 1
 
 static int
-ssh_exec(transport *t, const char *const *argv, const transport_exec_opts *opts,
-		 int *exit_status, pgr_error *err)
+check_exec_args(const char *const *argv, const transport_exec_opts *opts,
+				pgr_error *err)
 {
-	ssh_transport *st = (ssh_transport *) t;
-	struct ssh_channel_callbacks_struct cb;
-	exec_state	es = {-1, 0};
-	ssh_channel ch = NULL;
-	char	   *cmd = NULL;
-	char		buf[SSH_CHUNK];
-	size_t		sent = 0;
-	bool		eof_sent = false;
-	bool		done[2] = {false, false};
-	int64_t		deadline = 0;
-	int64_t		last_probe = 0;
-	int			rc = -1;
-	size_t		i;
-
-	*exit_status = -1;
 	if (!argv || !argv[0])
 		return pgr_error_set(err, PGR_ERR_EXEC, _("no command given"));
-	for (i = 0; opts->env && opts->env[i]; i++)
+	for (size_t i = 0; opts->env && opts->env[i]; i++)
 		if (!strchr(opts->env[i], '=') || opts->env[i][0] == '=')
 			return pgr_error_set(err, PGR_ERR_INPUT,
 								 _("invalid environment entry \"%s\""), opts->env[i]);
-	if (check_alive(st, err) < 0)
-		return -1;
-	if (opts->timeout_ms > 0)
-		deadline = now_ms() + opts->timeout_ms;
+	return 0;
+}
 
-	cmd = command_line(argv, opts->env);
-	ch = ssh_channel_new(st->session);
-	if (!ch || ssh_channel_open_session(ch) != SSH_OK)
+/* A session channel with the exit callbacks set, running the command. */
+static int
+open_exec_channel(ssh_cmd *c, pgr_error *err)
+{
+	ssh_transport *st = c->st;
+	char	   *line = shquote_env_argv(c->opts->env, c->argv);
+	int			rc = -1;
+
+	c->ch = ssh_channel_new(st->session);
+	if (!c->ch || ssh_channel_open_session(c->ch) != SSH_OK)
 	{
 		if (!ssh_is_connected(st->session))
 			connection_lost(st, err);
 		else
 		{
 			pgr_error_set(err, PGR_ERR_EXEC, _("could not open a channel to %s to run \"%s\""),
-						  t->label, argv[0]);
+						  st->base.label, c->argv[0]);
 			pgr_error_detail(err, "%s", ssh_get_error(st->session));
 		}
 		goto out;
 	}
-	memset(&cb, 0, sizeof(cb));
-	cb.userdata = &es;
-	cb.channel_exit_status_function = on_exit_status;
-	cb.channel_exit_signal_function = on_exit_signal;
-	ssh_callbacks_init(&cb);
-	ssh_set_channel_callbacks(ch, &cb);
+	memset(&c->cb, 0, sizeof(c->cb));
+	c->cb.userdata = &c->es;
+	c->cb.channel_exit_status_function = on_exit_status;
+	c->cb.channel_exit_signal_function = on_exit_signal;
+	ssh_callbacks_init(&c->cb);
+	ssh_set_channel_callbacks(c->ch, &c->cb);
 
-	if (ssh_channel_request_exec(ch, cmd) != SSH_OK)
+	if (ssh_channel_request_exec(c->ch, line) != SSH_OK)
 	{
-		pgr_error_set(err, PGR_ERR_EXEC, _("could not run \"%s\" on %s"), argv[0], t->label);
+		pgr_error_set(err, PGR_ERR_EXEC, _("could not run \"%s\" on %s"), c->argv[0],
+					  st->base.label);
 		pgr_error_detail(err, "%s", ssh_get_error(st->session));
 		goto out;
 	}
-	st->last_traffic_ms = now_ms();
+	st->last_traffic_ms = pgr_now_ms();
+	rc = 0;
+out:
+	free(line);
+	return rc;
+}
 
-	/* Streams: stdin out, stdout and stderr in, until the remote EOF. */
-	while (!(done[0] && done[1]))
+/* Write what the window allows of stdin; EOF once it is all sent. */
+static int
+feed_stdin(ssh_cmd *c, bool *progress, pgr_error *err)
+{
+	const transport_exec_opts *opts = c->opts;
+
+	if (c->eof_sent)
+		return 0;
+	if (opts->input && c->sent < opts->input_len)
 	{
-		bool		progress = false;
-		int			s;
+		uint32_t	window = ssh_channel_window_size(c->ch);
 
-		if (!eof_sent)
+		if (window > 0)
 		{
-			if (opts->input && sent < opts->input_len)
-			{
-				uint32_t	window = ssh_channel_window_size(ch);
-
-				if (window > 0)
-				{
-					size_t		chunk = opts->input_len - sent;
-					int			n;
-
-					if (chunk > window)
-						chunk = window;
-					if (chunk > SSH_CHUNK)
-						chunk = SSH_CHUNK;
-					n = ssh_channel_write(ch, opts->input + sent, (uint32_t) chunk);
-					if (n == SSH_ERROR)
-					{
-						if (ssh_channel_is_closed(ch) || ssh_channel_is_eof(ch))
-						{
-							/* The command exited without reading everything. */
-							eof_sent = true;
-						}
-						else
-						{
-							connection_lost(st, err);
-							goto out;
-						}
-					}
-					else if (n > 0)
-					{
-						sent += (size_t) n;
-						progress = true;
-					}
-				}
-			}
-			if (!eof_sent && (!opts->input || sent >= opts->input_len))
-			{
-				if (ssh_channel_send_eof(ch) == SSH_ERROR && !ssh_is_connected(st->session))
-				{
-					connection_lost(st, err);
-					goto out;
-				}
-				eof_sent = true;
-			}
-		}
-
-		for (s = 0; s < 2; s++)
-		{
+			size_t		chunk = opts->input_len - c->sent;
 			int			n;
 
-			if (done[s])
-				continue;
-			n = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), s);
+			if (chunk > window)
+				chunk = window;
+			if (chunk > SSH_CHUNK)
+				chunk = SSH_CHUNK;
+			n = ssh_channel_write(c->ch, opts->input + c->sent, (uint32_t) chunk);
 			if (n == SSH_ERROR)
 			{
-				connection_lost(st, err);
-				goto out;
+				/* closed: the command exited without reading everything */
+				if (!ssh_channel_is_closed(c->ch) && !ssh_channel_is_eof(c->ch))
+					return connection_lost(c->st, err);
+				c->eof_sent = true;
 			}
-			if (n > 0)
+			else if (n > 0)
 			{
-				if (opts->output)
-					opts->output(opts->output_arg,
-								 s ? TRANSPORT_STDERR : TRANSPORT_STDOUT,
-								 buf, (size_t) n);
-				progress = true;
-				st->last_traffic_ms = now_ms();
-			}
-			else if (n == SSH_EOF || (n == 0 && ssh_channel_is_eof(ch) &&
-									  ssh_channel_poll(ch, s) <= 0))
-				done[s] = true;
-		}
-		if (done[0] && done[1])
-			break;
-
-		if (deadline && now_ms() >= deadline)
-			goto timed_out;
-		if (progress)
-			continue;
-
-		if (ssh_channel_is_closed(ch))
-			break;
-		set_blocking_timeout_ms(st, SSH_POLL_MS);
-		s = ssh_channel_poll_timeout(ch, SSH_POLL_MS, 0);
-		restore_blocking_timeout(st);
-		if (s == SSH_ERROR)
-		{
-			connection_lost(st, err);
-			goto out;
-		}
-		if (s > 0)
-			st->last_traffic_ms = now_ms();
-
-		/* Silence for a while: is the server still there? */
-		if (now_ms() - st->last_traffic_ms >= (int64_t) st->keepalive_s * 1000 &&
-			now_ms() - last_probe >= (int64_t) st->keepalive_s * 1000)
-		{
-			int64_t		limit = (int64_t) st->io_timeout_s * 1000;
-			int			alive;
-
-			if (deadline && deadline - now_ms() < limit)
-				limit = deadline - now_ms();
-			last_probe = now_ms();
-			alive = probe_server(st, limit, err);
-			if (alive < 0)
-				goto out;
-			if (deadline && now_ms() >= deadline)
-				goto timed_out;
-			if (alive == 0)
-			{
-				connection_lost(st, err);
-				pgr_error_detail(err, _("The server did not answer for %d seconds."),
-								 st->io_timeout_s);
-				goto out;
+				c->sent += (size_t) n;
+				*progress = true;
 			}
 		}
 	}
+	if (!c->eof_sent && (!opts->input || c->sent >= opts->input_len))
+	{
+		if (ssh_channel_send_eof(c->ch) == SSH_ERROR && !ssh_is_connected(c->st->session))
+			return connection_lost(c->st, err);
+		c->eof_sent = true;
+	}
+	return 0;
+}
 
-	/* The output is complete; the exit status may still be on its way. */
-	while (es.exit_status < 0 && es.exit_signal == 0 && !ssh_channel_is_closed(ch))
+/* Read what has arrived on stdout and stderr, without waiting. */
+static int
+read_streams(ssh_cmd *c, bool *progress, pgr_error *err)
+{
+	char		buf[SSH_CHUNK];
+
+	for (int s = 0; s < 2; s++)
+	{
+		int			n;
+
+		if (c->done[s])
+			continue;
+		n = ssh_channel_read_nonblocking(c->ch, buf, sizeof(buf), s);
+		if (n == SSH_ERROR)
+			return connection_lost(c->st, err);
+		if (n > 0)
+		{
+			if (c->opts->output)
+				c->opts->output(c->opts->output_arg,
+								s ? TRANSPORT_STDERR : TRANSPORT_STDOUT,
+								buf, (size_t) n);
+			*progress = true;
+			c->st->last_traffic_ms = pgr_now_ms();
+		}
+		else if (n == SSH_EOF || (n == 0 && ssh_channel_is_eof(c->ch) &&
+								  ssh_channel_poll(c->ch, s) <= 0))
+			c->done[s] = true;
+	}
+	return 0;
+}
+
+/*
+ * Nothing to do: wait a little for data, and after keepalive_s of silence
+ * ask the server whether it is still there.
+ */
+static int
+wait_for_data(ssh_cmd *c, pgr_error *err)
+{
+	ssh_transport *st = c->st;
+	int64_t		keepalive = (int64_t) st->keepalive_s * 1000;
+	int64_t		limit;
+	int			alive;
+	int			s;
+
+	set_blocking_timeout_ms(st, SSH_POLL_MS);
+	s = ssh_channel_poll_timeout(c->ch, SSH_POLL_MS, 0);
+	restore_blocking_timeout(st);
+	if (s == SSH_ERROR)
+		return connection_lost(st, err);
+	if (s > 0)
+		st->last_traffic_ms = pgr_now_ms();
+
+	if (pgr_now_ms() - st->last_traffic_ms < keepalive ||
+		pgr_now_ms() - c->last_probe < keepalive)
+		return 0;
+	limit = (int64_t) st->io_timeout_s * 1000;
+	if (c->deadline && c->deadline - pgr_now_ms() < limit)
+		limit = c->deadline - pgr_now_ms();
+	c->last_probe = pgr_now_ms();
+	alive = probe_server(st, limit, err);
+	if (alive < 0)
+		return -1;
+	if (c->deadline && pgr_now_ms() >= c->deadline)
+		return SSH_CMD_TIMED_OUT;
+	if (alive == 0)
+		return server_silent(st, err);
+	return 0;
+}
+
+/* Streams: stdin out, stdout and stderr in, until the remote EOF. */
+static int
+stream_loop(ssh_cmd *c, pgr_error *err)
+{
+	while (!(c->done[0] && c->done[1]))
+	{
+		bool		progress = false;
+		int			rc;
+
+		if (feed_stdin(c, &progress, err) < 0 || read_streams(c, &progress, err) < 0)
+			return -1;
+		if (c->done[0] && c->done[1])
+			break;
+		if (c->deadline && pgr_now_ms() >= c->deadline)
+			return SSH_CMD_TIMED_OUT;
+		if (progress)
+			continue;
+		if (ssh_channel_is_closed(c->ch))
+			break;
+		if ((rc = wait_for_data(c, err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The output is complete; the exit status may still be on its way. */
+static int
+wait_exit_status(ssh_cmd *c, pgr_error *err)
+{
+	ssh_transport *st = c->st;
+
+	while (c->es.exit_status < 0 && c->es.exit_signal == 0 && !ssh_channel_is_closed(c->ch))
 	{
 		int64_t		wait_ms = 200;
 
-		if (deadline)
+		if (c->deadline)
 		{
-			if (now_ms() >= deadline)
-				goto timed_out;
-			if (deadline - now_ms() < wait_ms)
-				wait_ms = deadline - now_ms();
+			if (pgr_now_ms() >= c->deadline)
+				return SSH_CMD_TIMED_OUT;
+			if (c->deadline - pgr_now_ms() < wait_ms)
+				wait_ms = c->deadline - pgr_now_ms();
 		}
 		set_blocking_timeout_ms(st, wait_ms);
-		(void) ssh_channel_get_exit_status(ch);
+		(void) ssh_channel_get_exit_status(c->ch);
 		restore_blocking_timeout(st);
 		if (!ssh_is_connected(st->session))
-		{
-			connection_lost(st, err);
-			goto out;
-		}
-		if (es.exit_status < 0 && es.exit_signal == 0 && !ssh_channel_is_closed(ch) &&
-			now_ms() - st->last_traffic_ms >= (int64_t) st->io_timeout_s * 1000)
+			return connection_lost(st, err);
+		if (c->es.exit_status < 0 && c->es.exit_signal == 0 && !ssh_channel_is_closed(c->ch) &&
+			pgr_now_ms() - st->last_traffic_ms >= (int64_t) st->io_timeout_s * 1000)
 		{
 			int			alive = probe_server(st, (int64_t) st->io_timeout_s * 1000, err);
 
 			if (alive < 0)
-				goto out;
+				return -1;
 			if (alive == 0)
-			{
-				connection_lost(st, err);
-				goto out;
-			}
+				return connection_lost(st, err);
 		}
 	}
-	if (es.exit_signal)
-		*exit_status = 128 + es.exit_signal;
-	else if (es.exit_status >= 0)
-		*exit_status = es.exit_status;
+	return 0;
+}
+
+/* 0-255, or 128 + the signal that killed it. */
+static int
+exit_status_of(ssh_cmd *c, int *exit_status, pgr_error *err)
+{
+	int			status;
+
+	if (c->es.exit_signal)
+		*exit_status = 128 + c->es.exit_signal;
+	else if (c->es.exit_status >= 0)
+		*exit_status = c->es.exit_status;
+	else if ((status = ssh_channel_get_exit_status(c->ch)) >= 0)
+		*exit_status = status & 0xff;
 	else
 	{
-		int			status = ssh_channel_get_exit_status(ch);
-
-		if (status < 0)
-		{
-			pgr_error_set(err, PGR_ERR_EXEC, _("no exit status for \"%s\" from %s"),
-						  argv[0], t->label);
-			pgr_error_detail(err, _("The channel was closed before the command reported how it ended."));
-			goto out;
-		}
-		*exit_status = status & 0xff;
+		pgr_error_set(err, PGR_ERR_EXEC, _("no exit status for \"%s\" from %s"),
+					  c->argv[0], c->st->base.label);
+		pgr_error_detail(err, _("The channel was closed before the command reported how it ended."));
+		return -1;
 	}
-	st->last_traffic_ms = now_ms();
-	rc = 0;
-	goto out;
+	c->st->last_traffic_ms = pgr_now_ms();
+	return 0;
+}
 
-timed_out:
+static int
+stop_timed_out(ssh_cmd *c, pgr_error *err)
+{
 	/* sshd sends the signal to the command's whole process group. */
-	(void) ssh_channel_request_send_signal(ch, "KILL");
+	(void) ssh_channel_request_send_signal(c->ch, "KILL");
 	pgr_error_set(err, PGR_ERR_TIMEOUT, _("\"%s\" did not finish within %d ms and was stopped"),
-				  argv[0], opts->timeout_ms);
-	pgr_error_detail(err, _("Host: %s."), t->label);
+				  c->argv[0], c->opts->timeout_ms);
+	pgr_error_detail(err, _("Host: %s."), c->st->base.label);
+	return -1;
+}
 
-out:
-	if (ch)
+static void
+close_exec_channel(ssh_cmd *c)
+{
+	if (!c->ch)
+		return;
+	if (ssh_channel_is_open(c->ch) && ssh_is_connected(c->st->session))
 	{
-		if (ssh_channel_is_open(ch) && ssh_is_connected(st->session))
-		{
-			set_blocking_timeout_ms(st, 2000);
-			(void) ssh_channel_close(ch);
-			restore_blocking_timeout(st);
-		}
-		ssh_channel_free(ch);
+		set_blocking_timeout_ms(c->st, 2000);
+		(void) ssh_channel_close(c->ch);
+		restore_blocking_timeout(c->st);
 	}
-	free(cmd);
+	ssh_channel_free(c->ch);
+	c->ch = NULL;
+}
+
+static int
+ssh_exec(transport *t, const char *const *argv, const transport_exec_opts *opts,
+		 int *exit_status, pgr_error *err)
+{
+	ssh_cmd		c = {0};
+	int			rc;
+
+	*exit_status = -1;
+	if (check_exec_args(argv, opts, err) < 0 || check_alive((ssh_transport *) t, err) < 0)
+		return -1;
+	c.st = (ssh_transport *) t;
+	c.argv = argv;
+	c.opts = opts;
+	c.es.exit_status = -1;
+	if (opts->timeout_ms > 0)
+		c.deadline = pgr_now_ms() + opts->timeout_ms;
+
+	rc = open_exec_channel(&c, err);
+	if (rc == 0)
+		rc = stream_loop(&c, err);
+	if (rc == 0)
+		rc = wait_exit_status(&c, err);
+	if (rc == 0)
+		rc = exit_status_of(&c, exit_status, err);
+	else if (rc == SSH_CMD_TIMED_OUT)
+		rc = stop_timed_out(&c, err);
+	close_exec_channel(&c);
 	return rc;
 }
 
@@ -1254,7 +1299,7 @@ note_sftp_failure(ssh_transport *st)
 	if (!ssh_is_connected(st->session))
 		st->dead = true;
 	else
-		st->last_traffic_ms = now_ms();
+		st->last_traffic_ms = pgr_now_ms();
 }
 
 static int
@@ -1303,7 +1348,7 @@ ssh_read_file(transport *t, const char *path, size_t max_size, char **data,
 		strbuf_append_len(&sb, buf, (size_t) n);
 	}
 	sftp_close(f);
-	st->last_traffic_ms = now_ms();
+	st->last_traffic_ms = pgr_now_ms();
 	*len = sb.len;
 	*data = strbuf_detach(&sb);
 	strbuf_free(&sb);
@@ -1313,6 +1358,40 @@ fail:
 	sftp_close(f);
 	strbuf_free(&sb);
 	return -1;
+}
+
+/*
+ * Run a small command of the backend's own (rename, id, readlink) on this
+ * session and keep one of its streams in `sb`.  It calls ssh_exec itself,
+ * never transport_capture: the front end would put `become` in front again
+ * and this backend must not depend on the layer above it.
+ */
+typedef struct ssh_keep
+{
+	transport_stream stream;
+	strbuf	   *sb;
+} ssh_keep;
+
+static void
+keep_stream(void *arg, transport_stream stream, const char *data, size_t len)
+{
+	ssh_keep   *k = arg;
+
+	if (stream == k->stream)
+		strbuf_append_len(k->sb, data, len);
+}
+
+static int
+ssh_run(ssh_transport *st, const char *const *argv, transport_stream stream,
+		strbuf *sb, int *status, pgr_error *err)
+{
+	ssh_keep	k = {stream, sb};
+	transport_exec_opts o = {0};
+
+	o.output = keep_stream;
+	o.output_arg = &k;
+	o.timeout_ms = st->io_timeout_s * 1000;
+	return ssh_exec(&st->base, argv, &o, status, err);
 }
 
 /* Run a small command and keep its first line of output. */
@@ -1325,8 +1404,7 @@ remote_first_line(ssh_transport *st, const char *const *argv, char **line,
 
 	*line = NULL;
 	strbuf_init(&out);
-	if (transport_capture(&st->base, argv, NULL, 0, st->io_timeout_s * 1000,
-						  &status, &out, NULL, err) < 0)
+	if (ssh_run(st, argv, TRANSPORT_STDOUT, &out, &status, err) < 0)
 	{
 		strbuf_free(&out);
 		return -1;
@@ -1379,8 +1457,7 @@ resolve_owner(ssh_transport *st, const transport_write_opts *opts, long *uid,
 		int			status = 0;
 
 		strbuf_init(&out);
-		if (transport_capture(&st->base, argv, NULL, 0, st->io_timeout_s * 1000,
-							  &status, &out, NULL, err) < 0)
+		if (ssh_run(st, argv, TRANSPORT_STDOUT, &out, &status, err) < 0)
 		{
 			strbuf_free(&out);
 			return -1;
@@ -1625,8 +1702,7 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 		int			status = 0;
 
 		strbuf_init(&errout);
-		if (transport_capture(t, argv, NULL, 0, st->io_timeout_s * 1000, &status,
-							  NULL, &errout, err) < 0)
+		if (ssh_run(st, argv, TRANSPORT_STDERR, &errout, &status, err) < 0)
 		{
 			strbuf_free(&errout);
 			goto out;
@@ -1644,7 +1720,7 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 		strbuf_free(&errout);
 	}
 	tmp_created = false;
-	st->last_traffic_ms = now_ms();
+	st->last_traffic_ms = pgr_now_ms();
 	rc = 0;
 
 out:
@@ -1678,7 +1754,7 @@ ssh_stat(transport *t, const char *path, transport_file_stat *st_out,
 
 		if (code == SSH_FX_NO_SUCH_FILE || code == SSH_FX_NO_SUCH_PATH)
 		{
-			st->last_traffic_ms = now_ms();
+			st->last_traffic_ms = pgr_now_ms();
 			return 0;
 		}
 		pgr_error_set(err, PGR_ERR_IO, _("could not read the status of \"%s\" on %s: %s"),
@@ -1696,7 +1772,7 @@ ssh_stat(transport *t, const char *path, transport_file_stat *st_out,
 	st_out->size = (long long) a->size;
 	st_out->mtime = (time_t) (a->mtime64 ? a->mtime64 : a->mtime);
 	sftp_attributes_free(a);
-	st->last_traffic_ms = now_ms();
+	st->last_traffic_ms = pgr_now_ms();
 	return 0;
 }
 

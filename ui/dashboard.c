@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cluster.h"
 #include "crt.h"
 #include "dashboard.h"
@@ -1324,7 +1325,7 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 	{
 		int			n,
 					timeout;
-		int64_t		now_ms = pgconn_now_ms();
+		int64_t		now_ms = pgr_now_ms();
 		wint_t		ch;
 		int			r;
 

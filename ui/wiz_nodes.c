@@ -164,7 +164,6 @@ test_transport(const transport_options *topts, const wiz_node *n, bool check_pgd
 	transport  *t = transport_open(n->ssh, topts, &err);
 	char	   *prog;
 	strbuf		so;
-	int			status = -1;
 	bool		ok = true;
 
 	if (!t)
@@ -179,8 +178,9 @@ test_transport(const transport_options *topts, const wiz_node *n, bool check_pgd
 	strbuf_init(&so);
 	{
 		const char *argv[] = {prog, "--version", NULL};
+		transport_exec_opts o = {.timeout_ms = 10000};
 
-		if (transport_capture(t, argv, NULL, 0, 10000, &status, &so, NULL, &err) < 0 || status != 0)
+		if (transport_run_checked(t, argv, &o, &so, NULL, &err) < 0)
 		{
 			strbuf_appendf(out, _("\"%s --version\" did not run on that host\n"), prog);
 			if (pgr_error_isset(&err))

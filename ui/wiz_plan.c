@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cluster_lock.h"
 #include "crt.h"
 #include "i18n.h"
@@ -448,15 +449,6 @@ typedef struct apply_view {
 	int			changed;
 } apply_view;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 draw_gauge(apply_view *a, int y)
 {
@@ -672,10 +664,10 @@ apply_event(void *arg, worker_event *e)
 		if (a->gauge_step != e->step)
 		{
 			a->gauge_step = e->step;
-			a->gauge_start = now_s();
+			a->gauge_start = (pgr_now_ms() / 1000.0);
 			a->gauge_start_bytes = e->done;
 		}
-		a->gauge_last = now_s();
+		a->gauge_last = (pgr_now_ms() / 1000.0);
 		a->done = e->done;
 		a->total = e->total;
 	}

@@ -1,6 +1,6 @@
 /*
  * fuzz_quote.c: the quoting pgreplica relies on to pass any bytes safely:
- *  - transport_quote_arg (a command's argument for the remote POSIX shell):
+ *  - shquote_arg (a command's argument for the remote POSIX shell):
  *    read back with the shell's rules for single quotes and backslashes,
  *    it gives the argument; outside quotes only \' appears;
  *  - standby_pgpass_field (a .pgpass field): read back as libpq reads a
@@ -19,6 +19,7 @@
 #include "report.h"
 #include "standby_files.h"
 #include "strbuf.h"
+#include "shquote.h"
 #include "transport.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -81,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(arg, data, size);
 	arg[size] = '\0';			/* the argument up to its first NUL, as execve sees it */
 
-	q = transport_quote_arg(arg);
+	q = shquote_arg(arg);
 	back = sh_unquote(q);
 	if (strcmp(back, arg) != 0)
 		abort();

@@ -81,6 +81,7 @@ like "$out" "mv -- '$data2' '$data2.pgreplica-YYYYMMDD-HHMMSS'" "plan says where
 like "$out" "primary_conninfo = .*passfile=" "plan shows primary_conninfo with passfile="
 unlike "$out" "password=" "and no password="
 ok "plan left pg2 as it was" test ! -e "$data2/standby.signal" -a ! -e "$passfile"
+plan_out=$out
 
 # ---------------------------------------------------------------------------
 # apply
@@ -110,6 +111,14 @@ pw=$(sed -n 's/^\*:\*:replication:replicate://p' "$XDG_CONFIG_HOME/pgreplica/fx.
 ok "the operator's passfile has the password" test -n "$pw"
 like "$(cat "$passfile")" "^$FX_ADDR_pg1:$FX_PORT_pg1:replication:replicate:" "the standby's passfile has the entry"
 nok "the password is not in postgresql.auto.conf" grep -qF -- "$pw" "$data2/postgresql.auto.conf"
+# the preview is what is written: each standby setting the plan showed
+# stands, to the byte, as a line of postgresql.auto.conf
+shown=$(printf '%s\n' "$plan_out" | sed -n 's/^[[:space:]]*\(primary_conninfo = .*\|primary_slot_name = .*\)$/\1/p')
+is "$(printf '%s\n' "$shown" | grep -c .)" 2 "the plan showed primary_conninfo and primary_slot_name" || diag "$plan_out"
+while IFS= read -r line; do
+	ok "written as shown: ${line%% =*}" grep -qxF -- "$line" "$data2/postgresql.auto.conf" ||
+		diag "shown: $line" "written: $(grep "^${line%% =*}" "$data2/postgresql.auto.conf")"
+done <<<"$shown"
 nok "nor in the server logs" grep -qaF -- "$pw" "$FX_DIR/pg1/log" "$FX_DIR/pg2/log"
 leaks=$(grep -rlaF -- "$pw" "$FX_DIR" 2>/dev/null | while read -r f; do
 	[ "$(stat -c %a "$f")" = 600 ] && case $f in *.pgpass) continue ;; esac

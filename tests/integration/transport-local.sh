@@ -68,6 +68,24 @@ run exec -- /nonexistent/command
 isnt "$RC" 0 "exec: a missing program fails"
 like "$ERR" "/nonexistent/command" "exec: ... and the error names it"
 
+# exec --checked: transport_run_checked, a non-zero status is an error whose
+# detail is the end of the command's stderr (trimmed, at most 2000 bytes)
+run exec --checked -- sh -c 'echo out1; printf "  \\n  why it failed  \\n\\n" >&2; exit 3'
+is "$RC:$OUT" "3:out1" "run_checked: the status and stdout kept"
+like "$ERR" 'error: the command "sh" failed on local with exit status 3' "run_checked: the error names the command, host and status"
+like "$ERR" $'DETAIL:  why it failed$' "run_checked: stderr trimmed into the detail" || diag "$ERR"
+run exec --checked -- sh -c 'echo fine; echo chatter >&2'
+is "$RC:$OUT" "0:fine" "run_checked: status 0 is success, stdout captured"
+is "$ERR" "" "run_checked: no error on success"
+run exec --checked -- sh -c 'head -c 300000 /dev/zero | tr "\\0" x >&2; echo; echo the-reason >&2; exit 5'
+is "$RC" 5 "run_checked: status 5 from a chatty command"
+like "$ERR" "the-reason" "run_checked: the end of a long stderr is kept"
+ok "run_checked: the detail is bounded (stderr $(printf %s "$ERR" | wc -c) bytes shown)" \
+	test "$(printf %s "$ERR" | wc -c)" -lt 2300
+run exec --checked -- /nonexistent/command
+is "$RC" 255 "run_checked: a program that cannot run is a transport error"
+like "$ERR" "/nonexistent/command" "run_checked: ... naming it"
+
 # output is streamed while the command runs, not collected at its end
 rm -f "$FX_DIR/go"
 "$DRIVER" local exec --timeout 20000 -- sh -c \

@@ -92,6 +92,12 @@ is "$ERR" err1 "exec: stderr on stderr"
 run_drv db1 exec -- true
 is "$RC" 0 "exec: exit status 0"
 
+run_drv db1 exec --checked -- sh -c 'echo out1; echo " remote reason " >&2; exit 4'
+is "$RC:$OUT" "4:out1" "run_checked: status and stdout over ssh"
+like "$ERR" 'the command "sh" failed on .* with exit status 4' "run_checked: the error names command and status" || diag "$ERR"
+like "$ERR" $'DETAIL:  remote reason$' "run_checked: the remote stderr, trimmed, is the detail" || diag "$ERR"
+
+
 run_drv db1 exec -- sh -c 'kill -KILL $$'
 is "$RC" 137 "exec: a command killed by SIGKILL gives 128+9"
 

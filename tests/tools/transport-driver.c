@@ -6,7 +6,7 @@
  *                  [--password-file FILE] [--connect-timeout S]
  *                  SPEC COMMAND [ARGS]
  *   SPEC: "local" or an ssh target / Host alias
- *   exec [--timeout MS] [--stdin FILE] [--env NAME=VALUE]... -- ARGV...
+ *   exec [--checked] [--timeout MS] [--stdin FILE] [--env NAME=VALUE]... -- ARGV...
  *   read PATH
  *   write PATH [--mode OCTAL] [--owner USER] [--group GROUP] [--secret] [--replace-link]
  *   stat PATH
@@ -15,6 +15,10 @@
  *
  * exec exits with the command's exit status, 124 on a time-out; any
  * transport error is printed (report_error) and the exit status is 255.
+ * exec --checked runs through transport_run_checked: standard output is
+ * printed once the command is over, a non-zero status is printed as the
+ * error it makes (its detail: the command's standard error) and is the
+ * driver's exit status.
  *
  * TRANSPORT_DRIVER_KEEPALIVE=S in the environment sets the keep-alive
  * interval (transport_options.keepalive_s), so that tests of a dead
@@ -34,6 +38,7 @@
 #include "process.h"
 #include "report.h"
 #include "strbuf.h"
+#include "shquote.h"
 #include "transport.h"
 
 #define EXIT_TRANSPORT 255
@@ -50,7 +55,7 @@ usage(void)
 	fprintf(stderr,
 			"usage: transport-driver [--ssh-config FILE] [--become USER] [--accept-new-host]\n"
 			"                        [--password-file FILE] [--connect-timeout S] SPEC COMMAND [ARGS]\n"
-			"  exec [--timeout MS] [--stdin FILE] [--env NAME=VALUE]... -- ARGV...\n"
+			"  exec [--checked] [--timeout MS] [--stdin FILE] [--env NAME=VALUE]... -- ARGV...\n"
 			"  read PATH\n"
 			"  write PATH [--mode OCTAL] [--owner USER] [--group GROUP] [--secret] [--replace-link]\n"
 			"  stat PATH\n"
@@ -149,6 +154,7 @@ cmd_exec(transport *t, int argc, char **argv)
 	int			i;
 	int			status = 0;
 	int			rc;
+	bool		checked = false;
 	pgr_error	err = PGR_ERROR_INIT;
 
 	strbuf_init(&input);
@@ -160,6 +166,8 @@ cmd_exec(transport *t, int argc, char **argv)
 			i++;
 			break;
 		}
+		else if (strcmp(argv[i], "--checked") == 0)
+			checked = true;
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
 			eo.timeout_ms = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--stdin") == 0 && i + 1 < argc)
@@ -177,15 +185,28 @@ cmd_exec(transport *t, int argc, char **argv)
 		usage();
 	env[nenv] = NULL;
 	eo.env = nenv ? env : NULL;
-	eo.output = on_output;
+	if (checked)
+	{
+		strbuf		out;
 
-	rc = transport_exec(t, (const char *const *) (argv + i), &eo, &status, &err);
+		strbuf_init(&out);
+		rc = transport_run_checked(t, (const char *const *) (argv + i), &eo, &out,
+								   &status, &err);
+		write_all(STDOUT_FILENO, out.data, out.len);
+		strbuf_free(&out);
+	}
+	else
+	{
+		eo.output = on_output;
+		rc = transport_exec(t, (const char *const *) (argv + i), &eo, &status, &err);
+	}
 	free(env);
 	strbuf_free(&input);
 	if (rc < 0)
 	{
 		report_error(&err);
-		status = err.kind == PGR_ERR_TIMEOUT ? EXIT_TIMEOUT : EXIT_TRANSPORT;
+		if (status <= 0)
+			status = err.kind == PGR_ERR_TIMEOUT ? EXIT_TIMEOUT : EXIT_TRANSPORT;
 		pgr_error_clear(&err);
 	}
 	return status;
@@ -311,7 +332,7 @@ cmd_quote(int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		args[i] = argv[i];
 	args[argc] = NULL;
-	q = transport_quote_argv(args);
+	q = shquote_argv(args);
 	printf("%s\n", q);
 	free(q);
 	free(args);

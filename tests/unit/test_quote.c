@@ -1,6 +1,6 @@
 /*
  * test_quote.c: shell quoting of remote command lines
- * (transport_quote_arg / transport_quote_argv in src/transport.c).
+ * (shquote_arg / shquote_argv in src/shquote.c).
  *
  * Besides the expected strings, the quoting is proved with real shells:
  * `sh -c "printf '%s\0' ARGS"` must give every argument back byte for byte,
@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "strbuf.h"
+#include "shquote.h"
 #include "transport.h"
 
 /* ---- expected strings ---------------------------------------------------------- */
@@ -31,7 +32,7 @@
 static void
 assert_quotes(const char *in, const char *expected)
 {
-	char	   *q = transport_quote_arg(in);
+	char	   *q = shquote_arg(in);
 
 	assert_string_equal(q, expected);
 	free(q);
@@ -79,13 +80,13 @@ test_quote_argv_joins(void **state)
 	const char *const none[] = {NULL};
 	char	   *q;
 
-	q = transport_quote_argv(argv);
+	q = shquote_argv(argv);
 	assert_string_equal(q, "'ls' '-l' 'it'\\''s' '' 'a b'");
 	free(q);
-	q = transport_quote_argv(one);
+	q = shquote_argv(one);
 	assert_string_equal(q, "''");
 	free(q);
-	q = transport_quote_argv(none);
+	q = shquote_argv(none);
 	assert_string_equal(q, "");
 	free(q);
 }
@@ -240,7 +241,7 @@ run_shell(const char *shell, const char *script, const char *dir, strbuf *out)
 
 /*
  * printf '%s\0' ARG... through `shell`, the whole command line (printf and
- * its format included) quoted by transport_quote_argv, as the ssh transport
+ * its format included) quoted by shquote_argv, as the ssh transport
  * sends it.  Every argument must come back exactly.
  */
 static void
@@ -256,7 +257,7 @@ assert_shell_round_trip(const char *shell, shell_fixture *f,
 	argv[1] = "%s\\0";
 	for (int i = 0; i < n_args; i++)
 		argv[i + 2] = args[i];
-	script = transport_quote_argv(argv);
+	script = shquote_argv(argv);
 
 	strbuf_init(&out);
 	assert_int_equal(run_shell(shell, script, f->dir, &out), 0);
