@@ -443,8 +443,8 @@ cluster_text(const demo_sandbox *s)
 static int
 start_servers(demo_sandbox *sb, cluster *cl, transport *t, pgr_error *err)
 {
-	plan_options po = {0};
-	plan_ctx   *ctx = plan_ctx_new(cl, &po);
+	session_options po = {0};
+	session   *ctx = session_new(cl, &po);
 	int			rc = 0;
 
 	for (int i = 0; rc == 0 && i < cl->n_nodes; i++)
@@ -465,7 +465,7 @@ start_servers(demo_sandbox *sb, cluster *cl, transport *t, pgr_error *err)
 		}
 		free(pgv);
 	}
-	plan_ctx_free(ctx);
+	session_free(ctx);
 	return rc;
 }
 

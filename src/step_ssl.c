@@ -630,7 +630,7 @@ expiry_date(const char *pem)
  * (malloc'd), or NULL with err set.
  */
 static char *
-presented_fingerprint(plan_ctx *ctx, const cluster_node *n, const char *ca_path,
+presented_fingerprint(session *ctx, const cluster_node *n, const char *ca_path,
 					  pgr_error *err)
 {
 	pgconn_options o = {0};
@@ -671,7 +671,7 @@ static const char *const setting_names[N_SETTINGS] = {
 
 /* The server's settings and where the files go; pv->running set. */
 static int
-inspect_server(plan_ctx *ctx, plan_step *s, ssl_priv *pv, pgr_error *err)
+inspect_server(session *ctx, plan_step *s, ssl_priv *pv, pgr_error *err)
 {
 	cluster_node *n = s->node;
 	PGconn	   *conn;
@@ -682,7 +682,7 @@ inspect_server(plan_ctx *ctx, plan_step *s, ssl_priv *pv, pgr_error *err)
 	bool		debian;
 	int			rc = -1;
 
-	conn = plan_conn(ctx, n, &cerr);
+	conn = session_conn(ctx, n, &cerr);
 	if (!conn)
 	{
 		if (n->role == NODE_PRIMARY ||
@@ -804,7 +804,7 @@ refused:
 }
 
 static int
-ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
+ssl_inspect(session *ctx, plan_step *s, pgr_error *err)
 {
 	cluster_node *n = s->node;
 	ssl_priv   *pv = pgr_calloc(1, sizeof(*pv));
@@ -828,7 +828,7 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		goto out;
 	if (load_operator_files(ctx->cl, n, pv, err) < 0)
 		goto out;
-	if (!(t = plan_transport(ctx, n, err)))
+	if (!(t = session_transport(ctx, n, err)))
 		goto out;
 	if (inspect_server(ctx, s, pv, err) < 0)
 		goto out;
@@ -1037,7 +1037,7 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	}
 	if (pv->running)
 	{
-		PGconn	   *conn = plan_conn(ctx, n, err);
+		PGconn	   *conn = session_conn(ctx, n, err);
 
 		if (!conn)
 			goto out;
@@ -1107,7 +1107,7 @@ run_chmod(transport *t, const char *path, const char *mode, pgr_error *err)
 }
 
 static int
-write_node_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_priv *pv,
+write_node_file(session *ctx, plan_step *s, transport *t, ssl_priv *pv,
 				ssl_file *f, pgr_error *err)
 {
 	/*
@@ -1123,17 +1123,17 @@ write_node_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_priv *pv,
 	{
 		if (transport_backup(t, f->path, &f->backup, err) < 0)
 			return -1;
-		plan_log(ctx, s, _("backed up \"%s\" to \"%s\""), f->path, f->backup);
+		session_log(ctx, s, _("backed up \"%s\" to \"%s\""), f->path, f->backup);
 	}
 	if (transport_write_file(t, f->path, f->data, strlen(f->data), &wo, err) < 0)
 		return -1;
 	f->written = true;
-	plan_log(ctx, s, _("wrote \"%s\""), f->path);
+	session_log(ctx, s, _("wrote \"%s\""), f->path);
 	return 0;
 }
 
 static int
-ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
+ssl_apply(session *ctx, plan_step *s, pgr_error *err)
 {
 	ssl_priv   *pv = s->priv;
 	cluster_node *n = s->node;
@@ -1143,14 +1143,14 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		return pgr_error_set(err, PGR_ERR_GENERIC, _("the step was not inspected before being applied"));
 	if (pv->skip)
 		return 0;
-	if (!(t = plan_transport(ctx, n, err)))
+	if (!(t = session_transport(ctx, n, err)))
 		return -1;
 	if (pv->ca.is_new)
 	{
 		if (ca_save(ctx->cl, &pv->ca, err) < 0)
 			return -1;
 		pv->ca.is_new = false;
-		plan_log(ctx, s, _("made the cluster's CA: \"%s\", and its key \"%s\" (mode 0600)"),
+		session_log(ctx, s, _("made the cluster's CA: \"%s\", and its key \"%s\" (mode 0600)"),
 				 pv->ca.cert_path, pv->ca.key_path);
 	}
 	/* the key first: a certificate is never in place without its key */
@@ -1163,13 +1163,13 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	{
 		if (run_chmod(t, pv->key.path, "0600", err) < 0)
 			return -1;
-		plan_log(ctx, s, _("made \"%s\" mode 0600 (it was %04o)"), pv->key.path,
+		session_log(ctx, s, _("made \"%s\" mode 0600 (it was %04o)"), pv->key.path,
 				 (unsigned) pv->key.st.mode);
 	}
 	if (!pv->running)
 		return 0;
 	{
-		PGconn	   *conn = plan_conn(ctx, n, err);
+		PGconn	   *conn = session_conn(ctx, n, err);
 		PGresult   *res;
 
 		if (!conn)
@@ -1193,10 +1193,10 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		}
 		if (pv->reload)
 		{
-			if (plan_reload(ctx, n, err) < 0)
+			if (session_reload(ctx, n, err) < 0)
 				return -1;
 			pv->reloaded = true;
-			plan_log(ctx, s, _("reloaded the configuration of %s"), n->name);
+			session_log(ctx, s, _("reloaded the configuration of %s"), n->name);
 		}
 	}
 	return 0;
@@ -1213,7 +1213,7 @@ sleep_ms(long ms)
 }
 
 static int
-ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
+ssl_verify(session *ctx, plan_step *s, pgr_error *err)
 {
 	ssl_priv   *pv = s->priv;
 	cluster_node *n = s->node;
@@ -1227,7 +1227,7 @@ ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (!pv->running)
 	{
 		/* files only: they are what was written */
-		transport  *t = plan_transport(ctx, n, err);
+		transport  *t = session_transport(ctx, n, err);
 		char	   *data = NULL;
 		size_t		len = 0;
 		char	   *now_fp;
@@ -1253,7 +1253,7 @@ ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		fp = presented_fingerprint(ctx, n, pv->ca.cert_path, &perr);
 		if (fp && strcmp(fp, pv->fingerprint) == 0)
 		{
-			plan_log(ctx, s, _("%s presents the certificate %s (verify-full with the cluster's CA)"),
+			session_log(ctx, s, _("%s presents the certificate %s (verify-full with the cluster's CA)"),
 					 n->name, fp);
 			free(fp);
 			return 0;
@@ -1280,7 +1280,7 @@ ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 /* ---- undo ----------------------------------------------------------------------- */
 
 static int
-restore_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_file *f, pgr_error *err)
+restore_file(session *ctx, plan_step *s, transport *t, ssl_file *f, pgr_error *err)
 {
 	if (!f->written)
 		return 0;
@@ -1298,12 +1298,12 @@ restore_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_file *f, pgr_error *
 			return -1;
 	}
 	f->written = false;
-	plan_log(ctx, s, _("put the old \"%s\" back"), f->path);
+	session_log(ctx, s, _("put the old \"%s\" back"), f->path);
 	return 0;
 }
 
 static int
-ssl_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
+ssl_undo(session *ctx, plan_step *s, pgr_error *err)
 {
 	ssl_priv   *pv = s->priv;
 	cluster_node *n = s->node;
@@ -1313,7 +1313,7 @@ ssl_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (!pv || pv->skip)
 		return 0;
-	if (!(t = plan_transport(ctx, n, err)))
+	if (!(t = session_transport(ctx, n, err)))
 		return -1;
 	if (restore_file(ctx, s, t, &pv->cert, err) < 0 ||
 		restore_file(ctx, s, t, &pv->key, err) < 0 ||
@@ -1321,7 +1321,7 @@ ssl_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		return -1;
 	if (!pv->altered && !pv->reloaded)
 		return 0;
-	if (!(conn = plan_conn(ctx, n, err)))
+	if (!(conn = session_conn(ctx, n, err)))
 		return -1;
 	for (int i = 0; pv->altered && i < N_SETTINGS; i++)
 	{
@@ -1345,10 +1345,10 @@ ssl_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		PQclear(res);
 	}
 	pv->altered = false;
-	if (plan_reload(ctx, n, err) < 0)
+	if (session_reload(ctx, n, err) < 0)
 		return -1;
 	pv->reloaded = false;
-	plan_log(ctx, s, _("reloaded the configuration of %s"), n->name);
+	session_log(ctx, s, _("reloaded the configuration of %s"), n->name);
 	return 0;
 }
 
@@ -1362,7 +1362,7 @@ static const step_ops ssl_ops = {
 };
 
 plan_step *
-step_ssl_new(plan_ctx *ctx, cluster_node *node)
+step_ssl_new(session *ctx, cluster_node *node)
 {
 	char	   *id = pgr_asprintf("ssl@%s", node->name);
 	char	   *title = pgr_asprintf(_("SSL on %s"), node->name);
