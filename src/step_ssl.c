@@ -76,6 +76,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -803,51 +804,57 @@ refused:
 	return -1;
 }
 
+/* One more part of the step's summary, after "; " when one came before. */
+static void add_part(strbuf *parts, const char *fmt,...) PGR_PRINTF(2, 3);
+
+static void
+add_part(strbuf *parts, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (parts->len)
+		/* TRANSLATORS: between two parts of a step's summary (French: U+00A0 before ;) */
+		strbuf_append(parts, _("; "));
+	va_start(ap, fmt);
+	strbuf_vappendf(parts, fmt, ap);
+	va_end(ap);
+}
+
+/* A comment line of the preview: "#", INDENT, the text. */
+static void preview_note(strbuf *preview, const char *indent, const char *fmt,...) PGR_PRINTF(3, 4);
+
+static void
+preview_note(strbuf *preview, const char *indent, const char *fmt,...)
+{
+	va_list		ap;
+
+	strbuf_append_char(preview, '#');
+	strbuf_append(preview, indent);
+	va_start(ap, fmt);
+	strbuf_vappendf(preview, fmt, ap);
+	va_end(ap);
+	strbuf_append_char(preview, '\n');
+}
+
+/*
+ * The node's directory (its owner owns the files) and the files in it,
+ * with their owner and mode.  Returns 1 when the directory does not exist
+ * yet (a standby not built: nothing to do yet), 0, or -1 with err set.
+ */
 static int
-ssl_inspect(session *ctx, plan_step *s, pgr_error *err)
+load_node_files(transport *t, plan_step *s, ssl_priv *pv, pgr_error *err)
 {
 	cluster_node *n = s->node;
-	ssl_priv   *pv = pgr_calloc(1, sizeof(*pv));
-	transport  *t;
 	transport_file_stat dst;
-	char	  **sans = NULL;
-	char	   *reason = NULL;
-	char	   *new_key = NULL;
-	strbuf		parts;
-	int			rc = -1;
 
-	strbuf_init(&parts);
-	s->priv = pv;
-	if (!n->host || !n->host[0])
-	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: node \"%s\" has no host"),
-					  ctx->cl->path, n->line, n->name);
-		goto out;
-	}
-	if (ca_load(ctx->cl, &pv->ca, err) < 0)
-		goto out;
-	if (load_operator_files(ctx->cl, n, pv, err) < 0)
-		goto out;
-	if (!(t = session_transport(ctx, n, err)))
-		goto out;
-	if (inspect_server(ctx, s, pv, err) < 0)
-		goto out;
-	if (pv->skip)
-	{
-		rc = 0;
-		goto out;
-	}
-
-	/* the directory: its owner owns the files */
 	if (transport_stat(t, pv->dir, &dst, err) < 0)
-		goto out;
+		return -1;
 	if (!dst.exists)
 	{
 		pv->skip = true;
 		strbuf_appendf(&s->summary, _("nothing to do yet: \"%s\" does not exist on %s (the standby is not built)"),
 					   pv->dir, n->name);
-		rc = 0;
-		goto out;
+		return 1;
 	}
 	snprintf(pv->owner, sizeof(pv->owner), "%lu", (unsigned long) dst.uid);
 	snprintf(pv->group, sizeof(pv->group), "%lu", (unsigned long) dst.gid);
@@ -855,7 +862,7 @@ ssl_inspect(session *ctx, plan_step *s, pgr_error *err)
 	if (file_load(t, &pv->cert, pv->dir, STEP_SSL_CERT_FILE, err) < 0 ||
 		file_load(t, &pv->key, pv->dir, STEP_SSL_KEY_FILE, err) < 0 ||
 		file_load(t, &pv->root, pv->dir, STEP_SSL_CA_FILE, err) < 0)
-		goto out;
+		return -1;
 	pv->cert.mode = 0644;
 	pv->key.mode = 0600;
 	pv->root.mode = 0644;
@@ -868,11 +875,73 @@ ssl_inspect(session *ctx, plan_step *s, pgr_error *err)
 					  (unsigned long) dst.uid);
 		pgr_error_detail(err, _("PostgreSQL reads a private key only when it belongs to the server's account or to root."));
 		pgr_error_hint(err, _("Give it to the data directory's owner (chown), or remove it to have a new one made."));
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
-	/* our certificate: keep it, or make a new one (and say why) */
-	sans = node_sans(n);
+/*
+ * Why our certificate on the node must be made again (malloc'd,
+ * translated), or NULL: it is kept.
+ */
+static char *
+renewal_reason(const cluster_node *n, const ssl_priv *pv)
+{
+	const char *hosts[] = {n->host, NULL};
+	pgr_error	cerr = PGR_ERROR_INIT;
+	char	   *reason = NULL;
+	int			crc;
+
+	if (!pv->cert.old || !pv->key.old)
+		return pgr_asprintf(_("no certificate and key in \"%s\""), pv->dir);
+	if (pv->ca.is_new)
+		return pgr_strdup(_("the cluster's CA is new"));
+	crc = certs_check_server(pv->cert.old, pv->key.old, pv->ca.cert,
+							 hosts, 0, CERTS_DEFAULT_RENEW_DAYS, &cerr);
+	if (crc == CERTS_RENEW)
+		reason = pgr_asprintf(ngettext("it expires within %d day",
+									   "it expires within %d days",
+									   CERTS_DEFAULT_RENEW_DAYS),
+							  CERTS_DEFAULT_RENEW_DAYS);
+	else if (crc < 0)
+		reason = pgr_strdup(cerr.message ? cerr.message : "?");
+	pgr_error_clear(&cerr);
+	return reason;
+}
+
+/* A new key and a certificate of the cluster's CA for the node. */
+static int
+make_certificate(const cluster_node *n, ssl_priv *pv, pgr_error *err)
+{
+	char	  **sans = node_sans(n);
+	char	   *key = certs_new_key_pem(CERTS_KEY_ECDSA_P256, err);
+	int			rc = -1;
+
+	pv->new_cert = true;
+	if (key)
+		pv->cert.data = certs_new_server_pem(pv->ca.cert, pv->ca.key, key, n->host,
+											 (const char *const *) sans,
+											 CERTS_DEFAULT_DAYS, err);
+	if (pv->cert.data)
+	{
+		pv->key.data = key;
+		key = NULL;
+		rc = 0;
+	}
+	pgr_free_secret(key);
+	sans_free(sans);
+	return rc;
+}
+
+/*
+ * The certificate the node is to hold: the operator's (installed when the
+ * files differ), else ours, kept or made again (*reason says why,
+ * malloc'd).
+ */
+static int
+choose_certificate(const cluster_node *n, ssl_priv *pv, char **reason, pgr_error *err)
+{
+	*reason = NULL;
 	if (pv->op_cert)
 	{
 		if (!file_same(&pv->cert, pv->op_cert) || !file_same(&pv->key, pv->op_key))
@@ -881,201 +950,221 @@ ssl_inspect(session *ctx, plan_step *s, pgr_error *err)
 			pv->cert.data = pgr_strdup(pv->op_cert);
 			pv->key.data = pgr_strdup(pv->op_key);
 		}
+		return 0;
 	}
-	else if (!pv->cert.old || !pv->key.old)
-		reason = pgr_asprintf(_("no certificate and key in \"%s\""), pv->dir);
-	else if (pv->ca.is_new)
-		reason = pgr_strdup(_("the cluster's CA is new"));
+	*reason = renewal_reason(n, pv);
+	return *reason ? make_certificate(n, pv, err) : 0;
+}
+
+/* A reload when something changes, or when the server shows another certificate. */
+static void
+decide_reload(session *ctx, const cluster_node *n, ssl_priv *pv, strbuf *parts)
+{
+	pgr_error	perr = PGR_ERROR_INIT;
+	char	   *fp;
+
+	pv->reload = pv->running &&
+		(pv->new_cert || pv->root.data || pv->fix_mode || pv->n_change > 0);
+	if (!pv->running || pv->reload)
+		return;
+	fp = presented_fingerprint(ctx, n, pv->ca.cert_path, &perr);
+	if (!fp || strcmp(fp, pv->fingerprint) != 0)
+	{
+		pv->reload = true;
+		add_part(parts, _("the server does not present the certificate of \"%s\" yet: it will be reloaded"),
+				 pv->cert.path);
+	}
+	free(fp);
+	pgr_error_clear(&perr);
+}
+
+static bool
+nothing_to_change(const ssl_priv *pv)
+{
+	return !pv->new_cert && !pv->root.data && !pv->fix_mode && pv->n_change == 0 && !pv->reload;
+}
+
+static void
+summarize_unchanged(plan_step *s, const ssl_priv *pv, const strbuf *parts)
+{
+	char	   *date = expiry_date(pv->cert.old);
+
+	if (pv->running)
+		strbuf_appendf(&s->summary, _("nothing to do: SSL is on, with a valid certificate for %s (expires %s)"),
+					   s->node->host, date);
+	else
+		strbuf_appendf(&s->summary, _("nothing to do: the files are in place, with a valid certificate for %s (expires %s)"),
+					   s->node->host, date);
+	free(date);
+	if (pv->ca.expiring)
+		strbuf_appendf(&s->summary, "; %s", _("the cluster's CA expires within 30 days"));
+	if (parts->len)
+		strbuf_appendf(&s->summary, "; %s", parts->data);
+}
+
+/* ---- the preview: never any key material ---- */
+
+static void
+preview_ca(strbuf *preview, const ssl_priv *pv)
+{
+	if (!pv->ca.is_new)
+		return;
+	preview_note(preview, " ", "%s", _("a new CA for the cluster, kept by the operator, never copied to a node:"));
+	preview_note(preview, "   ", _("write \"%s\" (mode 0600): a new ECDSA P-256 key (not shown)"), pv->ca.key_path);
+	preview_note(preview, "   ", _("write \"%s\" (mode 0644):"), pv->ca.cert_path);
+	describe_comment(preview, pv->ca.cert);
+}
+
+static void
+preview_certificate(plan_step *s, const ssl_priv *pv, const char *reason, strbuf *parts)
+{
+	const cluster_node *n = s->node;
+
+	if (!pv->new_cert)
+		return;
+	if (pv->op_cert)
+	{
+		preview_note(&s->preview, " ", _("the operator's certificate for %s, from \"%s\":"),
+					 n->name, pv->op_cert_path);
+		describe_comment(&s->preview, pv->cert.data);
+		preview_note(&s->preview, " ", _("write \"%s\" (mode 0600, owner %s:%s): the operator's key from \"%s\" (not shown)"),
+					 pv->key.path, pv->owner, pv->group, pv->op_key_path);
+		add_part(parts, _("will install the operator's certificate from \"%s\""), pv->op_cert_path);
+	}
 	else
 	{
-		const char *hosts[] = {n->host, NULL};
-		pgr_error	cerr = PGR_ERROR_INIT;
-		int			crc = certs_check_server(pv->cert.old, pv->key.old, pv->ca.cert,
-											 hosts, 0, CERTS_DEFAULT_RENEW_DAYS, &cerr);
+		preview_note(&s->preview, " ", _("a new certificate for %s (%s):"), n->name, reason);
+		describe_comment(&s->preview, pv->cert.data);
+		preview_note(&s->preview, " ", _("write \"%s\" (mode 0600, owner %s:%s): a new ECDSA P-256 key (not shown)"),
+					 pv->key.path, pv->owner, pv->group);
+		add_part(parts, _("will make a new key and certificate (%s)"), reason);
+	}
+	preview_note(&s->preview, " ", _("write \"%s\" (mode 0644, owner %s:%s): the certificate above"),
+				 pv->cert.path, pv->owner, pv->group);
+}
 
-		if (crc == CERTS_RENEW)
-			reason = pgr_asprintf(ngettext("it expires within %d day",
-										   "it expires within %d days",
-										   CERTS_DEFAULT_RENEW_DAYS),
-								  CERTS_DEFAULT_RENEW_DAYS);
-		else if (crc < 0)
-			reason = pgr_strdup(cerr.message ? cerr.message : "?");
-		pgr_error_clear(&cerr);
-	}
-	if (reason)
+static void
+preview_root(strbuf *preview, const ssl_priv *pv, strbuf *parts)
+{
+	if (!pv->root.data)
+		return;
+	preview_note(preview, " ", _("write \"%s\" (mode 0644, owner %s:%s): the cluster's CA certificate"),
+				 pv->root.path, pv->owner, pv->group);
+	if (!pv->ca.is_new)
+		describe_comment(preview, pv->ca.cert);
+	add_part(parts, _("will install the CA certificate as \"%s\""), pv->root.path);
+}
+
+static void
+preview_key_mode(strbuf *preview, const ssl_priv *pv, strbuf *parts)
+{
+	if (!pv->fix_mode)
+		return;
+	strbuf_appendf(preview, "chmod 0600 %s\n", pv->key.path);
+	preview_note(preview, " ", _("\"%s\" has mode %04o: group or others can read the private key, and PostgreSQL refuses such a key"),
+				 pv->key.path, (unsigned) pv->key.st.mode);
+	add_part(parts, _("will make \"%s\" mode 0600 (it is %04o: others can read the key)"),
+			 pv->key.path, (unsigned) pv->key.st.mode);
+}
+
+/* The settings to change and the reload, or why the server is left alone. */
+static int
+preview_server(session *ctx, plan_step *s, const ssl_priv *pv, strbuf *parts,
+			   pgr_error *err)
+{
+	cluster_node *n = s->node;
+	PGconn	   *conn;
+
+	if (!pv->running)
 	{
-		pv->new_cert = true;
-		if (!(new_key = certs_new_key_pem(CERTS_KEY_ECDSA_P256, err)))
-			goto out;
-		pv->cert.data = certs_new_server_pem(pv->ca.cert, pv->ca.key, new_key, n->host,
-											 (const char *const *) sans,
-											 CERTS_DEFAULT_DAYS, err);
-		if (!pv->cert.data)
-			goto out;
-		pv->key.data = new_key;
-		new_key = NULL;
+		preview_note(&s->preview, " ", _("the server of %s is not running: only the files are installed"), n->name);
+		return 0;
 	}
+	if (!(conn = session_conn(ctx, n, err)))
+		return -1;
+	for (int i = 0; i < N_SETTINGS; i++)
+	{
+		char	   *lit;
+
+		if (!pv->set[i].change)
+			continue;
+		lit = sql_literal(conn, pv->set[i].want);
+		strbuf_appendf(&s->preview, "ALTER SYSTEM SET %s = %s;\n", pv->set[i].name, lit);
+		free(lit);
+	}
+	if (pv->n_change > 0)
+		add_part(parts, "%s", _("will turn SSL on with these files"));
+	strbuf_append(&s->preview, "SELECT pg_catalog.pg_reload_conf();\n");
+	preview_note(&s->preview, " ", _("then a connection to %s port %d with sslmode=verify-full and the CA checks the certificate the server presents"),
+				 n->host, n->port);
+	return 0;
+}
+
+static int
+ssl_inspect(session *ctx, plan_step *s, pgr_error *err)
+{
+	cluster_node *n = s->node;
+	ssl_priv   *pv = pgr_calloc(1, sizeof(*pv));
+	transport  *t = NULL;
+	char	   *reason = NULL;
+	strbuf		parts;
+	int			rc = -1;
+
+	strbuf_init(&parts);
+	s->priv = pv;
+	if (!n->host || !n->host[0])
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: node \"%s\" has no host"),
+					  ctx->cl->path, n->line, n->name);
+		goto out;
+	}
+	if (ca_load(ctx->cl, &pv->ca, err) < 0 ||
+		load_operator_files(ctx->cl, n, pv, err) < 0 ||
+		!(t = session_transport(ctx, n, err)) ||
+		inspect_server(ctx, s, pv, err) < 0)
+		goto out;
+	if (!pv->skip)
+	{
+		int			lrc = load_node_files(t, s, pv, err);
+
+		if (lrc < 0)
+			goto out;
+		pv->skip = lrc > 0;
+	}
+	if (pv->skip)
+	{
+		rc = 0;
+		goto out;
+	}
+
+	if (choose_certificate(n, pv, &reason, err) < 0)
+		goto out;
 	if (pv->op_expiring)
-		strbuf_appendf(&parts, _("the operator's certificate \"%s\" expires within 30 days"),
-					   pv->op_cert_path);
+		add_part(&parts, _("the operator's certificate \"%s\" expires within 30 days"),
+				 pv->op_cert_path);
 	if (!file_same(&pv->root, pv->ca.cert))
 		pv->root.data = pgr_strdup(pv->ca.cert);
 	pv->fix_mode = pv->key.st.exists && (pv->key.st.mode & 077) != 0;
 	if (!(pv->fingerprint = certs_fingerprint_pem(pv->cert.data ? pv->cert.data : pv->cert.old, err)))
 		goto out;
+	decide_reload(ctx, n, pv, &parts);
 
-	/* a reload when something changes, or the server shows another certificate */
-	pv->reload = pv->running &&
-		(pv->new_cert || pv->root.data || pv->fix_mode || pv->n_change > 0);
-	if (pv->running && !pv->reload)
-	{
-		pgr_error	perr = PGR_ERROR_INIT;
-		char	   *fp = presented_fingerprint(ctx, n, pv->ca.cert_path, &perr);
-
-		if (!fp || strcmp(fp, pv->fingerprint) != 0)
-		{
-			pv->reload = true;
-			strbuf_appendf(&parts, _("the server does not present the certificate of \"%s\" yet: it will be reloaded"),
-						   pv->cert.path);
-		}
-		free(fp);
-		pgr_error_clear(&perr);
-	}
-
-	if (!pv->new_cert && !pv->root.data && !pv->fix_mode && pv->n_change == 0 && !pv->reload)
-	{
-		char	   *date = expiry_date(pv->cert.old);
-
-		if (pv->running)
-			strbuf_appendf(&s->summary, _("nothing to do: SSL is on, with a valid certificate for %s (expires %s)"),
-						   n->host, date);
-		else
-			strbuf_appendf(&s->summary, _("nothing to do: the files are in place, with a valid certificate for %s (expires %s)"),
-						   n->host, date);
-		free(date);
-		if (pv->ca.expiring)
-			strbuf_appendf(&s->summary, "; %s", _("the cluster's CA expires within 30 days"));
-		if (parts.len)
-			strbuf_appendf(&s->summary, "; %s", parts.data);
-		rc = 0;
-		goto out;
-	}
-
-	/* ---- the preview: never any key material ---- */
-	if (pv->ca.is_new)
-	{
-		strbuf_appendf(&s->preview, "# %s\n", _("a new CA for the cluster, kept by the operator, never copied to a node:"));
-		strbuf_append(&s->preview, "#   ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600): a new ECDSA P-256 key (not shown)"), pv->ca.key_path);
-		strbuf_append_char(&s->preview, '\n');
-		strbuf_append(&s->preview, "#   ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644):"), pv->ca.cert_path);
-		strbuf_append_char(&s->preview, '\n');
-		describe_comment(&s->preview, pv->ca.cert);
-	}
-	if (pv->new_cert && pv->op_cert)
-	{
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("the operator's certificate for %s, from \"%s\":"),
-					   n->name, pv->op_cert_path);
-		strbuf_append_char(&s->preview, '\n');
-		describe_comment(&s->preview, pv->cert.data);
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600, owner %s:%s): the operator's key from \"%s\" (not shown)"),
-					   pv->key.path, pv->owner, pv->group, pv->op_key_path);
-		strbuf_append_char(&s->preview, '\n');
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644, owner %s:%s): the certificate above"),
-					   pv->cert.path, pv->owner, pv->group);
-		strbuf_append_char(&s->preview, '\n');
-		if (parts.len)
-			/* TRANSLATORS: between two parts of a step's summary (French: U+00A0 before ;) */
-			strbuf_append(&parts, _("; "));
-		strbuf_appendf(&parts, _("will install the operator's certificate from \"%s\""), pv->op_cert_path);
-	}
-	else if (pv->new_cert)
-	{
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("a new certificate for %s (%s):"), n->name, reason);
-		strbuf_append_char(&s->preview, '\n');
-		describe_comment(&s->preview, pv->cert.data);
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600, owner %s:%s): a new ECDSA P-256 key (not shown)"),
-					   pv->key.path, pv->owner, pv->group);
-		strbuf_append_char(&s->preview, '\n');
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644, owner %s:%s): the certificate above"),
-					   pv->cert.path, pv->owner, pv->group);
-		strbuf_append_char(&s->preview, '\n');
-		if (parts.len)
-			strbuf_append(&parts, _("; "));
-		strbuf_appendf(&parts, _("will make a new key and certificate (%s)"), reason);
-	}
-	if (pv->root.data)
-	{
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644, owner %s:%s): the cluster's CA certificate"),
-					   pv->root.path, pv->owner, pv->group);
-		strbuf_append_char(&s->preview, '\n');
-		if (!pv->ca.is_new)
-			describe_comment(&s->preview, pv->ca.cert);
-		if (parts.len)
-			strbuf_append(&parts, _("; "));
-		strbuf_appendf(&parts, _("will install the CA certificate as \"%s\""), pv->root.path);
-	}
-	if (pv->fix_mode)
-	{
-		strbuf_appendf(&s->preview, "chmod 0600 %s\n", pv->key.path);
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("\"%s\" has mode %04o: group or others can read the private key, and PostgreSQL refuses such a key"),
-					   pv->key.path, (unsigned) pv->key.st.mode);
-		strbuf_append_char(&s->preview, '\n');
-		if (parts.len)
-			strbuf_append(&parts, _("; "));
-		strbuf_appendf(&parts, _("will make \"%s\" mode 0600 (it is %04o: others can read the key)"),
-					   pv->key.path, (unsigned) pv->key.st.mode);
-	}
-	if (pv->running)
-	{
-		PGconn	   *conn = session_conn(ctx, n, err);
-
-		if (!conn)
-			goto out;
-		for (int i = 0; i < N_SETTINGS; i++)
-		{
-			char	   *lit;
-
-			if (!pv->set[i].change)
-				continue;
-			lit = sql_literal(conn, pv->set[i].want);
-			strbuf_appendf(&s->preview, "ALTER SYSTEM SET %s = %s;\n", pv->set[i].name, lit);
-			free(lit);
-		}
-		if (pv->n_change > 0)
-		{
-			if (parts.len)
-				strbuf_append(&parts, _("; "));
-			strbuf_append(&parts, _("will turn SSL on with these files"));
-		}
-		strbuf_append(&s->preview, "SELECT pg_catalog.pg_reload_conf();\n");
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("then a connection to %s port %d with sslmode=verify-full and the CA checks the certificate the server presents"),
-					   n->host, n->port);
-		strbuf_append_char(&s->preview, '\n');
-	}
+	if (nothing_to_change(pv))
+		summarize_unchanged(s, pv, &parts);
 	else
 	{
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("the server of %s is not running: only the files are installed"), n->name);
-		strbuf_append_char(&s->preview, '\n');
+		preview_ca(&s->preview, pv);
+		preview_certificate(s, pv, reason, &parts);
+		preview_root(&s->preview, pv, &parts);
+		preview_key_mode(&s->preview, pv, &parts);
+		if (preview_server(ctx, s, pv, &parts, err) < 0)
+			goto out;
+		strbuf_append(&s->summary, parts.data);
 	}
-	strbuf_append(&s->summary, parts.data);
 	rc = 0;
 
 out:
-	sans_free(sans);
 	free(reason);
-	pgr_free_secret(new_key);
 	strbuf_free(&parts);
 	return rc;
 }
