@@ -311,6 +311,12 @@ plan_apply(session *ctx, plan *p, int *changed, pgr_error *err)
 		(*changed)++;
 		if (journal_write(ctx, "done", s->id, err) < 0)
 			goto fail;
+		/* its "done" closes the interrupted run's "begin" too */
+		if (interrupted && strcmp(s->id, interrupted) == 0)
+		{
+			free(interrupted);
+			interrupted = NULL;
+		}
 		session_log(ctx, s, _("%s: done"), s->title);
 	}
 	/* An interrupted step no longer in the plan: the apply is complete. */
