@@ -224,6 +224,62 @@ journal_write(session *ctx, const char *event, const char *id, pgr_error *err)
 
 /* ---- apply -------------------------------------------------------------------- */
 
+/*
+ * The journal says a step was running when the last apply stopped: that
+ * step's resume puts its node back in a state the steps can inspect.
+ */
+static int
+resume_interrupted(session *ctx, plan *p, const char *interrupted, pgr_error *err)
+{
+	session_log(ctx, NULL, _("the last apply stopped during step \"%s\": resuming"), interrupted);
+	for (int i = 0; i < p->n_steps; i++)
+	{
+		plan_step  *s = p->steps[i];
+
+		if (strcmp(s->id, interrupted) != 0 || !s->ops->resume)
+			continue;
+		if (s->ops->resume(ctx, s, err) < 0)
+		{
+			pgr_error_prefix(err, "%s", s->title);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Apply and verify one confirmed step between its "begin" and its "done"
+ * in the journal; a step that fails is undone where it can be (an undo
+ * that fails is logged: the error is the step's) and journalled "failed".
+ */
+static int
+apply_step(session *ctx, plan_step *s, pgr_error *err)
+{
+	pgr_error	uerr = PGR_ERROR_INIT;
+
+	if (journal_write(ctx, "begin", s->id, err) < 0)
+		return -1;
+	session_log(ctx, s, _("%s: applying"), s->title);
+	if (s->ops->apply(ctx, s, err) == 0 && s->ops->verify(ctx, s, err) == 0)
+	{
+		s->status = STEP_APPLIED;
+		if (journal_write(ctx, "done", s->id, err) < 0)
+			return -1;
+		session_log(ctx, s, _("%s: done"), s->title);
+		return 0;
+	}
+	s->status = STEP_FAILED;
+	pgr_error_prefix(err, "%s", s->title);
+	if (s->ops->undo && s->ops->undo(ctx, s, &uerr) < 0)
+	{
+		session_log(ctx, s, _("%s: could not undo: %s"), s->title, uerr.message);
+		pgr_error_clear(&uerr);
+	}
+	(void) journal_write(ctx, "failed", s->id, &uerr);
+	pgr_error_clear(&uerr);
+	return -1;
+}
+
 int
 plan_apply(session *ctx, plan *p, int *changed, pgr_error *err)
 {
@@ -232,23 +288,8 @@ plan_apply(session *ctx, plan *p, int *changed, pgr_error *err)
 	*changed = 0;
 	if (ctx->opts.journal_path)
 		interrupted = plan_journal_interrupted(ctx->opts.journal_path);
-	if (interrupted)
-	{
-		session_log(ctx, NULL, _("the last apply stopped during step \"%s\": resuming"), interrupted);
-		for (int i = 0; i < p->n_steps; i++)
-		{
-			plan_step  *s = p->steps[i];
-
-			if (strcmp(s->id, interrupted) != 0 || !s->ops->resume)
-				continue;
-			if (s->ops->resume(ctx, s, err) < 0)
-			{
-				pgr_error_prefix(err, "%s", s->title);
-				free(interrupted);
-				return -1;
-			}
-		}
-	}
+	if (interrupted && resume_interrupted(ctx, p, interrupted, err) < 0)
+		goto fail;
 	/*
 	 * First look at every step, changing nothing: bad input found by the
 	 * last step (an address that is not an IP, a role name pg_hba.conf
@@ -270,54 +311,30 @@ plan_apply(session *ctx, plan *p, int *changed, pgr_error *err)
 		if (*changed > 0 && inspect_step(ctx, s, err) < 0)
 			goto fail;
 		if (s->status == STEP_NOTHING_TO_DO)
-		{
 			session_log(ctx, s, _("%s: nothing to do"), s->title);
-			/* The interrupted step is complete after all: close it. */
-			if (interrupted && strcmp(s->id, interrupted) == 0)
-			{
-				if (journal_write(ctx, "done", s->id, err) < 0)
-					goto fail;
-				free(interrupted);
-				interrupted = NULL;
-			}
-			continue;
-		}
-		if (!session_confirm(ctx, s, s->title))
+		else if (!session_confirm(ctx, s, s->title))
 		{
 			s->status = STEP_DECLINED;
 			pgr_error_set(err, PGR_ERR_INPUT, _("%s: not applied"), s->title);
 			pgr_error_hint(err, _("Nothing was changed by this step; the steps after it were not run. Run apply again, or with --yes."));
 			goto fail;
 		}
-		if (journal_write(ctx, "begin", s->id, err) < 0)
+		else if (apply_step(ctx, s, err) < 0)
 			goto fail;
-		session_log(ctx, s, _("%s: applying"), s->title);
-		if (s->ops->apply(ctx, s, err) < 0 || s->ops->verify(ctx, s, err) < 0)
-		{
-			pgr_error	uerr = PGR_ERROR_INIT;
-
-			s->status = STEP_FAILED;
-			pgr_error_prefix(err, "%s", s->title);
-			if (s->ops->undo && s->ops->undo(ctx, s, &uerr) < 0)
-			{
-				session_log(ctx, s, _("%s: could not undo: %s"), s->title, uerr.message);
-				pgr_error_clear(&uerr);
-			}
-			(void) journal_write(ctx, "failed", s->id, &uerr);
-			pgr_error_clear(&uerr);
-			goto fail;
-		}
-		s->status = STEP_APPLIED;
-		(*changed)++;
-		if (journal_write(ctx, "done", s->id, err) < 0)
-			goto fail;
-		/* its "done" closes the interrupted run's "begin" too */
+		else
+			(*changed)++;
 		if (interrupted && strcmp(s->id, interrupted) == 0)
 		{
+			/*
+			 * The interrupted step is complete after all (nothing to do:
+			 * close it), or its "done" just closed its "begin" too.
+			 */
+			if (s->status == STEP_NOTHING_TO_DO &&
+				journal_write(ctx, "done", s->id, err) < 0)
+				goto fail;
 			free(interrupted);
 			interrupted = NULL;
 		}
-		session_log(ctx, s, _("%s: done"), s->title);
 	}
 	/* An interrupted step no longer in the plan: the apply is complete. */
 	if (interrupted && journal_write(ctx, "done", interrupted, err) < 0)
