@@ -19,9 +19,9 @@
 #include "hooks.h"
 #include "i18n.h"
 #include "pgconn.h"
+#include "plan.h"
 #include "standby_files.h"
 #include "status.h"
-#include "plan.h"
 #include "step_hba.h"
 #include "step_ssl.h"
 

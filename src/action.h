@@ -1,6 +1,6 @@
 /*
  * action.h: what promote, follow and resync share (not for callers of
- * actions.h): the plan context every action opens for itself, its log and
+ * actions.h): the session every action opens for itself, its log and
  * questions routed to the action_ctx's callbacks, the standby's passfile
  * and recovery settings written the way the standby step writes them, and
  * the waits.
@@ -12,8 +12,8 @@
 #include <libpq-fe.h>
 
 #include "actions.h"
-#include "session.h"
 #include "recovery.h"
+#include "session.h"
 
 /* How long an action waits for a standby to stream, for a promotion. */
 #define ACTION_STREAMING_TIMEOUT_MS 120000
@@ -21,7 +21,7 @@
 #define ACTION_CONNECT_TIMEOUT_S 5
 
 /*
- * A plan context on a->cl for one action: the action's log, questions and
+ * A session on a->cl for one action: the action's log, questions and
  * progress go to a's callbacks; its own connections and transports.
  */
 session   *action_session(action_ctx *a);

@@ -15,8 +15,8 @@
 
 #include "action.h"
 #include "i18n.h"
-#include "standby_files.h"
 #include "plan.h"
+#include "standby_files.h"
 #include "step_hba.h"
 #include "step_ssl.h"
 

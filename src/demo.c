@@ -4,7 +4,7 @@
  * Everything on the servers' side goes through a local transport that
  * becomes the servers' account when we are root (sudo -n -u postgres), so
  * the files are that account's and pg_ctl/initdb never run as root; the
- * servers are started and stopped by service.c through a plan context on
+ * servers are started and stopped by service.c through a session on
  * the sandbox's own cluster, exactly as apply and the dashboard do it.
  *
  * Creation order: the marker first (so that an interrupted creation can be

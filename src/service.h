@@ -25,8 +25,8 @@
 #include <stdbool.h>
 
 #include "cluster.h"
-#include "session.h"
 #include "report.h"
+#include "session.h"
 
 #define SERVICE_TIMEOUT_S 60
 #define SERVICE_PG_CTL_LOG "log/pgreplica-pg_ctl.log"	/* under pgdata */
@@ -79,7 +79,7 @@ int			service_status(session *ctx, cluster_node *n, bool *running,
 						   pgr_error *err);
 
 /*
- * Reconnect (the context's connection for the node) until the server
+ * Reconnect (the session's connection for the node) until the server
  * accepts connections or timeout_s runs out, polling with a growing
  * interval (50 ms up to 1 s).  Fails at once on an authentication error.
  */

@@ -220,7 +220,7 @@ node_transport_options(session *ctx, const cluster_node *n)
 {
 	transport_options o = ctx->opts.topts;
 
-	/* the node's own `become` account, else the context's */
+	/* the node's own `become` account, else the session's */
 	if (n->become && n->become[0])
 		o.become = n->become;
 	return o;

@@ -9,9 +9,9 @@
 #define PGR_STANDBY_FILES_H
 
 #include "cluster.h"
-#include "session.h"
 #include "recovery.h"
 #include "report.h"
+#include "session.h"
 #include "strbuf.h"
 #include "transport.h"
 

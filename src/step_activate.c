@@ -14,7 +14,7 @@
  * The restart goes through the node's service (service.c) only after
  * session_confirm() (yes with --yes); declined, the server is reloaded, so that
  * whatever can take effect does, and the step fails saying that a restart
- * is still pending.  After a restart the context's connection is made again
+ * is still pending.  After a restart the session's connection is made again
  * once the server accepts connections (service_wait_ready).
  */
 #include <config.h>

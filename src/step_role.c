@@ -601,7 +601,7 @@ server_uses_md5(PGconn *conn, const cluster_node *n, bool *md5, pgr_error *err)
 	return 0;
 }
 
-/* The password to give the role: the context's, the operator's, the file's. */
+/* The password to give the role: the session's, the operator's, the file's. */
 static int
 wanted_password(session *ctx, const char *role, pgr_error *err)
 {
