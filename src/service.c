@@ -506,15 +506,6 @@ service_status(session *ctx, cluster_node *n, bool *running, pgr_error *err)
 
 /* ---- waiting for the server ---------------------------------------------------- */
 
-static session_node *
-find_session_node(session *ctx, cluster_node *n)
-{
-	for (int i = 0; i < ctx->cl->n_nodes; i++)
-		if (ctx->nodes[i].node == n)
-			return &ctx->nodes[i];
-	return NULL;
-}
-
 static void
 sleep_ms(int64_t ms)
 {
@@ -532,13 +523,12 @@ int
 service_wait_ready(session *ctx, cluster_node *n, double timeout_s,
 				   pgr_error *err)
 {
-	session_node  *pn = find_session_node(ctx, n);
 	int64_t		deadline = pgconn_deadline_after(timeout_s > 0 ? timeout_s : SERVICE_TIMEOUT_S);
 	int64_t		delay = 50;
 	pgr_error	last = PGR_ERROR_INIT;
 	pgconn_options o = {0};
 
-	if (!pn)
+	if (!session_find_node(ctx, n))
 		return pgr_error_set(err, PGR_ERR_GENERIC, _("node \"%s\" is not in the plan"), n->name);
 	session_disconnect(ctx, n);
 	for (;;)
@@ -558,8 +548,7 @@ service_wait_ready(session *ctx, cluster_node *n, double timeout_s,
 		conn = pgconn_connect(ctx->cl, n, &o, try_s, &last);
 		if (conn)
 		{
-			pn->conn = conn;
-			pn->server_version_num = PQserverVersion(conn);
+			session_set_conn(ctx, n, conn);
 			pgr_error_clear(&last);
 			return 0;
 		}
