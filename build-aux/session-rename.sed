@@ -24,6 +24,8 @@
 #        sed -i -z -f build-aux/session-include.sed FILE
 #  - action.h, service.h, standby_files.h and step_ssl.h include session.h
 #    instead of plan.h.
+#  - service.c: find_plan_node() is gone (service_wait_ready uses
+#    session_find_node() and session_set_conn()).
 s/\bplan_ctx_new\b/session_new/g
 s/\bplan_ctx_free\b/session_free/g
 s/\baction_plan_ctx\b/action_session/g
