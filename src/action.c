@@ -20,9 +20,11 @@
 #include "hooks.h"
 #include "i18n.h"
 #include "pgconn.h"
+#include "plan.h"
 #include "shquote.h"
 #include "standby_files.h"
 #include "status.h"
+#include "step_hba.h"
 #include "step_ssl.h"
 
 /* ---- the context --------------------------------------------------------- */
@@ -54,10 +56,10 @@ ctx_progress(void *arg, const plan_step *s, long long done, long long total)
 		a->progress(a->progress_arg, done, total);
 }
 
-plan_ctx *
-action_plan_ctx(action_ctx *a)
+session *
+action_session(action_ctx *a)
 {
-	plan_options po;
+	session_options po;
 
 	memset(&po, 0, sizeof(po));
 	po.method = PARAM_ALTER_SYSTEM;
@@ -74,7 +76,7 @@ action_plan_ctx(action_ctx *a)
 	 * once, a host that does not answer at all within this limit.
 	 */
 	po.connect_timeout_s = ACTION_CONNECT_TIMEOUT_S;
-	return plan_ctx_new(a->cl, &po);
+	return session_new(a->cl, &po);
 }
 
 void
@@ -211,10 +213,10 @@ action_run(transport *t, const cluster_node *n, const char *const *argv,
 }
 
 int
-action_write_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+action_write_standby_files(action_ctx *a, session *ctx, cluster_node *n,
 						   cluster_node *up, pgr_error *err)
 {
-	transport  *t = plan_transport(ctx, n, err);
+	transport  *t = session_transport(ctx, n, err);
 	char	   *pw = NULL;
 	char	   *passfile = standby_passfile_path(n);
 	char	   *rootcert = standby_rootcert_path(a->cl, n);
@@ -252,7 +254,7 @@ out:
 }
 
 void
-action_recovery_params(plan_ctx *ctx, cluster_node *n, cluster_node *up,
+action_recovery_params(session *ctx, cluster_node *n, cluster_node *up,
 					   const pg_version_facts *facts, char **slot,
 					   recovery_params *rp)
 {
@@ -283,10 +285,10 @@ log_to_action(void *arg, const char *line)
 }
 
 int
-action_write_recovery(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+action_write_recovery(action_ctx *a, session *ctx, cluster_node *n,
 					  const recovery_params *rp, pgr_error *err)
 {
-	transport  *t = plan_transport(ctx, n, err);
+	transport  *t = session_transport(ctx, n, err);
 
 	if (!t)
 		return -1;
@@ -294,10 +296,10 @@ action_write_recovery(action_ctx *a, plan_ctx *ctx, cluster_node *n,
 }
 
 int
-action_ensure_slot(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+action_ensure_slot(action_ctx *a, session *ctx, cluster_node *up,
 				   const char *slot, pgr_error *err)
 {
-	PGconn	   *conn = plan_conn(ctx, up, err);
+	PGconn	   *conn = session_conn(ctx, up, err);
 	const char *params[1] = {slot};
 	char	   *v = NULL;
 
@@ -333,7 +335,7 @@ action_ensure_slot(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 }
 
 int
-action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+action_wait_streaming(action_ctx *a, session *ctx, cluster_node *up,
 					  cluster_node *n, int timeout_ms, pgr_error *err)
 {
 	int64_t		start = pgr_now_ms();
@@ -343,7 +345,7 @@ action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 
 	for (;;)
 	{
-		PGconn	   *conn = plan_conn(ctx, up, err);
+		PGconn	   *conn = session_conn(ctx, up, err);
 		char	   *v = NULL;
 
 		if (!conn)
@@ -392,7 +394,7 @@ action_save_cluster(action_ctx *a, pgr_error *err)
 }
 
 int
-action_serve_standbys(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+action_serve_standbys(action_ctx *a, session *ctx, cluster_node *up,
 					  pgr_error *err)
 {
 	plan	   *p = pgr_calloc(1, sizeof(*p));

@@ -1,6 +1,6 @@
 /*
  * action.h: what promote, follow and resync share (not for callers of
- * actions.h): the plan context every action opens for itself, its log and
+ * actions.h): the session every action opens for itself, its log and
  * questions routed to the action_ctx's callbacks, the standby's passfile
  * and recovery settings written the way the standby step writes them, and
  * the waits.
@@ -12,8 +12,8 @@
 #include <libpq-fe.h>
 
 #include "actions.h"
-#include "plan.h"
 #include "recovery.h"
+#include "session.h"
 
 /* How long an action waits for a standby to stream, for a promotion. */
 #define ACTION_STREAMING_TIMEOUT_MS 120000
@@ -21,10 +21,10 @@
 #define ACTION_CONNECT_TIMEOUT_S 5
 
 /*
- * A plan context on a->cl for one action: the action's log, questions and
+ * A session on a->cl for one action: the action's log, questions and
  * progress go to a's callbacks; its own connections and transports.
  */
-plan_ctx   *action_plan_ctx(action_ctx *a);
+session   *action_session(action_ctx *a);
 
 void		action_log(action_ctx *a, const char *fmt,...) PGR_PRINTF(2, 3);
 /* a->yes, else a->confirm (NULL: no). */
@@ -49,11 +49,11 @@ char	   *action_rootcert_path(const cluster *cl, const cluster_node *n);
  * with ssl = on, the cluster's CA next to it: the files the standby step
  * writes, rewritten for another upstream.
  */
-int			action_write_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+int			action_write_standby_files(action_ctx *a, session *ctx, cluster_node *n,
 									   cluster_node *up, pgr_error *err);
 
 /* recovery_params for N streaming from UP (passfile, CA, slot, trigger). */
-void		action_recovery_params(plan_ctx *ctx, cluster_node *n, cluster_node *up,
+void		action_recovery_params(session *ctx, cluster_node *n, cluster_node *up,
 								   const pg_version_facts *facts, char **slot,
 								   recovery_params *rp);
 void		action_recovery_params_clear(recovery_params *rp, char *slot);
@@ -63,15 +63,15 @@ void		action_recovery_params_clear(recovery_params *rp, char *slot);
  * recovery.conf (≤11), or standby.signal and the settings merged into
  * postgresql.auto.conf, a leftover recovery.conf removed (≥12).
  */
-int			action_write_recovery(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+int			action_write_recovery(action_ctx *a, session *ctx, cluster_node *n,
 								  const recovery_params *rp, pgr_error *err);
 
 /* The physical slot SLOT on UP, created unless it exists. */
-int			action_ensure_slot(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+int			action_ensure_slot(action_ctx *a, session *ctx, cluster_node *up,
 							   const char *slot, pgr_error *err);
 
 /* UP's pg_stat_replication shows N streaming, within timeout_ms. */
-int			action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+int			action_wait_streaming(action_ctx *a, session *ctx, cluster_node *up,
 								  cluster_node *n, int timeout_ms, pgr_error *err);
 
 /*
@@ -83,7 +83,7 @@ int			action_wait_streaming(action_ctx *a, plan_ctx *ctx, cluster_node *up,
  * rules apply wrote on the old primary are not there.  Nothing is changed
  * when everything is in place already.
  */
-int			action_serve_standbys(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+int			action_serve_standbys(action_ctx *a, session *ctx, cluster_node *up,
 								  pgr_error *err);
 
 /* Write the cluster file (a->cl) after its roles changed. */
@@ -131,9 +131,9 @@ void		action_announce(action_ctx *a, const char *event, const char *node,
  */
 void		action_dry_begin(action_ctx *a, const char *what);
 void		action_step(action_ctx *a, const char *fmt,...) PGR_PRINTF(2, 3);
-int			action_dry_serve_standbys(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+int			action_dry_serve_standbys(action_ctx *a, session *ctx, cluster_node *up,
 									  pgr_error *err);
-void		action_dry_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+void		action_dry_standby_files(action_ctx *a, session *ctx, cluster_node *n,
 									 cluster_node *up, const pg_version_facts *facts,
 									 bool running);
 
@@ -142,7 +142,7 @@ void		action_dry_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
  * (pg_promote(wait => false), or pg_ctl promote -W), then polled on CONN
  * until N is out of recovery (*tli: its new timeline).
  */
-int			action_request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+int			action_request_promotion(action_ctx *a, session *ctx, cluster_node *n,
 									 PGconn *conn, const pg_version_facts *facts,
 									 pgr_error *err);
 int			action_wait_promoted(action_ctx *a, cluster_node *n, PGconn *conn,

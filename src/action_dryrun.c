@@ -15,7 +15,9 @@
 
 #include "action.h"
 #include "i18n.h"
+#include "plan.h"
 #include "standby_files.h"
+#include "step_hba.h"
 #include "step_ssl.h"
 
 void
@@ -44,7 +46,7 @@ action_dry_begin(action_ctx *a, const char *what)
 }
 
 int
-action_dry_serve_standbys(action_ctx *a, plan_ctx *ctx, cluster_node *up,
+action_dry_serve_standbys(action_ctx *a, session *ctx, cluster_node *up,
 						  pgr_error *err)
 {
 	plan	   *p = pgr_calloc(1, sizeof(*p));
@@ -71,7 +73,7 @@ action_dry_serve_standbys(action_ctx *a, plan_ctx *ctx, cluster_node *up,
 }
 
 void
-action_dry_standby_files(action_ctx *a, plan_ctx *ctx, cluster_node *n,
+action_dry_standby_files(action_ctx *a, session *ctx, cluster_node *n,
 						 cluster_node *up, const pg_version_facts *facts,
 						 bool running)
 {

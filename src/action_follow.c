@@ -34,7 +34,7 @@ static int
 follow_run(action_ctx *a, const char *node, const char *upstream,
 			  pgr_error *err)
 {
-	plan_ctx   *ctx = NULL;
+	session   *ctx = NULL;
 	cluster_node *n;
 	cluster_node *up;
 	const pg_version_facts *facts;
@@ -62,8 +62,8 @@ follow_run(action_ctx *a, const char *node, const char *upstream,
 		pgr_error_hint(err, _("Name another node with --upstream, or promote first."));
 		return -1;
 	}
-	ctx = action_plan_ctx(a);
-	if (!(conn = plan_conn(ctx, n, err)) || action_in_recovery(conn, n, &rec, err) < 0)
+	ctx = action_session(a);
+	if (!(conn = session_conn(ctx, n, err)) || action_in_recovery(conn, n, &rec, err) < 0)
 		goto out;
 	if (!rec)
 	{
@@ -71,9 +71,9 @@ follow_run(action_ctx *a, const char *node, const char *upstream,
 		pgr_error_hint(err, _("A former primary is made a standby with \"%s resync %s\"."), PACKAGE, n->name);
 		goto out;
 	}
-	if (!(facts = plan_facts(ctx, n, err)))
+	if (!(facts = session_facts(ctx, n, err)))
 		goto out;
-	if (!plan_conn(ctx, up, err))
+	if (!session_conn(ctx, up, err))
 	{
 		pgr_error_prefix(err, _("the new upstream %s does not answer"), up->name);
 		pgr_error_hint(err, _("Start %s, or name another upstream with --upstream."), up->name);
@@ -113,7 +113,7 @@ follow_run(action_ctx *a, const char *node, const char *upstream,
 	{
 		if (action_write_recovery(a, ctx, n, &rp, err) < 0)
 			goto out;
-		plan_disconnect(ctx, n);
+		session_disconnect(ctx, n);
 		action_log(a, _("restarting %s"), n->name);
 		if (service_restart(ctx, n, err) < 0)
 			goto out;
@@ -131,13 +131,13 @@ follow_run(action_ctx *a, const char *node, const char *upstream,
 		action_log(a, _("set primary_conninfo on %s: %s"), n->name, conninfo);
 		if (facts->primary_conninfo_reload)
 		{
-			if (plan_reload(ctx, n, err) < 0)
+			if (session_reload(ctx, n, err) < 0)
 				goto out;
 			action_log(a, _("reloaded %s"), n->name);
 		}
 		else
 		{
-			plan_disconnect(ctx, n);
+			session_disconnect(ctx, n);
 			action_log(a, _("restarting %s (primary_conninfo needs a restart there)"), n->name);
 			if (service_restart(ctx, n, err) < 0)
 				goto out;
@@ -153,7 +153,7 @@ follow_run(action_ctx *a, const char *node, const char *upstream,
 out:
 	action_recovery_params_clear(&rp, slot);
 	free(conninfo);
-	plan_ctx_free(ctx);
+	session_free(ctx);
 	return rc;
 }
 

@@ -79,7 +79,7 @@ old_primary(action_ctx *a, const cluster_node *n)
  * to the context: the promotion is asked on it.
  */
 static int
-check(action_ctx *a, plan_ctx *ctx, cluster_node *n, promote_check *out,
+check(action_ctx *a, session *ctx, cluster_node *n, promote_check *out,
 	  unsigned *tli, pgr_error *err)
 {
 	cluster_node *p = old_primary(a, n);
@@ -139,7 +139,7 @@ check(action_ctx *a, plan_ctx *ctx, cluster_node *n, promote_check *out,
 	received = action_parse_lsn(pgconn_value(res, 0, 1));
 	if (pgconn_value(res, 0, 2))
 		*tli = (unsigned) strtoul(pgconn_value(res, 0, 2), NULL, 10);
-	plan_set_conn(ctx, n, pcn.conn);
+	session_set_conn(ctx, n, pcn.conn);
 	pcn.conn = NULL;
 
 	if (p && pcp.state == PGCONN_DONE)
@@ -169,7 +169,7 @@ int
 action_promote_check(action_ctx *a, const char *node, promote_check *out,
 					 pgr_error *err)
 {
-	plan_ctx   *ctx;
+	session   *ctx;
 	cluster_node *n;
 	unsigned	tli;
 	int			rc;
@@ -178,7 +178,7 @@ action_promote_check(action_ctx *a, const char *node, promote_check *out,
 	out->bytes_not_received = -1;
 	if (!(n = action_node(a, node, err)))
 		return -1;
-	ctx = action_plan_ctx(a);
+	ctx = action_session(a);
 	rc = check(a, ctx, n, out, &tli, err);
 	/* a node that does not answer is an answer, not a failure of the check */
 	if (rc < 0 && !out->node_answers)
@@ -186,27 +186,27 @@ action_promote_check(action_ctx *a, const char *node, promote_check *out,
 		pgr_error_clear(err);
 		rc = 0;
 	}
-	plan_ctx_free(ctx);
+	session_free(ctx);
 	return rc;
 }
 
 /* Stop the old primary (immediate) and make sure it no longer answers. */
 static int
-fence(action_ctx *a, plan_ctx *ctx, cluster_node *p, pgr_error *err)
+fence(action_ctx *a, session *ctx, cluster_node *p, pgr_error *err)
 {
 	pgr_error	e = PGR_ERROR_INIT;
 
 	action_log(a, _("fencing: stopping %s, which still accepts writes (immediate shutdown)"), p->name);
-	plan_disconnect(ctx, p);
+	session_disconnect(ctx, p);
 	if (service_stop(ctx, p, true, err) < 0)
 	{
 		pgr_error_prefix(err, _("could not fence %s"), p->name);
 		pgr_error_hint(err, _("Stop %s by other means (power, firewall), then promote with --force."), p->name);
 		return -1;
 	}
-	if (plan_conn(ctx, p, &e))
+	if (session_conn(ctx, p, &e))
 	{
-		plan_disconnect(ctx, p);
+		session_disconnect(ctx, p);
 		pgr_error_set(err, PGR_ERR_REFUSED, _("%s still answers after being stopped"), p->name);
 		pgr_error_hint(err, _("Another server may answer at its address: make sure %s is down, then promote with --force."),
 					   p->name);
@@ -219,7 +219,7 @@ fence(action_ctx *a, plan_ctx *ctx, cluster_node *p, pgr_error *err)
 
 /* Ask for the promotion without waiting for it. */
 int
-action_request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *conn,
+action_request_promotion(action_ctx *a, session *ctx, cluster_node *n, PGconn *conn,
 				  const pg_version_facts *facts, pgr_error *err)
 {
 	if (facts->has_pg_promote)
@@ -238,7 +238,7 @@ action_request_promotion(action_ctx *a, plan_ctx *ctx, cluster_node *n, PGconn *
 	}
 	else
 	{
-		transport  *t = plan_transport(ctx, n, err);
+		transport  *t = session_transport(ctx, n, err);
 		char	   *pg_ctl = action_bin(n, "pg_ctl");
 		const char *argv[] = {pg_ctl, "-D", n->pgdata, "-W", "promote", NULL};
 		int			rc;
@@ -326,7 +326,7 @@ static int
 promote_run(action_ctx *a, const char *node, bool fence_primary,
 			   pgr_error *err)
 {
-	plan_ctx   *ctx = NULL;
+	session   *ctx = NULL;
 	cluster_node *n;
 	cluster_node *p;
 	promote_check pc;
@@ -340,7 +340,7 @@ promote_run(action_ctx *a, const char *node, bool fence_primary,
 	if (!(n = action_node(a, node, err)))
 		return -1;
 	p = old_primary(a, n);
-	ctx = action_plan_ctx(a);
+	ctx = action_session(a);
 	if (check(a, ctx, n, &pc, &tli_before, err) < 0)
 		goto out;
 	if (!pc.node_is_standby)
@@ -378,7 +378,7 @@ promote_run(action_ctx *a, const char *node, bool fence_primary,
 	else if (p)
 		action_log(a, _("%s does not answer"), p->name);
 
-	if (!(conn = plan_conn(ctx, n, err)) || !(facts = plan_facts(ctx, n, err)))
+	if (!(conn = session_conn(ctx, n, err)) || !(facts = session_facts(ctx, n, err)))
 		goto out;
 	if (a->dry_run)
 	{
@@ -415,7 +415,7 @@ promote_run(action_ctx *a, const char *node, bool fence_primary,
 	rc = 0;
 out:
 	promote_check_clear(&pc);
-	plan_ctx_free(ctx);
+	session_free(ctx);
 	return rc;
 }
 

@@ -51,6 +51,7 @@
 #include "service.h"
 #include "step_role.h"
 #include "step_ssl.h"
+#include "step_standby.h"
 
 #define REWIND_TIMEOUT_MS (6 * 3600 * 1000)
 #define SINGLE_USER_TIMEOUT_MS (3600 * 1000)
@@ -305,10 +306,10 @@ single_user_recovery(action_ctx *a, transport *t, cluster_node *n, pgr_error *er
 }
 
 static int
-run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
+run_rewind(action_ctx *a, session *ctx, transport *t, cluster_node *n,
 		   cluster_node *up, const pg_version_facts *facts, pgr_error *err)
 {
-	PGconn	   *conn = plan_conn(ctx, up, err);
+	PGconn	   *conn = session_conn(ctx, up, err);
 	char	   *pw = NULL;
 	const char *user = node_dbuser(up);
 	char	   *parent_passfile = NULL;
@@ -422,11 +423,11 @@ out:
 }
 
 static int
-rewind_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
+rewind_node(action_ctx *a, session *ctx, cluster_node *n, cluster_node *up,
 			pgr_error *err)
 {
-	transport  *t = plan_transport(ctx, n, err);
-	const pg_version_facts *facts = plan_facts(ctx, up, err);
+	transport  *t = session_transport(ctx, n, err);
+	const pg_version_facts *facts = session_facts(ctx, up, err);
 	char	   *keep = standby_keep_dir(n);
 	bool		kept = false;
 	recovery_params rp;
@@ -457,7 +458,7 @@ rewind_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 	if (slot && action_ensure_slot(a, ctx, up, slot, err) < 0)
 		goto out;
 	action_log(a, _("starting %s"), n->name);
-	plan_disconnect(ctx, n);
+	session_disconnect(ctx, n);
 	if (service_start(ctx, n, err) < 0)
 		goto out;
 	rc = 0;
@@ -487,10 +488,10 @@ out:
  * through SQL, not pg_rewind's messages (translated).
  */
 static char *
-rewind_obstacle(plan_ctx *ctx, cluster_node *n, cluster_node *up, PGconn *nconn)
+rewind_obstacle(session *ctx, cluster_node *n, cluster_node *up, PGconn *nconn)
 {
 	pgr_error	e = PGR_ERROR_INIT;
-	PGconn	   *uconn = plan_conn(ctx, up, &e);
+	PGconn	   *uconn = session_conn(ctx, up, &e);
 	PGresult   *nr = NULL;
 	PGresult   *ur = NULL;
 	char	   *why = NULL;
@@ -562,7 +563,7 @@ out:
 
 /* A fresh copy: the standby step, as apply runs it. */
 static int
-clone_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, pgr_error *err)
+clone_node(action_ctx *a, session *ctx, cluster_node *n, pgr_error *err)
 {
 	plan	   *p = pgr_calloc(1, sizeof(*p));
 	bool		saved_yes = ctx->opts.assume_yes;
@@ -582,10 +583,10 @@ clone_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, pgr_error *err)
 
 /* What action_resync would do, said (a->dry_run). */
 static int
-dry_run(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
+dry_run(action_ctx *a, session *ctx, cluster_node *n, cluster_node *up,
 		resync_method m, bool running, pgr_error *err)
 {
-	const pg_version_facts *facts = plan_facts(ctx, up, err);
+	const pg_version_facts *facts = session_facts(ctx, up, err);
 	char	   *cmd;
 
 	if (!facts)
@@ -634,7 +635,7 @@ dry_run(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 static int
 resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 {
-	plan_ctx   *ctx = NULL;
+	session   *ctx = NULL;
 	cluster_node *n;
 	cluster_node *up;
 	pgr_error	e = PGR_ERROR_INIT;
@@ -662,15 +663,15 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 					  a->cl->path ? a->cl->path : "", n->line, n->name);
 		return -1;
 	}
-	ctx = action_plan_ctx(a);
-	if (!plan_conn(ctx, up, err))
+	ctx = action_session(a);
+	if (!session_conn(ctx, up, err))
 	{
 		pgr_error_prefix(err, _("the primary %s does not answer"), up->name);
 		pgr_error_hint(err, _("A node is re-synced from the running primary: start %s first."), up->name);
 		goto out;
 	}
 	/* the node as it is now */
-	if ((conn = plan_conn(ctx, n, &e)) != NULL)
+	if ((conn = session_conn(ctx, n, &e)) != NULL)
 	{
 		bool		rec = false;
 
@@ -690,7 +691,7 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 		}
 	}
 	pgr_error_clear(&e);
-	plan_disconnect(ctx, n);
+	session_disconnect(ctx, n);
 	if (service_status(ctx, n, &running, err) < 0)
 		goto out;
 	/* a rewind known impossible: said now, and the copy is the way */
@@ -762,7 +763,7 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 			goto out;
 	}
 	{
-		transport  *t = plan_transport(ctx, n, err);
+		transport  *t = session_transport(ctx, n, err);
 
 		if (!t || put_back_interrupted(a, t, n, err) < 0)
 			goto out;
@@ -829,7 +830,7 @@ out:
 	pgr_error_clear(&e);
 	pgr_error_clear(&room);
 	free(why);
-	plan_ctx_free(ctx);
+	session_free(ctx);
 	return rc;
 }
 

@@ -51,6 +51,7 @@
 #include "action.h"
 #include "hooks.h"
 #include "i18n.h"
+#include "journal.h"
 #include "pgconn.h"
 #include "service.h"
 #include "standby_files.h"
@@ -80,7 +81,7 @@
 typedef struct sw
 {
 	action_ctx *a;
-	plan_ctx   *ctx;
+	session   *ctx;
 	cluster_node *old;			/* the primary that becomes a standby */
 	cluster_node *node;			/* the standby that becomes the primary */
 	char	   *journal;
@@ -176,11 +177,11 @@ pgr_true(const char *v)
 	return v && v[0] == 't';
 }
 
-/* One row of a statement on N's session (plan_conn). */
+/* One row of a statement on N's session (session_conn). */
 static PGresult *
 node_query(sw *s, cluster_node *n, const char *sql, int nfields, pgr_error *err)
 {
-	PGconn	   *conn = plan_conn(s->ctx, n, err);
+	PGconn	   *conn = session_conn(s->ctx, n, err);
 
 	if (!conn)
 		return NULL;
@@ -190,7 +191,7 @@ node_query(sw *s, cluster_node *n, const char *sql, int nfields, pgr_error *err)
 static int
 in_recovery(sw *s, cluster_node *n, bool *rec, pgr_error *err)
 {
-	PGconn	   *conn = plan_conn(s->ctx, n, err);
+	PGconn	   *conn = session_conn(s->ctx, n, err);
 
 	return conn ? action_in_recovery(conn, n, rec, err) : -1;
 }
@@ -207,7 +208,7 @@ static int
 controldata(sw *s, strbuf *out, pgr_error *err)
 {
 	cluster_node *p = s->old;
-	transport  *t = plan_transport(s->ctx, p, err);
+	transport  *t = session_transport(s->ctx, p, err);
 	char	   *prog = action_bin(p, "pg_controldata");
 	const char *argv[] = {prog, "-D", p->pgdata, NULL};
 	const char *env[] = {"LC_ALL=C", NULL};
@@ -282,10 +283,10 @@ prechecks(sw *s, pgr_error *err)
 #define FAIL(...) do { if (!failed) failed = pgr_asprintf(__VA_ARGS__); } while (0)
 
 	/* the SSH sessions to every host, opened while the SQL checks run */
-	plan_open_all_transports(s->ctx);
+	session_open_all_transports(s->ctx);
 
 	/* the primary */
-	if (!(pconn = plan_conn(s->ctx, p, &e)))
+	if (!(pconn = session_conn(s->ctx, p, &e)))
 	{
 		check_line(s, false, _("the primary %s does not answer: %s"), p->name, e.message);
 		FAIL(_("the primary %s does not answer"), p->name);
@@ -391,7 +392,7 @@ prechecks(sw *s, pgr_error *err)
 	}
 	else
 	{
-		transport  *t = plan_transport(s->ctx, p, &e);
+		transport  *t = session_transport(s->ctx, p, &e);
 		bool		running = false;
 
 		if (!t || service_status(s->ctx, p, &running, &e) < 0 || !running)
@@ -422,7 +423,7 @@ prechecks(sw *s, pgr_error *err)
 		}
 		pgr_error_clear(&e);
 	}
-	if ((s->old_facts = plan_facts(s->ctx, p, &e)) == NULL)
+	if ((s->old_facts = session_facts(s->ctx, p, &e)) == NULL)
 	{
 		FAIL(_("%s's server version is not known"), p->name);
 		pgr_error_clear(&e);
@@ -453,7 +454,7 @@ standby_checks:
 				   pcur >= 0 && rep >= 0 && pcur > rep ? pcur - rep : 0LL, p->name);
 		if (!node_streams)
 			FAIL(_("%s is not a streaming standby of %s"), n->name, p->name);
-		if ((s->node_facts = plan_facts(s->ctx, n, &e)) == NULL)
+		if ((s->node_facts = session_facts(s->ctx, n, &e)) == NULL)
 			FAIL(_("%s's server version is not known"), n->name);
 		else if (s->old_facts && s->old_facts != s->node_facts)
 		{
@@ -473,7 +474,7 @@ standby_checks:
 
 		if (!is_other(s, o))
 			continue;
-		if (in_recovery(s, o, &rec, &e) < 0 || !rec || !plan_transport(s->ctx, o, &e))
+		if (in_recovery(s, o, &rec, &e) < 0 || !rec || !session_transport(s->ctx, o, &e))
 		{
 			check_line(s, false, _("the standby %s cannot be reached: %s"), o->name,
 					   e.message ? e.message : _("not in recovery"));
@@ -702,7 +703,7 @@ demote_old(sw *s, pgr_error *err)
 		action_log(a, _("%s runs as a standby already"), p->name);
 		goto wait;
 	}
-	if (!s->old_facts && !(s->old_facts = plan_facts(s->ctx, n, err)))
+	if (!s->old_facts && !(s->old_facts = session_facts(s->ctx, n, err)))
 		return -1;
 	action_log(a, _("making %s a standby of %s"), p->name, n->name);
 	if (action_write_standby_files(a, s->ctx, p, n, err) < 0)
@@ -713,7 +714,7 @@ demote_old(sw *s, pgr_error *err)
 	if (action_write_recovery(a, s->ctx, p, &rp, err) < 0)
 		goto out;
 	action_log(a, _("starting %s"), p->name);
-	plan_disconnect(s->ctx, p);
+	session_disconnect(s->ctx, p);
 	if (service_start(s->ctx, p, err) < 0)
 		goto out;
 	/* never two primaries: a P that came up out of recovery is stopped at once */
@@ -725,7 +726,7 @@ demote_old(sw *s, pgr_error *err)
 			goto out;
 		if (!rec)
 		{
-			plan_disconnect(s->ctx, p);
+			session_disconnect(s->ctx, p);
 			(void) service_stop(s->ctx, p, true, &e);
 			pgr_error_clear(&e);
 			pgr_error_set(err, PGR_ERR_GENERIC, _("%s started as a primary, not as a standby of %s: it was stopped again"),
@@ -751,7 +752,7 @@ drop_stale_slots(sw *s)
 	PGconn	   *conn;
 	pgr_error	e = PGR_ERROR_INIT;
 
-	if (!s->a->cl->slots || !(conn = plan_conn(s->ctx, s->old, &e)))
+	if (!s->a->cl->slots || !(conn = session_conn(s->ctx, s->old, &e)))
 		goto out;
 	for (int i = 0; i < s->a->cl->n_nodes; i++)
 	{
@@ -813,7 +814,7 @@ marker(sw *s, pgr_error *err)
 	char	   *v = NULL;
 	int			rc = -1;
 
-	if (!token || !(conn = plan_conn(s->ctx, s->node, err)))
+	if (!token || !(conn = session_conn(s->ctx, s->node, err)))
 		goto out;
 	params[0] = token;
 	params[1] = s->old->name;
@@ -845,7 +846,7 @@ marker(sw *s, pgr_error *err)
 			continue;
 		for (;;)
 		{
-			PGconn	   *oc = plan_conn(s->ctx, o, &e);
+			PGconn	   *oc = session_conn(s->ctx, o, &e);
 
 			if (oc && pgconn_query_value(oc, o->name, "SELECT count(*) FROM " MARKER_TABLE " WHERE token = $1",
 										 1, params, &v, &e) == 0 && v && atoi(v) > 0)
@@ -892,7 +893,7 @@ roll_back(sw *s, pgr_error *err)
 	action_log(s->a, _("rolling back: %s was not promoted; starting %s again as the primary"),
 			   s->node->name, s->old->name);
 	restore_roles(s);
-	plan_disconnect(s->ctx, s->old);
+	session_disconnect(s->ctx, s->old);
 	if (service_status(s->ctx, s->old, &running, err) < 0)
 		return -1;
 	if (!running && service_start(s->ctx, s->old, err) < 0)
@@ -1035,7 +1036,7 @@ run(sw *s, pgr_error *err)
 		return -1;
 	}
 	free(arg);
-	if (!(conn = plan_conn(s->ctx, p, err)) || pgconn_command(conn, p->name, "CHECKPOINT", err) < 0)
+	if (!(conn = session_conn(s->ctx, p, err)) || pgconn_command(conn, p->name, "CHECKPOINT", err) < 0)
 	{
 		/* nothing changed yet: the journal is closed, not left to resume */
 		(void) journal_finish(s, EV_ROLLED_BACK, &e);
@@ -1046,7 +1047,7 @@ run(sw *s, pgr_error *err)
 	if (journal(s, EV_STOPPING, NULL, err) < 0)
 		return -1;
 	action_log(a, _("stopping %s (fast: open transactions are cut)"), p->name);
-	plan_disconnect(s->ctx, p);
+	session_disconnect(s->ctx, p);
 	if (service_stop(s->ctx, p, false, err) < 0)
 	{
 		/* it may be running still: the roll back starts it if not */
@@ -1067,7 +1068,7 @@ run(sw *s, pgr_error *err)
 		goto abort;
 	if (journal(s, EV_PROMOTING, NULL, err) < 0)
 		return -1;
-	if (!(conn = plan_conn(s->ctx, n, err)) ||
+	if (!(conn = session_conn(s->ctx, n, err)) ||
 		action_request_promotion(a, s->ctx, n, conn, s->node_facts, err) < 0)
 		goto abort;
 	if (action_wait_promoted(a, n, conn, &tli, err) < 0)
@@ -1151,7 +1152,7 @@ switchover_run(action_ctx *a, const char *node, pgr_error *err)
 				goto out;
 			}
 		}
-		s.ctx = action_plan_ctx(a);
+		s.ctx = action_session(a);
 		rc = resume(&s, &js, err);
 		if (rc == 0 && node && strcmp(node, js.node) != 0)
 			action_log(a, _("the switchover to %s was not started: run it again"), node);
@@ -1172,10 +1173,10 @@ switchover_run(action_ctx *a, const char *node, pgr_error *err)
 		pgr_error_hint(err, _("Name one of its standbys."));
 		goto out;
 	}
-	s.ctx = action_plan_ctx(a);
+	s.ctx = action_session(a);
 	rc = run(&s, err);
 out:
-	plan_ctx_free(s.ctx);
+	session_free(s.ctx);
 	free(s.journal);
 	return rc;
 }

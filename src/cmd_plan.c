@@ -24,6 +24,7 @@
 #include "pgconn.h"
 #include "basebackup.h"
 #include "plan.h"
+#include "setup_steps.h"
 #include "report.h"
 #include "step_role.h"
 
@@ -380,9 +381,9 @@ run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
 	plan_args	a;
 	pgr_error	err = PGR_ERROR_INIT;
 	cluster    *cl = NULL;
-	plan_ctx   *ctx = NULL;
+	session   *ctx = NULL;
 	plan	   *p = NULL;
-	plan_options po = {0};
+	session_options po = {0};
 	char	   *password = NULL;
 	char	   *journal = NULL;
 	int			rc = PGR_EXIT_ERROR;
@@ -427,7 +428,7 @@ run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
 	if (apply)
 		po.journal_path = journal = plan_default_journal_path(cl);
 
-	ctx = plan_ctx_new(cl, &po);
+	ctx = session_new(cl, &po);
 	p = plan_build(ctx, &err);
 	if (!p)
 		goto out;
@@ -471,7 +472,7 @@ out:
 		report_error(&err);
 	pgr_error_clear(&err);
 	plan_free(p);
-	plan_ctx_free(ctx);
+	session_free(ctx);
 	cluster_free(cl);
 	pgr_free_secret(password);
 	free(journal);

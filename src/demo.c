@@ -4,7 +4,7 @@
  * Everything on the servers' side goes through a local transport that
  * becomes the servers' account when we are root (sudo -n -u postgres), so
  * the files are that account's and pg_ctl/initdb never run as root; the
- * servers are started and stopped by service.c through a plan context on
+ * servers are started and stopped by service.c through a session on
  * the sandbox's own cluster, exactly as apply and the dashboard do it.
  *
  * Creation order: the marker first (so that an interrupted creation can be
@@ -440,8 +440,8 @@ cluster_text(const demo_sandbox *s)
 static int
 start_servers(demo_sandbox *sb, cluster *cl, transport *t, pgr_error *err)
 {
-	plan_options po = {0};
-	plan_ctx   *ctx = plan_ctx_new(cl, &po);
+	session_options po = {0};
+	session   *ctx = session_new(cl, &po);
 	int			rc = 0;
 
 	for (int i = 0; rc == 0 && i < cl->n_nodes; i++)
@@ -462,7 +462,7 @@ start_servers(demo_sandbox *sb, cluster *cl, transport *t, pgr_error *err)
 		}
 		free(pgv);
 	}
-	plan_ctx_free(ctx);
+	session_free(ctx);
 	return rc;
 }
 

@@ -266,11 +266,11 @@ run(transport *t, char **argv, int timeout_s, int *status, strbuf *errout,
 }
 
 static int
-prepare_pg_ctl(plan_ctx *ctx, transport *t, cluster_node *n,
+prepare_pg_ctl(session *ctx, transport *t, cluster_node *n,
 			   service_action action, bool from_path, pgr_error *err)
 {
 	if (from_path)
-		plan_log(ctx, NULL, _("node \"%s\" has no bindir: using pg_ctl from PATH"), n->name);
+		session_log(ctx, NULL, _("node \"%s\" has no bindir: using pg_ctl from PATH"), n->name);
 	else
 	{
 		transport_file_stat st;
@@ -310,10 +310,10 @@ prepare_pg_ctl(plan_ctx *ctx, transport *t, cluster_node *n,
 
 /* Run an action; *status gets the exit status (for status queries). */
 static int
-run_action(plan_ctx *ctx, cluster_node *n, service_action action, int *status,
+run_action(session *ctx, cluster_node *n, service_action action, int *status,
 		   strbuf *errout, pgr_error *err)
 {
-	transport  *t = plan_transport(ctx, n, err);
+	transport  *t = session_transport(ctx, n, err);
 	bool		from_path = false;
 	char	  **argv;
 	int			rc;
@@ -345,7 +345,7 @@ run_action(plan_ctx *ctx, cluster_node *n, service_action action, int *status,
 }
 
 int
-service_run(plan_ctx *ctx, cluster_node *n, service_action action, pgr_error *err)
+service_run(session *ctx, cluster_node *n, service_action action, pgr_error *err)
 {
 	strbuf		errout;
 	int			status = 0;
@@ -374,19 +374,19 @@ service_run(plan_ctx *ctx, cluster_node *n, service_action action, pgr_error *er
 }
 
 int
-service_start(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+service_start(session *ctx, cluster_node *n, pgr_error *err)
 {
 	return service_run(ctx, n, SERVICE_START, err);
 }
 
 int
-service_start_nowait(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+service_start_nowait(session *ctx, cluster_node *n, pgr_error *err)
 {
 	return service_run(ctx, n, SERVICE_START_NOWAIT, err);
 }
 
 int
-service_check_started(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+service_check_started(session *ctx, cluster_node *n, pgr_error *err)
 {
 	bool		running = false;
 	char	   *log;
@@ -401,7 +401,7 @@ service_check_started(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 	set_failed(err, SERVICE_START, n->name);
 	pgr_error_detail(err, _("The server stopped while starting."));
 	/* what pg_ctl -w would have shown: the end of the server's log */
-	if (n->service.kind == SERVICE_PG_CTL && (t = plan_transport(ctx, n, NULL)) != NULL)
+	if (n->service.kind == SERVICE_PG_CTL && (t = session_transport(ctx, n, NULL)) != NULL)
 	{
 		log = pg_ctl_log_path(n);
 		if (transport_read_file(t, log, 0, &data, &len, NULL) == 0 && len > 0)
@@ -425,25 +425,25 @@ service_check_started(plan_ctx *ctx, cluster_node *n, pgr_error *err)
 }
 
 int
-service_stop(plan_ctx *ctx, cluster_node *n, bool immediate, pgr_error *err)
+service_stop(session *ctx, cluster_node *n, bool immediate, pgr_error *err)
 {
 	return service_run(ctx, n, immediate ? SERVICE_STOP_IMMEDIATE : SERVICE_STOP, err);
 }
 
 int
-service_restart(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+service_restart(session *ctx, cluster_node *n, pgr_error *err)
 {
 	return service_run(ctx, n, SERVICE_RESTART, err);
 }
 
 int
-service_reload(plan_ctx *ctx, cluster_node *n, pgr_error *err)
+service_reload(session *ctx, cluster_node *n, pgr_error *err)
 {
 	return service_run(ctx, n, SERVICE_RELOAD, err);
 }
 
 int
-service_status(plan_ctx *ctx, cluster_node *n, bool *running, pgr_error *err)
+service_status(session *ctx, cluster_node *n, bool *running, pgr_error *err)
 {
 	strbuf		errout;
 	int			status = 0;
@@ -482,28 +482,18 @@ service_status(plan_ctx *ctx, cluster_node *n, bool *running, pgr_error *err)
 
 /* ---- waiting for the server ---------------------------------------------------- */
 
-static plan_node *
-find_plan_node(plan_ctx *ctx, cluster_node *n)
-{
-	for (int i = 0; i < ctx->cl->n_nodes; i++)
-		if (ctx->nodes[i].node == n)
-			return &ctx->nodes[i];
-	return NULL;
-}
-
 int
-service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
+service_wait_ready(session *ctx, cluster_node *n, double timeout_s,
 				   pgr_error *err)
 {
-	plan_node  *pn = find_plan_node(ctx, n);
 	int64_t		deadline = pgconn_deadline_after(timeout_s > 0 ? timeout_s : SERVICE_TIMEOUT_S);
 	int64_t		delay = 50;
 	pgr_error	last = PGR_ERROR_INIT;
 	pgconn_options o = {0};
 
-	if (!pn)
+	if (!session_find_node(ctx, n))
 		return pgr_error_set(err, PGR_ERR_GENERIC, _("node \"%s\" is not in the plan"), n->name);
-	plan_disconnect(ctx, n);
+	session_disconnect(ctx, n);
 	for (;;)
 	{
 		int64_t		left = deadline - pgr_now_ms();
@@ -521,8 +511,7 @@ service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
 		conn = pgconn_connect(ctx->cl, n, &o, try_s, &last);
 		if (conn)
 		{
-			pn->conn = conn;
-			pn->server_version_num = PQserverVersion(conn);
+			session_set_conn(ctx, n, conn);
 			pgr_error_clear(&last);
 			return 0;
 		}

@@ -25,8 +25,8 @@
 #include <stdbool.h>
 
 #include "cluster.h"
-#include "plan.h"
 #include "report.h"
+#include "session.h"
 
 #define SERVICE_TIMEOUT_S 60
 #define SERVICE_PG_CTL_LOG "log/pgreplica-pg_ctl.log"	/* under pgdata */
@@ -54,12 +54,12 @@ void		service_argv_free(char **argv);
 char	   *service_command_string(const cluster_node *n, service_action action);
 
 /*
- * Run the action on the node (through plan_transport); 0 when it
+ * Run the action on the node (through session_transport); 0 when it
  * succeeded, -1 with err set.  SERVICE_STATUS: use service_status().
  */
-int			service_run(plan_ctx *ctx, cluster_node *n, service_action action,
+int			service_run(session *ctx, cluster_node *n, service_action action,
 						pgr_error *err);
-int			service_start(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+int			service_start(session *ctx, cluster_node *n, pgr_error *err);
 
 /*
  * Start without waiting for the server to accept connections (pg_ctl
@@ -67,23 +67,23 @@ int			service_start(plan_ctx *ctx, cluster_node *n, pgr_error *err);
  * such as a standby streaming, polls faster itself).  The caller then
  * calls service_check_started() from time to time while it waits.
  */
-int			service_start_nowait(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+int			service_start_nowait(session *ctx, cluster_node *n, pgr_error *err);
 /* -1 with err set (the end of the pg_ctl log in the detail) when the
  * server started by service_start_nowait is not running any more. */
-int			service_check_started(plan_ctx *ctx, cluster_node *n, pgr_error *err);
-int			service_stop(plan_ctx *ctx, cluster_node *n, bool immediate, pgr_error *err);
-int			service_restart(plan_ctx *ctx, cluster_node *n, pgr_error *err);
-int			service_reload(plan_ctx *ctx, cluster_node *n, pgr_error *err);
+int			service_check_started(session *ctx, cluster_node *n, pgr_error *err);
+int			service_stop(session *ctx, cluster_node *n, bool immediate, pgr_error *err);
+int			service_restart(session *ctx, cluster_node *n, pgr_error *err);
+int			service_reload(session *ctx, cluster_node *n, pgr_error *err);
 /* Is the server running, as the service manager sees it? */
-int			service_status(plan_ctx *ctx, cluster_node *n, bool *running,
+int			service_status(session *ctx, cluster_node *n, bool *running,
 						   pgr_error *err);
 
 /*
- * Reconnect (the context's connection for the node) until the server
+ * Reconnect (the session's connection for the node) until the server
  * accepts connections or timeout_s runs out, polling with a growing
  * interval (50 ms up to 1 s).  Fails at once on an authentication error.
  */
-int			service_wait_ready(plan_ctx *ctx, cluster_node *n, double timeout_s,
+int			service_wait_ready(session *ctx, cluster_node *n, double timeout_s,
 							   pgr_error *err);
 
 #endif

@@ -266,7 +266,7 @@ standby_pgpass_field(strbuf *sb, const char *v)
 }
 
 int
-standby_replication_password(plan_ctx *ctx, char **pw, pgr_error *err)
+standby_replication_password(session *ctx, char **pw, pgr_error *err)
 {
 	const char *role = ctx->cl->replication_user;
 

@@ -9,9 +9,9 @@
 #define PGR_STANDBY_FILES_H
 
 #include "cluster.h"
-#include "plan.h"
 #include "recovery.h"
 #include "report.h"
+#include "session.h"
 #include "strbuf.h"
 #include "transport.h"
 
@@ -94,7 +94,7 @@ void		standby_pgpass_field(strbuf *sb, const char *v);
  * else the operator's passfile (step_role.c).  A secret: free it with
  * pgr_free_secret.
  */
-int			standby_replication_password(plan_ctx *ctx, char **pw, pgr_error *err);
+int			standby_replication_password(session *ctx, char **pw, pgr_error *err);
 
 /*
  * PATH on the standby's host: "UP's host:port:replication:ROLE:PASSWORD",

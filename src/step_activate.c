@@ -4,17 +4,17 @@
  * restart through the node's service manager only after confirmation").
  *
  * A restart is needed when an earlier step of this run changed parameters
- * of context 'postmaster' (ctx->restart_reasons, filled by the params step
- * when it inspects) or when the server already reports pending_restart
+ * of context 'postmaster' (the params step's result, filled when it
+ * inspects: plan_results_before) or when the server already reports pending_restart
  * settings (changed earlier, e.g. by an apply whose restart was declined).
  * A reload is needed when an earlier step asked for one
- * (ctx->reload_needed).  plan_apply() inspects this step again right before
+ * (its result's reload_needed).  plan_apply() inspects this step again right before
  * applying it, so it sees the state left by the steps before.
  *
  * The restart goes through the node's service (service.c) only after
- * plan_confirm() (yes with --yes); declined, the server is reloaded, so that
+ * session_confirm() (yes with --yes); declined, the server is reloaded, so that
  * whatever can take effect does, and the step fails saying that a restart
- * is still pending.  After a restart the context's connection is made again
+ * is still pending.  After a restart the session's connection is made again
  * once the server accepts connections (service_wait_ready).
  */
 #include <config.h>
@@ -25,6 +25,7 @@
 #include "i18n.h"
 #include "pgconn.h"
 #include "plan.h"
+#include "step_activate.h"
 #include "service.h"
 #include "strbuf.h"
 
@@ -75,12 +76,13 @@ query_pending(PGconn *conn, const cluster_node *n, pgr_error *err)
 }
 
 static int
-activate_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
+activate_inspect(session *ctx, plan_step *s, pgr_error *err)
 {
-	PGconn	   *conn = plan_conn(ctx, s->node, err);
+	PGconn	   *conn = session_conn(ctx, s->node, err);
 	activate_priv *p;
 	PGresult   *res;
 	const char *r;
+	step_result before;
 
 	if (!conn)
 		return -1;
@@ -89,7 +91,8 @@ activate_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	s->priv = p;
 
 	/* names from the steps before (separated by commas or white space) */
-	r = ctx->restart_reasons.data;
+	plan_results_before(s, &before);
+	r = before.restart_reasons.data;
 	while (r && *r)
 	{
 		size_t		len = strcspn(r, ", \t\n");
@@ -98,6 +101,8 @@ activate_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		r += len;
 		r += strspn(r, ", \t\n");
 	}
+	p->reload = before.reload_needed;
+	step_result_free(&before);
 	res = query_pending(conn, s->node, err);
 	if (!res)
 		return -1;
@@ -111,7 +116,7 @@ activate_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	PQclear(res);
 
 	p->restart = p->n_names > 0;
-	p->reload = !p->restart && ctx->reload_needed;
+	p->reload = !p->restart && p->reload;
 	if (p->restart)
 	{
 		char	   *cmd = service_command_string(s->node, SERVICE_RESTART);
@@ -133,13 +138,13 @@ activate_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 }
 
 static int
-reload_conf(plan_ctx *ctx, plan_step *s, pgr_error *err)
+reload_conf(session *ctx, plan_step *s, pgr_error *err)
 {
-	return plan_reload(ctx, s->node, err);
+	return session_reload(ctx, s->node, err);
 }
 
 static int
-activate_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
+activate_apply(session *ctx, plan_step *s, pgr_error *err)
 {
 	activate_priv *p = s->priv;
 	char	   *question;
@@ -153,13 +158,13 @@ activate_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			return 0;
 		if (reload_conf(ctx, s, err) < 0)
 			return -1;
-		plan_log(ctx, s, _("reloaded the configuration of %s"), s->node->name);
+		session_log(ctx, s, _("reloaded the configuration of %s"), s->node->name);
 		return 0;
 	}
 
 	question = pgr_asprintf(_("restart the server on %s now? connections will be cut"),
 							s->node->name);
-	yes = plan_confirm(ctx, s, question);
+	yes = session_confirm(ctx, s, question);
 	free(question);
 	if (!yes)
 	{
@@ -173,18 +178,18 @@ activate_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		pgr_error_hint(err, _("Run pgreplica apply again to restart (--yes answers yes)."));
 		return -1;
 	}
-	plan_log(ctx, s, _("restarting the server on %s (%s)"), s->node->name, p->list.data);
-	plan_disconnect(ctx, s->node);
+	session_log(ctx, s, _("restarting the server on %s (%s)"), s->node->name, p->list.data);
+	session_disconnect(ctx, s->node);
 	if (service_restart(ctx, s->node, err) < 0)
 		return -1;
 	if (service_wait_ready(ctx, s->node, SERVICE_TIMEOUT_S, err) < 0)
 		return -1;
-	plan_log(ctx, s, _("the server on %s accepts connections again"), s->node->name);
+	session_log(ctx, s, _("the server on %s accepts connections again"), s->node->name);
 	return 0;
 }
 
 static int
-activate_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
+activate_verify(session *ctx, plan_step *s, pgr_error *err)
 {
 	activate_priv *p = s->priv;
 	PGconn	   *conn;
@@ -194,7 +199,7 @@ activate_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (!p || !p->restart)
 		return 0;
-	conn = plan_conn(ctx, s->node, err);
+	conn = session_conn(ctx, s->node, err);
 	if (!conn)
 		return -1;
 	res = query_pending(conn, s->node, err);
@@ -232,12 +237,12 @@ activate_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
  * the steps can inspect it and the restart is completed.
  */
 static int
-activate_resume(plan_ctx *ctx, plan_step *s, pgr_error *err)
+activate_resume(session *ctx, plan_step *s, pgr_error *err)
 {
 	bool		running = false;
 	pgr_error	cerr = PGR_ERROR_INIT;
 
-	if (plan_conn(ctx, s->node, &cerr) != NULL)
+	if (session_conn(ctx, s->node, &cerr) != NULL)
 		return 0;
 	if (cerr.kind != PGR_ERR_CONNECT && cerr.kind != PGR_ERR_TIMEOUT)
 	{
@@ -249,7 +254,7 @@ activate_resume(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		return -1;
 	if (!running)
 	{
-		plan_log(ctx, s, _("the server on %s was left stopped by the interrupted restart: starting it"),
+		session_log(ctx, s, _("the server on %s was left stopped by the interrupted restart: starting it"),
 				 s->node->name);
 		if (service_start(ctx, s->node, err) < 0)
 			return -1;
@@ -268,7 +273,7 @@ static const step_ops activate_ops = {
 };
 
 plan_step *
-step_activate_new(plan_ctx *ctx, cluster_node *primary)
+step_activate_new(session *ctx, cluster_node *primary)
 {
 	char	   *id = pgr_asprintf("activate@%s", primary->name);
 	char	   *title = pgr_asprintf(_("restart or reload %s"), primary->name);

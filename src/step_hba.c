@@ -25,7 +25,8 @@
  * When the file already has every rule but changed after the server last
  * loaded its configuration (an apply interrupted between its write and its
  * reload, a hand edit), the step has nothing to write and asks the activate
- * step for a reload (ctx->reload_needed), so that the rules are in force.
+ * step for a reload (s->result.reload_needed), so that the rules are in
+ * force.
  *
  * The method is the one the role's stored password can use: SCRAM (the
  * role step hashes SCRAM-SHA-256 client-side) unless the role's password is
@@ -63,6 +64,7 @@
 #include "i18n.h"
 #include "pgconn.h"
 #include "plan.h"
+#include "step_hba.h"
 
 typedef struct hba_want
 {
@@ -327,7 +329,7 @@ original_lineno(const hba_doc *doc, const int *ins, int n_ins, int index)
 }
 
 static int
-hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
+hba_inspect(session *ctx, plan_step *s, pgr_error *err)
 {
 	cluster    *cl = ctx->cl;
 	cluster_node *primary = s->node;
@@ -380,7 +382,7 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		goto out;
 	}
 
-	if (!(conn = plan_conn(ctx, primary, err)))
+	if (!(conn = session_conn(ctx, primary, err)))
 		goto out;
 
 	lit = sql_literal(conn, role);
@@ -406,7 +408,7 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (cl->replication_auth == REPLICATION_AUTH_SCRAM_CERT)
 	{
 		/* the password and, before it, a certificate whose CN is the role */
-		const pg_version_facts *facts = plan_facts(ctx, primary, err);
+		const pg_version_facts *facts = session_facts(ctx, primary, err);
 		char	   *m;
 
 		if (!facts)
@@ -485,7 +487,7 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	}
 
 	/* apply writes through the primary's transport: it must be usable */
-	if (pv->n_added > 0 && !plan_transport(ctx, primary, err))
+	if (pv->n_added > 0 && !session_transport(ctx, primary, err))
 		goto out;
 	if (pv->n_added == 0)
 	{
@@ -499,7 +501,7 @@ hba_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		if (stale)
 		{
 			/* e.g. an apply interrupted between its write and its reload */
-			ctx->reload_needed = true;
+			s->result.reload_needed = true;
 			/* TRANSLATORS: between two parts of a step's summary (French: U+00A0 before ;) */
 			strbuf_append(&s->summary, _("; "));
 			strbuf_append(&s->summary, _("the server has not loaded the file since it last changed: it will be reloaded"));
@@ -561,7 +563,7 @@ step_hba_test_injection(void)
 }
 
 static int
-hba_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
+hba_apply(session *ctx, plan_step *s, pgr_error *err)
 {
 	hba_priv   *pv = s->priv;
 	cluster_node *primary = s->node;
@@ -582,8 +584,8 @@ hba_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	strbuf_init(&warnings);
 	if (!pv || pv->n_added == 0)
 		return 0;
-	if (!(conn = plan_conn(ctx, primary, err)) ||
-		!(t = plan_transport(ctx, primary, err)))
+	if (!(conn = session_conn(ctx, primary, err)) ||
+		!(t = session_transport(ctx, primary, err)))
 		goto out;
 
 	/* Someone may have edited the file since it was inspected. */
@@ -600,7 +602,7 @@ hba_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (transport_backup(t, pv->hba_file, &pv->backup_path, err) < 0)
 		goto out;
-	plan_log(ctx, s, _("backed up \"%s\" to \"%s\""), pv->hba_file, pv->backup_path);
+	session_log(ctx, s, _("backed up \"%s\" to \"%s\""), pv->hba_file, pv->backup_path);
 
 	if (inject && inject[0])
 	{
@@ -643,7 +645,7 @@ hba_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		goto out;
 	}
 	if (warnings.len > 0)
-		plan_log(ctx, s, _("the server loads \"%s\" with warnings:\n%s"),
+		session_log(ctx, s, _("the server loads \"%s\" with warnings:\n%s"),
 				 pv->hba_file, warnings.data);
 
 	if (!(res = pgconn_exec(conn, primary->name,
@@ -654,10 +656,10 @@ hba_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	pv->load_time = pgr_strdup(pgconn_value(res, 0, 0));
 	PQclear(res);
 	res = NULL;
-	if (plan_reload(ctx, primary, err) < 0)
+	if (session_reload(ctx, primary, err) < 0)
 		goto out;
 	pv->reloaded = true;
-	plan_log(ctx, s, _("reloaded the configuration of %s"), primary->name);
+	session_log(ctx, s, _("reloaded the configuration of %s"), primary->name);
 	rc = 0;
 
 out:
@@ -706,7 +708,7 @@ out:
 }
 
 static int
-hba_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
+hba_verify(session *ctx, plan_step *s, pgr_error *err)
 {
 	hba_priv   *pv = s->priv;
 	cluster    *cl = ctx->cl;
@@ -723,8 +725,8 @@ hba_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (!pv || pv->n_added == 0)
 		return 0;
-	if (!(conn = plan_conn(ctx, primary, err)) ||
-		!(t = plan_transport(ctx, primary, err)))
+	if (!(conn = session_conn(ctx, primary, err)) ||
+		!(t = session_transport(ctx, primary, err)))
 		goto out;
 	if (pv->reloaded && wait_reloaded(conn, primary, pv->load_time, err) < 0)
 		goto out;
@@ -802,7 +804,7 @@ out:
 /* ---- undo ----------------------------------------------------------------------- */
 
 static int
-hba_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
+hba_undo(session *ctx, plan_step *s, pgr_error *err)
 {
 	hba_priv   *pv = s->priv;
 	cluster_node *primary = s->node;
@@ -810,17 +812,17 @@ hba_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (!pv || !pv->written)
 		return 0;
-	if (!(t = plan_transport(ctx, primary, err)))
+	if (!(t = session_transport(ctx, primary, err)))
 		return -1;
 	if (restore_old(t, pv, err) < 0)
 		return -1;
-	plan_log(ctx, s, _("put the old \"%s\" back"), pv->hba_file);
+	session_log(ctx, s, _("put the old \"%s\" back"), pv->hba_file);
 	if (!pv->reloaded)
 		return 0;
-	if (plan_reload(ctx, primary, err) < 0)
+	if (session_reload(ctx, primary, err) < 0)
 		return -1;
 	pv->reloaded = false;
-	plan_log(ctx, s, _("reloaded the configuration of %s"), primary->name);
+	session_log(ctx, s, _("reloaded the configuration of %s"), primary->name);
 	return 0;
 }
 
@@ -834,7 +836,7 @@ static const step_ops hba_ops = {
 };
 
 plan_step *
-step_hba_new(plan_ctx *ctx, cluster_node *primary)
+step_hba_new(session *ctx, cluster_node *primary)
 {
 	char	   *id = pgr_asprintf("hba@%s", primary->name);
 	char	   *title = pgr_asprintf(_("pg_hba.conf on %s"), primary->name);

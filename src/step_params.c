@@ -25,8 +25,8 @@
  *          What is compared is the CONFIGURED value (the last setting in
  *          the files, else the default), so that a second apply before the
  *          restart changes nothing; a configured value not yet in force is
- *          a restart (ctx->restart_reasons) or a reload (ctx->reload_needed)
- *          for the activate step.
+ *          a restart (s->result.restart_reasons) or a reload
+ *          (s->result.reload_needed) for the activate step.
  * preview  ALTER SYSTEM method: the statements; file method: the unified
  *          diff of every file changed, plus ALTER SYSTEM RESET for what
  *          postgresql.auto.conf sets (it is read last and would win).
@@ -66,6 +66,7 @@
 #include "pgconf.h"
 #include "pgconn.h"
 #include "plan.h"
+#include "step_params.h"
 
 #define SLOT_MARGIN 2			/* spare slots / senders beyond the standbys */
 #define BASEBACKUP_SENDERS 2	/* pg_basebackup -X stream uses two */
@@ -656,7 +657,7 @@ satisfies(const pparam *p, const char *raw)
 }
 
 static void
-decide(plan_ctx *ctx, const pg_version_facts *facts, cluster_node *primary,
+decide(session *ctx, const pg_version_facts *facts, cluster_node *primary,
 	   params_priv *pp)
 {
 	cluster    *cl = ctx->cl;
@@ -774,27 +775,6 @@ is_postmaster(const pparam *p)
 	return p->context && strcmp(p->context, "postmaster") == 0;
 }
 
-static void
-add_restart_reason(plan_ctx *ctx, const char *name)
-{
-	/* the names, ", " between them, each once */
-	const char *s = ctx->restart_reasons.data;
-	size_t		nl = strlen(name);
-
-	while (s && (s = strstr(s, name)) != NULL)
-	{
-		bool		start = s == ctx->restart_reasons.data || s[-1] == ' ';
-		bool		end = s[nl] == '\0' || s[nl] == ',';
-
-		if (start && end)
-			return;
-		s += nl;
-	}
-	if (ctx->restart_reasons.len > 0)
-		strbuf_append(&ctx->restart_reasons, ", ");
-	strbuf_append(&ctx->restart_reasons, name);
-}
-
 /* ---- file editing ---------------------------------------------------------------- */
 
 static conf_file *
@@ -832,9 +812,9 @@ get_file(params_priv *pp, transport *t, const char *path, pgr_error *err)
  * into config_file (after its commented-out default, else at the end).
  */
 static int
-plan_files(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
+plan_files(session *ctx, plan_step *s, params_priv *pp, pgr_error *err)
 {
-	transport  *t = plan_transport(ctx, s->node, err);
+	transport  *t = session_transport(ctx, s->node, err);
 
 	if (!t)
 		return -1;
@@ -873,7 +853,7 @@ plan_files(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
 /* ---- inspect ------------------------------------------------------------------- */
 
 static int
-params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
+params_inspect(session *ctx, plan_step *s, pgr_error *err)
 {
 	PGconn	   *conn;
 	const pg_version_facts *facts;
@@ -885,7 +865,7 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	bool		file_method = ctx->opts.method == PARAM_EDIT_FILE;
 	int			rc = -1;
 
-	if (!(conn = plan_conn(ctx, s->node, err)) || !(facts = plan_facts(ctx, s->node, err)))
+	if (!(conn = session_conn(ctx, s->node, err)) || !(facts = session_facts(ctx, s->node, err)))
 		return -1;
 	strbuf_init(&errors);
 	strbuf_init(&names);
@@ -929,13 +909,13 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			strbuf_append(&names, p->name);
 			if (is_postmaster(p))
 			{
-				add_restart_reason(ctx, p->name);
+				step_result_add_restart(&s->result, p->name);
 				if (restart.len)
 					strbuf_append(&restart, ", ");
 				strbuf_append(&restart, p->name);
 			}
 			else
-				ctx->reload_needed = true;
+				s->result.reload_needed = true;
 			continue;
 		}
 		/*
@@ -951,13 +931,13 @@ params_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		if (p->pending_restart ||
 			(is_postmaster(p) && conf_v && run_v && strcmp(conf_v, run_v) != 0))
 		{
-			add_restart_reason(ctx, p->name);
+			step_result_add_restart(&s->result, p->name);
 			if (restart.len)
 				strbuf_append(&restart, ", ");
 			strbuf_append(&restart, p->name);
 		}
 		else if (!is_postmaster(p) && conf_v && run_v && strcmp(conf_v, run_v) != 0)
-			ctx->reload_needed = true;
+			s->result.reload_needed = true;
 		free(conf_v);
 		free(run_v);
 	}
@@ -1030,7 +1010,7 @@ out:
 
 /* Put back what apply changed; the first error is kept, the rest logged. */
 static int
-rollback(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
+rollback(session *ctx, plan_step *s, params_priv *pp, pgr_error *err)
 {
 	PGconn	   *conn = NULL;
 	transport  *t = NULL;
@@ -1044,14 +1024,14 @@ rollback(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
 
 		if (!f->written)
 			continue;
-		if (!t && !(t = plan_transport(ctx, s->node, err)))
+		if (!t && !(t = session_transport(ctx, s->node, err)))
 			return -1;
 		if (transport_write_file(t, f->path, f->old_text, strlen(f->old_text), NULL, err) < 0)
 			rc = -1;
 		else
 		{
 			f->written = false;
-			plan_log(ctx, s, _("restored \"%s\""), f->path);
+			session_log(ctx, s, _("restored \"%s\""), f->path);
 		}
 	}
 	for (int i = 0; i < N_PARAMS; i++)
@@ -1060,7 +1040,7 @@ rollback(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
 
 		if (!p->set_done)
 			continue;
-		if (!conn && !(conn = plan_conn(ctx, s->node, err)))
+		if (!conn && !(conn = session_conn(ctx, s->node, err)))
 			return -1;
 		/* postgresql.auto.conf's earlier value, or none */
 		if (pgconn_alter_system(conn, s->node->name, p->name, p->auto_value, err) < 0)
@@ -1075,10 +1055,10 @@ rollback(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
 
 /* Read pg_file_settings for errors; 1 if there are some (text in errors). */
 static int
-check_files(plan_ctx *ctx, plan_step *s, params_priv **fresh, strbuf *errors,
+check_files(session *ctx, plan_step *s, params_priv **fresh, strbuf *errors,
 			pgr_error *err)
 {
-	PGconn	   *conn = plan_conn(ctx, s->node, err);
+	PGconn	   *conn = session_conn(ctx, s->node, err);
 	params_priv *pp;
 
 	if (!conn)
@@ -1097,27 +1077,27 @@ check_files(plan_ctx *ctx, plan_step *s, params_priv **fresh, strbuf *errors,
 }
 
 static int
-fail_and_roll_back(plan_ctx *ctx, plan_step *s, params_priv *pp, pgr_error *err)
+fail_and_roll_back(session *ctx, plan_step *s, params_priv *pp, pgr_error *err)
 {
 	pgr_error	rerr = PGR_ERROR_INIT;
 
 	if (rollback(ctx, s, pp, &rerr) < 0)
 	{
-		plan_log(ctx, s, _("could not roll back: %s"), rerr.message);
+		session_log(ctx, s, _("could not roll back: %s"), rerr.message);
 		pgr_error_hint(err, _("The rollback failed too: check the configuration files of node \"%s\" and the backups beside them."),
 					   s->node->name);
 	}
 	else
-		plan_log(ctx, s, _("%s: rolled back, the server's configuration is as it was"), s->title);
+		session_log(ctx, s, _("%s: rolled back, the server's configuration is as it was"), s->title);
 	pgr_error_clear(&rerr);
 	return -1;
 }
 
 static int
-params_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
+params_apply(session *ctx, plan_step *s, pgr_error *err)
 {
 	params_priv *pp = s->priv;
-	PGconn	   *conn = plan_conn(ctx, s->node, err);
+	PGconn	   *conn = session_conn(ctx, s->node, err);
 	strbuf		errors;
 	int			r;
 
@@ -1128,7 +1108,7 @@ params_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (ctx->opts.method == PARAM_EDIT_FILE)
 	{
-		transport  *t = plan_transport(ctx, s->node, err);
+		transport  *t = session_transport(ctx, s->node, err);
 
 		if (!t)
 			return -1;
@@ -1153,12 +1133,12 @@ params_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			free(now);
 			if (transport_backup(t, f->path, &f->backup, err) < 0)
 				return fail_and_roll_back(ctx, s, pp, err);
-			plan_log(ctx, s, _("backed up \"%s\" as \"%s\""), f->path, f->backup);
+			session_log(ctx, s, _("backed up \"%s\" as \"%s\""), f->path, f->backup);
 			pp->changed_something = true;
 			f->written = true;	/* a failed write may have happened half */
 			if (transport_write_file(t, f->path, f->new_text, strlen(f->new_text), NULL, err) < 0)
 				return fail_and_roll_back(ctx, s, pp, err);
-			plan_log(ctx, s, _("wrote \"%s\""), f->path);
+			session_log(ctx, s, _("wrote \"%s\""), f->path);
 		}
 		for (int i = 0; i < N_PARAMS; i++)
 		{
@@ -1206,7 +1186,7 @@ params_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 }
 
 static int
-params_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
+params_verify(session *ctx, plan_step *s, pgr_error *err)
 {
 	params_priv *pp = s->priv;
 	params_priv *now = NULL;
@@ -1262,7 +1242,7 @@ out:
 }
 
 static int
-params_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
+params_undo(session *ctx, plan_step *s, pgr_error *err)
 {
 	return rollback(ctx, s, s->priv, err);
 }
@@ -1277,7 +1257,7 @@ static const step_ops params_ops = {
 };
 
 plan_step *
-step_params_new(plan_ctx *ctx, cluster_node *primary)
+step_params_new(session *ctx, cluster_node *primary)
 {
 	char	   *id = pgr_asprintf("params@%s", primary->name);
 	char	   *title = pgr_asprintf(_("server parameters on %s"), primary->name);

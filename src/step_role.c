@@ -526,7 +526,7 @@ static const char role_sql[] =
 "  FROM pg_catalog.pg_authid WHERE rolname = $1";
 
 static const char *
-role_name(plan_ctx *ctx)
+role_name(session *ctx)
 {
 	return ctx->cl->replication_user && ctx->cl->replication_user[0] ?
 		ctx->cl->replication_user : CLUSTER_DEFAULT_REPLICATION_USER;
@@ -574,9 +574,9 @@ server_uses_md5(PGconn *conn, const cluster_node *n, bool *md5, pgr_error *err)
 	return 0;
 }
 
-/* The password to give the role: the context's, the operator's, the file's. */
+/* The password to give the role: the session's, the operator's, the file's. */
 static int
-wanted_password(plan_ctx *ctx, const char *role, pgr_error *err)
+wanted_password(session *ctx, const char *role, pgr_error *err)
 {
 	char	   *pw = NULL;
 
@@ -661,7 +661,7 @@ role_key_line(const cluster *cl)
 /* PostgreSQL names are at most NAMEDATALEN - 1 = 63 bytes: longer ones
  * would be cut short by the server, silently. */
 static int
-check_role_name(plan_ctx *ctx, const char *role, pgr_error *err)
+check_role_name(session *ctx, const char *role, pgr_error *err)
 {
 	if (strlen(role) <= 63)
 		return 0;
@@ -673,7 +673,7 @@ check_role_name(plan_ctx *ctx, const char *role, pgr_error *err)
 }
 
 static int
-role_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
+role_inspect(session *ctx, plan_step *s, pgr_error *err)
 {
 	const char *role = role_name(ctx);
 	PGconn	   *conn;
@@ -684,7 +684,7 @@ role_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (check_role_name(ctx, role, err) < 0)
 		return -1;
-	conn = plan_conn(ctx, s->node, err);
+	conn = session_conn(ctx, s->node, err);
 	if (!conn)
 		return -1;
 	p = pgr_calloc(1, sizeof(*p));
@@ -756,11 +756,11 @@ out:
 }
 
 static int
-role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
+role_apply(session *ctx, plan_step *s, pgr_error *err)
 {
 	const char *role = role_name(ctx);
 	role_priv  *p = s->priv;
-	PGconn	   *conn = plan_conn(ctx, s->node, err);
+	PGconn	   *conn = session_conn(ctx, s->node, err);
 	char	   *verifier = NULL;
 	char	   *literal = NULL;
 	char	   *file_pw = NULL;
@@ -793,7 +793,7 @@ role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		if (ctx->password_generated)
 			goto out;
 		/* the operator's own password does not need the passfile */
-		plan_log(ctx, s, _("warning: %s; the passfile is left as it is"),
+		session_log(ctx, s, _("warning: %s; the passfile is left as it is"),
 				 err && err->message ? err->message : "?");
 		pgr_error_clear(err);
 		passfile_ok = false;
@@ -809,9 +809,9 @@ role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		if (step_role_write_password(ctx->cl, role, ctx->replication_password, err) < 0)
 			goto out;
 		if (ctx->password_generated)
-			plan_log(ctx, s, _("generated a password for role \"%s\", kept in \"%s\""), role, path);
+			session_log(ctx, s, _("generated a password for role \"%s\", kept in \"%s\""), role, path);
 		else
-			plan_log(ctx, s, _("the password of role \"%s\" is kept in \"%s\""), role, path);
+			session_log(ctx, s, _("the password of role \"%s\" is kept in \"%s\""), role, path);
 	}
 
 	/* 2. the verifier, made here: the clear password never leaves */
@@ -825,7 +825,7 @@ role_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			goto out;
 		}
 		if (strncmp(verifier, "md5", 3) == 0)
-			plan_log(ctx, s, _("warning: the server's password_encryption is md5: role \"%s\" gets an MD5 password; set password_encryption = 'scram-sha-256' and apply again to use SCRAM"),
+			session_log(ctx, s, _("warning: the server's password_encryption is md5: role \"%s\" gets an MD5 password; set password_encryption = 'scram-sha-256' and apply again to use SCRAM"),
 					 role);
 		literal = PQescapeLiteral(conn, verifier, strlen(verifier));
 		if (!literal)
@@ -883,10 +883,10 @@ out:
 }
 
 static int
-role_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
+role_verify(session *ctx, plan_step *s, pgr_error *err)
 {
 	const char *role = role_name(ctx);
-	PGconn	   *conn = plan_conn(ctx, s->node, err);
+	PGconn	   *conn = session_conn(ctx, s->node, err);
 	PGresult   *res;
 	int			rc = -1;
 
@@ -915,7 +915,7 @@ role_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 }
 
 static int
-role_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
+role_undo(session *ctx, plan_step *s, pgr_error *err)
 {
 	role_priv  *p = s->priv;
 	PGconn	   *conn;
@@ -924,7 +924,7 @@ role_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (!p || !p->created)
 		return 0;
-	conn = plan_conn(ctx, s->node, err);
+	conn = session_conn(ctx, s->node, err);
 	if (!conn)
 		return -1;
 	strbuf_init(&sql);
@@ -947,7 +947,7 @@ static const step_ops role_ops = {
 };
 
 plan_step *
-step_role_new(plan_ctx *ctx, cluster_node *primary)
+step_role_new(session *ctx, cluster_node *primary)
 {
 	char	   *id = pgr_asprintf("role@%s", primary->name);
 	char	   *title = pgr_asprintf(_("replication role \"%s\" on %s"),

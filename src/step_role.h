@@ -19,6 +19,7 @@
 
 #include "cluster.h"
 #include "report.h"
+#include "session.h"
 
 /* The passfile's path for a cluster (malloc'd). */
 char	   *step_role_passfile_path(const cluster *cl);
@@ -61,5 +62,8 @@ char	   *step_role_read_password_file(const char *path, pgr_error *err);
 
 /* A new random password: `len` base62 characters from RAND_bytes. */
 char	   *step_role_generate_password(size_t len, pgr_error *err);
+
+/* The replication role step for the primary (plan.h runs it). */
+plan_step  *step_role_new(session *ctx, cluster_node *primary);
 
 #endif

@@ -76,6 +76,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -612,7 +613,7 @@ expiry_date(const char *pem)
  * (malloc'd), or NULL with err set.
  */
 static char *
-presented_fingerprint(plan_ctx *ctx, const cluster_node *n, const char *ca_path,
+presented_fingerprint(session *ctx, const cluster_node *n, const char *ca_path,
 					  pgr_error *err)
 {
 	pgconn_options o = {0};
@@ -653,7 +654,7 @@ static const char *const setting_names[N_SETTINGS] = {
 
 /* The server's settings and where the files go; pv->running set. */
 static int
-inspect_server(plan_ctx *ctx, plan_step *s, ssl_priv *pv, pgr_error *err)
+inspect_server(session *ctx, plan_step *s, ssl_priv *pv, pgr_error *err)
 {
 	cluster_node *n = s->node;
 	PGconn	   *conn;
@@ -664,7 +665,7 @@ inspect_server(plan_ctx *ctx, plan_step *s, ssl_priv *pv, pgr_error *err)
 	bool		debian;
 	int			rc = -1;
 
-	conn = plan_conn(ctx, n, &cerr);
+	conn = session_conn(ctx, n, &cerr);
 	if (!conn)
 	{
 		if (n->role == NODE_PRIMARY ||
@@ -785,51 +786,57 @@ refused:
 	return -1;
 }
 
+/* One more part of the step's summary, after "; " when one came before. */
+static void add_part(strbuf *parts, const char *fmt,...) PGR_PRINTF(2, 3);
+
+static void
+add_part(strbuf *parts, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (parts->len)
+		/* TRANSLATORS: between two parts of a step's summary (French: U+00A0 before ;) */
+		strbuf_append(parts, _("; "));
+	va_start(ap, fmt);
+	strbuf_vappendf(parts, fmt, ap);
+	va_end(ap);
+}
+
+/* A comment line of the preview: "#", INDENT, the text. */
+static void preview_note(strbuf *preview, const char *indent, const char *fmt,...) PGR_PRINTF(3, 4);
+
+static void
+preview_note(strbuf *preview, const char *indent, const char *fmt,...)
+{
+	va_list		ap;
+
+	strbuf_append_char(preview, '#');
+	strbuf_append(preview, indent);
+	va_start(ap, fmt);
+	strbuf_vappendf(preview, fmt, ap);
+	va_end(ap);
+	strbuf_append_char(preview, '\n');
+}
+
+/*
+ * The node's directory (its owner owns the files) and the files in it,
+ * with their owner and mode.  Returns 1 when the directory does not exist
+ * yet (a standby not built: nothing to do yet), 0, or -1 with err set.
+ */
 static int
-ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
+load_node_files(transport *t, plan_step *s, ssl_priv *pv, pgr_error *err)
 {
 	cluster_node *n = s->node;
-	ssl_priv   *pv = pgr_calloc(1, sizeof(*pv));
-	transport  *t;
 	transport_file_stat dst;
-	char	  **sans = NULL;
-	char	   *reason = NULL;
-	char	   *new_key = NULL;
-	strbuf		parts;
-	int			rc = -1;
 
-	strbuf_init(&parts);
-	s->priv = pv;
-	if (!n->host || !n->host[0])
-	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: node \"%s\" has no host"),
-					  ctx->cl->path, n->line, n->name);
-		goto out;
-	}
-	if (ca_load(ctx->cl, &pv->ca, err) < 0)
-		goto out;
-	if (load_operator_files(ctx->cl, n, pv, err) < 0)
-		goto out;
-	if (!(t = plan_transport(ctx, n, err)))
-		goto out;
-	if (inspect_server(ctx, s, pv, err) < 0)
-		goto out;
-	if (pv->skip)
-	{
-		rc = 0;
-		goto out;
-	}
-
-	/* the directory: its owner owns the files */
 	if (transport_stat(t, pv->dir, &dst, err) < 0)
-		goto out;
+		return -1;
 	if (!dst.exists)
 	{
 		pv->skip = true;
 		strbuf_appendf(&s->summary, _("nothing to do yet: \"%s\" does not exist on %s (the standby is not built)"),
 					   pv->dir, n->name);
-		rc = 0;
-		goto out;
+		return 1;
 	}
 	snprintf(pv->owner, sizeof(pv->owner), "%lu", (unsigned long) dst.uid);
 	snprintf(pv->group, sizeof(pv->group), "%lu", (unsigned long) dst.gid);
@@ -837,7 +844,7 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (file_load(t, &pv->cert, pv->dir, STEP_SSL_CERT_FILE, err) < 0 ||
 		file_load(t, &pv->key, pv->dir, STEP_SSL_KEY_FILE, err) < 0 ||
 		file_load(t, &pv->root, pv->dir, STEP_SSL_CA_FILE, err) < 0)
-		goto out;
+		return -1;
 	pv->cert.mode = 0644;
 	pv->key.mode = 0600;
 	pv->root.mode = 0644;
@@ -850,11 +857,73 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 					  (unsigned long) dst.uid);
 		pgr_error_detail(err, _("PostgreSQL reads a private key only when it belongs to the server's account or to root."));
 		pgr_error_hint(err, _("Give it to the data directory's owner (chown), or remove it to have a new one made."));
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
-	/* our certificate: keep it, or make a new one (and say why) */
-	sans = node_sans(n);
+/*
+ * Why our certificate on the node must be made again (malloc'd,
+ * translated), or NULL: it is kept.
+ */
+static char *
+renewal_reason(const cluster_node *n, const ssl_priv *pv)
+{
+	const char *hosts[] = {n->host, NULL};
+	pgr_error	cerr = PGR_ERROR_INIT;
+	char	   *reason = NULL;
+	int			crc;
+
+	if (!pv->cert.old || !pv->key.old)
+		return pgr_asprintf(_("no certificate and key in \"%s\""), pv->dir);
+	if (pv->ca.is_new)
+		return pgr_strdup(_("the cluster's CA is new"));
+	crc = certs_check_server(pv->cert.old, pv->key.old, pv->ca.cert,
+							 hosts, 0, CERTS_DEFAULT_RENEW_DAYS, &cerr);
+	if (crc == CERTS_RENEW)
+		reason = pgr_asprintf(ngettext("it expires within %d day",
+									   "it expires within %d days",
+									   CERTS_DEFAULT_RENEW_DAYS),
+							  CERTS_DEFAULT_RENEW_DAYS);
+	else if (crc < 0)
+		reason = pgr_strdup(cerr.message ? cerr.message : "?");
+	pgr_error_clear(&cerr);
+	return reason;
+}
+
+/* A new key and a certificate of the cluster's CA for the node. */
+static int
+make_certificate(const cluster_node *n, ssl_priv *pv, pgr_error *err)
+{
+	char	  **sans = node_sans(n);
+	char	   *key = certs_new_key_pem(CERTS_KEY_ECDSA_P256, err);
+	int			rc = -1;
+
+	pv->new_cert = true;
+	if (key)
+		pv->cert.data = certs_new_server_pem(pv->ca.cert, pv->ca.key, key, n->host,
+											 (const char *const *) sans,
+											 CERTS_DEFAULT_DAYS, err);
+	if (pv->cert.data)
+	{
+		pv->key.data = key;
+		key = NULL;
+		rc = 0;
+	}
+	pgr_free_secret(key);
+	sans_free(sans);
+	return rc;
+}
+
+/*
+ * The certificate the node is to hold: the operator's (installed when the
+ * files differ), else ours, kept or made again (*reason says why,
+ * malloc'd).
+ */
+static int
+choose_certificate(const cluster_node *n, ssl_priv *pv, char **reason, pgr_error *err)
+{
+	*reason = NULL;
 	if (pv->op_cert)
 	{
 		if (!file_same(&pv->cert, pv->op_cert) || !file_same(&pv->key, pv->op_key))
@@ -863,201 +932,221 @@ ssl_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			pv->cert.data = pgr_strdup(pv->op_cert);
 			pv->key.data = pgr_strdup(pv->op_key);
 		}
+		return 0;
 	}
-	else if (!pv->cert.old || !pv->key.old)
-		reason = pgr_asprintf(_("no certificate and key in \"%s\""), pv->dir);
-	else if (pv->ca.is_new)
-		reason = pgr_strdup(_("the cluster's CA is new"));
+	*reason = renewal_reason(n, pv);
+	return *reason ? make_certificate(n, pv, err) : 0;
+}
+
+/* A reload when something changes, or when the server shows another certificate. */
+static void
+decide_reload(session *ctx, const cluster_node *n, ssl_priv *pv, strbuf *parts)
+{
+	pgr_error	perr = PGR_ERROR_INIT;
+	char	   *fp;
+
+	pv->reload = pv->running &&
+		(pv->new_cert || pv->root.data || pv->fix_mode || pv->n_change > 0);
+	if (!pv->running || pv->reload)
+		return;
+	fp = presented_fingerprint(ctx, n, pv->ca.cert_path, &perr);
+	if (!fp || strcmp(fp, pv->fingerprint) != 0)
+	{
+		pv->reload = true;
+		add_part(parts, _("the server does not present the certificate of \"%s\" yet: it will be reloaded"),
+				 pv->cert.path);
+	}
+	free(fp);
+	pgr_error_clear(&perr);
+}
+
+static bool
+nothing_to_change(const ssl_priv *pv)
+{
+	return !pv->new_cert && !pv->root.data && !pv->fix_mode && pv->n_change == 0 && !pv->reload;
+}
+
+static void
+summarize_unchanged(plan_step *s, const ssl_priv *pv, const strbuf *parts)
+{
+	char	   *date = expiry_date(pv->cert.old);
+
+	if (pv->running)
+		strbuf_appendf(&s->summary, _("nothing to do: SSL is on, with a valid certificate for %s (expires %s)"),
+					   s->node->host, date);
+	else
+		strbuf_appendf(&s->summary, _("nothing to do: the files are in place, with a valid certificate for %s (expires %s)"),
+					   s->node->host, date);
+	free(date);
+	if (pv->ca.expiring)
+		strbuf_appendf(&s->summary, "; %s", _("the cluster's CA expires within 30 days"));
+	if (parts->len)
+		strbuf_appendf(&s->summary, "; %s", parts->data);
+}
+
+/* ---- the preview: never any key material ---- */
+
+static void
+preview_ca(strbuf *preview, const ssl_priv *pv)
+{
+	if (!pv->ca.is_new)
+		return;
+	preview_note(preview, " ", "%s", _("a new CA for the cluster, kept by the operator, never copied to a node:"));
+	preview_note(preview, "   ", _("write \"%s\" (mode 0600): a new ECDSA P-256 key (not shown)"), pv->ca.key_path);
+	preview_note(preview, "   ", _("write \"%s\" (mode 0644):"), pv->ca.cert_path);
+	describe_comment(preview, pv->ca.cert);
+}
+
+static void
+preview_certificate(plan_step *s, const ssl_priv *pv, const char *reason, strbuf *parts)
+{
+	const cluster_node *n = s->node;
+
+	if (!pv->new_cert)
+		return;
+	if (pv->op_cert)
+	{
+		preview_note(&s->preview, " ", _("the operator's certificate for %s, from \"%s\":"),
+					 n->name, pv->op_cert_path);
+		describe_comment(&s->preview, pv->cert.data);
+		preview_note(&s->preview, " ", _("write \"%s\" (mode 0600, owner %s:%s): the operator's key from \"%s\" (not shown)"),
+					 pv->key.path, pv->owner, pv->group, pv->op_key_path);
+		add_part(parts, _("will install the operator's certificate from \"%s\""), pv->op_cert_path);
+	}
 	else
 	{
-		const char *hosts[] = {n->host, NULL};
-		pgr_error	cerr = PGR_ERROR_INIT;
-		int			crc = certs_check_server(pv->cert.old, pv->key.old, pv->ca.cert,
-											 hosts, 0, CERTS_DEFAULT_RENEW_DAYS, &cerr);
+		preview_note(&s->preview, " ", _("a new certificate for %s (%s):"), n->name, reason);
+		describe_comment(&s->preview, pv->cert.data);
+		preview_note(&s->preview, " ", _("write \"%s\" (mode 0600, owner %s:%s): a new ECDSA P-256 key (not shown)"),
+					 pv->key.path, pv->owner, pv->group);
+		add_part(parts, _("will make a new key and certificate (%s)"), reason);
+	}
+	preview_note(&s->preview, " ", _("write \"%s\" (mode 0644, owner %s:%s): the certificate above"),
+				 pv->cert.path, pv->owner, pv->group);
+}
 
-		if (crc == CERTS_RENEW)
-			reason = pgr_asprintf(ngettext("it expires within %d day",
-										   "it expires within %d days",
-										   CERTS_DEFAULT_RENEW_DAYS),
-								  CERTS_DEFAULT_RENEW_DAYS);
-		else if (crc < 0)
-			reason = pgr_strdup(cerr.message ? cerr.message : "?");
-		pgr_error_clear(&cerr);
-	}
-	if (reason)
+static void
+preview_root(strbuf *preview, const ssl_priv *pv, strbuf *parts)
+{
+	if (!pv->root.data)
+		return;
+	preview_note(preview, " ", _("write \"%s\" (mode 0644, owner %s:%s): the cluster's CA certificate"),
+				 pv->root.path, pv->owner, pv->group);
+	if (!pv->ca.is_new)
+		describe_comment(preview, pv->ca.cert);
+	add_part(parts, _("will install the CA certificate as \"%s\""), pv->root.path);
+}
+
+static void
+preview_key_mode(strbuf *preview, const ssl_priv *pv, strbuf *parts)
+{
+	if (!pv->fix_mode)
+		return;
+	strbuf_appendf(preview, "chmod 0600 %s\n", pv->key.path);
+	preview_note(preview, " ", _("\"%s\" has mode %04o: group or others can read the private key, and PostgreSQL refuses such a key"),
+				 pv->key.path, (unsigned) pv->key.st.mode);
+	add_part(parts, _("will make \"%s\" mode 0600 (it is %04o: others can read the key)"),
+			 pv->key.path, (unsigned) pv->key.st.mode);
+}
+
+/* The settings to change and the reload, or why the server is left alone. */
+static int
+preview_server(session *ctx, plan_step *s, const ssl_priv *pv, strbuf *parts,
+			   pgr_error *err)
+{
+	cluster_node *n = s->node;
+	PGconn	   *conn;
+
+	if (!pv->running)
 	{
-		pv->new_cert = true;
-		if (!(new_key = certs_new_key_pem(CERTS_KEY_ECDSA_P256, err)))
-			goto out;
-		pv->cert.data = certs_new_server_pem(pv->ca.cert, pv->ca.key, new_key, n->host,
-											 (const char *const *) sans,
-											 CERTS_DEFAULT_DAYS, err);
-		if (!pv->cert.data)
-			goto out;
-		pv->key.data = new_key;
-		new_key = NULL;
+		preview_note(&s->preview, " ", _("the server of %s is not running: only the files are installed"), n->name);
+		return 0;
 	}
+	if (!(conn = session_conn(ctx, n, err)))
+		return -1;
+	for (int i = 0; i < N_SETTINGS; i++)
+	{
+		char	   *lit;
+
+		if (!pv->set[i].change)
+			continue;
+		lit = sql_literal(conn, pv->set[i].want);
+		strbuf_appendf(&s->preview, "ALTER SYSTEM SET %s = %s;\n", pv->set[i].name, lit);
+		free(lit);
+	}
+	if (pv->n_change > 0)
+		add_part(parts, "%s", _("will turn SSL on with these files"));
+	strbuf_append(&s->preview, "SELECT pg_catalog.pg_reload_conf();\n");
+	preview_note(&s->preview, " ", _("then a connection to %s port %d with sslmode=verify-full and the CA checks the certificate the server presents"),
+				 n->host, n->port);
+	return 0;
+}
+
+static int
+ssl_inspect(session *ctx, plan_step *s, pgr_error *err)
+{
+	cluster_node *n = s->node;
+	ssl_priv   *pv = pgr_calloc(1, sizeof(*pv));
+	transport  *t = NULL;
+	char	   *reason = NULL;
+	strbuf		parts;
+	int			rc = -1;
+
+	strbuf_init(&parts);
+	s->priv = pv;
+	if (!n->host || !n->host[0])
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: node \"%s\" has no host"),
+					  ctx->cl->path, n->line, n->name);
+		goto out;
+	}
+	if (ca_load(ctx->cl, &pv->ca, err) < 0 ||
+		load_operator_files(ctx->cl, n, pv, err) < 0 ||
+		!(t = session_transport(ctx, n, err)) ||
+		inspect_server(ctx, s, pv, err) < 0)
+		goto out;
+	if (!pv->skip)
+	{
+		int			lrc = load_node_files(t, s, pv, err);
+
+		if (lrc < 0)
+			goto out;
+		pv->skip = lrc > 0;
+	}
+	if (pv->skip)
+	{
+		rc = 0;
+		goto out;
+	}
+
+	if (choose_certificate(n, pv, &reason, err) < 0)
+		goto out;
 	if (pv->op_expiring)
-		strbuf_appendf(&parts, _("the operator's certificate \"%s\" expires within 30 days"),
-					   pv->op_cert_path);
+		add_part(&parts, _("the operator's certificate \"%s\" expires within 30 days"),
+				 pv->op_cert_path);
 	if (!file_same(&pv->root, pv->ca.cert))
 		pv->root.data = pgr_strdup(pv->ca.cert);
 	pv->fix_mode = pv->key.st.exists && (pv->key.st.mode & 077) != 0;
 	if (!(pv->fingerprint = certs_fingerprint_pem(pv->cert.data ? pv->cert.data : pv->cert.old, err)))
 		goto out;
+	decide_reload(ctx, n, pv, &parts);
 
-	/* a reload when something changes, or the server shows another certificate */
-	pv->reload = pv->running &&
-		(pv->new_cert || pv->root.data || pv->fix_mode || pv->n_change > 0);
-	if (pv->running && !pv->reload)
-	{
-		pgr_error	perr = PGR_ERROR_INIT;
-		char	   *fp = presented_fingerprint(ctx, n, pv->ca.cert_path, &perr);
-
-		if (!fp || strcmp(fp, pv->fingerprint) != 0)
-		{
-			pv->reload = true;
-			strbuf_appendf(&parts, _("the server does not present the certificate of \"%s\" yet: it will be reloaded"),
-						   pv->cert.path);
-		}
-		free(fp);
-		pgr_error_clear(&perr);
-	}
-
-	if (!pv->new_cert && !pv->root.data && !pv->fix_mode && pv->n_change == 0 && !pv->reload)
-	{
-		char	   *date = expiry_date(pv->cert.old);
-
-		if (pv->running)
-			strbuf_appendf(&s->summary, _("nothing to do: SSL is on, with a valid certificate for %s (expires %s)"),
-						   n->host, date);
-		else
-			strbuf_appendf(&s->summary, _("nothing to do: the files are in place, with a valid certificate for %s (expires %s)"),
-						   n->host, date);
-		free(date);
-		if (pv->ca.expiring)
-			strbuf_appendf(&s->summary, "; %s", _("the cluster's CA expires within 30 days"));
-		if (parts.len)
-			strbuf_appendf(&s->summary, "; %s", parts.data);
-		rc = 0;
-		goto out;
-	}
-
-	/* ---- the preview: never any key material ---- */
-	if (pv->ca.is_new)
-	{
-		strbuf_appendf(&s->preview, "# %s\n", _("a new CA for the cluster, kept by the operator, never copied to a node:"));
-		strbuf_append(&s->preview, "#   ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600): a new ECDSA P-256 key (not shown)"), pv->ca.key_path);
-		strbuf_append_char(&s->preview, '\n');
-		strbuf_append(&s->preview, "#   ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644):"), pv->ca.cert_path);
-		strbuf_append_char(&s->preview, '\n');
-		describe_comment(&s->preview, pv->ca.cert);
-	}
-	if (pv->new_cert && pv->op_cert)
-	{
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("the operator's certificate for %s, from \"%s\":"),
-					   n->name, pv->op_cert_path);
-		strbuf_append_char(&s->preview, '\n');
-		describe_comment(&s->preview, pv->cert.data);
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600, owner %s:%s): the operator's key from \"%s\" (not shown)"),
-					   pv->key.path, pv->owner, pv->group, pv->op_key_path);
-		strbuf_append_char(&s->preview, '\n');
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644, owner %s:%s): the certificate above"),
-					   pv->cert.path, pv->owner, pv->group);
-		strbuf_append_char(&s->preview, '\n');
-		if (parts.len)
-			/* TRANSLATORS: between two parts of a step's summary (French: U+00A0 before ;) */
-			strbuf_append(&parts, _("; "));
-		strbuf_appendf(&parts, _("will install the operator's certificate from \"%s\""), pv->op_cert_path);
-	}
-	else if (pv->new_cert)
-	{
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("a new certificate for %s (%s):"), n->name, reason);
-		strbuf_append_char(&s->preview, '\n');
-		describe_comment(&s->preview, pv->cert.data);
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600, owner %s:%s): a new ECDSA P-256 key (not shown)"),
-					   pv->key.path, pv->owner, pv->group);
-		strbuf_append_char(&s->preview, '\n');
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644, owner %s:%s): the certificate above"),
-					   pv->cert.path, pv->owner, pv->group);
-		strbuf_append_char(&s->preview, '\n');
-		if (parts.len)
-			strbuf_append(&parts, _("; "));
-		strbuf_appendf(&parts, _("will make a new key and certificate (%s)"), reason);
-	}
-	if (pv->root.data)
-	{
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("write \"%s\" (mode 0644, owner %s:%s): the cluster's CA certificate"),
-					   pv->root.path, pv->owner, pv->group);
-		strbuf_append_char(&s->preview, '\n');
-		if (!pv->ca.is_new)
-			describe_comment(&s->preview, pv->ca.cert);
-		if (parts.len)
-			strbuf_append(&parts, _("; "));
-		strbuf_appendf(&parts, _("will install the CA certificate as \"%s\""), pv->root.path);
-	}
-	if (pv->fix_mode)
-	{
-		strbuf_appendf(&s->preview, "chmod 0600 %s\n", pv->key.path);
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("\"%s\" has mode %04o: group or others can read the private key, and PostgreSQL refuses such a key"),
-					   pv->key.path, (unsigned) pv->key.st.mode);
-		strbuf_append_char(&s->preview, '\n');
-		if (parts.len)
-			strbuf_append(&parts, _("; "));
-		strbuf_appendf(&parts, _("will make \"%s\" mode 0600 (it is %04o: others can read the key)"),
-					   pv->key.path, (unsigned) pv->key.st.mode);
-	}
-	if (pv->running)
-	{
-		PGconn	   *conn = plan_conn(ctx, n, err);
-
-		if (!conn)
-			goto out;
-		for (int i = 0; i < N_SETTINGS; i++)
-		{
-			char	   *lit;
-
-			if (!pv->set[i].change)
-				continue;
-			lit = sql_literal(conn, pv->set[i].want);
-			strbuf_appendf(&s->preview, "ALTER SYSTEM SET %s = %s;\n", pv->set[i].name, lit);
-			free(lit);
-		}
-		if (pv->n_change > 0)
-		{
-			if (parts.len)
-				strbuf_append(&parts, _("; "));
-			strbuf_append(&parts, _("will turn SSL on with these files"));
-		}
-		strbuf_append(&s->preview, "SELECT pg_catalog.pg_reload_conf();\n");
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("then a connection to %s port %d with sslmode=verify-full and the CA checks the certificate the server presents"),
-					   n->host, n->port);
-		strbuf_append_char(&s->preview, '\n');
-	}
+	if (nothing_to_change(pv))
+		summarize_unchanged(s, pv, &parts);
 	else
 	{
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("the server of %s is not running: only the files are installed"), n->name);
-		strbuf_append_char(&s->preview, '\n');
+		preview_ca(&s->preview, pv);
+		preview_certificate(s, pv, reason, &parts);
+		preview_root(&s->preview, pv, &parts);
+		preview_key_mode(&s->preview, pv, &parts);
+		if (preview_server(ctx, s, pv, &parts, err) < 0)
+			goto out;
+		strbuf_append(&s->summary, parts.data);
 	}
-	strbuf_append(&s->summary, parts.data);
 	rc = 0;
 
 out:
-	sans_free(sans);
 	free(reason);
-	pgr_free_secret(new_key);
 	strbuf_free(&parts);
 	return rc;
 }
@@ -1082,7 +1171,7 @@ run_chmod(transport *t, const char *path, const char *mode, pgr_error *err)
 }
 
 static int
-write_node_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_priv *pv,
+write_node_file(session *ctx, plan_step *s, transport *t, ssl_priv *pv,
 				ssl_file *f, pgr_error *err)
 {
 	/*
@@ -1098,17 +1187,17 @@ write_node_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_priv *pv,
 	{
 		if (transport_backup(t, f->path, &f->backup, err) < 0)
 			return -1;
-		plan_log(ctx, s, _("backed up \"%s\" to \"%s\""), f->path, f->backup);
+		session_log(ctx, s, _("backed up \"%s\" to \"%s\""), f->path, f->backup);
 	}
 	if (transport_write_file(t, f->path, f->data, strlen(f->data), &wo, err) < 0)
 		return -1;
 	f->written = true;
-	plan_log(ctx, s, _("wrote \"%s\""), f->path);
+	session_log(ctx, s, _("wrote \"%s\""), f->path);
 	return 0;
 }
 
 static int
-ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
+ssl_apply(session *ctx, plan_step *s, pgr_error *err)
 {
 	ssl_priv   *pv = s->priv;
 	cluster_node *n = s->node;
@@ -1118,14 +1207,14 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		return pgr_error_set(err, PGR_ERR_GENERIC, _("the step was not inspected before being applied"));
 	if (pv->skip)
 		return 0;
-	if (!(t = plan_transport(ctx, n, err)))
+	if (!(t = session_transport(ctx, n, err)))
 		return -1;
 	if (pv->ca.is_new)
 	{
 		if (ca_save(ctx->cl, &pv->ca, err) < 0)
 			return -1;
 		pv->ca.is_new = false;
-		plan_log(ctx, s, _("made the cluster's CA: \"%s\", and its key \"%s\" (mode 0600)"),
+		session_log(ctx, s, _("made the cluster's CA: \"%s\", and its key \"%s\" (mode 0600)"),
 				 pv->ca.cert_path, pv->ca.key_path);
 	}
 	/* the key first: a certificate is never in place without its key */
@@ -1138,13 +1227,13 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	{
 		if (run_chmod(t, pv->key.path, "0600", err) < 0)
 			return -1;
-		plan_log(ctx, s, _("made \"%s\" mode 0600 (it was %04o)"), pv->key.path,
+		session_log(ctx, s, _("made \"%s\" mode 0600 (it was %04o)"), pv->key.path,
 				 (unsigned) pv->key.st.mode);
 	}
 	if (!pv->running)
 		return 0;
 	{
-		PGconn	   *conn = plan_conn(ctx, n, err);
+		PGconn	   *conn = session_conn(ctx, n, err);
 		PGresult   *res;
 
 		if (!conn)
@@ -1168,10 +1257,10 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		}
 		if (pv->reload)
 		{
-			if (plan_reload(ctx, n, err) < 0)
+			if (session_reload(ctx, n, err) < 0)
 				return -1;
 			pv->reloaded = true;
-			plan_log(ctx, s, _("reloaded the configuration of %s"), n->name);
+			session_log(ctx, s, _("reloaded the configuration of %s"), n->name);
 		}
 	}
 	return 0;
@@ -1180,7 +1269,7 @@ ssl_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 /* ---- verify --------------------------------------------------------------------- */
 
 static int
-ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
+ssl_verify(session *ctx, plan_step *s, pgr_error *err)
 {
 	ssl_priv   *pv = s->priv;
 	cluster_node *n = s->node;
@@ -1194,7 +1283,7 @@ ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (!pv->running)
 	{
 		/* files only: they are what was written */
-		transport  *t = plan_transport(ctx, n, err);
+		transport  *t = session_transport(ctx, n, err);
 		char	   *data = NULL;
 		size_t		len = 0;
 		char	   *now_fp;
@@ -1220,7 +1309,7 @@ ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		fp = presented_fingerprint(ctx, n, pv->ca.cert_path, &perr);
 		if (fp && strcmp(fp, pv->fingerprint) == 0)
 		{
-			plan_log(ctx, s, _("%s presents the certificate %s (verify-full with the cluster's CA)"),
+			session_log(ctx, s, _("%s presents the certificate %s (verify-full with the cluster's CA)"),
 					 n->name, fp);
 			free(fp);
 			return 0;
@@ -1247,7 +1336,7 @@ ssl_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 /* ---- undo ----------------------------------------------------------------------- */
 
 static int
-restore_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_file *f, pgr_error *err)
+restore_file(session *ctx, plan_step *s, transport *t, ssl_file *f, pgr_error *err)
 {
 	if (!f->written)
 		return 0;
@@ -1272,12 +1361,12 @@ restore_file(plan_ctx *ctx, plan_step *s, transport *t, ssl_file *f, pgr_error *
 		}
 	}
 	f->written = false;
-	plan_log(ctx, s, _("put the old \"%s\" back"), f->path);
+	session_log(ctx, s, _("put the old \"%s\" back"), f->path);
 	return 0;
 }
 
 static int
-ssl_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
+ssl_undo(session *ctx, plan_step *s, pgr_error *err)
 {
 	ssl_priv   *pv = s->priv;
 	cluster_node *n = s->node;
@@ -1287,7 +1376,7 @@ ssl_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	if (!pv || pv->skip)
 		return 0;
-	if (!(t = plan_transport(ctx, n, err)))
+	if (!(t = session_transport(ctx, n, err)))
 		return -1;
 	if (restore_file(ctx, s, t, &pv->cert, err) < 0 ||
 		restore_file(ctx, s, t, &pv->key, err) < 0 ||
@@ -1295,7 +1384,7 @@ ssl_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		return -1;
 	if (!pv->altered && !pv->reloaded)
 		return 0;
-	if (!(conn = plan_conn(ctx, n, err)))
+	if (!(conn = session_conn(ctx, n, err)))
 		return -1;
 	for (int i = 0; pv->altered && i < N_SETTINGS; i++)
 	{
@@ -1319,10 +1408,10 @@ ssl_undo(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		PQclear(res);
 	}
 	pv->altered = false;
-	if (plan_reload(ctx, n, err) < 0)
+	if (session_reload(ctx, n, err) < 0)
 		return -1;
 	pv->reloaded = false;
-	plan_log(ctx, s, _("reloaded the configuration of %s"), n->name);
+	session_log(ctx, s, _("reloaded the configuration of %s"), n->name);
 	return 0;
 }
 
@@ -1336,7 +1425,7 @@ static const step_ops ssl_ops = {
 };
 
 plan_step *
-step_ssl_new(plan_ctx *ctx, cluster_node *node)
+step_ssl_new(session *ctx, cluster_node *node)
 {
 	char	   *id = pgr_asprintf("ssl@%s", node->name);
 	char	   *title = pgr_asprintf(_("SSL on %s"), node->name);

@@ -15,7 +15,7 @@
 #define PGR_STEP_SSL_H
 
 #include "cluster.h"
-#include "plan.h"
+#include "session.h"
 
 #define STEP_SSL_CERT_FILE "server.crt"
 #define STEP_SSL_KEY_FILE "server.key"
@@ -36,6 +36,6 @@ int			step_ssl_issue_client(const cluster *cl, char **cert, char **key,
 								  pgr_error *err);
 
 /* The SSL step for a node (only when the cluster file says ssl = on). */
-plan_step  *step_ssl_new(plan_ctx *ctx, cluster_node *node);
+plan_step  *step_ssl_new(session *ctx, cluster_node *node);
 
 #endif

@@ -100,6 +100,7 @@
 #include "standby_files.h"
 #include "step_role.h"
 #include "step_ssl.h"
+#include "step_standby.h"
 #include "strbuf.h"
 #include "version.h"
 
@@ -227,10 +228,10 @@ run_ok(transport *t, const cluster_node *n, const char *const *argv,
 
 /* pg_stat_replication on the upstream: the node streaming? */
 static int
-is_streaming(plan_ctx *ctx, cluster_node *up, const cluster_node *n,
+is_streaming(session *ctx, cluster_node *up, const cluster_node *n,
 			 bool *streaming, pgr_error *err)
 {
-	PGconn	   *conn = plan_conn(ctx, up, err);
+	PGconn	   *conn = session_conn(ctx, up, err);
 	PGresult   *res;
 	const char *params[1] = {n->name};
 
@@ -437,10 +438,10 @@ out:
 
 /* Each tablespace path of the upstream: missing and creatable, or empty. */
 static int
-check_tablespaces(plan_ctx *ctx, transport *t, const cluster_node *n,
+check_tablespaces(session *ctx, transport *t, const cluster_node *n,
 				  const cluster_node *up, strbuf *notes, pgr_error *err)
 {
-	PGconn	   *conn = plan_conn(ctx, (cluster_node *) up, err);
+	PGconn	   *conn = session_conn(ctx, (cluster_node *) up, err);
 	PGresult   *res;
 	int			rc = 0;
 
@@ -578,13 +579,13 @@ args_free(args *a)
 
 /* The copy's rate limit in kB/s: --max-rate, else clone_max_rate; 0: none. */
 static long long
-max_rate_kb(const plan_ctx *ctx)
+max_rate_kb(const session *ctx)
 {
 	return ctx->opts.max_rate_kb > 0 ? ctx->opts.max_rate_kb : ctx->cl->clone_max_rate_kb;
 }
 
 static void
-preview_client_cert(plan_ctx *ctx, plan_step *s, const standby_priv *p)
+preview_client_cert(session *ctx, plan_step *s, const standby_priv *p)
 {
 	strbuf_append(&s->preview, "# ");
 	strbuf_appendf(&s->preview, _("write \"%s\" (mode 0600) and \"%s\" (mode 0644): a new client certificate for \"%s\" from the cluster's CA"),
@@ -599,7 +600,7 @@ preview_client_cert(plan_ctx *ctx, plan_step *s, const standby_priv *p)
  * the walreceiver reads the new one when it next connects.
  */
 static int
-inspect_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+inspect_streaming(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
 	cluster_node *n = s->node;
 	transport  *t;
@@ -613,7 +614,7 @@ inspect_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 	}
 	p->sslcert = standby_sslcert_path(ctx->cl, n);
 	p->sslkey = standby_sslkey_path(ctx->cl, n);
-	if (!(t = plan_transport(ctx, n, err)))
+	if (!(t = session_transport(ctx, n, err)))
 		return -1;
 	strbuf_init(&why);
 	rc = standby_client_cert_check(t, ctx->cl, p->sslcert, &why, err);
@@ -630,7 +631,7 @@ inspect_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 }
 
 static void
-basebackup_args(const cluster_node *n, const cluster_node *up, const plan_ctx *ctx,
+basebackup_args(const cluster_node *n, const cluster_node *up, const session *ctx,
 				const standby_priv *p, args *a)
 {
 	char	   *bb = client_path(n, "pg_basebackup");
@@ -765,7 +766,7 @@ leftover_basebackup(transport *t, const cluster_node *n, standby_priv *p,
 
 /* After the leftover copy is stopped, its walsender lets the slot go. */
 static int
-wait_slot_released(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+wait_slot_released(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
 	int64_t		deadline = pgr_now_ms() + 30000;
 	const char *params[1] = {p->slot};
@@ -775,7 +776,7 @@ wait_slot_released(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 		char	   *active = NULL;
 		bool		busy;
 
-		if (pgconn_query_value(plan_conn(ctx, p->up, err), p->up->name,
+		if (pgconn_query_value(session_conn(ctx, p->up, err), p->up->name,
 					  "SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 					  1, params, &active, err) < 0)
 			return -1;
@@ -801,11 +802,11 @@ wait_slot_released(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
  * or moved: apply's inspect, and resync before it stops the node.
  */
 int
-step_standby_check_space(plan_ctx *ctx, cluster_node *n, cluster_node *up,
+step_standby_check_space(session *ctx, cluster_node *n, cluster_node *up,
 						 long long *databases, long long *avail, long long *need,
 						 pgr_error *err)
 {
-	transport  *t = plan_transport(ctx, n, err);
+	transport  *t = session_transport(ctx, n, err);
 	char	   *sizes = NULL;
 	char	   *dir = NULL;
 	int			rc = -1;
@@ -813,7 +814,7 @@ step_standby_check_space(plan_ctx *ctx, cluster_node *n, cluster_node *up,
 	*avail = *need = *databases = 0;
 	if (!t)
 		return -1;
-	if (pgconn_query_value(plan_conn(ctx, up, err), up->name,
+	if (pgconn_query_value(session_conn(ctx, up, err), up->name,
 						   "SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database",
 						   0, NULL, &sizes, err) < 0)
 		goto out;
@@ -837,7 +838,7 @@ out:
  * plan says why.
  */
 static int
-compression(plan_ctx *ctx, standby_priv *p, int client_major, strbuf *notes,
+compression(session *ctx, standby_priv *p, int client_major, strbuf *notes,
 			pgr_error *err)
 {
 	const char *method = ctx->cl->clone_compression == BB_COMPRESS_LZ4 ? "lz4" : "zstd";
@@ -853,7 +854,7 @@ compression(plan_ctx *ctx, standby_priv *p, int client_major, strbuf *notes,
 					   p->up->name);
 		return 0;
 	}
-	if (pgconn_query_value(plan_conn(ctx, p->up, err), p->up->name,
+	if (pgconn_query_value(session_conn(ctx, p->up, err), p->up->name,
 						   "SELECT setting FROM pg_catalog.pg_config WHERE name = 'CONFIGURE'",
 						   0, NULL, &configure, err) < 0)
 		return -1;
@@ -872,7 +873,7 @@ compression(plan_ctx *ctx, standby_priv *p, int client_major, strbuf *notes,
 }
 
 static int
-standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
+standby_inspect(session *ctx, plan_step *s, pgr_error *err)
 {
 	cluster_node *n = s->node;
 	standby_priv *p = pgr_calloc(1, sizeof(*p));
@@ -911,7 +912,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		pgr_error_hint(err, _("Set pgdata to the data directory the standby will have."));
 		goto out;
 	}
-	if (!(p->facts = plan_facts(ctx, p->up, err)))
+	if (!(p->facts = session_facts(ctx, p->up, err)))
 		goto out;
 	if (is_streaming(ctx, p->up, n, &streaming, err) < 0)
 		goto out;
@@ -922,7 +923,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	}
 
 	/* pre-checks, on the standby's host */
-	if (!(t = plan_transport(ctx, n, err)))
+	if (!(t = session_transport(ctx, n, err)))
 		goto out;
 	{
 		const char *argv[] = {"id", "-u", NULL};
@@ -954,7 +955,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		goto out;
 	if (machine_of(t, n, &arch, err) < 0)
 		goto out;
-	upt = plan_transport(ctx, p->up, &uerr);
+	upt = session_transport(ctx, p->up, &uerr);
 	if (!upt || machine_of(upt, p->up, &uparch, &uerr) < 0)
 	{
 		strbuf_appendf(&notes, _("; architecture %s (%s's not checked: %s)"), arch, p->up->name,
@@ -1014,7 +1015,7 @@ standby_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 		p->slot = cluster_slot_name(n);
 		params[0] = p->slot;
-		if (pgconn_query_value(plan_conn(ctx, p->up, err), p->up->name,
+		if (pgconn_query_value(session_conn(ctx, p->up, err), p->up->name,
 					  "SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 					  1, params, &active, err) < 0)
 			goto out;
@@ -1164,7 +1165,7 @@ out:
 
 
 static int
-exec_ok(plan_ctx *ctx, plan_step *s, transport *t, const char *const *argv,
+exec_ok(session *ctx, plan_step *s, transport *t, const char *const *argv,
 		pgr_error *err)
 {
 	(void) ctx;
@@ -1173,7 +1174,7 @@ exec_ok(plan_ctx *ctx, plan_step *s, transport *t, const char *const *argv,
 }
 
 static int
-write_passfile(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+write_passfile(session *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
 {
 	char	   *pw = NULL;
@@ -1184,34 +1185,34 @@ write_passfile(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	rc = standby_write_passfile(t, ctx->cl, p->up, p->passfile, pw, err);
 	pgr_free_secret(pw);
 	if (rc == 0)
-		plan_log(ctx, s, _("wrote the passfile \"%s\" on %s (mode 0600)"), p->passfile, s->node->name);
+		session_log(ctx, s, _("wrote the passfile \"%s\" on %s (mode 0600)"), p->passfile, s->node->name);
 	return rc;
 }
 
 static int
-write_rootcert(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+write_rootcert(session *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
 {
 	if (standby_write_rootcert(t, ctx->cl, p->rootcert, err) < 0)
 		return -1;
-	plan_log(ctx, s, _("wrote the cluster's CA certificate to \"%s\" on %s"), p->rootcert, s->node->name);
+	session_log(ctx, s, _("wrote the cluster's CA certificate to \"%s\" on %s"), p->rootcert, s->node->name);
 	return 0;
 }
 
 static int
-write_client_cert(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+write_client_cert(session *ctx, plan_step *s, transport *t, standby_priv *p,
 				  pgr_error *err)
 {
 	if (standby_write_client_cert(t, ctx->cl, s->node, p->sslcert, p->sslkey, err) < 0)
 		return -1;
-	plan_log(ctx, s, _("wrote the client certificate \"%s\" and its key \"%s\" (mode 0600) on %s"),
+	session_log(ctx, s, _("wrote the client certificate \"%s\" and its key \"%s\" (mode 0600) on %s"),
 			 p->sslcert, p->sslkey, s->node->name);
 	return 0;
 }
 
 /* mv -- PGDATA PGDATA.pgreplica-<UTC stamp>[-N] */
 static int
-move_aside(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+move_aside(session *ctx, plan_step *s, transport *t, standby_priv *p,
 		   pgr_error *err)
 {
 	const char *pgdata = s->node->pgdata;
@@ -1248,13 +1249,13 @@ move_aside(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	if (st.exists)
 		return pgr_error_set(err, PGR_ERR_GENERIC, _("\"%s\" is still there after being moved to \"%s\""),
 							 pgdata, p->aside);
-	plan_log(ctx, s, _("moved the old data directory \"%s\" to \"%s\" (kept)"), pgdata, p->aside);
+	session_log(ctx, s, _("moved the old data directory \"%s\" to \"%s\" (kept)"), pgdata, p->aside);
 	return 0;
 }
 
 /* pg_basebackup's standard error, split on \r and \n. */
 typedef struct bb_out {
-	plan_ctx   *ctx;
+	session   *ctx;
 	plan_step  *s;
 	strbuf		partial;
 	strbuf		lines;			/* the non-progress lines, for messages */
@@ -1290,12 +1291,12 @@ bb_line(bb_out *o, const char *line)
 		else if (quarter > o->last_quarter && quarter < 4)
 		{
 			o->last_quarter = quarter;
-			plan_log(o->ctx, o->s, _("base backup: %lld of %lld kB"), pr.done_kb, pr.total_kb);
+			session_log(o->ctx, o->s, _("base backup: %lld of %lld kB"), pr.done_kb, pr.total_kb);
 		}
 		return;
 	}
 	strbuf_appendf(&o->lines, "%s\n", line);
-	plan_log(o->ctx, o->s, "%s", line);
+	session_log(o->ctx, o->s, "%s", line);
 }
 
 static void
@@ -1323,13 +1324,13 @@ bb_output(void *arg, transport_stream stream, const char *data, size_t len)
  * done, the error's hint says how (err keeps pg_basebackup's failure).
  */
 static void
-drop_created_slot(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+drop_created_slot(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
 	const char *params[1] = {p->slot};
 	pgr_error	derr = PGR_ERROR_INIT;
 	int64_t		deadline = pgr_now_ms() + 10000;
 	char	   *dropped = NULL;
-	PGconn	   *conn = plan_conn(ctx, p->up, &derr);
+	PGconn	   *conn = session_conn(ctx, p->up, &derr);
 
 	while (conn)
 	{
@@ -1357,7 +1358,7 @@ drop_created_slot(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 		pgr_sleep_ms(20);
 	}
 	if (dropped)
-		plan_log(ctx, s, _("dropped the replication slot \"%s\" that the failed pg_basebackup created on %s"),
+		session_log(ctx, s, _("dropped the replication slot \"%s\" that the failed pg_basebackup created on %s"),
 				 p->slot, p->up->name);
 	else
 	{
@@ -1376,7 +1377,7 @@ drop_created_slot(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 }
 
 static int
-run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
 {
 	args		a = {0},
@@ -1402,11 +1403,11 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 		char		r[32];
 
 		monitor_format_bytes(max_rate_kb(ctx) * 1024, r, sizeof(r));
-		plan_log(ctx, s, _("copying %s from %s with pg_basebackup, at most %s/s"),
+		session_log(ctx, s, _("copying %s from %s with pg_basebackup, at most %s/s"),
 				 s->node->name, p->up->name, r);
 	}
 	else
-		plan_log(ctx, s, _("copying %s from %s with pg_basebackup"), s->node->name, p->up->name);
+		session_log(ctx, s, _("copying %s from %s with pg_basebackup"), s->node->name, p->up->name);
 	/* the gauge starts now, at the size of the upstream's databases */
 	started = pgr_now_ms();
 	if (ctx->opts.progress)
@@ -1461,7 +1462,7 @@ run_basebackup(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 		monitor_format_bytes(bytes, b, sizeof(b));
 		monitor_format_bytes((long long) bps, r, sizeof(r));
 		/* TRANSLATORS: bytes copied, seconds, rate (e.g. "12.3 MB/s") */
-		plan_log(ctx, s, _("base backup: %s copied in %.1f s (%s/s)"), b, secs, r);
+		session_log(ctx, s, _("base backup: %s copied in %.1f s (%s/s)"), b, secs, r);
 	}
 	rc = 0;
 out:
@@ -1474,7 +1475,7 @@ out:
 
 /* The files of the old data directory that belong to the host, put back. */
 static int
-restore_kept(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+restore_kept(session *ctx, plan_step *s, transport *t, standby_priv *p,
 			 pgr_error *err)
 {
 	strbuf		out;
@@ -1494,7 +1495,7 @@ restore_kept(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 		if (!(nl = strchr(line, '\n')))
 			break;
 		*nl = '\0';
-		plan_log(ctx, s, _("put \"%s/%s\" back from \"%s\""), s->node->pgdata, line, p->keep_from);
+		session_log(ctx, s, _("put \"%s/%s\" back from \"%s\""), s->node->pgdata, line, p->keep_from);
 	}
 	rc = 0;
 out:
@@ -1503,7 +1504,7 @@ out:
 }
 
 typedef struct step_log {
-	plan_ctx   *ctx;
+	session   *ctx;
 	plan_step  *s;
 } step_log;
 
@@ -1512,11 +1513,11 @@ log_to_step(void *arg, const char *line)
 {
 	step_log   *l = arg;
 
-	plan_log(l->ctx, l->s, "%s", line);
+	session_log(l->ctx, l->s, "%s", line);
 }
 
 static int
-write_recovery(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+write_recovery(session *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
 {
 	recovery_params rp;
@@ -1583,7 +1584,7 @@ find_earlier_aside(transport *t, plan_step *s, standby_priv *p,
 }
 
 static int
-standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
+standby_apply(session *ctx, plan_step *s, pgr_error *err)
 {
 	standby_priv *p = s->priv;
 	cluster_node *n = s->node;
@@ -1593,10 +1594,10 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	if (!p)
 		return pgr_error_set(err, PGR_ERR_GENERIC, _("the step was not inspected before being applied"));
 	if (p->renew_cert)
-		return (t = plan_transport(ctx, n, err)) ? write_client_cert(ctx, s, t, p, err) : -1;
+		return (t = session_transport(ctx, n, err)) ? write_client_cert(ctx, s, t, p, err) : -1;
 	if (!p->passfile)
 		return 0;
-	if (!(t = plan_transport(ctx, n, err)))
+	if (!(t = session_transport(ctx, n, err)))
 		return -1;
 	if (p->leftover_pid > 0)
 	{
@@ -1604,7 +1605,7 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 		if (leftover_basebackup(t, n, p, true, err) < 0)
 			return -1;
-		plan_log(ctx, s, _("stopped the pg_basebackup left running on %s by an interrupted run (process %ld)"),
+		session_log(ctx, s, _("stopped the pg_basebackup left running on %s by an interrupted run (process %ld)"),
 				 n->name, pid);
 		if (p->slot && wait_slot_released(ctx, s, p, err) < 0)
 			return -1;
@@ -1617,7 +1618,7 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		return -1;
 
 	/* the server stopped, the old data directory moved aside */
-	plan_disconnect(ctx, n);
+	session_disconnect(ctx, n);
 	if (transport_stat(t, n->pgdata, &st, err) < 0)
 		return -1;
 	if (st.exists)
@@ -1634,7 +1635,7 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 			return -1;
 		if (running)
 		{
-			plan_log(ctx, s, _("stopping the server on %s"), n->name);
+			session_log(ctx, s, _("stopping the server on %s"), n->name);
 			if (service_stop(ctx, n, false, err) < 0)
 				return -1;
 		}
@@ -1658,7 +1659,7 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 				if (find_earlier_aside(t, s, p, p->aside, err) < 0)
 					return -1;
 				if (p->keep_from)
-					plan_log(ctx, s, _("\"%s\" is a copy that never started: the files to keep come from \"%s\""),
+					session_log(ctx, s, _("\"%s\" is a copy that never started: the files to keep come from \"%s\""),
 							 p->aside, p->keep_from);
 			}
 			if (!p->keep_from)
@@ -1670,7 +1671,7 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		if (find_earlier_aside(t, s, p, NULL, err) < 0)
 			return -1;
 		if (p->keep_from)
-			plan_log(ctx, s, _("no data directory: the files to keep come from \"%s\", left by an earlier run"),
+			session_log(ctx, s, _("no data directory: the files to keep come from \"%s\", left by an earlier run"),
 					 p->keep_from);
 	}
 	if (run_basebackup(ctx, s, t, p, err) < 0)
@@ -1678,7 +1679,7 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 	p->slot_exists = p->slot != NULL;
 	if (restore_kept(ctx, s, t, p, err) < 0 || write_recovery(ctx, s, t, p, err) < 0)
 		goto kept;
-	plan_log(ctx, s, _("starting the server on %s"), n->name);
+	session_log(ctx, s, _("starting the server on %s"), n->name);
 	/* verify waits for streaming itself, polling faster than pg_ctl -w */
 	if (service_start_nowait(ctx, n, err) < 0)
 		goto kept;
@@ -1694,7 +1695,7 @@ kept:
 
 
 static int
-wait_streaming(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+wait_streaming(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
 	int64_t		deadline = pgr_now_ms() + STREAMING_TIMEOUT_MS;
 	int64_t		next_alive_check = p->started_ms + 500;
@@ -1769,10 +1770,10 @@ marker_objects_unsafe(PGconn *conn, const char *node_name, char **why,
 }
 
 static int
-write_marker(plan_ctx *ctx, plan_step *s, standby_priv *p, const char *token,
+write_marker(session *ctx, plan_step *s, standby_priv *p, const char *token,
 			 pgr_error *err)
 {
-	PGconn	   *conn = plan_conn(ctx, p->up, err);
+	PGconn	   *conn = session_conn(ctx, p->up, err);
 	const char *params[2] = {s->node->name, token};
 	PGresult   *res;
 
@@ -1820,7 +1821,7 @@ write_marker(plan_ctx *ctx, plan_step *s, standby_priv *p, const char *token,
 }
 
 static int
-read_marker(plan_ctx *ctx, plan_step *s, const char *token, pgr_error *err)
+read_marker(session *ctx, plan_step *s, const char *token, pgr_error *err)
 {
 	int64_t		start = pgr_now_ms();
 	int64_t		deadline = start + MARKER_TIMEOUT_MS;
@@ -1831,7 +1832,7 @@ read_marker(plan_ctx *ctx, plan_step *s, const char *token, pgr_error *err)
 		return -1;
 	for (;;)
 	{
-		PGconn	   *conn = plan_conn(ctx, s->node, &last);
+		PGconn	   *conn = session_conn(ctx, s->node, &last);
 		char	   *v = NULL;
 
 		if (conn)
@@ -1841,7 +1842,7 @@ read_marker(plan_ctx *ctx, plan_step *s, const char *token, pgr_error *err)
 						  1, params, &v, &last) == 0 && v && strcmp(v, token) == 0)
 			{
 				free(v);
-				plan_log(ctx, s, _("the marker written on the upstream was read on %s after %lld ms"),
+				session_log(ctx, s, _("the marker written on the upstream was read on %s after %lld ms"),
 						 s->node->name, (long long) (pgr_now_ms() - start));
 				return 0;
 			}
@@ -1860,10 +1861,10 @@ read_marker(plan_ctx *ctx, plan_step *s, const char *token, pgr_error *err)
 }
 
 static void
-log_lag(plan_ctx *ctx, plan_step *s, standby_priv *p)
+log_lag(session *ctx, plan_step *s, standby_priv *p)
 {
 	pgr_error	e = PGR_ERROR_INIT;
-	PGconn	   *conn = plan_conn(ctx, p->up, &e);
+	PGconn	   *conn = session_conn(ctx, p->up, &e);
 	const char *params[1] = {s->node->name};
 	PGresult   *res;
 
@@ -1878,7 +1879,7 @@ log_lag(plan_ctx *ctx, plan_step *s, standby_priv *p)
 					   "WHERE application_name = $1",
 					   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
-		plan_log(ctx, s, _("%s streams from %s: lag %s bytes, replay_lag %s"),
+		session_log(ctx, s, _("%s streams from %s: lag %s bytes, replay_lag %s"),
 				 s->node->name, p->up->name,
 				 pgconn_value(res, 0, 0) ? pgconn_value(res, 0, 0) : "?",
 				 pgconn_value(res, 0, 1));
@@ -1891,9 +1892,9 @@ log_lag(plan_ctx *ctx, plan_step *s, standby_priv *p)
  * run moved aside: never an earlier run's copy.
  */
 static int
-delete_aside(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
+delete_aside(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
-	transport  *t = plan_transport(ctx, s->node, err);
+	transport  *t = session_transport(ctx, s->node, err);
 	const char *argv[] = {"rm", "-rf", "--", p->aside, NULL};
 
 	if (!t || exec_ok(ctx, s, t, argv, err) < 0)
@@ -1902,14 +1903,14 @@ delete_aside(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 						 p->aside);
 		return -1;
 	}
-	plan_log(ctx, s, _("deleted the old data directory \"%s\" (--delete-old-data)"), p->aside);
+	session_log(ctx, s, _("deleted the old data directory \"%s\" (--delete-old-data)"), p->aside);
 	free(p->aside);
 	p->aside = NULL;
 	return 0;
 }
 
 static int
-standby_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
+standby_verify(session *ctx, plan_step *s, pgr_error *err)
 {
 	standby_priv *p = s->priv;
 	unsigned char rnd[12];
@@ -1919,7 +1920,7 @@ standby_verify(plan_ctx *ctx, plan_step *s, pgr_error *err)
 		return 0;
 	if (wait_streaming(ctx, s, p, err) < 0)
 		goto kept;
-	plan_log(ctx, s, _("%s streams from %s"), s->node->name, p->up->name);
+	session_log(ctx, s, _("%s streams from %s"), s->node->name, p->up->name);
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		memset(rnd, 0, sizeof(rnd));
 	for (size_t i = 0; i < sizeof(rnd); i++)
@@ -1947,7 +1948,7 @@ static const step_ops standby_ops = {
 };
 
 plan_step *
-step_standby_new(plan_ctx *ctx, cluster_node *standby)
+step_standby_new(session *ctx, cluster_node *standby)
 {
 	char	   *id = pgr_asprintf("standby@%s", standby->name);
 	char	   *title = pgr_asprintf(_("build the standby %s"), standby->name);

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "form.h"
 #include "plan.h"
+#include "setup_steps.h"
 #include "screen.h"
 #include "transport.h"
 
@@ -66,7 +67,7 @@ typedef struct wizard {
 
 	/* built for the review, applied as reviewed */
 	cluster    *cl;
-	plan_ctx   *ctx;
+	session   *ctx;
 	plan	   *plan;
 	bool		resuming;
 	bool		applied;

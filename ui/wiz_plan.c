@@ -106,7 +106,7 @@ cb_confirm(void *arg, const plan_step *s, const char *question)
 }
 
 static void
-set_options(wizard *wz, plan_options *po, job *j)
+set_options(wizard *wz, session_options *po, job *j)
 {
 	memset(po, 0, sizeof(*po));
 	po->method = PARAM_ALTER_SYSTEM;
@@ -242,7 +242,7 @@ plan_text(const wizard *wz)
 
 /* Build the cluster and the context for it (the plan itself: the job). */
 static bool
-prepare(wizard *wz, job *j, plan_options *po)
+prepare(wizard *wz, job *j, session_options *po)
 {
 	pgr_error	err = PGR_ERROR_INIT;
 
@@ -258,7 +258,7 @@ prepare(wizard *wz, job *j, plan_options *po)
 	}
 	set_options(wz, po, j);
 	if (!wz->ctx)
-		wz->ctx = plan_ctx_new(wz->cl, po);
+		wz->ctx = session_new(wz->cl, po);
 	/* the context outlives this page's job: point it at the current one */
 	wz->ctx->opts.cb_arg = j;
 	return true;
@@ -335,7 +335,7 @@ wiz_page_review(wizard *wz)
 {
 	review		r;
 	job			j = {wz, NULL};
-	plan_options po;
+	session_options po;
 	worker		w;
 	wiz_go		go = WIZ_BACK;
 
@@ -678,7 +678,7 @@ wiz_page_apply(wizard *wz)
 {
 	apply_view	a;
 	job			j = {wz, NULL};
-	plan_options po;
+	session_options po;
 	worker		w;
 	wiz_go		go = WIZ_BACK;
 	int			rc;

@@ -337,7 +337,7 @@ void
 wiz_drop_plan(wizard *wz)
 {
 	plan_free(wz->plan);
-	plan_ctx_free(wz->ctx);
+	session_free(wz->ctx);
 	cluster_free(wz->cl);
 	wz->plan = NULL;
 	wz->ctx = NULL;
@@ -576,8 +576,8 @@ step_title(const char *cluster_path, const char *id)
 {
 	pgr_error	err = PGR_ERROR_INIT;
 	cluster    *c = cluster_load(cluster_path, &err);
-	plan_options po;
-	plan_ctx   *ctx;
+	session_options po;
+	session   *ctx;
 	plan	   *p;
 	char	   *title = NULL;
 
@@ -587,14 +587,14 @@ step_title(const char *cluster_path, const char *id)
 		return pgr_strdup(id);
 	}
 	memset(&po, 0, sizeof(po));
-	ctx = plan_ctx_new(c, &po);
+	ctx = session_new(c, &po);
 	p = plan_build(ctx, &err);
 	for (int i = 0; p && i < p->n_steps && !title; i++)
 		if (strcmp(p->steps[i]->id, id) == 0)
 			title = pgr_strdup(p->steps[i]->title);
 	pgr_error_clear(&err);
 	plan_free(p);
-	plan_ctx_free(ctx);
+	session_free(ctx);
 	cluster_free(c);
 	return title ? title : pgr_strdup(id);
 }

@@ -10,7 +10,7 @@
 
 #include <stdlib.h>
 
-#include "plan.h"
+#include "step_hba.h"
 
 const char *
 step_hba_test_injection(void)

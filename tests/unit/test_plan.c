@@ -16,6 +16,7 @@
 
 #include "cluster.h"
 #include "plan.h"
+#include "setup_steps.h"
 
 /* The ids of the plan's steps, space-separated. */
 static char *
@@ -23,22 +24,22 @@ step_ids(const char *text, bool primary_only)
 {
 	pgr_error	err = PGR_ERROR_INIT;
 	cluster    *cl = cluster_parse(text, "test.conf", &err);
-	plan_options po = {0};
-	plan_ctx   *ctx;
+	session_options po = {0};
+	session   *ctx;
 	plan	   *p;
 	strbuf		sb;
 
 	if (!cl)
 		fail_msg("%s", err.message);
 	po.primary_only = primary_only;
-	ctx = plan_ctx_new(cl, &po);
+	ctx = session_new(cl, &po);
 	p = plan_build(ctx, &err);
 	assert_non_null(p);
 	strbuf_init(&sb);
 	for (int i = 0; i < p->n_steps; i++)
 		strbuf_appendf(&sb, "%s%s", i ? " " : "", p->steps[i]->id);
 	plan_free(p);
-	plan_ctx_free(ctx);
+	session_free(ctx);
 	cluster_free(cl);
 	return strbuf_detach(&sb);
 }
@@ -119,14 +120,14 @@ test_journal_path_stays_in_its_directory(void **state)
 }
 
 static int
-fake_inspect(plan_ctx *ctx, plan_step *s, pgr_error *err)
+fake_inspect(session *ctx, plan_step *s, pgr_error *err)
 {
 	strbuf_append(&s->preview, "something to do");
 	return 0;
 }
 
 static int
-fake_ok(plan_ctx *ctx, plan_step *s, pgr_error *err)
+fake_ok(session *ctx, plan_step *s, pgr_error *err)
 {
 	return 0;
 }
@@ -149,8 +150,8 @@ test_journal_symlink_refused(void **state)
 	pgr_error	err = PGR_ERROR_INIT;
 	cluster    *cl = cluster_parse("[cluster]\nname = c\n" NODE("pg1", "primary", "", "10.0.0.1"),
 								   "test.conf", &err);
-	plan_options po = {0};
-	plan_ctx   *ctx;
+	session_options po = {0};
+	session   *ctx;
 	plan	   *p = calloc(1, sizeof(plan));
 	int			changed = 0;
 	FILE	   *f;
@@ -172,7 +173,7 @@ test_journal_symlink_refused(void **state)
 
 	po.assume_yes = true;
 	po.journal_path = journal;
-	ctx = plan_ctx_new(cl, &po);
+	ctx = session_new(cl, &po);
 	plan_add(p, plan_step_new(&fake_ops, &cl->nodes[0], "fake@pg1", "fake"));
 	assert_int_equal(plan_apply(ctx, p, &changed, &err), -1);
 	assert_int_equal(changed, 0);
@@ -193,7 +194,7 @@ test_journal_symlink_refused(void **state)
 	assert_null(plan_journal_interrupted(journal));
 
 	plan_free(p);
-	plan_ctx_free(ctx);
+	session_free(ctx);
 	cluster_free(cl);
 	unlink(journal);
 	unlink(target);
