@@ -2,7 +2,7 @@
  * dashboard.c: the live dashboard (htop / pg_activity conventions).
  *
  * One poll() loop watches the terminal, the monitor's connections
- * (monitor.h) and the action worker's pipe (action_worker.h): nothing in here
+ * (monitor.h) and the job worker's pipe (worker.h): nothing in here
  * waits on a node, so keys are answered at once whatever the nodes do.
  * Questions are dialogs (dialog.h) drawn over the screen while it keeps
  * refreshing.
@@ -932,7 +932,7 @@ reload_if_changed(dashboard *d)
 static void
 start_job(dashboard *d, action_worker_job job, const char *target)
 {
-	if (d->w.running)
+	if (worker_running(&d->w.w))
 	{
 		dash_flash(d, _("an action is already running"));
 		return;
@@ -1059,56 +1059,68 @@ run_cmd(dashboard *d, dash_cmd cmd)
 	d->dirty = true;
 }
 
+/* The job ended: its result is in the worker (after worker_join). */
 static void
-worker_message(dashboard *d, action_worker_msg *msg)
+job_done(dashboard *d)
 {
-	switch (msg->kind)
-	{
-		case WORKER_LOG:
-			monitor_note(d->m, NULL, false, msg->text);
-			break;
-		case WORKER_CONFIRM:
-		case WORKER_TYPED:
-			dialog_free(d->dlg);
-			d->dlg = dialog_new(msg->kind == WORKER_CONFIRM ? DIALOG_CONFIRM : DIALOG_TYPED,
-								_("Confirm"), msg->text, msg->word);
-			d->dlg_for_worker = true;
-			break;
-		case WORKER_DONE:
-			if (msg->rc < 0)
-			{
-				strbuf		sb;
+	const pgr_error *err = &d->w.w.err;
 
-				strbuf_init(&sb);
-				strbuf_append(&sb, msg->err.message ? msg->err.message : _("unknown error"));
-				if (msg->err.detail)
-					strbuf_appendf(&sb, "\n%s", msg->err.detail);
-				if (msg->err.hint)
-					strbuf_appendf(&sb, "\n%s", msg->err.hint);
-				monitor_note(d->m, NULL, true, msg->err.message ? msg->err.message : _("unknown error"));
-				dialog_free(d->dlg);
-				d->dlg = dialog_new(DIALOG_MESSAGE, _("Action failed"), sb.data, NULL);
-				d->dlg->error = true;
-				d->dlg_for_worker = false;
-				strbuf_free(&sb);
-			}
+	worker_join(&d->w.w);
+	if (d->w.w.rc < 0)
+	{
+		strbuf		sb;
+
+		strbuf_init(&sb);
+		strbuf_append(&sb, err->message ? err->message : _("unknown error"));
+		if (err->detail)
+			strbuf_appendf(&sb, "\n%s", err->detail);
+		if (err->hint)
+			strbuf_appendf(&sb, "\n%s", err->hint);
+		monitor_note(d->m, NULL, true, err->message ? err->message : _("unknown error"));
+		dialog_free(d->dlg);
+		d->dlg = dialog_new(DIALOG_MESSAGE, _("Action failed"), sb.data, NULL);
+		d->dlg->error = true;
+		d->dlg_for_worker = false;
+		strbuf_free(&sb);
+	}
+	else
+	{
+		monitor_note(d->m, NULL, false, _("action done"));
+		if (d->w.roles_changed)
+		{
+			pgr_error	lerr = PGR_ERROR_INIT;
+			cluster    *cl = cluster_load(d->cluster_path, &lerr);
+
+			if (cl)
+				monitor_replace_cluster(d->m, cl);
 			else
 			{
-				monitor_note(d->m, NULL, false, _("action done"));
-				if (msg->roles_changed)
-				{
-					pgr_error	err = PGR_ERROR_INIT;
-					cluster    *cl = cluster_load(d->cluster_path, &err);
-
-					if (cl)
-						monitor_replace_cluster(d->m, cl);
-					else
-					{
-						monitor_note(d->m, NULL, true, err.message);
-						pgr_error_clear(&err);
-					}
-				}
+				monitor_note(d->m, NULL, true, lerr.message);
+				pgr_error_clear(&lerr);
 			}
+		}
+	}
+	worker_clear(&d->w.w);
+}
+
+static void
+worker_message(dashboard *d, const worker_event *ev)
+{
+	switch (ev->kind)
+	{
+		case WEV_LOG:
+			monitor_note(d->m, NULL, false, ev->text);
+			break;
+		case WEV_QUESTION:
+			dialog_free(d->dlg);
+			d->dlg = dialog_new(ev->question == WQ_TYPED ? DIALOG_TYPED : DIALOG_CONFIRM,
+								ev->title, ev->text, ev->word);
+			d->dlg_for_worker = true;
+			break;
+		case WEV_PROGRESS:
+			break;
+		case WEV_DONE:
+			job_done(d);
 			break;
 	}
 	d->dirty = true;
@@ -1187,7 +1199,7 @@ handle_key(dashboard *d, int is_key, wint_t ch)
 		if (r == DIALOG_PENDING)
 			return;
 		if (d->dlg_for_worker)
-			action_worker_answer(&d->w, r == DIALOG_YES);
+			worker_answer(&d->w.w, r == DIALOG_YES, NULL);
 		dialog_free(d->dlg);
 		d->dlg = NULL;
 		return;
@@ -1266,15 +1278,8 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 	d.cluster_path = cluster_path;
 	d.readonly = readonly;
 	d.force = force;
+	action_worker_init(&d.w);
 	d.w.override_manager = force;
-	if (action_worker_init(&d.w) < 0)
-	{
-		cluster_free(cl);
-		pgr_error_set(&err, PGR_ERR_IO, "%s", _("could not create the pipes of the dashboard"));
-		report_error(&err);
-		pgr_error_clear(&err);
-		return PGR_EXIT_ERROR;
-	}
 	/* the actions' keys use the password given on the command line */
 	if (g->replication_password_file && !readonly &&
 		!(d.w.replication_password = step_role_read_password_file(g->replication_password_file, &err)))
@@ -1345,7 +1350,7 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 		fds[n].fd = STDIN_FILENO;
 		fds[n].events = POLLIN;
 		fds[n].revents = 0;
-		fds[n + 1].fd = action_worker_fd(&d.w);
+		fds[n + 1].fd = worker_fd(&d.w.w);	/* -1 (ignored) with no job */
 		fds[n + 1].events = POLLIN;
 		fds[n + 1].revents = 0;
 		timeout = monitor_timeout_ms(d.m);
@@ -1362,14 +1367,13 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 		/* keys: everything waiting, KEY_RESIZE included (after SIGWINCH) */
 		while ((r = get_wch(&ch)) != ERR)
 			handle_key(&d, r == KEY_CODE_YES, ch);
-		for (;;)
+		if (worker_running(&d.w.w))
 		{
-			action_worker_msg *msg = action_worker_read(&d.w);
+			worker_event *list = worker_take(&d.w.w);
 
-			if (!msg)
-				break;
-			worker_message(&d, msg);
-			action_worker_msg_free(msg);
+			for (const worker_event *e = list; e; e = e->next)
+				worker_message(&d, e);
+			worker_events_free(list);
 		}
 		{
 			static time_t last;

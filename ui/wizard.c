@@ -704,7 +704,6 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 	wz.slots = CLUSTER_DEFAULT_SLOTS;
 	wz.ssl_mode = CLUSTER_DEFAULT_SSL ? SSL_NEW_CA : SSL_OFF;
 	wz.topts.ssh_config = g->ssh_config;
-	worker_init_ui_thread();
 	worker_transport_callbacks(&wz.topts);
 	if (prefill)
 		wiz_from_cluster(&wz, prefill);
