@@ -68,9 +68,18 @@ typedef enum dash_cmd {
 	CMD_QUIT
 } dash_cmd;
 
+/* A key: a curses KEY_* code (get_wch's KEY_CODE_YES) or a character. */
+typedef struct dash_bind {
+	bool		fkey;
+	wint_t		ch;				/* 0: the end of the list */
+} dash_bind;
+
+#define FK(k) {true, (wint_t) (k)}
+#define CH(c) {false, (wint_t) (c)}
+
 typedef struct dash_key {
 	dash_cmd	cmd;
-	const char *keys;			/* as shown in the help (key names translated) */
+	dash_bind	bind[4];		/* the keys that run it, shown by the help */
 	const char *bar_key;		/* NULL: not in the key bar */
 	const char *bar_label;
 	const char *help;
@@ -79,24 +88,32 @@ typedef struct dash_key {
 } dash_key;
 
 static const dash_key key_table[] = {
-	{CMD_HELP, "F1 ?", "F1", N_("Help"), N_("this help"), false},
-	{CMD_UP, N_("Up k"), NULL, NULL, N_("select the previous node or slot"), false},
-	{CMD_DOWN, N_("Down j"), NULL, NULL, N_("select the next node or slot"), false},
-	{CMD_PAUSE, N_("Space"), N_("Space"), N_("Pause"), N_("pause or resume the refresh"), false},
-	{CMD_FASTER, "-", NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
-	{CMD_SLOWER, "+", "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false, true},
-	{CMD_LOG, "L", "L", N_("Log"), N_("the full event log"), false, true},
-	{CMD_TIMELINES, "T", "T", N_("Timelines"), N_("the primary's timeline history, each node's timeline"), false, true},
-	{CMD_PROMOTE, "P", "P", N_("Promote"), N_("promote the selected standby"), true},
-	{CMD_FOLLOW, "F", "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
-	{CMD_RESYNC, "R", "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
-	{CMD_SWITCHOVER, "S", "S", N_("Switch"), N_("planned switchover to the selected standby (nothing lost)"), true},
-	{CMD_ASYNC, "A", "A", N_("Async"), N_("drop to asynchronous replication (when commits wait)"), true},
-	{CMD_DROP_SLOT, "D", "D", N_("Drop slot"), N_("drop the selected replication slot"), true},
-	{CMD_QUIT, "q", "q", N_("Quit"), N_("quit"), false},
+	{CMD_HELP, {FK(KEY_F(1)), CH('?'), CH('h')}, "F1", N_("Help"), N_("this help"), false},
+	{CMD_UP, {FK(KEY_UP), CH('k')}, NULL, NULL, N_("select the previous node or slot"), false},
+	{CMD_DOWN, {FK(KEY_DOWN), CH('j')}, NULL, NULL, N_("select the next node or slot"), false},
+	{CMD_PAUSE, {CH(' ')}, N_("Space"), N_("Pause"), N_("pause or resume the refresh"), false},
+	{CMD_FASTER, {CH('-')}, NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
+	{CMD_SLOWER, {CH('+')}, "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false, true},
+	{CMD_LOG, {CH('L'), CH('l')}, "L", N_("Log"), N_("the full event log"), false, true},
+	{CMD_TIMELINES, {CH('T'), CH('t')}, "T", N_("Timelines"), N_("the primary's timeline history, each node's timeline"), false, true},
+	{CMD_PROMOTE, {CH('P')}, "P", N_("Promote"), N_("promote the selected standby"), true},
+	{CMD_FOLLOW, {CH('F')}, "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
+	{CMD_RESYNC, {CH('R')}, "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
+	{CMD_SWITCHOVER, {CH('S')}, "S", N_("Switch"), N_("planned switchover to the selected standby (nothing lost)"), true},
+	{CMD_ASYNC, {CH('A')}, "A", N_("Async"), N_("drop to asynchronous replication (when commits wait)"), true},
+	{CMD_DROP_SLOT, {CH('D')}, "D", N_("Drop slot"), N_("drop the selected replication slot"), true},
+	{CMD_QUIT, {CH('q'), CH('Q'), FK(KEY_F(10))}, "q", N_("Quit"), N_("quit"), false},
 };
 
 #define N_KEYS ((int) (sizeof(key_table) / sizeof(key_table[0])))
+
+/* What a key handler did (htop's HandlerResult), for the loop to act on. */
+typedef enum dash_result {
+	DASH_IGNORED,				/* not a key of this state */
+	DASH_HANDLED,				/* nothing to redraw */
+	DASH_REDRAW,
+	DASH_QUIT
+} dash_result;
 
 typedef enum dash_view {
 	VIEW_MAIN,
@@ -715,6 +732,31 @@ draw_keybar(const dashboard *d)
 	keybar_draw(LINES - 1, items, n, dash_readonly(d));
 }
 
+/* The keys of a row of key_table as the help shows them: "F1 ? h". */
+static char *
+bind_names(const dash_bind *b)
+{
+	strbuf		sb;
+
+	strbuf_init(&sb);
+	for (int i = 0; i < 4 && b[i].ch; i++)
+	{
+		if (i > 0)
+			strbuf_append(&sb, " ");
+		if (b[i].fkey && b[i].ch >= KEY_F(1) && b[i].ch <= KEY_F(12))
+			strbuf_appendf(&sb, "F%d", (int) (b[i].ch - KEY_F0));
+		else if (b[i].fkey && b[i].ch == KEY_UP)
+			strbuf_append(&sb, _("Up"));
+		else if (b[i].fkey && b[i].ch == KEY_DOWN)
+			strbuf_append(&sb, _("Down"));
+		else if (!b[i].fkey && b[i].ch == ' ')
+			strbuf_append(&sb, _("Space"));
+		else
+			strbuf_appendf(&sb, "%lc", (wint_t) b[i].ch);
+	}
+	return strbuf_detach(&sb);
+}
+
 /* The help: one row per key, a star on the actions (off in read-only). */
 static void
 draw_help(void)
@@ -726,11 +768,12 @@ draw_help(void)
 	textout_fill(0, 0, COLS, A_REVERSE, "%s", _(" pgreplica dashboard: keys (any key to go back)"));
 	for (int i = 0; i < N_KEYS && y < LINES - 1; i++)
 	{
-		const char *keys = _(key_table[i].keys);
-		int			pad = 8 - textout_width(keys);	/* columns, not bytes: "Échap" */
+		char	   *keys = bind_names(key_table[i].bind);
+		int			pad = 8 - textout_width(keys);	/* columns, not bytes: "Espace" */
 
 		textout_fill(y++, 0, COLS, A_NORMAL, "  %s%*s %c %s", keys, pad > 0 ? pad : 0, "",
 					 key_table[i].action ? '*' : ' ', _(key_table[i].help));
+		free(keys);
 	}
 	y++;
 	lines = screen_wrap(_("* changes the cluster: not in --readonly.  Rows: ! down, not answering or not streaming (red); ~ catching up or lagging (yellow)."),
@@ -950,7 +993,7 @@ start_job(dashboard *d, action_worker_job job, const char *target)
 	monitor_note(d->m, target, false, _("action started"));
 }
 
-static void
+static dash_result
 run_cmd(dashboard *d, dash_cmd cmd)
 {
 	const monitor_node *mn = selected_node(d);
@@ -971,12 +1014,12 @@ run_cmd(dashboard *d, dash_cmd cmd)
 				dash_flash(d, msg);
 				free(msg);
 			}
-			return;
+			return DASH_REDRAW;
 		}
 	switch (cmd)
 	{
 		case CMD_NONE:
-			break;
+			return DASH_IGNORED;
 		case CMD_HELP:
 			d->view = d->view == VIEW_HELP ? VIEW_MAIN : VIEW_HELP;
 			break;
@@ -1053,10 +1096,9 @@ run_cmd(dashboard *d, dash_cmd cmd)
 			start_job(d, JOB_DROP_SLOT, sl->name);
 			break;
 		case CMD_QUIT:
-			d->quit = true;
-			break;
+			return DASH_QUIT;
 	}
-	d->dirty = true;
+	return DASH_REDRAW;
 }
 
 /* The job ended: its result is in the worker (after worker_join). */
@@ -1128,116 +1170,72 @@ worker_message(dashboard *d, const worker_event *ev)
 
 /* ---- keys ------------------------------------------------------------------------- */
 
+/* The command a key runs: key_table is the only place keys are bound. */
 static dash_cmd
 key_cmd(int is_key, wint_t ch)
 {
-	if (is_key)
-	{
-		switch (ch)
-		{
-			case KEY_F(1):
-				return CMD_HELP;
-			case KEY_UP:
-				return CMD_UP;
-			case KEY_DOWN:
-				return CMD_DOWN;
-			case KEY_F(10):
-				return CMD_QUIT;
-		}
-		return CMD_NONE;
-	}
-	switch (ch)
-	{
-		case '?':
-		case 'h':
-			return CMD_HELP;
-		case 'k':
-			return CMD_UP;
-		case 'j':
-			return CMD_DOWN;
-		case ' ':
-			return CMD_PAUSE;
-		case '+':
-			return CMD_SLOWER;
-		case '-':
-			return CMD_FASTER;
-		case 'L':
-		case 'l':
-			return CMD_LOG;
-		case 'T':
-		case 't':
-			return CMD_TIMELINES;
-		case 'P':
-			return CMD_PROMOTE;
-		case 'F':
-			return CMD_FOLLOW;
-		case 'R':
-			return CMD_RESYNC;
-		case 'S':
-			return CMD_SWITCHOVER;
-		case 'A':
-			return CMD_ASYNC;
-		case 'D':
-			return CMD_DROP_SLOT;
-		case 'q':
-		case 'Q':
-			return CMD_QUIT;
-	}
+	for (int i = 0; i < N_KEYS; i++)
+		for (int k = 0; k < 4 && key_table[i].bind[k].ch; k++)
+			if (key_table[i].bind[k].fkey == (is_key != 0) && key_table[i].bind[k].ch == ch)
+				return key_table[i].cmd;
 	return CMD_NONE;
 }
 
-static void
+static dash_result
 handle_key(dashboard *d, int is_key, wint_t ch)
 {
-	d->dirty = true;
 	if (is_key && ch == KEY_RESIZE)
-		return;
+		return DASH_REDRAW;
 	if (d->dlg)
 	{
 		dialog_result r = dialog_key(d->dlg, is_key, ch);
 
 		if (r == DIALOG_PENDING)
-			return;
+			return DASH_REDRAW;	/* the typed word */
 		if (d->dlg_for_worker)
 			worker_answer(&d->w.w, r == DIALOG_YES, NULL);
 		dialog_free(d->dlg);
 		d->dlg = NULL;
-		return;
+		return DASH_REDRAW;
 	}
 	if (COLS < MIN_COLS || LINES < MIN_LINES)
-	{
-		if (!is_key && (ch == 'q' || ch == 'Q'))
-			d->quit = true;
-		return;
-	}
+		return key_cmd(is_key, ch) == CMD_QUIT ? DASH_QUIT : DASH_IGNORED;
 	if (d->view == VIEW_LOG)
 	{
 		int			page = LINES - 3;
+		dash_cmd	c = key_cmd(is_key, ch);
 
-		if (is_key && ch == KEY_UP)
-			d->log_top--;
-		else if (is_key && ch == KEY_DOWN)
-			d->log_top++;
-		else if (is_key && ch == KEY_PPAGE)
+		if (is_key && ch == KEY_PPAGE)
 			d->log_top -= page;
 		else if (is_key && ch == KEY_NPAGE)
 			d->log_top += page;
-		else if (!is_key && (ch == 'q' || ch == 'L' || ch == 'l' || ch == 27))
+		else if (c == CMD_UP)
+			d->log_top--;
+		else if (c == CMD_DOWN)
+			d->log_top++;
+		else if (c == CMD_QUIT || c == CMD_LOG || (!is_key && ch == 27))
 			d->view = VIEW_MAIN;
-		return;
+		else
+			return DASH_IGNORED;
+		return DASH_REDRAW;
 	}
 	if (d->view == VIEW_HELP)
 	{
 		d->view = VIEW_MAIN;
-		return;
+		return DASH_REDRAW;
 	}
 	if (d->view == VIEW_TIMELINES)
 	{
-		if (!is_key && (ch == 'q' || ch == 'T' || ch == 't' || ch == 27))
+		dash_cmd	c = key_cmd(is_key, ch);
+
+		if (c == CMD_QUIT || c == CMD_TIMELINES || (!is_key && ch == 27))
+		{
 			d->view = VIEW_MAIN;
-		return;
+			return DASH_REDRAW;
+		}
+		return DASH_IGNORED;
 	}
-	run_cmd(d, key_cmd(is_key, ch));
+	return run_cmd(d, key_cmd(is_key, ch));
 }
 
 /* ---- the loop --------------------------------------------------------------------- */
@@ -1366,7 +1364,18 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 			d.dirty = true;
 		/* keys: everything waiting, KEY_RESIZE included (after SIGWINCH) */
 		while ((r = get_wch(&ch)) != ERR)
-			handle_key(&d, r == KEY_CODE_YES, ch);
+			switch (handle_key(&d, r == KEY_CODE_YES, ch))
+			{
+				case DASH_IGNORED:
+				case DASH_HANDLED:
+					break;
+				case DASH_REDRAW:
+					d.dirty = true;
+					break;
+				case DASH_QUIT:
+					d.quit = true;
+					break;
+			}
 		if (worker_running(&d.w.w))
 		{
 			worker_event *list = worker_take(&d.w.w);
