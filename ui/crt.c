@@ -152,3 +152,21 @@ crt_require_ui_thread(const char *where)
 	if (active && !crt_on_ui_thread())
 		report_fatal_msg(PGR_EXIT_ERROR, _("internal error: %s called off the terminal's thread"), where);
 }
+
+void
+crt_block_signals(sigset_t *saved)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		sigaddset(&set, end_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &set, saved);
+}
+
+void
+crt_restore_signals(const sigset_t *saved)
+{
+	pthread_sigmask(SIG_SETMASK, saved, NULL);
+}

@@ -30,6 +30,7 @@
 #include "sparkline.h"
 #include "strbuf.h"
 #include "textout.h"
+#include "theme.h"
 #include "action_worker.h"
 #include "actions.h"
 #include "step_role.h"
@@ -37,16 +38,6 @@
 #define MIN_COLS 80
 #define MIN_LINES 24
 #define DETAIL_ROWS 8
-
-/* colour pairs */
-enum
-{
-	PAIR_OK = 1,
-	PAIR_WARN,
-	PAIR_BAD,
-	PAIR_DIALOG,
-	PAIR_HEADER
-};
 
 /* What the keys do: one table for the bindings, the key bar and the help. */
 typedef enum dash_cmd {
@@ -155,16 +146,14 @@ dash_flash(dashboard *d, const char *text)
 static attr_t
 level_attr(monitor_level l)
 {
-	if (!crt_has_colors())
-		return l == MONITOR_BAD ? A_BOLD : A_NORMAL;
 	switch (l)
 	{
 		case MONITOR_OK:
-			return COLOR_PAIR(PAIR_OK);
+			return theme_attr(THEME_GOOD);
 		case MONITOR_WARN:
-			return COLOR_PAIR(PAIR_WARN) | A_BOLD;
+			return theme_attr(THEME_WARN);
 		case MONITOR_BAD:
-			return COLOR_PAIR(PAIR_BAD) | A_BOLD;
+			return theme_attr(THEME_ERROR);
 	}
 	return A_NORMAL;
 }
@@ -282,7 +271,7 @@ draw_header(const dashboard *d)
 	char		clock[16];
 	time_t		now = time(NULL);
 	const monitor_node *p = primary_node(d);
-	attr_t		a = crt_has_colors() ? COLOR_PAIR(PAIR_HEADER) : A_REVERSE;
+	attr_t		a = theme_attr(THEME_HEADER);
 	const char *cluster_name = d->m->cl->name ? d->m->cl->name : "-";
 	const char *primary_name = p ? p->node->name : _("none");
 	strbuf		right;
@@ -776,11 +765,11 @@ draw_help(void)
 		free(keys);
 	}
 	y++;
-	lines = screen_wrap(_("* changes the cluster: not in --readonly.  Rows: ! down, not answering or not streaming (red); ~ catching up or lagging (yellow)."),
+	lines = textout_wrap(_("* changes the cluster: not in --readonly.  Rows: ! down, not answering or not streaming (red); ~ catching up or lagging (yellow)."),
 						COLS - 4, &nl);
 	for (int i = 0; i < nl && y < LINES - 1; i++)
 		textout_fill(y++, 0, COLS, A_NORMAL, "  %s", lines[i]);
-	screen_lines_free(lines);
+	textout_lines_free(lines);
 }
 
 static void
@@ -811,11 +800,11 @@ draw_log(dashboard *d)
 			continue;
 		}
 		strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", localtime(&e->at));
-		lines = screen_wrap(e->text, COLS - 21, &nl);
+		lines = textout_wrap(e->text, COLS - 21, &nl);
 		for (int j = 0; j < nl && y < 1 + rows; j++)
 			textout_fill(y++, 0, COLS, e->bad ? level_attr(MONITOR_BAD) : A_NORMAL,
 						 "%-19s %s", j == 0 ? t : "", lines[j]);
-		screen_lines_free(lines);
+		textout_lines_free(lines);
 	}
 }
 
@@ -1240,18 +1229,6 @@ handle_key(dashboard *d, int is_key, wint_t ch)
 
 /* ---- the loop --------------------------------------------------------------------- */
 
-static void
-init_colors(void)
-{
-	if (!crt_has_colors())
-		return;
-	init_pair(PAIR_OK, COLOR_GREEN, -1);
-	init_pair(PAIR_WARN, COLOR_YELLOW, -1);
-	init_pair(PAIR_BAD, COLOR_RED, -1);
-	init_pair(PAIR_DIALOG, COLOR_WHITE, COLOR_BLUE);
-	init_pair(PAIR_HEADER, COLOR_BLACK, COLOR_CYAN);
-}
-
 int
 dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 			  bool force)
@@ -1317,7 +1294,7 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 		pgr_error_clear(&err);
 		return PGR_EXIT_ERROR;
 	}
-	init_colors();
+	theme_init();
 	nodelay(stdscr, TRUE);
 	nfd_max = d.m->n_nodes + 2;
 	fds = pgr_calloc((size_t) nfd_max, sizeof(struct pollfd));

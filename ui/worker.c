@@ -12,7 +12,8 @@
 #include "crt.h"
 #include "i18n.h"
 #include "report.h"
-#include "wdialog.h"
+#include "screen.h"
+#include "dialog.h"
 #include "worker.h"
 
 static worker *current;
@@ -63,6 +64,9 @@ thread_main(void *arg)
 int
 worker_start(worker *w, worker_fn fn, void *arg)
 {
+	sigset_t	saved;
+	bool		created;
+
 	memset(w, 0, sizeof(*w));
 	w->err = (pgr_error) PGR_ERROR_INIT;
 	if (pipe(w->pipe_fd) < 0)
@@ -76,7 +80,11 @@ worker_start(worker *w, worker_fn fn, void *arg)
 	pthread_cond_init(&w->cv, NULL);
 	w->fn = fn;
 	w->arg = arg;
-	if (pthread_create(&w->thread, NULL, thread_main, w) != 0)
+	/* the terminal's signals stay with the UI thread (crt.h) */
+	crt_block_signals(&saved);
+	created = pthread_create(&w->thread, NULL, thread_main, w) == 0;
+	crt_restore_signals(&saved);
+	if (!created)
 	{
 		close(w->pipe_fd[0]);
 		close(w->pipe_fd[1]);
@@ -263,20 +271,62 @@ void
 worker_handle_question(worker *w, const worker_event *ev)
 {
 	if (ev->question == WQ_YESNO)
-		worker_answer(w, wdialog_confirm(ev->title, ev->text, false), NULL);
+		worker_answer(w, dialog_confirm(ev->title, ev->text, false), NULL);
 	else if (ev->question == WQ_TYPED)
-	{
-		char	   *a = wdialog_input(ev->title, ev->text, false);
-
-		worker_answer(w, a && ev->word && strcmp(a, ev->word) == 0, NULL);
-		free(a);
-	}
+		worker_answer(w, dialog_typed(ev->title, ev->text, ev->word), NULL);
 	else
 	{
-		char	   *a = wdialog_input(ev->title, ev->text, ev->question == WQ_SECRET);
+		char	   *a = dialog_input(ev->title, ev->text, ev->question == WQ_SECRET);
 
 		worker_answer(w, a != NULL, a);
 	}
+}
+
+int
+worker_run_waiting(worker *w, worker_fn fn, void *arg, const worker_wait *ui)
+{
+	bool		done = false;
+
+	worker_set_current(w);
+	if (worker_start(w, fn, arg) < 0)
+	{
+		worker_set_current(NULL);
+		pgr_error_set(&w->err, PGR_ERR_GENERIC, "%s", _("could not start a thread"));
+		return -1;
+	}
+	while (!done)
+	{
+		screen_event ev;
+
+		if (!ui->over_page)
+			screen_set_backdrop(ui->draw, ui->arg);
+		if (!screen_too_small())
+			ui->draw(ui->arg);
+		screen_refresh();
+		ev = screen_read(worker_fd(w), 150);
+		if (ev.type == SCREEN_EV_NONE && ui->spin)
+			(*ui->spin)++;
+		if (ev.type == SCREEN_EV_FD)
+		{
+			worker_event *list = worker_take(w);
+
+			for (worker_event *e = list; e; e = e->next)
+			{
+				if (e->kind == WEV_DONE)
+					done = true;
+				else if (e->kind == WEV_QUESTION)
+					worker_handle_question(w, e);
+				else if (ui->on_event)
+					ui->on_event(ui->arg, e);
+			}
+			worker_events_free(list);
+		}
+		if (ev.type == SCREEN_EV_KEY && !done && ui->on_key)
+			ui->on_key(ui->key_arg, ev.key, ev.is_fkey);
+	}
+	worker_join(w);
+	worker_set_current(NULL);
+	return w->rc;
 }
 
 /* ---- the transport's questions -------------------------------------------- */
@@ -304,7 +354,7 @@ hostkey_cb(void *arg, const char *host, int port, const char *key_type,
 	bool		yes;
 
 	if (on_ui_thread())
-		yes = wdialog_confirm(_("Unknown SSH host key"), text, false);
+		yes = dialog_confirm(_("Unknown SSH host key"), text, false);
 	else
 		yes = current && worker_ask_yesno(current, _("Unknown SSH host key"), text);
 	free(text);
@@ -315,7 +365,7 @@ static char *
 ask_cb(void *arg, const char *prompt, bool echo)
 {
 	if (on_ui_thread())
-		return wdialog_input(_("SSH authentication"), prompt, !echo);
+		return dialog_input(_("SSH authentication"), prompt, !echo);
 	return current ? worker_ask_text(current, _("SSH authentication"), prompt, !echo) : NULL;
 }
 

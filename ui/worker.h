@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <wchar.h>
 
 #include "report.h"
 #include "transport.h"
@@ -103,6 +104,31 @@ bool		worker_ask_yesno_fn(worker *w, const char *title, worker_text_fn fn, const
 void		worker_answer(worker *w, bool yes, char *text);
 /* UI side: show the question's dialog and answer it. */
 void		worker_handle_question(worker *w, const worker_event *ev);
+
+/*
+ * UI side, for the wizard's pages: what the screen does while a job runs.
+ * Keys do not stop a job: it ends by itself within its time-outs.
+ */
+typedef struct worker_wait {
+	void		(*draw) (void *arg);	/* the page (also the dialogs' backdrop) */
+	void	   *arg;
+	bool		over_page;		/* draw adds a line over the page's own
+								 * backdrop (and draws that first) */
+	int		   *spin;			/* counted up every 150 ms without news */
+	/* events other than questions and the end: WEV_LOG, WEV_PROGRESS */
+	void		(*on_event) (void *arg, const worker_event *ev);
+	/* a key while the job runs (NULL: keys only redraw) */
+	void		(*on_key) (void *key_arg, wint_t key, bool is_fkey);
+	void	   *key_arg;
+} worker_wait;
+
+/*
+ * Run FN(ARG) on W and wait for its end with the page drawn and its
+ * questions answered with dialogs; returns the job's result (its error in
+ * W->err, worker_clear), -1 with W->err set when the thread cannot start.
+ * The transport's questions go through W meanwhile.
+ */
+int			worker_run_waiting(worker *w, worker_fn fn, void *arg, const worker_wait *ui);
 
 /*
  * The SSH questions (unknown host key, password) as dialogs, on whatever
