@@ -129,6 +129,9 @@ fit_bytes(const char *s, size_t len, int width, size_t *last_space)
 			*last_space = off;
 		off += n;
 	}
+	/* a blank right after what fits is the best place to break */
+	if (off < len && s[off] == ' ')
+		*last_space = off;
 	return off;
 }
 
