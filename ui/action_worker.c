@@ -51,16 +51,29 @@ switchover_log_cb(void *arg, const char *line)
 	log_cb(w, line);
 }
 
+/* The switchover's confirmation: its question, then the pre-checks. */
+typedef struct switchover_facts {
+	const char *question;
+	const strbuf *checks;
+} switchover_facts;
+
+/* Built on the UI thread (worker_text_fn). */
+static char *
+switchover_panel(const void *facts)
+{
+	const switchover_facts *f = facts;
+
+	/* the question first: a long list is cut at the dialog's bottom */
+	return pgr_asprintf("%s\n\n%s", f->question, f->checks->data ? f->checks->data : "");
+}
+
 static bool
 switchover_confirm_cb(void *arg, const char *question)
 {
 	action_worker *w = arg;
-	/* the question first: a long list is cut at the dialog's bottom */
-	char	   *panel = pgr_asprintf("%s\n\n%s", question, w->checks.data ? w->checks.data : "");
-	bool		yes = confirm_cb(w, panel);
+	switchover_facts facts = {question, &w->checks};
 
-	free(panel);
-	return yes;
+	return worker_ask_yesno_fn(&w->w, _("Confirm"), switchover_panel, &facts);
 }
 
 /* What the promote panel shows: the job's pre-check, alive while it asks. */

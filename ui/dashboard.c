@@ -59,14 +59,21 @@ typedef enum dash_cmd {
 	CMD_QUIT
 } dash_cmd;
 
-/* A key: a curses KEY_* code (get_wch's KEY_CODE_YES) or a character. */
+/*
+ * A key: a curses KEY_* code (get_wch's KEY_CODE_YES) or a character.  An
+ * alias is bound like the others but left out of the help, whose rows must
+ * fit 80 columns in every language (htop's h, l, Q, F10 habits).
+ */
 typedef struct dash_bind {
 	bool		fkey;
 	wint_t		ch;				/* 0: the end of the list */
+	bool		alias;
 } dash_bind;
 
-#define FK(k) {true, (wint_t) (k)}
-#define CH(c) {false, (wint_t) (c)}
+#define FK(k) {true, (wint_t) (k), false}
+#define CH(c) {false, (wint_t) (c), false}
+#define FK_ALIAS(k) {true, (wint_t) (k), true}
+#define CH_ALIAS(c) {false, (wint_t) (c), true}
 
 typedef struct dash_key {
 	dash_cmd	cmd;
@@ -79,21 +86,21 @@ typedef struct dash_key {
 } dash_key;
 
 static const dash_key key_table[] = {
-	{CMD_HELP, {FK(KEY_F(1)), CH('?'), CH('h')}, "F1", N_("Help"), N_("this help"), false},
+	{CMD_HELP, {FK(KEY_F(1)), CH('?'), CH_ALIAS('h')}, "F1", N_("Help"), N_("this help"), false},
 	{CMD_UP, {FK(KEY_UP), CH('k')}, NULL, NULL, N_("select the previous node or slot"), false},
 	{CMD_DOWN, {FK(KEY_DOWN), CH('j')}, NULL, NULL, N_("select the next node or slot"), false},
 	{CMD_PAUSE, {CH(' ')}, N_("Space"), N_("Pause"), N_("pause or resume the refresh"), false},
 	{CMD_FASTER, {CH('-')}, NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
 	{CMD_SLOWER, {CH('+')}, "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false, true},
-	{CMD_LOG, {CH('L'), CH('l')}, "L", N_("Log"), N_("the full event log"), false, true},
-	{CMD_TIMELINES, {CH('T'), CH('t')}, "T", N_("Timelines"), N_("the primary's timeline history, each node's timeline"), false, true},
+	{CMD_LOG, {CH('L'), CH_ALIAS('l')}, "L", N_("Log"), N_("the full event log"), false, true},
+	{CMD_TIMELINES, {CH('T'), CH_ALIAS('t')}, "T", N_("Timelines"), N_("the primary's timeline history, each node's timeline"), false, true},
 	{CMD_PROMOTE, {CH('P')}, "P", N_("Promote"), N_("promote the selected standby"), true},
 	{CMD_FOLLOW, {CH('F')}, "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
 	{CMD_RESYNC, {CH('R')}, "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
 	{CMD_SWITCHOVER, {CH('S')}, "S", N_("Switch"), N_("planned switchover to the selected standby (nothing lost)"), true},
 	{CMD_ASYNC, {CH('A')}, "A", N_("Async"), N_("drop to asynchronous replication (when commits wait)"), true},
 	{CMD_DROP_SLOT, {CH('D')}, "D", N_("Drop slot"), N_("drop the selected replication slot"), true},
-	{CMD_QUIT, {CH('q'), CH('Q'), FK(KEY_F(10))}, "q", N_("Quit"), N_("quit"), false},
+	{CMD_QUIT, {CH('q'), CH_ALIAS('Q'), FK_ALIAS(KEY_F(10))}, "q", N_("Quit"), N_("quit"), false},
 };
 
 #define N_KEYS ((int) (sizeof(key_table) / sizeof(key_table[0])))
@@ -712,8 +719,8 @@ draw_keybar(const dashboard *d)
 		/* A is offered only when commits wait */
 		if (key_table[i].cmd == CMD_ASYNC && !monitor_sync_blocked(d->m))
 			continue;
-		items[n].key = key_table[i].bar_key;
-		items[n].label = key_table[i].bar_label;
+		items[n].key = _(key_table[i].bar_key);
+		items[n].label = _(key_table[i].bar_label);
 		items[n].action = key_table[i].action;
 		items[n].optional = key_table[i].bar_optional;
 		n++;
@@ -721,7 +728,7 @@ draw_keybar(const dashboard *d)
 	keybar_draw(LINES - 1, items, n, dash_readonly(d));
 }
 
-/* The keys of a row of key_table as the help shows them: "F1 ? h". */
+/* The keys of a row of key_table as the help shows them: "F1 ?". */
 static char *
 bind_names(const dash_bind *b)
 {
@@ -730,7 +737,9 @@ bind_names(const dash_bind *b)
 	strbuf_init(&sb);
 	for (int i = 0; i < 4 && b[i].ch; i++)
 	{
-		if (i > 0)
+		if (b[i].alias)
+			continue;
+		if (sb.len > 0)
 			strbuf_append(&sb, " ");
 		if (b[i].fkey && b[i].ch >= KEY_F(1) && b[i].ch <= KEY_F(12))
 			strbuf_appendf(&sb, "F%d", (int) (b[i].ch - KEY_F0));

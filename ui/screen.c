@@ -46,12 +46,6 @@ screen_attr_focus(void)
 	return theme_attr(THEME_FOCUS);
 }
 
-attr_t
-screen_attr_key(void)
-{
-	return theme_attr(THEME_KEY);
-}
-
 screen_event
 screen_read(int extra_fd, int timeout_ms)
 {
@@ -152,19 +146,7 @@ screen_frame(const char *title, const char *counter)
 void
 screen_keybar(const screen_key *keys, int n)
 {
-	int			x = 0;
-	int			y = LINES - 1;
-
-	move(y, 0);
-	clrtoeol();
-	for (int i = 0; i < n && x < COLS; i++)
-	{
-		x += textout_wput(stdscr, y, x, keys[i].key, COLS - x, A_BOLD);
-		if (x >= COLS)
-			break;
-		x += textout_wput(stdscr, y, x, keys[i].label, COLS - x, screen_attr_key());
-		x += 1;
-	}
+	keybar_draw(LINES - 1, keys, n, false);
 }
 
 void

@@ -13,17 +13,16 @@
 #include <wchar.h>
 
 #include "provide_curses.h"
+#include "keybar.h"
 #include "textout.h"
 
 /* Below this the pages are not drawn: a message asks for a bigger one. */
 #define SCREEN_MIN_COLS 70
 #define SCREEN_MIN_ROWS 20
 
-/* One entry of the function-key bar: the key's name and what it does. */
-typedef struct screen_key {
-	const char *key;			/* "F10", _("Esc"): key names translated too */
-	const char *label;			/* translated */
-} screen_key;
+/* One entry of the function-key bar: the key's name and what it does,
+ * both translated ("F10", _("Esc")); drawn by keybar.h. */
+typedef keybar_item screen_key;
 
 /* Results of screen_read(). */
 #define SCREEN_EV_NONE 0		/* time-out */
@@ -66,6 +65,5 @@ attr_t		screen_attr_title(void);
 attr_t		screen_attr_error(void);
 attr_t		screen_attr_ok(void);
 attr_t		screen_attr_focus(void);
-attr_t		screen_attr_key(void);
 
 #endif

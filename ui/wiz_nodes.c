@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialog.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "report.h"
 #include "strbuf.h"
 #include "transport.h"
-#include "dialog.h"
 #include "wiz_int.h"
 #include "worker.h"
 

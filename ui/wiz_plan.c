@@ -13,13 +13,13 @@
 
 #include "cluster_lock.h"
 #include "crt.h"
+#include "dialog.h"
 #include "i18n.h"
 #include "monitor.h"
 #include "pgconn.h"
 #include "report.h"
 #include "strbuf.h"
 #include "textview.h"
-#include "dialog.h"
 #include "wiz_int.h"
 #include "worker.h"
 

@@ -12,13 +12,13 @@
 #include <sys/stat.h>
 
 #include "crt.h"
-#include "theme.h"
 #include "dashboard.h"
+#include "dialog.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "report.h"
 #include "strbuf.h"
-#include "dialog.h"
+#include "theme.h"
 #include "wiz_int.h"
 #include "wizard.h"
 #include "worker.h"

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "crt.h"
+#include "dialog.h"
 #include "i18n.h"
 #include "report.h"
 #include "screen.h"
-#include "dialog.h"
 #include "worker.h"
 
 static worker *current;
