@@ -1,7 +1,8 @@
 /*
  * test_uitk.c: the UI toolkit's parts that need no terminal: the one job
  * worker (ui/worker.c: events, questions whose text is built on the
- * asking screen's thread, cancelling on quit) and the one text module's
+ * asking screen's thread, cancelling on quit), curses refused off the UI
+ * thread (ui/crt.c), and the one text module's
  * wrapping (ui/textout.c: columns, not bytes; no break at a no-break
  * space).
  */
@@ -18,6 +19,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crt.h"
 #include "textout.h"
 #include "worker.h"
 
@@ -174,6 +180,78 @@ test_worker_cancel(void **state)
 	worker_clear(&w);
 }
 
+/* ---- curses from the UI thread only ---------------------------------------- */
+
+static void *
+draw_from_thread(void *arg)
+{
+	(void) arg;
+	textout_put(0, 0, 10, A_NORMAL, "off");
+	return NULL;
+}
+
+/*
+ * In a child with curses started on a throw-away terminal: draw from the
+ * UI thread, or from another one.  Returns the child's exit status and
+ * what it wrote on standard error.
+ */
+static int
+run_child(bool off_thread, char *errbuf, size_t errlen)
+{
+	int			errpipe[2];
+	pid_t		pid;
+	int			st;
+	ssize_t		n;
+
+	assert_int_equal(pipe(errpipe), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+	{
+		int			null = open("/dev/null", O_RDWR);
+		pthread_t	t;
+
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(errpipe[1], STDERR_FILENO);
+		setenv("TERM", "xterm", 1);
+		if (crt_init(true) < 0)
+			_exit(77);
+		textout_put(0, 0, 10, A_NORMAL, "on");
+		if (off_thread)
+		{
+			pthread_create(&t, NULL, draw_from_thread, NULL);
+			pthread_join(t, NULL);
+		}
+		crt_done();
+		_exit(0);
+	}
+	close(errpipe[1]);
+	n = read(errpipe[0], errbuf, errlen - 1);
+	errbuf[n > 0 ? n : 0] = '\0';
+	close(errpipe[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void
+test_curses_off_thread(void **state)
+{
+	char		err[512];
+	int			rc;
+
+	(void) state;
+	rc = run_child(false, err, sizeof(err));
+	if (rc == 77)
+		skip();					/* no terminfo for xterm */
+	assert_int_equal(rc, 0);
+	assert_string_equal(err, "");
+	/* the same call from another thread ends the program, terminal restored */
+	assert_int_equal(run_child(true, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "textout_wput called off the terminal's thread"));
+}
+
 /* ---- wrapping ---------------------------------------------------------------- */
 
 static void
@@ -224,6 +302,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_worker_questions),
 		cmocka_unit_test(test_worker_cancel),
+		cmocka_unit_test(test_curses_off_thread),
 		cmocka_unit_test(test_wrap_columns),
 		cmocka_unit_test(test_wrap_nbsp),
 	};
