@@ -3,17 +3,22 @@
  */
 #include <config.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "crt.h"
+#include "i18n.h"
 #include "pgconn.h"
 #include "provide_curses.h"
 #include "report.h"
 
 static bool active;
 static bool colors;
+static bool have_ui_thread;
+static pthread_t ui_thread;
 
 /*
  * A server's notices would go to standard error, that is over the screen
@@ -88,6 +93,8 @@ crt_init(bool no_color)
 	if (initscr() == NULL)
 		return -1;
 	active = true;
+	ui_thread = pthread_self();
+	have_ui_thread = true;
 	catch_end_signals(true);
 	/* Restore the terminal before any fatal message is printed. */
 	report_set_fatal_hook(crt_fatal_hook);
@@ -130,4 +137,36 @@ bool
 crt_has_colors(void)
 {
 	return colors;
+}
+
+bool
+crt_on_ui_thread(void)
+{
+	return have_ui_thread && pthread_equal(pthread_self(), ui_thread);
+}
+
+void
+crt_require_ui_thread(const char *where)
+{
+	/* a programming error, checked in every build: NDEBUG would hide it */
+	if (active && !crt_on_ui_thread())
+		report_fatal_msg(PGR_EXIT_ERROR, _("internal error: %s called off the terminal's thread"), where);
+}
+
+void
+crt_block_signals(sigset_t *saved)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		sigaddset(&set, end_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &set, saved);
+}
+
+void
+crt_restore_signals(const sigset_t *saved)
+{
+	pthread_sigmask(SIG_SETMASK, saved, NULL);
 }

@@ -2,7 +2,7 @@
  * dashboard.c: the live dashboard (htop / pg_activity conventions).
  *
  * One poll() loop watches the terminal, the monitor's connections
- * (monitor.h) and the action worker's pipe (action_worker.h): nothing in here
+ * (monitor.h) and the job worker's pipe (worker.h): nothing in here
  * waits on a node, so keys are answered at once whatever the nodes do.
  * Questions are dialogs (dialog.h) drawn over the screen while it keeps
  * refreshing.
@@ -31,6 +31,7 @@
 #include "sparkline.h"
 #include "strbuf.h"
 #include "textout.h"
+#include "theme.h"
 #include "action_worker.h"
 #include "actions.h"
 #include "step_role.h"
@@ -38,16 +39,6 @@
 #define MIN_COLS 80
 #define MIN_LINES 24
 #define DETAIL_ROWS 8
-
-/* colour pairs */
-enum
-{
-	PAIR_OK = 1,
-	PAIR_WARN,
-	PAIR_BAD,
-	PAIR_DIALOG,
-	PAIR_HEADER
-};
 
 /* What the keys do: one table for the bindings, the key bar and the help. */
 typedef enum dash_cmd {
@@ -69,9 +60,25 @@ typedef enum dash_cmd {
 	CMD_QUIT
 } dash_cmd;
 
+/*
+ * A key: a curses KEY_* code (get_wch's KEY_CODE_YES) or a character.  An
+ * alias is bound like the others but left out of the help, whose rows must
+ * fit 80 columns in every language (htop's h, l, Q, F10 habits).
+ */
+typedef struct dash_bind {
+	bool		fkey;
+	wint_t		ch;				/* 0: the end of the list */
+	bool		alias;
+} dash_bind;
+
+#define FK(k) {true, (wint_t) (k), false}
+#define CH(c) {false, (wint_t) (c), false}
+#define FK_ALIAS(k) {true, (wint_t) (k), true}
+#define CH_ALIAS(c) {false, (wint_t) (c), true}
+
 typedef struct dash_key {
 	dash_cmd	cmd;
-	const char *keys;			/* as shown in the help (key names translated) */
+	dash_bind	bind[4];		/* the keys that run it, shown by the help */
 	const char *bar_key;		/* NULL: not in the key bar */
 	const char *bar_label;
 	const char *help;
@@ -80,24 +87,32 @@ typedef struct dash_key {
 } dash_key;
 
 static const dash_key key_table[] = {
-	{CMD_HELP, "F1 ?", "F1", N_("Help"), N_("this help"), false},
-	{CMD_UP, N_("Up k"), NULL, NULL, N_("select the previous node or slot"), false},
-	{CMD_DOWN, N_("Down j"), NULL, NULL, N_("select the next node or slot"), false},
-	{CMD_PAUSE, N_("Space"), N_("Space"), N_("Pause"), N_("pause or resume the refresh"), false},
-	{CMD_FASTER, "-", NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
-	{CMD_SLOWER, "+", "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false, true},
-	{CMD_LOG, "L", "L", N_("Log"), N_("the full event log"), false, true},
-	{CMD_TIMELINES, "T", "T", N_("Timelines"), N_("the primary's timeline history, each node's timeline"), false, true},
-	{CMD_PROMOTE, "P", "P", N_("Promote"), N_("promote the selected standby"), true},
-	{CMD_FOLLOW, "F", "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
-	{CMD_RESYNC, "R", "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
-	{CMD_SWITCHOVER, "S", "S", N_("Switch"), N_("planned switchover to the selected standby (nothing lost)"), true},
-	{CMD_ASYNC, "A", "A", N_("Async"), N_("drop to asynchronous replication (when commits wait)"), true},
-	{CMD_DROP_SLOT, "D", "D", N_("Drop slot"), N_("drop the selected replication slot"), true},
-	{CMD_QUIT, "q", "q", N_("Quit"), N_("quit"), false},
+	{CMD_HELP, {FK(KEY_F(1)), CH('?'), CH_ALIAS('h')}, "F1", N_("Help"), N_("this help"), false},
+	{CMD_UP, {FK(KEY_UP), CH('k')}, NULL, NULL, N_("select the previous node or slot"), false},
+	{CMD_DOWN, {FK(KEY_DOWN), CH('j')}, NULL, NULL, N_("select the next node or slot"), false},
+	{CMD_PAUSE, {CH(' ')}, N_("Space"), N_("Pause"), N_("pause or resume the refresh"), false},
+	{CMD_FASTER, {CH('-')}, NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
+	{CMD_SLOWER, {CH('+')}, "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false, true},
+	{CMD_LOG, {CH('L'), CH_ALIAS('l')}, "L", N_("Log"), N_("the full event log"), false, true},
+	{CMD_TIMELINES, {CH('T'), CH_ALIAS('t')}, "T", N_("Timelines"), N_("the primary's timeline history, each node's timeline"), false, true},
+	{CMD_PROMOTE, {CH('P')}, "P", N_("Promote"), N_("promote the selected standby"), true},
+	{CMD_FOLLOW, {CH('F')}, "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
+	{CMD_RESYNC, {CH('R')}, "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
+	{CMD_SWITCHOVER, {CH('S')}, "S", N_("Switch"), N_("planned switchover to the selected standby (nothing lost)"), true},
+	{CMD_ASYNC, {CH('A')}, "A", N_("Async"), N_("drop to asynchronous replication (when commits wait)"), true},
+	{CMD_DROP_SLOT, {CH('D')}, "D", N_("Drop slot"), N_("drop the selected replication slot"), true},
+	{CMD_QUIT, {CH('q'), CH_ALIAS('Q'), FK_ALIAS(KEY_F(10))}, "q", N_("Quit"), N_("quit"), false},
 };
 
 #define N_KEYS ((int) (sizeof(key_table) / sizeof(key_table[0])))
+
+/* What a key handler did (htop's HandlerResult), for the loop to act on. */
+typedef enum dash_result {
+	DASH_IGNORED,				/* not a key of this state */
+	DASH_HANDLED,				/* nothing to redraw */
+	DASH_REDRAW,
+	DASH_QUIT
+} dash_result;
 
 typedef enum dash_view {
 	VIEW_MAIN,
@@ -139,16 +154,14 @@ dash_flash(dashboard *d, const char *text)
 static attr_t
 level_attr(monitor_level l)
 {
-	if (!crt_has_colors())
-		return l == MONITOR_BAD ? A_BOLD : A_NORMAL;
 	switch (l)
 	{
 		case MONITOR_OK:
-			return COLOR_PAIR(PAIR_OK);
+			return theme_attr(THEME_GOOD);
 		case MONITOR_WARN:
-			return COLOR_PAIR(PAIR_WARN) | A_BOLD;
+			return theme_attr(THEME_WARN);
 		case MONITOR_BAD:
-			return COLOR_PAIR(PAIR_BAD) | A_BOLD;
+			return theme_attr(THEME_ERROR);
 	}
 	return A_NORMAL;
 }
@@ -266,7 +279,7 @@ draw_header(const dashboard *d)
 	char		clock[16];
 	time_t		now = time(NULL);
 	const monitor_node *p = primary_node(d);
-	attr_t		a = crt_has_colors() ? COLOR_PAIR(PAIR_HEADER) : A_REVERSE;
+	attr_t		a = theme_attr(THEME_HEADER);
 	const char *cluster_name = d->m->cl->name ? d->m->cl->name : "-";
 	const char *primary_name = p ? p->node->name : _("none");
 	strbuf		right;
@@ -707,13 +720,40 @@ draw_keybar(const dashboard *d)
 		/* A is offered only when commits wait */
 		if (key_table[i].cmd == CMD_ASYNC && !monitor_sync_blocked(d->m))
 			continue;
-		items[n].key = key_table[i].bar_key;
-		items[n].label = key_table[i].bar_label;
+		items[n].key = _(key_table[i].bar_key);
+		items[n].label = _(key_table[i].bar_label);
 		items[n].action = key_table[i].action;
 		items[n].optional = key_table[i].bar_optional;
 		n++;
 	}
 	keybar_draw(LINES - 1, items, n, dash_readonly(d));
+}
+
+/* The keys of a row of key_table as the help shows them: "F1 ?". */
+static char *
+bind_names(const dash_bind *b)
+{
+	strbuf		sb;
+
+	strbuf_init(&sb);
+	for (int i = 0; i < 4 && b[i].ch; i++)
+	{
+		if (b[i].alias)
+			continue;
+		if (sb.len > 0)
+			strbuf_append(&sb, " ");
+		if (b[i].fkey && b[i].ch >= KEY_F(1) && b[i].ch <= KEY_F(12))
+			strbuf_appendf(&sb, "F%d", (int) (b[i].ch - KEY_F0));
+		else if (b[i].fkey && b[i].ch == KEY_UP)
+			strbuf_append(&sb, _("Up"));
+		else if (b[i].fkey && b[i].ch == KEY_DOWN)
+			strbuf_append(&sb, _("Down"));
+		else if (!b[i].fkey && b[i].ch == ' ')
+			strbuf_append(&sb, _("Space"));
+		else
+			strbuf_appendf(&sb, "%lc", (wint_t) b[i].ch);
+	}
+	return strbuf_detach(&sb);
 }
 
 /* The help: one row per key, a star on the actions (off in read-only). */
@@ -727,18 +767,19 @@ draw_help(void)
 	textout_fill(0, 0, COLS, A_REVERSE, "%s", _(" pgreplica dashboard: keys (any key to go back)"));
 	for (int i = 0; i < N_KEYS && y < LINES - 1; i++)
 	{
-		const char *keys = _(key_table[i].keys);
-		int			pad = 8 - textout_width(keys);	/* columns, not bytes: "Échap" */
+		char	   *keys = bind_names(key_table[i].bind);
+		int			pad = 8 - textout_width(keys);	/* columns, not bytes: "Espace" */
 
 		textout_fill(y++, 0, COLS, A_NORMAL, "  %s%*s %c %s", keys, pad > 0 ? pad : 0, "",
 					 key_table[i].action ? '*' : ' ', _(key_table[i].help));
+		free(keys);
 	}
 	y++;
-	lines = screen_wrap(_("* changes the cluster: not in --readonly.  Rows: ! down, not answering or not streaming (red); ~ catching up or lagging (yellow)."),
+	lines = textout_wrap(_("* changes the cluster: not in --readonly.  Rows: ! down, not answering or not streaming (red); ~ catching up or lagging (yellow)."),
 						COLS - 4, &nl);
 	for (int i = 0; i < nl && y < LINES - 1; i++)
 		textout_fill(y++, 0, COLS, A_NORMAL, "  %s", lines[i]);
-	screen_lines_free(lines);
+	textout_lines_free(lines);
 }
 
 static void
@@ -769,11 +810,11 @@ draw_log(dashboard *d)
 			continue;
 		}
 		strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", localtime(&e->at));
-		lines = screen_wrap(e->text, COLS - 21, &nl);
+		lines = textout_wrap(e->text, COLS - 21, &nl);
 		for (int j = 0; j < nl && y < 1 + rows; j++)
 			textout_fill(y++, 0, COLS, e->bad ? level_attr(MONITOR_BAD) : A_NORMAL,
 						 "%-19s %s", j == 0 ? t : "", lines[j]);
-		screen_lines_free(lines);
+		textout_lines_free(lines);
 	}
 }
 
@@ -933,7 +974,7 @@ reload_if_changed(dashboard *d)
 static void
 start_job(dashboard *d, action_worker_job job, const char *target)
 {
-	if (d->w.running)
+	if (worker_running(&d->w.w))
 	{
 		dash_flash(d, _("an action is already running"));
 		return;
@@ -951,7 +992,7 @@ start_job(dashboard *d, action_worker_job job, const char *target)
 	monitor_note(d->m, target, false, _("action started"));
 }
 
-static void
+static dash_result
 run_cmd(dashboard *d, dash_cmd cmd)
 {
 	const monitor_node *mn = selected_node(d);
@@ -972,12 +1013,12 @@ run_cmd(dashboard *d, dash_cmd cmd)
 				dash_flash(d, msg);
 				free(msg);
 			}
-			return;
+			return DASH_REDRAW;
 		}
 	switch (cmd)
 	{
 		case CMD_NONE:
-			break;
+			return DASH_IGNORED;
 		case CMD_HELP:
 			d->view = d->view == VIEW_HELP ? VIEW_MAIN : VIEW_HELP;
 			break;
@@ -1054,62 +1095,73 @@ run_cmd(dashboard *d, dash_cmd cmd)
 			start_job(d, JOB_DROP_SLOT, sl->name);
 			break;
 		case CMD_QUIT:
-			d->quit = true;
-			break;
+			return DASH_QUIT;
 	}
-	d->dirty = true;
+	return DASH_REDRAW;
+}
+
+/* The job ended: its result is in the worker (after worker_join). */
+static void
+job_done(dashboard *d)
+{
+	const pgr_error *err = &d->w.w.err;
+
+	worker_join(&d->w.w);
+	if (d->w.w.rc < 0)
+	{
+		strbuf		sb;
+
+		strbuf_init(&sb);
+		strbuf_append(&sb, err->message ? err->message : _("unknown error"));
+		if (err->detail)
+			strbuf_appendf(&sb, "\n%s", err->detail);
+		if (err->hint)
+			strbuf_appendf(&sb, "\n%s", err->hint);
+		monitor_note(d->m, NULL, true, err->message ? err->message : _("unknown error"));
+		dialog_free(d->dlg);
+		d->dlg = dialog_new(DIALOG_MESSAGE, _("Action failed"), sb.data, NULL);
+		d->dlg->error = true;
+		d->dlg_for_worker = false;
+		strbuf_free(&sb);
+	}
+	else
+	{
+		monitor_note(d->m, NULL, false, _("action done"));
+		if (d->w.roles_changed)
+		{
+			pgr_error	lerr = PGR_ERROR_INIT;
+			cluster    *cl = cluster_load(d->cluster_path, &lerr);
+
+			if (cl)
+				monitor_replace_cluster(d->m, cl);
+			else
+			{
+				monitor_note(d->m, NULL, true, lerr.message);
+				pgr_error_clear(&lerr);
+			}
+		}
+	}
+	worker_clear(&d->w.w);
 }
 
 static void
-worker_message(dashboard *d, action_worker_msg *msg)
+worker_message(dashboard *d, const worker_event *ev)
 {
-	switch (msg->kind)
+	switch (ev->kind)
 	{
-		case WORKER_LOG:
-			monitor_note(d->m, NULL, false, msg->text);
+		case WEV_LOG:
+			monitor_note(d->m, NULL, false, ev->text);
 			break;
-		case WORKER_CONFIRM:
-		case WORKER_TYPED:
+		case WEV_QUESTION:
 			dialog_free(d->dlg);
-			d->dlg = dialog_new(msg->kind == WORKER_CONFIRM ? DIALOG_CONFIRM : DIALOG_TYPED,
-								_("Confirm"), msg->text, msg->word);
+			d->dlg = dialog_new(ev->question == WQ_TYPED ? DIALOG_TYPED : DIALOG_CONFIRM,
+								ev->title, ev->text, ev->word);
 			d->dlg_for_worker = true;
 			break;
-		case WORKER_DONE:
-			if (msg->rc < 0)
-			{
-				strbuf		sb;
-
-				strbuf_init(&sb);
-				strbuf_append(&sb, msg->err.message ? msg->err.message : _("unknown error"));
-				if (msg->err.detail)
-					strbuf_appendf(&sb, "\n%s", msg->err.detail);
-				if (msg->err.hint)
-					strbuf_appendf(&sb, "\n%s", msg->err.hint);
-				monitor_note(d->m, NULL, true, msg->err.message ? msg->err.message : _("unknown error"));
-				dialog_free(d->dlg);
-				d->dlg = dialog_new(DIALOG_MESSAGE, _("Action failed"), sb.data, NULL);
-				d->dlg->error = true;
-				d->dlg_for_worker = false;
-				strbuf_free(&sb);
-			}
-			else
-			{
-				monitor_note(d->m, NULL, false, _("action done"));
-				if (msg->roles_changed)
-				{
-					pgr_error	err = PGR_ERROR_INIT;
-					cluster    *cl = cluster_load(d->cluster_path, &err);
-
-					if (cl)
-						monitor_replace_cluster(d->m, cl);
-					else
-					{
-						monitor_note(d->m, NULL, true, err.message);
-						pgr_error_clear(&err);
-					}
-				}
-			}
+		case WEV_PROGRESS:
+			break;
+		case WEV_DONE:
+			job_done(d);
 			break;
 	}
 	d->dirty = true;
@@ -1117,131 +1169,75 @@ worker_message(dashboard *d, action_worker_msg *msg)
 
 /* ---- keys ------------------------------------------------------------------------- */
 
+/* The command a key runs: key_table is the only place keys are bound. */
 static dash_cmd
 key_cmd(int is_key, wint_t ch)
 {
-	if (is_key)
-	{
-		switch (ch)
-		{
-			case KEY_F(1):
-				return CMD_HELP;
-			case KEY_UP:
-				return CMD_UP;
-			case KEY_DOWN:
-				return CMD_DOWN;
-			case KEY_F(10):
-				return CMD_QUIT;
-		}
-		return CMD_NONE;
-	}
-	switch (ch)
-	{
-		case '?':
-		case 'h':
-			return CMD_HELP;
-		case 'k':
-			return CMD_UP;
-		case 'j':
-			return CMD_DOWN;
-		case ' ':
-			return CMD_PAUSE;
-		case '+':
-			return CMD_SLOWER;
-		case '-':
-			return CMD_FASTER;
-		case 'L':
-		case 'l':
-			return CMD_LOG;
-		case 'T':
-		case 't':
-			return CMD_TIMELINES;
-		case 'P':
-			return CMD_PROMOTE;
-		case 'F':
-			return CMD_FOLLOW;
-		case 'R':
-			return CMD_RESYNC;
-		case 'S':
-			return CMD_SWITCHOVER;
-		case 'A':
-			return CMD_ASYNC;
-		case 'D':
-			return CMD_DROP_SLOT;
-		case 'q':
-		case 'Q':
-			return CMD_QUIT;
-	}
+	for (int i = 0; i < N_KEYS; i++)
+		for (int k = 0; k < 4 && key_table[i].bind[k].ch; k++)
+			if (key_table[i].bind[k].fkey == (is_key != 0) && key_table[i].bind[k].ch == ch)
+				return key_table[i].cmd;
 	return CMD_NONE;
 }
 
-static void
+static dash_result
 handle_key(dashboard *d, int is_key, wint_t ch)
 {
-	d->dirty = true;
 	if (is_key && ch == KEY_RESIZE)
-		return;
+		return DASH_REDRAW;
 	if (d->dlg)
 	{
 		dialog_result r = dialog_key(d->dlg, is_key, ch);
 
 		if (r == DIALOG_PENDING)
-			return;
+			return DASH_REDRAW;	/* the typed word */
 		if (d->dlg_for_worker)
-			action_worker_answer(&d->w, r == DIALOG_YES);
+			worker_answer(&d->w.w, r == DIALOG_YES, NULL);
 		dialog_free(d->dlg);
 		d->dlg = NULL;
-		return;
+		return DASH_REDRAW;
 	}
 	if (COLS < MIN_COLS || LINES < MIN_LINES)
-	{
-		if (!is_key && (ch == 'q' || ch == 'Q'))
-			d->quit = true;
-		return;
-	}
+		return key_cmd(is_key, ch) == CMD_QUIT ? DASH_QUIT : DASH_IGNORED;
 	if (d->view == VIEW_LOG)
 	{
 		int			page = LINES - 3;
+		dash_cmd	c = key_cmd(is_key, ch);
 
-		if (is_key && ch == KEY_UP)
-			d->log_top--;
-		else if (is_key && ch == KEY_DOWN)
-			d->log_top++;
-		else if (is_key && ch == KEY_PPAGE)
+		if (is_key && ch == KEY_PPAGE)
 			d->log_top -= page;
 		else if (is_key && ch == KEY_NPAGE)
 			d->log_top += page;
-		else if (!is_key && (ch == 'q' || ch == 'L' || ch == 'l' || ch == 27))
+		else if (c == CMD_UP)
+			d->log_top--;
+		else if (c == CMD_DOWN)
+			d->log_top++;
+		else if (c == CMD_QUIT || c == CMD_LOG || (!is_key && ch == 27))
 			d->view = VIEW_MAIN;
-		return;
+		else
+			return DASH_IGNORED;
+		return DASH_REDRAW;
 	}
 	if (d->view == VIEW_HELP)
 	{
 		d->view = VIEW_MAIN;
-		return;
+		return DASH_REDRAW;
 	}
 	if (d->view == VIEW_TIMELINES)
 	{
-		if (!is_key && (ch == 'q' || ch == 'T' || ch == 't' || ch == 27))
+		dash_cmd	c = key_cmd(is_key, ch);
+
+		if (c == CMD_QUIT || c == CMD_TIMELINES || (!is_key && ch == 27))
+		{
 			d->view = VIEW_MAIN;
-		return;
+			return DASH_REDRAW;
+		}
+		return DASH_IGNORED;
 	}
-	run_cmd(d, key_cmd(is_key, ch));
+	return run_cmd(d, key_cmd(is_key, ch));
 }
 
 /* ---- the loop --------------------------------------------------------------------- */
-
-static void
-init_colors(void)
-{
-	if (!crt_has_colors())
-		return;
-	init_pair(PAIR_OK, COLOR_GREEN, -1);
-	init_pair(PAIR_WARN, COLOR_YELLOW, -1);
-	init_pair(PAIR_BAD, COLOR_RED, -1);
-	init_pair(PAIR_DIALOG, COLOR_WHITE, COLOR_BLUE);
-	init_pair(PAIR_HEADER, COLOR_BLACK, COLOR_CYAN);
-}
 
 int
 dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
@@ -1267,15 +1263,8 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 	d.cluster_path = cluster_path;
 	d.readonly = readonly;
 	d.force = force;
+	action_worker_init(&d.w);
 	d.w.override_manager = force;
-	if (action_worker_init(&d.w) < 0)
-	{
-		cluster_free(cl);
-		pgr_error_set(&err, PGR_ERR_IO, "%s", _("could not create the pipes of the dashboard"));
-		report_error(&err);
-		pgr_error_clear(&err);
-		return PGR_EXIT_ERROR;
-	}
 	/* the actions' keys use the password given on the command line */
 	if (g->replication_password_file && !readonly &&
 		!(d.w.replication_password = step_role_read_password_file(g->replication_password_file, &err)))
@@ -1315,7 +1304,7 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 		pgr_error_clear(&err);
 		return PGR_EXIT_ERROR;
 	}
-	init_colors();
+	theme_init();
 	nodelay(stdscr, TRUE);
 	nfd_max = d.m->n_nodes + 2;
 	fds = pgr_calloc((size_t) nfd_max, sizeof(struct pollfd));
@@ -1346,7 +1335,7 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 		fds[n].fd = STDIN_FILENO;
 		fds[n].events = POLLIN;
 		fds[n].revents = 0;
-		fds[n + 1].fd = action_worker_fd(&d.w);
+		fds[n + 1].fd = worker_fd(&d.w.w);	/* -1 (ignored) with no job */
 		fds[n + 1].events = POLLIN;
 		fds[n + 1].revents = 0;
 		timeout = monitor_timeout_ms(d.m);
@@ -1362,15 +1351,25 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 			d.dirty = true;
 		/* keys: everything waiting, KEY_RESIZE included (after SIGWINCH) */
 		while ((r = get_wch(&ch)) != ERR)
-			handle_key(&d, r == KEY_CODE_YES, ch);
-		for (;;)
+			switch (handle_key(&d, r == KEY_CODE_YES, ch))
+			{
+				case DASH_IGNORED:
+				case DASH_HANDLED:
+					break;
+				case DASH_REDRAW:
+					d.dirty = true;
+					break;
+				case DASH_QUIT:
+					d.quit = true;
+					break;
+			}
+		if (worker_running(&d.w.w))
 		{
-			action_worker_msg *msg = action_worker_read(&d.w);
+			worker_event *list = worker_take(&d.w.w);
 
-			if (!msg)
-				break;
-			worker_message(&d, msg);
-			action_worker_msg_free(msg);
+			for (const worker_event *e = list; e; e = e->next)
+				worker_message(&d, e);
+			worker_events_free(list);
 		}
 		{
 			static time_t last;

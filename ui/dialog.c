@@ -5,13 +5,15 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <wctype.h>
 
 #include "crt.h"
 #include "dialog.h"
 #include "i18n.h"
 #include "provide_curses.h"
+#include "screen.h"
+#include "strbuf.h"
 #include "textout.h"
+#include "theme.h"
 
 dialog *
 dialog_new(dialog_kind kind, const char *title, const char *text, const char *word)
@@ -22,6 +24,7 @@ dialog_new(dialog_kind kind, const char *title, const char *text, const char *wo
 	d->title = pgr_strdup(title ? title : "");
 	d->text = pgr_strdup(text ? text : "");
 	d->word = word ? pgr_strdup(word) : NULL;
+	field_init(&d->fld, "", false);
 	return d;
 }
 
@@ -33,20 +36,18 @@ dialog_free(dialog *d)
 	free(d->title);
 	free(d->text);
 	free(d->word);
+	field_free(&d->fld);
 	free(d);
 }
 
 static bool
 typed_matches(const dialog *d)
 {
-	char		buf[256];
-	wchar_t		w[65];
+	char	   *typed = field_text(&d->fld);
+	bool		yes = d->word && strcmp(typed, d->word) == 0;
 
-	memcpy(w, d->typed, (size_t) d->n_typed * sizeof(wchar_t));
-	w[d->n_typed] = L'\0';
-	if (wcstombs(buf, w, sizeof(buf)) == (size_t) -1)
-		return false;
-	return d->word && strcmp(buf, d->word) == 0;
+	free(typed);
+	return yes;
 }
 
 dialog_result
@@ -54,7 +55,7 @@ dialog_key(dialog *d, int is_key, wint_t ch)
 {
 	bool		esc = !is_key && ch == 27;
 	bool		enter = (!is_key && (ch == '\r' || ch == '\n')) ||
-		(is_key && ch == KEY_ENTER);
+		(is_key && (ch == KEY_ENTER || ch == KEY_F(10)));
 
 	switch (d->kind)
 	{
@@ -78,109 +79,196 @@ dialog_key(dialog *d, int is_key, wint_t ch)
 				return DIALOG_NO;
 			if (enter)
 				return typed_matches(d) ? DIALOG_YES : DIALOG_NO;
-			if ((is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == 127 || ch == 8)))
-			{
-				if (d->n_typed > 0)
-					d->n_typed--;
-			}
-			else if (!is_key && iswprint(ch) && d->n_typed < 63)
-				d->typed[d->n_typed++] = (wchar_t) ch;
+			(void) field_key(&d->fld, ch, is_key);
+			return DIALOG_PENDING;
+		case DIALOG_INPUT:
+			if (esc)
+				return DIALOG_NO;
+			if (enter)
+				return DIALOG_YES;
+			(void) field_key(&d->fld, ch, is_key);
 			return DIALOG_PENDING;
 	}
 	return DIALOG_PENDING;
-}
-
-/* Split text into lines of at most width columns (at blanks); malloc'd
- * array of malloc'd strings. */
-static int
-wrap(const char *text, int width, char ***out)
-{
-	char	  **lines = NULL;
-	int			n = 0;
-	const char *p = text;
-
-	while (*p)
-	{
-		const char *end = p;
-		const char *cut = NULL;
-		char	   *line;
-
-		while (*end && *end != '\n')
-		{
-			char	   *piece = pgr_strndup(p, (size_t) (end - p + 1));
-			int			w = textout_width(piece);
-
-			free(piece);
-			if (w > width)
-				break;
-			if (*end == ' ')
-				cut = end;
-			end++;
-		}
-		if (*end && *end != '\n' && cut)
-			end = cut;
-		if (end == p && *end != '\n')
-			end = p + 1;		/* a word longer than the line */
-		/* (end == p at a '\n': an empty line, not a line holding the '\n') */
-		line = pgr_strndup(p, (size_t) (end - p));
-		lines = pgr_realloc(lines, sizeof(char *) * (size_t) (n + 1));
-		lines[n++] = line;
-		p = end;
-		if (*p == ' ' || *p == '\n')
-			p++;
-	}
-	*out = lines;
-	return n;
 }
 
 void
 dialog_draw(const dialog *d)
 {
 	int			w = COLS - 8 < 70 ? COLS - 8 : 70;
+	bool		has_field = d->kind == DIALOG_TYPED || d->kind == DIALOG_INPUT;
+	int			nl;
 	char	  **lines;
-	int			n = wrap(d->text, w - 4, &lines);
-	int			h = n + 5 + (d->kind == DIALOG_TYPED ? 1 : 0);
-	int			y0,
-				x0;
-	attr_t		frame = crt_has_colors() ? COLOR_PAIR(d->error ? 3 : 4) : A_REVERSE;
+	int			h,
+				y0,
+				x0,
+				by;
+	attr_t		frame = theme_attr(d->error ? THEME_ERROR : THEME_DIALOG);
+	attr_t		focus = frame | A_REVERSE;
 
+	crt_require_ui_thread("dialog_draw");
+	if (w < 10 || LINES < 10)
+		return;
+	lines = textout_wrap(d->text, w - 4, &nl);
+	h = nl + 5 + (has_field ? 2 : 0);
 	if (h > LINES - 2)
+	{
+		/* a long text is cut at the bottom: its question comes first */
+		nl -= h - (LINES - 2);
 		h = LINES - 2;
+	}
 	y0 = (LINES - h) / 2;
 	x0 = (COLS - w) / 2;
 	for (int y = 0; y < h; y++)
 		textout_fill(y0 + y, x0, w, frame, "%s", "");
-	textout_fill(y0, x0, w, frame | A_BOLD, " %s", d->title);
-	for (int i = 0; i < n; i++)
+	attron(frame);
+	mvhline(y0, x0, ACS_HLINE, w);
+	mvhline(y0 + h - 1, x0, ACS_HLINE, w);
+	mvvline(y0, x0, ACS_VLINE, h);
+	mvvline(y0, x0 + w - 1, ACS_VLINE, h);
+	mvaddch(y0, x0, ACS_ULCORNER);
+	mvaddch(y0, x0 + w - 1, ACS_URCORNER);
+	mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
+	mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
+	attroff(frame);
 	{
-		if (1 + i < h - 3)
-			textout_put(y0 + 2 + i, x0 + 2, w - 4, frame, lines[i]);
-		free(lines[i]);
+		int			tw = textout_width(d->title) + 2;
+
+		if (tw > w - 4)
+			tw = w - 4;
+		textout_fill(y0, x0 + (w - tw) / 2, tw, frame | A_BOLD, " %s ", d->title);
 	}
-	free(lines);
+	screen_cursor(-1, -1);
+	for (int i = 0; i < nl; i++)
+		textout_put(y0 + 2 + i, x0 + 2, w - 4, frame, lines[i]);
+	textout_lines_free(lines);
+	by = y0 + h - 2;
 	switch (d->kind)
 	{
 		case DIALOG_MESSAGE:
-			textout_put(y0 + h - 2, x0 + w / 2 - 2, 6, frame | A_REVERSE, _("[ OK ]"));
-			break;
-		case DIALOG_CONFIRM:
-			textout_put(y0 + h - 2, x0 + w / 2 - 10, 9,
-						d->yes_chosen ? (frame | A_REVERSE) : frame, _("[ Yes ]"));
-			textout_put(y0 + h - 2, x0 + w / 2 + 2, 9,
-						d->yes_chosen ? frame : (frame | A_REVERSE), _("[ No ]"));
-			break;
-		case DIALOG_TYPED:
 			{
-				char		buf[256];
-				wchar_t		wt[65];
+				const char *ok = _("[ OK ]");
 
-				memcpy(wt, d->typed, (size_t) d->n_typed * sizeof(wchar_t));
-				wt[d->n_typed] = L'\0';
-				if (wcstombs(buf, wt, sizeof(buf)) == (size_t) -1)
-					buf[0] = '\0';
-				textout_fill(y0 + h - 3, x0 + 2, w - 4, frame, _("Type \"%s\" and Enter (Esc: no): %s_"),
-							 d->word ? d->word : "", buf);
+				textout_put(by, x0 + (w - textout_width(ok)) / 2, w - 4, focus, ok);
 				break;
 			}
+		case DIALOG_CONFIRM:
+			{
+				const char *yes = _("[ Yes ]");
+				const char *no = _("[ No ]");
+				int			bx = x0 + w / 2 - textout_width(yes) - 2;
+
+				textout_put(by, bx, w / 2, d->yes_chosen ? focus : frame, yes);
+				textout_put(by, x0 + w / 2 + 2, w / 2 - 4, d->yes_chosen ? frame : focus, no);
+				screen_cursor(by, d->yes_chosen ? bx + 2 : x0 + w / 2 + 4);
+				break;
+			}
+		case DIALOG_TYPED:
+			{
+				char	   *typed = field_text(&d->fld);
+
+				textout_fill(by - 1, x0 + 2, w - 4, frame, _("Type \"%s\" and Enter (Esc: no): %s_"),
+							 d->word ? d->word : "", typed);
+				free(typed);
+				break;
+			}
+		case DIALOG_INPUT:
+			/* field_draw moves its scroll position: the field is the
+			 * dialog's own state, drawn where it is edited */
+			field_draw((field *) &d->fld, stdscr, by - 1, x0 + 2, w - 4, true);
+			break;
 	}
+}
+
+/* ---- modal ---------------------------------------------------------------- */
+
+/* The dialog's own loop over the page's backdrop; frees D. */
+static dialog_result
+dialog_run(dialog *d)
+{
+	dialog_result r = DIALOG_PENDING;
+
+	while (r == DIALOG_PENDING)
+	{
+		screen_event ev;
+
+		screen_draw_backdrop();
+		if (!screen_too_small())
+			dialog_draw(d);
+		screen_refresh();
+		ev = screen_read(-1, -1);
+		if (ev.type != SCREEN_EV_KEY)
+			continue;
+		if (ev.is_fkey && ev.key == KEY_RESIZE)
+			continue;
+		if (screen_too_small())
+			continue;
+		r = dialog_key(d, ev.is_fkey, ev.key);
+	}
+	return r;
+}
+
+void
+dialog_message(const char *title, const char *text)
+{
+	dialog	   *d = dialog_new(DIALOG_MESSAGE, title, text, NULL);
+
+	(void) dialog_run(d);
+	dialog_free(d);
+}
+
+void
+dialog_error(const char *title, const pgr_error *err)
+{
+	strbuf		sb;
+	dialog	   *d;
+
+	strbuf_init(&sb);
+	strbuf_append(&sb, err->message ? err->message : _("unknown error"));
+	if (err->detail)
+		strbuf_appendf(&sb, "\n\n%s", err->detail);
+	if (err->hint)
+		strbuf_appendf(&sb, "\n\n%s", err->hint);
+	d = dialog_new(DIALOG_MESSAGE, title, sb.data, NULL);
+	d->error = true;
+	(void) dialog_run(d);
+	dialog_free(d);
+	strbuf_free(&sb);
+}
+
+bool
+dialog_confirm(const char *title, const char *text, bool default_yes)
+{
+	dialog	   *d = dialog_new(DIALOG_CONFIRM, title, text, NULL);
+	bool		yes;
+
+	d->yes_chosen = default_yes;
+	yes = dialog_run(d) == DIALOG_YES;
+	dialog_free(d);
+	return yes;
+}
+
+char *
+dialog_input(const char *title, const char *prompt, bool secret)
+{
+	dialog	   *d = dialog_new(DIALOG_INPUT, title, prompt, NULL);
+	char	   *out = NULL;
+
+	/* a secret field from its first key: never shown, wiped when freed */
+	field_free(&d->fld);
+	field_init(&d->fld, "", secret);
+	if (dialog_run(d) == DIALOG_YES)
+		out = field_text(&d->fld);
+	dialog_free(d);
+	return out;
+}
+
+bool
+dialog_typed(const char *title, const char *text, const char *word)
+{
+	dialog	   *d = dialog_new(DIALOG_TYPED, title, text, word);
+	bool		yes = dialog_run(d) == DIALOG_YES;
+
+	dialog_free(d);
+	return yes;
 }

@@ -48,7 +48,7 @@ form_add(form *f, form_kind kind, int id, const char *label, const char *text)
 		field_init(&it->fld, text, kind == FORM_SECRET);
 	if (label && kind != FORM_BUTTON && kind != FORM_CHECK)
 	{
-		int			lw = screen_width(label);
+		int			lw = textout_width(label);
 
 		if (lw > f->label_width)
 			f->label_width = lw;
@@ -238,9 +238,9 @@ item_rows(const form_item *it, int w, char ***err_lines, int *n_err)
 	{
 		/* a long label (French is longer) wraps after its "[x] " */
 		int			nl;
-		char	  **lines = screen_wrap(it->label, w > 8 ? w - 4 : 4, &nl);
+		char	  **lines = textout_wrap(it->label, w > 8 ? w - 4 : 4, &nl);
 
-		screen_lines_free(lines);
+		textout_lines_free(lines);
 		if (nl > 1)
 			rows = nl;
 	}
@@ -249,7 +249,7 @@ item_rows(const form_item *it, int w, char ***err_lines, int *n_err)
 		char	   *msg = it->hint ? pgr_asprintf("%s\n%s", it->error, it->hint)
 			: pgr_strdup(it->error);
 
-		*err_lines = screen_wrap(msg, w, n_err);
+		*err_lines = textout_wrap(msg, w, n_err);
 		free(msg);
 		rows += *n_err;
 	}
@@ -278,7 +278,7 @@ form_draw(form *f, int y, int x, int h, int w)
 		if (f->items[i].hidden)
 			continue;
 		r = item_rows(&f->items[i], w - (fx - x), &el, &ne);
-		screen_lines_free(el);
+		textout_lines_free(el);
 		if (i == f->focus)
 		{
 			focus_row = row;
@@ -313,34 +313,34 @@ form_draw(form *f, int y, int x, int h, int w)
 			{
 				case FORM_TEXT:
 				case FORM_SECRET:
-					screen_put(stdscr, sy, x, it->label, lw, A_NORMAL);
+					textout_wput(stdscr, sy, x, it->label, lw, A_NORMAL);
 					field_draw(&it->fld, stdscr, sy, fx, w - (fx - x), focused);
 					break;
 				case FORM_CHECK:
 					{
 						int			cw = w - (fx - x);
 						int			nl;
-						char	  **lines = screen_wrap(it->label, cw > 8 ? cw - 4 : 4, &nl);
+						char	  **lines = textout_wrap(it->label, cw > 8 ? cw - 4 : 4, &nl);
 						attr_t		a = focused ? screen_attr_focus() : A_NORMAL;
 						char	   *s = pgr_asprintf("[%s] %s", it->checked ? "x" : " ",
 													 nl > 0 ? lines[0] : "");
 
-						screen_put(stdscr, sy, fx, s, cw, a);
+						textout_wput(stdscr, sy, fx, s, cw, a);
 						for (int k = 1; k < nl; k++)
 							if (sy + k < y + h)
-								screen_put(stdscr, sy + k, fx + 4, lines[k], cw - 4, a);
+								textout_wput(stdscr, sy + k, fx + 4, lines[k], cw - 4, a);
 						if (focused)
 							screen_cursor(sy, fx + 1);
 						free(s);
-						screen_lines_free(lines);
+						textout_lines_free(lines);
 						break;
 					}
 				case FORM_CHOICE:
 					{
 						char	   *s = pgr_asprintf("< %s >", it->choices[it->choice]);
 
-						screen_put(stdscr, sy, x, it->label, lw, A_NORMAL);
-						screen_put(stdscr, sy, fx, s, w - (fx - x),
+						textout_wput(stdscr, sy, x, it->label, lw, A_NORMAL);
+						textout_wput(stdscr, sy, fx, s, w - (fx - x),
 								   focused ? screen_attr_focus() : A_NORMAL);
 						if (focused)
 							screen_cursor(sy, fx + 2);
@@ -351,7 +351,7 @@ form_draw(form *f, int y, int x, int h, int w)
 					{
 						char	   *s = pgr_asprintf("[ %s ]", it->label);
 
-						screen_put(stdscr, sy, fx, s, w - (fx - x),
+						textout_wput(stdscr, sy, fx, s, w - (fx - x),
 								   focused ? screen_attr_focus() : A_BOLD);
 						if (focused)
 							screen_cursor(sy, fx + 2);
@@ -365,10 +365,10 @@ form_draw(form *f, int y, int x, int h, int w)
 			int			ey = sy + (r - ne) + k;
 
 			if (ey >= y && ey < y + h)
-				screen_put(stdscr, ey, fx, el[k], w - (fx - x),
+				textout_wput(stdscr, ey, fx, el[k], w - (fx - x),
 						   k == 0 ? screen_attr_error() : A_NORMAL);
 		}
-		screen_lines_free(el);
+		textout_lines_free(el);
 		row += r;
 	}
 }

@@ -4,15 +4,15 @@
 #include <config.h>
 
 #include "crt.h"
-#include "i18n.h"
 #include "keybar.h"
 #include "provide_curses.h"
 #include "textout.h"
+#include "theme.h"
 
 static int
 item_width(const keybar_item *it)
 {
-	return textout_width(_(it->key)) + textout_width(_(it->label)) + 1;
+	return textout_width(it->key) + textout_width(it->label) + 1;
 }
 
 void
@@ -23,6 +23,7 @@ keybar_draw(int y, const keybar_item *items, int n, bool read_only)
 	int			x = 0;
 	int			cols = COLS;
 
+	crt_require_ui_thread("keybar_draw");
 	for (int i = 0; i < n; i++)
 	{
 		shown[i] = !(items[i].action && read_only);
@@ -52,10 +53,10 @@ keybar_draw(int y, const keybar_item *items, int n, bool read_only)
 	{
 		if (!shown[i])
 			continue;
-		x += textout_put(y, x, cols - x, A_BOLD, _(items[i].key));
+		x += textout_put(y, x, cols - x, A_BOLD, items[i].key);
 		if (x >= cols)
 			break;
-		x += textout_put(y, x, cols - x, A_REVERSE, _(items[i].label));
+		x += textout_put(y, x, cols - x, theme_attr(THEME_KEY), items[i].label);
 		if (x < cols)
 			x += textout_put(y, x, 1, A_NORMAL, " ");
 	}

@@ -1,7 +1,8 @@
 /*
- * keybar.h: the bottom line of function keys (htop's FunctionBar), drawn
- * from the dashboard's one key table so that the bar, the help screen and
- * the bindings cannot drift apart.
+ * keybar.h: the bottom line of function keys (htop's FunctionBar), the
+ * wizard's pages' and the dashboard's; the dashboard's is drawn from its
+ * one key table so that the bar, the help screen and the bindings cannot
+ * drift apart.
  */
 #ifndef PGR_KEYBAR_H
 #define PGR_KEYBAR_H
@@ -9,8 +10,8 @@
 #include <stdbool.h>
 
 typedef struct keybar_item {
-	const char *key;			/* "F1", "q", N_("Space"): translated when drawn */
-	const char *label;			/* N_() text, translated when drawn */
+	const char *key;			/* "F1", "q", _("Space"): translated */
+	const char *label;			/* translated */
 	bool		action;			/* changes the cluster: hidden in read-only */
 	bool		optional;		/* left out first when the bar is too narrow */
 } keybar_item;

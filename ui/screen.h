@@ -13,16 +13,16 @@
 #include <wchar.h>
 
 #include "provide_curses.h"
+#include "keybar.h"
+#include "textout.h"
 
 /* Below this the pages are not drawn: a message asks for a bigger one. */
 #define SCREEN_MIN_COLS 70
 #define SCREEN_MIN_ROWS 20
 
-/* One entry of the function-key bar: the key's name and what it does. */
-typedef struct screen_key {
-	const char *key;			/* "F10", _("Esc"): key names translated too */
-	const char *label;			/* translated */
-} screen_key;
+/* One entry of the function-key bar: the key's name and what it does,
+ * both translated ("F10", _("Esc")); drawn by keybar.h. */
+typedef keybar_item screen_key;
 
 /* Results of screen_read(). */
 #define SCREEN_EV_NONE 0		/* time-out */
@@ -47,21 +47,6 @@ bool		screen_too_small(void);
 void		screen_frame(const char *title, const char *counter);
 /* The key bar on the last line. */
 void		screen_keybar(const screen_key *keys, int n);
-/*
- * Draw UTF-8 (or the locale's multibyte) text at y,x in at most WIDTH
- * columns, with attributes ATTR.  Returns the columns used.
- */
-int			screen_put(WINDOW *w, int y, int x, const char *s, int width, attr_t attr);
-/* Columns the text needs. */
-int			screen_width(const char *s);
-/*
- * Split TEXT into lines of at most WIDTH columns, breaking at spaces where
- * it can; newlines are kept.  Returns a malloc'd, NULL-terminated array of
- * malloc'd lines (screen_lines_free).
- */
-char	  **screen_wrap(const char *text, int width, int *n_lines);
-void		screen_lines_free(char **lines);
-
 /* Where the text cursor belongs after the page is drawn (-1: hidden). */
 void		screen_cursor(int y, int x);
 /* Place (or hide) the cursor, then refresh. */
@@ -80,7 +65,5 @@ attr_t		screen_attr_title(void);
 attr_t		screen_attr_error(void);
 attr_t		screen_attr_ok(void);
 attr_t		screen_attr_focus(void);
-attr_t		screen_attr_key(void);
-void		screen_init_colors(void);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * textout.c: see textout.h.
+ * textout.c: see textout.h; the console's one module for text on the
+ * terminal (width, cutting, wrapping), the wizard's and the dashboard's.
  */
 #include <config.h>
 
@@ -9,64 +10,197 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "crt.h"
 #include "textout.h"
 
-/* text as wide characters (invalid sequences as '?'); malloc'd */
-static wchar_t *
-widen(const char *text, size_t *len)
+/* One wide character's columns; unprintable ones count as one ('?'). */
+static int
+wc_cols(wchar_t wc)
 {
-	size_t		n = strlen(text);
-	wchar_t    *w = pgr_malloc((n + 1) * sizeof(wchar_t));
-	mbstate_t	st;
-	size_t		o = 0;
+	int			w = wcwidth(wc);
 
+	return w < 0 ? 1 : w;
+}
+
+int
+textout_wput(WINDOW *w, int y, int x, const char *s, int width, attr_t attr)
+{
+	mbstate_t	st;
+	const char *p = s;
+	size_t		left = s ? strlen(s) : 0;
+	int			used = 0;
+
+	crt_require_ui_thread("textout_wput");
+	if (!s || width <= 0 || y < 0 || x < 0)
+		return 0;
 	memset(&st, 0, sizeof(st));
-	while (*text)
+	wmove(w, y, x);
+	while (left > 0)
 	{
 		wchar_t		wc;
-		size_t		r = mbrtowc(&wc, text, strlen(text), &st);
+		size_t		n = mbrtowc(&wc, p, left, &st);
+		int			cw;
 
-		if (r == (size_t) -1 || r == (size_t) -2 || r == 0)
+		if (n == (size_t) -1 || n == (size_t) -2)
 		{
-			/* not in this locale's encoding: one '?' per byte */
+			/* Not in the locale's encoding: show a '?' and move on a byte. */
 			memset(&st, 0, sizeof(st));
-			w[o++] = L'?';
-			text++;
-			continue;
+			wc = L'?';
+			n = 1;
 		}
-		w[o++] = (wcwidth(wc) < 0) ? L'?' : wc;
-		text += r;
+		else if (n == 0)
+			break;
+		if (wc == L'\t')
+			wc = L' ';
+		else if (wcwidth(wc) < 0)
+			wc = L'?';
+		cw = wc_cols(wc);
+		if (used + cw > width)
+			break;
+		{
+			cchar_t		cc;
+			wchar_t		str[2] = {wc, L'\0'};
+
+			setcchar(&cc, str, attr & ~A_COLOR, (short) PAIR_NUMBER(attr), NULL);
+			wadd_wch(w, &cc);
+		}
+		used += cw;
+		p += n;
+		left -= n;
 	}
-	w[o] = L'\0';
-	*len = o;
-	return w;
+	return used;
+}
+
+int
+textout_width(const char *s)
+{
+	mbstate_t	st;
+	size_t		left = s ? strlen(s) : 0;
+	int			used = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (left > 0)
+	{
+		wchar_t		wc;
+		size_t		n = mbrtowc(&wc, s, left, &st);
+
+		if (n == (size_t) -1 || n == (size_t) -2)
+		{
+			memset(&st, 0, sizeof(st));
+			n = 1;
+			wc = L'?';
+		}
+		else if (n == 0)
+			break;
+		used += wc_cols(wc);
+		s += n;
+		left -= n;
+	}
+	return used;
+}
+
+/* Byte length of the longest prefix of S (no newline in it) that fits. */
+static size_t
+fit_bytes(const char *s, size_t len, int width, size_t *last_space)
+{
+	mbstate_t	st;
+	size_t		off = 0;
+	int			used = 0;
+
+	*last_space = 0;
+	memset(&st, 0, sizeof(st));
+	while (off < len)
+	{
+		wchar_t		wc;
+		size_t		n = mbrtowc(&wc, s + off, len - off, &st);
+
+		if (n == (size_t) -1 || n == (size_t) -2)
+		{
+			memset(&st, 0, sizeof(st));
+			n = 1;
+			wc = L'?';
+		}
+		else if (n == 0)
+			break;
+		if (used + wc_cols(wc) > width)
+			break;
+		used += wc_cols(wc);
+		if (wc == L' ')
+			*last_space = off;
+		off += n;
+	}
+	/* a blank right after what fits is the best place to break */
+	if (off < len && s[off] == ' ')
+		*last_space = off;
+	return off;
+}
+
+char **
+textout_wrap(const char *text, int width, int *n_lines)
+{
+	char	  **out = NULL;
+	int			n = 0;
+	int			cap = 0;
+	const char *p = text ? text : "";
+
+	if (width < 1)
+		width = 1;
+	for (;;)
+	{
+		size_t		len = strcspn(p, "\n");
+		const char *end = p + len;
+
+		/* one source line, cut into pieces that fit */
+		do
+		{
+			size_t		space;
+			size_t		take = fit_bytes(p, (size_t) (end - p), width, &space);
+			size_t		next;
+
+			if (take < (size_t) (end - p) && space > 0)
+			{
+				take = space;
+				next = space + 1;
+			}
+			else
+			{
+				if (take == 0 && p < end)
+					take = 1;	/* a character wider than the width */
+				next = take;
+			}
+			if (n + 2 > cap)
+			{
+				cap = cap ? cap * 2 : 16;
+				out = pgr_realloc(out, (size_t) cap * sizeof(char *));
+			}
+			out[n++] = pgr_strndup(p, take);
+			p += next;
+		} while (p < end);
+		if (*end == '\0')
+			break;
+		p = end + 1;
+	}
+	if (!out)
+		out = pgr_calloc(1, sizeof(char *));
+	out[n] = NULL;
+	*n_lines = n;
+	return out;
+}
+
+void
+textout_lines_free(char **lines)
+{
+	if (!lines)
+		return;
+	for (char **l = lines; *l; l++)
+		free(*l);
+	free(lines);
 }
 
 int
 textout_put(int y, int x, int width, attr_t attr, const char *text)
 {
-	size_t		len;
-	wchar_t    *w;
-	int			used = 0;
-	size_t		k = 0;
-
-	if (width <= 0 || !text)
-		return 0;
-	w = widen(text, &len);
-	while (k < len)
-	{
-		int			cw = wcwidth(w[k]);
-
-		if (used + cw > width)
-			break;
-		used += cw;
-		k++;
-	}
-	attron(attr);
-	mvaddnwstr(y, x, w, (int) k);
-	attroff(attr);
-	free(w);
-	return used;
+	return textout_wput(stdscr, y, x, text, width, attr);
 }
 
 void
@@ -85,17 +219,6 @@ textout_fill(int y, int x, int width, attr_t attr, const char *fmt,...)
 		mvaddch(y, x + i, ' ');
 	attroff(attr);
 	free(s);
-}
-
-int
-textout_width(const char *text)
-{
-	size_t		len;
-	wchar_t    *w = widen(text, &len);
-	int			n = wcswidth(w, len);
-
-	free(w);
-	return n < 0 ? (int) len : n;
 }
 
 void

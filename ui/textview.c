@@ -22,18 +22,18 @@ void
 textview_free(textview *tv)
 {
 	strbuf_free(&tv->text);
-	screen_lines_free(tv->lines);
+	textout_lines_free(tv->lines);
 	memset(tv, 0, sizeof(*tv));
 }
 
 static void
 rewrap(textview *tv)
 {
-	screen_lines_free(tv->lines);
+	textout_lines_free(tv->lines);
 	tv->lines = NULL;
 	tv->n_lines = 0;
 	if (tv->width > 0)
-		tv->lines = screen_wrap(tv->text.data, tv->width, &tv->n_lines);
+		tv->lines = textout_wrap(tv->text.data, tv->width, &tv->n_lines);
 }
 
 void
@@ -133,7 +133,7 @@ textview_draw(textview *tv, int y, int x, int h, int w)
 			a = screen_attr_error();
 		else if (l[0] == '[')
 			a = A_BOLD;
-		screen_put(stdscr, y + i, x, l, tv->width, a);
+		textout_wput(stdscr, y + i, x, l, tv->width, a);
 	}
 	if (tv->n_lines > h)
 	{

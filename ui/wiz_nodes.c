@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialog.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "report.h"
 #include "strbuf.h"
 #include "transport.h"
-#include "wdialog.h"
 #include "wiz_int.h"
 #include "worker.h"
 
@@ -265,9 +265,10 @@ test_job_run(worker *w, void *arg, pgr_error *unused)
 }
 
 static void
-draw_testing(int spin)
+draw_testing(void *arg)
 {
 	static const char wheel[] = "|/-\\";
+	int			spin = *(const int *) arg;
 	int			x;
 
 	screen_draw_backdrop();
@@ -275,7 +276,7 @@ draw_testing(int spin)
 		return;
 	move(LINES - 2, 0);
 	clrtoeol();
-	x = 2 + screen_put(stdscr, LINES - 2, 2, _("Testing..."), COLS - 6, A_BOLD);
+	x = 2 + textout_wput(stdscr, LINES - 2, 2, _("Testing..."), COLS - 6, A_BOLD);
 	mvaddch(LINES - 2, x + 1, (chtype) wheel[spin % 4]);
 	screen_cursor(-1, -1);
 }
@@ -291,46 +292,15 @@ test_node(wizard *wz, const wiz_node *n, bool primary)
 {
 	test_job	j = {&wz->topts, n, primary, wz->cl};
 	worker		w;
-	bool		done = false;
 	int			spin = 0;
+	worker_wait ui = {draw_testing, &spin, true, &spin, NULL, NULL, NULL};
 
 	strbuf_init(&j.out);
-	worker_set_current(&w);
-	if (worker_start(&w, test_job_run, &j) < 0)
-	{
-		worker_set_current(NULL);
-		strbuf_free(&j.out);
-		wdialog_message(_("Test failed"), _("could not start a thread"));
-		return;
-	}
-	while (!done)
-	{
-		screen_event ev;
-
-		draw_testing(spin);
-		screen_refresh();
-		ev = screen_read(worker_fd(&w), 150);
-		if (ev.type == SCREEN_EV_NONE)
-			spin++;
-		else if (ev.type == SCREEN_EV_FD)
-		{
-			worker_event *list = worker_take(&w);
-
-			for (worker_event *e = list; e; e = e->next)
-			{
-				if (e->kind == WEV_DONE)
-					done = true;
-				else if (e->kind == WEV_QUESTION)
-					worker_handle_question(&w, e);
-			}
-			worker_events_free(list);
-		}
-		/* a key (KEY_RESIZE included) only redraws */
-	}
-	worker_join(&w);
-	worker_set_current(NULL);
+	/* j.ok stays false when the thread did not start: say why */
+	if (worker_run_waiting(&w, test_job_run, &j, &ui) < 0 && !j.ok && !j.out.len)
+		strbuf_appendf(&j.out, "%s\n", w.err.message ? w.err.message : "");
 	worker_clear(&w);
-	wdialog_message(j.ok ? _("Test passed") : _("Test failed"), j.out.data);
+	dialog_message(j.ok ? _("Test passed") : _("Test failed"), j.out.data);
 	strbuf_free(&j.out);
 }
 
@@ -485,7 +455,7 @@ wiz_page_standbys(wizard *wz)
 					char	   *q = pgr_asprintf(_("Remove the standby \"%s\" from the cluster? Its server is not changed."),
 												 n->name);
 
-					if (wdialog_confirm(_("Remove a standby"), q, false))
+					if (dialog_confirm(_("Remove a standby"), q, false))
 					{
 						wiz_node_free(n);
 						memmove(n, n + 1, (size_t) (wz->n_standbys - wz->cur_standby - 1) * sizeof(wiz_node));
@@ -494,7 +464,7 @@ wiz_page_standbys(wizard *wz)
 					free(q);
 				}
 				else
-					wdialog_message(_("Remove a standby"), _("A cluster needs at least one standby."));
+					dialog_message(_("Remove a standby"), _("A cluster needs at least one standby."));
 				break;
 			case KEY_NPAGE:
 				wz->cur_standby = (wz->cur_standby + 1) % wz->n_standbys;

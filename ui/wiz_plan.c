@@ -14,13 +14,13 @@
 #include "clock.h"
 #include "cluster_lock.h"
 #include "crt.h"
+#include "dialog.h"
 #include "i18n.h"
 #include "monitor.h"
 #include "pgconn.h"
 #include "report.h"
 #include "strbuf.h"
 #include "textview.h"
-#include "wdialog.h"
 #include "wiz_int.h"
 #include "worker.h"
 
@@ -180,7 +180,7 @@ draw_review(void *arg)
 		char	   *s = pgr_asprintf("%c %s", spin[r->spin % 4],
 									 _("Inspecting the nodes: nothing is changed..."));
 
-		screen_put(stdscr, 2, 2, s, COLS - 4, A_BOLD);
+		textout_wput(stdscr, 2, 2, s, COLS - 4, A_BOLD);
 		free(s);
 	}
 	else
@@ -251,7 +251,7 @@ prepare(wizard *wz, job *j, session_options *po)
 		wz->cl = wiz_build_cluster(wz, &err);
 		if (!wz->cl)
 		{
-			wdialog_error(_("The cluster as typed is not valid"), &err);
+			dialog_error(_("The cluster as typed is not valid"), &err);
 			pgr_error_clear(&err);
 			return false;
 		}
@@ -264,70 +264,44 @@ prepare(wizard *wz, job *j, session_options *po)
 	return true;
 }
 
+/* What a key does while a job of the plan runs. */
+typedef struct job_keys {
+	void		(*page_key) (void *arg, wint_t key, bool is_fkey);	/* or NULL */
+	void	   *arg;
+} job_keys;
+
+static void
+job_key(void *key_arg, wint_t key, bool is_fkey)
+{
+	job_keys   *k = key_arg;
+
+	if (is_fkey && key == KEY_F(9))
+	{
+		if (dialog_confirm(_("Quit"),
+						   _("Quit while this runs? A step cut short is resumed when you start pgreplica again with this cluster file."),
+						   false))
+		{
+			crt_done();
+			/* the worker may be in the middle of a step: the journal says which */
+			_exit(PGR_EXIT_ERROR);
+		}
+		return;
+	}
+	if (k->page_key)
+		k->page_key(k->arg, key, is_fkey);
+}
+
 /* Run JOB_FN on the worker while BUSY pages redraw; returns its rc. */
 static int
 run_job(worker *w, worker_fn fn, job *j, void (*draw) (void *), void *arg, int *spin,
-		void (*on_event) (void *, worker_event *))
+		void (*on_event) (void *, const worker_event *),
+		void (*page_key) (void *, wint_t, bool))
 {
-	bool		done = false;
+	job_keys	keys = {page_key, arg};
+	worker_wait ui = {draw, arg, false, spin, on_event, job_key, &keys};
 
 	j->w = w;
-	worker_set_current(w);
-	if (worker_start(w, fn, j) < 0)
-	{
-		pgr_error_set(&w->err, PGR_ERR_GENERIC, "%s", _("could not start a thread"));
-		return -1;
-	}
-	while (!done)
-	{
-		screen_event ev;
-
-		screen_set_backdrop(draw, arg);
-		if (!screen_too_small())
-			draw(arg);
-		screen_refresh();
-		ev = screen_read(worker_fd(w), 150);
-		if (ev.type == SCREEN_EV_NONE)
-			(*spin)++;
-		if (ev.type == SCREEN_EV_FD)
-		{
-			worker_event *list = worker_take(w);
-
-			for (worker_event *e = list; e; e = e->next)
-			{
-				if (e->kind == WEV_DONE)
-					done = true;
-				else if (e->kind == WEV_QUESTION)
-					worker_handle_question(w, e);
-				else if (on_event)
-					on_event(arg, e);
-			}
-			worker_events_free(list);
-		}
-		if (ev.type == SCREEN_EV_KEY && !done && ev.is_fkey && ev.key == KEY_F(9))
-		{
-			if (wdialog_confirm(_("Quit"),
-								_("Quit while this runs? A step cut short is resumed when you start pgreplica again with this cluster file."),
-								false))
-			{
-				crt_done();
-				/* the worker may be in the middle of a step: the journal says which */
-				_exit(PGR_EXIT_ERROR);
-			}
-		}
-		if (ev.type == SCREEN_EV_KEY && on_event && !done)
-		{
-			worker_event k = {0};
-
-			k.kind = (worker_event_kind) - 1;
-			k.done = (long long) ev.key;
-			k.total = ev.is_fkey;
-			on_event(arg, &k);
-		}
-	}
-	worker_join(w);
-	worker_set_current(NULL);
-	return w->rc;
+	return worker_run_waiting(w, fn, j, &ui);
 }
 
 wiz_go
@@ -349,11 +323,11 @@ wiz_page_review(wizard *wz)
 		int			rc;
 
 		r.busy = true;
-		rc = run_job(&w, job_inspect, &j, draw_review, &r, &r.spin, NULL);
+		rc = run_job(&w, job_inspect, &j, draw_review, &r, &r.spin, NULL, NULL);
 		r.busy = false;
 		if (rc < 0)
 		{
-			wdialog_error(_("The plan could not be made"), &w.err);
+			dialog_error(_("The plan could not be made"), &w.err);
 			worker_clear(&w);
 			wiz_drop_plan(wz);
 			goto out;
@@ -393,7 +367,7 @@ wiz_page_review(wizard *wz)
 		{
 			char	   *q = pgr_asprintf(_("Apply this plan now? The servers are changed as shown, "
 										   "and the cluster file is written to \"%s\"."), wz->cluster_path);
-			bool		yes = wdialog_confirm(_("Apply the plan"), q, false);
+			bool		yes = dialog_confirm(_("Apply the plan"), q, false);
 
 			free(q);
 			if (!yes)
@@ -403,7 +377,7 @@ wiz_page_review(wizard *wz)
 
 				if (cluster_save(wz->cl, &err) < 0)
 				{
-					wdialog_error(_("The cluster file could not be written"), &err);
+					dialog_error(_("The cluster file could not be written"), &err);
 					pgr_error_clear(&err);
 					continue;
 				}
@@ -494,7 +468,7 @@ draw_gauge(apply_view *a, int y)
 		line = pgr_asprintf(_("base backup: %s of %s, %s/s, done in %.0f s"), d, t, rate, el);
 	else
 		line = pgr_asprintf(_("base backup: %s of %s"), d, t);
-	screen_put(stdscr, y, 2, line, COLS - 4, A_BOLD);
+	textout_wput(stdscr, y, 2, line, COLS - 4, A_BOLD);
 	free(line);
 	attrset(screen_attr_focus());
 	mvhline(y + 1, 2, ' ', fill);
@@ -567,7 +541,7 @@ draw_apply(void *arg)
 		}
 		/* TRANSLATORS: a line of the apply page: a mark (+ = ! or a spinner), the step's title, its state */
 		line = pgr_asprintf(_("%s %s: %s"), mark, a->wz->plan ? a->wz->plan->steps[i]->title : "", word);
-		screen_put(stdscr, y, 2, line, COLS - 4, i == a->selected ? attr | A_REVERSE : attr);
+		textout_wput(stdscr, y, 2, line, COLS - 4, i == a->selected ? attr | A_REVERSE : attr);
 		free(line);
 	}
 	y = 2 + list_h + 1;
@@ -584,11 +558,11 @@ draw_apply(void *arg)
 		char	   *msg = pgr_asprintf("%s%s%s%s%s", a->err.message ? a->err.message : "",
 									   a->err.detail ? "\n" : "", a->err.detail ? a->err.detail : "",
 									   a->err.hint ? "\n" : "", a->err.hint ? a->err.hint : "");
-		char	  **lines = screen_wrap(msg, COLS - 4, &nl);
+		char	  **lines = textout_wrap(msg, COLS - 4, &nl);
 
 		for (int i = 0; i < nl && i < 3; i++)
-			screen_put(stdscr, LINES - 4 + i, 2, lines[i], COLS - 4, i == 0 ? screen_attr_error() : A_NORMAL);
-		screen_lines_free(lines);
+			textout_wput(stdscr, LINES - 4 + i, 2, lines[i], COLS - 4, i == 0 ? screen_attr_error() : A_NORMAL);
+		textout_lines_free(lines);
 		free(msg);
 	}
 	else if (a->finished)
@@ -597,11 +571,11 @@ draw_apply(void *arg)
 												 "Done: %d steps applied. Press F10 for the dashboard.",
 												 a->changed), a->changed);
 
-		screen_put(stdscr, LINES - 3, 2, line, COLS - 4, screen_attr_ok());
+		textout_wput(stdscr, LINES - 3, 2, line, COLS - 4, screen_attr_ok());
 		free(line);
 	}
 	else if (a->last_line)
-		screen_put(stdscr, LINES - 3, 2, a->last_line, COLS - 4, A_NORMAL);
+		textout_wput(stdscr, LINES - 3, 2, a->last_line, COLS - 4, A_NORMAL);
 	if (a->finished)
 		screen_keybar(keys_end, 4);
 	else
@@ -631,15 +605,16 @@ apply_key(apply_view *a, wint_t key, bool is_fkey)
 }
 
 static void
-apply_event(void *arg, worker_event *e)
+apply_page_key(void *arg, wint_t key, bool is_fkey)
+{
+	apply_key(arg, key, is_fkey);
+}
+
+static void
+apply_event(void *arg, const worker_event *e)
 {
 	apply_view *a = arg;
 
-	if ((int) e->kind == -1)
-	{
-		apply_key(a, (wint_t) e->done, e->total != 0);
-		return;
-	}
 	if (e->kind == WEV_LOG)
 	{
 		free(a->last_line);
@@ -693,7 +668,7 @@ wiz_page_apply(wizard *wz)
 		wz->plan = plan_build(wz->ctx, &err);
 		if (!wz->plan)
 		{
-			wdialog_error(_("The plan could not be made"), &err);
+			dialog_error(_("The plan could not be made"), &err);
 			pgr_error_clear(&err);
 			wiz_drop_plan(wz);
 			return WIZ_BACK;
@@ -722,7 +697,7 @@ wiz_page_apply(wizard *wz)
 	a.err = (pgr_error) PGR_ERROR_INIT;
 	textview_init(&a.log);
 
-	rc = run_job(&w, job_apply, &j, draw_apply, &a, &a.spin, apply_event);
+	rc = run_job(&w, job_apply, &j, draw_apply, &a, &a.spin, apply_event, apply_page_key);
 	a.finished = true;
 	for (int i = 0; i < a.n; i++)
 	{

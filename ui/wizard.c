@@ -13,11 +13,12 @@
 
 #include "crt.h"
 #include "dashboard.h"
+#include "dialog.h"
 #include "i18n.h"
 #include "pgconn.h"
 #include "report.h"
 #include "strbuf.h"
-#include "wdialog.h"
+#include "theme.h"
 #include "wiz_int.h"
 #include "wizard.h"
 #include "worker.h"
@@ -46,7 +47,7 @@ wiz_counter(const wizard *wz)
 bool
 wiz_confirm_quit(void)
 {
-	return wdialog_confirm(_("Quit"), _("Leave the set-up wizard? Nothing typed so far is kept."), false);
+	return dialog_confirm(_("Quit"), _("Leave the set-up wizard? Nothing typed so far is kept."), false);
 }
 
 /* ---- checks ------------------------------------------------------------------ */
@@ -364,16 +365,16 @@ draw_form_page(void *arg)
 	if (pg->intro)
 	{
 		int			nl;
-		char	  **lines = screen_wrap(pg->intro, COLS - 4, &nl);
+		char	  **lines = textout_wrap(pg->intro, COLS - 4, &nl);
 
 		for (int i = 0; i < nl && y < LINES - 6; i++)
-			screen_put(stdscr, y++, 2, lines[i], COLS - 4, A_NORMAL);
-		screen_lines_free(lines);
+			textout_wput(stdscr, y++, 2, lines[i], COLS - 4, A_NORMAL);
+		textout_lines_free(lines);
 		y++;
 	}
 	if (pg->status)
 	{
-		screen_put(stdscr, y++, 2, pg->status, COLS - 4, A_BOLD);
+		textout_wput(stdscr, y++, 2, pg->status, COLS - 4, A_BOLD);
 		y++;
 	}
 	form_draw(pg->f, y, 2, LINES - 2 - y, COLS - 4);
@@ -528,7 +529,7 @@ wiz_page_welcome(wizard *wz)
 
 			if (!c)
 			{
-				wdialog_error(_("Cluster file"), &err);
+				dialog_error(_("Cluster file"), &err);
 				pgr_error_clear(&err);
 				continue;
 			}
@@ -599,6 +600,35 @@ step_title(const char *cluster_path, const char *id)
 	return title ? title : pgr_strdup(id);
 }
 
+/* The primary reached with what is known of its password, on the worker. */
+typedef struct probe_job {
+	const cluster *cl;
+	const cluster_node *node;
+} probe_job;
+
+static int
+probe_job_run(worker *w, void *arg, pgr_error *err)
+{
+	probe_job  *j = arg;
+	PGconn	   *conn = pgconn_connect(j->cl, j->node, NULL, 10, err);
+
+	(void) w;
+	if (!conn)
+		return -1;
+	PQfinish(conn);
+	return 0;
+}
+
+static void
+draw_connecting(void *arg)
+{
+	(void) arg;
+	screen_draw_backdrop();
+	if (screen_too_small())
+		return;
+	textout_wput(stdscr, LINES - 2, 2, _("Connecting to the primary..."), COLS - 4, A_BOLD);
+}
+
 /*
  * Resuming goes straight to the apply: when the primary refuses us for
  * want of a password (none in ~/.pgpass or PGPASSFILE, it was typed in the
@@ -616,28 +646,25 @@ resume_password(wizard *wz)
 	user = p->dbuser ? p->dbuser : CLUSTER_DEFAULT_DBUSER;
 	for (int tries = 0; tries < 5; tries++)
 	{
-		pgr_error	err = PGR_ERROR_INIT;
-		PGconn	   *conn;
+		/* on the worker: a primary that does not answer leaves the screen
+		 * redrawn and resizable for the connect time-out */
+		probe_job	j = {wz->cl, p};
+		worker_wait ui = {draw_connecting, NULL, true, NULL, NULL, NULL, NULL};
+		worker		w;
 		char	   *prompt;
 		char	   *pw;
 
-		screen_put(stdscr, LINES - 2, 2, _("Connecting to the primary..."), COLS - 4, A_BOLD);
-		screen_refresh();
-		conn = pgconn_connect(wz->cl, p, NULL, 10, &err);
-		if (conn)
-		{
-			PQfinish(conn);
+		if (worker_run_waiting(&w, probe_job_run, &j, &ui) == 0)
 			return;
-		}
-		if (err.kind != PGR_ERR_AUTH)
+		if (w.err.kind != PGR_ERR_AUTH)
 		{
-			pgr_error_clear(&err);
+			worker_clear(&w);
 			return;
 		}
 		prompt = pgr_asprintf(_("%s\n\nThe password of user \"%s\" on node \"%s\" (kept in memory only):"),
-							  err.message, user, p->name);
-		pgr_error_clear(&err);
-		pw = wdialog_input(_("Password"), prompt, true);
+							  w.err.message, user, p->name);
+		worker_clear(&w);
+		pw = dialog_input(_("Password"), prompt, true);
 		free(prompt);
 		if (!pw)
 			return;
@@ -668,7 +695,7 @@ offer_resume(wizard *wz, const cluster *prefill)
 
 		free(title);
 
-		yes = wdialog_confirm(_("Resume the set-up"), text, false);
+		yes = dialog_confirm(_("Resume the set-up"), text, false);
 		free(text);
 	}
 	free(step);
@@ -704,7 +731,6 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 	wz.slots = CLUSTER_DEFAULT_SLOTS;
 	wz.ssl_mode = CLUSTER_DEFAULT_SSL ? SSL_NEW_CA : SSL_OFF;
 	wz.topts.ssh_config = g->ssh_config;
-	worker_init_ui_thread();
 	worker_transport_callbacks(&wz.topts);
 	if (prefill)
 		wiz_from_cluster(&wz, prefill);
@@ -716,7 +742,7 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 		pgconn_forget_passwords();
 		return PGR_EXIT_ERROR;
 	}
-	screen_init_colors();
+	theme_init();
 
 	if (prefill && offer_resume(&wz, prefill))
 	{
@@ -726,7 +752,7 @@ wizard_run(const pgr_globals *g, const char *cluster_path, const cluster *prefil
 		wz.cl = cluster_load(cluster_path, &err);
 		if (!wz.cl)
 		{
-			wdialog_error(_("Resume the set-up"), &err);
+			dialog_error(_("Resume the set-up"), &err);
 			pgr_error_clear(&err);
 		}
 		else

@@ -102,6 +102,12 @@ tui_keys dash F1
 ok "F1 opens the help" tui_wait dash 'keys \(any key to go back\)'
 tui_keys dash x
 ok "a key goes back" tui_wait dash 'WAL pipeline of s1'
+# every key is bound from the one table, aliases too (left out of the
+# help): h opens it
+tui_keys dash h
+ok "h opens the help too" tui_wait dash 'keys \(any key to go back\)'
+tui_keys dash x
+ok "and a key goes back" tui_wait dash 'WAL pipeline of s1'
 tui_keys dash L
 ok "L shows the full event log" tui_wait dash 'Event log \([0-9]+\): '
 tui_keys dash L
@@ -163,7 +169,8 @@ is "$(tui_exit_status dash)" 0 "the dashboard exits 0"
 tui_start mono 100 30 "$PGREPLICA" -c "$conf" --no-color dashboard
 ok "--no-color: the rows are there" tui_wait mono "$(row ' ' s1 standby streaming)"
 unlike "$(tui_tmux capture-pane -e -p -t mono)" $'\e\\[3[1-7]m' "--no-color: no colour on the screen"
-tui_keys mono q
+tui_keys mono F10
+ok "F10 quits too" fx_poll 10 gone mono
 tui_start nocolor 100 30 env NO_COLOR=1 "$PGREPLICA" -c "$conf" dashboard
 ok "NO_COLOR: the rows are there" tui_wait nocolor "$(row ' ' s1 standby streaming)"
 unlike "$(tui_tmux capture-pane -e -p -t nocolor)" $'\e\\[3[1-7]m' "NO_COLOR: no colour on the screen"
