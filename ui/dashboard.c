@@ -30,6 +30,7 @@
 #include "sparkline.h"
 #include "strbuf.h"
 #include "textout.h"
+#include "trace.h"
 #include "action_worker.h"
 #include "actions.h"
 #include "step_role.h"
@@ -842,6 +843,9 @@ draw(dashboard *d)
 	int			y;
 	int			slot_rows;
 
+	/* the slots come and go with the monitor's results */
+	if (d->sel >= n_items(d))
+		d->sel = n_items(d) > 0 ? n_items(d) - 1 : 0;
 	erase();
 	if (COLS < MIN_COLS || LINES < MIN_LINES)
 	{
@@ -1334,8 +1338,6 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 			nfd_max = d.m->n_nodes + 2;
 			fds = pgr_realloc(fds, sizeof(struct pollfd) * (size_t) nfd_max);
 		}
-		if (d.sel >= n_items(&d))
-			d.sel = n_items(&d) > 0 ? n_items(&d) - 1 : 0;
 		if (d.dirty)
 		{
 			draw(&d);
@@ -1357,11 +1359,45 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 			break;
 		if (r < 0)
 			n = 0;				/* a signal (SIGWINCH): nothing was reported */
-		if (monitor_handle(d.m, fds, r < 0 ? 0 : n))
-			d.dirty = true;
-		/* keys: everything waiting, KEY_RESIZE included (after SIGWINCH) */
-		while ((r = get_wch(&ch)) != ERR)
-			handle_key(&d, r == KEY_CODE_YES, ch);
+
+		/*
+		 * Keys before the monitor's results, and drawn at once: a key that
+		 * comes in with a refresh's answers is not kept waiting behind
+		 * their parsing and the redraw they cause (100 WAL senders' rows
+		 * at scale).  Everything waiting, KEY_RESIZE included (after
+		 * SIGWINCH).
+		 */
+		{
+			int64_t		t0 = trace_start();
+			int			keys = 0;
+			int			kr;
+
+			while ((kr = get_wch(&ch)) != ERR)
+			{
+				handle_key(&d, kr == KEY_CODE_YES, ch);
+				keys++;
+			}
+			if (keys && d.dirty && !d.quit)
+			{
+				draw(&d);
+				d.dirty = false;
+			}
+			if (keys)
+				trace_done(t0, "dashboard: %d key(s) handled and drawn", keys);
+		}
+		{
+			int64_t		t0 = trace_start();
+			bool		changed = monitor_handle(d.m, fds, r < 0 ? 0 : n);
+
+			/* drawn here rather than at the loop's top: the trace then
+			 * says what a refresh costs the UI thread, results and redraw */
+			if (changed && !d.quit)
+			{
+				draw(&d);
+				d.dirty = false;
+				trace_done(t0, "dashboard: monitor results handled and drawn");
+			}
+		}
 		for (;;)
 		{
 			action_worker_msg *msg = action_worker_read(&d.w);
