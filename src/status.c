@@ -19,6 +19,7 @@
 #include "monitor.h"
 #include "pgconn.h"
 #include "status.h"
+#include "status_disk.h"
 #include "strbuf.h"
 
 /* ---- the query -------------------------------------------------------------- */
@@ -704,6 +705,10 @@ status_collect(const cluster *c, double timeout_s)
 	free(list);
 	free(sent);
 	free(finished);
+	/* the primary's room for WAL, through its transport (after the queries:
+	 * it needs their slots) */
+	for (int i = 0; i < n; i++)
+		status_disk_measure(c, &st->nodes[i], timeout_s);
 	status_evaluate(st);
 	return st;
 }
@@ -851,6 +856,18 @@ evaluate_watch(cluster_status *st, node_status *ns)
 					name, ns->archiver.failed_count,
 					ns->archiver.last_failed_wal ? ns->archiver.last_failed_wal : "?",
 					ns->archiver.last_failed_time ? ns->archiver.last_failed_time : "?");
+	if (ns->wal_disk_known && ns->wal_disk_rate_known && !isinf(ns->wal_disk_time_left) &&
+		ns->wal_disk_time_left < c->wal_disk_warn_time)
+	{
+		char		left[32];
+
+		format_size(ns->wal_disk_free, size, sizeof(size));
+		status_disk_format_time(ns->wal_disk_time_left, left, sizeof(left));
+		add_problem(st, ns->wal_disk_time_left < c->wal_disk_critical_time ? STATUS_ERROR : STATUS_DEGRADED,
+					"wal_disk_full", name,
+					_("the file system of pg_wal on \"%s\" is full in about %s at the growth of its slots' retention (%s free)"),
+					name, left, size);
+	}
 	if (ns->role == STATUS_ROLE_STANDBY && ns->replay_paused)
 		add_problem(st, STATUS_DEGRADED, "replay_paused", name,
 					_("standby \"%s\" has its replay paused (pg_wal_replay_resume() resumes it)"),
@@ -1027,6 +1044,7 @@ status_free(cluster_status *st)
 		pgr_error_clear(&st->nodes[i].error);
 		free(st->nodes[i].ssl_cert_expires);
 		free(st->nodes[i].client_cert_expires);
+		free(st->nodes[i].wal_disk_error);
 	}
 	free(st->nodes);
 	clear_problems(st);
