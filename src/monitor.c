@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "hooks.h"
 #include "monitor.h"
 #include "strbuf.h"
+#include "transport.h"
 
 #define BACKOFF_MIN_S 0.5
 #define BACKOFF_MAX_S 5.0
@@ -150,6 +152,133 @@ monitor_event_get(const monitor *m, int i)
 	return &m->events[(oldest + i) % MONITOR_EVENTS];
 }
 
+/* ---- the primary's free space for pg_wal, off the caller's thread ------------------ */
+
+/*
+ * One df through the node's transport.  The thread owns what it reads
+ * (copies of the node's settings); the monitor takes the result once
+ * `done`, or abandons the probe (the node list is rebuilt, the monitor
+ * freed) and the thread then frees it itself.
+ */
+typedef struct monitor_disk {
+	pthread_t	th;
+	pthread_mutex_t lock;
+	bool		done;			/* under lock */
+	bool		abandoned;		/* under lock */
+	char	   *ssh;
+	char	   *pgdata;
+	char	   *become;
+	long long	free_bytes;		/* -1: see error */
+	char	   *error;
+} monitor_disk;
+
+static void
+disk_free(monitor_disk *d)
+{
+	pthread_mutex_destroy(&d->lock);
+	free(d->ssh);
+	free(d->pgdata);
+	free(d->become);
+	free(d->error);
+	free(d);
+}
+
+static void *
+disk_main(void *arg)
+{
+	monitor_disk *d = arg;
+	/* never a question: no terminal on this thread; a short connect */
+	transport_options topts = {.connect_timeout_s = 5, .become = d->become};
+	pgr_error	err = PGR_ERROR_INIT;
+	transport  *t = transport_open(d->ssh, &topts, &err);
+	bool		abandoned;
+
+	if (!t || status_disk_free(t, d->pgdata, &d->free_bytes, &err) < 0)
+	{
+		d->free_bytes = -1;
+		d->error = pgr_strdup(err.message ? err.message : _("unknown error"));
+		pgr_error_clear(&err);
+	}
+	if (t)
+		transport_close(t);
+	pthread_mutex_lock(&d->lock);
+	d->done = true;
+	abandoned = d->abandoned;
+	pthread_mutex_unlock(&d->lock);
+	if (abandoned)
+		disk_free(d);
+	return NULL;
+}
+
+static void
+disk_start(monitor_node *mn, int64_t now)
+{
+	monitor_disk *d = pgr_calloc(1, sizeof(*d));
+
+	mn->disk_next_ms = now + MONITOR_DISK_EVERY_S * 1000;
+	pthread_mutex_init(&d->lock, NULL);
+	d->ssh = pgr_strdup(mn->node->ssh);
+	d->pgdata = pgr_strdup(mn->node->pgdata);
+	d->become = mn->node->become ? pgr_strdup(mn->node->become) : NULL;
+	if (pthread_create(&d->th, NULL, disk_main, d) != 0)
+	{
+		disk_free(d);			/* tried again at the next period */
+		return;
+	}
+	mn->disk = d;
+}
+
+/* The probe's result into the node's status, once it is there. */
+static bool
+disk_collect(monitor_node *mn)
+{
+	monitor_disk *d = mn->disk;
+	node_status *ns = mn->st;
+	bool		done;
+
+	if (!d)
+		return false;
+	pthread_mutex_lock(&d->lock);
+	done = d->done;
+	pthread_mutex_unlock(&d->lock);
+	if (!done)
+		return false;
+	pthread_join(d->th, NULL);
+	ns->wal_disk_known = d->free_bytes >= 0;
+	ns->wal_disk_free = d->free_bytes;
+	free(ns->wal_disk_error);
+	ns->wal_disk_error = d->error;
+	d->error = NULL;
+	if (ns->wal_disk_known)
+		status_disk_judge(ns, &mn->disk_history);
+	disk_free(d);
+	mn->disk = NULL;
+	return true;
+}
+
+/* The monitor no longer waits for it: the thread frees the probe. */
+static void
+disk_abandon(monitor_node *mn)
+{
+	monitor_disk *d = mn->disk;
+	bool		done;
+
+	if (!d)
+		return;
+	mn->disk = NULL;
+	pthread_mutex_lock(&d->lock);
+	done = d->done;
+	d->abandoned = !done;
+	pthread_mutex_unlock(&d->lock);
+	if (done)
+	{
+		pthread_join(d->th, NULL);
+		disk_free(d);
+	}
+	else
+		pthread_detach(d->th);
+}
+
 /* ---- nodes ---------------------------------------------------------------------- */
 
 /*
@@ -205,6 +334,7 @@ free_nodes(monitor *m)
 	{
 		monitor_node *mn = &m->nodes[i];
 
+		disk_abandon(mn);
 		pgconn_free(&mn->pc);
 		free(mn->query);
 		pgr_error_clear(&mn->error);
@@ -213,6 +343,7 @@ free_nodes(monitor *m)
 		pgr_error_clear(&m->status.nodes[i].error);
 		free(m->status.nodes[i].ssl_cert_expires);
 		free(m->status.nodes[i].client_cert_expires);
+		free(m->status.nodes[i].wal_disk_error);
 	}
 	free(m->nodes);
 	free(m->fd_node);
@@ -498,6 +629,14 @@ answered(monitor *m, monitor_node *mn, const node_before *before)
 	mn->conn = MONITOR_UP;
 	mn->last_answer = now;
 	pgr_error_clear(&mn->error);
+	if (mn->st->role == STATUS_ROLE_PRIMARY)
+	{
+		/* the retention's growth, from every answer (kept 30 s apart) */
+		status_disk_add(&mn->disk_history,
+						(status_disk_sample) {now, status_max_retained(mn->st)});
+		if (mn->st->wal_disk_known)
+			status_disk_judge(mn->st, &mn->disk_history);
+	}
 	status_evaluate(&m->status);
 	derive(m, before);
 	/*
@@ -583,6 +722,19 @@ monitor_handle(monitor *m, const struct pollfd *fds, int nfds)
 		free(hook_failed);
 	}
 
+	/* the primaries' free space for pg_wal, read on their own threads */
+	{
+		bool		disk = false;
+
+		for (int i = 0; i < m->n_nodes; i++)
+			disk |= disk_collect(&m->nodes[i]);
+		if (disk)
+		{
+			status_evaluate(&m->status);
+			m->changed = true;
+		}
+	}
+
 	for (int i = 0; i < m->n_nodes; i++)
 	{
 		monitor_node *mn = &m->nodes[i];
@@ -646,6 +798,11 @@ monitor_handle(monitor *m, const struct pollfd *fds, int nfds)
 				/* one query per refresh, none while one is out */
 				if (tick && mn->query)
 					send_query(m, mn);
+				/* and now and then the primary's free space for pg_wal */
+				if (tick && !mn->disk && now >= mn->disk_next_ms &&
+					mn->st->answered && mn->st->role == STATUS_ROLE_PRIMARY &&
+					mn->node->ssh && mn->node->pgdata)
+					disk_start(mn, now);
 				break;
 			default:
 				break;

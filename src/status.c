@@ -856,7 +856,8 @@ evaluate_watch(cluster_status *st, node_status *ns)
 					name, ns->archiver.failed_count,
 					ns->archiver.last_failed_wal ? ns->archiver.last_failed_wal : "?",
 					ns->archiver.last_failed_time ? ns->archiver.last_failed_time : "?");
-	if (ns->wal_disk_known && ns->wal_disk_rate_known && !isinf(ns->wal_disk_time_left) &&
+	if (ns->role == STATUS_ROLE_PRIMARY && ns->wal_disk_known && ns->wal_disk_rate_known &&
+		!isinf(ns->wal_disk_time_left) &&
 		ns->wal_disk_time_left < c->wal_disk_warn_time)
 	{
 		char		left[32];
