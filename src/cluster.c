@@ -71,6 +71,7 @@ enum cluster_key
 	CK_REPLICATION_AUTH,
 	CK_WAL_DISK_WARN_TIME,
 	CK_WAL_DISK_CRITICAL_TIME,
+	CK_PATRONI_PORT,
 	N_CLUSTER_KEYS
 };
 
@@ -79,7 +80,7 @@ static const char *const cluster_keys[N_CLUSTER_KEYS] = {
 	"trigger_file", "ssl_ca", "lag_warn_bytes", "lag_warn_seconds",
 	"event_command", "event_timeout", "slot_warn_bytes", "slot_critical_bytes",
 	"clone_max_rate", "clone_compression", "replication_auth",
-	"wal_disk_warn_time", "wal_disk_critical_time"
+	"wal_disk_warn_time", "wal_disk_critical_time", "patroni_port"
 };
 
 static const char *const replication_auth_names[] = {"scram", "cert", "scram+cert"};
@@ -501,6 +502,10 @@ cluster_value(const cluster *c, int key)
 			if (c->wal_disk_critical_time == CLUSTER_DEFAULT_WAL_DISK_CRITICAL_TIME)
 				return pgr_strdup("");
 			return pgr_asprintf("%gs", c->wal_disk_critical_time);
+		case CK_PATRONI_PORT:
+			if (c->patroni_port == CLUSTER_DEFAULT_PATRONI_PORT)
+				return pgr_strdup("");
+			return c->patroni_port ? pgr_asprintf("%d", c->patroni_port) : pgr_strdup("off");
 		case CK_EVENT_COMMAND:
 			return pgr_strdup(c->event_command ? c->event_command : "");
 		case CK_EVENT_TIMEOUT:
@@ -1061,6 +1066,20 @@ set_cluster_key(cluster *c, int key, const char *v, const char *where,
 				}
 				break;
 			}
+		case CK_PATRONI_PORT:
+			if (v[0] == '\0')
+				c->patroni_port = CLUSTER_DEFAULT_PATRONI_PORT;
+			else if (strcasecmp(v, "off") == 0)
+				c->patroni_port = 0;
+			else if (parse_port(v, &c->patroni_port) < 0)
+			{
+				pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+							  where, shown(s, v), cluster_keys[key]);
+				pgr_error_hint(err, _("\"%s\" is the port of Patroni's REST API on the nodes' hosts (1 to 65535), or off."),
+							   cluster_keys[key]);
+				return -1;
+			}
+			break;
 		case CK_CLONE_COMPRESSION:
 			{
 				basebackup_compression m = BB_COMPRESS_OFF;
@@ -1527,6 +1546,7 @@ cluster_new(const char *path)
 	c->slot_critical_bytes = CLUSTER_DEFAULT_SLOT_CRITICAL_BYTES;
 	c->wal_disk_warn_time = CLUSTER_DEFAULT_WAL_DISK_WARN_TIME;
 	c->wal_disk_critical_time = CLUSTER_DEFAULT_WAL_DISK_CRITICAL_TIME;
+	c->patroni_port = CLUSTER_DEFAULT_PATRONI_PORT;
 	return c;
 }
 
@@ -2026,7 +2046,8 @@ append_cluster_section(strbuf *out, const cluster *c, const char *eol)
 					  k != CK_EVENT_TIMEOUT && k != CK_SLOT_WARN_BYTES &&
 					  k != CK_SLOT_CRITICAL_BYTES && k != CK_CLONE_MAX_RATE &&
 					  k != CK_CLONE_COMPRESSION && k != CK_REPLICATION_AUTH &&
-					  k != CK_WAL_DISK_WARN_TIME && k != CK_WAL_DISK_CRITICAL_TIME))
+					  k != CK_WAL_DISK_WARN_TIME && k != CK_WAL_DISK_CRITICAL_TIME &&
+					  k != CK_PATRONI_PORT))
 			append_setting(out, cluster_keys[k], v, eol);
 		free(v);
 	}

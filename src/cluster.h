@@ -29,6 +29,7 @@
 /* the primary's pg_wal file system full within: a warning, then an error */
 #define CLUSTER_DEFAULT_WAL_DISK_WARN_TIME (24 * 3600.0)
 #define CLUSTER_DEFAULT_WAL_DISK_CRITICAL_TIME (4 * 3600.0)
+#define CLUSTER_DEFAULT_PATRONI_PORT 8008	/* Patroni's REST API */
 #define EVENT_COMMAND_MAX_WORDS 32		/* its program and arguments */
 
 typedef enum node_role {
@@ -116,6 +117,8 @@ typedef struct cluster {
 									 * this many seconds at the current
 									 * retention growth: degraded */
 	double		wal_disk_critical_time;	/* ... within this: error */
+	int			patroni_port;	/* Patroni's REST API asked there on each
+								 * node's host; 0: not asked ("off") */
 	char	   *event_command;	/* run after events (hooks.h); NULL: none */
 	double		event_timeout;	/* its time limit, in seconds */
 	long long	clone_max_rate_kb;	/* pg_basebackup --max-rate, kB/s;

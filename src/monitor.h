@@ -127,6 +127,8 @@ typedef struct monitor_node {
 	 * (wal_disk_*), where status_evaluate() judges them.
 	 */
 	struct monitor_disk *disk;	/* the probe under way, or NULL */
+	char	   *patroni;		/* what Patroni's REST API answered on the
+								 * node's host (the last probe), or NULL */
 	int64_t		disk_next_ms;	/* when to read the free space again */
 	status_disk_history disk_history;
 

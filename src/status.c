@@ -20,6 +20,7 @@
 #include "pgconn.h"
 #include "status.h"
 #include "status_disk.h"
+#include "status_patroni.h"
 #include "strbuf.h"
 
 /* ---- the query -------------------------------------------------------------- */
@@ -709,8 +710,34 @@ status_collect(const cluster *c, double timeout_s)
 	 * it needs their slots) */
 	for (int i = 0; i < n; i++)
 		status_disk_measure(c, &st->nodes[i], timeout_s);
+	/*
+	 * Patroni, asked of its REST API: its own word is the best evidence,
+	 * before what it leaves on the server
+	 */
+	for (int i = 0; i < n; i++)
+		if (st->nodes[i].answered)
+			status_patroni_apply(&st->nodes[i], c->patroni_port,
+								 timeout_s < 1 ? (int) (timeout_s * 1000) : 1000);
 	status_evaluate(st);
 	return st;
+}
+
+void
+status_patroni_apply(node_status *ns, int port, int timeout_ms)
+{
+	char	   *evidence;
+
+	if (port > 0 && status_patroni_probe(ns->node->host, port, timeout_ms, &evidence))
+		status_set_manager(ns, "patroni", evidence);
+}
+
+void
+status_set_manager(node_status *ns, const char *manager, char *evidence)
+{
+	free(ns->manager);
+	free(ns->manager_evidence);
+	ns->manager = pgr_strdup(manager);
+	ns->manager_evidence = evidence;
 }
 
 /* ---- judging ----------------------------------------------------------------- */

@@ -247,6 +247,12 @@ bool		status_archiver_failing(const status_archiver *a);
  * primary whose node has "ssh" and "pgdata"; failures are kept in
  * ns->wal_disk_error. */
 void		status_disk_measure(const cluster *c, node_status *ns, double timeout_s);
+/* Ask Patroni's REST API on the node's host (port: the cluster's
+ * patroni_port; 0: not asked) and, when it answers, record it as the node's
+ * manager (status_patroni.h). */
+void		status_patroni_apply(node_status *ns, int port, int timeout_ms);
+/* The node's manager and its evidence (taken over, malloc'd). */
+void		status_set_manager(node_status *ns, const char *manager, char *evidence);
 /* The largest WAL retention of a node's slots (0 without any). */
 long long	status_max_retained(const node_status *ns);
 
