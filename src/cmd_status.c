@@ -973,6 +973,7 @@ cmd_status(const pgr_globals *g, int argc, char **argv)
 		return PGR_EXIT_ERROR;
 	}
 	st = status_collect(c, timeout_s);
+	status_collect_disk(st);
 	switch (format)
 	{
 		case FORMAT_JSON:

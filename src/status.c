@@ -706,10 +706,6 @@ status_collect(const cluster *c, double timeout_s)
 	free(list);
 	free(sent);
 	free(finished);
-	/* the primary's room for WAL, through its transport (after the queries:
-	 * it needs their slots) */
-	for (int i = 0; i < n; i++)
-		status_disk_measure(c, &st->nodes[i], timeout_s);
 	/*
 	 * Patroni, asked of its REST API: its own word is the best evidence,
 	 * before what it leaves on the server
@@ -720,6 +716,14 @@ status_collect(const cluster *c, double timeout_s)
 								 timeout_s < 1 ? (int) (timeout_s * 1000) : 1000);
 	status_evaluate(st);
 	return st;
+}
+
+void
+status_collect_disk(cluster_status *st)
+{
+	for (int i = 0; i < st->n_nodes; i++)
+		status_disk_measure(st->cluster, &st->nodes[i], st->timeout_s);
+	status_evaluate(st);
 }
 
 void

@@ -217,6 +217,12 @@ typedef struct cluster_status {
  * are evaluated.  c must outlive the result.
  */
 cluster_status *status_collect(const cluster *c, double timeout_s);
+/*
+ * Then the primary's room for WAL (status_disk_measure() on each node, an
+ * SSH session to the primary), health evaluated again: for status and
+ * check, not for the actions' quick look.
+ */
+void		status_collect_disk(cluster_status *st);
 void		status_free(cluster_status *st);
 
 /* The status query for a server of these facts: several statements, one
