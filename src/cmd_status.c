@@ -282,10 +282,12 @@ print_watch(const text_out *t, const node_status *ns, strbuf *sb)
 		strbuf_reset(sb);
 		append_bytes(sb, ns->wal_disk_free);
 		strbuf_append(sb, _(" free"));
-		if (ns->wal_disk_rate_known)
+		if (ns->wal_disk_rate_known && isinf(ns->wal_disk_time_left))
+			strbuf_append(sb, _(", not filling up (the slots' retention does not grow)"));
+		else if (ns->wal_disk_rate_known)
 		{
 			status_disk_format_time(ns->wal_disk_time_left, left, sizeof(left));
-			/* TRANSLATORS: the time until pg_wal's file system is full, or "not growing" */
+			/* TRANSLATORS: the time until pg_wal's file system is full */
 			strbuf_appendf(sb, _(", full in %s"), left);
 		}
 		else

@@ -649,28 +649,36 @@ draw_slots_heading(const dashboard *d, const monitor_node *p, int y)
 	{
 		strbuf_append(&sb, "  ");
 		monitor_format_bytes(ns->wal_disk_free, size, sizeof(size));
-		if (ns->wal_disk_rate_known)
+		if (ns->wal_disk_rate_known && isinf(ns->wal_disk_time_left))
+			strbuf_appendf(&sb, _("pg_wal %s free, not filling up"), size);
+		else if (ns->wal_disk_rate_known)
 		{
 			char		left[32];
 
 			status_disk_format_time(ns->wal_disk_time_left, left, sizeof(left));
 			/* TRANSLATORS: free space of pg_wal's file system, then the time until it is full */
 			strbuf_appendf(&sb, _("pg_wal %s free, full in %s"), size, left);
-			if (!isinf(ns->wal_disk_time_left))
-				level = ns->wal_disk_time_left < d->m->cl->wal_disk_critical_time ? MONITOR_BAD
-					: ns->wal_disk_time_left < d->m->cl->wal_disk_warn_time ? MONITOR_WARN
-					: MONITOR_OK;
+			level = ns->wal_disk_time_left < d->m->cl->wal_disk_critical_time ? MONITOR_BAD
+				: ns->wal_disk_time_left < d->m->cl->wal_disk_warn_time ? MONITOR_WARN
+				: MONITOR_OK;
 		}
 		else
 			strbuf_appendf(&sb, _("pg_wal %s free"), size);
 	}
 	if (p && p->n_slots > 0)
 	{
+		char	   *legend;
+
 		monitor_format_bytes(d->m->cl->slot_warn_bytes, warn, sizeof(warn));
 		monitor_format_bytes(d->m->cl->slot_critical_bytes, crit, sizeof(crit));
 		/* the marks after a slot's size: past slot_warn_bytes, past
-		 * slot_critical_bytes (symbols and sizes: nothing to translate) */
-		strbuf_appendf(&sb, "  !>%s !!>%s", warn, crit);
+		 * slot_critical_bytes (symbols and sizes: nothing to translate);
+		 * left out rather than cut when the line has no room (the last
+		 * column stays free) */
+		legend = pgr_asprintf("  !>%s !!>%s", warn, crit);
+		if (textout_width(sb.data) + textout_width(legend) < COLS)
+			strbuf_append(&sb, legend);
+		free(legend);
 	}
 	textout_fill(y, 0, COLS, level == MONITOR_OK ? A_BOLD : level_attr(level), "%s", sb.data);
 	strbuf_free(&sb);

@@ -135,6 +135,27 @@ like "$out" 'invalid value "soon" for "wal_disk_warn_time"' "naming the key and 
 like "$out" '"wal_disk_warn_time" is a positive duration' "with a hint" || diag "$out"
 sed -i '/^wal_disk_/d' "$conf"
 
+# a retention that shrinks (samples of this server, larger before): not
+# filling up, no problem
+sysid=$(fx_psql pg1 'SELECT system_identifier FROM pg_control_system()')
+printf 'system_identifier %s\n%s 999999999999\n%s 999999999999\n' "$sysid" \
+	$(($(date +%s) - 120)) $(($(date +%s) - 60)) >"$state"
+st
+is "$rc" 0 "a shrinking retention: healthy" || diag "$out"
+like "$out" 'WAL disk: +[0-9]+ bytes \([0-9.]+ MB\) free, not filling up' "text: not filling up" || diag "$out"
+printf 'system_identifier %s\n%s 999999999999\n%s 999999999999\n' "$sysid" \
+	$(($(date +%s) - 120)) $(($(date +%s) - 60)) >"$state"
+st --json
+is "$(jqv '.nodes[0].wal_disk | [.growing, .time_left_s] | map(tostring) | join(" ")')" "false null" \
+	"JSON: growing false, time_left_s null"
+st --format=prometheus
+like "$out" $'\npgreplica_wal_disk_full_seconds\\{cluster="fx",node="pg1"\\} \\+Inf\n' "prometheus: +Inf seconds"
+if command -v promtool >/dev/null; then
+	ok "promtool accepts +Inf" promtool check metrics <<<"$out"
+else
+	skip 1 "promtool is not installed (Debian package prometheus)"
+fi
+
 # another server under the same name: its samples are not inherited
 printf 'system_identifier 1\n%s 0\n%s 999999999999\n' $(($(date +%s) - 100)) $(($(date +%s) - 50)) >"$state"
 st --json
