@@ -11,8 +11,11 @@
 # window under a light write load; then:
 # - keys answered: "?" ten times (the help drawn, any key back to the
 #   nodes), each timed from the key sent to the screen changed, as tmux
-#   shows it (so an upper bound: it includes tmux's capture and 20 ms
-#   polling);
+#   shows it; alternating key for key with an idle program (a shell that
+#   switches between two screens) in the same run, which gives what tmux's
+#   send-keys, capture and 20 ms polling add by themselves; and timed
+#   inside the dashboard (PGREPLICA_TRACE: from the key read to its
+#   screen drawn), with what each refresh's results and redraw cost;
 # - CPU time (user + system) and peak RSS of the dashboard's own process
 #   over DURATION seconds (default 60), from /proc (bench/measure.sh);
 # - statements per node per refresh, from the servers' logs over that
@@ -73,20 +76,47 @@ fx_psql pg1 "CREATE TABLE load (i int, t timestamptz default now())" >/dev/null
 load_pid=$!
 fx_on_teardown kill "$load_pid"
 
-tui_start dash 100 30 "$PGREPLICA" -c "$conf" -d 1 dashboard --readonly
+# The dashboard's standard error goes to a file with PGREPLICA_TRACE on:
+# it says, from inside the program, how long each key took from its read to
+# its screen drawn, and what each refresh's results and redraw cost the UI
+# thread (src/trace.h; the exec's leave pgreplica's own command line for
+# measure.sh to find).
+trace=$FX_DIR/dash.trace
+tui_start dash 100 30 bash -c 'exec 2>"$0"; exec "$@"' "$trace" \
+	env PGREPLICA_TRACE=1 "$PGREPLICA" -c "$conf" -d 1 dashboard --readonly
 tui_wait dash '^  s2 +standby +streaming' 60 >/dev/null || bail_out "the dashboard does not show s2 streaming"
+# What tmux alone adds: a program that does nothing but switch between the
+# same two screens on any key, measured in the same run, key for key
+# alternating with the dashboard (same load), through the same tmux waits.
+tui_start idle 100 30 bash -c '
+	stty -echo -icanon
+	while :; do
+		printf "\033[H\033[2J  s2    standby   streaming\n"; read -rsn1
+		printf "\033[H\033[2Jkeys (any key to go back)\n"; read -rsn1
+	done'
+tui_wait idle '^  s2 +standby' 10 >/dev/null || bail_out "the idle program does not start"
 
 # keys answered: ? draws the help, any key goes back
 key_ms=()
+idle_ms=()
+# round_trip NAME KEY REGEX: the milliseconds from the key sent to REGEX seen
+round_trip()
+{
+	local t0
+	t0=$(_tui_now_ms)
+	tui_keys "$1" "$2"
+	tui_wait "$1" "$3" 10 >/dev/null || bail_out "$1: no /$3/ after $2"
+	echo $(($(_tui_now_ms) - t0))
+}
 for _ in $(seq 1 10); do
-	t0=$(_tui_now_ms)
-	tui_keys dash '?'
-	tui_wait dash 'keys \(any key to go back\)' 10 >/dev/null || bail_out "no help after ?"
-	key_ms+=($(($(_tui_now_ms) - t0)))
-	t0=$(_tui_now_ms)
-	tui_keys dash x
-	tui_wait dash '^  s2 +standby' 10 >/dev/null || bail_out "no nodes after a key"
-	key_ms+=($(($(_tui_now_ms) - t0)))
+	key_ms+=("$(round_trip dash '?' 'keys \(any key to go back\)')")
+	idle_ms+=("$(round_trip idle '?' 'keys \(any key to go back\)')")
+	key_ms+=("$(round_trip dash x '^  s2 +standby')")
+	idle_ms+=("$(round_trip idle x '^  s2 +standby')")
+done
+tui_kill idle
+for v in "${key_ms[@]}" "${idle_ms[@]}"; do
+	[[ $v =~ ^[0-9]+$ ]] || bail_out "a key was not answered (see above)"
 done
 
 log_lines() { wc -l <"$(fx_pg_log "$1")"; }
@@ -101,10 +131,25 @@ for n in pg1 s1 s2; do
 	stmts+=" $n=$(grep -c 'app=pgreplica .*statement: ' <<<"$new")"
 done
 
-sorted=$(printf '%s\n' "${key_ms[@]}" | sort -n)
-printf '\n%s WAL senders on pg1 (%s pg_receivewal clients and 2 standbys)\n' "$rows" "$clients"
+# median and max of a list of numbers
+med_max()
+{
+	local sorted
+	sorted=$(printf '%s\n' "$@" | sort -n)
+	printf '%s / %s' "$(sed -n "$((($# + 1) / 2))p" <<<"$sorted")" "$(tail -n 1 <<<"$sorted")"
+}
+# from the trace: "trace +T ms (D ms) dashboard: ..." -> D
+trace_ms() { grep -F "dashboard: " "$trace" | grep -F "$1" | sed -E 's/^trace +\+ *[0-9]+ ms \( *([0-9]+) ms\).*/\1/'; }
+mapfile -t in_keys < <(trace_ms 'key(s) handled and drawn')
+mapfile -t in_refresh < <(trace_ms 'monitor results handled and drawn')
+[ ${#in_keys[@]} -ge 20 ] || bail_out "the trace has ${#in_keys[@]} keys, not 20 (see $trace)"
+
+printf '\n%s WAL senders on pg1 (%s pg_receivewal clients and 2 standbys); load %s\n' \
+	"$rows" "$clients" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'dashboard over %s s at 1 s: CPU %s ms (%.2f%% of a core), peak RSS %s kB\n' \
 	"$duration" "$dash_cpu" "$(awk -v c="$dash_cpu" -v d="$duration" 'BEGIN { print c / (d * 10) }')" "$dash_rss"
-printf 'keys answered (20 screen changes seen through tmux): median %s ms, max %s ms\n' \
-	"$(sed -n 10p <<<"$sorted")" "$(tail -n 1 <<<"$sorted")"
+printf 'keys through tmux (20 screen changes, median / max): dashboard %s ms, idle program %s ms\n' \
+	"$(med_max "${key_ms[@]}")" "$(med_max "${idle_ms[@]}")"
+printf 'inside the dashboard (trace, ms resolution, median / max): key read to drawn %s ms (%s keys), refresh results + redraw %s ms (%s refreshes)\n' \
+	"$(med_max "${in_keys[@]}")" "${#in_keys[@]}" "$(med_max "${in_refresh[@]}")" "${#in_refresh[@]}"
 printf 'statements per node:%s over about %s refreshes\n' "$stmts" "$duration"

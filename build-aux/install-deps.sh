@@ -13,7 +13,10 @@ build="build-essential autoconf automake autopoint gettext pkg-config
 run="postgresql postgresql-client openssh-client sudo"
 test_pkgs="libcmocka-dev openssh-server iproute2 tmux jq sudo procps psmisc locales openssl
  groff man-db bash-completion dpkg-dev debhelper lintian prometheus
- clang libclang-rt-14-dev"
+ clang libclang-rt-14-dev
+ patroni python3-pysyncobj curl"
+# patroni and python3-pysyncobj: tests/tui/patroni-rest.sh runs a real Patroni
+# (its REST API), with its built-in Raft as the DCS; curl asks that API.
 package_pkgs="dpkg-dev debhelper bash-completion"
 
 pkgs="$build $run"

@@ -70,6 +70,9 @@ enum cluster_key
 	CK_CLONE_MAX_RATE,
 	CK_CLONE_COMPRESSION,
 	CK_REPLICATION_AUTH,
+	CK_WAL_DISK_WARN_TIME,
+	CK_WAL_DISK_CRITICAL_TIME,
+	CK_PATRONI_PORT,
 	N_CLUSTER_KEYS
 };
 
@@ -77,7 +80,8 @@ static const char *const cluster_keys[N_CLUSTER_KEYS] = {
 	"name", "replication_user", "ssl", "slots", "sync", "archive_command",
 	"trigger_file", "ssl_ca", "lag_warn_bytes", "lag_warn_seconds",
 	"event_command", "event_timeout", "slot_warn_bytes", "slot_critical_bytes",
-	"clone_max_rate", "clone_compression", "replication_auth"
+	"clone_max_rate", "clone_compression", "replication_auth",
+	"wal_disk_warn_time", "wal_disk_critical_time", "patroni_port"
 };
 
 static const char *const replication_auth_names[] = {"scram", "cert", "scram+cert"};
@@ -491,6 +495,18 @@ cluster_value(const cluster *c, int key)
 			if (c->lag_warn_seconds == CLUSTER_DEFAULT_LAG_WARN_SECONDS)
 				return pgr_strdup("");
 			return pgr_asprintf("%gs", c->lag_warn_seconds);
+		case CK_WAL_DISK_WARN_TIME:
+			if (c->wal_disk_warn_time == CLUSTER_DEFAULT_WAL_DISK_WARN_TIME)
+				return pgr_strdup("");
+			return pgr_asprintf("%gs", c->wal_disk_warn_time);
+		case CK_WAL_DISK_CRITICAL_TIME:
+			if (c->wal_disk_critical_time == CLUSTER_DEFAULT_WAL_DISK_CRITICAL_TIME)
+				return pgr_strdup("");
+			return pgr_asprintf("%gs", c->wal_disk_critical_time);
+		case CK_PATRONI_PORT:
+			if (c->patroni_port == CLUSTER_DEFAULT_PATRONI_PORT)
+				return pgr_strdup("");
+			return c->patroni_port ? pgr_asprintf("%d", c->patroni_port) : pgr_strdup("off");
 		case CK_EVENT_COMMAND:
 			return pgr_strdup(c->event_command ? c->event_command : "");
 		case CK_EVENT_TIMEOUT:
@@ -1029,14 +1045,38 @@ set_cluster_key(cluster *c, int key, const char *v, const char *where,
 				break;
 			}
 		case CK_LAG_WARN_SECONDS:
+		case CK_WAL_DISK_WARN_TIME:
+		case CK_WAL_DISK_CRITICAL_TIME:
+			{
+				double	   *dst = key == CK_LAG_WARN_SECONDS ? &c->lag_warn_seconds
+					: key == CK_WAL_DISK_WARN_TIME ? &c->wal_disk_warn_time
+					: &c->wal_disk_critical_time;
+				double		dflt = key == CK_LAG_WARN_SECONDS ? CLUSTER_DEFAULT_LAG_WARN_SECONDS
+					: key == CK_WAL_DISK_WARN_TIME ? CLUSTER_DEFAULT_WAL_DISK_WARN_TIME
+					: CLUSTER_DEFAULT_WAL_DISK_CRITICAL_TIME;
+
+				if (v[0] == '\0')
+					*dst = dflt;
+				else if (cluster_parse_seconds(v, dst) < 0 || *dst <= 0)
+				{
+					pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
+								  where, shown(s, v), cluster_keys[key]);
+					pgr_error_hint(err, _("\"%s\" is a positive duration, in seconds by default, with an optional unit: ms, s, min or h (e.g. 10s)."),
+								   cluster_keys[key]);
+					return -1;
+				}
+				break;
+			}
+		case CK_PATRONI_PORT:
 			if (v[0] == '\0')
-				c->lag_warn_seconds = CLUSTER_DEFAULT_LAG_WARN_SECONDS;
-			else if (cluster_parse_seconds(v, &c->lag_warn_seconds) < 0 ||
-					 c->lag_warn_seconds <= 0)
+				c->patroni_port = CLUSTER_DEFAULT_PATRONI_PORT;
+			else if (strcasecmp(v, "off") == 0)
+				c->patroni_port = 0;
+			else if (parse_port(v, &c->patroni_port) < 0)
 			{
 				pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
 							  where, shown(s, v), cluster_keys[key]);
-				pgr_error_hint(err, _("\"%s\" is a positive duration, in seconds by default, with an optional unit: ms, s, min or h (e.g. 10s)."),
+				pgr_error_hint(err, _("\"%s\" is the port of Patroni's REST API on the nodes' hosts (1 to 65535), or off."),
 							   cluster_keys[key]);
 				return -1;
 			}
@@ -1505,6 +1545,9 @@ cluster_new(const char *path)
 	c->event_timeout = CLUSTER_DEFAULT_EVENT_TIMEOUT;
 	c->slot_warn_bytes = CLUSTER_DEFAULT_SLOT_WARN_BYTES;
 	c->slot_critical_bytes = CLUSTER_DEFAULT_SLOT_CRITICAL_BYTES;
+	c->wal_disk_warn_time = CLUSTER_DEFAULT_WAL_DISK_WARN_TIME;
+	c->wal_disk_critical_time = CLUSTER_DEFAULT_WAL_DISK_CRITICAL_TIME;
+	c->patroni_port = CLUSTER_DEFAULT_PATRONI_PORT;
 	return c;
 }
 
@@ -2003,7 +2046,9 @@ append_cluster_section(strbuf *out, const cluster *c, const char *eol)
 					  k != CK_LAG_WARN_SECONDS && k != CK_EVENT_COMMAND &&
 					  k != CK_EVENT_TIMEOUT && k != CK_SLOT_WARN_BYTES &&
 					  k != CK_SLOT_CRITICAL_BYTES && k != CK_CLONE_MAX_RATE &&
-					  k != CK_CLONE_COMPRESSION && k != CK_REPLICATION_AUTH))
+					  k != CK_CLONE_COMPRESSION && k != CK_REPLICATION_AUTH &&
+					  k != CK_WAL_DISK_WARN_TIME && k != CK_WAL_DISK_CRITICAL_TIME &&
+					  k != CK_PATRONI_PORT))
 			append_setting(out, cluster_keys[k], v, eol);
 		free(v);
 	}

@@ -26,6 +26,10 @@
 #define CLUSTER_DEFAULT_SLOT_WARN_BYTES (1024LL * 1024 * 1024)
 #define CLUSTER_DEFAULT_SLOT_CRITICAL_BYTES (16LL * 1024 * 1024 * 1024)
 #define CLUSTER_DEFAULT_EVENT_TIMEOUT 30.0
+/* the primary's pg_wal file system full within: a warning, then an error */
+#define CLUSTER_DEFAULT_WAL_DISK_WARN_TIME (24 * 3600.0)
+#define CLUSTER_DEFAULT_WAL_DISK_CRITICAL_TIME (4 * 3600.0)
+#define CLUSTER_DEFAULT_PATRONI_PORT 8008	/* Patroni's REST API */
 #define EVENT_COMMAND_MAX_WORDS 32		/* its program and arguments */
 
 typedef enum node_role {
@@ -109,6 +113,12 @@ typedef struct cluster {
 	double		lag_warn_seconds;	/* "lag_warn_seconds" (e.g. 10s, 500ms) */
 	long long	slot_warn_bytes;	/* a slot retaining more: degraded */
 	long long	slot_critical_bytes;	/* ... more still: error */
+	double		wal_disk_warn_time;	/* pg_wal's file system full within
+									 * this many seconds at the current
+									 * retention growth: degraded */
+	double		wal_disk_critical_time;	/* ... within this: error */
+	int			patroni_port;	/* Patroni's REST API asked there on each
+								 * node's host; 0: not asked ("off") */
 	char	   *event_command;	/* run after events (hooks.h); NULL: none */
 	double		event_timeout;	/* its time limit, in seconds */
 	long long	clone_max_rate_kb;	/* pg_basebackup --max-rate, kB/s;

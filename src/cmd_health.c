@@ -297,6 +297,7 @@ cmd_check_health(const pgr_globals *g, int argc, char **argv)
 	}
 
 	st = status_collect(c, a.timeout_s);
+	status_collect_disk(st);
 	strbuf_init(&v.first);
 	strbuf_init(&perf);
 	for (int i = 0; i < st->n_nodes; i++)

@@ -20,6 +20,7 @@
 #include "json.h"
 #include "report.h"
 #include "status.h"
+#include "status_disk.h"
 #include "strbuf.h"
 
 #define STATUS_DEFAULT_TIMEOUT 10.0
@@ -274,6 +275,27 @@ print_watch(const text_out *t, const node_status *ns, strbuf *sb)
 	if (ns->role == STATUS_ROLE_PRIMARY && ns->n_slots > 0 && ns->max_slot_wal_keep_size &&
 		strcmp(ns->max_slot_wal_keep_size, "-1") == 0)
 		line(t, N_("Slot:"), _("max_slot_wal_keep_size is -1: a slot whose standby is gone retains WAL until the disk is full (set a limit)"));
+	if (ns->wal_disk_known)
+	{
+		char		left[32];
+
+		strbuf_reset(sb);
+		append_bytes(sb, ns->wal_disk_free);
+		strbuf_append(sb, _(" free"));
+		if (ns->wal_disk_rate_known && isinf(ns->wal_disk_time_left))
+			strbuf_append(sb, _(", not filling up (the slots' retention does not grow)"));
+		else if (ns->wal_disk_rate_known)
+		{
+			status_disk_format_time(ns->wal_disk_time_left, left, sizeof(left));
+			/* TRANSLATORS: the time until pg_wal's file system is full */
+			strbuf_appendf(sb, _(", full in %s"), left);
+		}
+		else
+			strbuf_append(sb, _(", time left not known yet (the growth needs samples 20 s apart: run status again)"));
+		line(t, N_("WAL disk:"), sb->data);
+	}
+	else if (ns->wal_disk_error)
+		line(t, N_("WAL disk:"), ns->wal_disk_error);
 	if (ns->archiver.enabled)
 	{
 		const status_archiver *a = &ns->archiver;
@@ -747,6 +769,27 @@ json_node(json_writer *w, const node_status *ns)
 	}
 	else
 		json_null(w);
+	/* the primary's room for WAL: null on other nodes and without "ssh" */
+	json_key(w, "wal_disk");
+	if (ns->wal_disk_known || ns->wal_disk_error)
+	{
+		bool		rate = ns->wal_disk_known && ns->wal_disk_rate_known;
+
+		json_begin_object(w);
+		json_kv_int_or_null(w, "free_bytes", ns->wal_disk_free, ns->wal_disk_known);
+		json_kv_double(w, "growth_bytes_per_s", rate ? ns->wal_disk_growth : NAN);
+		json_key(w, "growing");
+		if (rate)
+			json_bool(w, !isinf(ns->wal_disk_time_left));
+		else
+			json_null(w);
+		json_kv_double(w, "time_left_s", rate && !isinf(ns->wal_disk_time_left)
+					   ? ns->wal_disk_time_left : NAN);
+		json_kv_string(w, "error", ns->wal_disk_error);
+		json_end_object(w);
+	}
+	else
+		json_null(w);
 	json_key(w, "archiver");
 	if (a)
 	{
@@ -932,6 +975,7 @@ cmd_status(const pgr_globals *g, int argc, char **argv)
 		return PGR_EXIT_ERROR;
 	}
 	st = status_collect(c, timeout_s);
+	status_collect_disk(st);
 	switch (format)
 	{
 		case FORMAT_JSON:

@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,9 @@
 #include "hooks.h"
 #include "monitor.h"
 #include "strbuf.h"
+#include "status_patroni.h"
+#include "trace.h"
+#include "transport.h"
 
 #define BACKOFF_MIN_S 0.5
 #define BACKOFF_MAX_S 5.0
@@ -151,6 +155,178 @@ monitor_event_get(const monitor *m, int i)
 	return &m->events[(oldest + i) % MONITOR_EVENTS];
 }
 
+/* ---- what is asked of a node's host, off the caller's thread ---------------------- */
+
+/*
+ * Every MONITOR_DISK_EVERY_S, a thread asks a node's host what SQL cannot
+ * tell: Patroni's REST API (cluster's patroni_port), and on the primary
+ * the free space of pg_wal's file system (df through the node's
+ * transport).  The thread owns what it reads (copies of the node's
+ * settings); the monitor takes the results once `done`, or abandons the
+ * probe (the node list is rebuilt, the monitor freed) and the thread then
+ * frees it itself.
+ */
+typedef struct monitor_disk {
+	pthread_t	th;
+	pthread_mutex_t lock;
+	bool		done;			/* under lock */
+	bool		abandoned;		/* under lock */
+	char	   *host;
+	int			patroni_port;	/* 0: not asked */
+	bool		do_disk;
+	char	   *ssh;
+	char	   *pgdata;
+	char	   *become;
+	char	   *patroni;		/* Patroni's answer (evidence), or NULL */
+	long long	free_bytes;		/* -1: see error */
+	char	   *error;
+} monitor_disk;
+
+static void
+disk_free(monitor_disk *d)
+{
+	pthread_mutex_destroy(&d->lock);
+	free(d->host);
+	free(d->patroni);
+	free(d->ssh);
+	free(d->pgdata);
+	free(d->become);
+	free(d->error);
+	free(d);
+}
+
+static void *
+disk_main(void *arg)
+{
+	monitor_disk *d = arg;
+	/* never a question: no terminal on this thread; a short connect */
+	transport_options topts = {.connect_timeout_s = 5, .become = d->become};
+	pgr_error	err = PGR_ERROR_INIT;
+	transport  *t = NULL;
+	bool		abandoned;
+
+	if (d->patroni_port > 0)
+	{
+		int64_t		t0 = trace_start();
+
+		if (!status_patroni_probe(d->host, d->patroni_port, 1000, &d->patroni))
+			d->patroni = NULL;
+		trace_done(t0, "monitor: Patroni's REST API on %s port %d: %s", d->host,
+				   d->patroni_port, d->patroni ? d->patroni : "no answer from Patroni");
+	}
+	if (d->do_disk &&
+		(!(t = transport_open(d->ssh, &topts, &err)) ||
+		 status_disk_free(t, d->pgdata, &d->free_bytes, &err) < 0))
+	{
+		d->free_bytes = -1;
+		d->error = pgr_strdup(err.message ? err.message : _("unknown error"));
+		pgr_error_clear(&err);
+	}
+	if (t)
+		transport_close(t);
+	pthread_mutex_lock(&d->lock);
+	d->done = true;
+	abandoned = d->abandoned;
+	pthread_mutex_unlock(&d->lock);
+	if (abandoned)
+		disk_free(d);
+	return NULL;
+}
+
+static void
+disk_start(monitor *m, monitor_node *mn, int64_t now)
+{
+	monitor_disk *d;
+	bool		do_disk = mn->st->role == STATUS_ROLE_PRIMARY && mn->node->ssh && mn->node->pgdata;
+
+	mn->disk_next_ms = now + MONITOR_DISK_EVERY_S * 1000;
+	if (!do_disk && m->cl->patroni_port <= 0)
+		return;					/* nothing to ask */
+	d = pgr_calloc(1, sizeof(*d));
+	d->do_disk = do_disk;
+	d->host = pgr_strdup(mn->node->host);
+	d->patroni_port = m->cl->patroni_port;
+	pthread_mutex_init(&d->lock, NULL);
+	d->ssh = mn->node->ssh ? pgr_strdup(mn->node->ssh) : NULL;
+	d->pgdata = mn->node->pgdata ? pgr_strdup(mn->node->pgdata) : NULL;
+	d->become = mn->node->become ? pgr_strdup(mn->node->become) : NULL;
+	if (pthread_create(&d->th, NULL, disk_main, d) != 0)
+	{
+		disk_free(d);			/* tried again at the next period */
+		return;
+	}
+	mn->disk = d;
+}
+
+/* Patroni's answer: its own word, before what the server showed. */
+static void
+patroni_apply(monitor_node *mn)
+{
+	if (mn->patroni && mn->st->answered)
+		status_set_manager(mn->st, "patroni", pgr_strdup(mn->patroni));
+}
+
+/* The probe's result into the node's status, once it is there. */
+static bool
+disk_collect(monitor_node *mn)
+{
+	monitor_disk *d = mn->disk;
+	node_status *ns = mn->st;
+	bool		done;
+
+	if (!d)
+		return false;
+	pthread_mutex_lock(&d->lock);
+	done = d->done;
+	pthread_mutex_unlock(&d->lock);
+	if (!done)
+		return false;
+	pthread_join(d->th, NULL);
+	if (d->do_disk)
+	{
+		ns->wal_disk_known = d->free_bytes >= 0;
+		ns->wal_disk_free = d->free_bytes;
+		free(ns->wal_disk_error);
+		ns->wal_disk_error = d->error;
+		d->error = NULL;
+		if (ns->wal_disk_known)
+			status_disk_judge(ns, &mn->disk_history);
+	}
+	if (d->patroni_port > 0)
+	{
+		free(mn->patroni);
+		mn->patroni = d->patroni;
+		d->patroni = NULL;
+		patroni_apply(mn);
+	}
+	disk_free(d);
+	mn->disk = NULL;
+	return true;
+}
+
+/* The monitor no longer waits for it: the thread frees the probe. */
+static void
+disk_abandon(monitor_node *mn)
+{
+	monitor_disk *d = mn->disk;
+	bool		done;
+
+	if (!d)
+		return;
+	mn->disk = NULL;
+	pthread_mutex_lock(&d->lock);
+	done = d->done;
+	d->abandoned = !done;
+	pthread_mutex_unlock(&d->lock);
+	if (done)
+	{
+		pthread_join(d->th, NULL);
+		disk_free(d);
+	}
+	else
+		pthread_detach(d->th);
+}
+
 /* ---- nodes ---------------------------------------------------------------------- */
 
 /*
@@ -206,6 +382,8 @@ free_nodes(monitor *m)
 	{
 		monitor_node *mn = &m->nodes[i];
 
+		disk_abandon(mn);
+		free(mn->patroni);
 		pgconn_free(&mn->pc);
 		free(mn->query);
 		pgr_error_clear(&mn->error);
@@ -214,6 +392,7 @@ free_nodes(monitor *m)
 		pgr_error_clear(&m->status.nodes[i].error);
 		free(m->status.nodes[i].ssl_cert_expires);
 		free(m->status.nodes[i].client_cert_expires);
+		free(m->status.nodes[i].wal_disk_error);
 	}
 	free(m->nodes);
 	free(m->fd_node);
@@ -499,6 +678,15 @@ answered(monitor *m, monitor_node *mn, const node_before *before)
 	mn->conn = MONITOR_UP;
 	mn->last_answer = now;
 	pgr_error_clear(&mn->error);
+	patroni_apply(mn);
+	if (mn->st->role == STATUS_ROLE_PRIMARY)
+	{
+		/* the retention's growth, from every answer (kept 30 s apart) */
+		status_disk_add(&mn->disk_history,
+						(status_disk_sample) {now, status_max_retained(mn->st)});
+		if (mn->st->wal_disk_known)
+			status_disk_judge(mn->st, &mn->disk_history);
+	}
 	status_evaluate(&m->status);
 	derive(m, before);
 	/*
@@ -584,6 +772,19 @@ monitor_handle(monitor *m, const struct pollfd *fds, int nfds)
 		free(hook_failed);
 	}
 
+	/* the primaries' free space for pg_wal, read on their own threads */
+	{
+		bool		disk = false;
+
+		for (int i = 0; i < m->n_nodes; i++)
+			disk |= disk_collect(&m->nodes[i]);
+		if (disk)
+		{
+			status_evaluate(&m->status);
+			m->changed = true;
+		}
+	}
+
 	for (int i = 0; i < m->n_nodes; i++)
 	{
 		monitor_node *mn = &m->nodes[i];
@@ -647,6 +848,10 @@ monitor_handle(monitor *m, const struct pollfd *fds, int nfds)
 				/* one query per refresh, none while one is out */
 				if (tick && mn->query)
 					send_query(m, mn);
+				/* and now and then what the node's host says (Patroni,
+				 * the primary's free space for pg_wal) */
+				if (tick && !mn->disk && now >= mn->disk_next_ms && mn->st->answered)
+					disk_start(m, mn, now);
 				break;
 			default:
 				break;

@@ -32,11 +32,14 @@
 #include "cluster.h"
 #include "pgconn.h"
 #include "status.h"
+#include "status_disk.h"
 
 #define MONITOR_INTERVAL_MIN 0.5
 #define MONITOR_INTERVAL_MAX 60.0
 #define MONITOR_HISTORY 120		/* samples kept per node (sparkline) */
 #define MONITOR_EVENTS 500		/* events kept (oldest dropped) */
+#define MONITOR_DISK_EVERY_S 30	/* the primary's free space for pg_wal is
+								 * read this often (through its transport) */
 
 /* ---- pure helpers (unit-tested) ------------------------------------------- */
 
@@ -115,6 +118,19 @@ typedef struct monitor_node {
 	const char *sync_standby_names;	/* "" when unset; NULL: not known */
 	const monitor_slot *slots;
 	int			n_slots;
+
+	/*
+	 * The primary's room for WAL: the free space is read with df through
+	 * the node's transport on a thread of its own (never the caller's: an
+	 * SSH connection takes its time), every MONITOR_DISK_EVERY_S; the
+	 * retention is sampled at every answer.  The results land in st
+	 * (wal_disk_*), where status_evaluate() judges them.
+	 */
+	struct monitor_disk *disk;	/* the probe under way, or NULL */
+	char	   *patroni;		/* what Patroni's REST API answered on the
+								 * node's host (the last probe), or NULL */
+	int64_t		disk_next_ms;	/* when to read the free space again */
+	status_disk_history disk_history;
 
 	/* derived after each answer */
 	long long	lag_bytes;		/* behind its upstream; -1: unknown */

@@ -20,6 +20,8 @@
 #include "monitor.h"
 #include "pgconn.h"
 #include "status.h"
+#include "status_disk.h"
+#include "status_patroni.h"
 #include "strbuf.h"
 
 /* ---- the query -------------------------------------------------------------- */
@@ -705,8 +707,42 @@ status_collect(const cluster *c, double timeout_s)
 	free(list);
 	free(sent);
 	free(finished);
+	/*
+	 * Patroni, asked of its REST API: its own word is the best evidence,
+	 * before what it leaves on the server
+	 */
+	for (int i = 0; i < n; i++)
+		if (st->nodes[i].answered)
+			status_patroni_apply(&st->nodes[i], c->patroni_port,
+								 timeout_s < 1 ? (int) (timeout_s * 1000) : 1000);
 	status_evaluate(st);
 	return st;
+}
+
+void
+status_collect_disk(cluster_status *st)
+{
+	for (int i = 0; i < st->n_nodes; i++)
+		status_disk_measure(st->cluster, &st->nodes[i], st->timeout_s);
+	status_evaluate(st);
+}
+
+void
+status_patroni_apply(node_status *ns, int port, int timeout_ms)
+{
+	char	   *evidence;
+
+	if (port > 0 && status_patroni_probe(ns->node->host, port, timeout_ms, &evidence))
+		status_set_manager(ns, "patroni", evidence);
+}
+
+void
+status_set_manager(node_status *ns, const char *manager, char *evidence)
+{
+	free(ns->manager);
+	free(ns->manager_evidence);
+	ns->manager = pgr_strdup(manager);
+	ns->manager_evidence = evidence;
 }
 
 /* ---- judging ----------------------------------------------------------------- */
@@ -852,6 +888,19 @@ evaluate_watch(cluster_status *st, node_status *ns)
 					name, ns->archiver.failed_count,
 					ns->archiver.last_failed_wal ? ns->archiver.last_failed_wal : "?",
 					ns->archiver.last_failed_time ? ns->archiver.last_failed_time : "?");
+	if (ns->role == STATUS_ROLE_PRIMARY && ns->wal_disk_known && ns->wal_disk_rate_known &&
+		!isinf(ns->wal_disk_time_left) &&
+		ns->wal_disk_time_left < c->wal_disk_warn_time)
+	{
+		char		left[32];
+
+		format_size(ns->wal_disk_free, size, sizeof(size));
+		status_disk_format_time(ns->wal_disk_time_left, left, sizeof(left));
+		add_problem(st, ns->wal_disk_time_left < c->wal_disk_critical_time ? STATUS_ERROR : STATUS_DEGRADED,
+					"wal_disk_full", name,
+					_("the file system of pg_wal on \"%s\" is full in about %s at the growth of its slots' retention (%s free)"),
+					name, left, size);
+	}
 	if (ns->role == STATUS_ROLE_STANDBY && ns->replay_paused)
 		add_problem(st, STATUS_DEGRADED, "replay_paused", name,
 					_("standby \"%s\" has its replay paused (pg_wal_replay_resume() resumes it)"),
@@ -1028,6 +1077,7 @@ status_free(cluster_status *st)
 		pgr_error_clear(&st->nodes[i].error);
 		free(st->nodes[i].ssl_cert_expires);
 		free(st->nodes[i].client_cert_expires);
+		free(st->nodes[i].wal_disk_error);
 	}
 	free(st->nodes);
 	clear_problems(st);

@@ -150,6 +150,18 @@ typedef struct node_status {
 	bool		history_known;	/* the history files could be read */
 	timeline_fork fork;			/* status_evaluate(): on the lineage of the
 								 * primary's timeline, or diverged */
+	/*
+	 * The primary's room for WAL (status_disk.h): the free bytes of the
+	 * file system of pg_wal, read through the node's transport, and the
+	 * time until they are gone at the growth of its slots' retention.
+	 */
+	bool		wal_disk_known;	/* wal_disk_free was read */
+	long long	wal_disk_free;
+	bool		wal_disk_rate_known;	/* enough samples for a slope */
+	double		wal_disk_growth;	/* bytes per second (<= 0: not growing) */
+	double		wal_disk_time_left;	/* seconds; INFINITY: not growing */
+	char	   *wal_disk_error;	/* why it could not be read (translated),
+								 * NULL */
 	status_replication *replication;	/* its WAL senders */
 	int			n_replication;
 
@@ -205,6 +217,12 @@ typedef struct cluster_status {
  * are evaluated.  c must outlive the result.
  */
 cluster_status *status_collect(const cluster *c, double timeout_s);
+/*
+ * Then the primary's room for WAL (status_disk_measure() on each node, an
+ * SSH session to the primary), health evaluated again: for status and
+ * check, not for the actions' quick look.
+ */
+void		status_collect_disk(cluster_status *st);
 void		status_free(cluster_status *st);
 
 /* The status query for a server of these facts: several statements, one
@@ -228,6 +246,21 @@ void		status_evaluate(cluster_status *st);
 bool		status_lag_idle(const status_replication *r);
 /* Archiving is on and its last attempt failed (archive_command fails). */
 bool		status_archiver_failing(const status_archiver *a);
+
+/* status_disk.c: read the free space of the primary's pg_wal through its
+ * transport (at most timeout_s to connect), add a retention sample to the
+ * node's state file and compute the time left.  Only for an answered
+ * primary whose node has "ssh" and "pgdata"; failures are kept in
+ * ns->wal_disk_error. */
+void		status_disk_measure(const cluster *c, node_status *ns, double timeout_s);
+/* Ask Patroni's REST API on the node's host (port: the cluster's
+ * patroni_port; 0: not asked) and, when it answers, record it as the node's
+ * manager (status_patroni.h). */
+void		status_patroni_apply(node_status *ns, int port, int timeout_ms);
+/* The node's manager and its evidence (taken over, malloc'd). */
+void		status_set_manager(node_status *ns, const char *manager, char *evidence);
+/* The largest WAL retention of a node's slots (0 without any). */
+long long	status_max_retained(const node_status *ns);
 
 /* status_prom.c: the status in Prometheus' text exposition format */
 void		status_format_prometheus(const cluster_status *st, strbuf *sb);

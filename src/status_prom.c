@@ -83,7 +83,10 @@ sample2(strbuf *sb, const char *name, const cluster_status *st, const char *node
 	append_label(sb, node ? "node" : NULL, node);
 	append_label(sb, k1, v1);
 	append_label(sb, k2, v2);
-	strbuf_appendf(sb, "} %.17g\n", value);
+	if (isinf(value))
+		strbuf_appendf(sb, "} %s\n", value > 0 ? "+Inf" : "-Inf");	/* the format's spelling */
+	else
+		strbuf_appendf(sb, "} %.17g\n", value);
 }
 
 static void
@@ -272,6 +275,27 @@ status_format_prometheus(const cluster_status *st, strbuf *sb)
 							sl->name, "wal_status", states[v],
 							strcmp(sl->wal_status, states[v]) == 0 ? 1 : 0);
 		}
+
+	family(sb, "pgreplica_wal_disk_free_bytes",
+		   "Free bytes of the file system holding the primary's pg_wal (read through its ssh).");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].wal_disk_known)
+			sample(sb, "pgreplica_wal_disk_free_bytes", st, st->nodes[i].node->name,
+				   NULL, NULL, (double) st->nodes[i].wal_disk_free);
+
+	family(sb, "pgreplica_wal_disk_growth_bytes_per_second",
+		   "How fast the largest WAL retention of the node's slots grows (slope over recent samples).");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].wal_disk_known && st->nodes[i].wal_disk_rate_known)
+			sample(sb, "pgreplica_wal_disk_growth_bytes_per_second", st, st->nodes[i].node->name,
+				   NULL, NULL, st->nodes[i].wal_disk_growth);
+
+	family(sb, "pgreplica_wal_disk_full_seconds",
+		   "Seconds until pg_wal's file system is full at that growth (+Inf: not growing).");
+	for (int i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].wal_disk_known && st->nodes[i].wal_disk_rate_known)
+			sample(sb, "pgreplica_wal_disk_full_seconds", st, st->nodes[i].node->name,
+				   NULL, NULL, st->nodes[i].wal_disk_time_left);
 
 	family_of(sb, "pgreplica_archiver_archived_total", "counter",
 			  "WAL files archived (pg_stat_archiver), where archiving is on.");

@@ -29,9 +29,11 @@
 #include "provide_curses.h"
 #include "screen.h"
 #include "sparkline.h"
+#include "status_disk.h"
 #include "strbuf.h"
 #include "textout.h"
 #include "theme.h"
+#include "trace.h"
 #include "action_worker.h"
 #include "actions.h"
 #include "step_role.h"
@@ -640,12 +642,68 @@ draw_detail(const dashboard *d, int y)
 	return y;
 }
 
+/*
+ * The slots pane's heading: the primary, the room left for its WAL (free
+ * space of pg_wal's file system and the time until it is full, once known),
+ * and what the marks of the slots' sizes mean.
+ */
+static void
+draw_slots_heading(const dashboard *d, const monitor_node *p, int y)
+{
+	const node_status *ns = p ? p->st : NULL;
+	strbuf		sb;
+	char		size[24],
+				warn[24],
+				crit[24];
+	monitor_level level = MONITOR_OK;
+
+	strbuf_init(&sb);
+	strbuf_appendf(&sb, _("Slots on %s"), p ? p->node->name : "-");
+	if (ns && ns->wal_disk_known)
+	{
+		strbuf_append(&sb, "  ");
+		monitor_format_bytes(ns->wal_disk_free, size, sizeof(size));
+		if (ns->wal_disk_rate_known && isinf(ns->wal_disk_time_left))
+			strbuf_appendf(&sb, _("pg_wal %s free, not filling up"), size);
+		else if (ns->wal_disk_rate_known)
+		{
+			char		left[32];
+
+			status_disk_format_time(ns->wal_disk_time_left, left, sizeof(left));
+			/* TRANSLATORS: free space of pg_wal's file system, then the time until it is full */
+			strbuf_appendf(&sb, _("pg_wal %s free, full in %s"), size, left);
+			level = ns->wal_disk_time_left < d->m->cl->wal_disk_critical_time ? MONITOR_BAD
+				: ns->wal_disk_time_left < d->m->cl->wal_disk_warn_time ? MONITOR_WARN
+				: MONITOR_OK;
+		}
+		else
+			strbuf_appendf(&sb, _("pg_wal %s free"), size);
+	}
+	if (p && p->n_slots > 0)
+	{
+		char	   *legend;
+
+		monitor_format_bytes(d->m->cl->slot_warn_bytes, warn, sizeof(warn));
+		monitor_format_bytes(d->m->cl->slot_critical_bytes, crit, sizeof(crit));
+		/* the marks after a slot's size: past slot_warn_bytes, past
+		 * slot_critical_bytes (symbols and sizes: nothing to translate);
+		 * left out rather than cut when the line has no room (the last
+		 * column stays free) */
+		legend = pgr_asprintf("  !>%s !!>%s", warn, crit);
+		if (textout_width(sb.data) + textout_width(legend) < COLS)
+			strbuf_append(&sb, legend);
+		free(legend);
+	}
+	textout_fill(y, 0, COLS, level == MONITOR_OK ? A_BOLD : level_attr(level), "%s", sb.data);
+	strbuf_free(&sb);
+}
+
 static int
 draw_slots(const dashboard *d, int y, int max_rows)
 {
 	const monitor_node *p = primary_node(d);
 
-	textout_fill(y++, 0, COLS, A_BOLD, _("Slots on %s"), p ? p->node->name : "-");
+	draw_slots_heading(d, p, y++);
 	if (!p || p->n_slots == 0)
 	{
 		textout_fill(y++, 0, COLS, A_NORMAL, "  %s", _("no replication slot"));
@@ -655,27 +713,37 @@ draw_slots(const dashboard *d, int y, int max_rows)
 	{
 		const monitor_slot *s = &p->slots[i];
 		bool		odd = !s->active || !s->standby;
+		/* past the cluster's thresholds: a mark after the size, which
+		 * shows without colour too, and the row's colour */
+		bool		crit = s->retained_bytes >= 0 && s->retained_bytes >= d->m->cl->slot_critical_bytes;
+		bool		warn = !crit && s->retained_bytes >= 0 && s->retained_bytes >= d->m->cl->slot_warn_bytes;
 		char		ret[24];
-		attr_t		a = odd ? level_attr(MONITOR_WARN) : A_NORMAL;
+		attr_t		a = crit ? level_attr(MONITOR_BAD)
+			: odd || warn ? level_attr(MONITOR_WARN) : A_NORMAL;
 
 		if (d->sel == d->m->n_nodes + i)
 			a |= A_REVERSE;
 		{
 			strbuf		row;
+			strbuf		size;
 
 			strbuf_init(&row);
+			strbuf_init(&size);
+			strbuf_append(&size, monitor_format_bytes(s->retained_bytes, ret, sizeof(ret)));
+			strbuf_append(&size, crit ? " !!" : warn ? " !" : "");
 			strbuf_append_char(&row, odd ? '!' : ' ');
 			strbuf_append_char(&row, ' ');
 			textout_cell(&row, s->name, 20, false);
 			strbuf_append_char(&row, ' ');
 			textout_cell(&row, s->active ? _("active") : _("inactive"), 8, false);
 			strbuf_append_char(&row, ' ');
-			textout_cell(&row, monitor_format_bytes(s->retained_bytes, ret, sizeof(ret)), 9, false);
+			textout_cell(&row, size.data, 10, false);
 			strbuf_append_char(&row, ' ');
-			textout_cell(&row, s->standby ? s->standby : _("no standby uses it"), 24, false);
+			textout_cell(&row, s->standby ? s->standby : _("no standby uses it"), 23, false);
 			strbuf_append_char(&row, ' ');
 			strbuf_append(&row, s->wal_status ? s->wal_status : "");
 			textout_fill(y++, 0, COLS, a, "%s", row.data);
+			strbuf_free(&size);
 			strbuf_free(&row);
 		}
 	}
@@ -884,6 +952,9 @@ draw(dashboard *d)
 	int			y;
 	int			slot_rows;
 
+	/* the slots come and go with the monitor's results */
+	if (d->sel >= n_items(d))
+		d->sel = n_items(d) > 0 ? n_items(d) - 1 : 0;
 	erase();
 	if (COLS < MIN_COLS || LINES < MIN_LINES)
 	{
@@ -1324,8 +1395,6 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 			nfd_max = d.m->n_nodes + 2;
 			fds = pgr_realloc(fds, sizeof(struct pollfd) * (size_t) nfd_max);
 		}
-		if (d.sel >= n_items(&d))
-			d.sel = n_items(&d) > 0 ? n_items(&d) - 1 : 0;
 		if (d.dirty)
 		{
 			draw(&d);
@@ -1347,22 +1416,56 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 			break;
 		if (r < 0)
 			n = 0;				/* a signal (SIGWINCH): nothing was reported */
-		if (monitor_handle(d.m, fds, r < 0 ? 0 : n))
-			d.dirty = true;
-		/* keys: everything waiting, KEY_RESIZE included (after SIGWINCH) */
-		while ((r = get_wch(&ch)) != ERR)
-			switch (handle_key(&d, r == KEY_CODE_YES, ch))
+
+		/*
+		 * Keys before the monitor's results, and drawn at once: a key that
+		 * comes in with a refresh's answers is not kept waiting behind
+		 * their parsing and the redraw they cause (100 WAL senders' rows
+		 * at scale).  Everything waiting, KEY_RESIZE included (after
+		 * SIGWINCH).
+		 */
+		{
+			int64_t		t0 = trace_start();
+			int			keys = 0;
+			int			kr;
+
+			while ((kr = get_wch(&ch)) != ERR)
 			{
-				case DASH_IGNORED:
-				case DASH_HANDLED:
-					break;
-				case DASH_REDRAW:
-					d.dirty = true;
-					break;
-				case DASH_QUIT:
-					d.quit = true;
-					break;
+				switch (handle_key(&d, kr == KEY_CODE_YES, ch))
+				{
+					case DASH_IGNORED:
+					case DASH_HANDLED:
+						break;
+					case DASH_REDRAW:
+						d.dirty = true;
+						break;
+					case DASH_QUIT:
+						d.quit = true;
+						break;
+				}
+				keys++;
 			}
+			if (keys && d.dirty && !d.quit)
+			{
+				draw(&d);
+				d.dirty = false;
+			}
+			if (keys)
+				trace_done(t0, "dashboard: %d key(s) handled and drawn", keys);
+		}
+		{
+			int64_t		t0 = trace_start();
+			bool		changed = monitor_handle(d.m, fds, r < 0 ? 0 : n);
+
+			/* drawn here rather than at the loop's top: the trace then
+			 * says what a refresh costs the UI thread, results and redraw */
+			if (changed && !d.quit)
+			{
+				draw(&d);
+				d.dirty = false;
+				trace_done(t0, "dashboard: monitor results handled and drawn");
+			}
+		}
 		if (worker_running(&d.w.w))
 		{
 			worker_event *list = worker_take(&d.w.w);

@@ -135,7 +135,7 @@ is "$(jqv 'keys_unsorted | join(" ")')" \
 	"cluster cluster_file health exit_status checked_at timeout_s nodes problems" \
 	"top-level fields as documented"
 is "$(jqv '.nodes[0] | keys_unsorted | join(" ")')" \
-	"name configured_role upstream role host port reachable answered elapsed_s error server_version server_version_num system_identifier timeline current_lsn receive_lsn replay_lsn last_replay wal_receiver replication upstream_replication replay_paused recovery_conflicts hot_standby_feedback max_slot_wal_keep_size timeline_history timeline_diverged manager manager_evidence slots archiver ssl ssl_cert_expires client_cert_expires" \
+	"name configured_role upstream role host port reachable answered elapsed_s error server_version server_version_num system_identifier timeline current_lsn receive_lsn replay_lsn last_replay wal_receiver replication upstream_replication replay_paused recovery_conflicts hot_standby_feedback max_slot_wal_keep_size timeline_history timeline_diverged manager manager_evidence slots wal_disk archiver ssl ssl_cert_expires client_cert_expires" \
 	"node fields as documented"
 is "$(jqv '.nodes[0].replication[0] | keys_unsorted | join(" ")')" \
 	"application_name client_addr state sent_lsn write_lsn flush_lsn replay_lsn lag_bytes write_lag_s flush_lag_s replay_lag_s sync_state reply_time idle backend_xmin backend_xmin_age" \
