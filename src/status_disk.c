@@ -3,13 +3,12 @@
  */
 #include <config.h>
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "fsutil.h"
 #include "i18n.h"
 #include "status.h"
 #include "status_disk.h"
@@ -177,20 +176,9 @@ status_disk_save(const char *path, const char *sysid, const status_disk_history 
 
 	if (!path)
 		return 0;
-	/* its directory, 0700 like the journal's (mkdir -p) */
-	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/'))
-	{
-		char	   *dir = pgr_strndup(path, (size_t) (p - path));
-
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		{
-			pgr_error_set(err, PGR_ERR_IO, _("could not create directory \"%s\": %s"),
-						  dir, strerror(errno));
-			free(dir);
-			return -1;
-		}
-		free(dir);
-	}
+	/* its directory, 0700 like the journal's */
+	if (pgr_mkdir_parent(path, 0700, err) < 0)
+		return -1;
 	strbuf_init(&sb);
 	strbuf_appendf(&sb, "system_identifier %s\n", sysid ? sysid : "-");
 	for (int i = 0; i < h->n; i++)

@@ -59,6 +59,10 @@ tui_start()
 		cmd="$cmd $(printf '%q' "$a")"
 	done
 	rm -f "$sf"
+	# The server stays up with no session: killing the last session would
+	# otherwise shut it down while new-session below connects to it (a
+	# blank screen and a lost session, seen under load).
+	tui_tmux start-server \; set-option -g exit-empty off >/dev/null 2>&1
 	# a session of that name left from before (its pane dead) goes first
 	tui_tmux kill-session -t "$name" >/dev/null 2>&1
 	# A shell waits for the program and writes its exit status (128+N for
