@@ -92,18 +92,6 @@ monitor_format_bytes(long long bytes, char *buf, size_t size)
 	return buf;
 }
 
-long long
-monitor_lsn(const char *lsn)
-{
-	unsigned int hi,
-				lo;
-	char		extra;
-
-	if (!lsn || sscanf(lsn, "%X/%X%c", &hi, &lo, &extra) != 2)
-		return -1;
-	return ((long long) hi << 32) | lo;
-}
-
 /* ---- the query ------------------------------------------------------------------ */
 
 /*

@@ -82,8 +82,6 @@ monitor_level monitor_classify(bool answered, bool standby, const char *state,
  * the wizard.
  */
 const char *monitor_format_bytes(long long bytes, char *buf, size_t size);
-/* An LSN "16/B374D848" as a number; -1 when NULL or not one. */
-long long	monitor_lsn(const char *lsn);
 
 /* ---- the engine ------------------------------------------------------------- */
 

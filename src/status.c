@@ -17,7 +17,7 @@
 
 #include "clock.h"
 #include "i18n.h"
-#include "monitor.h"
+#include "lsn.h"
 #include "pgconn.h"
 #include "status.h"
 #include "status_disk.h"
@@ -934,7 +934,7 @@ evaluate_timelines(cluster_status *st)
 	{
 		node_status *ns = &st->nodes[i];
 		const char *lsn = ns->role == STATUS_ROLE_PRIMARY ? ns->current_lsn
-			: ns->receive_lsn && monitor_lsn(ns->receive_lsn) > monitor_lsn(ns->replay_lsn)
+			: ns->receive_lsn && lsn_parse(ns->receive_lsn) > lsn_parse(ns->replay_lsn)
 			? ns->receive_lsn : ns->replay_lsn;
 
 		ns->fork = TIMELINE_UNKNOWN;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor.h"
+#include "lsn.h"
 #include "report.h"
 #include "timeline.h"
 
@@ -48,7 +48,7 @@ timeline_parse(const char *text, int newest, status_timeline **out, int *n)
 		/* the server writes comments and blank lines too (xlog.c) */
 		if (line[strspn(line, " \t")] == '\0' || line[strspn(line, " \t")] == '#')
 			continue;
-		if (sscanf(line, "%u %31s", &parent, lsn) != 2 || monitor_lsn(lsn) < 0 ||
+		if (sscanf(line, "%u %31s", &parent, lsn) != 2 || lsn_parse(lsn) < 0 ||
 			parent == 0 || (count > 0 && (int) parent <= t[count - 1].parent))
 		{
 			timeline_free(t, count);
@@ -77,7 +77,7 @@ timeline_parse(const char *text, int newest, status_timeline **out, int *n)
 timeline_fork
 timeline_check(const status_timeline *h, int n, int ref_tli, int tli, const char *lsn)
 {
-	long long	at = monitor_lsn(lsn);
+	long long	at = lsn_parse(lsn);
 
 	if (ref_tli <= 0 || tli <= 0)
 		return TIMELINE_UNKNOWN;
@@ -91,7 +91,7 @@ timeline_check(const status_timeline *h, int n, int ref_tli, int tli, const char
 			continue;
 		if (at < 0)
 			return TIMELINE_UNKNOWN;
-		return at > monitor_lsn(h[i].switch_lsn) ? TIMELINE_DIVERGED : TIMELINE_ON;
+		return at > lsn_parse(h[i].switch_lsn) ? TIMELINE_DIVERGED : TIMELINE_ON;
 	}
 	return TIMELINE_DIVERGED;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "lsn.h"
 #include "monitor.h"
 
 #define MB (1024LL * 1024)
@@ -95,13 +96,13 @@ static void
 test_lsn(void **state)
 {
 	(void) state;
-	assert_true(monitor_lsn("0/0") == 0);
-	assert_true(monitor_lsn("0/3000148") == 0x3000148);
-	assert_true(monitor_lsn("16/B374D848") == ((0x16LL << 32) | 0xB374D848LL));
-	assert_true(monitor_lsn(NULL) == -1);
-	assert_true(monitor_lsn("") == -1);
-	assert_true(monitor_lsn("0/12x") == -1);
-	assert_true(monitor_lsn("zz") == -1);
+	assert_true(lsn_parse("0/0") == 0);
+	assert_true(lsn_parse("0/3000148") == 0x3000148);
+	assert_true(lsn_parse("16/B374D848") == ((0x16LL << 32) | 0xB374D848LL));
+	assert_true(lsn_parse(NULL) == -1);
+	assert_true(lsn_parse("") == -1);
+	assert_true(lsn_parse("0/12x") == -1);
+	assert_true(lsn_parse("zz") == -1);
 }
 
 int
