@@ -30,6 +30,7 @@
 
 #include "cluster.h"
 #include "report.h"
+#include "status_disk.h"
 #include "strbuf.h"
 #include "timeline.h"
 #include "version.h"
@@ -261,6 +262,9 @@ void		status_patroni_apply(node_status *ns, int port, int timeout_ms);
 void		status_set_manager(node_status *ns, const char *manager, char *evidence);
 /* The largest WAL retention of a node's slots (0 without any). */
 long long	status_max_retained(const node_status *ns);
+/* From a node's samples (status_disk.h): its growth and time left
+ * (wal_disk_free read). */
+void		status_disk_judge(node_status *ns, const status_disk_history *h);
 
 /* status_prom.c: the status in Prometheus' text exposition format */
 void		status_format_prometheus(const cluster_status *st, strbuf *sb);

@@ -10,7 +10,6 @@
 
 #include "fsutil.h"
 #include "i18n.h"
-#include "status.h"
 #include "status_disk.h"
 #include "strbuf.h"
 
@@ -191,67 +190,6 @@ status_disk_save(const char *path, const char *sysid, const status_disk_history 
 		transport_close(t);
 	strbuf_free(&sb);
 	return rc;
-}
-
-/* ---- a node's room for WAL ------------------------------------------------- */
-
-long long
-status_max_retained(const node_status *ns)
-{
-	long long	max = 0;
-
-	for (int i = 0; i < ns->n_slots; i++)
-		if (ns->slots[i].retained_bytes > max)
-			max = ns->slots[i].retained_bytes;
-	return max;
-}
-
-void
-status_disk_measure(const cluster *c, node_status *ns, double timeout_s)
-{
-	const cluster_node *n = ns->node;
-	transport_options topts = {0};
-	pgr_error	err = PGR_ERROR_INIT;
-	transport  *t;
-	status_disk_history h;
-	char	   *path;
-
-	if (!ns->answered || ns->role != STATUS_ROLE_PRIMARY || !n->ssh || !n->pgdata)
-		return;
-	/* never a question: status and check run unattended */
-	topts.connect_timeout_s = timeout_s < 1 ? 1 : (int) ceil(timeout_s);
-	topts.become = n->become;
-	if (!(t = transport_open(n->ssh, &topts, &err)) ||
-		status_disk_free(t, n->pgdata, &ns->wal_disk_free, &err) < 0)
-	{
-		free(ns->wal_disk_error);
-		ns->wal_disk_error = pgr_strdup(err.message ? err.message : _("unknown error"));
-		pgr_error_clear(&err);
-		if (t)
-			transport_close(t);
-		return;
-	}
-	transport_close(t);
-	ns->wal_disk_known = true;
-
-	path = status_disk_state_path(c, n);
-	status_disk_load(path, ns->system_identifier, &h);
-	status_disk_add(&h, (status_disk_sample) {time(NULL), status_max_retained(ns)});
-	/* a state file that cannot be written costs the slope, not the status */
-	if (status_disk_save(path, ns->system_identifier, &h, &err) < 0)
-		pgr_error_clear(&err);
-	free(path);
-	status_disk_judge(ns, &h);
-}
-
-void
-status_disk_judge(node_status *ns, const status_disk_history *h)
-{
-	double		g = status_disk_growth(h);
-
-	ns->wal_disk_rate_known = !isnan(g);
-	ns->wal_disk_growth = g;
-	ns->wal_disk_time_left = status_disk_time_left(ns->wal_disk_free, g);
 }
 
 void

@@ -18,7 +18,6 @@
 #include <time.h>
 
 #include "cluster.h"
-#include "status.h"
 #include "report.h"
 #include "transport.h"
 
@@ -80,9 +79,6 @@ void		status_disk_load(const char *path, const char *sysid,
 							 status_disk_history *h);
 int			status_disk_save(const char *path, const char *sysid,
 							 const status_disk_history *h, pgr_error *err);
-
-/* From a node's samples: its growth and time left (wal_disk_free read). */
-void		status_disk_judge(node_status *ns, const status_disk_history *h);
 
 /* "45 min", "3 h 20 min", "2 d 4 h", "not growing" (translated). */
 void		status_disk_format_time(double seconds, char *buf, size_t size);
