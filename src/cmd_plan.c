@@ -9,7 +9,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cluster.h"
 #include "commands.h"
 #include "i18n.h"
@@ -87,7 +87,7 @@ usage(plan_mode mode)
 }
 
 static int
-parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
+parse_args(pgr_globals *g, int argc, char **argv, plan_mode mode, plan_args *a)
 {
 	bool		apply = mode == MODE_APPLY;
 
@@ -101,22 +101,25 @@ parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
+	const char *name = mode == MODE_APPLY ? "apply" : mode == MODE_PLAN ? "plan" : "check";
+	cli_parser	p;
 	int			c;
 
 	memset(a, 0, sizeof(*a));
 	a->method = PARAM_ALTER_SYSTEM;
-	while ((c = getopt_long(argc, argv, apply ? "yh" : "h", opts, NULL)) != -1)
+	cli_begin(&p, g, name, argc, argv, apply ? "yh" : "h", opts);
+	while ((c = cli_next(&p)) != -1)
 	{
 		switch (c)
 		{
 			case 'j':
 				if (mode != MODE_PLAN)
-					goto bad;
+					goto not_here;
 				a->json = true;
 				break;
 			case 'y':
 				if (!apply)
-					goto bad;
+					goto not_here;
 				a->yes = true;
 				break;
 			case 'p':
@@ -133,7 +136,7 @@ parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
 					{
 						report_error(&err);
 						pgr_error_clear(&err);
-						return -1;
+						goto bad;
 					}
 				}
 				break;
@@ -150,25 +153,26 @@ parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
 					pgr_error_hint(&err, _("Use --method=alter-system or --method=file."));
 					report_error(&err);
 					pgr_error_clear(&err);
-					return -1;
+					goto bad;
 				}
 				break;
 			case 'h':
 				usage(mode);
+				cli_free(&p);
+				return 1;
+			case CLI_DONE:
+				cli_free(&p);
 				return 1;
 			default:
 				goto bad;
 		}
 	}
-	if (optind < argc)
-	{
-		report_warning(_("unexpected argument \"%s\""), argv[optind]);
-		goto bad;
-	}
-	return 0;
+	return cli_end(&p);
+not_here:
+	/* an option of another command (plan --yes, apply --json) */
+	cli_unknown_option(&p);
 bad:
-	fprintf(stderr, _("Try \"%s %s --help\" for more information.\n"), PACKAGE,
-			apply ? "apply" : "plan");
+	cli_free(&p);
 	return -1;
 }
 
@@ -204,24 +208,16 @@ print_indented(const char *text, const char *indent)
 static bool
 ask(void *arg, const plan_step *s, const char *question)
 {
-	char		line[64];
+	char	   *q;
+	bool		yes;
 
 	if (s && s->preview.len && strcmp(question, s->title) == 0)
 		print_indented(s->preview.data, "    ");
-	/* TRANSLATORS: the answer is yes for a line starting with the first letter of "yes" in your language (rpmatch) */
-	printf(_("%s: apply? [y/N] "), question);
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	/*
-	 * The locale's own yes (rpmatch), or the first letter of the word the
-	 * prompt was translated with: LANGUAGE=fr in the C locale prompts in
-	 * French while rpmatch still expects "y".
-	 */
-	if (rpmatch(line) == 1)
-		return true;
-	/* TRANSLATORS: the word whose first letter answers yes at "[y/N]" */
-	return line[0] != '\0' && line[0] != '\n' && strncasecmp(line, _("yes"), 1) == 0;
+	/* TRANSLATORS: a step's title, then the question whether to apply it */
+	q = pgr_asprintf(_("%s: apply?"), question);
+	yes = cli_confirm(q);
+	free(q);
+	return yes;
 }
 
 /* How each step status is shown to people, and named in JSON. */
@@ -374,7 +370,7 @@ print_checked(void *arg, const plan_step *s, const pgr_error *err)
 }
 
 static int
-run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
+run(pgr_globals *g, int argc, char **argv, plan_mode mode)
 {
 	bool		apply = mode == MODE_APPLY;
 	plan_args	a;
@@ -388,7 +384,7 @@ run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
 	int			rc = PGR_EXIT_ERROR;
 	int			changed = 0;
 
-	switch (parse_args(argc, argv, mode, &a))
+	switch (parse_args(g, argc, argv, mode, &a))
 	{
 		case 1:
 			return PGR_EXIT_OK;
@@ -479,13 +475,13 @@ out:
 }
 
 int
-cmd_plan(const pgr_globals *g, int argc, char **argv)
+cmd_plan(pgr_globals *g, int argc, char **argv)
 {
 	return run(g, argc, argv, MODE_PLAN);
 }
 
 int
-cmd_check(const pgr_globals *g, int argc, char **argv)
+cmd_check(pgr_globals *g, int argc, char **argv)
 {
 	/* --nagios, --max-lag, --role: the running cluster, not apply's preflight */
 	if (check_wants_health(argc, argv))
@@ -494,7 +490,7 @@ cmd_check(const pgr_globals *g, int argc, char **argv)
 }
 
 int
-cmd_apply(const pgr_globals *g, int argc, char **argv)
+cmd_apply(pgr_globals *g, int argc, char **argv)
 {
 	return run(g, argc, argv, MODE_APPLY);
 }
