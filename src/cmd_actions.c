@@ -247,6 +247,16 @@ ask(void *arg, const char *question)
 	return cli_confirm(question);
 }
 
+/* promote's questions (action_promote_decide) on the terminal */
+static bool
+promote_ask(void *arg, promote_question q, const char *text, const char *word)
+{
+	(void) arg;
+	if (q == PROMOTE_ASK_TYPED)
+		return cli_confirm_typed(text, word);
+	return cli_confirm(text);
+}
+
 static void
 print_check(const promote_check *pc, const char *node)
 {
@@ -405,34 +415,32 @@ run(which w, pgr_globals *g, int argc, char **argv)
 	switch (w)
 	{
 		case ACT_PROMOTE:
-			if (!a.yes)
 			{
-				promote_check pc;
-				char	   *q;
-				bool		go;
+				promote_check pc = {0};
+				promote_decision d;
+				int			decided;
 
-				if (action_promote_check(&a, args.node, &pc, &err) < 0)
-					goto out;
-				print_check(&pc, args.node);
-				if (pc.primary_writable && !args.fence && !args.force)
+				if (!a.yes)
 				{
-					q = pgr_asprintf(_("%s still accepts writes: stop it first (fence)?"), pc.primary_name);
-					args.fence = ask(NULL, q);
-					free(q);
+					if (action_promote_check(&a, args.node, &pc, &err) < 0)
+						goto out;
+					print_check(&pc, args.node);
 				}
-				q = pgr_asprintf(_("promote %s?"), args.node);
-				go = ask(NULL, q);
-				free(q);
+				decided = action_promote_decide(&pc, args.node, a.yes, args.fence, args.force,
+												promote_ask, NULL, &d, &err);
 				promote_check_clear(&pc);
-				if (!go)
+				if (decided < 0)
+					goto out;
+				if (decided > 0)
 				{
 					printf("%s\n", _("Nothing done."));
 					rc = PGR_EXIT_OK;
 					goto out;
 				}
+				a.force = d.force;
+				if (action_promote(&a, args.node, d.fence, &err) < 0)
+					goto out;
 			}
-			if (action_promote(&a, args.node, args.fence, &err) < 0)
-				goto out;
 			if (!args.dry_run)
 				printf(_("%s is the primary.\n"), args.node);
 			break;

@@ -93,60 +93,66 @@ switchover_confirm_cb(void *arg, const char *question)
 	return yes;
 }
 
+/*
+ * P's questions (action_promote_decide): the first one is the pre-check
+ * panel, built from the check the worker holds.
+ */
+typedef struct promote_asking
+{
+	action_worker *w;
+	const promote_check *pc;
+} promote_asking;
+
+static bool
+promote_ask_cb(void *arg, promote_question q, const char *text, const char *word)
+{
+	promote_asking *pa = arg;
+	const promote_check *pc = pa->pc;
+	const char *target = pa->w->target;
+	char	   *panel;
+	char	   *missing;
+	bool		yes;
+
+	if (q == PROMOTE_ASK_TYPED)
+		return typed_cb(pa->w, text, word);
+	if (q != PROMOTE_ASK_GO)
+		return confirm_cb(pa->w, text);
+	missing = pc->bytes_not_received < 0 ? pgr_strdup(_("unknown"))
+		: pgr_asprintf("%lld", pc->bytes_not_received);
+	panel = pgr_asprintf(_("Promote %s.\n%s answers: %s; it is a standby: %s.\nPrimary %s answers: %s; accepts writes: %s.\nWAL bytes not received from the primary: %s.\n\nPromote %s?"),
+						 target, target,
+						 pc->node_answers ? _("yes") : _("no"),
+						 pc->node_is_standby ? _("yes") : _("no"),
+						 pc->primary_name ? pc->primary_name : "-",
+						 pc->primary_answers ? _("yes") : _("no"),
+						 pc->primary_writable ? _("yes") : _("no"),
+						 missing, target);
+	free(missing);
+	yes = confirm_cb(pa->w, panel);
+	free(panel);
+	return yes;
+}
+
 /* P: the pre-check panel, then fencing or the typed confirmation. */
 static int
 run_promote(action_worker *w, action_ctx *a, pgr_error *err)
 {
 	promote_check pc;
-	char	   *panel;
-	char	   *missing;
-	bool		fence = false;
+	promote_asking pa = {w, &pc};
+	promote_decision d;
 	int			rc;
 
 	memset(&pc, 0, sizeof(pc));
 	if (action_promote_check(a, w->target, &pc, err) < 0)
 		return -1;
-	missing = pc.bytes_not_received < 0 ? pgr_strdup(_("unknown"))
-		: pgr_asprintf("%lld", pc.bytes_not_received);
-	panel = pgr_asprintf(_("Promote %s.\n%s answers: %s; it is a standby: %s.\nPrimary %s answers: %s; accepts writes: %s.\nWAL bytes not received from the primary: %s.\n\nPromote %s?"),
-						 w->target, w->target,
-						 pc.node_answers ? _("yes") : _("no"),
-						 pc.node_is_standby ? _("yes") : _("no"),
-						 pc.primary_name ? pc.primary_name : "-",
-						 pc.primary_answers ? _("yes") : _("no"),
-						 pc.primary_writable ? _("yes") : _("no"),
-						 missing, w->target);
-	free(missing);
-	if (!confirm_cb(w, panel))
-	{
-		free(panel);
-		promote_check_clear(&pc);
-		return pgr_error_set(err, PGR_ERR_REFUSED, _("%s not promoted"), w->target);
-	}
-	free(panel);
-	if (pc.primary_writable)
-	{
-		char	   *q = pgr_asprintf(_("Primary %s still accepts writes. Stop it first (fencing), so that only one node takes writes?"),
-									 pc.primary_name ? pc.primary_name : "?");
-
-		fence = confirm_cb(w, q);
-		free(q);
-		if (!fence)
-		{
-			q = pgr_asprintf(_("Without fencing, two nodes will accept writes (split brain). To promote %s anyway, type its name."),
-							 w->target);
-			a->force = typed_cb(w, q, w->target);
-			free(q);
-			if (!a->force)
-			{
-				promote_check_clear(&pc);
-				return pgr_error_set(err, PGR_ERR_REFUSED, _("%s not promoted"), w->target);
-			}
-		}
-	}
+	rc = action_promote_decide(&pc, w->target, false, false, false, promote_ask_cb, &pa, &d, err);
 	promote_check_clear(&pc);
-	rc = action_promote(a, w->target, fence, err);
-	return rc;
+	if (rc > 0)
+		return pgr_error_set(err, PGR_ERR_REFUSED, _("%s not promoted"), w->target);
+	if (rc < 0)
+		return -1;
+	a->force = d.force;
+	return action_promote(a, w->target, d.fence, err);
 }
 
 /* What the job is, for the lock file: "console: promote pg2". */
