@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "i18n.h"
 #include "json.h"
+#include "node_test.h"
 #include "pgconn.h"
 #include "basebackup.h"
 #include "plan.h"
@@ -35,6 +36,7 @@ typedef enum plan_mode {
 } plan_mode;
 
 typedef struct plan_args {
+	const char *node;			/* check NODE: that node's test only */
 	bool		json;
 	bool		primary_only;
 	bool		delete_old_data;
@@ -54,6 +56,10 @@ usage(plan_mode mode)
 				 "one fails.  Nothing is changed.  Exit status 0 when apply can run.\n\n"));
 		printf(_("Usage:\n"));
 		printf(_("  %s [-c FILE] check [OPTION]...\n"), PACKAGE);
+		printf(_("  %s [-c FILE] check NODE\n"), PACKAGE);
+		printf(_("\nWith NODE, that node's test only, as the wizard's F5: its server (the\n"
+				 "primary), its host through SSH, its server programs, a standby's data\n"
+				 "directory.\n"));
 		printf(_("\nOptions:\n"));
 	}
 	else if (mode == MODE_APPLY)
@@ -167,6 +173,8 @@ parse_args(pgr_globals *g, int argc, char **argv, plan_mode mode, plan_args *a)
 				goto bad;
 		}
 	}
+	if (mode == MODE_CHECK)
+		a->node = cli_arg(&p);
 	return cli_end(&p);
 not_here:
 	/* an option of another command (plan --yes, apply --json) */
@@ -369,6 +377,36 @@ print_checked(void *arg, const plan_step *s, const pgr_error *err)
 		printf(_("[done]   %s\n"), s->title);
 }
 
+/* check NODE: the node test (node_test.h), the wizard's F5 */
+static int
+check_node(const pgr_globals *g, const cluster *cl, const char *name, pgr_error *err)
+{
+	const cluster_node *n = cluster_find_node(cl, name);
+	transport_options topts = {0};
+	strbuf		out;
+	bool		ok;
+
+	if (!n)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("the cluster file has no node \"%s\""), name);
+		pgr_error_hint(err, _("Name one of the nodes of \"%s\"."), g->cluster_path);
+		return PGR_EXIT_ERROR;
+	}
+	topts.ssh_config = g->ssh_config;
+	topts.become = n->become;
+	strbuf_init(&out);
+	ok = node_test(cl, n, n->role == NODE_PRIMARY, &topts, &out);
+	report_puts(out.data ? out.data : "", stdout);
+	strbuf_free(&out);
+	if (ok)
+	{
+		printf(_("%s: test passed\n"), name);
+		return PGR_EXIT_OK;
+	}
+	pgr_error_set(err, PGR_ERR_CONNECT, _("%s: test failed"), name);
+	return PGR_EXIT_ERROR;
+}
+
 static int
 run(pgr_globals *g, int argc, char **argv, plan_mode mode)
 {
@@ -409,6 +447,12 @@ run(pgr_globals *g, int argc, char **argv, plan_mode mode)
 		password = step_role_read_password_file(g->replication_password_file, &err);
 		if (!password)
 			goto out;
+	}
+
+	if (a.node)
+	{
+		rc = check_node(g, cl, a.node, &err);
+		goto out;
 	}
 
 	po.method = a.method;

@@ -46,6 +46,14 @@ is "$rc" 0 "check --help exits 0"
 like "$out" "Nothing is changed" "check --help says it changes nothing"
 out=$("$P" check --json 2>&1); rc=$?
 is "$rc" 2 "check --json (a plan option) exits 2"
+printf '[node "a"]\nrole = primary\nhost = 127.0.0.1\n' >"$tmp/one.conf"
+out=$("$P" -c "$tmp/one.conf" check pg9 2>&1); rc=$?
+is "$rc" 2 "check NODE of a node not in the cluster file exits 2"
+like "$out" 'the cluster file has no node "pg9"' "... naming it"
+like "$out" 'HINT:  Name one of the nodes of ".*one.conf"' "... with a hint"
+out=$("$P" -c "$tmp/one.conf" check a b 2>&1); rc=$?
+is "$rc" 2 "check takes one node"
+like "$out" 'unexpected argument "b"' "... the second is an extra argument"
 out=$("$P" -c "$tmp/none.conf" check 2>&1); rc=$?
 is "$rc" 2 "check with a missing cluster file exits 2"
 like "$out" "none.conf" "naming the file"
@@ -121,7 +129,7 @@ is "$rc" 2 "a global option after the command without its value exits 2"
 like "$out" 'option "--ssh-config" needs a value' "... naming it"
 
 # one policy for an extra argument: an error naming it, a hint, exit 2
-for c in "status" "plan" "apply" "check" "setup" "dashboard" "demo" "drop-to-async" \
+for c in "status" "plan" "apply" "check pg1" "setup" "dashboard" "demo" "drop-to-async" \
          "promote pg2" "follow pg2" "resync pg2" "switchover pg2" "drop-slot s1"; do
   out=$("$P" -c "$tmp/none.conf" $c extra </dev/null 2>&1); rc=$?
   is "$rc" 2 "$c with an extra argument exits 2"

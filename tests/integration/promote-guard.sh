@@ -57,6 +57,16 @@ run()
 conf_get() { sed -n "/^\[node \"$1\"\]/,/^\[/ s/^$2 = //p" "$conf"; }
 rows() { fx_psql "$1" "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"; }
 
+# check NODE: the wizard's node test from the command line
+run check pg1
+is "$rc" 0 "check pg1 (the primary) passes" || diag "$out"
+like "$out" "PostgreSQL at .*: connected as postgres, version [0-9]" "... its server, through libpq"
+like "$out" 'SSH target "[^"]*": reached' "... its host, through SSH"
+like "$out" "server programs: postgres \(PostgreSQL\) [0-9]" "... its server programs"
+run check pg2
+is "$rc" 0 "check pg2 (a standby) passes" || diag "$out"
+like "$out" "data directory \".*\": found \(it will be moved aside, not deleted\)" "... its data directory, to be moved aside"
+
 run apply --yes
 is "$rc" 0 "apply --yes builds pg2" || { diag "$out"; bail_out "no standby"; }
 ok "rows on pg1" fx_psql pg1 "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 10)"
@@ -114,6 +124,12 @@ is "$(conf_get pg2 role)/$(conf_get pg1 role)/$(conf_get pg1 upstream)" "primary
 run promote pg1 --yes
 is "$rc" 2 "promote of a node that does not answer exits 2"
 like "$out" "pg1" "naming it" || diag "$out"
+# check NODE of a primary whose server cannot be reached: the test fails
+sed "/^\[node \"pg2\"\]/,/^\[/ s/^port = .*/port = 1/" "$conf" >"$FX_DIR/badport.conf"
+out=$("$PGREPLICA" -c "$FX_DIR/badport.conf" --ssh-config "$FX_SSH_CONFIG" check pg2 </dev/null 2>&1); rc=$?
+is "$rc" 2 "check pg2 with a port nothing listens on exits 2"
+like "$out" "PostgreSQL at .*:1: not connected" "... saying its server is not connected" || diag "$out"
+like "$out" "error: pg2: test failed" "... and that the test failed"
 
 # ---------------------------------------------------------------------------
 # pg1 diverges without wal_log_hints: no rewind possible
