@@ -247,6 +247,24 @@ ask(void *arg, const char *question)
 	return cli_confirm(question);
 }
 
+static void
+nothing_done(void)
+{
+	printf("%s\n", _("Nothing done."));
+}
+
+/* Ask QUESTION (freed here); a No says that nothing was done. */
+static bool
+confirmed(char *question)
+{
+	bool		go = cli_confirm(question);
+
+	free(question);
+	if (!go)
+		nothing_done();
+	return go;
+}
+
 /* promote's questions (action_promote_decide) on the terminal */
 static bool
 promote_ask(void *arg, promote_question q, const char *text, const char *word)
@@ -433,7 +451,7 @@ run(which w, pgr_globals *g, int argc, char **argv)
 					goto out;
 				if (decided > 0)
 				{
-					printf("%s\n", _("Nothing done."));
+					nothing_done();
 					rc = PGR_EXIT_OK;
 					goto out;
 				}
@@ -445,19 +463,11 @@ run(which w, pgr_globals *g, int argc, char **argv)
 				printf(_("%s is the primary.\n"), args.node);
 			break;
 		case ACT_FOLLOW:
-			if (!a.yes)
+			if (!a.yes && !confirmed(pgr_asprintf(_("re-point %s at %s?"), args.node,
+												   args.upstream ? args.upstream : _("the primary"))))
 			{
-				char	   *q = pgr_asprintf(_("re-point %s at %s?"), args.node,
-											 args.upstream ? args.upstream : _("the primary"));
-				bool		go = ask(NULL, q);
-
-				free(q);
-				if (!go)
-				{
-					printf("%s\n", _("Nothing done."));
-					rc = PGR_EXIT_OK;
-					goto out;
-				}
+				rc = PGR_EXIT_OK;
+				goto out;
 			}
 			if (action_follow(&a, args.node, args.upstream, &err) < 0)
 				goto out;
@@ -465,18 +475,10 @@ run(which w, pgr_globals *g, int argc, char **argv)
 				printf(_("%s streams from its new upstream.\n"), args.node);
 			break;
 		case ACT_RESYNC:
-			if (!a.yes)
+			if (!a.yes && !confirmed(pgr_asprintf(_("stop %s and re-sync it from the primary?"), args.node)))
 			{
-				char	   *q = pgr_asprintf(_("stop %s and re-sync it from the primary?"), args.node);
-				bool		go = ask(NULL, q);
-
-				free(q);
-				if (!go)
-				{
-					printf("%s\n", _("Nothing done."));
-					rc = PGR_EXIT_OK;
-					goto out;
-				}
+				rc = PGR_EXIT_OK;
+				goto out;
 			}
 			if (action_resync(&a, args.node, args.method, &err) < 0)
 				goto out;
