@@ -126,7 +126,9 @@ cli_begin(cli_parser *p, pgr_globals *g, const char *command, int argc,
 			p->table[k++] = *o;
 	memset(&p->table[k], 0, sizeof(struct option));
 	/* ":" first: a missing value is told apart from an unknown option */
-	p->shortopts = pgr_asprintf(":%s%s", shortopts ? shortopts : "", GLOBAL_SHORTOPTS);
+	/* before any command ("+"): stop at the command, the rest is its own */
+	p->shortopts = pgr_asprintf("%s:%s%s", command ? "" : "+", shortopts ? shortopts : "",
+								GLOBAL_SHORTOPTS);
 
 	/*
 	 * main() has run getopt over its own options: start afresh.  glibc
@@ -143,8 +145,12 @@ cli_begin(cli_parser *p, pgr_globals *g, const char *command, int argc,
 static void
 usage_hint(const cli_parser *p, pgr_error *err)
 {
-	if (!err->hint)
+	if (err->hint)
+		return;
+	if (p->command)
 		pgr_error_hint(err, _("Try \"%s %s --help\" for more information."), PACKAGE, p->command);
+	else
+		pgr_error_hint(err, _("Try \"%s --help\" for more information."), PACKAGE);
 }
 
 int
@@ -204,6 +210,8 @@ cli_next(cli_parser *p)
 				cli_version();
 				return CLI_DONE;
 			case G_HELP:
+				if (!p->command)
+					return 'h';	/* main's --help */
 				/* a command without --help of its own: the global help's hint */
 				pgr_error_set(&err, PGR_ERR_INPUT, _("unknown option \"%s\""), "--help");
 				pgr_error_hint(&err, _("Try \"%s --help\" for more information."), PACKAGE);

@@ -59,6 +59,8 @@ void		cli_version(void);
 /*
  * Start parsing ARGV (ARGV[0] is the command's name) with the command's
  * own SHORTOPTS and LONGOPTS; getopt is reset here, once for all commands.
+ * COMMAND NULL: main's global options, up to the command (-h, --help:
+ * 'h').
  */
 void		cli_begin(cli_parser *p, pgr_globals *g, const char *command,
 					  int argc, char **argv, const char *shortopts,

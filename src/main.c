@@ -9,7 +9,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -207,27 +206,19 @@ main(int argc, char **argv)
 	g.no_color = getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0';
 	g.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 
-	/* "+": stop at the command; what follows it is the command's. */
-	while ((c = getopt_long(argc, argv, "+c:d:hV", cli_global_options, NULL)) != -1)
+	/* the global options before the command (after it: cli.c) */
 	{
-		switch (c)
+		cli_parser	p;
+
+		cli_begin(&p, &g, NULL, argc, argv, "h", NULL);
+		while ((c = cli_next(&p)) != -1)
 		{
-			case 'h':
-			case G_HELP:
+			if (c == 'h')
 				usage();
-				return PGR_EXIT_OK;
-			case 'V':
-			case G_VERSION:
-				cli_version();
-				return PGR_EXIT_OK;
-			case '?':
-				fprintf(stderr, _("Try \"%s --help\" for more information.\n"), PACKAGE);
-				return PGR_EXIT_ERROR;
-			default:
-				if (cli_global_option(&g, c, optarg) != 0)
-					return PGR_EXIT_ERROR;
-				break;
+			cli_free(&p);
+			return c == 'h' || c == CLI_DONE ? PGR_EXIT_OK : PGR_EXIT_ERROR;
 		}
+		cli_free(&p);
 	}
 
 	cmd_name = optind < argc ? argv[optind] : NULL;

@@ -27,6 +27,11 @@ like "$out" 'HINT:  Try "pgreplica --help"' "an unknown command gets a hint"
 
 out=$("$P" --frobnicate 2>&1); rc=$?
 is "$rc" 2 "an unknown option exits 2"
+like "$out" 'error: unknown option "--frobnicate"' "an unknown option is named, as the commands name theirs"
+like "$out" 'HINT:  Try "pgreplica --help" for more information.' "... with the hint to --help"
+out=$("$P" -d 2>&1); rc=$?
+is "$rc" 2 "a global option without its value exits 2"
+like "$out" 'error: option "-d" needs a value' "... naming it"
 
 # demo: its options; the console needs a terminal (the sandbox itself is
 # tested in tests/integration/demo.sh)
