@@ -166,6 +166,48 @@ out:
 }
 
 int
+action_promote_decide(const promote_check *pc, const char *node, bool yes,
+					  bool fence, bool force, promote_ask_fn ask, void *arg,
+					  promote_decision *out, pgr_error *err)
+{
+	char	   *q;
+	bool		go;
+
+	out->fence = fence;
+	out->force = force;
+	if (yes)
+		return 0;
+	q = pgr_asprintf(_("promote %s?"), node);
+	go = ask(arg, PROMOTE_ASK_GO, q, NULL);
+	free(q);
+	if (!go)
+		return 1;
+	if (!pc->primary_writable || fence)
+		return 0;
+	if (!force)
+	{
+		q = pgr_asprintf(_("Primary %s still accepts writes. Stop it first (fencing), so that only one node takes writes?"),
+						 pc->primary_name ? pc->primary_name : "?");
+		out->fence = ask(arg, PROMOTE_ASK_FENCE, q, NULL);
+		free(q);
+		if (out->fence)
+			return 0;
+	}
+	/* two primaries at once: a name typed, not a reflex "y" */
+	q = pgr_asprintf(_("Without fencing, two nodes will accept writes (split brain). To promote %s anyway, type its name."),
+					 node);
+	out->force = ask(arg, PROMOTE_ASK_TYPED, q, node);
+	free(q);
+	if (out->force)
+		return 0;
+	pgr_error_set(err, PGR_ERR_REFUSED, _("%s not promoted"), node);
+	pgr_error_detail(err, _("The name typed was not \"%s\"."), node);
+	pgr_error_hint(err, _("Stop %s first (fencing), or type the name of the node to promote."),
+				   pc->primary_name ? pc->primary_name : "?");
+	return -1;
+}
+
+int
 action_promote_check(action_ctx *a, const char *node, promote_check *out,
 					 pgr_error *err)
 {

@@ -73,6 +73,43 @@ int			action_promote_check(action_ctx *a, const char *node,
 void		promote_check_clear(promote_check *pc);
 
 /*
+ * The promote decision, one for the dashboard and the command line: which
+ * questions to ask, in which order, and what the answers mean.  Without
+ * yes: the operator confirms the promotion (PROMOTE_ASK_GO, default No);
+ * when the old primary still accepts writes, fencing it is offered
+ * (PROMOTE_ASK_FENCE; skipped when fence or force were given), and
+ * promoting without fencing (two primaries: split brain) needs the node's
+ * name typed (PROMOTE_ASK_TYPED, WORD the name), --force or not.  With yes
+ * (scripts): no question; fence and force are taken as given, and
+ * action_promote() refuses a writable old primary without either.
+ */
+typedef enum promote_question
+{
+	PROMOTE_ASK_GO,
+	PROMOTE_ASK_FENCE,
+	PROMOTE_ASK_TYPED
+} promote_question;
+
+/* TEXT: the question, translated; WORD: what is to be typed (TYPED). */
+typedef bool (*promote_ask_fn) (void *arg, promote_question q, const char *text,
+								const char *word);
+
+typedef struct promote_decision
+{
+	bool		fence;			/* stop the old primary first */
+	bool		force;			/* promote although it accepts writes */
+} promote_decision;
+
+/*
+ * Returns 0: promote as OUT says; 1: the operator declined (nothing to
+ * do); -1: refused, ERR says why (a wrong name typed).
+ */
+int			action_promote_decide(const promote_check *pc, const char *node,
+								  bool yes, bool fence, bool force,
+								  promote_ask_fn ask, void *arg,
+								  promote_decision *out, pgr_error *err);
+
+/*
  * Promote NODE.  fence: stop the old primary through its transport first
  * (immediate mode) when it still answers.  Without fence, a writable old
  * primary makes the call fail (kind PGR_ERR_REFUSED, added to report.h by the actions branch) unless a->force.

@@ -223,21 +223,31 @@ dup_or_null(const char *s)
 	return str_empty(s) ? NULL : pgr_strdup(s);
 }
 
+const char *
+cluster_node_name_problem(const char *v)
+{
+	size_t		len = strlen(v);
+
+	if (len == 0)
+		return _("it is empty");
+	if (len > NODE_NAME_MAX)
+		return _("it is longer than 63 characters");
+	if (!IS_ALNUM(v[0]))
+		return _("it does not start with a letter or a digit");
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char ch = (unsigned char) v[i];
+
+		if (!(IS_WORD(ch) || ch == '.'))
+			return _("it holds a character other than a letter, a digit, \"_\", \".\" or \"-\"");
+	}
+	return NULL;
+}
+
 static bool
 valid_node_name(const char *s)
 {
-	size_t		len = strlen(s);
-
-	if (len == 0 || len > NODE_NAME_MAX || !IS_ALNUM(s[0]))
-		return false;
-	for (size_t i = 0; i < len; i++)
-	{
-		unsigned char ch = (unsigned char) s[i];
-
-		if (!(IS_WORD(ch) || ch == '.'))
-			return false;
-	}
-	return true;
+	return cluster_node_name_problem(s) == NULL;
 }
 
 static int
@@ -387,16 +397,35 @@ out:
 	return rc;
 }
 
-/* "local", or an SSH target: one word, not an option */
+/*
+ * "local", or an SSH target: one word, not an option.  ssh reads a target
+ * starting with "-" as an option: "-oProxyCommand=..." would run a command.
+ */
+const char *
+cluster_ssh_problem(const char *v)
+{
+	if (v[0] == '\0')
+		return _("it is empty");
+	if (v[0] == '-')
+		return _("it starts with \"-\", which ssh would take for an option");
+	for (const char *p = v; *p; p++)
+		if ((unsigned char) *p <= 0x20 || *p == 0x7F)
+			return _("it holds a blank or a control character");
+	return NULL;
+}
+
 static bool
 valid_ssh(const char *v)
 {
-	if (v[0] == '-')
-		return false;
-	for (const char *p = v; *p; p++)
-		if ((unsigned char) *p <= 0x20 || *p == 0x7F)
-			return false;
-	return true;
+	return cluster_ssh_problem(v) == NULL;
+}
+
+const char *
+cluster_port_problem(const char *v)
+{
+	int			port;
+
+	return parse_port(v, &port) < 0 ? _("it is not a number between 1 and 65535") : NULL;
 }
 
 /*
@@ -1173,6 +1202,7 @@ static void
 bad_ssh(const char *where, const char *v, scratch *s, pgr_error *err)
 {
 	pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid ssh target \"%s\""), where, shown(s, v));
+	pgr_error_detail(err, "%s", cluster_ssh_problem(v));
 	pgr_error_hint(err, _("Write local, or [user@]host[:port] or a Host alias of the ssh configuration, without blanks and not starting with \"-\"."));
 }
 

@@ -238,4 +238,14 @@ char	   *cluster_slot_name(const cluster_node *n);
  * translated.  The cluster file and the wizard refuse what it refuses. */
 const char *cluster_pgdata_problem(const char *pgdata);
 
+/*
+ * The cluster file's other rules for a node's fields, the same functions
+ * for the wizard's fields: NULL when V may be used, else why not
+ * (translated).  A node's name (application_name, slot name); an SSH
+ * target ("local" or one word that ssh cannot take for an option); a port.
+ */
+const char *cluster_node_name_problem(const char *v);
+const char *cluster_ssh_problem(const char *v);
+const char *cluster_port_problem(const char *v);
+
 #endif

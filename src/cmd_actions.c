@@ -11,7 +11,6 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "basebackup.h"
 #include "actions.h"
+#include "cli.h"
 #include "cluster.h"
 #include "commands.h"
 #include "i18n.h"
@@ -127,7 +127,7 @@ usage(which w)
 }
 
 static int
-parse_args(which w, int argc, char **argv, act_args *a)
+parse_args(which w, pgr_globals *g, int argc, char **argv, act_args *a)
 {
 	static const struct option opts[] = {
 		{"yes", no_argument, NULL, 'y'},
@@ -141,11 +141,14 @@ parse_args(which w, int argc, char **argv, act_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
+	cli_parser	p;
+	pgr_error	err = PGR_ERROR_INIT;
 	int			c;
 
 	memset(a, 0, sizeof(*a));
 	a->method = RESYNC_AUTO;
-	while ((c = getopt_long(argc, argv, "yh", opts, NULL)) != -1)
+	cli_begin(&p, g, act_names[w], argc, argv, "yh", opts);
+	while ((c = cli_next(&p)) != -1)
 	{
 		switch (c)
 		{
@@ -157,45 +160,33 @@ parse_args(which w, int argc, char **argv, act_args *a)
 				break;
 			case 'F':
 				if (w != ACT_PROMOTE)
-					goto bad;
+					goto not_here;
 				a->fence = true;
 				break;
 			case 'u':
 				if (w != ACT_FOLLOW)
-					goto bad;
+					goto not_here;
 				a->upstream = optarg;
 				break;
 			case 'm':
 				if (w != ACT_RESYNC)
-					goto bad;
+					goto not_here;
 				if (strcmp(optarg, "rewind") == 0)
 					a->method = RESYNC_REWIND;
 				else if (strcmp(optarg, "clone") == 0)
 					a->method = RESYNC_CLONE;
 				else
 				{
-					pgr_error	err = PGR_ERROR_INIT;
-
 					pgr_error_set(&err, PGR_ERR_INPUT, _("unknown method \"%s\""), optarg);
 					pgr_error_hint(&err, _("Use --method=rewind or --method=clone."));
-					report_error(&err);
-					pgr_error_clear(&err);
-					return -1;
+					goto fail;
 				}
 				break;
 			case 'r':
 				if (w != ACT_RESYNC)
-					goto bad;
-				{
-					pgr_error	err = PGR_ERROR_INIT;
-
-					if (basebackup_rate_option(optarg, &a->max_rate_kb, &err) < 0)
-					{
-						report_error(&err);
-						pgr_error_clear(&err);
-						return -1;
-					}
-				}
+					goto not_here;
+				if (basebackup_rate_option(optarg, &a->max_rate_kb, &err) < 0)
+					goto fail;
 				break;
 			case 'n':
 				a->dry_run = true;
@@ -205,39 +196,37 @@ parse_args(which w, int argc, char **argv, act_args *a)
 				break;
 			case 'h':
 				usage(w);
+				cli_free(&p);
+				return 1;
+			case CLI_DONE:
+				cli_free(&p);
 				return 1;
 			default:
-				goto bad;
+				cli_free(&p);
+				return -1;
 		}
 	}
 	if (a->json && !a->dry_run)
 	{
-		pgr_error	err = PGR_ERROR_INIT;
-
 		pgr_error_set(&err, PGR_ERR_INPUT, _("--json goes with --dry-run"));
 		pgr_error_hint(&err, _("Run \"%s %s --dry-run --json\"."), PACKAGE, act_names[w]);
-		report_error(&err);
-		pgr_error_clear(&err);
-		return -1;
+		goto fail;
 	}
 	/* an interrupted switchover is finished without naming the node again */
-	if ((optind >= argc && w == ACT_SWITCHOVER) || w == ACT_DROP_TO_ASYNC)
-		goto rest;
-	if (optind >= argc)
+	if (w != ACT_DROP_TO_ASYNC && !(a->node = cli_arg(&p)) && w != ACT_SWITCHOVER)
 	{
-		report_warning(_("no node named"));
-		goto bad;
+		pgr_error_set(&err, PGR_ERR_INPUT, w == ACT_DROP_SLOT ? _("no slot named") : _("no node named"));
+		goto fail;
 	}
-	a->node = argv[optind++];
-rest:
-	if (optind < argc)
-	{
-		report_warning(_("unexpected argument \"%s\""), argv[optind]);
-		goto bad;
-	}
-	return 0;
-bad:
-	fprintf(stderr, _("Try \"%s %s --help\" for more information.\n"), PACKAGE, act_names[w]);
+	return cli_end(&p) < 0 ? -1 : 0;
+not_here:
+	/* an option of another action (follow --fence) */
+	cli_unknown_option(&p);
+	cli_free(&p);
+	return -1;
+fail:
+	cli_fail(&p, &err);
+	cli_free(&p);
 	return -1;
 }
 
@@ -250,22 +239,40 @@ log_line(void *arg, const char *line)
 	fflush(stdout);
 }
 
-/* On a terminal: ask; the answer defaults to No. */
+/* the actions' question callback: the command line's prompt (default No) */
 static bool
 ask(void *arg, const char *question)
 {
-	char		line[64];
-
 	(void) arg;
-	/* TRANSLATORS: a yes/no question; the answer defaults to no */
-	printf(_("%s [y/N] "), question);
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	if (rpmatch(line) == 1)
-		return true;
-	/* TRANSLATORS: the word whose first letter answers yes at "[y/N]" */
-	return line[0] != '\0' && line[0] != '\n' && strncasecmp(line, _("yes"), 1) == 0;
+	return cli_confirm(question);
+}
+
+static void
+nothing_done(void)
+{
+	printf("%s\n", _("Nothing done."));
+}
+
+/* Ask QUESTION (freed here); a No says that nothing was done. */
+static bool
+confirmed(char *question)
+{
+	bool		go = cli_confirm(question);
+
+	free(question);
+	if (!go)
+		nothing_done();
+	return go;
+}
+
+/* promote's questions (action_promote_decide) on the terminal */
+static bool
+promote_ask(void *arg, promote_question q, const char *text, const char *word)
+{
+	(void) arg;
+	if (q == PROMOTE_ASK_TYPED)
+		return cli_confirm_typed(text, word);
+	return cli_confirm(text);
 }
 
 static void
@@ -354,7 +361,7 @@ json_print(which w, const act_args *args, json_lines *log, json_lines *steps,
 }
 
 static int
-run(which w, const pgr_globals *g, int argc, char **argv)
+run(which w, pgr_globals *g, int argc, char **argv)
 {
 	json_lines	jlog = {0},
 				jsteps = {0};
@@ -365,7 +372,7 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 	char	   *password = NULL;
 	int			rc = PGR_EXIT_ERROR;
 
-	switch (parse_args(w, argc, argv, &args))
+	switch (parse_args(w, g, argc, argv, &args))
 	{
 		case 1:
 			return PGR_EXIT_OK;
@@ -426,51 +433,41 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 	switch (w)
 	{
 		case ACT_PROMOTE:
-			if (!a.yes)
 			{
-				promote_check pc;
-				char	   *q;
-				bool		go;
+				promote_check pc = {0};
+				promote_decision d;
+				int			decided;
 
-				if (action_promote_check(&a, args.node, &pc, &err) < 0)
-					goto out;
-				print_check(&pc, args.node);
-				if (pc.primary_writable && !args.fence && !args.force)
+				if (!a.yes)
 				{
-					q = pgr_asprintf(_("%s still accepts writes: stop it first (fence)?"), pc.primary_name);
-					args.fence = ask(NULL, q);
-					free(q);
+					if (action_promote_check(&a, args.node, &pc, &err) < 0)
+						goto out;
+					print_check(&pc, args.node);
 				}
-				q = pgr_asprintf(_("promote %s?"), args.node);
-				go = ask(NULL, q);
-				free(q);
+				decided = action_promote_decide(&pc, args.node, a.yes, args.fence, args.force,
+												promote_ask, NULL, &d, &err);
 				promote_check_clear(&pc);
-				if (!go)
+				if (decided < 0)
+					goto out;
+				if (decided > 0)
 				{
-					printf("%s\n", _("Nothing done."));
+					nothing_done();
 					rc = PGR_EXIT_OK;
 					goto out;
 				}
+				a.force = d.force;
+				if (action_promote(&a, args.node, d.fence, &err) < 0)
+					goto out;
 			}
-			if (action_promote(&a, args.node, args.fence, &err) < 0)
-				goto out;
 			if (!args.dry_run)
 				printf(_("%s is the primary.\n"), args.node);
 			break;
 		case ACT_FOLLOW:
-			if (!a.yes)
+			if (!a.yes && !confirmed(pgr_asprintf(_("re-point %s at %s?"), args.node,
+												   args.upstream ? args.upstream : _("the primary"))))
 			{
-				char	   *q = pgr_asprintf(_("re-point %s at %s?"), args.node,
-											 args.upstream ? args.upstream : _("the primary"));
-				bool		go = ask(NULL, q);
-
-				free(q);
-				if (!go)
-				{
-					printf("%s\n", _("Nothing done."));
-					rc = PGR_EXIT_OK;
-					goto out;
-				}
+				rc = PGR_EXIT_OK;
+				goto out;
 			}
 			if (action_follow(&a, args.node, args.upstream, &err) < 0)
 				goto out;
@@ -478,18 +475,10 @@ run(which w, const pgr_globals *g, int argc, char **argv)
 				printf(_("%s streams from its new upstream.\n"), args.node);
 			break;
 		case ACT_RESYNC:
-			if (!a.yes)
+			if (!a.yes && !confirmed(pgr_asprintf(_("stop %s and re-sync it from the primary?"), args.node)))
 			{
-				char	   *q = pgr_asprintf(_("stop %s and re-sync it from the primary?"), args.node);
-				bool		go = ask(NULL, q);
-
-				free(q);
-				if (!go)
-				{
-					printf("%s\n", _("Nothing done."));
-					rc = PGR_EXIT_OK;
-					goto out;
-				}
+				rc = PGR_EXIT_OK;
+				goto out;
 			}
 			if (action_resync(&a, args.node, args.method, &err) < 0)
 				goto out;
@@ -524,37 +513,37 @@ out:
 }
 
 int
-cmd_promote(const pgr_globals *g, int argc, char **argv)
+cmd_promote(pgr_globals *g, int argc, char **argv)
 {
 	return run(ACT_PROMOTE, g, argc, argv);
 }
 
 int
-cmd_follow(const pgr_globals *g, int argc, char **argv)
+cmd_follow(pgr_globals *g, int argc, char **argv)
 {
 	return run(ACT_FOLLOW, g, argc, argv);
 }
 
 int
-cmd_resync(const pgr_globals *g, int argc, char **argv)
+cmd_resync(pgr_globals *g, int argc, char **argv)
 {
 	return run(ACT_RESYNC, g, argc, argv);
 }
 
 int
-cmd_switchover(const pgr_globals *g, int argc, char **argv)
+cmd_switchover(pgr_globals *g, int argc, char **argv)
 {
 	return run(ACT_SWITCHOVER, g, argc, argv);
 }
 
 int
-cmd_drop_slot(const pgr_globals *g, int argc, char **argv)
+cmd_drop_slot(pgr_globals *g, int argc, char **argv)
 {
 	return run(ACT_DROP_SLOT, g, argc, argv);
 }
 
 int
-cmd_drop_to_async(const pgr_globals *g, int argc, char **argv)
+cmd_drop_to_async(pgr_globals *g, int argc, char **argv)
 {
 	return run(ACT_DROP_TO_ASYNC, g, argc, argv);
 }

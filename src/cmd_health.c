@@ -14,12 +14,12 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cluster.h"
 #include "commands.h"
 #include "i18n.h"
@@ -120,7 +120,7 @@ find(verdict *v, enum health h, const char *text)
 }
 
 static int
-parse_args(int argc, char **argv, health_args *a, pgr_error *err)
+parse_args(pgr_globals *g, int argc, char **argv, health_args *a, pgr_error *err)
 {
 	static const struct option opts[] = {
 		{"nagios", no_argument, NULL, 'n'},
@@ -130,19 +130,16 @@ parse_args(int argc, char **argv, health_args *a, pgr_error *err)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
+	cli_parser	p;
 	int			c;
 
 	a->max_lag_bytes = -1;
 	a->max_lag_s = NAN;
 	a->role = a->node = NULL;
 	a->timeout_s = HEALTH_TIMEOUT_S;
-#ifdef __GLIBC__
-	optind = 0;
-#else
-	optind = 1;
-#endif
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1)
+	cli_begin(&p, g, "check", argc, argv, "h", opts);
+	p.capture = err;			/* the plugin's UNKNOWN line tells them */
+	while ((c = cli_next(&p)) != -1)
 	{
 		switch (c)
 		{
@@ -165,7 +162,7 @@ parse_args(int argc, char **argv, health_args *a, pgr_error *err)
 						pgr_error_set(err, PGR_ERR_INPUT, _("invalid value \"%s\" for option %s"),
 									  optarg, "--max-lag");
 						pgr_error_hint(err, _("A size (16MB, bare numbers are bytes) or a duration with its unit (30s, 500ms, 2min)."));
-						return -1;
+						goto bad;
 					}
 					break;
 				}
@@ -175,7 +172,7 @@ parse_args(int argc, char **argv, health_args *a, pgr_error *err)
 					pgr_error_set(err, PGR_ERR_INPUT, _("invalid value \"%s\" for option %s"),
 								  optarg, "--role");
 					pgr_error_hint(err, _("The roles are primary and standby: --role primary NODE."));
-					return -1;
+					goto bad;
 				}
 				a->role = optarg;
 				break;
@@ -188,35 +185,32 @@ parse_args(int argc, char **argv, health_args *a, pgr_error *err)
 					{
 						pgr_error_set(err, PGR_ERR_INPUT, _("invalid value \"%s\" for option %s"),
 									  optarg, "--timeout");
-						return -1;
+						goto bad;
 					}
 					break;
 				}
 			case 'h':
 				usage();
+				cli_free(&p);
 				return 1;
-			case ':':
-				pgr_error_set(err, PGR_ERR_INPUT, _("option \"%s\" needs a value"), argv[optind - 1]);
-				return -1;
+			case CLI_DONE:
+				cli_free(&p);
+				return 1;
 			default:
-				pgr_error_set(err, PGR_ERR_INPUT, _("unknown option \"%s\""), argv[optind - 1]);
-				pgr_error_hint(err, _("Try \"%s check --help\" for more information."), PACKAGE);
-				return -1;
+				cli_free(&p);
+				return -1;		/* in *err */
 		}
 	}
-	if (a->role && optind < argc)
-		a->node = argv[optind++];
-	else if (a->role)
+	if (a->role && !(a->node = cli_arg(&p)))
 	{
 		pgr_error_set(err, PGR_ERR_INPUT, _("--role needs the node to judge: --role %s NODE"), a->role);
+		cli_free(&p);
 		return -1;
 	}
-	if (optind < argc)
-	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("too many arguments (the first is \"%s\")"), argv[optind]);
-		return -1;
-	}
-	return 0;
+	return cli_end(&p);
+bad:
+	cli_free(&p);
+	return -1;
 }
 
 /* The standby's lag against the cluster file's warning and --max-lag. */
@@ -268,7 +262,7 @@ judge_lag(verdict *v, const cluster *c, const health_args *a, const node_status 
 }
 
 int
-cmd_check_health(const pgr_globals *g, int argc, char **argv)
+cmd_check_health(pgr_globals *g, int argc, char **argv)
 {
 	pgr_error	err = PGR_ERROR_INIT;
 	health_args a;
@@ -279,7 +273,7 @@ cmd_check_health(const pgr_globals *g, int argc, char **argv)
 	const node_status *target = NULL;
 	int			up = 0;
 
-	switch (parse_args(argc, argv, &a, &err))
+	switch (parse_args(g, argc, argv, &a, &err))
 	{
 		case 1:
 			return H_OK;

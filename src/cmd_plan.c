@@ -9,7 +9,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cluster.h"
 #include "commands.h"
 #include "i18n.h"
 #include "json.h"
+#include "node_test.h"
 #include "pgconn.h"
 #include "basebackup.h"
 #include "plan.h"
@@ -36,6 +37,7 @@ typedef enum plan_mode {
 } plan_mode;
 
 typedef struct plan_args {
+	const char *node;			/* check NODE: that node's test only */
 	bool		json;
 	bool		primary_only;
 	bool		delete_old_data;
@@ -55,6 +57,10 @@ usage(plan_mode mode)
 				 "one fails.  Nothing is changed.  Exit status 0 when apply can run.\n\n"));
 		printf(_("Usage:\n"));
 		printf(_("  %s [-c FILE] check [OPTION]...\n"), PACKAGE);
+		printf(_("  %s [-c FILE] check NODE\n"), PACKAGE);
+		printf(_("\nWith NODE, that node's test only, as the wizard's F5: its server (the\n"
+				 "primary), its host through SSH, its server programs, a standby's data\n"
+				 "directory.\n"));
 		printf(_("\nOptions:\n"));
 	}
 	else if (mode == MODE_APPLY)
@@ -88,7 +94,7 @@ usage(plan_mode mode)
 }
 
 static int
-parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
+parse_args(pgr_globals *g, int argc, char **argv, plan_mode mode, plan_args *a)
 {
 	bool		apply = mode == MODE_APPLY;
 
@@ -102,22 +108,25 @@ parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
+	const char *name = mode == MODE_APPLY ? "apply" : mode == MODE_PLAN ? "plan" : "check";
+	cli_parser	p;
 	int			c;
 
 	memset(a, 0, sizeof(*a));
 	a->method = PARAM_ALTER_SYSTEM;
-	while ((c = getopt_long(argc, argv, apply ? "yh" : "h", opts, NULL)) != -1)
+	cli_begin(&p, g, name, argc, argv, apply ? "yh" : "h", opts);
+	while ((c = cli_next(&p)) != -1)
 	{
 		switch (c)
 		{
 			case 'j':
 				if (mode != MODE_PLAN)
-					goto bad;
+					goto not_here;
 				a->json = true;
 				break;
 			case 'y':
 				if (!apply)
-					goto bad;
+					goto not_here;
 				a->yes = true;
 				break;
 			case 'p':
@@ -134,7 +143,7 @@ parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
 					{
 						report_error(&err);
 						pgr_error_clear(&err);
-						return -1;
+						goto bad;
 					}
 				}
 				break;
@@ -151,25 +160,28 @@ parse_args(int argc, char **argv, plan_mode mode, plan_args *a)
 					pgr_error_hint(&err, _("Use --method=alter-system or --method=file."));
 					report_error(&err);
 					pgr_error_clear(&err);
-					return -1;
+					goto bad;
 				}
 				break;
 			case 'h':
 				usage(mode);
+				cli_free(&p);
+				return 1;
+			case CLI_DONE:
+				cli_free(&p);
 				return 1;
 			default:
 				goto bad;
 		}
 	}
-	if (optind < argc)
-	{
-		report_warning(_("unexpected argument \"%s\""), argv[optind]);
-		goto bad;
-	}
-	return 0;
+	if (mode == MODE_CHECK)
+		a->node = cli_arg(&p);
+	return cli_end(&p);
+not_here:
+	/* an option of another command (plan --yes, apply --json) */
+	cli_unknown_option(&p);
 bad:
-	fprintf(stderr, _("Try \"%s %s --help\" for more information.\n"), PACKAGE,
-			apply ? "apply" : "plan");
+	cli_free(&p);
 	return -1;
 }
 
@@ -205,24 +217,16 @@ print_indented(const char *text, const char *indent)
 static bool
 ask(void *arg, const plan_step *s, const char *question)
 {
-	char		line[64];
+	char	   *q;
+	bool		yes;
 
 	if (s && s->preview.len && strcmp(question, s->title) == 0)
 		print_indented(s->preview.data, "    ");
-	/* TRANSLATORS: the answer is yes for a line starting with the first letter of "yes" in your language (rpmatch) */
-	printf(_("%s: apply? [y/N] "), question);
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	/*
-	 * The locale's own yes (rpmatch), or the first letter of the word the
-	 * prompt was translated with: LANGUAGE=fr in the C locale prompts in
-	 * French while rpmatch still expects "y".
-	 */
-	if (rpmatch(line) == 1)
-		return true;
-	/* TRANSLATORS: the word whose first letter answers yes at "[y/N]" */
-	return line[0] != '\0' && line[0] != '\n' && strncasecmp(line, _("yes"), 1) == 0;
+	/* TRANSLATORS: a step's title, then the question whether to apply it */
+	q = pgr_asprintf(_("%s: apply?"), question);
+	yes = cli_confirm(q);
+	free(q);
+	return yes;
 }
 
 /* How each step status is shown to people, and named in JSON. */
@@ -374,8 +378,38 @@ print_checked(void *arg, const plan_step *s, const pgr_error *err)
 		printf(_("[done]   %s\n"), s->title);
 }
 
+/* check NODE: the node test (node_test.h), the wizard's F5 */
 static int
-run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
+check_node(const pgr_globals *g, const cluster *cl, const char *name, pgr_error *err)
+{
+	const cluster_node *n = cluster_find_node(cl, name);
+	transport_options topts = {0};
+	strbuf		out;
+	bool		ok;
+
+	if (!n)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("the cluster file has no node \"%s\""), name);
+		pgr_error_hint(err, _("Name one of the nodes of \"%s\"."), g->cluster_path);
+		return PGR_EXIT_ERROR;
+	}
+	topts.ssh_config = g->ssh_config;
+	topts.become = n->become;
+	strbuf_init(&out);
+	ok = node_test(cl, n, n->role == NODE_PRIMARY, &topts, &out);
+	report_puts(out.data ? out.data : "", stdout);
+	strbuf_free(&out);
+	if (ok)
+	{
+		printf(_("%s: test passed\n"), name);
+		return PGR_EXIT_OK;
+	}
+	pgr_error_set(err, PGR_ERR_CONNECT, _("%s: test failed"), name);
+	return PGR_EXIT_ERROR;
+}
+
+static int
+run(pgr_globals *g, int argc, char **argv, plan_mode mode)
 {
 	bool		apply = mode == MODE_APPLY;
 	plan_args	a;
@@ -389,7 +423,7 @@ run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
 	int			rc = PGR_EXIT_ERROR;
 	int			changed = 0;
 
-	switch (parse_args(argc, argv, mode, &a))
+	switch (parse_args(g, argc, argv, mode, &a))
 	{
 		case 1:
 			return PGR_EXIT_OK;
@@ -414,6 +448,12 @@ run(const pgr_globals *g, int argc, char **argv, plan_mode mode)
 		password = step_role_read_password_file(g->replication_password_file, &err);
 		if (!password)
 			goto out;
+	}
+
+	if (a.node)
+	{
+		rc = check_node(g, cl, a.node, &err);
+		goto out;
 	}
 
 	po.method = a.method;
@@ -480,13 +520,13 @@ out:
 }
 
 int
-cmd_plan(const pgr_globals *g, int argc, char **argv)
+cmd_plan(pgr_globals *g, int argc, char **argv)
 {
 	return run(g, argc, argv, MODE_PLAN);
 }
 
 int
-cmd_check(const pgr_globals *g, int argc, char **argv)
+cmd_check(pgr_globals *g, int argc, char **argv)
 {
 	/* --nagios, --max-lag, --role: the running cluster, not apply's preflight */
 	if (check_wants_health(argc, argv))
@@ -495,7 +535,7 @@ cmd_check(const pgr_globals *g, int argc, char **argv)
 }
 
 int
-cmd_apply(const pgr_globals *g, int argc, char **argv)
+cmd_apply(pgr_globals *g, int argc, char **argv)
 {
 	return run(g, argc, argv, MODE_APPLY);
 }

@@ -5,7 +5,6 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "cli.h"
 #include "cluster.h"
 #include "commands.h"
 #include "i18n.h"
@@ -44,15 +44,6 @@ usage(void)
 		   STATUS_DEFAULT_TIMEOUT);
 	printf(_("  -h, --help               show this help, then exit\n"));
 	printf(_("\nExit status: 0 healthy, 1 degraded, 2 error (or could not run).\n"));
-}
-
-static int
-bad_usage(pgr_error *err)
-{
-	pgr_error_hint(err, _("Try \"%s status --help\" for more information."), PACKAGE);
-	report_error(err);
-	pgr_error_clear(err);
-	return PGR_EXIT_ERROR;
 }
 
 /* "2024-05-01T12:00:00Z" */
@@ -883,7 +874,7 @@ print_json(const cluster_status *st)
 /* ---- the command ------------------------------------------------------------- */
 
 int
-cmd_status(const pgr_globals *g, int argc, char **argv)
+cmd_status(pgr_globals *g, int argc, char **argv)
 {
 	static const struct option long_options[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -897,17 +888,12 @@ cmd_status(const pgr_globals *g, int argc, char **argv)
 	double		timeout_s = STATUS_DEFAULT_TIMEOUT;
 	cluster    *c;
 	cluster_status *st;
+	cli_parser	p;
 	int			opt;
 	int			status;
 
-	/* main() has parsed its own options with getopt: start afresh */
-#ifdef __GLIBC__
-	optind = 0;
-#else
-	optind = 1;
-#endif
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1)
+	cli_begin(&p, g, "status", argc, argv, "h", long_options);
+	while ((opt = cli_next(&p)) != -1)
 	{
 		switch (opt)
 		{
@@ -927,7 +913,7 @@ cmd_status(const pgr_globals *g, int argc, char **argv)
 								  _("invalid value \"%s\" for option %s"),
 								  optarg, "--format");
 					pgr_error_detail(&err, _("The formats are text, json and prometheus."));
-					return bad_usage(&err);
+					goto bad;
 				}
 				break;
 			case 't':
@@ -943,29 +929,24 @@ cmd_status(const pgr_globals *g, int argc, char **argv)
 									  optarg, "--timeout");
 						pgr_error_detail(&err, _("The time limit is a number of seconds, more than 0 and at most %g."),
 										 STATUS_MAX_TIMEOUT);
-						return bad_usage(&err);
+						goto bad;
 					}
 					break;
 				}
 			case 'h':
 				usage();
+				cli_free(&p);
 				return PGR_EXIT_OK;
-			case ':':
-				pgr_error_set(&err, PGR_ERR_INPUT,
-							  _("option \"%s\" needs a value"), argv[optind - 1]);
-				return bad_usage(&err);
+			case CLI_DONE:
+				cli_free(&p);
+				return PGR_EXIT_OK;
 			default:
-				pgr_error_set(&err, PGR_ERR_INPUT,
-							  _("unknown option \"%s\""), argv[optind - 1]);
-				return bad_usage(&err);
+				cli_free(&p);
+				return PGR_EXIT_ERROR;
 		}
 	}
-	if (optind < argc)
-	{
-		pgr_error_set(&err, PGR_ERR_INPUT,
-					  _("too many arguments (the first is \"%s\")"), argv[optind]);
-		return bad_usage(&err);
-	}
+	if (cli_end(&p) < 0)
+		return PGR_EXIT_ERROR;
 
 	c = cluster_load(g->cluster_path, &err);
 	if (!c)
@@ -992,4 +973,8 @@ cmd_status(const pgr_globals *g, int argc, char **argv)
 	status_free(st);
 	cluster_free(c);
 	return status;
+bad:
+	cli_fail(&p, &err);
+	cli_free(&p);
+	return PGR_EXIT_ERROR;
 }

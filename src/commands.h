@@ -1,8 +1,10 @@
 /*
  * commands.h: the command line's commands.  main.c parses the global
- * options, then hands the remaining arguments (argv[0] is the command's
- * name) to one of these, which parses its own options and returns the
- * process's exit status.
+ * options before the command, then hands the remaining arguments (argv[0]
+ * is the command's name) to one of these, which parses its own options and
+ * the global ones given after the command (cli.h) and returns the process's
+ * exit status.  The curses commands (setup, the console, demo, dashboard)
+ * live in src/ too and call the ui's entry points (wizard.h, dashboard.h).
  */
 #ifndef PGR_COMMANDS_H
 #define PGR_COMMANDS_H
@@ -17,6 +19,7 @@ typedef struct pgr_globals {
 	const char *ssh_config;		/* --ssh-config FILE (like ssh -F) */
 	const char *replication_password_file;
 	bool		interactive;	/* stdin and stdout are terminals */
+	char	   *default_path;	/* cluster_path when it is the default: freed by main */
 } pgr_globals;
 
 /* Exit statuses shared by every command. */
@@ -24,23 +27,23 @@ typedef struct pgr_globals {
 #define PGR_EXIT_DEGRADED 1		/* status: something is not healthy */
 #define PGR_EXIT_ERROR 2		/* could not do what was asked */
 
-int			cmd_status(const pgr_globals *g, int argc, char **argv);
-int			cmd_plan(const pgr_globals *g, int argc, char **argv);
-int			cmd_apply(const pgr_globals *g, int argc, char **argv);
-int			cmd_check(const pgr_globals *g, int argc, char **argv);
+int			cmd_status(pgr_globals *g, int argc, char **argv);
+int			cmd_plan(pgr_globals *g, int argc, char **argv);
+int			cmd_apply(pgr_globals *g, int argc, char **argv);
+int			cmd_check(pgr_globals *g, int argc, char **argv);
 /* cmd_health.c: "check --nagios ...", the running cluster's health. */
 bool		check_wants_health(int argc, char **argv);
-int			cmd_check_health(const pgr_globals *g, int argc, char **argv);
-/* ui/cmd_setup.c: the wizard, and the console (no command). */
-int			cmd_setup(const pgr_globals *g, int argc, char **argv);
-int			cmd_console(const pgr_globals *g, int argc, char **argv);
-int			cmd_demo(const pgr_globals *g, int argc, char **argv);	/* ui/cmd_demo.c */
-int			cmd_dashboard(const pgr_globals *g, int argc, char **argv);	/* ui/cmd_dashboard.c */
-int			cmd_promote(const pgr_globals *g, int argc, char **argv);
-int			cmd_follow(const pgr_globals *g, int argc, char **argv);
-int			cmd_resync(const pgr_globals *g, int argc, char **argv);
-int			cmd_switchover(const pgr_globals *g, int argc, char **argv);
-int			cmd_drop_slot(const pgr_globals *g, int argc, char **argv);
-int			cmd_drop_to_async(const pgr_globals *g, int argc, char **argv);
+int			cmd_check_health(pgr_globals *g, int argc, char **argv);
+/* cmd_setup.c: the wizard, and the console (no command). */
+int			cmd_setup(pgr_globals *g, int argc, char **argv);
+int			cmd_console(pgr_globals *g, int argc, char **argv);
+int			cmd_demo(pgr_globals *g, int argc, char **argv);	
+int			cmd_dashboard(pgr_globals *g, int argc, char **argv);	
+int			cmd_promote(pgr_globals *g, int argc, char **argv);
+int			cmd_follow(pgr_globals *g, int argc, char **argv);
+int			cmd_resync(pgr_globals *g, int argc, char **argv);
+int			cmd_switchover(pgr_globals *g, int argc, char **argv);
+int			cmd_drop_slot(pgr_globals *g, int argc, char **argv);
+int			cmd_drop_to_async(pgr_globals *g, int argc, char **argv);
 
 #endif

@@ -3,12 +3,12 @@
  *
  *   pgreplica [-c FILE] [OPTION…] [COMMAND [ARG…]]
  *
- * Global options come before the command; each command parses its own.
+ * Global options come before the command, or after it (cli.c); each
+ * command parses its own.
  */
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,13 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cluster.h"
+#include "cli.h"
 #include "commands.h"
 #include "i18n.h"
 #include "process.h"
 #include "report.h"
 
-typedef int (*command_fn) (const pgr_globals *g, int argc, char **argv);
+typedef int (*command_fn) (pgr_globals *g, int argc, char **argv);
 
 typedef struct command {
 	const char *name;
@@ -94,15 +94,6 @@ usage(void)
 	fputs("\n", stdout);
 	/* TRANSLATORS: the placeholder is an e-mail address */
 	printf(_("Report bugs to <%s>.\n"), PACKAGE_BUGREPORT);
-}
-
-static void
-version(void)
-{
-	printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
-	fputs(_("License: PostgreSQL License.\n"
-			"This is free software: you are free to change and redistribute it.\n"
-			"There is NO WARRANTY, to the extent permitted by law.\n"), stdout);
 }
 
 /*
@@ -198,44 +189,10 @@ find_lang(int argc, char **argv)
 	return NULL;
 }
 
-static int
-parse_delay(const char *arg, double *delay)
-{
-	char	   *end;
-	double		d;
-
-	errno = 0;
-	d = strtod(arg, &end);
-	if (errno != 0 || end == arg || *end != '\0' || !(d >= 0.5 && d <= 60))
-	{
-		pgr_error	err = PGR_ERROR_INIT;
-
-		pgr_error_set(&err, PGR_ERR_INPUT, _("invalid refresh interval \"%s\""), arg);
-		pgr_error_hint(&err, _("Give a number of seconds between 0.5 and 60."));
-		report_error(&err);
-		pgr_error_clear(&err);
-		return -1;
-	}
-	*delay = d;
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{"cluster", required_argument, NULL, 'c'},
-		{"delay", required_argument, NULL, 'd'},
-		{"no-color", no_argument, NULL, 1},
-		{"lang", required_argument, NULL, 2},
-		{"ssh-config", required_argument, NULL, 3},
-		{"replication-password-file", required_argument, NULL, 4},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0}
-	};
 	pgr_globals g = {0};
-	char	   *default_path = NULL;
 	const char *cmd_name;
 	int			c;
 	int			rc;
@@ -249,61 +206,28 @@ main(int argc, char **argv)
 	g.no_color = getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0';
 	g.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 
-	/* "+": stop at the command; what follows it is the command's. */
-	while ((c = getopt_long(argc, argv, "+c:d:hV", long_options, NULL)) != -1)
+	/* the global options before the command (after it: cli.c) */
 	{
-		switch (c)
+		cli_parser	p;
+
+		cli_begin(&p, &g, NULL, argc, argv, "h", NULL);
+		while ((c = cli_next(&p)) != -1)
 		{
-			case 'c':
-				g.cluster_path = optarg;
-				g.cluster_path_given = true;
-				break;
-			case 'd':
-				if (parse_delay(optarg, &g.delay_s) < 0)
-					return PGR_EXIT_ERROR;
-				break;
-			case 1:
-				g.no_color = true;
-				break;
-			case 2:
-				break;			/* handled by find_lang() */
-			case 3:
-				g.ssh_config = optarg;
-				break;
-			case 4:
-				g.replication_password_file = optarg;
-				break;
-			case 'h':
+			if (c == 'h')
 				usage();
-				return PGR_EXIT_OK;
-			case 'V':
-				version();
-				return PGR_EXIT_OK;
-			default:
-				fprintf(stderr, _("Try \"%s --help\" for more information.\n"), PACKAGE);
-				return PGR_EXIT_ERROR;
+			cli_free(&p);
+			return c == 'h' || c == CLI_DONE ? PGR_EXIT_OK : PGR_EXIT_ERROR;
 		}
-	}
-
-	if (!g.cluster_path)
-	{
-		pgr_error	err = PGR_ERROR_INIT;
-
-		g.cluster_path = default_path = cluster_default_path(&err);
-		if (!default_path)
-		{
-			report_error(&err);
-			pgr_error_clear(&err);
-			return PGR_EXIT_ERROR;
-		}
+		cli_free(&p);
 	}
 
 	cmd_name = optind < argc ? argv[optind] : NULL;
 	if (cmd_name == NULL)
 	{
-		optind = 0;
+		if (cli_resolve_cluster_path(&g) < 0)
+			return PGR_EXIT_ERROR;
 		rc = cmd_console(&g, 0, argv + argc);
-		free(default_path);
+		free(g.default_path);
 		return rc;
 	}
 
@@ -311,14 +235,9 @@ main(int argc, char **argv)
 	{
 		if (strcmp(commands[i].name, cmd_name) != 0)
 			continue;
-		{
-			int			first = optind;
-
-			/* The command's getopt_long starts afresh on its own argv. */
-			optind = 0;
-			rc = commands[i].run(&g, argc - first, argv + first);
-		}
-		free(default_path);
+		/* the command parses the rest, global options included (cli.c) */
+		rc = commands[i].run(&g, argc - optind, argv + optind);
+		free(g.default_path);
 		return rc;
 	}
 
@@ -330,6 +249,5 @@ main(int argc, char **argv)
 		report_error(&err);
 		pgr_error_clear(&err);
 	}
-	free(default_path);
 	return PGR_EXIT_ERROR;
 }

@@ -27,6 +27,11 @@ like "$out" 'HINT:  Try "pgreplica --help"' "an unknown command gets a hint"
 
 out=$("$P" --frobnicate 2>&1); rc=$?
 is "$rc" 2 "an unknown option exits 2"
+like "$out" 'error: unknown option "--frobnicate"' "an unknown option is named, as the commands name theirs"
+like "$out" 'HINT:  Try "pgreplica --help" for more information.' "... with the hint to --help"
+out=$("$P" -d 2>&1); rc=$?
+is "$rc" 2 "a global option without its value exits 2"
+like "$out" 'error: option "-d" needs a value' "... naming it"
 
 # demo: its options; the console needs a terminal (the sandbox itself is
 # tested in tests/integration/demo.sh)
@@ -46,6 +51,14 @@ is "$rc" 0 "check --help exits 0"
 like "$out" "Nothing is changed" "check --help says it changes nothing"
 out=$("$P" check --json 2>&1); rc=$?
 is "$rc" 2 "check --json (a plan option) exits 2"
+printf '[node "a"]\nrole = primary\nhost = 127.0.0.1\n' >"$tmp/one.conf"
+out=$("$P" -c "$tmp/one.conf" check pg9 2>&1); rc=$?
+is "$rc" 2 "check NODE of a node not in the cluster file exits 2"
+like "$out" 'the cluster file has no node "pg9"' "... naming it"
+like "$out" 'HINT:  Name one of the nodes of ".*one.conf"' "... with a hint"
+out=$("$P" -c "$tmp/one.conf" check a b 2>&1); rc=$?
+is "$rc" 2 "check takes one node"
+like "$out" 'unexpected argument "b"' "... the second is an extra argument"
 out=$("$P" -c "$tmp/none.conf" check 2>&1); rc=$?
 is "$rc" 2 "check with a missing cluster file exits 2"
 like "$out" "none.conf" "naming the file"
@@ -98,6 +111,39 @@ is "$rc" 2 "plan takes no --yes (it changes nothing)"
 out=$("$P" apply --help 2>&1); rc=$?
 is "$rc" 0 "apply --help exits 0"
 like "$out" "--yes" "apply --help lists --yes"
+
+# global options after the command mean the same as before it (cli.c)
+for args in "status -c $tmp/none.conf" "status --cluster=$tmp/none.conf" \
+            "status --cluster $tmp/none.conf" "plan -c $tmp/none.conf"; do
+  out=$("$P" $args 2>&1); rc=$?
+  is "$rc" 2 "pgreplica $args: exit 2 (the missing file)"
+  like "$out" "none.conf" "pgreplica $args: the file after the command is the one read"
+done
+out=$("$P" -c "$tmp/first.conf" status -c "$tmp/second.conf" 2>&1)
+like "$out" "second.conf" "-c after the command wins over -c before it (the last one given)"
+out=$("$P" status -d 0.1 2>&1); rc=$?
+is "$rc" 2 "-d after the command is checked as before it"
+like "$out" 'invalid refresh interval "0.1"' "... with the same error"
+out=$("$P" promote pg2 -c "$tmp/none.conf" </dev/null 2>&1); rc=$?
+like "$out" "no terminal to confirm on" "promote NODE -c FILE: -c after the node is a global option"
+out=$("$P" status --version 2>&1); rc=$?
+is "$rc" 0 "--version after the command exits 0"
+like "$out" "^pgreplica [0-9]" "... and prints the version"
+out=$("$P" dashboard --ssh-config 2>&1); rc=$?
+is "$rc" 2 "a global option after the command without its value exits 2"
+like "$out" 'option "--ssh-config" needs a value' "... naming it"
+
+# one policy for an extra argument: an error naming it, a hint, exit 2
+for c in "status" "plan" "apply" "check pg1" "setup" "dashboard" "demo" "drop-to-async" \
+         "promote pg2" "follow pg2" "resync pg2" "switchover pg2" "drop-slot s1"; do
+  out=$("$P" -c "$tmp/none.conf" $c extra </dev/null 2>&1); rc=$?
+  is "$rc" 2 "$c with an extra argument exits 2"
+  like "$out" 'error: unexpected argument "extra"' "$c names the extra argument as an error"
+  like "$out" "HINT:  Try \"pgreplica ${c%% *} --help\" for more information." "$c: the hint to its --help"
+done
+out=$("$P" -c "$tmp/none.conf" check --nagios extra 2>&1); rc=$?
+is "$rc" 3 "check --nagios with an extra argument: UNKNOWN (3), as a plugin"
+like "$out" 'UNKNOWN - unexpected argument "extra"' "... naming it on the plugin's line"
 
 out=$("$P" -d 0.1 status 2>&1); rc=$?
 is "$rc" 2 "a refresh interval out of range exits 2"

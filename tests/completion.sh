@@ -65,6 +65,10 @@ is "$(got "$tmp/cwd" "pgreplica -c $tmp/given.conf follow beta-2 --upstream ")" 
 	"follow NODE --upstream <TAB>: the nodes"
 is "$(got "$tmp/cwd" "pgreplica -c $tmp/given.conf follow beta-2 ")" "" \
 	"follow NODE <TAB>: no second node"
+is "$(got "$tmp/cwd" "pgreplica promote -c $tmp/given.conf ")" "alpha beta-2" \
+	"promote -c FILE <TAB>: -c after the command is a global option, its FILE no node"
+is "$(got "$tmp/cwd" "pgreplica check --cluster $tmp/given.conf ")" "alpha beta-2" \
+	"check <TAB>: check NODE, the nodes"
 is "$(got "$tmp/cwd" "pgreplica -c $tmp/given.conf status ")" "" \
 	"status <TAB>: takes no node"
 is "$(got "$tmp/cwd" 'pgreplica promote ')" "home1" \

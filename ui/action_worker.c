@@ -105,48 +105,48 @@ promote_panel(const void *facts)
 	return panel;
 }
 
+/*
+ * P's questions (action_promote_decide): the first one is the pre-check
+ * panel, its text built on the UI thread from the check the job holds.
+ */
+typedef struct promote_asking
+{
+	action_worker *w;
+	promote_facts facts;
+} promote_asking;
+
+static bool
+promote_ask_cb(void *arg, promote_question q, const char *text, const char *word)
+{
+	promote_asking *pa = arg;
+
+	if (q == PROMOTE_ASK_TYPED)
+		return typed_cb(pa->w, text, word);
+	if (q != PROMOTE_ASK_GO)
+		return confirm_cb(pa->w, text);
+	return worker_ask_yesno_fn(&pa->w->w, _("Confirm"), promote_panel, &pa->facts);
+}
+
 /* P: the pre-check panel, then fencing or the typed confirmation. */
 static int
 run_promote(action_worker *w, action_ctx *a, pgr_error *err)
 {
 	promote_check pc;
-	promote_facts facts;
-	bool		fence = false;
+	promote_asking pa = {w, {w->target, &pc}};
+	promote_decision d;
 	int			rc;
 
 	memset(&pc, 0, sizeof(pc));
 	if (action_promote_check(a, w->target, &pc, err) < 0)
 		return -1;
-	facts.target = w->target;
-	facts.pc = &pc;
-	if (!worker_ask_yesno_fn(&w->w, _("Confirm"), promote_panel, &facts))
-	{
-		promote_check_clear(&pc);
-		return pgr_error_set(err, PGR_ERR_REFUSED, _("%s not promoted"), w->target);
-	}
-	if (pc.primary_writable)
-	{
-		char	   *q = pgr_asprintf(_("Primary %s still accepts writes. Stop it first (fencing), so that only one node takes writes?"),
-									 pc.primary_name ? pc.primary_name : "?");
-
-		fence = confirm_cb(w, q);
-		free(q);
-		if (!fence)
-		{
-			q = pgr_asprintf(_("Without fencing, two nodes will accept writes (split brain). To promote %s anyway, type its name."),
-							 w->target);
-			a->force = typed_cb(w, q, w->target);
-			free(q);
-			if (!a->force)
-			{
-				promote_check_clear(&pc);
-				return pgr_error_set(err, PGR_ERR_REFUSED, _("%s not promoted"), w->target);
-			}
-		}
-	}
+	rc = action_promote_decide(&pc, w->target, false, false, false, promote_ask_cb, &pa, &d, err);
 	promote_check_clear(&pc);
-	rc = action_promote(a, w->target, fence, err);
-	return rc;
+	if (rc > 0)
+		return pgr_error_set(err, PGR_ERR_REFUSED, _("%s not promoted"), w->target);
+	if (rc < 0)
+		return -1;
+	a->force = d.force;
+	return action_promote(a, w->target, d.fence, err);
 }
 
 /* What the job is, for the lock file: "console: promote pg2". */

@@ -25,6 +25,7 @@
 #include "dialog.h"
 #include "i18n.h"
 #include "keybar.h"
+#include "lsn.h"
 #include "monitor.h"
 #include "provide_curses.h"
 #include "screen.h"
@@ -461,8 +462,8 @@ draw_nodes(const dashboard *d, int y)
 static void
 pipeline_gap(char *buf, size_t size, const char *from, const char *to)
 {
-	long long	a = monitor_lsn(from);
-	long long	b = monitor_lsn(to);
+	long long	a = lsn_parse(from);
+	long long	b = lsn_parse(to);
 
 	monitor_format_bytes(a >= 0 && b >= 0 && a >= b ? a - b : -1, buf, size);
 }
@@ -523,8 +524,8 @@ draw_detail(const dashboard *d, int y)
 
 			for (int i = 0; i < 4; i++)
 			{
-				long long	a = monitor_lsn(lsns[i]),
-							b = monitor_lsn(lsns[i + 1]);
+				long long	a = lsn_parse(lsns[i]),
+							b = lsn_parse(lsns[i + 1]);
 
 				gaps[i] = a >= 0 && b >= 0 ? a - b : -1;
 				if (gaps[i] > best)

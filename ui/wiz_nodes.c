@@ -12,6 +12,7 @@
 
 #include "dialog.h"
 #include "i18n.h"
+#include "node_test.h"
 #include "pgconn.h"
 #include "report.h"
 #include "strbuf.h"
@@ -146,77 +147,6 @@ as_cluster_node(cluster_node *cn, const wiz_node *n)
 	cn->bindir = n->bindir[0] ? n->bindir : NULL;
 }
 
-static void
-append_error(strbuf *sb, const pgr_error *err)
-{
-	strbuf_appendf(sb, "%s\n", err->message ? err->message : "");
-	if (err->detail)
-		strbuf_appendf(sb, "%s\n", err->detail);
-	if (err->hint)
-		strbuf_appendf(sb, "%s\n", err->hint);
-}
-
-/* Reach the host, run the server program for its version. */
-static bool
-test_transport(const transport_options *topts, const wiz_node *n, bool check_pgdata, strbuf *out)
-{
-	pgr_error	err = PGR_ERROR_INIT;
-	transport  *t = transport_open(n->ssh, topts, &err);
-	char	   *prog;
-	strbuf		so;
-	bool		ok = true;
-
-	if (!t)
-	{
-		strbuf_appendf(out, _("SSH target \"%s\": not reached\n"), n->ssh);
-		append_error(out, &err);
-		pgr_error_clear(&err);
-		return false;
-	}
-	strbuf_appendf(out, _("SSH target \"%s\": reached\n"), n->ssh);
-	prog = n->bindir[0] ? pgr_asprintf("%s/postgres", n->bindir) : pgr_strdup("postgres");
-	strbuf_init(&so);
-	{
-		const char *argv[] = {prog, "--version", NULL};
-		transport_exec_opts o = {.timeout_ms = 10000};
-
-		if (transport_run_checked(t, argv, &o, &so, NULL, &err) < 0)
-		{
-			strbuf_appendf(out, _("\"%s --version\" did not run on that host\n"), prog);
-			if (pgr_error_isset(&err))
-				append_error(out, &err);
-			pgr_error_clear(&err);
-			ok = false;
-		}
-		else
-			strbuf_appendf(out, _("server programs: %s"), so.data);
-	}
-	if (check_pgdata && n->pgdata[0])
-	{
-		transport_file_stat st;
-
-		if (transport_stat(t, n->pgdata, &st, &err) < 0)
-		{
-			append_error(out, &err);
-			pgr_error_clear(&err);
-			ok = false;
-		}
-		else if (!st.exists)
-			strbuf_appendf(out, _("data directory \"%s\": not there yet (it will be made)\n"), n->pgdata);
-		else if (!st.is_dir)
-		{
-			strbuf_appendf(out, _("data directory \"%s\": not a directory\n"), n->pgdata);
-			ok = false;
-		}
-		else
-			strbuf_appendf(out, _("data directory \"%s\": found (it will be moved aside, not deleted)\n"), n->pgdata);
-	}
-	strbuf_free(&so);
-	free(prog);
-	transport_close(t);
-	return ok;
-}
-
 /* What a test reads and writes, shared with the worker thread. */
 typedef struct test_job {
 	const transport_options *topts;
@@ -232,35 +162,12 @@ static int
 test_job_run(worker *w, void *arg, pgr_error *unused)
 {
 	test_job   *j = arg;
-	const wiz_node *n = j->n;
+	cluster_node cn;
 
-	j->ok = true;
-	if (j->primary)
-	{
-		cluster_node cn;
-		pgr_error	err = PGR_ERROR_INIT;
-		PGconn	   *conn;
-
-		as_cluster_node(&cn, n);
-		conn = pgconn_connect(j->cl, &cn, NULL, 10, &err);
-		if (!conn)
-		{
-			strbuf_appendf(&j->out, _("PostgreSQL at %s:%s: not connected\n"), n->host, n->port);
-			append_error(&j->out, &err);
-			pgr_error_clear(&err);
-			j->ok = false;
-		}
-		else
-		{
-			const char *v = PQparameterStatus(conn, "server_version");
-
-			strbuf_appendf(&j->out, _("PostgreSQL at %s:%s: connected as %s, version %s\n"),
-						   n->host, n->port, n->dbuser, v ? v : "?");
-			PQfinish(conn);
-		}
-	}
-	if (j->ok)
-		j->ok = test_transport(j->topts, n, !j->primary, &j->out);
+	(void) w;
+	(void) unused;
+	as_cluster_node(&cn, j->n);
+	j->ok = node_test(j->cl, &cn, j->primary, j->topts, &j->out);
 	return j->ok ? 0 : -1;
 }
 

@@ -52,19 +52,15 @@ wiz_confirm_quit(void)
 
 /* ---- checks ------------------------------------------------------------------ */
 
+/* The fields' rules are the cluster file's (cluster_*_problem). */
 const char *
 wiz_check_name(const char *v, const char **hint)
 {
-	size_t		n = strlen(v);
-
 	*hint = _("Use letters, digits, '_', '.' and '-', starting with a letter or digit (at most 63).");
-	if (n == 0)
+	if (!v[0])
 		return _("a name is needed");
-	if (n > 63 || !isalnum((unsigned char) v[0]))
+	if (cluster_node_name_problem(v))
 		return _("this name cannot be used");
-	for (size_t i = 0; i < n; i++)
-		if (!(isalnum((unsigned char) v[i]) || v[i] == '_' || v[i] == '.' || v[i] == '-'))
-			return _("this name cannot be used");
 	return NULL;
 }
 
@@ -83,11 +79,8 @@ wiz_check_host(const char *v, const char **hint)
 const char *
 wiz_check_port(const char *v, const char **hint)
 {
-	char	   *end;
-	long		p = strtol(v, &end, 10);
-
 	*hint = _("Give a number between 1 and 65535 (PostgreSQL's default is 5432).");
-	if (!v[0] || *end != '\0' || p < 1 || p > 65535)
+	if (cluster_port_problem(v))
 		return _("this is not a port number");
 	return NULL;
 }
@@ -108,10 +101,7 @@ wiz_check_ssh(const char *v, const char **hint)
 	*hint = _("Type \"local\" for this machine, else an SSH target: [user@]host[:port] or a Host of ~/.ssh/config.");
 	if (!v[0])
 		return _("say how to reach the host");
-	for (const char *p = v; *p; p++)
-		if (isspace((unsigned char) *p))
-			return _("this is not an SSH target");
-	return NULL;
+	return cluster_ssh_problem(v);
 }
 
 const char *

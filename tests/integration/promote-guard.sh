@@ -6,8 +6,10 @@
 # its own host reached over SSH.
 # - pg1 up and writable: "promote pg2 --yes" is refused (exit 2, saying
 #   why), pg2 still in recovery, pg1 still writable, the cluster file
-#   unchanged; "--fence" stops pg1 (immediate, through its transport) and
-#   promotes pg2;
+#   unchanged; on a terminal, "promote pg2" (and "promote pg2 --force")
+#   asks, and declining to fence asks for pg2's name typed: a wrong name
+#   refuses (exit 2), pg2 still in recovery, nothing changed; "--fence"
+#   stops pg1 (immediate, through its transport) and promotes pg2;
 # - pg1 then runs without wal_log_hints (no data checksums either: the
 #   fixture's initdb) and diverges: pg_rewind cannot rewind it.
 #   "resync pg1 --method=rewind --yes" fails (exit 2), says so and hints at
@@ -29,7 +31,10 @@ command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null |
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
 export PGREPLICA_TEMPLATES=${PGREPLICA_TEMPLATES:-$top_srcdir/templates}
 
+command -v tmux >/dev/null || skip_all "no tmux (the terminal of the typed confirmation)"
+
 fx_setup
+. "$top_srcdir/tests/lib/tui.sh"
 for h in pg1 pg2; do
 	ok "initdb $h" fx_pg_init "$h" && ok "start $h" fx_pg_start "$h" &&
 		ok "sshd on $h" fx_sshd "$h" && ok "$h's host key trusted" fx_ssh_trust "$h" ||
@@ -44,6 +49,16 @@ unset SSH_AUTH_SOCK
 fx_cluster_file "$conf" pg1 pg2
 
 rows() { fx_psql "$1" "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"; }
+
+# check NODE: the wizard's node test from the command line
+run check pg1
+is "$rc" 0 "check pg1 (the primary) passes" || diag "$out"
+like "$out" "PostgreSQL at .*: connected as postgres, version [0-9]" "... its server, through libpq"
+like "$out" 'SSH target "[^"]*": reached' "... its host, through SSH"
+like "$out" "server programs: postgres \(PostgreSQL\) [0-9]" "... its server programs"
+run check pg2
+is "$rc" 0 "check pg2 (a standby) passes" || diag "$out"
+like "$out" "data directory \".*\": found \(it will be moved aside, not deleted\)" "... its data directory, to be moved aside"
 
 run apply --yes
 is "$rc" 0 "apply --yes builds pg2" || { diag "$out"; bail_out "no standby"; }
@@ -61,6 +76,32 @@ is "$(fx_psql pg2 'SELECT pg_is_in_recovery()')" t "pg2 is still in recovery"
 ok "pg1 still writable" fx_psql pg1 "INSERT INTO t VALUES (11)"
 ok "the cluster file is unchanged" cmp "$conf" "$conf.before"
 
+# on a terminal: the same decision as the dashboard's P, the typed name
+# before two primaries; --force without --yes still asks for it
+n=100
+for force in "" --force; do
+	n=$((n + 1))
+	tui_start prom 160 30 "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" promote pg2 $force
+	ok "promote pg2 $force: the check, then the question" tui_wait prom 'promote pg2\? \[y/N\]' 120
+	like "$(tui_screen prom)" "pg1 \(old primary\): ACCEPTS WRITES" "... the check says pg1 accepts writes"
+	tui_type prom y; tui_keys prom Enter
+	if [ -z "$force" ]; then
+		ok "fencing is offered" tui_wait prom 'Primary pg1 still accepts writes\. Stop it first \(fencing\).*\[y/N\]'
+		tui_keys prom Enter		# the default: No
+	fi
+	ok "promote pg2 $force: not fencing asks for the name typed" tui_wait prom 'Type "pg2" to go on:'
+	like "$(tui_screen prom)" "split brain" "... saying why (split brain)"
+	tui_type prom pg3; tui_keys prom Enter
+	is "$(tui_exit_status prom 120)" 2 "promote pg2 $force: a wrong name typed exits 2"
+	like "$(tui_screen prom)" "error: pg2 not promoted" "... saying pg2 is not promoted"
+	like "$(tui_screen prom)" 'DETAIL:  The name typed was not "pg2"' "... and why"
+	tui_kill prom
+	is "$(fx_psql pg2 'SELECT pg_is_in_recovery()')" t "promote pg2 $force, wrong name: pg2 still in recovery"
+	ok "promote pg2 $force, wrong name: pg1 still writable" fx_psql pg1 "INSERT INTO t VALUES ($n)"
+	ok "promote pg2 $force, wrong name: the cluster file is unchanged" cmp "$conf" "$conf.before"
+done
+ok "the test rows are gone again" fx_psql pg1 "DELETE FROM t WHERE id > 100"
+
 ok "pg2 has row 11" fx_wait_catchup pg1 pg2
 run promote pg2 --fence --yes
 is "$rc" 0 "promote --fence --yes exits 0" || diag "$out"
@@ -76,6 +117,12 @@ is "$(conf_get pg2 role)/$(conf_get pg1 role)/$(conf_get pg1 upstream)" "primary
 run promote pg1 --yes
 is "$rc" 2 "promote of a node that does not answer exits 2"
 like "$out" "pg1" "naming it" || diag "$out"
+# check NODE of a primary whose server cannot be reached: the test fails
+sed "/^\[node \"pg2\"\]/,/^\[/ s/^port = .*/port = 1/" "$conf" >"$FX_DIR/badport.conf"
+out=$("$PGREPLICA" -c "$FX_DIR/badport.conf" --ssh-config "$FX_SSH_CONFIG" check pg2 </dev/null 2>&1); rc=$?
+is "$rc" 2 "check pg2 with a port nothing listens on exits 2"
+like "$out" "PostgreSQL at .*:1: not connected" "... saying its server is not connected" || diag "$out"
+like "$out" "error: pg2: test failed" "... and that the test failed"
 
 # ---------------------------------------------------------------------------
 # pg1 diverges without wal_log_hints: no rewind possible

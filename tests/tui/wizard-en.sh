@@ -58,6 +58,18 @@ ok "a bad port is refused under the field" tui_wait W "this is not a port number
 ok "with a hint" tui_wait W "between 1 and 65535"
 tui_keys W BTab; fill "$FX_PORT_pg1"; tui_keys W Tab
 ok "the error goes once put right" tui_wait_gone W "this is not a port number"
+# an SSH target ssh would read as an option (it would run ProxyCommand) is
+# refused as the cluster file refuses it (cluster_ssh_problem), nothing run
+tui_keys W Tab Tab; fill "-oProxyCommand=touch$FX_DIR/pwned"; tui_keys W Tab
+ok "an SSH target starting with '-' is refused under the field" \
+	tui_wait W 'it starts with "-", which ssh would take for an option'
+ok "with the SSH field's hint" tui_wait W 'Type "local" for this machine, else an SSH target'
+tui_keys W F5
+ok "F5 keeps the refusal, testing nothing" tui_wait W 'it starts with "-"'
+nok "nothing was run through ProxyCommand" test -e "$FX_DIR/pwned"
+# (F5 has put the focus on the refused field)
+fill pg1; tui_keys W Tab
+ok "the error goes once put right" tui_wait_gone W 'which ssh would take for an option'
 tui_keys W F5
 ok "the primary's test passes" tui_wait W "Test passed" 30
 ok "connected through libpq" tui_wait W "connected as postgres"

@@ -579,6 +579,52 @@ test_become(void **state)
 	assert_error("[cluster]\nbecome = postgres\n", 2, "unknown key \"become\"");
 }
 
+/*
+ * The field rules the wizard shares with the file (cluster_*_problem): the
+ * same values refused by both, with the reason.
+ */
+static void
+test_field_rules(void **state)
+{
+	pgr_error	err = PGR_ERROR_INIT;
+
+	(void) state;
+	/* an SSH target ssh would take for an option (it runs ProxyCommand) */
+	assert_non_null(cluster_ssh_problem("-oProxyCommand=touch /tmp/x"));
+	assert_non_null(strstr(cluster_ssh_problem("-oProxyCommand=x"), "\"-\""));
+	assert_non_null(cluster_ssh_problem("a b"));
+	assert_non_null(cluster_ssh_problem("a\tb"));
+	assert_non_null(cluster_ssh_problem(""));
+	assert_null(cluster_ssh_problem("local"));
+	assert_null(cluster_ssh_problem("postgres@db-1.example:2222"));
+	assert_null(cluster_ssh_problem("a-b"));
+	assert_null(cluster_parse("[node \"a\"]\nrole = primary\nhost = h\nssh = -oProxyCommand=x\n",
+							  PATH, &err));
+	assert_non_null(err.detail);
+	assert_string_equal(err.detail, cluster_ssh_problem("-o"));
+	pgr_error_clear(&err);
+	assert_error("[node \"a\"]\nrole = primary\nhost = h\nssh = -oProxyCommand=x\n", 4,
+				 "invalid ssh target \"-oProxyCommand=x\"");
+
+	/* node names: what becomes application_name and the slot's name */
+	assert_null(cluster_node_name_problem("pg-1.a_b"));
+	assert_non_null(cluster_node_name_problem(""));
+	assert_non_null(cluster_node_name_problem("-pg"));
+	assert_non_null(cluster_node_name_problem("pg 1"));
+	assert_non_null(cluster_node_name_problem("pg/1"));
+	assert_null(cluster_node_name_problem("a23456789012345678901234567890123456789012345678901234567890123"));
+	assert_non_null(cluster_node_name_problem("a234567890123456789012345678901234567890123456789012345678901234"));
+
+	/* ports */
+	assert_null(cluster_port_problem("1"));
+	assert_null(cluster_port_problem("65535"));
+	assert_non_null(cluster_port_problem("0"));
+	assert_non_null(cluster_port_problem("65536"));
+	assert_non_null(cluster_port_problem("54x"));
+	assert_non_null(cluster_port_problem("-1"));
+	assert_non_null(cluster_port_problem(""));
+}
+
 static void
 test_services(void **state)
 {
@@ -2456,6 +2502,7 @@ main(void)
 		cmocka_unit_test(test_ssl_files),
 		cmocka_unit_test(test_client_bindir),
 		cmocka_unit_test(test_become),
+		cmocka_unit_test(test_field_rules),
 		cmocka_unit_test(test_sync_values),
 		cmocka_unit_test(test_cascading_upstream),
 		cmocka_unit_test(test_crlf_and_bom),

@@ -9,11 +9,11 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cluster.h"
 #include "commands.h"
 #include "demo.h"
@@ -49,7 +49,7 @@ log_line(void *arg, const char *line)
 }
 
 int
-cmd_demo(const pgr_globals *g, int argc, char **argv)
+cmd_demo(pgr_globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"reset", no_argument, NULL, 'r'},
@@ -62,10 +62,12 @@ cmd_demo(const pgr_globals *g, int argc, char **argv)
 	demo_sandbox sb = {0};
 	pgr_error	err = PGR_ERROR_INIT;
 	cluster    *cl = NULL;
+	cli_parser	p;
 	int			c;
 	int			rc = PGR_EXIT_ERROR;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+	cli_begin(&p, g, "demo", argc, argv, "h", opts);
+	while ((c = cli_next(&p)) != -1)
 	{
 		switch (c)
 		{
@@ -77,21 +79,24 @@ cmd_demo(const pgr_globals *g, int argc, char **argv)
 				break;
 			case 'h':
 				usage();
+				/* fall through */
+			case CLI_DONE:
+				cli_free(&p);
 				return PGR_EXIT_OK;
 			default:
-				goto bad;
+				cli_free(&p);
+				return PGR_EXIT_ERROR;
 		}
-	}
-	if (optind < argc)
-	{
-		report_warning(_("unexpected argument \"%s\""), argv[optind]);
-		goto bad;
 	}
 	if (reset && no_console)
 	{
-		report_warning(_("--reset and --no-console cannot go together"));
-		goto bad;
+		pgr_error_set(&err, PGR_ERR_INPUT, _("--reset and --no-console cannot go together"));
+		cli_fail(&p, &err);
+		cli_free(&p);
+		return PGR_EXIT_ERROR;
 	}
+	if (cli_end(&p) < 0)
+		return PGR_EXIT_ERROR;
 
 	if (reset)
 	{
@@ -152,7 +157,4 @@ out:
 	demo_sandbox_clear(&sb);
 	pgr_error_clear(&err);
 	return rc;
-bad:
-	fprintf(stderr, _("Try \"%s demo --help\" for more information.\n"), PACKAGE);
-	return PGR_EXIT_ERROR;
 }

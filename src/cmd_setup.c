@@ -6,13 +6,13 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cluster.h"
 #include "commands.h"
 #include "dashboard.h"
@@ -22,34 +22,29 @@
 #include "status.h"
 #include "wizard.h"
 
+/* "setup": --help and nothing else. */
 static int
-parse_help(int argc, char **argv, const char *name, const char *what)
+parse_help(pgr_globals *g, int argc, char **argv, const char *name, const char *what)
 {
 	static const struct option opts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
+	cli_parser	p;
 	int			c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+	cli_begin(&p, g, name, argc, argv, "h", opts);
+	while ((c = cli_next(&p)) != -1)
 	{
 		if (c == 'h')
 		{
 			printf("%s\n\n", what);
-			printf(_("Usage:\n"));
-			printf(_("  %s [-c FILE] %s\n"), PACKAGE, name);
-			return 1;
+			cli_usage_line(name);
 		}
-		fprintf(stderr, _("Try \"%s %s --help\" for more information.\n"), PACKAGE, name);
-		return -1;
+		cli_free(&p);
+		return c == 'h' || c == CLI_DONE ? 1 : -1;
 	}
-	if (optind < argc)
-	{
-		report_warning(_("unexpected argument \"%s\""), argv[optind]);
-		fprintf(stderr, _("Try \"%s %s --help\" for more information.\n"), PACKAGE, name);
-		return -1;
-	}
-	return 0;
+	return cli_end(&p);
 }
 
 static int
@@ -89,12 +84,12 @@ load_existing(const char *path, int *rc)
 }
 
 int
-cmd_setup(const pgr_globals *g, int argc, char **argv)
+cmd_setup(pgr_globals *g, int argc, char **argv)
 {
 	cluster    *cl;
 	int			rc;
 
-	switch (parse_help(argc, argv, "setup", _("The set-up wizard: from two plain servers to streaming replication.")))
+	switch (parse_help(g, argc, argv, "setup", _("The set-up wizard: from two plain servers to streaming replication.")))
 	{
 		case 1:
 			return PGR_EXIT_OK;
@@ -136,7 +131,7 @@ standbys_built(const cluster *cl)
 }
 
 int
-cmd_console(const pgr_globals *g, int argc, char **argv)
+cmd_console(pgr_globals *g, int argc, char **argv)
 {
 	cluster    *cl;
 	int			rc;

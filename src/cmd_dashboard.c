@@ -3,10 +3,10 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "dashboard.h"
 #include "i18n.h"
@@ -28,17 +28,8 @@ usage(void)
 	printf(_("\nKeys: F1 or ? in the dashboard.\n"));
 }
 
-static int
-bad_usage(pgr_error *err)
-{
-	pgr_error_hint(err, _("Try \"%s dashboard --help\" for more information."), PACKAGE);
-	report_error(err);
-	pgr_error_clear(err);
-	return PGR_EXIT_ERROR;
-}
-
 int
-cmd_dashboard(const pgr_globals *g, int argc, char **argv)
+cmd_dashboard(pgr_globals *g, int argc, char **argv)
 {
 	static const struct option long_options[] = {
 		{"readonly", no_argument, NULL, 'r'},
@@ -49,16 +40,11 @@ cmd_dashboard(const pgr_globals *g, int argc, char **argv)
 	pgr_error	err = PGR_ERROR_INIT;
 	bool		readonly = false;
 	bool		force = false;
+	cli_parser	p;
 	int			opt;
 
-	/* main() has parsed its own options with getopt: start afresh */
-#ifdef __GLIBC__
-	optind = 0;
-#else
-	optind = 1;
-#endif
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1)
+	cli_begin(&p, g, "dashboard", argc, argv, "h", long_options);
+	while ((opt = cli_next(&p)) != -1)
 	{
 		switch (opt)
 		{
@@ -70,18 +56,17 @@ cmd_dashboard(const pgr_globals *g, int argc, char **argv)
 				break;
 			case 'h':
 				usage();
+				/* fall through */
+			case CLI_DONE:
+				cli_free(&p);
 				return PGR_EXIT_OK;
 			default:
-				pgr_error_set(&err, PGR_ERR_INPUT,
-							  _("unknown option \"%s\""), argv[optind - 1]);
-				return bad_usage(&err);
+				cli_free(&p);
+				return PGR_EXIT_ERROR;
 		}
 	}
-	if (optind < argc)
-	{
-		pgr_error_set(&err, PGR_ERR_INPUT, _("unexpected argument \"%s\""), argv[optind]);
-		return bad_usage(&err);
-	}
+	if (cli_end(&p) < 0)
+		return PGR_EXIT_ERROR;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 	{
 		pgr_error_set(&err, PGR_ERR_INPUT, "%s", _("the dashboard needs a terminal"));
