@@ -3,7 +3,7 @@
 #  - groff -ww and man --warnings find nothing to say about any of them;
 #  - every option of "pgreplica --help" and of each command's --help is in
 #    pgreplica(1), and each command has its own section there;
-#  - every key of the cluster file (src/cluster.c's key tables) is in
+#  - every key of the cluster file (src/cluster/cluster.c's key tables) is in
 #    pgreplica.conf(5);
 #  - man/po/fr.po translates every paragraph of the English pages (no
 #    untranslated, no fuzzy entry, and po4a can make each French page).
@@ -84,10 +84,10 @@ while read -r c; do
 	is "${missing# }" "" "pgreplica(1) has every option of pgreplica $c --help ($(tr '\n' ' ' < "$tmp/opts-$c"))"
 done < "$tmp/commands"
 
-# Every key of the cluster file: the string tables of src/cluster.c.
+# Every key of the cluster file: the string tables of src/cluster/cluster.c.
 keys=$(sed -n '/^static const char \*const \(cluster\|node\)_keys/,/};/p' \
-	"$srcdir/src/cluster.c" | grep -o '"[a-z_]*"' | tr -d '"')
-ok "src/cluster.c's key tables were found ($(echo $keys | wc -w) keys)" \
+	"$srcdir/src/cluster/cluster.c" | grep -o '"[a-z_]*"' | tr -d '"')
+ok "src/cluster/cluster.c's key tables were found ($(echo $keys | wc -w) keys)" \
 	test "$(echo $keys | wc -w)" -ge 20
 missing=
 # (each key is the label of a paragraph: the line after a .TP)

@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 echo "1..8"
 
 # 1. Every file with a translatable string is listed.
-grep -lE '\b_\(|\bN_\(' src/*.c ui/*.c 2>/dev/null | sort > "$tmp/with-strings"
+grep -lE '\b_\(|\bN_\(' src/*/*.c ui/*/*.c 2>/dev/null | sort > "$tmp/with-strings"
 grep -v '^#' po/POTFILES.in | sed '/^$/d' | sort > "$tmp/listed"
 missing=$(comm -23 "$tmp/with-strings" "$tmp/listed")
 if [ -z "$missing" ]; then ok "po/POTFILES.in lists every file with _() strings"

@@ -1,5 +1,5 @@
 /*
- * fuzz_cluster.c: the cluster file parser (src/cluster.c) under libFuzzer.
+ * fuzz_cluster.c: the cluster file parser (src/cluster/cluster.c) under libFuzzer.
  * Any bytes: parsed without a crash, a leak or undefined behaviour; a file
  * it accepts is formatted again, that text parses, and formatting it once
  * more gives the same text (the rewrite pgreplica makes is stable).

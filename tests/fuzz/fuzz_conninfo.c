@@ -1,5 +1,5 @@
 /*
- * fuzz_conninfo.c: the primary_conninfo pgreplica writes (src/recovery.c
+ * fuzz_conninfo.c: the primary_conninfo pgreplica writes (src/formats/recovery.c
  * recovery_conninfo) read by libpq's own parser.  The input is cut at NUL
  * bytes into host, user, passfile, node name and CA file, and a port; the
  * conninfo made of them (when recovery_conninfo accepts them) must read

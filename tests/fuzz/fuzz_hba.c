@@ -1,5 +1,5 @@
 /*
- * fuzz_hba.c: the pg_hba.conf parser (src/hba.c) under libFuzzer.  Any
+ * fuzz_hba.c: the pg_hba.conf parser (src/formats/hba.c) under libFuzzer.  Any
  * bytes: parsed (it never fails), rendered back byte for byte, and a
  * replication rule planned and inserted where the plan says; the result
  * parses again.

@@ -1,5 +1,5 @@
 /*
- * fuzz_pgconf.c: the postgresql.conf parser (src/pgconf.c) under
+ * fuzz_pgconf.c: the postgresql.conf parser (src/formats/pgconf.c) under
  * libFuzzer.  Any bytes: parsed or refused with a message, rendered back
  * byte for byte; a parameter set on it parses again and reads back as set.
  * The value quoting is checked both ways: pgconf_unquote(pgconf_quote_value(v))

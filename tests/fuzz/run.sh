@@ -30,7 +30,7 @@ out=${FUZZ_BUILD:-$top_builddir/tests/fuzz/build}
 command -v "$cc" >/dev/null || { echo "fuzz: no $cc" >&2; exit 2; }
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-cflags="-g -O1 -I$top_builddir -I$top_srcdir/src $(pkg-config --cflags libpq libssh openssl) -DPKGDATADIR=\"/nonexistent\" -DLOCALEDIR=\"/nonexistent\""
+cflags="-g -O1 -I$top_builddir $(for d in "$top_srcdir"/src/*/; do printf -- "-I%s " "${d%/}"; done)$(pkg-config --cflags libpq libssh openssl) -DPKGDATADIR=\"/nonexistent\" -DLOCALEDIR=\"/nonexistent\""
 libs="$(pkg-config --libs libpq libssh openssl) -lpthread"
 
 mkdir -p "$out/obj" "$out/artifacts" || exit 2
@@ -39,9 +39,9 @@ stamp=$out/obj/.stamp
 if [ ! -f "$stamp" ] || [ -n "$(find "$top_srcdir/src" "$top_builddir/config.h" -newer "$stamp" \( -name '*.[ch]' \) -print -quit)" ]; then
 	echo "fuzz: building the engine with $cc ($san)"
 	rm -f "$out"/obj/*.o
-	for f in "$top_srcdir"/src/*.c; do
+	for f in "$top_srcdir"/src/*/*.c; do
 		b=$(basename "$f" .c)
-		case $b in main | cmd_*) continue ;; esac
+		case $f in */src/cli/*) continue ;; esac
 		# shellcheck disable=SC2086
 		$cc $cflags $san -fsanitize=fuzzer-no-link -c "$f" -o "$out/obj/$b.o" || exit 2
 	done

@@ -1,5 +1,5 @@
 #!/bin/bash
-# certs-tls.sh - certificates made by src/certs.c (through
+# certs-tls.sh - certificates made by src/formats/certs.c (through
 # tests/tools/certs-driver) on a real PostgreSQL server.
 #
 # A CA and a server key and certificate for pg1's address (ECDSA P-256, then

@@ -1,5 +1,5 @@
 #!/bin/bash
-# transport-local.sh - the local transport (src/transport_local.c) through
+# transport-local.sh - the local transport (src/host/transport_local.c) through
 # tests/tools/transport-driver.
 #
 # Commands: streamed output, exit statuses (0, 3, signals), stdin, environment,

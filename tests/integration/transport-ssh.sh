@@ -1,5 +1,5 @@
 #!/bin/bash
-# transport-ssh.sh: the ssh transport (src/transport_ssh.c) against a real
+# transport-ssh.sh: the ssh transport (src/host/transport_ssh.c) against a real
 # sshd, through tests/tools/transport-driver.
 #
 # Commands: streamed output, exit statuses, stdin, environment, time-out,

@@ -1,5 +1,5 @@
 /*
- * certs-driver.c: the certificate functions (src/certs.h) as a command, for
+ * certs-driver.c: the certificate functions (src/formats/certs.h) as a command, for
  * the shell tests.  It reads and writes the PEM files itself (certs.c does
  * no I/O); keys are written with mode 0600.
  *

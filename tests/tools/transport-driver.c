@@ -1,5 +1,5 @@
 /*
- * transport-driver.c: the transport interface (src/transport.h) as a
+ * transport-driver.c: the transport interface (src/host/transport.h) as a
  * command, for the shell tests.
  *
  * transport-driver [--ssh-config FILE] [--become USER] [--accept-new-host]

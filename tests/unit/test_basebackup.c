@@ -1,6 +1,6 @@
 /*
  * test_basebackup.c: reading pg_basebackup -P's progress lines
- * (src/basebackup.c).
+ * (src/formats/basebackup.c).
  *
  * The samples of 15, 17 and 18 were captured from those programs
  * (Debian's 15, the client programs 17.5 and 18.0 that fetch-pg.sh gets)

@@ -1,5 +1,5 @@
 /*
- * test_certs.c: the cluster's CA and server certificates (src/certs.c):
+ * test_certs.c: the cluster's CA and server certificates (src/formats/certs.c):
  * made for both key types and checked with OpenSSL's own verification and,
  * when it is installed, the openssl command; SAN coverage; key/certificate
  * mismatch; expired and not-yet-valid certificates; fingerprints; random

@@ -1,5 +1,5 @@
 /*
- * test_cluster.c: the cluster file (src/cluster.c): parsing, defaults,
+ * test_cluster.c: the cluster file (src/cluster/cluster.c): parsing, defaults,
  * validation errors with their line numbers, rewriting that keeps comments
  * and layout, and the atomic save.
  */

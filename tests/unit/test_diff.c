@@ -1,5 +1,5 @@
 /*
- * test_diff.c: unified diffs (src/diff.c).
+ * test_diff.c: unified diffs (src/formats/diff.c).
  *
  * Besides exact expected outputs, diffs are checked with the real tools:
  * GNU diff -u must print the same thing for texts whose lines leave no

@@ -1,6 +1,6 @@
 /*
- * test_fsutil.c: the one mkdir -p (src/fsutil.c) and the one clock and
- * sleep (src/clock.c), on a real file system and the real clock.
+ * test_fsutil.c: the one mkdir -p (src/base/fsutil.c) and the one clock and
+ * sleep (src/base/clock.c), on a real file system and the real clock.
  */
 #include <config.h>
 

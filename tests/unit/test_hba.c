@@ -1,5 +1,5 @@
 /*
- * test_hba.c: pg_hba.conf as text (src/hba.c): parsing as the server does,
+ * test_hba.c: pg_hba.conf as text (src/formats/hba.c): parsing as the server does,
  * where the replication rule for a standby goes, insertion, removal and
  * byte-for-byte rendering.
  */

@@ -1,5 +1,5 @@
 /*
- * test_json.c: the JSON writer (src/json.c).
+ * test_json.c: the JSON writer (src/base/json.c).
  *
  * Besides exact expected strings, outputs are checked with a real JSON
  * parser (Python's json module, strict: no NaN, no raw control characters,

@@ -1,5 +1,5 @@
 /*
- * test_monitor.c: the pure parts of the monitoring engine (src/monitor.c):
+ * test_monitor.c: the pure parts of the monitoring engine (src/pg/monitor.c):
  * the history ring, the classification against the thresholds, sizes and
  * LSNs.
  */

@@ -1,7 +1,7 @@
 /*
- * test_pgconf.c: postgresql.conf parsing and editing (src/pgconf.c).
+ * test_pgconf.c: postgresql.conf parsing and editing (src/formats/pgconf.c).
  *
- * Edits are judged by their unified diff (src/diff.c): setting the
+ * Edits are judged by their unified diff (src/formats/diff.c): setting the
  * replication parameters must change exactly the intended lines and
  * nothing else.  Values are checked by reading back what was written.
  */

@@ -1,5 +1,5 @@
 /*
- * test_plan.c: the order of the plan's steps (src/plan.c plan_build),
+ * test_plan.c: the order of the plan's steps (src/setup/plan.c plan_build),
  * which needs no server: building a plan only reads the cluster file.
  */
 #include <config.h>

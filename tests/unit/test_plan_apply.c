@@ -1,5 +1,5 @@
 /*
- * test_plan_apply.c: plan_apply (src/plan.c) with fake step operations, so
+ * test_plan_apply.c: plan_apply (src/setup/plan.c) with fake step operations, so
  * that no server is needed: the journal written as the steps run, resuming
  * after an interruption, undo of a failed step, a declined step, a failed
  * inspection that stops the run before anything changes, and the results

@@ -1,5 +1,5 @@
 /*
- * test_process.c: process_setup (src/process.c), what every pgreplica
+ * test_process.c: process_setup (src/base/process.c), what every pgreplica
  * program does first.
  */
 #include <config.h>

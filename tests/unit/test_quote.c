@@ -1,6 +1,6 @@
 /*
  * test_quote.c: shell quoting of remote command lines
- * (shquote_arg / shquote_argv in src/shquote.c).
+ * (shquote_arg / shquote_argv in src/host/shquote.c).
  *
  * Besides the expected strings, the quoting is proved with real shells:
  * `sh -c "printf '%s\0' ARGS"` must give every argument back byte for byte,

@@ -1,5 +1,5 @@
 /*
- * test_recovery.c: a standby's recovery configuration (src/recovery.c,
+ * test_recovery.c: a standby's recovery configuration (src/formats/recovery.c,
  * templates/recovery.conf.in, templates/standby.conf.in).
  *
  * Golden files: tests/unit/golden/recovery-<major>.txt hold, for one
@@ -7,7 +7,7 @@
  * everything rendered for that major version: recovery.conf (≤11), or
  * standby.signal, the rendered standby.conf and postgresql.auto.conf before
  * and after the merge (≥12).  The test compares byte for byte.  After an
- * intended change of the templates or of src/recovery.c, rewrite them with
+ * intended change of the templates or of src/formats/recovery.c, rewrite them with
  *
  *     PGREPLICA_UPDATE_GOLDEN=1 top_srcdir=/path/to/source \
  *         ./tests/unit/test_recovery

@@ -1,5 +1,5 @@
 /*
- * test_report.c: report_visible (src/report.c), the one filter for every
+ * test_report.c: report_visible (src/base/report.c), the one filter for every
  * string the command line prints that does not come from the catalogue.
  */
 #include <config.h>

@@ -1,6 +1,6 @@
 /*
  * test_role.c: what the role step computes without a server
- * (src/step_role.c): verifier checks against verifiers made by PostgreSQL
+ * (src/setup/step_role.c): verifier checks against verifiers made by PostgreSQL
  * 15, the generated password, the operator's passfile.
  */
 #include <config.h>

@@ -1,5 +1,5 @@
 /*
- * test_service.c: the commands src/service.c runs for each service manager
+ * test_service.c: the commands src/setup/service.c runs for each service manager
  * and action (no command is run here).
  */
 #include <config.h>

@@ -1,6 +1,6 @@
 /*
  * test_status_disk.c: the slope of the WAL retention, the time left, the
- * samples kept, and df's output read (src/status_disk.c).
+ * samples kept, and df's output read (src/pg/status_disk.c).
  */
 #include <config.h>
 

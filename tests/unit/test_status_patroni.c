@@ -1,6 +1,6 @@
 /*
  * test_status_patroni.c: reading Patroni's answer to GET /patroni
- * (src/status_patroni.c), and the probe against what is not Patroni.
+ * (src/pg/status_patroni.c), and the probe against what is not Patroni.
  */
 #include <config.h>
 

@@ -1,6 +1,6 @@
 /*
  * test_timeline.c: reading a timeline history file and judging whether a
- * node left the lineage (src/timeline.c).
+ * node left the lineage (src/formats/timeline.c).
  */
 #include <config.h>
 

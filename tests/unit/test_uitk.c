@@ -1,9 +1,9 @@
 /*
  * test_uitk.c: the UI toolkit's parts that need no terminal: the one job
- * worker (ui/worker.c: events, questions whose text is built on the
+ * worker (ui/toolkit/worker.c: events, questions whose text is built on the
  * asking screen's thread, cancelling on quit), curses refused off the UI
- * thread (ui/crt.c), and the one text module's
- * wrapping (ui/textout.c: columns, not bytes; no break at a no-break
+ * thread (ui/toolkit/crt.c), and the one text module's
+ * wrapping (ui/toolkit/textout.c: columns, not bytes; no break at a no-break
  * space).
  */
 #include <config.h>

@@ -1,5 +1,5 @@
 /*
- * test_version.c: the table of PostgreSQL version facts (src/version.c).
+ * test_version.c: the table of PostgreSQL version facts (src/base/version.c).
  */
 #include <config.h>
 

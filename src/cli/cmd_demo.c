@@ -1,6 +1,6 @@
 /*
  * cmd_demo.c: `pgreplica demo [--reset] [--no-console]`, the way to try
- * pgreplica on a machine with no servers: the demo sandbox (src/demo.h: a
+ * pgreplica on a machine with no servers: the demo sandbox (src/setup/demo.h: a
  * primary and an empty standby on 127.0.0.1), then the set-up wizard on
  * its cluster file, pre-filled from it.
  *

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "globals.h"
 #include "crt.h"
 #include "i18n.h"
 #include "pgconn.h"

@@ -1,9 +1,9 @@
 /*
  * commands.h: the command line's commands.  main.c parses the global
- * options before the command, then hands the remaining arguments (argv[0]
- * is the command's name) to one of these, which parses its own options and
- * the global ones given after the command (cli.h) and returns the process's
- * exit status.  The curses commands (setup, the console, demo, dashboard)
+ * options given before the command, then hands the remaining arguments
+ * (argv[0] is the command's name) to one of these, which parses its own
+ * options and the global ones given after the command (cli.h) and returns
+ * the process's exit status.  The curses commands (setup, the console, demo, dashboard)
  * live in src/ too and call the ui's entry points (wizard.h, dashboard.h).
  */
 #ifndef PGR_COMMANDS_H
@@ -11,21 +11,8 @@
 
 #include <stdbool.h>
 
-typedef struct pgr_globals {
-	const char *cluster_path;	/* -c FILE, else cluster_default_path() */
-	bool		cluster_path_given; /* -c was given */
-	double		delay_s;		/* -d: refresh interval (dashboard) */
-	bool		no_color;		/* --no-color or NO_COLOR */
-	const char *ssh_config;		/* --ssh-config FILE (like ssh -F) */
-	const char *replication_password_file;
-	bool		interactive;	/* stdin and stdout are terminals */
-	char	   *default_path;	/* cluster_path when it is the default: freed by main */
-} pgr_globals;
+#include "globals.h"
 
-/* Exit statuses shared by every command. */
-#define PGR_EXIT_OK 0
-#define PGR_EXIT_DEGRADED 1		/* status: something is not healthy */
-#define PGR_EXIT_ERROR 2		/* could not do what was asked */
 
 int			cmd_status(pgr_globals *g, int argc, char **argv);
 int			cmd_plan(pgr_globals *g, int argc, char **argv);

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "commands.h"
+#include "globals.h"
 
 /*
  * The live dashboard on the cluster file at PATH.  Works whether or not

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "cluster.h"
-#include "commands.h"
+#include "globals.h"
 #include "form.h"
 #include "plan.h"
 #include "setup_steps.h"

@@ -6,7 +6,7 @@
 #define PGR_UI_WIZARD_H
 
 #include "cluster.h"
-#include "commands.h"
+#include "globals.h"
 
 /*
  * The set-up wizard.  PREFILL (may be NULL) pre-fills the fields (demo, or a
