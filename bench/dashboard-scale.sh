@@ -79,7 +79,7 @@ fx_on_teardown kill "$load_pid"
 # The dashboard's standard error goes to a file with PGREPLICA_TRACE on:
 # it says, from inside the program, how long each key took from its read to
 # its screen drawn, and what each refresh's results and redraw cost the UI
-# thread (src/trace.h; the exec's leave pgreplica's own command line for
+# thread (src/base/trace.h; the exec's leave pgreplica's own command line for
 # measure.sh to find).
 trace=$FX_DIR/dash.trace
 tui_start dash 100 30 bash -c 'exec 2>"$0"; exec "$@"' "$trace" \

@@ -19,7 +19,7 @@
 #    so a file of another branch that calls one of them without including
 #    plan.h's successor needs that #include line (in branch "session":
 #    action_resync.c and step_standby.c  #include "step_standby.h",
-#    action_switchover.c  #include "journal.h", cmd_plan.c, ui/wiz_int.h
+#    action_switchover.c  #include "journal.h", cmd_plan.c, ui/wizard/wiz_int.h
 #    #include "setup_steps.h").  For a file that calls plan_build():
 #        sed -i -z -f build-aux/session-include.sed FILE
 #  - action.h, service.h, standby_files.h and step_ssl.h include session.h
