@@ -442,6 +442,10 @@ fx_setup()
 	: >"$_fx_state/hooks"
 	FX_RUN_ID=${FX_DIR##*/}
 	export FX_DIR FX_RUN_ID
+	# pgreplica's state (journals, status's WAL-room samples) stays in the
+	# run's directory unless the script chose a place: nothing is left in
+	# the home directory of the account running the tests
+	export XDG_STATE_HOME=${XDG_STATE_HOME:-$FX_DIR/state}
 
 	trap '_fx_exit_trap' EXIT
 	trap '_fx_signal_trap 1' HUP
