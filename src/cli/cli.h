@@ -6,7 +6,8 @@
  * "pgreplica status -c F" means "pgreplica -c F status".  One policy for
  * what is wrong (an unknown option, a missing value, an extra argument: an
  * error naming it, with a hint to the command's --help, exit status 2) and
- * one confirm prompt.
+ * one confirm prompt.  Every command's options and --help come from one
+ * description (cli_command, cli_commands.c).
  */
 #ifndef PGR_CLI_H
 #define PGR_CLI_H
