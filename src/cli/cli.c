@@ -13,21 +13,32 @@
 #include "cli.h"
 #include "cluster.h"
 #include "i18n.h"
+#include "strbuf.h"
 
-const struct option cli_global_options[] = {
-	{"cluster", required_argument, NULL, G_CLUSTER},
-	{"delay", required_argument, NULL, G_DELAY},
-	{"no-color", no_argument, NULL, G_NO_COLOR},
-	{"lang", required_argument, NULL, G_LANG},
-	{"ssh-config", required_argument, NULL, G_SSH_CONFIG},
-	{"replication-password-file", required_argument, NULL, G_PASSWORD_FILE},
-	{"version", no_argument, NULL, G_VERSION},
-	{"help", no_argument, NULL, G_HELP},
-	{NULL, 0, NULL, 0}
+/* in "pgreplica --help"'s order */
+const cli_opt cli_global_opts[] = {
+	{"cluster", required_argument, G_CLUSTER, 'c',
+	N_("  -c, --cluster=FILE    cluster file (default: ./pgreplica.conf, else\n"
+	   "                        $XDG_CONFIG_HOME/pgreplica/cluster.conf)\n")},
+	{"delay", required_argument, G_DELAY, 'd',
+	N_("  -d, --delay=SECONDS   dashboard refresh interval (0.5 to 60, default 2)\n")},
+	{"no-color", no_argument, G_NO_COLOR, 0,
+	N_("      --no-color        no colours (also when NO_COLOR is set)\n")},
+	{"lang", required_argument, G_LANG, 0,
+	N_("      --lang=LL         language of messages (en, fr), overriding the locale\n")},
+	{"ssh-config", required_argument, G_SSH_CONFIG, 0,
+	N_("      --ssh-config=FILE SSH client configuration (default: ~/.ssh/config)\n")},
+	{"replication-password-file", required_argument, G_PASSWORD_FILE, 0,
+	N_("      --replication-password-file=FILE\n"
+	   "                        password of the replication role (else one is generated;\n"
+	   "                        kept in the operator's passfile for later actions)\n")},
+	/* a command's own --help wins after the command (cli_begin) */
+	{"help", no_argument, G_HELP, 'h',
+	N_("  -h, --help            show this help and exit\n")},
+	{"version", no_argument, G_VERSION, 'V',
+	N_("  -V, --version         show version information and exit\n")},
+	{NULL}
 };
-
-/* the short forms of the global options after a command */
-#define GLOBAL_SHORTOPTS "c:d:V"
 
 static int
 parse_delay(const char *arg, double *delay)
@@ -94,7 +105,7 @@ cli_global_option(pgr_globals *g, int c, const char *arg)
 }
 
 static bool
-has_long(const struct option *opts, const char *name)
+has_long(const cli_opt *opts, const char *name)
 {
 	for (; opts && opts->name; opts++)
 		if (strcmp(opts->name, name) == 0)
@@ -102,33 +113,54 @@ has_long(const struct option *opts, const char *name)
 	return false;
 }
 
-void
-cli_begin(cli_parser *p, pgr_globals *g, const char *command, int argc,
-		  char **argv, const char *shortopts, const struct option *longopts)
+/* O into getopt's tables: its long form, and its short one if any */
+static void
+add_option(cli_parser *p, size_t *k, strbuf *shortopts, const cli_opt *o)
 {
-	size_t		n = 0;
+	p->table[*k].name = o->name;
+	p->table[*k].has_arg = o->has_arg;
+	p->table[*k].flag = NULL;
+	p->table[*k].val = o->val;
+	(*k)++;
+	if (o->short_name)
+	{
+		strbuf_append_char(shortopts, (char) o->short_name);
+		if (o->has_arg == required_argument)
+			strbuf_append_char(shortopts, ':');
+	}
+}
+
+void
+cli_begin(cli_parser *p, pgr_globals *g, const cli_command *cmd, int argc,
+		  char **argv)
+{
+	size_t		n = 1;
 	size_t		k = 0;
+	strbuf		shortopts;
 
 	memset(p, 0, sizeof(*p));
 	p->g = g;
-	p->command = command;
+	p->cmd = cmd;
+	p->command = cmd->name;
 	p->argc = argc;
 	p->argv = argv;
-	for (const struct option *o = longopts; o && o->name; o++)
+	for (const cli_opt *o = cmd->opts; o && o->name; o++)
 		n++;
-	n += sizeof(cli_global_options) / sizeof(cli_global_options[0]);
+	for (const cli_opt *o = cli_global_opts; o->name; o++)
+		n++;
 	p->table = pgr_malloc(n * sizeof(struct option));
-	for (const struct option *o = longopts; o && o->name; o++)
-		p->table[k++] = *o;
-	/* a command's own option of the same name (--help) wins */
-	for (const struct option *o = cli_global_options; o->name; o++)
-		if (!has_long(longopts, o->name))
-			p->table[k++] = *o;
-	memset(&p->table[k], 0, sizeof(struct option));
+	strbuf_init(&shortopts);
 	/* ":" first: a missing value is told apart from an unknown option */
 	/* before any command ("+"): stop at the command, the rest is its own */
-	p->shortopts = pgr_asprintf("%s:%s%s", command ? "" : "+", shortopts ? shortopts : "",
-								GLOBAL_SHORTOPTS);
+	strbuf_append(&shortopts, cmd->name ? ":" : "+:");
+	for (const cli_opt *o = cmd->opts; o && o->name; o++)
+		add_option(p, &k, &shortopts, o);
+	/* a command's own option of the same name (--help) wins */
+	for (const cli_opt *o = cli_global_opts; o->name; o++)
+		if (!has_long(cmd->opts, o->name))
+			add_option(p, &k, &shortopts, o);
+	memset(&p->table[k], 0, sizeof(struct option));
+	p->shortopts = shortopts.data;
 
 	/*
 	 * main() has run getopt over its own options: start afresh.  glibc
@@ -233,15 +265,6 @@ cli_next(cli_parser *p)
 	}
 }
 
-int
-cli_unknown_option(cli_parser *p)
-{
-	pgr_error	err = PGR_ERROR_INIT;
-
-	pgr_error_set(&err, PGR_ERR_INPUT, _("unknown option \"%s\""), p->argv[optind - 1]);
-	return cli_fail(p, &err);
-}
-
 const char *
 cli_arg(cli_parser *p)
 {
@@ -302,11 +325,83 @@ cli_end(cli_parser *p)
 	return rc;
 }
 
-void
-cli_usage_line(const char *synopsis)
+/*
+ * A help text whose one directive is filled from a table (the program's
+ * name, a default): the msgid is a literal in cli_commands.c, checked there
+ * by xgettext's c-format flag and by msgfmt -c against its translation.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static void
+put_text(FILE *out, const char *msgid, double dflt)
 {
-	printf(_("Usage:\n"));
-	printf(_("  %s [-c FILE] %s\n"), PACKAGE, synopsis);
+	const char *text = _(msgid);
+
+	if (strstr(msgid, "%s"))
+		fprintf(out, text, PACKAGE);
+	else if (strstr(msgid, "%g"))
+		fprintf(out, text, dflt);
+	else
+		fputs(text, out);
+}
+#pragma GCC diagnostic pop
+
+static void
+put_opts(FILE *out, const cli_opt *opts)
+{
+	for (const cli_opt *o = opts; o && o->name; o++)
+		put_text(out, o->help, o->help_default);
+}
+
+static void
+put_list(FILE *out, const char *const *texts, size_t n)
+{
+	for (size_t i = 0; i < n && texts[i]; i++)
+		put_text(out, texts[i], 0);
+}
+
+#define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+void
+cli_help(FILE *out, const cli_command *cmd)
+{
+	if (cmd->usage_first)
+	{
+		/* GNU's layout: pgreplica's own, and demo's */
+		put_list(out, cmd->usage, N_ELEM(cmd->usage));
+		put_text(out, cmd->purpose, 0);
+		if (!cmd->name)
+		{
+			fputs("\n", out);
+			fputs(_("Commands:\n"), out);
+			put_text(out, cmd->summary, 0);
+			for (const cli_command *const *c = cli_commands; *c; c++)
+				if ((*c)->summary)
+					put_text(out, (*c)->summary, 0);
+			put_text(out, cmd->note, 0);
+		}
+		fputs("\n", out);
+		fputs(_("Options:\n"), out);
+		put_opts(out, cmd->opts);
+		if (cmd->epilogue[0])
+			fputs("\n", out);
+		put_list(out, cmd->epilogue, N_ELEM(cmd->epilogue));
+		if (!cmd->name)
+		{
+			fputs("\n", out);
+			/* TRANSLATORS: the placeholder is an e-mail address */
+			fprintf(out, _("Report bugs to <%s>.\n"), PACKAGE_BUGREPORT);
+		}
+		return;
+	}
+	put_text(out, cmd->purpose, 0);
+	fputs(_("Usage:\n"), out);
+	put_list(out, cmd->usage, N_ELEM(cmd->usage));
+	if (cmd->note)
+		put_text(out, cmd->note, 0);
+	fputs(_("\nOptions:\n"), out);
+	put_opts(out, cmd->opts);
+	put_list(out, cmd->epilogue, N_ELEM(cmd->epilogue));
 }
 
 static bool

@@ -35,8 +35,10 @@ typedef enum which {
 	ACT_DROP_TO_ASYNC
 } which;
 
-static const char *const act_names[] = {
-	"promote", "follow", "resync", "switchover", "drop-slot", "drop-to-async"
+/* their names, options and --help (cli_commands.c), in which's order */
+static const cli_command *const act_cmds[] = {
+	&cli_cmd_promote, &cli_cmd_follow, &cli_cmd_resync, &cli_cmd_switchover,
+	&cli_cmd_drop_slot, &cli_cmd_drop_to_async
 };
 
 typedef struct act_args {
@@ -51,103 +53,16 @@ typedef struct act_args {
 	long long	max_rate_kb;	/* resync --max-rate; 0: the cluster's */
 } act_args;
 
-static void
-usage(which w)
-{
-	switch (w)
-	{
-		case ACT_PROMOTE:
-			printf(_("Promote a standby to primary.  When the old primary still accepts writes,\n"
-					 "the promotion is refused unless it is stopped first (--fence) or --force\n"
-					 "is given.  The cluster file's roles are rewritten.\n\n"));
-			printf(_("Usage:\n"));
-			printf(_("  %s [-c FILE] promote NODE [OPTION]...\n"), PACKAGE);
-			printf(_("\nOptions:\n"));
-			printf(_("      --fence              stop the old primary first (immediate shutdown)\n"
-					 "                           when it still accepts writes\n"));
-			printf(_("      --force              promote although the old primary still accepts\n"
-					 "                           writes (two primaries), or a cluster manager\n"
-					 "                           runs the cluster: dangerous\n"));
-			break;
-		case ACT_FOLLOW:
-			printf(_("Re-point a standby at another upstream (by default the cluster's primary),\n"
-					 "then wait until it streams from there.\n\n"));
-			printf(_("Usage:\n"));
-			printf(_("  %s [-c FILE] follow NODE [OPTION]...\n"), PACKAGE);
-			printf(_("\nOptions:\n"));
-			printf(_("      --upstream=NODE      the node to stream from (default: the primary)\n"));
-			break;
-		case ACT_RESYNC:
-			printf(_("Make a former primary, or a standby that diverged, a streaming standby of\n"
-					 "the primary again: pg_rewind, or a fresh copy when rewinding is not\n"
-					 "possible (the old data directory is moved aside, never deleted).\n\n"));
-			printf(_("Usage:\n"));
-			printf(_("  %s [-c FILE] resync NODE [OPTION]...\n"), PACKAGE);
-			printf(_("\nOptions:\n"));
-			printf(_("      --method=METHOD      rewind (pg_rewind only) or clone (pg_basebackup\n"
-					 "                           only); default: rewind, and on failure offer\n"
-					 "                           to clone\n"));
-			printf(_("      --max-rate=RATE      limit a copy to RATE (kB/s, or with k or M:\n"
-					 "                           10M), instead of clone_max_rate\n"));
-			break;
-		case ACT_SWITCHOVER:
-			printf(_("Planned switchover: a streaming standby becomes the primary, the primary\n"
-					 "a standby of it (no rewind, no copy), the other standbys follow it;\n"
-					 "nothing committed is lost.  Every pre-check runs first, with its figures;\n"
-					 "one that fails refuses the switchover.  An interrupted switchover (its\n"
-					 "journal) is finished or rolled back by the next one.\n\n"));
-			printf(_("Usage:\n"));
-			printf(_("  %s [-c FILE] switchover NODE [OPTION]...\n"), PACKAGE);
-			printf(_("\nOptions:\n"));
-			break;
-		case ACT_DROP_SLOT:
-			printf(_("Drop a replication slot on the primary; an active slot is refused.\n\n"));
-			printf(_("Usage:\n"));
-			printf(_("  %s [-c FILE] drop-slot SLOT [OPTION]...\n"), PACKAGE);
-			printf(_("\nOptions:\n"));
-			break;
-		case ACT_DROP_TO_ASYNC:
-			printf(_("Empty synchronous_standby_names on the primary (ALTER SYSTEM) and reload:\n"
-					 "commits no longer wait for a synchronous standby.\n\n"));
-			printf(_("Usage:\n"));
-			printf(_("  %s [-c FILE] drop-to-async [OPTION]...\n"), PACKAGE);
-			printf(_("\nOptions:\n"));
-			break;
-	}
-	if (w != ACT_PROMOTE)
-		printf(_("      --force              act although a cluster manager (Patroni, repmgr,\n"
-				 "                           pg_auto_failover) runs the cluster: dangerous,\n"
-				 "                           it may act at the same time\n"));
-	printf(_("      --dry-run            run the pre-checks and show every step (commands,\n"
-			 "                           SQL, files), changing nothing\n"));
-	printf(_("      --json               with --dry-run: the checks and steps as JSON\n"));
-	printf(_("  -y, --yes                answer yes to every question (needed without a\n"
-			 "                           terminal)\n"));
-	printf(_("  -h, --help               show this help, then exit\n"));
-}
-
 static int
 parse_args(which w, pgr_globals *g, int argc, char **argv, act_args *a)
 {
-	static const struct option opts[] = {
-		{"yes", no_argument, NULL, 'y'},
-		{"force", no_argument, NULL, 'f'},
-		{"fence", no_argument, NULL, 'F'},
-		{"upstream", required_argument, NULL, 'u'},
-		{"method", required_argument, NULL, 'm'},
-		{"max-rate", required_argument, NULL, 'r'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
 	cli_parser	p;
 	pgr_error	err = PGR_ERROR_INIT;
 	int			c;
 
 	memset(a, 0, sizeof(*a));
 	a->method = RESYNC_AUTO;
-	cli_begin(&p, g, act_names[w], argc, argv, "yh", opts);
+	cli_begin(&p, g, act_cmds[w], argc, argv);
 	while ((c = cli_next(&p)) != -1)
 	{
 		switch (c)
@@ -158,19 +73,14 @@ parse_args(which w, pgr_globals *g, int argc, char **argv, act_args *a)
 			case 'f':
 				a->force = true;
 				break;
+			/* each action's table has only its own (cli_commands.c) */
 			case 'F':
-				if (w != ACT_PROMOTE)
-					goto not_here;
 				a->fence = true;
 				break;
 			case 'u':
-				if (w != ACT_FOLLOW)
-					goto not_here;
 				a->upstream = optarg;
 				break;
 			case 'm':
-				if (w != ACT_RESYNC)
-					goto not_here;
 				if (strcmp(optarg, "rewind") == 0)
 					a->method = RESYNC_REWIND;
 				else if (strcmp(optarg, "clone") == 0)
@@ -183,8 +93,6 @@ parse_args(which w, pgr_globals *g, int argc, char **argv, act_args *a)
 				}
 				break;
 			case 'r':
-				if (w != ACT_RESYNC)
-					goto not_here;
 				if (basebackup_rate_option(optarg, &a->max_rate_kb, &err) < 0)
 					goto fail;
 				break;
@@ -195,7 +103,7 @@ parse_args(which w, pgr_globals *g, int argc, char **argv, act_args *a)
 				a->json = true;
 				break;
 			case 'h':
-				usage(w);
+				cli_help(stdout, act_cmds[w]);
 				cli_free(&p);
 				return 1;
 			case CLI_DONE:
@@ -209,7 +117,7 @@ parse_args(which w, pgr_globals *g, int argc, char **argv, act_args *a)
 	if (a->json && !a->dry_run)
 	{
 		pgr_error_set(&err, PGR_ERR_INPUT, _("--json goes with --dry-run"));
-		pgr_error_hint(&err, _("Run \"%s %s --dry-run --json\"."), PACKAGE, act_names[w]);
+		pgr_error_hint(&err, _("Run \"%s %s --dry-run --json\"."), PACKAGE, act_cmds[w]->name);
 		goto fail;
 	}
 	/* an interrupted switchover is finished without naming the node again */
@@ -219,11 +127,6 @@ parse_args(which w, pgr_globals *g, int argc, char **argv, act_args *a)
 		goto fail;
 	}
 	return cli_end(&p) < 0 ? -1 : 0;
-not_here:
-	/* an option of another action (follow --fence) */
-	cli_unknown_option(&p);
-	cli_free(&p);
-	return -1;
 fail:
 	cli_fail(&p, &err);
 	cli_free(&p);
@@ -332,7 +235,7 @@ json_print(which w, const act_args *args, json_lines *log, json_lines *steps,
 	json_init(&jw, &out, true);
 	json_begin_object(&jw);
 	json_key(&jw, "action");
-	json_string(&jw, act_names[w]);
+	json_string(&jw, act_cmds[w]->name);
 	json_key(&jw, "target");
 	json_string(&jw, args->node);
 	json_key(&jw, "dry_run");
@@ -382,13 +285,13 @@ run(which w, pgr_globals *g, int argc, char **argv)
 	if (!args.yes && !args.dry_run && !g->interactive)
 	{
 		pgr_error_set(&err, PGR_ERR_INPUT, _("%s changes servers and there is no terminal to confirm on"),
-					  act_names[w]);
+					  act_cmds[w]->name);
 		if (args.node)
 			pgr_error_hint(&err, _("Run \"%s %s %s --yes\" to act without questions."),
-						   PACKAGE, act_names[w], args.node);
+						   PACKAGE, act_cmds[w]->name, args.node);
 		else
 			pgr_error_hint(&err, _("Run \"%s %s --yes\" to act without questions."),
-						   PACKAGE, act_names[w]);
+						   PACKAGE, act_cmds[w]->name);
 		goto out;
 	}
 	if (g->replication_password_file &&
@@ -396,7 +299,7 @@ run(which w, pgr_globals *g, int argc, char **argv)
 		goto out;
 	/* one action at a time on a cluster: from reading its file to saving it */
 	{
-		char	   *what = pgr_asprintf("%s %s", act_names[w], args.node ? args.node : "");
+		char	   *what = pgr_asprintf("%s %s", act_cmds[w]->name, args.node ? args.node : "");
 
 		cl = cluster_load_locked(g->cluster_path, what, &err);
 		free(what);

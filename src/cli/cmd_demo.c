@@ -22,26 +22,6 @@
 #include "wizard.h"
 
 static void
-usage(void)
-{
-	printf(_("Usage: %s demo [--reset | --no-console]\n"), PACKAGE);
-	fputs(_("Make a local sandbox (a primary and an empty standby on 127.0.0.1, with this\n"
-			"machine's PostgreSQL) and open the set-up wizard on it.  A sandbox that is\n"
-			"already there is reused, its servers started if they are stopped.\n"), stdout);
-	fputs("\n", stdout);
-	fputs(_("Options:\n"), stdout);
-	fputs(_("      --reset         stop the sandbox's servers and remove all of it\n"), stdout);
-	fputs(_("      --no-console    make or reuse the sandbox, print the path of its cluster\n"
-			"                      file and exit (for scripts)\n"), stdout);
-	fputs(_("  -h, --help          show this help, then exit\n"), stdout);
-	fputs("\n", stdout);
-	fputs(_("The sandbox lives in $XDG_DATA_HOME/pgreplica/demo (~/.local/share/...).  Run\n"
-			"as root, its servers run as the postgres account, with their files in\n"
-			"~postgres/pgreplica-demo.  The superuser's password is in the sandbox's pgpass\n"
-			"file: other commands on the demo need PGPASSFILE set to it.\n"), stdout);
-}
-
-static void
 log_line(void *arg, const char *line)
 {
 	(void) arg;
@@ -51,12 +31,6 @@ log_line(void *arg, const char *line)
 int
 cmd_demo(pgr_globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"reset", no_argument, NULL, 'r'},
-		{"no-console", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
 	bool		reset = false;
 	bool		no_console = false;
 	demo_sandbox sb = {0};
@@ -66,7 +40,7 @@ cmd_demo(pgr_globals *g, int argc, char **argv)
 	int			c;
 	int			rc = PGR_EXIT_ERROR;
 
-	cli_begin(&p, g, "demo", argc, argv, "h", opts);
+	cli_begin(&p, g, &cli_cmd_demo, argc, argv);
 	while ((c = cli_next(&p)) != -1)
 	{
 		switch (c)
@@ -78,7 +52,7 @@ cmd_demo(pgr_globals *g, int argc, char **argv)
 				no_console = true;
 				break;
 			case 'h':
-				usage();
+				cli_help(stdout, &cli_cmd_demo);
 				/* fall through */
 			case CLI_DONE:
 				cli_free(&p);

@@ -27,7 +27,7 @@
 #include "status.h"
 #include "strbuf.h"
 
-#define HEALTH_TIMEOUT_S 10.0
+#define HEALTH_TIMEOUT_S CLI_HEALTH_TIMEOUT_S	/* its --help says it */
 
 enum health { H_OK, H_WARNING, H_CRITICAL, H_UNKNOWN };
 static const char *const health_words[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
@@ -58,28 +58,6 @@ check_wants_health(int argc, char **argv)
 			return true;
 	}
 	return false;
-}
-
-static void
-usage(void)
-{
-	printf(_("Judge the running cluster as a monitoring plugin does (Nagios, Icinga,\n"
-			 "Zabbix): one line, exit status 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\n"));
-	printf(_("Usage:\n"));
-	printf(_("  %s [-c FILE] check --nagios [OPTION]...\n"), PACKAGE);
-	printf(_("\nOptions:\n"));
-	printf(_("      --nagios             check the running cluster (not apply's preflight)\n"));
-	printf(_("      --max-lag=LIMIT      a standby further behind is CRITICAL: a size\n"
-			 "                           (16MB) or a duration (30s); may be given twice\n"));
-	printf(_("      --role=ROLE NODE     judge NODE alone: it must answer as ROLE (primary\n"
-			 "                           or standby)\n"));
-	printf(_("      --timeout=SECONDS    time limit for each node (default: %g)\n"),
-		   HEALTH_TIMEOUT_S);
-	printf(_("  -h, --help               show this help, then exit\n"));
-	printf(_("\nA problem status reports as an error is CRITICAL, one it reports as\n"
-			 "degraded is WARNING (slots past slot_warn_bytes or slot_critical_bytes,\n"
-			 "archiving that fails, replay paused...); a standby behind by more than\n"
-			 "lag_warn_bytes or lag_warn_seconds is WARNING.\n"));
 }
 
 /* A plugin's error: "PGREPLICA UNKNOWN - …" and exit 3. */
@@ -122,14 +100,6 @@ find(verdict *v, enum health h, const char *text)
 static int
 parse_args(pgr_globals *g, int argc, char **argv, health_args *a, pgr_error *err)
 {
-	static const struct option opts[] = {
-		{"nagios", no_argument, NULL, 'n'},
-		{"max-lag", required_argument, NULL, 'l'},
-		{"role", required_argument, NULL, 'r'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
 	cli_parser	p;
 	int			c;
 
@@ -137,7 +107,7 @@ parse_args(pgr_globals *g, int argc, char **argv, health_args *a, pgr_error *err
 	a->max_lag_s = NAN;
 	a->role = a->node = NULL;
 	a->timeout_s = HEALTH_TIMEOUT_S;
-	cli_begin(&p, g, "check", argc, argv, "h", opts);
+	cli_begin(&p, g, &cli_cmd_check_health, argc, argv);
 	p.capture = err;			/* the plugin's UNKNOWN line tells them */
 	while ((c = cli_next(&p)) != -1)
 	{
@@ -190,7 +160,7 @@ parse_args(pgr_globals *g, int argc, char **argv, health_args *a, pgr_error *err
 					break;
 				}
 			case 'h':
-				usage();
+				cli_help(stdout, &cli_cmd_check_health);
 				cli_free(&p);
 				return 1;
 			case CLI_DONE:

@@ -46,87 +46,26 @@ typedef struct plan_args {
 	param_method method;
 } plan_args;
 
-static void
-usage(plan_mode mode)
-{
-	if (mode == MODE_CHECK)
-	{
-		printf(_("Check, before anything is changed, what apply needs: every node reachable\n"
-				 "(server and SSH), versions, the standby hosts' disk, binaries and access\n"
-				 "to the primary, certificates, slots.  Every step is checked even after\n"
-				 "one fails.  Nothing is changed.  Exit status 0 when apply can run.\n\n"));
-		printf(_("Usage:\n"));
-		printf(_("  %s [-c FILE] check [OPTION]...\n"), PACKAGE);
-		printf(_("  %s [-c FILE] check NODE\n"), PACKAGE);
-		printf(_("\nWith NODE, that node's test only, as the wizard's F5: its server (the\n"
-				 "primary), its host through SSH, its server programs, a standby's data\n"
-				 "directory.\n"));
-		printf(_("\nOptions:\n"));
-	}
-	else if (mode == MODE_APPLY)
-	{
-		printf(_("Carry out the set-up plan: replication role, server parameters, SSL,\n"
-				 "pg_hba.conf, reload or restart, then each standby built and verified.\n"
-				 "Each step is shown and confirmed first.\n\n"));
-		printf(_("Usage:\n"));
-		printf(_("  %s [-c FILE] apply [OPTION]...\n"), PACKAGE);
-		printf(_("\nOptions:\n"));
-		printf(_("  -y, --yes                apply every step without asking (needed\n"
-				 "                           without a terminal)\n"));
-	}
-	else
-	{
-		printf(_("Show what apply would change, step by step, with the SQL or the file\n"
-				 "differences.  Nothing is changed.\n\n"));
-		printf(_("Usage:\n"));
-		printf(_("  %s [-c FILE] plan [OPTION]...\n"), PACKAGE);
-		printf(_("\nOptions:\n"));
-		printf(_("      --json               print JSON\n"));
-	}
-	printf(_("      --method=METHOD      how server parameters are changed: alter-system\n"
-			 "                           (default) or file (edit postgresql.conf)\n"));
-	printf(_("      --primary-only       prepare the primary only; build no standby\n"));
-	printf(_("      --delete-old-data    delete a standby's old data directory once the\n"
-			 "                           new standby streams (default: kept, moved aside)\n"));
-	printf(_("      --max-rate=RATE      limit each standby's copy to RATE (kB/s, or with\n"
-			 "                           k or M: 10M), instead of clone_max_rate\n"));
-	printf(_("  -h, --help               show this help, then exit\n"));
-}
-
 static int
 parse_args(pgr_globals *g, int argc, char **argv, plan_mode mode, plan_args *a)
 {
-	bool		apply = mode == MODE_APPLY;
-
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"yes", no_argument, NULL, 'y'},
-		{"method", required_argument, NULL, 'm'},
-		{"primary-only", no_argument, NULL, 'p'},
-		{"delete-old-data", no_argument, NULL, 'D'},
-		{"max-rate", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	const char *name = mode == MODE_APPLY ? "apply" : mode == MODE_PLAN ? "plan" : "check";
+	/* each mode's table has only its own options (cli_commands.c) */
+	const cli_command *cmd = mode == MODE_APPLY ? &cli_cmd_apply :
+		mode == MODE_PLAN ? &cli_cmd_plan : &cli_cmd_check;
 	cli_parser	p;
 	int			c;
 
 	memset(a, 0, sizeof(*a));
 	a->method = PARAM_ALTER_SYSTEM;
-	cli_begin(&p, g, name, argc, argv, apply ? "yh" : "h", opts);
+	cli_begin(&p, g, cmd, argc, argv);
 	while ((c = cli_next(&p)) != -1)
 	{
 		switch (c)
 		{
 			case 'j':
-				if (mode != MODE_PLAN)
-					goto not_here;
 				a->json = true;
 				break;
 			case 'y':
-				if (!apply)
-					goto not_here;
 				a->yes = true;
 				break;
 			case 'p':
@@ -164,7 +103,7 @@ parse_args(pgr_globals *g, int argc, char **argv, plan_mode mode, plan_args *a)
 				}
 				break;
 			case 'h':
-				usage(mode);
+				cli_help(stdout, cmd);
 				cli_free(&p);
 				return 1;
 			case CLI_DONE:
@@ -177,9 +116,6 @@ parse_args(pgr_globals *g, int argc, char **argv, plan_mode mode, plan_args *a)
 	if (mode == MODE_CHECK)
 		a->node = cli_arg(&p);
 	return cli_end(&p);
-not_here:
-	/* an option of another command (plan --yes, apply --json) */
-	cli_unknown_option(&p);
 bad:
 	cli_free(&p);
 	return -1;

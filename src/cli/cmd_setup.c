@@ -24,23 +24,16 @@
 
 /* "setup": --help and nothing else. */
 static int
-parse_help(pgr_globals *g, int argc, char **argv, const char *name, const char *what)
+parse_help(pgr_globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
 	cli_parser	p;
 	int			c;
 
-	cli_begin(&p, g, name, argc, argv, "h", opts);
+	cli_begin(&p, g, &cli_cmd_setup, argc, argv);
 	while ((c = cli_next(&p)) != -1)
 	{
 		if (c == 'h')
-		{
-			printf("%s\n\n", what);
-			cli_usage_line(name);
-		}
+			cli_help(stdout, &cli_cmd_setup);
 		cli_free(&p);
 		return c == 'h' || c == CLI_DONE ? 1 : -1;
 	}
@@ -89,7 +82,7 @@ cmd_setup(pgr_globals *g, int argc, char **argv)
 	cluster    *cl;
 	int			rc;
 
-	switch (parse_help(g, argc, argv, "setup", _("The set-up wizard: from two plain servers to streaming replication.")))
+	switch (parse_help(g, argc, argv))
 	{
 		case 1:
 			return PGR_EXIT_OK;

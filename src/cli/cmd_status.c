@@ -23,28 +23,10 @@
 #include "status_disk.h"
 #include "strbuf.h"
 
-#define STATUS_DEFAULT_TIMEOUT 10.0
+#define STATUS_DEFAULT_TIMEOUT CLI_STATUS_TIMEOUT_S	/* its --help says it */
 #define STATUS_MAX_TIMEOUT 3600.0
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static void
-usage(void)
-{
-	printf(_("Show the state of every node of the cluster: role, timeline, WAL positions,\n"
-			 "replication lag.  All nodes are asked at once, each within the time limit.\n\n"));
-	printf(_("Usage:\n"));
-	printf(_("  %s [-c FILE] status [OPTION]...\n"), PACKAGE);
-	printf(_("\nOptions:\n"));
-	printf(_("      --json               print JSON (its schema is in the README)\n"));
-	printf(_("      --format=FORMAT      text (the default), json, or prometheus (the\n"
-			 "                           text exposition format, for node_exporter's\n"
-			 "                           textfile collector)\n"));
-	printf(_("      --timeout=SECONDS    time limit for each node (default: %g)\n"),
-		   STATUS_DEFAULT_TIMEOUT);
-	printf(_("  -h, --help               show this help, then exit\n"));
-	printf(_("\nExit status: 0 healthy, 1 degraded, 2 error (or could not run).\n"));
-}
 
 /* "2024-05-01T12:00:00Z" */
 static void
@@ -876,13 +858,6 @@ print_json(const cluster_status *st)
 int
 cmd_status(pgr_globals *g, int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"format", required_argument, NULL, 'f'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
 	pgr_error	err = PGR_ERROR_INIT;
 	enum {FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS} format = FORMAT_TEXT;
 	double		timeout_s = STATUS_DEFAULT_TIMEOUT;
@@ -892,7 +867,7 @@ cmd_status(pgr_globals *g, int argc, char **argv)
 	int			opt;
 	int			status;
 
-	cli_begin(&p, g, "status", argc, argv, "h", long_options);
+	cli_begin(&p, g, &cli_cmd_status, argc, argv);
 	while ((opt = cli_next(&p)) != -1)
 	{
 		switch (opt)
@@ -934,7 +909,7 @@ cmd_status(pgr_globals *g, int argc, char **argv)
 					break;
 				}
 			case 'h':
-				usage();
+				cli_help(stdout, &cli_cmd_status);
 				cli_free(&p);
 				return PGR_EXIT_OK;
 			case CLI_DONE:

@@ -25,76 +25,26 @@
 typedef int (*command_fn) (pgr_globals *g, int argc, char **argv);
 
 typedef struct command {
-	const char *name;
+	const cli_command *cmd;		/* its name, options and help (cli_commands.c) */
 	command_fn	run;
 } command;
 
 /* DESIGN.md "Command line": every command is recognised. */
 static const command commands[] = {
-	{"setup", cmd_setup},
-	{"dashboard", cmd_dashboard},
-	{"demo", cmd_demo},
-	{"plan", cmd_plan},
-	{"apply", cmd_apply},
-	{"status", cmd_status},
-	{"check", cmd_check},
-	{"promote", cmd_promote},
-	{"resync", cmd_resync},
-	{"follow", cmd_follow},
-	{"switchover", cmd_switchover},
-	{"drop-slot", cmd_drop_slot},
-	{"drop-to-async", cmd_drop_to_async},
+	{&cli_cmd_setup, cmd_setup},
+	{&cli_cmd_dashboard, cmd_dashboard},
+	{&cli_cmd_demo, cmd_demo},
+	{&cli_cmd_plan, cmd_plan},
+	{&cli_cmd_apply, cmd_apply},
+	{&cli_cmd_status, cmd_status},
+	{&cli_cmd_check, cmd_check},
+	{&cli_cmd_promote, cmd_promote},
+	{&cli_cmd_resync, cmd_resync},
+	{&cli_cmd_follow, cmd_follow},
+	{&cli_cmd_switchover, cmd_switchover},
+	{&cli_cmd_drop_slot, cmd_drop_slot},
+	{&cli_cmd_drop_to_async, cmd_drop_to_async},
 };
-
-static void
-usage(void)
-{
-	printf(_("Usage: %s [-c FILE] [OPTION]... [COMMAND [ARG]...]\n"), PACKAGE);
-	fputs(_("Set up PostgreSQL streaming replication and watch over it from a console.\n"), stdout);
-	fputs("\n", stdout);
-	fputs(_("Commands:\n"), stdout);
-	fputs(_("  (none)                the console: the set-up wizard, or the dashboard once\n"
-			"                        a standby is set up\n"), stdout);
-	fputs(_("  setup                 the set-up wizard\n"), stdout);
-	fputs(_("  dashboard             the live dashboard\n"), stdout);
-	fputs(_("  demo [--reset]        a local sandbox (primary and standby on 127.0.0.1)\n"), stdout);
-	fputs(_("  plan [--json]         show what apply would change; changes nothing\n"), stdout);
-	fputs(_("  apply [--yes]         carry out the plan\n"), stdout);
-	fputs(_("  status [--json]       nodes' state (exit 0 healthy, 1 degraded, 2 error)\n"), stdout);
-	fputs(_("  check                 preflight checks: versions, reachability, hba, SSL, disk\n"), stdout);
-	fputs(_("  check --nagios        the running cluster, as a monitoring plugin (exit 0-3)\n"), stdout);
-	fputs(_("  promote NODE          promote a standby (--yes, --fence, --force)\n"), stdout);
-	fputs(_("  resync NODE           re-synchronise a node (--method=rewind|clone, --yes)\n"), stdout);
-	fputs(_("  follow NODE           point a standby at the new primary\n"
-			"                        (--upstream NODE, --yes)\n"), stdout);
-	fputs(_("  switchover NODE       planned switchover to a standby, nothing lost (--yes,\n"
-			"                        --dry-run)\n"), stdout);
-	fputs(_("  drop-slot SLOT        drop an inactive replication slot on the primary\n"), stdout);
-	fputs(_("  drop-to-async         stop commits waiting for a synchronous standby\n"), stdout);
-	fputs(_("The actions (promote to drop-to-async) take --dry-run: the checks and every\n"
-			"step, changing nothing (--json: as JSON).\n"), stdout);
-	fputs("\n", stdout);
-	fputs(_("Options:\n"), stdout);
-	fputs(_("  -c, --cluster=FILE    cluster file (default: ./pgreplica.conf, else\n"
-			"                        $XDG_CONFIG_HOME/pgreplica/cluster.conf)\n"), stdout);
-	fputs(_("  -d, --delay=SECONDS   dashboard refresh interval (0.5 to 60, default 2)\n"), stdout);
-	fputs(_("      --no-color        no colours (also when NO_COLOR is set)\n"), stdout);
-	fputs(_("      --lang=LL         language of messages (en, fr), overriding the locale\n"), stdout);
-	fputs(_("      --ssh-config=FILE SSH client configuration (default: ~/.ssh/config)\n"), stdout);
-	fputs(_("      --replication-password-file=FILE\n"
-			"                        password of the replication role (else one is generated;\n"
-			"                        kept in the operator's passfile for later actions)\n"), stdout);
-	fputs(_("  -h, --help            show this help and exit\n"), stdout);
-	fputs(_("  -V, --version         show version information and exit\n"), stdout);
-	fputs("\n", stdout);
-	fputs(_("Connections honour PGHOST, PGPORT, PGUSER, PGPASSFILE, ~/.pgpass and PGSERVICE;\n"
-			"SSH honours ~/.ssh/config, ssh-agent and known_hosts.\n"), stdout);
-	fputs(_("Every command that changes something accepts --yes; without a terminal it\n"
-			"refuses to act unless given.\n"), stdout);
-	fputs("\n", stdout);
-	/* TRANSLATORS: the placeholder is an e-mail address */
-	printf(_("Report bugs to <%s>.\n"), PACKAGE_BUGREPORT);
-}
 
 /*
  * Writing to a full disk or a closed pipe is an error that must change the
@@ -210,11 +160,11 @@ main(int argc, char **argv)
 	{
 		cli_parser	p;
 
-		cli_begin(&p, &g, NULL, argc, argv, "h", NULL);
+		cli_begin(&p, &g, &cli_cmd_main, argc, argv);
 		while ((c = cli_next(&p)) != -1)
 		{
 			if (c == 'h')
-				usage();
+				cli_help(stdout, &cli_cmd_main);
 			cli_free(&p);
 			return c == 'h' || c == CLI_DONE ? PGR_EXIT_OK : PGR_EXIT_ERROR;
 		}
@@ -233,7 +183,7 @@ main(int argc, char **argv)
 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 	{
-		if (strcmp(commands[i].name, cmd_name) != 0)
+		if (strcmp(commands[i].cmd->name, cmd_name) != 0)
 			continue;
 		/* the command parses the rest, global options included (cli.c) */
 		rc = commands[i].run(&g, argc - optind, argv + optind);
