@@ -2009,8 +2009,8 @@ needs_quotes(const char *v)
 	return strchr(v, ';') != NULL || strchr(v, '#') != NULL;
 }
 
-static void
-append_value(strbuf *out, const char *v)
+void
+cluster_append_value(strbuf *out, const char *v)
 {
 	if (!needs_quotes(v))
 	{
@@ -2035,7 +2035,7 @@ append_setting(strbuf *out, const char *key, const char *v, const char *eol)
 	if (v[0])
 	{
 		strbuf_append_char(out, ' ');
-		append_value(out, v);
+		cluster_append_value(out, v);
 	}
 	strbuf_append(out, eol);
 }
@@ -2136,7 +2136,7 @@ rewrite_line(strbuf *out, const char *text, const line_info *li, const char *v)
 	strbuf_append_len(out, p, pre_len);
 	if (v[0] && pre_len > 0 && !IS_BLANK(p[pre_len - 1]))
 		strbuf_append_char(out, ' ');
-	append_value(out, v);
+	cluster_append_value(out, v);
 	/* a comment glued to the value would become part of it */
 	if (rest_len > 0 && IS_COMMENT(rest[0]) &&
 		(out->len == 0 || !IS_BLANK(out->data[out->len - 1])))

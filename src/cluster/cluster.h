@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "report.h"
+#include "strbuf.h"
 
 #define CLUSTER_DEFAULT_PORT 5432
 #define CLUSTER_DEFAULT_DBUSER "postgres"
@@ -185,6 +186,13 @@ char	   *cluster_format(const cluster *c);
  * role change.
  */
 int			cluster_save(cluster *c, pgr_error *err);
+
+/*
+ * A value as the cluster file writes it: in double quotes (with \" and \\)
+ * only when the parser needs them (blanks at an end, ';', '#', a leading
+ * quote).  For whoever writes a cluster file by hand (the demo).
+ */
+void		cluster_append_value(strbuf *out, const char *v);
 
 /*
  * A file the operator keeps for this cluster, never copied to a node:

@@ -231,22 +231,6 @@ find_port(int from, int avoid, pgr_error *err)
 						 DEMO_HOST, from, from + DEMO_PORT_TRIES - 1);
 }
 
-/* ---- quoting ------------------------------------------------------------------- */
-
-/* a cluster file value in double quotes: \" and \\ escaped */
-static void
-append_ini_quoted(strbuf *sb, const char *v)
-{
-	strbuf_append_char(sb, '"');
-	for (const char *p = v; *p; p++)
-	{
-		if (*p == '"' || *p == '\\')
-			strbuf_append_char(sb, '\\');
-		strbuf_append_char(sb, *p);
-	}
-	strbuf_append_char(sb, '"');
-}
-
 /* ---- commands on the servers' side ----------------------------------------- */
 
 static transport *
@@ -408,9 +392,9 @@ append_node(strbuf *sb, const char *name, bool primary, int port,
 	if (s->account)
 		strbuf_appendf(sb, "become = %s\n", s->account);
 	strbuf_append(sb, "pgdata = ");
-	append_ini_quoted(sb, pgdata);
+	cluster_append_value(sb, pgdata);
 	strbuf_append(sb, "\nbindir = ");
-	append_ini_quoted(sb, s->bindir);
+	cluster_append_value(sb, s->bindir);
 	strbuf_append(sb, "\nservice = pg_ctl\n");
 	free(pgdata);
 }
