@@ -86,6 +86,10 @@ typedef struct sw
 	const pg_version_facts *old_facts;
 	const pg_version_facts *node_facts;
 	char	   *controldata;	/* the pg_controldata that answered */
+	bool		files_ready;	/* P's passfile (and certificates) for NODE
+								 * written before its stop */
+	bool		stopped_here;	/* this run stopped P (a resumed one may
+								 * find it started) */
 } sw;
 
 /* ---- the journal ------------------------------------------------------- */
@@ -707,6 +711,85 @@ restore_roles(sw *s)
 }
 
 /*
+ * P, started without waiting (pg_ctl -w polls every 100 ms), watched
+ * closely until it streams from NODE.  As soon as it accepts connections
+ * it must say it is in recovery: one that came up as a primary while NODE
+ * is the primary is stopped at once (never two primaries).  The server is
+ * checked to be still running every half second, so that a start that
+ * fails says so with its log instead of waiting out the time limit.
+ */
+static int
+wait_standby(sw *s, pgr_error *err)
+{
+	cluster_node *p = s->old;
+	cluster_node *n = s->node;
+	int64_t		start = pgconn_now_ms();
+	int64_t		next_alive_check = start + 500;
+	const char *params[1] = {p->name};
+	bool		standby = false;
+	long		delay = 5;
+
+	for (;;)
+	{
+		pgr_error	e = PGR_ERROR_INIT;
+		PGconn	   *conn;
+		char	   *v = NULL;
+
+		if (!standby && (conn = plan_conn(s->ctx, p, &e)) != NULL)
+		{
+			bool		rec = true;
+
+			if (action_in_recovery(conn, p, &rec, err) < 0)
+				return -1;
+			if (!rec)
+			{
+				plan_disconnect(s->ctx, p);
+				(void) service_stop(s->ctx, p, true, &e);
+				pgr_error_clear(&e);
+				pgr_error_set(err, PGR_ERR_GENERIC, _("%s started as a primary, not as a standby of %s: it was stopped again"),
+							  p->name, n->name);
+				pgr_error_hint(err, _("Look at the recovery settings in %s's data directory, then run \"%s resync %s\"."),
+							   p->name, PACKAGE, p->name);
+				return -1;
+			}
+			standby = true;
+		}
+		pgr_error_clear(&e);
+		/* a walsender for P: P is in recovery (only a standby streams) */
+		if (!(conn = plan_conn(s->ctx, n, err)) ||
+			pgconn_query_value(conn, n->name,
+							   "SELECT count(*) FROM pg_catalog.pg_stat_replication "
+							   "WHERE application_name = $1 AND state = 'streaming'",
+							   1, params, &v, err) < 0)
+			return -1;
+		if (v && atoi(v) > 0)
+		{
+			free(v);
+			action_log(s->a, _("%s streams from %s (after %lld ms)"), p->name, n->name,
+					   (long long) (pgconn_now_ms() - start));
+			return 0;
+		}
+		free(v);
+		if (pgconn_now_ms() - start >= ACTION_STREAMING_TIMEOUT_MS)
+			break;
+		if (pgconn_now_ms() >= next_alive_check)
+		{
+			if (service_check_started(s->ctx, p, err) < 0)
+				return -1;
+			next_alive_check = pgconn_now_ms() + 500;
+		}
+		action_sleep_ms(delay);
+		delay = delay * 3 / 2 > 250 ? 250 : delay * 3 / 2;
+	}
+	pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s does not stream from %s after %d s"),
+				  p->name, n->name, ACTION_STREAMING_TIMEOUT_MS / 1000);
+	pgr_error_detail(err, _("%s's pg_stat_replication shows no application_name \"%s\" in state streaming."),
+					 n->name, p->name);
+	pgr_error_hint(err, _("Look at %s's server log (pg_hba.conf on %s, the passfile, SSL)."), p->name, n->name);
+	return -1;
+}
+
+/*
  * P as a standby of NODE: stopped (it is, unless a resumed run started
  * it), its passfile and recovery settings written, its slot on NODE,
  * started, streaming.  A P that runs as a primary while NODE is one too
@@ -724,7 +807,8 @@ demote_old(sw *s, pgr_error *err)
 	int			rc = -1;
 
 	memset(&rp, 0, sizeof(rp));
-	if (service_status(s->ctx, p, &running, err) < 0)
+	/* stopped by this run a moment ago: one SSH command saved */
+	if (!s->stopped_here && service_status(s->ctx, p, &running, err) < 0)
 		return -1;
 	if (running)
 	{
@@ -744,7 +828,7 @@ demote_old(sw *s, pgr_error *err)
 	if (!s->old_facts && !(s->old_facts = plan_facts(s->ctx, n, err)))
 		return -1;
 	action_log(a, _("making %s a standby of %s"), p->name, n->name);
-	if (action_write_standby_files(a, s->ctx, p, n, err) < 0)
+	if (!s->files_ready && action_write_standby_files(a, s->ctx, p, n, err) < 0)
 		goto out;
 	action_recovery_params(s->ctx, p, n, s->old_facts, &slot, &rp);
 	if (slot && action_ensure_slot(a, s->ctx, n, slot, err) < 0)
@@ -753,29 +837,10 @@ demote_old(sw *s, pgr_error *err)
 		goto out;
 	action_log(a, _("starting %s"), p->name);
 	plan_disconnect(s->ctx, p);
-	if (service_start(s->ctx, p, err) < 0)
+	if (service_start_nowait(s->ctx, p, err) < 0)
 		goto out;
-	/* never two primaries: a P that came up out of recovery is stopped at once */
-	{
-		bool		rec = true;
-		pgr_error	e = PGR_ERROR_INIT;
-
-		if (in_recovery(s, p, &rec, err) < 0)
-			goto out;
-		if (!rec)
-		{
-			plan_disconnect(s->ctx, p);
-			(void) service_stop(s->ctx, p, true, &e);
-			pgr_error_clear(&e);
-			pgr_error_set(err, PGR_ERR_GENERIC, _("%s started as a primary, not as a standby of %s: it was stopped again"),
-						  p->name, n->name);
-			pgr_error_hint(err, _("Look at the recovery settings in %s's data directory, then run \"%s resync %s\"."),
-						   p->name, PACKAGE, p->name);
-			goto out;
-		}
-	}
 wait:
-	if (action_wait_streaming(a, s->ctx, n, p, ACTION_STREAMING_TIMEOUT_MS, err) < 0)
+	if (wait_standby(s, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -1074,13 +1139,20 @@ run(sw *s, pgr_error *err)
 		return -1;
 	}
 	free(arg);
-	if (!(conn = plan_conn(s->ctx, p, err)) || pgconn_command(conn, p->name, "CHECKPOINT", err) < 0)
+	/*
+	 * P's passfile (and certificates) for NODE, beside its data directory
+	 * where no primary reads them: written now, they cost nothing between
+	 * the stop and the streaming.  A roll back leaves them unused.
+	 */
+	if (action_write_standby_files(a, s->ctx, p, n, err) < 0 ||
+		!(conn = plan_conn(s->ctx, p, err)) || pgconn_command(conn, p->name, "CHECKPOINT", err) < 0)
 	{
 		/* nothing changed yet: the journal is closed, not left to resume */
 		(void) journal_finish(s, EV_ROLLED_BACK, &e);
 		pgr_error_clear(&e);
 		return -1;
 	}
+	s->files_ready = true;
 	action_log(a, _("checkpoint done on %s"), p->name);
 	if (journal(s, EV_STOPPING, NULL, err) < 0)
 		return -1;
@@ -1099,6 +1171,7 @@ run(sw *s, pgr_error *err)
 		pgr_error_clear(&e);
 		return -1;
 	}
+	s->stopped_here = true;
 	snprintf(lsntext, sizeof(lsntext), "%X/%X", (unsigned) (ckpt >> 32), (unsigned) ckpt);
 	if (journal(s, EV_STOPPED, lsntext, err) < 0)
 		return -1;

@@ -401,8 +401,10 @@ switchover_phase()
 ok "a table for the writer" fx_psql pg2 "CREATE TABLE w (id int PRIMARY KEY)"
 ok "pg1 has it" fx_wait_catchup pg2 pg1
 ok "pg3 has it" fx_wait_catchup pg2 pg3
+sw_t0=$SECONDS
 switchover_phase pg2 pg1 pg3
 switchover_phase pg1 pg2 pg3
+diag "the two switchovers and their checks took $((SECONDS - sw_t0)) s"
 for h in pg1 pg2 pg3; do
 	is "$(rows "$h")" "$want" "$h still has every row of the failover"
 done
