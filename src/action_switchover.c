@@ -305,6 +305,41 @@ check_line(sw *s, bool ok, const char *fmt,...)
 	"pg_catalog.pg_last_wal_replay_lsn()::text"
 
 /*
+ * The sessions to every node opened at once (each a TCP, TLS and SCRAM
+ * exchange: tens of milliseconds that overlap instead of adding up), handed
+ * to the context.  One that fails is left to plan_conn, which tries again
+ * and says why in the check that needs it.
+ */
+static void
+connect_all(sw *s)
+{
+	cluster    *cl = s->a->cl;
+	pgconn	   *pcs = pgr_calloc(cl->n_nodes, sizeof(*pcs));
+	pgconn	  **list = pgr_calloc(cl->n_nodes, sizeof(*list));
+	pgconn_options o = {0};
+
+	for (int i = 0; i < cl->n_nodes; i++)
+	{
+		pgconn_init(&pcs[i], cl, &cl->nodes[i]);
+		(void) pgconn_start(&pcs[i], &o, ACTION_CONNECT_TIMEOUT_S);
+		list[i] = &pcs[i];
+	}
+	while (pgconn_poll_once(list, cl->n_nodes, -1) > 0)
+		;
+	for (int i = 0; i < cl->n_nodes; i++)
+	{
+		if (pcs[i].state == PGCONN_READY)
+		{
+			plan_set_conn(s->ctx, &cl->nodes[i], pcs[i].conn);
+			pcs[i].conn = NULL;
+		}
+		pgconn_free(&pcs[i]);
+	}
+	free(list);
+	free(pcs);
+}
+
+/*
  * Every check, each logged with its figure; -1 (PGR_ERR_REFUSED) naming
  * the first that failed, after all of them ran.
  */
@@ -326,6 +361,7 @@ prechecks(sw *s, pgr_error *err)
 
 	/* the SSH sessions to every host, opened while the SQL checks run */
 	plan_open_all_transports(s->ctx);
+	connect_all(s);
 
 	/* the primary */
 	if (!(pconn = plan_conn(s->ctx, p, &e)))
@@ -778,8 +814,14 @@ wait_standby(sw *s, pgr_error *err)
 				return -1;
 			next_alive_check = pgconn_now_ms() + 500;
 		}
+		/*
+		 * every 5 ms for the first second (a standby streams some tens of
+		 * milliseconds after its start, and each poll is one small query),
+		 * then less and less often
+		 */
 		action_sleep_ms(delay);
-		delay = delay * 3 / 2 > 250 ? 250 : delay * 3 / 2;
+		if (pgconn_now_ms() - start > 1000)
+			delay = delay * 3 / 2 > 250 ? 250 : delay * 3 / 2;
 	}
 	pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s does not stream from %s after %d s"),
 				  p->name, n->name, ACTION_STREAMING_TIMEOUT_MS / 1000);
