@@ -12,7 +12,7 @@
  *   pre-checks (nothing changed yet; one failing refuses)
  *   NODE made able to serve its standbys (SSL, pg_hba.conf), if needed
  *   CHECKPOINT on P (the shutdown checkpoint then has little to write)
- *   P stopped (fast, through its service)
+ *   P stopped (fast, through its service; its postmaster.pid watched)
  *   its shutdown checkpoint location (pg_controldata on its host)
  *   NODE has replayed past it (time limit)      -- else: roll back
  *   NODE promoted                                -- else: roll back
@@ -620,7 +620,7 @@ say_steps(sw *s, pgr_error *err)
 	if (rc < 0)
 		return -1;
 	action_step(a, _("on %s: CHECKPOINT"), p->name);
-	cmd = service_command_string(p, SERVICE_STOP);
+	cmd = service_command_string(p, SERVICE_STOP_NOWAIT);
 	action_step(a, _("on %s's host: %s"), p->name, cmd);
 	free(cmd);
 	action_step(a, _("on %s's host: pg_controldata -D %s (the shutdown checkpoint's location)"), p->name,
@@ -1200,7 +1200,8 @@ run(sw *s, pgr_error *err)
 		return -1;
 	action_log(a, _("stopping %s (fast: open transactions are cut)"), p->name);
 	plan_disconnect(s->ctx, p);
-	if (service_stop(s->ctx, p, false, err) < 0)
+	/* pg_ctl -w would look every 100 ms: writes are refused meanwhile */
+	if (service_stop_nowait(s->ctx, p, err) < 0 || service_wait_stopped(s->ctx, p, err) < 0)
 	{
 		/* it may be running still: the roll back starts it if not */
 		(void) roll_back(s, &e);
