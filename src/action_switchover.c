@@ -761,7 +761,6 @@ wait_standby(sw *s, pgr_error *err)
 	cluster_node *n = s->node;
 	int64_t		start = pgconn_now_ms();
 	int64_t		next_alive_check = start + 500;
-	const char *params[1] = {p->name};
 	bool		standby = false;
 	long		delay = 5;
 
@@ -769,7 +768,7 @@ wait_standby(sw *s, pgr_error *err)
 	{
 		pgr_error	e = PGR_ERROR_INIT;
 		PGconn	   *conn;
-		char	   *v = NULL;
+		bool		streaming = false;
 
 		if (!standby && (conn = plan_conn(s->ctx, p, &e)) != NULL)
 		{
@@ -792,20 +791,14 @@ wait_standby(sw *s, pgr_error *err)
 		}
 		pgr_error_clear(&e);
 		/* a walsender for P: P is in recovery (only a standby streams) */
-		if (!(conn = plan_conn(s->ctx, n, err)) ||
-			pgconn_query_value(conn, n->name,
-							   "SELECT count(*) FROM pg_catalog.pg_stat_replication "
-							   "WHERE application_name = $1 AND state = 'streaming'",
-							   1, params, &v, err) < 0)
+		if (action_is_streaming(s->ctx, n, p, &streaming, err) < 0)
 			return -1;
-		if (v && atoi(v) > 0)
+		if (streaming)
 		{
-			free(v);
 			action_log(s->a, _("%s streams from %s (after %lld ms)"), p->name, n->name,
 					   (long long) (pgconn_now_ms() - start));
 			return 0;
 		}
-		free(v);
 		if (pgconn_now_ms() - start >= ACTION_STREAMING_TIMEOUT_MS)
 			break;
 		if (pgconn_now_ms() >= next_alive_check)

@@ -324,44 +324,26 @@ is "$rc" 0 "status after the failover: healthy" || diag "$out"
 # planned switchover to pg1 under a writer, then back to pg2: no row lost,
 # the old primary a standby of the new one without pg_rewind nor a copy,
 # its recovery configuration the version's
+. "$top_srcdir/tests/lib/writer.sh"
 data_of() { fx_pgdata "$1"; }
-: >"$FX_DIR/acked"
-rm -f "$FX_DIR/stop-writer"
-writer()
-{
-	local i=0 h
-	while [ ! -e "$FX_DIR/stop-writer" ]; do
-		i=$((i + 1))
-		for h in "$@"; do
-			if fx_psql_tcp runner "$h" "INSERT INTO w VALUES ($i)" >/dev/null 2>&1; then
-				echo "$i $h" >>"$FX_DIR/acked"
-				break
-			fi
-		done
-	done
-}
 # switchover_phase OLD NODE OTHER: the switchover from OLD to NODE
 switchover_phase()
 {
-	local old=$1 new=$2 other=$3 inode sysid tli_before aside wpid acked h missing tli
+	local old=$1 new=$2 other=$3 inode sysid tli_before aside h tli
 	echo keep >"$(data_of "$old")/pgreplica-test-marker"
 	inode=$(stat -c %i "$(data_of "$old")/pgreplica-test-marker")
 	sysid=$(fx_psql "$old" "SELECT system_identifier FROM pg_control_system()")
 	tli_before=$(fx_psql "$old" "SELECT timeline_id FROM pg_control_checkpoint()")
 	aside=$(ls -d "$FX_DIR/$old"/data.* 2>/dev/null)
-	: >"$FX_DIR/acked"
-	rm -f "$FX_DIR/stop-writer"
-	writer "$old" "$new" &
-	wpid=$!
+	writer_start "$old" "$new"
 	ok "the writer commits on $old" fx_poll 60 sh -c "[ \$(wc -l <'$FX_DIR/acked') -ge 10 ]"
 	run switchover "$new" --yes
 	is "$rc" 0 "switchover $new --yes exits 0" || diag "$out"
 	like "$out" "$new has replayed past it" "$new replayed past $old's shutdown checkpoint"
 	unlike "$out" "pg_rewind|pg_basebackup|afresh" "$old neither rewound nor copied (output)"
 	ok "the writer commits on $new afterwards" fx_poll 60 grep -q " $new\$" "$FX_DIR/acked"
-	touch "$FX_DIR/stop-writer"
-	wait "$wpid"
-	diag "switchover $old -> $new: acknowledged commits: $(grep -c " $old\$" "$FX_DIR/acked") on $old, $(grep -c " $new\$" "$FX_DIR/acked") on $new"
+	writer_stop
+	diag "switchover $old -> $new: acknowledged commits: $(writer_count "$old") on $old, $(writer_count "$new") on $new"
 	is "$(fx_psql "$new" 'SELECT pg_is_in_recovery()')" f "$new is the primary"
 	is "$(fx_psql "$old" 'SELECT pg_is_in_recovery()')" t "$old is a standby"
 	ok "$old streams from $new" fx_wait_streaming "$new" "$old"
@@ -391,10 +373,8 @@ switchover_phase()
 	is "$(conf_get "$old" role)" standby "cluster file: $old is a standby"
 	ok "$old caught up" fx_wait_catchup "$new" "$old"
 	ok "$other caught up" fx_wait_catchup "$new" "$other"
-	acked=$(cut -d' ' -f1 "$FX_DIR/acked" | sort -n | tr '\n' ',' | sed 's/,$//')
 	for h in pg1 pg2 pg3; do
-		missing=$(fx_psql "$h" "SELECT string_agg(a::text, ',') FROM unnest('{$acked}'::int[]) a WHERE a NOT IN (SELECT id FROM w)")
-		is "$missing" "" "every acknowledged row is on $h"
+		is "$(writer_missing "$h")" "" "every acknowledged row is on $h"
 	done
 	fx_psql "$new" "TRUNCATE w" >/dev/null
 }
