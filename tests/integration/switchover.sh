@@ -27,6 +27,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fixture.sh"
 . "$top_srcdir/tests/lib/pgr.sh"
+. "$top_srcdir/tests/lib/writer.sh"
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
@@ -135,23 +136,7 @@ inode=$(stat -c %i "$FX_DIR/pg1/data/pgreplica-test-marker")
 sysid=$(fx_psql pg1 "SELECT system_identifier FROM pg_control_system()")
 tli_before=$(fx_psql pg2 "SELECT timeline_id FROM pg_control_checkpoint()")
 
-: >"$FX_DIR/acked"
-rm -f "$FX_DIR/stop-writer"
-writer()
-{
-	local i=0 h
-	while [ ! -e "$FX_DIR/stop-writer" ]; do
-		i=$((i + 1))
-		for h in pg1 pg2; do
-			if fx_psql_tcp runner "$h" "INSERT INTO w VALUES ($i)" >/dev/null 2>&1; then
-				echo "$i $h" >>"$FX_DIR/acked"
-				break
-			fi
-		done
-	done
-}
-writer &
-wpid=$!
+writer_start pg1 pg2
 fx_poll 60 sh -c "[ \$(wc -l <'$FX_DIR/acked') -ge 20 ]"
 run switchover pg2 --yes
 is "$rc" 0 "switchover pg2 --yes exits 0" || diag "$out"
@@ -159,9 +144,8 @@ like "$out" "pg1's shutdown checkpoint is at" "the shutdown checkpoint was read"
 like "$out" "pg2 has replayed past it" "pg2 replayed past it"
 unlike "$out" "pg_rewind|pg_basebackup" "no rewind, no copy"
 ok "the writer commits on pg2 afterwards" fx_poll 60 grep -q ' pg2$' "$FX_DIR/acked"
-touch "$FX_DIR/stop-writer"
-wait "$wpid"
-diag "acknowledged commits: $(grep -c ' pg1$' "$FX_DIR/acked") on pg1, $(grep -c ' pg2$' "$FX_DIR/acked") on pg2"
+writer_stop
+diag "acknowledged commits: $(writer_count pg1) on pg1, $(writer_count pg2) on pg2"
 
 is "$(fx_psql pg2 'SELECT pg_is_in_recovery()')" f "pg2 is the primary"
 is "$(fx_psql pg1 'SELECT pg_is_in_recovery()')" t "pg1 is a standby"
@@ -181,10 +165,8 @@ is "$(conf_get pg1 role)" standby "cluster file: pg1 is a standby"
 ok "the journal is gone" test ! -e "$journal"
 ok "pg1 caught up" fx_wait_catchup pg2 pg1
 ok "pg3 caught up" fx_wait_catchup pg2 pg3
-acked=$(cut -d' ' -f1 "$FX_DIR/acked" | sort -n | tr '\n' ',' | sed 's/,$//')
 for h in pg1 pg2 pg3; do
-	missing=$(fx_psql "$h" "SELECT string_agg(a::text, ',') FROM unnest('{$acked}'::int[]) a WHERE a NOT IN (SELECT id FROM w)")
-	is "$missing" "" "every acknowledged row is on $h"
+	is "$(writer_missing "$h")" "" "every acknowledged row is on $h"
 done
 is "$(fx_psql pg3 "SELECT count(*) FROM public.pgreplica_switchover WHERE new_primary = 'pg2'")" 1 \
 	"the marker row reached pg3"

@@ -29,7 +29,15 @@
 # - rows on pg1; promote pg2 --fence (pg1 still running: fenced); follow pg3;
 #   rows on pg2; resync pg1 (pg_rewind where one of the major exists, else
 #   the copy, said in a TAP comment); rows on pg2 again;
-# - every row written before and after the failover on all three nodes.
+# - every row written before and after the failover on all three nodes;
+# - switchover pg1 --yes while a writer commits one row at a time on
+#   whichever of pg2 and pg1 accepts it, then switchover pg2 --yes back:
+#   every acknowledged row on all three nodes; the old primary streams from
+#   the new one on its new timeline through its slot, neither rewound nor
+#   copied (a file of its own data directory kept, same inode, same system
+#   identifier, nothing moved aside), with the version's recovery
+#   configuration (recovery.conf with standby_mode and the trigger file
+#   <= 11); pg3 follows; the cluster file names the new primary.
 # Then the README's row for the major in the table of versions must say
 # what was run here (the table cannot drift from the matrix).
 #
@@ -306,6 +314,75 @@ for h in pg1 pg2 pg3; do
 done
 run status
 is "$rc" 0 "status after the failover: healthy" || diag "$out"
+
+# ---------------------------------------------------------------------------
+# planned switchover to pg1 under a writer, then back to pg2: no row lost,
+# the old primary a standby of the new one without pg_rewind nor a copy,
+# its recovery configuration the version's
+. "$top_srcdir/tests/lib/writer.sh"
+data_of() { fx_pgdata "$1"; }
+# switchover_phase OLD NODE OTHER: the switchover from OLD to NODE
+switchover_phase()
+{
+	local old=$1 new=$2 other=$3 inode sysid tli_before aside h tli
+	echo keep >"$(data_of "$old")/pgreplica-test-marker"
+	inode=$(stat -c %i "$(data_of "$old")/pgreplica-test-marker")
+	sysid=$(fx_psql "$old" "SELECT system_identifier FROM pg_control_system()")
+	tli_before=$(fx_psql "$old" "SELECT timeline_id FROM pg_control_checkpoint()")
+	aside=$(ls -d "$FX_DIR/$old"/data.* 2>/dev/null)
+	writer_start "$old" "$new"
+	ok "the writer commits on $old" fx_poll 60 sh -c "[ \$(wc -l <'$FX_DIR/acked') -ge 10 ]"
+	run switchover "$new" --yes
+	is "$rc" 0 "switchover $new --yes exits 0" || diag "$out"
+	like "$out" "$new has replayed past it" "$new replayed past $old's shutdown checkpoint"
+	unlike "$out" "pg_rewind|pg_basebackup|afresh" "$old neither rewound nor copied (output)"
+	ok "the writer commits on $new afterwards" fx_poll 60 grep -q " $new\$" "$FX_DIR/acked"
+	writer_stop
+	diag "switchover $old -> $new: acknowledged commits: $(writer_count "$old") on $old, $(writer_count "$new") on $new"
+	is "$(fx_psql "$new" 'SELECT pg_is_in_recovery()')" f "$new is the primary"
+	is "$(fx_psql "$old" 'SELECT pg_is_in_recovery()')" t "$old is a standby"
+	ok "$old streams from $new" fx_wait_streaming "$new" "$old"
+	ok "$other streams from $new" fx_wait_streaming "$new" "$other"
+	tli=$(fx_psql "$new" "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int")
+	is "$(fx_psql "$old" 'SELECT received_tli FROM pg_stat_wal_receiver')" "$tli" "$old receives $new's new timeline"
+	ok "the timeline moved past $old's" test "$tli" -gt "$tli_before"
+	is "$(stat -c %i "$(data_of "$old")/pgreplica-test-marker" 2>/dev/null)" "$inode" \
+		"$old's data directory neither rewound nor copied (its own file kept, same inode)"
+	is "$(fx_psql "$old" "SELECT system_identifier FROM pg_control_system()")" "$sysid" "$old: same system identifier"
+	is "$(ls -d "$FX_DIR/$old"/data.* 2>/dev/null)" "$aside" "$old: no data directory moved aside"
+	is "$(fx_psql "$new" "SELECT active FROM pg_replication_slots WHERE slot_name = '$old'")" t \
+		"$old streams through its slot on $new"
+	if [ "$recovery" = recovery.conf ]; then
+		ok "$old: recovery.conf" test -f "$(data_of "$old")/recovery.conf"
+		ok "$old: no standby.signal" test ! -e "$(data_of "$old")/standby.signal"
+		ok "$old: standby_mode = on" grep -Eq "^standby_mode = '?on'?$" "$(data_of "$old")/recovery.conf"
+		ok "$old: recovery_target_timeline latest" grep -Eq "^recovery_target_timeline = '?latest'?$" "$(data_of "$old")/recovery.conf"
+		ok "$old: trigger_file kept" grep -q "^trigger_file = '$trigfile'$" "$(data_of "$old")/recovery.conf"
+	else
+		ok "$old: standby.signal" test -f "$(data_of "$old")/standby.signal"
+		ok "$old: no recovery.conf" test ! -e "$(data_of "$old")/recovery.conf"
+	fi
+	like "$(fx_psql "$old" 'SELECT conninfo FROM pg_stat_wal_receiver')" "sslmode='?verify-full" \
+		"$old's WAL receiver connects with verify-full"
+	is "$(conf_get "$new" role)" primary "cluster file: $new is the primary"
+	is "$(conf_get "$old" role)" standby "cluster file: $old is a standby"
+	ok "$old caught up" fx_wait_catchup "$new" "$old"
+	ok "$other caught up" fx_wait_catchup "$new" "$other"
+	for h in pg1 pg2 pg3; do
+		is "$(writer_missing "$h")" "" "every acknowledged row is on $h"
+	done
+	fx_psql "$new" "TRUNCATE w" >/dev/null
+}
+ok "a table for the writer" fx_psql pg2 "CREATE TABLE w (id int PRIMARY KEY)"
+ok "pg1 has it" fx_wait_catchup pg2 pg1
+ok "pg3 has it" fx_wait_catchup pg2 pg3
+sw_t0=$SECONDS
+switchover_phase pg2 pg1 pg3
+switchover_phase pg1 pg2 pg3
+diag "the two switchovers and their checks took $((SECONDS - sw_t0)) s"
+for h in pg1 pg2 pg3; do
+	is "$(rows "$h")" "$want" "$h still has every row of the failover"
+done
 
 # ---------------------------------------------------------------------------
 # the README's table of versions says what this run tested

@@ -63,6 +63,8 @@ test_pg_ctl(void **state)
 				   "/usr/lib/postgresql/15/bin/pg_ctl -D '/srv/pg data' -w -t 60 -m fast stop");
 	assert_command(&n, SERVICE_STOP_IMMEDIATE,
 				   "/usr/lib/postgresql/15/bin/pg_ctl -D '/srv/pg data' -w -t 60 -m immediate stop");
+	assert_command(&n, SERVICE_STOP_NOWAIT,
+				   "/usr/lib/postgresql/15/bin/pg_ctl -D '/srv/pg data' -W -m fast stop");
 	assert_command(&n, SERVICE_RELOAD,
 				   "/usr/lib/postgresql/15/bin/pg_ctl -D '/srv/pg data' reload");
 	assert_command(&n, SERVICE_STATUS,
@@ -117,6 +119,8 @@ test_pg_ctlcluster(void **state)
 	assert_command(&n, SERVICE_RELOAD, "pg_ctlcluster 15 main reload");
 	assert_command(&n, SERVICE_START, "pg_ctlcluster 15 main start");
 	assert_command(&n, SERVICE_STOP_IMMEDIATE, "pg_ctlcluster --mode immediate 15 main stop");
+	/* pg_ctlcluster waits itself: the same fast stop */
+	assert_command(&n, SERVICE_STOP_NOWAIT, "pg_ctlcluster --mode fast 15 main stop");
 	assert_command(&n, SERVICE_STATUS, "pg_ctlcluster 15 main status");
 }
 
@@ -129,6 +133,7 @@ test_systemd(void **state)
 	assert_command(&n, SERVICE_RESTART, "systemctl restart postgresql@15-main");
 	assert_command(&n, SERVICE_RELOAD, "systemctl reload postgresql@15-main");
 	assert_command(&n, SERVICE_STOP, "systemctl stop postgresql@15-main");
+	assert_command(&n, SERVICE_STOP_NOWAIT, "systemctl stop postgresql@15-main");
 	assert_command(&n, SERVICE_STATUS, "systemctl is-active --quiet postgresql@15-main");
 }
 
