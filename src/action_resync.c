@@ -15,7 +15,10 @@
  *      back, and a resync that finds it (one was killed) puts them back
  *      first;
  *   3. pg_rewind --target-pgdata --source-server, run on the node's host as
- *      the server's account; the source is the primary as the role
+ *      the server's account (with --restore-target-wal, PostgreSQL 13 and
+ *      later, when the WAL it needs has left the node's pg_wal and the node
+ *      has a restore_command: pg_rewind fetches it from the archive with
+ *      that command, read from the node's own configuration); the source is the primary as the role
  *      pgreplica_rewind (PostgreSQL 11 and later: LOGIN, EXECUTE on the
  *      four functions pg_rewind calls, nothing else; 10 needs the
  *      superuser), given a password made for this run, which goes to a
@@ -27,7 +30,8 @@
  *      primary_conninfo named the primary's own former upstream), its slot
  *      created on the primary, the server started, streaming verified.
  * When pg_rewind is impossible or fails (neither wal_log_hints nor data
- * checksums, WAL the rewind needs already recycled...), RESYNC_AUTO asks
+ * checksums, WAL the rewind needs already recycled and no archive to fetch
+ * it from...), RESYNC_AUTO asks
  * (default no) and copies the node afresh: the standby step (a plan of one
  * step_standby_new) moves the old data directory aside, never deleting it,
  * and runs pg_basebackup.  RESYNC_CLONE does that directly.
@@ -320,7 +324,8 @@ single_user_recovery(action_ctx *a, transport *t, cluster_node *n, pgr_error *er
 
 static int
 run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
-		   cluster_node *up, const pg_version_facts *facts, pgr_error *err)
+		   cluster_node *up, const pg_version_facts *facts, bool restore_wal,
+		   pgr_error *err)
 {
 	PGconn	   *conn = plan_conn(ctx, up, err);
 	char	   *pw = NULL;
@@ -391,9 +396,14 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 	target = pgr_asprintf("--target-pgdata=%s", n->pgdata);
 	source = pgr_asprintf("--source-server=%s", cs.data);
 	{
-		const char *argv[] = {rewind, target, source, NULL};
+		const char *argv[] = {rewind, target, source,
+		restore_wal ? "--restore-target-wal" : NULL, NULL};
 
-		action_log(a, _("rewinding %s from %s with pg_rewind"), n->name, up->name);
+		if (restore_wal)
+			action_log(a, _("rewinding %s from %s with pg_rewind --restore-target-wal (the WAL that has left %s's pg_wal fetched from the archive)"),
+					   n->name, up->name, n->name);
+		else
+			action_log(a, _("rewinding %s from %s with pg_rewind"), n->name, up->name);
 		rc = action_run(t, n, argv, env[0] ? env : NULL, REWIND_TIMEOUT_MS, &out, err);
 		if (rc < 0)
 			pgr_error_prefix(err, _("pg_rewind failed on %s"), n->name);
@@ -437,7 +447,7 @@ out:
 
 static int
 rewind_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
-			pgr_error *err)
+			bool restore_wal, pgr_error *err)
 {
 	transport  *t = plan_transport(ctx, n, err);
 	const pg_version_facts *facts = plan_facts(ctx, up, err);
@@ -460,7 +470,7 @@ rewind_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 		goto out;
 	if (!facts->rewind_runs_recovery && single_user_recovery(a, t, n, err) < 0)
 		goto out;
-	if (run_rewind(a, ctx, t, n, up, facts, err) < 0)
+	if (run_rewind(a, ctx, t, n, up, facts, restore_wal, err) < 0)
 		goto out;
 	kept = false;
 	if (put_back_kept(a, t, n, keep, err) < 0)
@@ -498,10 +508,15 @@ out:
  * histories went apart (the point where up left n's timeline, read from
  * up's timeline history) is no longer in n's pg_wal.  NULL when none is
  * known: pg_rewind is then tried, and its own failure says why.  Read
- * through SQL, not pg_rewind's messages (translated).
+ * through SQL, not pg_rewind's messages (translated).  The WAL gone,
+ * *wal_missing is set, with what says whether an archive could give it
+ * back: n's restore_command (*restore, malloc'd, NULL when n has none: a
+ * server before 12 has no such setting outside recovery.conf) and whether
+ * n archives its WAL (*archives: archive_mode not off).
  */
 static char *
-rewind_obstacle(plan_ctx *ctx, cluster_node *n, cluster_node *up, PGconn *nconn)
+rewind_obstacle(plan_ctx *ctx, cluster_node *n, cluster_node *up, PGconn *nconn,
+				bool *wal_missing, char **restore, bool *archives)
 {
 	pgr_error	e = PGR_ERROR_INIT;
 	PGconn	   *uconn = plan_conn(ctx, up, &e);
@@ -519,9 +534,11 @@ rewind_obstacle(plan_ctx *ctx, cluster_node *n, cluster_node *up, PGconn *nconn)
 					 "s::text, "
 					 "(SELECT min(('x' || substr(name, 9, 8))::bit(32)::bigint * (4294967296 / s) "
 					 "          + ('x' || substr(name, 17, 8))::bit(32)::bigint)::text "
-					 "   FROM pg_catalog.pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$') "
+					 "   FROM pg_catalog.pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'), "
+					 "pg_catalog.current_setting('restore_command', true), "
+					 "pg_catalog.current_setting('archive_mode') "
 					 "FROM (SELECT pg_catalog.pg_size_bytes(pg_catalog.current_setting('wal_segment_size')) AS s) z",
-					 PGRES_TUPLES_OK, 1, 6, &e);
+					 PGRES_TUPLES_OK, 1, 8, &e);
 	ur = pgconn_exec(uconn, up->name,
 					 "SELECT (SELECT system_identifier::text FROM pg_catalog.pg_control_system()), "
 					 "(SELECT pg_catalog.pg_read_file('pg_wal/' || name) FROM pg_catalog.pg_ls_waldir() "
@@ -558,8 +575,15 @@ rewind_obstacle(plan_ctx *ctx, cluster_node *n, cluster_node *up, PGconn *nconn)
 				long long	fork = action_parse_lsn(lsn);
 
 				if (fork >= 0 && atoll(oldest) > fork / seg)
+				{
+					const char *rc = pgconn_value(nr, 0, 6);
+
 					why = pgr_asprintf(_("the WAL of %s from where its history and %s's went apart (%s, timeline %ld) is no longer in its pg_wal"),
 									   n->name, up->name, lsn, tli);
+					*wal_missing = true;
+					*restore = rc && rc[0] ? pgr_strdup(rc) : NULL;
+					*archives = strcmp(pgconn_value(nr, 0, 7), "off") != 0;
+				}
 				break;
 			}
 			l = strchr(l, '\n');
@@ -572,6 +596,44 @@ out:
 	PQclear(ur);
 	pgr_error_clear(&e);
 	return why;
+}
+
+/*
+ * The WAL pg_rewind needs has left n's pg_wal (*why says so): whether
+ * pg_rewind can fetch it from the archive with --restore-target-wal.  It
+ * can from PostgreSQL 13 on, with the restore_command of n's own
+ * configuration (pg_rewind reads it there itself, running "postgres -C
+ * restore_command" on the target).  Then *why is cleared and the plan says
+ * so; else *why says also what is lacking, for the plan, the error and the
+ * dashboard.  Returns whether --restore-target-wal is to be used.
+ */
+static bool
+rewind_from_archive(action_ctx *a, const pg_version_facts *facts,
+					const cluster_node *n, const char *restore, bool archives,
+					char **why)
+{
+	char	   *more = NULL;
+
+	if (!facts->rewind_restore_target_wal)
+		more = pgr_asprintf(_("%s; pg_rewind of PostgreSQL %d cannot fetch WAL from an archive (--restore-target-wal needs 13 or later)"),
+							*why, facts->major);
+	else if (!restore && (archives || a->cl->archive_command))
+		more = pgr_asprintf(_("%s; %s archives its WAL but has no restore_command for pg_rewind --restore-target-wal to fetch it back with (set restore_command on %s)"),
+							*why, n->name, n->name);
+	else if (!restore)
+		more = pgr_asprintf(_("%s; no WAL archive is known to fetch it from (neither archive_command in the cluster file nor restore_command on %s)"),
+							*why, n->name);
+	if (more)
+	{
+		free(*why);
+		*why = more;
+		return false;
+	}
+	action_log(a, _("%s: pg_rewind will fetch it from the archive with --restore-target-wal (%s's restore_command: %s)"),
+			   *why, n->name, restore);
+	free(*why);
+	*why = NULL;
+	return true;
 }
 
 /* A fresh copy: the standby step, as apply runs it. */
@@ -597,7 +659,7 @@ clone_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, pgr_error *err)
 /* What action_resync would do, said (a->dry_run). */
 static int
 dry_run(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
-		resync_method m, bool running, pgr_error *err)
+		resync_method m, bool running, bool restore_wal, pgr_error *err)
 {
 	const pg_version_facts *facts = plan_facts(ctx, up, err);
 	char	   *cmd;
@@ -623,8 +685,9 @@ dry_run(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 		if (!facts->rewind_runs_recovery)
 			action_step(a, _("on %s's host: single-user crash recovery (postgres --single) when it was not shut down cleanly"),
 						n->name);
-		action_step(a, _("on %s's host: %s --target-pgdata=%s --source-server='%s' (after a CHECKPOINT on %s; postgresql.conf, pg_hba.conf, pg_ident.conf and the SSL files are kept)"),
-					n->name, rewind, n->pgdata, cs.data, up->name);
+		action_step(a, _("on %s's host: %s --target-pgdata=%s --source-server='%s'%s (after a CHECKPOINT on %s; postgresql.conf, pg_hba.conf, pg_ident.conf and the SSL files are kept)"),
+					n->name, rewind, n->pgdata, cs.data,
+					restore_wal ? " --restore-target-wal" : "", up->name);
 		strbuf_free(&cs);
 		free(rewind);
 		action_dry_standby_files(a, ctx, n, up, facts, false);
@@ -654,6 +717,10 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	pgr_error	e = PGR_ERROR_INIT;
 	pgr_error	room = PGR_ERROR_INIT;	/* set: no room for a copy */
 	char	   *why = NULL;		/* why pg_rewind cannot, if known */
+	char	   *restore = NULL; /* the node's restore_command */
+	bool		wal_missing = false;
+	bool		archives = false;
+	bool		restore_wal = false;	/* pg_rewind --restore-target-wal */
 	bool		ask_copy = false;
 	PGconn	   *conn;
 	bool		running = false;
@@ -691,7 +758,15 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 		if (action_in_recovery(conn, n, &rec, err) < 0)
 			goto out;
 		if (m != RESYNC_CLONE)
-			why = rewind_obstacle(ctx, n, up, conn);
+			why = rewind_obstacle(ctx, n, up, conn, &wal_missing, &restore, &archives);
+		if (why && wal_missing)
+		{
+			const pg_version_facts *facts = plan_facts(ctx, up, err);
+
+			if (!facts)
+				goto out;
+			restore_wal = rewind_from_archive(a, facts, n, restore, archives, &why);
+		}
 		if (!rec)
 		{
 			if (!action_confirm(a, _("the node still accepts writes as a primary: stop it and re-sync it?")))
@@ -752,7 +827,7 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	}
 	if (a->dry_run)
 	{
-		rc = dry_run(a, ctx, n, up, m, running, err);
+		rc = dry_run(a, ctx, n, up, m, running, restore_wal, err);
 		goto out;
 	}
 	if (ask_copy)
@@ -791,7 +866,7 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 
 	if (m != RESYNC_CLONE)
 	{
-		if (rewind_node(a, ctx, n, up, &e) == 0)
+		if (rewind_node(a, ctx, n, up, restore_wal, &e) == 0)
 			goto started;
 		if (m == RESYNC_REWIND)
 		{
@@ -843,6 +918,7 @@ out:
 	pgr_error_clear(&e);
 	pgr_error_clear(&room);
 	free(why);
+	free(restore);
 	plan_ctx_free(ctx);
 	return rc;
 }
