@@ -47,10 +47,12 @@
 #include <string.h>
 
 #include "action.h"
+#include "basebackup.h"
 #include "hooks.h"
 #include "plan.h"
 #include "standby_files.h"
 #include "i18n.h"
+#include "monitor.h"
 #include "pgconn.h"
 #include "service.h"
 #include "step_role.h"
@@ -322,6 +324,118 @@ single_user_recovery(action_ctx *a, transport *t, cluster_node *n, pgr_error *er
 	return rc;
 }
 
+/*
+ * pg_rewind --progress's output as it comes: its progress lines to the
+ * action's gauge (a->progress), or, without one (the command line), a log
+ * line at each quarter; its other lines kept, logged once it succeeded or
+ * the detail of its failure.
+ */
+typedef struct rewind_out
+{
+	action_ctx *a;
+	strbuf		partial;
+	strbuf		lines;
+	int			last_quarter;
+	long long	done_kb;
+	long long	total_kb;
+} rewind_out;
+
+static void
+rewind_line(void *arg, const char *line)
+{
+	rewind_out *o = arg;
+	long long	done,
+				total;
+
+	if (!line[0])
+		return;
+	if (!basebackup_parse_rewind_progress(line, &done, &total))
+	{
+		strbuf_appendf(&o->lines, "%s\n", line);
+		return;
+	}
+	o->done_kb = done;
+	o->total_kb = total;
+	if (o->a->progress)
+		o->a->progress(o->a->progress_arg, done * 1024, total * 1024);
+	else
+	{
+		int			quarter = total > 0 ? (int) (done * 4 / total) : 0;
+
+		if (quarter > o->last_quarter && quarter < 4)
+		{
+			o->last_quarter = quarter;
+			action_log(o->a, _("pg_rewind: %lld of %lld kB copied"), done, total);
+		}
+	}
+}
+
+static void
+rewind_output(void *arg, transport_stream stream, const char *data, size_t len)
+{
+	rewind_out *o = arg;
+
+	(void) stream;				/* pg_rewind talks on stderr */
+	basebackup_lines_feed(&o->partial, data, len, rewind_line, o);
+}
+
+/* pg_rewind's argv run on n's host, its output read as it comes. */
+static int
+exec_rewind(action_ctx *a, transport *t, const cluster_node *n,
+			const char *const *argv, const char *const *env, pgr_error *err)
+{
+	rewind_out	o;
+	transport_exec_opts xo;
+	int64_t		started = pgconn_now_ms();
+	int			status = 0;
+	int			rc;
+
+	memset(&o, 0, sizeof(o));
+	o.a = a;
+	strbuf_init(&o.partial);
+	strbuf_init(&o.lines);
+	memset(&xo, 0, sizeof(xo));
+	xo.output = rewind_output;
+	xo.output_arg = &o;
+	xo.env = env;
+	xo.timeout_ms = REWIND_TIMEOUT_MS;
+	rc = transport_exec(t, argv, &xo, &status, err);
+	basebackup_lines_flush(&o.partial, rewind_line, &o);
+	if (rc == 0 && status != 0)
+	{
+		char	   *cmd = transport_quote_argv(argv);
+
+		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+						   cmd, n->name, status);
+		if (o.lines.len)
+			pgr_error_detail(err, "%s", o.lines.data);
+		free(cmd);
+	}
+	for (const char *l = o.lines.data; rc == 0 && *l;)
+	{
+		size_t		len = strcspn(l, "\n");
+
+		if (len > 0)
+			action_log(a, "%.*s", (int) len, l);
+		l += len;
+		if (*l)
+			l++;
+	}
+	if (rc == 0 && o.total_kb > 0)
+	{
+		double		secs = (pgconn_now_ms() - started) / 1000.0;
+		char		size[32],
+					rate[32];
+
+		monitor_format_bytes(o.done_kb * 1024, size, sizeof(size));
+		monitor_format_bytes(secs > 0 ? (long long) (o.done_kb * 1024 / secs) : 0, rate, sizeof(rate));
+		action_log(a, _("pg_rewind: %s copied in %.1f s (%s/s)"), size, secs, rate);
+	}
+	strbuf_free(&o.partial);
+	strbuf_free(&o.lines);
+	return rc;
+}
+
 static int
 run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 		   cluster_node *up, const pg_version_facts *facts, bool restore_wal,
@@ -337,14 +451,12 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 	char	   *envpass = NULL;
 	const char *env[2] = {NULL, NULL};
 	strbuf		cs,
-				line,
-				out;
+				line;
 	char		port[16];
 	int			rc = -1;
 
 	strbuf_init(&cs);
 	strbuf_init(&line);
-	strbuf_init(&out);
 	if (!conn)
 		goto out;
 	/*
@@ -396,7 +508,7 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 	target = pgr_asprintf("--target-pgdata=%s", n->pgdata);
 	source = pgr_asprintf("--source-server=%s", cs.data);
 	{
-		const char *argv[] = {rewind, target, source,
+		const char *argv[] = {rewind, "--progress", target, source,
 		restore_wal ? "--restore-target-wal" : NULL, NULL};
 
 		if (restore_wal)
@@ -404,19 +516,9 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 					   n->name, up->name, n->name);
 		else
 			action_log(a, _("rewinding %s from %s with pg_rewind"), n->name, up->name);
-		rc = action_run(t, n, argv, env[0] ? env : NULL, REWIND_TIMEOUT_MS, &out, err);
+		rc = exec_rewind(a, t, n, argv, env[0] ? env : NULL, err);
 		if (rc < 0)
 			pgr_error_prefix(err, _("pg_rewind failed on %s"), n->name);
-	}
-	for (const char *l = out.data; rc == 0 && *l;)
-	{
-		size_t		len = strcspn(l, "\n");
-
-		if (len > 0)
-			action_log(a, "%.*s", (int) len, l);
-		l += len;
-		if (*l)
-			l++;
 	}
 	if (rc == 0)
 		action_log(a, _("pg_rewind done on %s"), n->name);
@@ -436,7 +538,6 @@ out:
 	pgr_wipe(line.data, line.len);
 	strbuf_free(&line);
 	strbuf_free(&cs);
-	strbuf_free(&out);
 	free(parent_passfile);
 	free(rewind);
 	free(target);

@@ -20,7 +20,8 @@
 # - restore_command set on pg1: the dry run says pg_rewind will fetch the
 #   WAL from the archive with --restore-target-wal and shows the option;
 #   "resync pg1 --yes" rewinds with it (restore_command's own note shows
-#   the fork's segment restored), no copy (no data directory moved aside,
+#   the fork's segment restored), its --progress read (the log's last
+#   figures are what pg_rewind said it had to copy), no copy (no data directory moved aside,
 #   no pg_basebackup), pg1 streams from pg2 with pg2's rows and without
 #   its own lost ones.
 #
@@ -170,6 +171,15 @@ is "$(fx_pg_pid pg1)" "$pid1" "the dry run stopped nothing"
 
 run "$conf" resync pg1 --yes
 is "$rc" 0 "resync pg1 --yes exits 0" || diag "$out"
+# pg_rewind --progress read: its last figures against what it said it had to copy
+need=$(printf '%s\n' "$out" | sed -n 's/.*pg_rewind: need to copy \([0-9]*\) MB .*/\1/p' | tail -n 1)
+last=$(printf '%s\n' "$out" | sed -n 's/.*pg_rewind: \([0-9.]*\) \([kMG]*B\) copied in \([0-9.]*\) s (.*\/s)$/\1 \2/p' | tail -n 1)
+ok "pg_rewind said how much it had to copy (${need:-?} MB)" test -n "$need"
+ok "the log gives pg_rewind's figures ($last)" test -n "$last"
+set -- $last
+copied=$(awk -v n="${1:-0}" -v u="${2:-B}" 'BEGIN { m = 1; if (u == "kB") m = 1024; else if (u == "MB") m = 1048576; else if (u == "GB") m = 1073741824; printf "%d\n", n * m }')
+ok "they are pg_rewind's own: $copied B, for ${need:-?} MB to copy (within 1 MB)" \
+	awk -v c="$copied" -v n="${need:-0}" 'BEGIN { d = c - n * 1048576; exit !(n > 0 && d > -1048576 && d < 2 * 1048576) }'
 like "$out" "rewinding pg1 from pg2 with pg_rewind --restore-target-wal" "pg_rewind ran with --restore-target-wal"
 ok "restore_command fetched the fork's segment $forkwal for it" grep -qx "$forkwal" "$arch/restored" ||
 	diag "restored: $(cat "$arch/restored" 2>/dev/null)"
