@@ -508,7 +508,7 @@ run_rewind(action_ctx *a, plan_ctx *ctx, transport *t, cluster_node *n,
 	target = pgr_asprintf("--target-pgdata=%s", n->pgdata);
 	source = pgr_asprintf("--source-server=%s", cs.data);
 	{
-		const char *argv[] = {rewind, "--progress", target, source,
+		const char *argv[] = {rewind, target, source, "--progress",
 		restore_wal ? "--restore-target-wal" : NULL, NULL};
 
 		if (restore_wal)
@@ -786,7 +786,7 @@ dry_run(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up,
 		if (!facts->rewind_runs_recovery)
 			action_step(a, _("on %s's host: single-user crash recovery (postgres --single) when it was not shut down cleanly"),
 						n->name);
-		action_step(a, _("on %s's host: %s --target-pgdata=%s --source-server='%s'%s (after a CHECKPOINT on %s; postgresql.conf, pg_hba.conf, pg_ident.conf and the SSL files are kept)"),
+		action_step(a, _("on %s's host: %s --target-pgdata=%s --source-server='%s' --progress%s (after a CHECKPOINT on %s; postgresql.conf, pg_hba.conf, pg_ident.conf and the SSL files are kept)"),
 					n->name, rewind, n->pgdata, cs.data,
 					restore_wal ? " --restore-target-wal" : "", up->name);
 		strbuf_free(&cs);

@@ -54,6 +54,17 @@ log_cb(void *arg, const char *line)
 	post_text(arg, WORKER_LOG, line, NULL);
 }
 
+static void
+progress_cb(void *arg, long long done, long long total)
+{
+	action_worker_msg *msg = pgr_calloc(1, sizeof(*msg));
+
+	msg->kind = WORKER_PROGRESS;
+	msg->done = done;
+	msg->total = total;
+	post(arg, msg);
+}
+
 static bool
 confirm_cb(void *arg, const char *question)
 {
@@ -212,6 +223,9 @@ run(void *arg)
 	a.log_arg = w;
 	a.confirm = confirm_cb;
 	a.confirm_arg = w;
+	/* the copy's and pg_rewind's figures: the dashboard's gauge */
+	a.progress = progress_cb;
+	a.progress_arg = w;
 	a.replication_password = w->replication_password;
 	switch (w->job)
 	{

@@ -30,6 +30,8 @@ typedef enum action_worker_msg_kind {
 	WORKER_LOG,					/* text: a line of progress */
 	WORKER_CONFIRM,				/* text: a yes/no question */
 	WORKER_TYPED,				/* text, word: type word to say yes */
+	WORKER_PROGRESS,			/* done, total: bytes of the copy or of
+								 * pg_rewind's copy */
 	WORKER_DONE					/* rc, err, roles_changed */
 } action_worker_msg_kind;
 
@@ -40,6 +42,8 @@ typedef struct action_worker_msg {
 	int			rc;
 	pgr_error	err;
 	bool		roles_changed;
+	long long	done;
+	long long	total;
 } action_worker_msg;
 
 typedef struct action_worker {

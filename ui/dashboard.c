@@ -120,11 +120,26 @@ typedef struct dashboard {
 	bool		dlg_for_worker; /* the dialog answers the worker */
 	char	   *flash;			/* a short message on the status line */
 	time_t		flash_until;
+	/* the running action's copy (pg_basebackup, pg_rewind): the gauge */
+	long long	gauge_done;
+	long long	gauge_total;	/* 0: no gauge */
+	long long	gauge_first;	/* bytes at the first figures, and when */
+	double		gauge_start;
+	double		gauge_last;		/* when the last figures came */
 	bool		quit;
 	bool		dirty;
 } dashboard;
 
 /* ---- helpers -------------------------------------------------------------------- */
+
+static double
+gauge_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void
 dash_flash(dashboard *d, const char *text)
@@ -693,6 +708,31 @@ draw_events(const dashboard *d, int y, int last)
 	}
 }
 
+/*
+ * The running action's copy on the status line: bytes, rate and time left
+ * (the rate over the figures received, as the wizard's gauge).
+ */
+static void
+draw_gauge(const dashboard *d, int y)
+{
+	char		done[32],
+				total[32],
+				rate[32];
+	double		el = d->gauge_last - d->gauge_start;
+	double		bps = el > 0.5 ? (double) (d->gauge_done - d->gauge_first) / el : 0;
+	const char *node = d->w.target ? d->w.target : "";
+
+	monitor_format_bytes(d->gauge_done, done, sizeof(done));
+	monitor_format_bytes(d->gauge_total, total, sizeof(total));
+	monitor_format_bytes((long long) bps, rate, sizeof(rate));
+	if (bps > 0 && d->gauge_total > d->gauge_done)
+		/* TRANSLATORS: dashboard gauge of a re-sync: node, bytes done, total, rate, seconds left */
+		textout_fill(y, 0, COLS, A_BOLD, _("re-sync of %s: %s of %s, %s/s, %.0f s left"),
+					 node, done, total, rate, (double) (d->gauge_total - d->gauge_done) / bps);
+	else
+		textout_fill(y, 0, COLS, A_BOLD, _("re-sync of %s: %s of %s"), node, done, total);
+}
+
 static void
 draw_keybar(const dashboard *d)
 {
@@ -882,6 +922,8 @@ draw(dashboard *d)
 		draw_events(d, y, LINES - 2);
 		if (d->flash && time(NULL) < d->flash_until)
 			textout_fill(LINES - 2, 0, COLS, A_BOLD, "%s", d->flash);
+		else if (d->gauge_total > 0 && d->w.running)
+			draw_gauge(d, LINES - 2);
 		else if (managed_node(d))
 		{
 			const node_status *ns = managed_node(d);
@@ -1067,6 +1109,16 @@ worker_message(dashboard *d, action_worker_msg *msg)
 		case WORKER_LOG:
 			monitor_note(d->m, NULL, false, msg->text);
 			break;
+		case WORKER_PROGRESS:
+			if (d->gauge_total == 0)
+			{
+				d->gauge_first = msg->done;
+				d->gauge_start = gauge_now();
+			}
+			d->gauge_done = msg->done;
+			d->gauge_total = msg->total > 0 ? msg->total : 1;
+			d->gauge_last = gauge_now();
+			break;
 		case WORKER_CONFIRM:
 		case WORKER_TYPED:
 			dialog_free(d->dlg);
@@ -1075,6 +1127,7 @@ worker_message(dashboard *d, action_worker_msg *msg)
 			d->dlg_for_worker = true;
 			break;
 		case WORKER_DONE:
+			d->gauge_total = 0;
 			if (msg->rc < 0)
 			{
 				strbuf		sb;

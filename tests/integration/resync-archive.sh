@@ -164,7 +164,7 @@ run "$conf" resync pg1 --dry-run
 is "$rc" 0 "resync pg1 --dry-run exits 0" || diag "$out"
 like "$out" "is no longer in its pg_wal: pg_rewind will fetch it from the archive with --restore-target-wal \\(pg1's restore_command: cp $arch/%f %p" \
 	"dry run: pg_rewind will fetch the WAL from the archive, and why" || diag "$out"
-like "$out" "pg_rewind --target-pgdata=[^ ]* --source-server=.* --restore-target-wal \\(after a CHECKPOINT" "dry run: the option on pg_rewind's line"
+like "$out" "pg_rewind --target-pgdata=[^ ]* --source-server=.* --progress --restore-target-wal \\(after a CHECKPOINT" "dry run: the option on pg_rewind's line"
 unlike "$out" "a copy is needed" "dry run: no copy"
 nok "nothing restored yet" test -s "$arch/restored"
 is "$(fx_pg_pid pg1)" "$pid1" "the dry run stopped nothing"
