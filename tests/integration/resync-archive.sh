@@ -24,10 +24,15 @@
 #   figures are what pg_rewind said it had to copy), no copy (no data directory moved aside,
 #   no pg_basebackup), pg1 streams from pg2 with pg2's rows and without
 #   its own lost ones.
+# - with PG_BINDIR of PostgreSQL 12 (or 10, 11): the dry run says that
+#   pg_rewind there cannot fetch WAL from an archive and a copy is needed.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
 #     bash tests/integration/resync-archive.sh
+# PostgreSQL 12 (pg_basebackup 15 clones it):
+#   PG_BINDIR=$(tests/tools/fetch-pg.sh 12) PG_CLIENT_BINDIR=/usr/lib/postgresql/15/bin \
+#     ... bash tests/integration/resync-archive.sh
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -49,7 +54,10 @@ for h in pg1 pg2 pg3; do
 	chown "$FX_USER" "$FX_DIR/$h"
 done
 major=$(fx_psql pg1 "SELECT current_setting('server_version_num')::int / 10000")
-[ "$major" -ge 13 ] || skip_all "PostgreSQL $major: pg_rewind --restore-target-wal is 13 and later"
+# PG_BINDIR of 12 (or older): the plan says that pg_rewind there cannot
+# fetch from the archive, and the test stops after that
+keep_setting=wal_keep_size
+[ "$major" -ge 13 ] || keep_setting=wal_keep_segments
 
 # the archive, on the file system every host shares; restore_command notes
 # what it restores, so that the test sees pg_rewind fetch from it
@@ -68,7 +76,7 @@ alter_system()
 }
 ok "pg1 archives its WAL, keeps little" alter_system pg1 "SET archive_mode = on" \
 	"SET archive_command = '$archive_command'" "SET max_wal_size = '32MB'" \
-	"SET min_wal_size = '32MB'" "SET wal_keep_size = 0"
+	"SET min_wal_size = '32MB'" "SET $keep_setting = 0"
 ok "pg1 restarted" fx_pg_restart pg1
 
 conf=$FX_DIR/cluster.conf
@@ -126,6 +134,19 @@ diag "the fork's segment: $forkwal; pg1's oldest: ...$oldest"
 nok "... not in pg1's pg_wal" test -e "$(fx_pgdata pg1)/pg_wal/$forkwal"
 ok "... but in the archive" test -f "$arch/$forkwal"
 ok "rows only pg1 has (lost by the resync)" fx_psql pg1 "INSERT INTO drill VALUES (9999, 'lost')"
+
+if [ "$major" -lt 13 ]; then
+	# 12 reads restore_command outside recovery; 10 and 11 have no such setting
+	[ "$major" -eq 12 ] && ok "restore_command set on pg1" alter_system pg1 "SET restore_command = '$restore_command'" &&
+		ok "pg1 reloaded" fx_pg_reload pg1
+	run "$conf" resync pg1 --dry-run
+	is "$rc" 0 "resync pg1 --dry-run exits 0" || diag "$out"
+	like "$out" "is no longer in its pg_wal; pg_rewind of PostgreSQL $major cannot fetch WAL from an archive \\(--restore-target-wal needs 13 or later\\); a copy is needed" \
+		"PostgreSQL $major: the dry run says pg_rewind cannot fetch from the archive, a copy is needed" || diag "$out"
+	unlike "$out" "--restore-target-wal \\(after" "no --restore-target-wal on pg_rewind's line"
+	done_testing
+	exit
+fi
 
 # ---------------------------------------------------------------------------
 # no way to the archive: a copy is needed, and why
