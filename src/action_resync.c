@@ -737,6 +737,42 @@ rewind_from_archive(action_ctx *a, const pg_version_facts *facts,
 	return true;
 }
 
+/*
+ * A node that is down cannot be asked whether its WAL from the fork is
+ * still in its pg_wal.  From PostgreSQL 13 on, when its configuration has
+ * a restore_command (read as pg_rewind reads it: postgres -C
+ * restore_command on its data directory, run on its host), pg_rewind gets
+ * --restore-target-wal all the same: it fetches from the archive only what
+ * has left pg_wal.  Returns whether to; anything unread means no.
+ */
+static bool
+rewind_down_node_archive(action_ctx *a, plan_ctx *ctx, cluster_node *n, cluster_node *up)
+{
+	pgr_error	e = PGR_ERROR_INIT;
+	const pg_version_facts *facts = plan_facts(ctx, up, &e);
+	transport  *t = facts && facts->rewind_restore_target_wal ? plan_transport(ctx, n, &e) : NULL;
+	char	   *postgres = action_bin(n, "postgres");
+	const char *argv[] = {postgres, "-D", n->pgdata, "-C", "restore_command", NULL};
+	strbuf		out;
+	bool		use = false;
+
+	strbuf_init(&out);
+	if (t && action_run(t, n, argv, NULL, 30000, &out, &e) == 0)
+	{
+		out.data[strcspn(out.data, "\n")] = '\0';
+		if (out.data[0])
+		{
+			use = true;
+			action_log(a, _("%s is down: whether its WAL from the fork is still in its pg_wal cannot be read; pg_rewind will fetch what has left it from the archive with --restore-target-wal (%s's restore_command: %s)"),
+					   n->name, n->name, out.data);
+		}
+	}
+	strbuf_free(&out);
+	free(postgres);
+	pgr_error_clear(&e);
+	return use;
+}
+
 /* A fresh copy: the standby step, as apply runs it. */
 static int
 clone_node(action_ctx *a, plan_ctx *ctx, cluster_node *n, pgr_error *err)
@@ -883,6 +919,8 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	plan_disconnect(ctx, n);
 	if (service_status(ctx, n, &running, err) < 0)
 		goto out;
+	if (!conn && !running && m != RESYNC_CLONE)
+		restore_wal = rewind_down_node_archive(a, ctx, n, up);
 	/* a rewind known impossible: said now, and the copy is the way */
 	if (why)
 	{

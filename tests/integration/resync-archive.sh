@@ -19,7 +19,8 @@
 #   that restore_command is what is missing;
 # - restore_command set on pg1: the dry run says pg_rewind will fetch the
 #   WAL from the archive with --restore-target-wal and shows the option;
-#   "resync pg1 --yes" rewinds with it (restore_command's own note shows
+#   pg1 then crashes (stopped immediate): its restore_command is read from
+#   its configuration on its host, and "resync pg1 --yes" rewinds with it (restore_command's own note shows
 #   the fork's segment restored), its --progress read (the log's last
 #   figures are what pg_rewind said it had to copy), no copy (no data directory moved aside,
 #   no pg_basebackup), pg1 streams from pg2 with pg2's rows and without
@@ -189,6 +190,15 @@ like "$out" "pg_rewind --target-pgdata=[^ ]* --source-server=.* --progress --res
 unlike "$out" "a copy is needed" "dry run: no copy"
 nok "nothing restored yet" test -s "$arch/restored"
 is "$(fx_pg_pid pg1)" "$pid1" "the dry run stopped nothing"
+
+# pg1 down (crashed): its pg_wal cannot be read beforehand, its
+# restore_command can (postgres -C, as pg_rewind reads it)
+ok "pg1 stopped (immediate: a crashed former primary)" fx_pg_stop pg1 immediate
+run "$conf" resync pg1 --dry-run
+is "$rc" 0 "resync pg1 --dry-run (pg1 down) exits 0" || diag "$out"
+like "$out" "pg1 is down: whether its WAL from the fork is still in its pg_wal cannot be read; pg_rewind will fetch what has left it from the archive with --restore-target-wal \\(pg1's restore_command: cp $arch/%f %p" \
+	"dry run, pg1 down: pg_rewind will fetch from the archive what has left pg_wal" || diag "$out"
+like "$out" "--source-server=.* --progress --restore-target-wal \\(after a CHECKPOINT" "dry run, pg1 down: the option on pg_rewind's line"
 
 run "$conf" resync pg1 --yes
 is "$rc" 0 "resync pg1 --yes exits 0" || diag "$out"
