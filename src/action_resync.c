@@ -15,10 +15,11 @@
  *      back, and a resync that finds it (one was killed) puts them back
  *      first;
  *   3. pg_rewind --target-pgdata --source-server, run on the node's host as
- *      the server's account (with --restore-target-wal, PostgreSQL 13 and
- *      later, when the WAL it needs has left the node's pg_wal and the node
- *      has a restore_command: pg_rewind fetches it from the archive with
- *      that command, read from the node's own configuration); the source is the primary as the role
+ *      the server's account, with --progress (its figures to the gauge)
+ *      and, PostgreSQL 13 and later, --restore-target-wal when the node
+ *      has a restore_command and the WAL it needs has left its pg_wal (or
+ *      cannot be checked: the node is down): pg_rewind fetches it from the
+ *      archive with that command, read from the node's own configuration; the source is the primary as the role
  *      pgreplica_rewind (PostgreSQL 11 and later: LOGIN, EXECUTE on the
  *      four functions pg_rewind calls, nothing else; 10 needs the
  *      superuser), given a password made for this run, which goes to a
