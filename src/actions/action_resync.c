@@ -15,7 +15,11 @@
  *      back, and a resync that finds it (one was killed) puts them back
  *      first;
  *   3. pg_rewind --target-pgdata --source-server, run on the node's host as
- *      the server's account; the source is the primary as the role
+ *      the server's account, with --progress (its figures to the gauge)
+ *      and, PostgreSQL 13 and later, --restore-target-wal when the node
+ *      has a restore_command and the WAL it needs has left its pg_wal (or
+ *      cannot be checked: the node is down): pg_rewind fetches it from the
+ *      archive with that command, read from the node's own configuration; the source is the primary as the role
  *      pgreplica_rewind (PostgreSQL 11 and later: LOGIN, EXECUTE on the
  *      four functions pg_rewind calls, nothing else; 10 needs the
  *      superuser), given a password made for this run, which goes to a
@@ -27,7 +31,8 @@
  *      primary_conninfo named the primary's own former upstream), its slot
  *      created on the primary, the server started, streaming verified.
  * When pg_rewind is impossible or fails (neither wal_log_hints nor data
- * checksums, WAL the rewind needs already recycled...), RESYNC_AUTO asks
+ * checksums, WAL the rewind needs already recycled and no archive to fetch
+ * it from...), RESYNC_AUTO asks
  * (default no) and copies the node afresh: the standby step (a plan of one
  * step_standby_new) moves the old data directory aside, never deleting it,
  * and runs pg_basebackup.  RESYNC_CLONE does that directly.
@@ -43,12 +48,16 @@
 #include <string.h>
 
 #include "action.h"
+#include "basebackup.h"
+#include "clock.h"
 #include "hooks.h"
 #include "plan.h"
 #include "standby_files.h"
 #include "i18n.h"
+#include "monitor.h"
 #include "pgconn.h"
 #include "service.h"
+#include "shquote.h"
 #include "step_role.h"
 #include "step_ssl.h"
 #include "step_standby.h"
@@ -305,9 +314,122 @@ single_user_recovery(action_ctx *a, transport *t, cluster_node *n, pgr_error *er
 	return rc;
 }
 
+/*
+ * pg_rewind --progress's output as it comes: its progress lines to the
+ * action's gauge (a->progress), or, without one (the command line), a log
+ * line at each quarter; its other lines kept, logged once it succeeded or
+ * the detail of its failure.
+ */
+typedef struct rewind_out
+{
+	action_ctx *a;
+	strbuf		partial;
+	strbuf		lines;
+	int			last_quarter;
+	long long	done_kb;
+	long long	total_kb;
+} rewind_out;
+
+static void
+rewind_line(void *arg, const char *line)
+{
+	rewind_out *o = arg;
+	long long	done,
+				total;
+
+	if (!line[0])
+		return;
+	if (!basebackup_parse_rewind_progress(line, &done, &total))
+	{
+		strbuf_appendf(&o->lines, "%s\n", line);
+		return;
+	}
+	o->done_kb = done;
+	o->total_kb = total;
+	if (o->a->progress)
+		o->a->progress(o->a->progress_arg, done * 1024, total * 1024);
+	else
+	{
+		int			quarter = total > 0 ? (int) (done * 4 / total) : 0;
+
+		if (quarter > o->last_quarter && quarter < 4)
+		{
+			o->last_quarter = quarter;
+			action_log(o->a, _("pg_rewind: %lld of %lld kB copied"), done, total);
+		}
+	}
+}
+
+static void
+rewind_output(void *arg, transport_stream stream, const char *data, size_t len)
+{
+	rewind_out *o = arg;
+
+	(void) stream;				/* pg_rewind talks on stderr */
+	basebackup_lines_feed(&o->partial, data, len, rewind_line, o);
+}
+
+/* pg_rewind's argv run on n's host, its output read as it comes. */
+static int
+exec_rewind(action_ctx *a, transport *t, const cluster_node *n,
+			const char *const *argv, const char *const *env, pgr_error *err)
+{
+	rewind_out	o;
+	transport_exec_opts xo;
+	int64_t		started = pgr_now_ms();
+	int			status = 0;
+	int			rc;
+
+	memset(&o, 0, sizeof(o));
+	o.a = a;
+	strbuf_init(&o.partial);
+	strbuf_init(&o.lines);
+	memset(&xo, 0, sizeof(xo));
+	xo.output = rewind_output;
+	xo.output_arg = &o;
+	xo.env = env;
+	xo.timeout_ms = REWIND_TIMEOUT_MS;
+	rc = transport_exec(t, argv, &xo, &status, err);
+	basebackup_lines_flush(&o.partial, rewind_line, &o);
+	if (rc == 0 && status != 0)
+	{
+		char	   *cmd = shquote_argv(argv);
+
+		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+						   cmd, n->name, status);
+		if (o.lines.len)
+			pgr_error_detail(err, "%s", o.lines.data);
+		free(cmd);
+	}
+	for (const char *l = o.lines.data; rc == 0 && *l;)
+	{
+		size_t		len = strcspn(l, "\n");
+
+		if (len > 0)
+			action_log(a, "%.*s", (int) len, l);
+		l += len;
+		if (*l)
+			l++;
+	}
+	if (rc == 0 && o.total_kb > 0)
+	{
+		double		secs = (pgr_now_ms() - started) / 1000.0;
+		char		size[32],
+					rate[32];
+
+		monitor_format_bytes(o.done_kb * 1024, size, sizeof(size));
+		monitor_format_bytes(secs > 0 ? (long long) (o.done_kb * 1024 / secs) : 0, rate, sizeof(rate));
+		action_log(a, _("pg_rewind: %s copied in %.1f s (%s/s)"), size, secs, rate);
+	}
+	strbuf_free(&o.partial);
+	strbuf_free(&o.lines);
+	return rc;
+}
+
 static int
 run_rewind(action_ctx *a, session *ctx, transport *t, cluster_node *n,
-		   cluster_node *up, const pg_version_facts *facts, pgr_error *err)
+		   cluster_node *up, const pg_version_facts *facts, bool restore_wal,
+		   pgr_error *err)
 {
 	PGconn	   *conn = session_conn(ctx, up, err);
 	char	   *pw = NULL;
@@ -319,14 +441,12 @@ run_rewind(action_ctx *a, session *ctx, transport *t, cluster_node *n,
 	char	   *envpass = NULL;
 	const char *env[2] = {NULL, NULL};
 	strbuf		cs,
-				line,
-				out;
+				line;
 	char		port[16];
 	int			rc = -1;
 
 	strbuf_init(&cs);
 	strbuf_init(&line);
-	strbuf_init(&out);
 	if (!conn)
 		goto out;
 	/*
@@ -378,22 +498,17 @@ run_rewind(action_ctx *a, session *ctx, transport *t, cluster_node *n,
 	target = pgr_asprintf("--target-pgdata=%s", n->pgdata);
 	source = pgr_asprintf("--source-server=%s", cs.data);
 	{
-		const char *argv[] = {rewind, target, source, NULL};
+		const char *argv[] = {rewind, target, source, "--progress",
+		restore_wal ? "--restore-target-wal" : NULL, NULL};
 
-		action_log(a, _("rewinding %s from %s with pg_rewind"), n->name, up->name);
-		rc = action_run(t, n, argv, env[0] ? env : NULL, REWIND_TIMEOUT_MS, &out, err);
+		if (restore_wal)
+			action_log(a, _("rewinding %s from %s with pg_rewind --restore-target-wal (the WAL that has left %s's pg_wal fetched from the archive)"),
+					   n->name, up->name, n->name);
+		else
+			action_log(a, _("rewinding %s from %s with pg_rewind"), n->name, up->name);
+		rc = exec_rewind(a, t, n, argv, env[0] ? env : NULL, err);
 		if (rc < 0)
 			pgr_error_prefix(err, _("pg_rewind failed on %s"), n->name);
-	}
-	for (const char *l = out.data; rc == 0 && *l;)
-	{
-		size_t		len = strcspn(l, "\n");
-
-		if (len > 0)
-			action_log(a, "%.*s", (int) len, l);
-		l += len;
-		if (*l)
-			l++;
 	}
 	if (rc == 0)
 		action_log(a, _("pg_rewind done on %s"), n->name);
@@ -413,7 +528,6 @@ out:
 	pgr_wipe(line.data, line.len);
 	strbuf_free(&line);
 	strbuf_free(&cs);
-	strbuf_free(&out);
 	free(parent_passfile);
 	free(rewind);
 	free(target);
@@ -424,7 +538,7 @@ out:
 
 static int
 rewind_node(action_ctx *a, session *ctx, cluster_node *n, cluster_node *up,
-			pgr_error *err)
+			bool restore_wal, pgr_error *err)
 {
 	transport  *t = session_transport(ctx, n, err);
 	const pg_version_facts *facts = session_facts(ctx, up, err);
@@ -447,7 +561,7 @@ rewind_node(action_ctx *a, session *ctx, cluster_node *n, cluster_node *up,
 		goto out;
 	if (!facts->rewind_runs_recovery && single_user_recovery(a, t, n, err) < 0)
 		goto out;
-	if (run_rewind(a, ctx, t, n, up, facts, err) < 0)
+	if (run_rewind(a, ctx, t, n, up, facts, restore_wal, err) < 0)
 		goto out;
 	kept = false;
 	if (put_back_kept(a, t, n, keep, err) < 0)
@@ -485,10 +599,15 @@ out:
  * histories went apart (the point where up left n's timeline, read from
  * up's timeline history) is no longer in n's pg_wal.  NULL when none is
  * known: pg_rewind is then tried, and its own failure says why.  Read
- * through SQL, not pg_rewind's messages (translated).
+ * through SQL, not pg_rewind's messages (translated).  The WAL gone,
+ * *wal_missing is set, with what says whether an archive could give it
+ * back: n's restore_command (*restore, malloc'd, NULL when n has none: a
+ * server before 12 has no such setting outside recovery.conf) and whether
+ * n archives its WAL (*archives: archive_mode not off).
  */
 static char *
-rewind_obstacle(session *ctx, cluster_node *n, cluster_node *up, PGconn *nconn)
+rewind_obstacle(session *ctx, cluster_node *n, cluster_node *up, PGconn *nconn,
+				bool *wal_missing, char **restore, bool *archives)
 {
 	pgr_error	e = PGR_ERROR_INIT;
 	PGconn	   *uconn = session_conn(ctx, up, &e);
@@ -506,9 +625,11 @@ rewind_obstacle(session *ctx, cluster_node *n, cluster_node *up, PGconn *nconn)
 					 "s::text, "
 					 "(SELECT min(('x' || substr(name, 9, 8))::bit(32)::bigint * (4294967296 / s) "
 					 "          + ('x' || substr(name, 17, 8))::bit(32)::bigint)::text "
-					 "   FROM pg_catalog.pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$') "
+					 "   FROM pg_catalog.pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'), "
+					 "pg_catalog.current_setting('restore_command', true), "
+					 "pg_catalog.current_setting('archive_mode') "
 					 "FROM (SELECT pg_catalog.pg_size_bytes(pg_catalog.current_setting('wal_segment_size')) AS s) z",
-					 PGRES_TUPLES_OK, 1, 6, &e);
+					 PGRES_TUPLES_OK, 1, 8, &e);
 	ur = pgconn_exec(uconn, up->name,
 					 "SELECT (SELECT system_identifier::text FROM pg_catalog.pg_control_system()), "
 					 "(SELECT pg_catalog.pg_read_file('pg_wal/' || name) FROM pg_catalog.pg_ls_waldir() "
@@ -545,8 +666,15 @@ rewind_obstacle(session *ctx, cluster_node *n, cluster_node *up, PGconn *nconn)
 				long long	fork = action_parse_lsn(lsn);
 
 				if (fork >= 0 && atoll(oldest) > fork / seg)
+				{
+					const char *rc = pgconn_value(nr, 0, 6);
+
 					why = pgr_asprintf(_("the WAL of %s from where its history and %s's went apart (%s, timeline %ld) is no longer in its pg_wal"),
 									   n->name, up->name, lsn, tli);
+					*wal_missing = true;
+					*restore = rc && rc[0] ? pgr_strdup(rc) : NULL;
+					*archives = strcmp(pgconn_value(nr, 0, 7), "off") != 0;
+				}
 				break;
 			}
 			l = strchr(l, '\n');
@@ -559,6 +687,80 @@ out:
 	PQclear(ur);
 	pgr_error_clear(&e);
 	return why;
+}
+
+/*
+ * The WAL pg_rewind needs has left n's pg_wal (*why says so): whether
+ * pg_rewind can fetch it from the archive with --restore-target-wal.  It
+ * can from PostgreSQL 13 on, with the restore_command of n's own
+ * configuration (pg_rewind reads it there itself, running "postgres -C
+ * restore_command" on the target).  Then *why is cleared and the plan says
+ * so; else *why says also what is lacking, for the plan, the error and the
+ * dashboard.  Returns whether --restore-target-wal is to be used.
+ */
+static bool
+rewind_from_archive(action_ctx *a, const pg_version_facts *facts,
+					const cluster_node *n, const char *restore, bool archives,
+					char **why)
+{
+	char	   *more = NULL;
+
+	if (!facts->rewind_restore_target_wal)
+		more = pgr_asprintf(_("%s; pg_rewind of PostgreSQL %d cannot fetch WAL from an archive (--restore-target-wal needs 13 or later)"),
+							*why, facts->major);
+	else if (!restore && (archives || a->cl->archive_command))
+		more = pgr_asprintf(_("%s; %s archives its WAL but has no restore_command for pg_rewind --restore-target-wal to fetch it back with (set restore_command on %s)"),
+							*why, n->name, n->name);
+	else if (!restore)
+		more = pgr_asprintf(_("%s; no WAL archive is known to fetch it from (neither archive_command in the cluster file nor restore_command on %s)"),
+							*why, n->name);
+	if (more)
+	{
+		free(*why);
+		*why = more;
+		return false;
+	}
+	action_log(a, _("%s: pg_rewind will fetch it from the archive with --restore-target-wal (%s's restore_command: %s)"),
+			   *why, n->name, restore);
+	free(*why);
+	*why = NULL;
+	return true;
+}
+
+/*
+ * A node that is down cannot be asked whether its WAL from the fork is
+ * still in its pg_wal.  From PostgreSQL 13 on, when its configuration has
+ * a restore_command (read as pg_rewind reads it: postgres -C
+ * restore_command on its data directory, run on its host), pg_rewind gets
+ * --restore-target-wal all the same: it fetches from the archive only what
+ * has left pg_wal.  Returns whether to; anything unread means no.
+ */
+static bool
+rewind_down_node_archive(action_ctx *a, session *ctx, cluster_node *n, cluster_node *up)
+{
+	pgr_error	e = PGR_ERROR_INIT;
+	const pg_version_facts *facts = session_facts(ctx, up, &e);
+	transport  *t = facts && facts->rewind_restore_target_wal ? session_transport(ctx, n, &e) : NULL;
+	char	   *postgres = action_bin(n, "postgres");
+	const char *argv[] = {postgres, "-D", n->pgdata, "-C", "restore_command", NULL};
+	strbuf		out;
+	bool		use = false;
+
+	strbuf_init(&out);
+	if (t && action_run(t, n, argv, NULL, 30000, &out, &e) == 0)
+	{
+		out.data[strcspn(out.data, "\n")] = '\0';
+		if (out.data[0])
+		{
+			use = true;
+			action_log(a, _("%s is down: whether its WAL from the fork is still in its pg_wal cannot be read; pg_rewind will fetch what has left it from the archive with --restore-target-wal (%s's restore_command: %s)"),
+					   n->name, n->name, out.data);
+		}
+	}
+	strbuf_free(&out);
+	free(postgres);
+	pgr_error_clear(&e);
+	return use;
 }
 
 /* A fresh copy: the standby step, as apply runs it. */
@@ -584,7 +786,7 @@ clone_node(action_ctx *a, session *ctx, cluster_node *n, pgr_error *err)
 /* What action_resync would do, said (a->dry_run). */
 static int
 dry_run(action_ctx *a, session *ctx, cluster_node *n, cluster_node *up,
-		resync_method m, bool running, pgr_error *err)
+		resync_method m, bool running, bool restore_wal, pgr_error *err)
 {
 	const pg_version_facts *facts = session_facts(ctx, up, err);
 	char	   *cmd;
@@ -610,8 +812,9 @@ dry_run(action_ctx *a, session *ctx, cluster_node *n, cluster_node *up,
 		if (!facts->rewind_runs_recovery)
 			action_step(a, _("on %s's host: single-user crash recovery (postgres --single) when it was not shut down cleanly"),
 						n->name);
-		action_step(a, _("on %s's host: %s --target-pgdata=%s --source-server='%s' (after a CHECKPOINT on %s; postgresql.conf, pg_hba.conf, pg_ident.conf and the SSL files are kept)"),
-					n->name, rewind, n->pgdata, cs.data, up->name);
+		action_step(a, _("on %s's host: %s --target-pgdata=%s --source-server='%s' --progress%s (after a CHECKPOINT on %s; postgresql.conf, pg_hba.conf, pg_ident.conf and the SSL files are kept)"),
+					n->name, rewind, n->pgdata, cs.data,
+					restore_wal ? " --restore-target-wal" : "", up->name);
 		strbuf_free(&cs);
 		free(rewind);
 		action_dry_standby_files(a, ctx, n, up, facts, false);
@@ -641,6 +844,10 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	pgr_error	e = PGR_ERROR_INIT;
 	pgr_error	room = PGR_ERROR_INIT;	/* set: no room for a copy */
 	char	   *why = NULL;		/* why pg_rewind cannot, if known */
+	char	   *restore = NULL; /* the node's restore_command */
+	bool		wal_missing = false;
+	bool		archives = false;
+	bool		restore_wal = false;	/* pg_rewind --restore-target-wal */
 	bool		ask_copy = false;
 	PGconn	   *conn;
 	bool		running = false;
@@ -678,7 +885,15 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 		if (action_in_recovery(conn, n, &rec, err) < 0)
 			goto out;
 		if (m != RESYNC_CLONE)
-			why = rewind_obstacle(ctx, n, up, conn);
+			why = rewind_obstacle(ctx, n, up, conn, &wal_missing, &restore, &archives);
+		if (why && wal_missing)
+		{
+			const pg_version_facts *facts = session_facts(ctx, up, err);
+
+			if (!facts)
+				goto out;
+			restore_wal = rewind_from_archive(a, facts, n, restore, archives, &why);
+		}
 		if (!rec)
 		{
 			if (!action_confirm(a, _("the node still accepts writes as a primary: stop it and re-sync it?")))
@@ -694,6 +909,8 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	session_disconnect(ctx, n);
 	if (service_status(ctx, n, &running, err) < 0)
 		goto out;
+	if (!conn && !running && m != RESYNC_CLONE)
+		restore_wal = rewind_down_node_archive(a, ctx, n, up);
 	/* a rewind known impossible: said now, and the copy is the way */
 	if (why)
 	{
@@ -739,7 +956,7 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 	}
 	if (a->dry_run)
 	{
-		rc = dry_run(a, ctx, n, up, m, running, err);
+		rc = dry_run(a, ctx, n, up, m, running, restore_wal, err);
 		goto out;
 	}
 	if (ask_copy)
@@ -778,7 +995,7 @@ resync_run(action_ctx *a, const char *node, resync_method m, pgr_error *err)
 
 	if (m != RESYNC_CLONE)
 	{
-		if (rewind_node(a, ctx, n, up, &e) == 0)
+		if (rewind_node(a, ctx, n, up, restore_wal, &e) == 0)
 			goto started;
 		if (m == RESYNC_REWIND)
 		{
@@ -830,6 +1047,7 @@ out:
 	pgr_error_clear(&e);
 	pgr_error_clear(&room);
 	free(why);
+	free(restore);
 	session_free(ctx);
 	return rc;
 }

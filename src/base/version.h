@@ -37,6 +37,11 @@ typedef struct pg_version_facts {
 	bool		rewind_role;	/* ≥11: pg_rewind's source can be a role
 								 * granted EXECUTE on four functions, not a
 								 * superuser */
+	bool		rewind_restore_target_wal;	/* ≥13: pg_rewind
+											 * --restore-target-wal fetches
+											 * the target's WAL that has
+											 * left pg_wal with its
+											 * restore_command */
 } pg_version_facts;
 
 /* Facts for a server_version_num (e.g. 150018); NULL if not supported. */

@@ -11,6 +11,10 @@
  * tablespaces.  The numbers are always in kB (pg_basebackup divides by
  * 1024 itself), whatever the word says.  Matching the English "kB" alone
  * left every French line unread, and the gauge with no figures at all.
+ *
+ * pg_rewind --progress writes the same shape, "DONE/TOTAL kB (P%) copied"
+ * (French "Ko (P %) copiés"), at most once a second and once at the end;
+ * it never had the tablespaces' counter.
  */
 #include <config.h>
 
@@ -90,6 +94,43 @@ basebackup_parse_progress(const char *line, basebackup_progress *p)
 		}
 	}
 	return true;
+}
+
+bool
+basebackup_parse_rewind_progress(const char *line, long long *done_kb, long long *total_kb)
+{
+	basebackup_progress p;
+
+	/* pg_rewind's line is pg_basebackup's without the tablespaces */
+	if (!basebackup_parse_progress(line, &p) || p.ts_total != 0)
+		return false;
+	*done_kb = p.done_kb;
+	*total_kb = p.total_kb;
+	return true;
+}
+
+void
+basebackup_lines_feed(strbuf *partial, const char *data, size_t len,
+					  basebackup_line_fn fn, void *arg)
+{
+	for (size_t i = 0; i < len; i++)
+	{
+		if (data[i] == '\r' || data[i] == '\n')
+		{
+			fn(arg, partial->data);
+			strbuf_reset(partial);
+		}
+		else
+			strbuf_append_char(partial, data[i]);
+	}
+}
+
+void
+basebackup_lines_flush(strbuf *partial, basebackup_line_fn fn, void *arg)
+{
+	if (partial->len > 0)
+		fn(arg, partial->data);
+	strbuf_reset(partial);
 }
 
 bool

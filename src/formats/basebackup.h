@@ -5,6 +5,9 @@
 #define PGREPLICA_BASEBACKUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "strbuf.h"
 
 /* One progress line of pg_basebackup -P. */
 typedef struct basebackup_progress {
@@ -19,6 +22,28 @@ typedef struct basebackup_progress {
  * pg_basebackup -P, of any version 10 to 18 and in any language; fills *p.
  */
 extern bool basebackup_parse_progress(const char *line, basebackup_progress *p);
+
+/*
+ * True when `line` is a progress line of pg_rewind --progress: "DONE/TOTAL
+ * kB (P%) copied" in every version 10 to 18 (progress_report() in
+ * pg_rewind's logging.c, then pg_rewind.c), translated like
+ * pg_basebackup's ("Ko", "copiés"), so read by the same shape; always kB.
+ * Fills *done_kb and *total_kb.
+ */
+extern bool basebackup_parse_rewind_progress(const char *line, long long *done_kb,
+											 long long *total_kb);
+
+/*
+ * Output of a program that writes progress lines (pg_basebackup -P,
+ * pg_rewind --progress) as it arrives, in pieces: cut into lines on \r
+ * (a terminal's progress line, up to 12) or \n, each given whole, without
+ * its end, to fn; the unfinished end waits in *partial (a strbuf the
+ * caller owns) for the next piece, or for basebackup_lines_flush at exit.
+ */
+typedef void (*basebackup_line_fn) (void *arg, const char *line);
+extern void basebackup_lines_feed(strbuf *partial, const char *data, size_t len,
+								  basebackup_line_fn fn, void *arg);
+extern void basebackup_lines_flush(strbuf *partial, basebackup_line_fn fn, void *arg);
 
 /* pg_basebackup --max-rate's bounds, in kB/s (its own). */
 #define BASEBACKUP_MIN_RATE_KB 32LL

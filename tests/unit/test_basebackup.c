@@ -1,6 +1,6 @@
 /*
- * test_basebackup.c: reading pg_basebackup -P's progress lines
- * (src/formats/basebackup.c).
+ * test_basebackup.c: reading pg_basebackup -P's and pg_rewind
+ * --progress's progress lines (src/formats/basebackup.c).
  *
  * The samples of 15, 17 and 18 were captured from those programs
  * (Debian's 15, the client programs 17.5 and 18.0 that fetch-pg.sh gets)
@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include <stdio.h>
 
 #include "basebackup.h"
 
@@ -77,6 +79,215 @@ static const char *const other_lines[] = {
 	"10/20kB (50%)",
 	"99999999999999999999/1 kB (1%)",
 };
+
+/*
+ * pg_rewind --progress, captured whole (standard error a pipe, as under a
+ * transport) from pg_rewind 15 (Debian's; also with LANG=fr_FR.UTF-8),
+ * 17.5 and 18.0 (fetch-pg.sh --client) rewinding servers 15, 17.10 and
+ * 18.4 of the fixture after a promotion, about 330 MB to copy.  pg_rewind
+ * 13, 14 and 16 are not available here; their progress_report() prints the
+ * same format string ("%*s/%s kB (%d%%) copied"), as do 10 to 12, whose
+ * lines end in \r on a terminal only.
+ */
+static const char rewind_15[] =
+"pg_rewind: connected to server\n"
+"pg_rewind: servers diverged at WAL location 0/30000A0 on timeline 1\n"
+"pg_rewind: rewinding from last common checkpoint at 0/3000028 on timeline 1\n"
+"pg_rewind: reading source file list\n"
+"pg_rewind: reading target file list\n"
+"pg_rewind: reading WAL in target\n"
+"pg_rewind: need to copy 329 MB (total source directory size is 348 MB)\n"
+"     0/337665 kB (0%) copied\n"
+" 48796/337665 kB (14%) copied\n"
+"123548/337665 kB (36%) copied\n"
+"207553/337665 kB (61%) copied\n"
+"285377/337665 kB (84%) copied\n"
+"337665/337665 kB (100%) copied\n"
+"pg_rewind: creating backup label and updating control file\n"
+"pg_rewind: syncing target data directory\n"
+"pg_rewind: Done!\n";
+
+static const char rewind_15_fr[] =
+"pg_rewind: connect\u00e9 au serveur\n"
+"pg_rewind: les serveurs ont diverg\u00e9 \u00e0 la position 0/30000A0 des WAL sur la timeline 1\n"
+"pg_rewind: retour en arri\u00e8re depuis le dernier checkpoint commun \u00e0 0/3000028 sur la ligne de temps 1\n"
+"pg_rewind: lecture de la liste des fichiers sources\n"
+"pg_rewind: lecture de la liste des fichiers cibles\n"
+"pg_rewind: lecture du WAL dans la cible\n"
+"pg_rewind: a besoin de copier 329 Mo (la taille totale du r\u00e9pertoire source est 348 Mo)\n"
+"     0/337665 Ko (0%) copi\u00e9s\n"
+" 38556/337665 Ko (11%) copi\u00e9s\n"
+"153244/337665 Ko (45%) copi\u00e9s\n"
+"259777/337665 Ko (76%) copi\u00e9s\n"
+"337665/337665 Ko (100%) copi\u00e9s\n"
+"pg_rewind: cr\u00e9ation du fichier backup_label et mise \u00e0 jour du fichier contr\u00f4le\n"
+"pg_rewind: synchronisation du r\u00e9pertoire des donn\u00e9es cible\n"
+"pg_rewind: Termin\u00e9 !\n";
+
+static const char rewind_17[] =
+"pg_rewind: connected to server\n"
+"pg_rewind: servers diverged at WAL location 0/30000A0 on timeline 1\n"
+"pg_rewind: rewinding from last common checkpoint at 0/3000028 on timeline 1\n"
+"pg_rewind: reading source file list\n"
+"pg_rewind: reading target file list\n"
+"pg_rewind: reading WAL in target\n"
+"pg_rewind: need to copy 329 MB (total source directory size is 348 MB)\n"
+"     0/337692 kB (0%) copied\n"
+"108189/337692 kB (32%) copied\n"
+"195229/337692 kB (57%) copied\n"
+"263876/337692 kB (78%) copied\n"
+"320196/337692 kB (94%) copied\n"
+"337692/337692 kB (100%) copied\n"
+"pg_rewind: creating backup label and updating control file\n"
+"pg_rewind: syncing target data directory\n"
+"pg_rewind: Done!\n";
+
+static const char rewind_18[] =
+"pg_rewind: connected to server\n"
+"pg_rewind: servers diverged at WAL location 0/30000A0 on timeline 1\n"
+"pg_rewind: rewinding from last common checkpoint at 0/3000028 on timeline 1\n"
+"pg_rewind: reading source file list\n"
+"pg_rewind: reading target file list\n"
+"pg_rewind: reading WAL in target\n"
+"pg_rewind: need to copy 329 MB (total source directory size is 348 MB)\n"
+"     0/337669 kB (0%) copied\n"
+" 62109/337669 kB (18%) copied\n"
+"115357/337669 kB (34%) copied\n"
+"218821/337669 kB (64%) copied\n"
+"337669/337669 kB (100%) copied\n"
+"pg_rewind: creating backup label and updating control file\n"
+"pg_rewind: syncing target data directory\n"
+"pg_rewind: Done!\n";
+
+/* What a whole pg_rewind output gives, line by line. */
+typedef struct rewind_seen
+{
+	int			lines;			/* every line */
+	int			progress;		/* progress lines among them */
+	long long	done[16];
+	long long	total;
+	int			bad_total;		/* a progress line with another total */
+	char		first_other[160];
+	char		last_other[160];
+} rewind_seen;
+
+static void
+rewind_line(void *arg, const char *line)
+{
+	rewind_seen *r = arg;
+	long long	done,
+				total;
+
+	r->lines++;
+	if (basebackup_parse_rewind_progress(line, &done, &total))
+	{
+		if (r->progress < 16)
+			r->done[r->progress] = done;
+		if (r->progress > 0 && total != r->total)
+			r->bad_total++;
+		r->total = total;
+		r->progress++;
+		return;
+	}
+	if (!r->first_other[0])
+		snprintf(r->first_other, sizeof(r->first_other), "%s", line);
+	snprintf(r->last_other, sizeof(r->last_other), "%s", line);
+}
+
+/* text fed in pieces of `piece` bytes, as a transport may hand it over */
+static void
+feed(const char *text, size_t piece, rewind_seen *r)
+{
+	strbuf		partial;
+	size_t		len = strlen(text);
+
+	memset(r, 0, sizeof(*r));
+	strbuf_init(&partial);
+	for (size_t i = 0; i < len; i += piece)
+		basebackup_lines_feed(&partial, text + i, len - i < piece ? len - i : piece, rewind_line, r);
+	basebackup_lines_flush(&partial, rewind_line, r);
+	strbuf_free(&partial);
+}
+
+static void
+test_rewind_outputs(void **state)
+{
+	static const struct
+	{
+		const char *text;
+		int			n;
+		long long	second,
+					total;
+		const char *last_other;
+	}			cases[] = {
+		{rewind_15, 6, 48796, 337665, "pg_rewind: Done!"},
+		{rewind_15_fr, 5, 38556, 337665, "pg_rewind: Termin\u00e9 !"},
+		{rewind_17, 6, 108189, 337692, "pg_rewind: Done!"},
+		{rewind_18, 5, 62109, 337669, "pg_rewind: Done!"},
+	};
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (size_t piece = 1; piece <= 4096; piece *= 7)
+		{
+			rewind_seen r;
+
+			feed(cases[i].text, piece, &r);
+			assert_int_equal(r.lines, 10 + cases[i].n);
+			assert_int_equal(r.progress, cases[i].n);
+			assert_int_equal(r.done[0], 0);
+			assert_int_equal(r.done[1], cases[i].second);
+			/* the last line is the whole copy */
+			assert_int_equal(r.done[cases[i].n - 1], cases[i].total);
+			assert_int_equal(r.total, cases[i].total);
+			assert_int_equal(r.bad_total, 0);
+			assert_string_equal(r.first_other, strncmp(cases[i].text, "pg_rewind: connect\u00e9", 20) == 0
+								? "pg_rewind: connect\u00e9 au serveur" : "pg_rewind: connected to server");
+			assert_string_equal(r.last_other, cases[i].last_other);
+		}
+}
+
+/* a terminal's \r (pg_rewind 10 to 12 everywhere), and no final newline */
+static void
+test_rewind_carriage_returns(void **state)
+{
+	rewind_seen r;
+
+	(void) state;
+	feed("pg_rewind: need to copy 1 MB\n   0/1024 kB (0%) copied\r 512/1024 kB (50%) copied\r"
+		 "1024/1024 kB (100%) copied\npg_rewind: Done!", 5, &r);
+	assert_int_equal(r.progress, 3);
+	assert_int_equal(r.done[1], 512);
+	assert_int_equal(r.done[2], 1024);
+	assert_int_equal(r.total, 1024);
+	assert_string_equal(r.last_other, "pg_rewind: Done!");
+}
+
+/* neither pg_rewind's messages nor pg_basebackup's progress are pg_rewind's progress */
+static void
+test_rewind_other_lines(void **state)
+{
+	static const char *const not_progress[] = {
+		"",
+		"pg_rewind: need to copy 329 MB (total source directory size is 348 MB)",
+		"pg_rewind: servers diverged at WAL location 0/30000A0 on timeline 1",
+		"pg_rewind: error: could not fetch file 10/20 kB (x)",
+		"23441/23441 kB (100%), 1/1 tablespace",
+		"10/20 kB",
+		"10/20kB (50%) copied",
+		"/20 kB (50%) copied",
+	};
+	long long	done,
+				total;
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(not_progress) / sizeof(not_progress[0]); i++)
+		if (basebackup_parse_rewind_progress(not_progress[i], &done, &total))
+			fail_msg("read as pg_rewind's progress: \"%s\"", not_progress[i]);
+	assert_true(basebackup_parse_rewind_progress("337665/337665 kB (100%) copied", &done, &total));
+	assert_int_equal(done, 337665);
+	assert_int_equal(total, 337665);
+}
 
 static void
 test_progress_lines(void **state)
@@ -185,6 +396,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_progress_lines),
+		cmocka_unit_test(test_rewind_outputs),
+		cmocka_unit_test(test_rewind_carriage_returns),
+		cmocka_unit_test(test_rewind_other_lines),
 		cmocka_unit_test(test_other_lines),
 		cmocka_unit_test(test_last_line_is_the_copy),
 		cmocka_unit_test(test_rate),

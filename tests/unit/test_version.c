@@ -164,7 +164,16 @@ test_reply_time_from_12(void **state)
 	assert_true(facts_of(120000)->replication_reply_time);
 }
 
-/* 13: pg_replication_slots.wal_status */
+/* 13: pg_rewind --restore-target-wal */
+static void
+test_rewind_restore_target_wal_from_13(void **state)
+{
+	assert_false(facts_of(100023)->rewind_restore_target_wal);
+	assert_false(facts_of(120022)->rewind_restore_target_wal);
+	assert_true(facts_of(130000)->rewind_restore_target_wal);
+	assert_true(facts_of(180000)->rewind_restore_target_wal);
+}
+
 static void
 test_rewind_role_from_11(void **state)
 {
@@ -173,6 +182,7 @@ test_rewind_role_from_11(void **state)
 	assert_true(facts_of(180000)->rewind_role);
 }
 
+/* 13: pg_replication_slots.wal_status */
 static void
 test_slot_wal_status_from_13(void **state)
 {
@@ -286,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_reply_time_from_12),
 		cmocka_unit_test(test_slot_wal_status_from_13),
 		cmocka_unit_test(test_rewind_role_from_11),
+		cmocka_unit_test(test_rewind_restore_target_wal_from_13),
 		cmocka_unit_test(test_facts_are_monotonic),
 		cmocka_unit_test(test_client_can_clone),
 		cmocka_unit_test(test_rewind_only_its_own_major),

@@ -24,6 +24,20 @@ log_cb(void *arg, const char *line)
 	worker_post(&w->w, ev);
 }
 
+/* the copy's and pg_rewind's figures, for the dashboard's gauge */
+static void
+progress_cb(void *arg, long long done, long long total)
+{
+	action_worker *w = arg;
+	worker_event *ev = pgr_calloc(1, sizeof(*ev));
+
+	ev->kind = WEV_PROGRESS;
+	ev->step = -1;
+	ev->done = done;
+	ev->total = total;
+	worker_post(&w->w, ev);
+}
+
 static bool
 confirm_cb(void *arg, const char *question)
 {
@@ -211,6 +225,9 @@ run(worker *wk, void *arg, pgr_error *err)
 	a.log_arg = w;
 	a.confirm = confirm_cb;
 	a.confirm_arg = w;
+	/* the copy's and pg_rewind's figures: the dashboard's gauge */
+	a.progress = progress_cb;
+	a.progress_arg = w;
 	a.replication_password = w->replication_password;
 	switch (w->job)
 	{

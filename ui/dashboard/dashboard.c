@@ -139,11 +139,23 @@ typedef struct dashboard {
 	bool		dlg_for_worker; /* the dialog answers the worker */
 	char	   *flash;			/* a short message on the status line */
 	time_t		flash_until;
+	/* the running action's copy (pg_basebackup, pg_rewind): the gauge */
+	long long	gauge_done;
+	long long	gauge_total;	/* 0: no gauge */
+	long long	gauge_first;	/* bytes at the first figures, and when */
+	double		gauge_start;
+	double		gauge_last;		/* when the last figures came */
 	bool		quit;
 	bool		dirty;
 } dashboard;
 
 /* ---- helpers -------------------------------------------------------------------- */
+
+static double
+gauge_now(void)
+{
+	return pgr_now_ms() / 1000.0;
+}
 
 static void
 dash_flash(dashboard *d, const char *text)
@@ -776,6 +788,31 @@ draw_events(const dashboard *d, int y, int last)
 	}
 }
 
+/*
+ * The running action's copy on the status line: bytes, rate and time left
+ * (the rate over the figures received, as the wizard's gauge).
+ */
+static void
+draw_gauge(const dashboard *d, int y)
+{
+	char		done[32],
+				total[32],
+				rate[32];
+	double		el = d->gauge_last - d->gauge_start;
+	double		bps = el > 0.5 ? (double) (d->gauge_done - d->gauge_first) / el : 0;
+	const char *node = d->w.target ? d->w.target : "";
+
+	monitor_format_bytes(d->gauge_done, done, sizeof(done));
+	monitor_format_bytes(d->gauge_total, total, sizeof(total));
+	monitor_format_bytes((long long) bps, rate, sizeof(rate));
+	if (bps > 0 && d->gauge_total > d->gauge_done)
+		/* TRANSLATORS: dashboard gauge of a re-sync: node, bytes done, total, rate, seconds left */
+		textout_fill(y, 0, COLS, A_BOLD, _("re-sync of %s: %s of %s, %s/s, %.0f s left"),
+					 node, done, total, rate, (double) (d->gauge_total - d->gauge_done) / bps);
+	else
+		textout_fill(y, 0, COLS, A_BOLD, _("re-sync of %s: %s of %s"), node, done, total);
+}
+
 static void
 draw_keybar(const dashboard *d)
 {
@@ -996,6 +1033,8 @@ draw(dashboard *d)
 		draw_events(d, y, LINES - 2);
 		if (d->flash && time(NULL) < d->flash_until)
 			textout_fill(LINES - 2, 0, COLS, A_BOLD, "%s", d->flash);
+		else if (d->gauge_total > 0 && worker_running(&d->w.w))
+			draw_gauge(d, LINES - 2);
 		else if (managed_node(d))
 		{
 			const node_status *ns = managed_node(d);
@@ -1231,8 +1270,17 @@ worker_message(dashboard *d, const worker_event *ev)
 			d->dlg_for_worker = true;
 			break;
 		case WEV_PROGRESS:
+			if (d->gauge_total == 0)
+			{
+				d->gauge_first = ev->done;
+				d->gauge_start = gauge_now();
+			}
+			d->gauge_done = ev->done;
+			d->gauge_total = ev->total > 0 ? ev->total : 1;
+			d->gauge_last = gauge_now();
 			break;
 		case WEV_DONE:
+			d->gauge_total = 0;
 			job_done(d);
 			break;
 	}
