@@ -317,11 +317,14 @@ leftover_basebackup(transport *t, const cluster_node *n, standby_priv *p,
 
 /*
  * All the checks on the standby's host in one command (each was a round
- * trip of its own: nine of them cost ~70 ms over SSH).  The script prints,
- * for each check, "@NAME STATUS" and then what the command printed, each
- * line behind a "|" (so that no output can pass for the next record);
- * everything it is given comes as positional arguments, never into the
- * script's text (hostile paths stay data):
+ * trip of its own: nine of them cost ~70 ms over SSH), the slow ones (the
+ * programs' --version, pg_isready, df, the leftover scan, the service's
+ * status) run at the same time, each into its own file of a private
+ * temporary directory.  The script prints, for each check, "@NAME STATUS"
+ * and then what the command printed, each line behind a "|" (so that no
+ * output can pass for the next record); everything it is given comes as
+ * positional arguments, never into the script's text (hostile paths stay
+ * data):
  *   $1 pgdata, $2 postgres, $3 pg_basebackup, $4 pg_isready, $5 the
  *   upstream's host, $6 its port, $7 the leftover scan (leftover_script),
  *   then the service's status command, run when pgdata holds PG_VERSION.
@@ -332,20 +335,29 @@ leftover_basebackup(transport *t, const cluster_node *n, standby_priv *p,
 static const char checks_script[] =
 "d=$1 postgres=$2 bb=$3 isready=$4 host=$5 port=$6 scan=$7\n"
 "shift 7\n"
-"rec() { printf '@%s %s\\n' \"$1\" \"$2\"; printf '%s\\n' \"$3\" | sed 's/^/|/'; }\n"
-"o=$(id -u 2>&1); rec uid $? \"$o\"\n"
-"o=$(\"$postgres\" --version 2>&1); rec postgres $? \"$o\"\n"
-"o=$(\"$bb\" --version 2>&1); rec basebackup $? \"$o\"\n"
-"o=$(uname -m 2>&1); rec arch $? \"$o\"\n"
+"t=$(mktemp -d) || exit 1\n"
+"trap 'rm -rf \"$t\"' EXIT\n"
+"bg() { n=$1; shift; { \"$@\" >\"$t/$n\" 2>&1; echo $? >\"$t/$n.rc\"; } & }\n"
+"lines() { while IFS= read -r l; do printf '|%s\\n' \"$l\"; done; }\n"
+"out() { read -r s <\"$t/$1.rc\"; printf '@%s %s\\n' \"$1\" \"$s\"; lines <\"$t/$1\"; }\n"
+"bg postgres \"$postgres\" --version\n"
+"bg basebackup \"$bb\" --version\n"
+"bg isready \"$isready\" -h \"$host\" -p \"$port\" -t 5\n"
+"{ sh -c \"$scan\" sh \"$d\" check >\"$t/leftover\" 2>/dev/null; echo $? >\"$t/leftover.rc\"; } &\n"
 "e=$d\n"
 "while [ ! -d \"$e\" ] && [ \"$e\" != / ] && [ \"$e\" != . ]; do e=$(dirname -- \"$e\"); done\n"
-"o=$(df -P -B1 -- \"$e\" 2>&1); rec df $? \"$e\n$o\"\n"
-"o=$(\"$isready\" -h \"$host\" -p \"$port\" -t 5 2>&1); rec isready $? \"$o\"\n"
-"o=$(sh -c \"$scan\" sh \"$d\" check 2>/dev/null); rec leftover $? \"$o\"\n"
+"bg df df -P -B1 -- \"$e\"\n"
 "if [ -L \"$d\" ]; then k=other; elif [ -d \"$d\" ]; then k=dir; elif [ -e \"$d\" ]; then k=other; else k=missing; fi\n"
 "v=no; [ -e \"$d/PG_VERSION\" ] && v=yes\n"
-"rec pgdata 0 \"$k\n$v\"\n"
-"if [ $v = yes ] && [ $# -gt 0 ]; then o=$(\"$@\" 2>&1); rec status $? \"$o\"; fi\n"
+"[ $v = yes ] && [ $# -gt 0 ] && bg status \"$@\"\n"
+"bg uid id -u\n"
+"bg arch uname -m\n"
+"wait\n"
+"out uid; out postgres; out basebackup; out arch\n"
+"read -r s <\"$t/df.rc\"; printf '@df %s\\n|%s\\n' \"$s\" \"$e\"; lines <\"$t/df\"\n"
+"out isready; out leftover\n"
+"printf '@pgdata 0\\n|%s\\n|%s\\n' $k $v\n"
+"[ -e \"$t/status.rc\" ] && out status\n"
 "exit 0\n";
 
 /* One record of the checks' output: its status and its text (malloc'd). */
@@ -1564,49 +1576,6 @@ write_client_cert(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	return 0;
 }
 
-/* mv -- PGDATA PGDATA.pgreplica-<UTC stamp>[-N] */
-static int
-move_aside(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
-		   pgr_error *err)
-{
-	const char *pgdata = s->node->pgdata;
-	char		stamp[32];
-	time_t		now = time(NULL);
-	struct tm	tm;
-	transport_file_stat st;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	free(p->aside);
-	p->aside = pgr_asprintf("%s.pgreplica-%s", pgdata, stamp);
-	for (int i = 1;; i++)
-	{
-		if (transport_stat(t, p->aside, &st, err) < 0)
-			return -1;
-		if (!st.exists)
-			break;
-		free(p->aside);
-		p->aside = pgr_asprintf("%s.pgreplica-%s-%d", pgdata, stamp, i);
-	}
-	{
-		const char *argv[] = {"mv", "--", pgdata, p->aside, NULL};
-
-		if (exec_ok(ctx, s, t, argv, err) < 0)
-		{
-			pgr_error_hint(err, _("The account that runs the commands on %s must be able to write in \"%s\"."),
-						   s->node->name, p->parent);
-			return -1;
-		}
-	}
-	if (transport_stat(t, pgdata, &st, err) < 0)
-		return -1;
-	if (st.exists)
-		return pgr_error_set(err, PGR_ERR_GENERIC, _("\"%s\" is still there after being moved to \"%s\""),
-							 pgdata, p->aside);
-	plan_log(ctx, s, _("moved the old data directory \"%s\" to \"%s\" (kept)"), pgdata, p->aside);
-	return 0;
-}
-
 /* pg_basebackup's standard error, split on \r and \n. */
 typedef struct bb_out {
 	plan_ctx   *ctx;
@@ -1991,13 +1960,189 @@ find_earlier_aside(transport *t, plan_step *s, standby_priv *p,
 	return 0;
 }
 
+/*
+ * What is at pgdata, stopped if it runs and moved aside, in one command
+ * (it was seven round trips: the stats of pgdata, PG_VERSION, the aside
+ * name, backup_label, the service's status, mv, pgdata again).  $1 pgdata,
+ * $2 the aside name (PGDATA.pgreplica-<UTC stamp>; -N appended while that
+ * exists), then the service's status command.  Prints one of:
+ *   missing              no data directory;
+ *   running              a server runs on it (nothing moved: stop it first);
+ *   status N             the status command said neither 0 nor 3;
+ *   moved, PATH[, label] moved to PATH (backup_label there: a copy that
+ *                        never started);
+ *   still, PATH          pgdata is still there after mv;
+ *   to, PATH             before mv, which then failed (status 1).
+ */
+static const char aside_script[] =
+"d=$1 base=$2\n"
+"shift 2\n"
+"[ -e \"$d\" ] || [ -L \"$d\" ] || { echo missing; exit 0; }\n"
+"if [ -e \"$d/PG_VERSION\" ] && [ $# -gt 0 ]; then\n"
+"  \"$@\" >/dev/null 2>&1; s=$?\n"
+"  [ $s = 0 ] && { echo running; exit 0; }\n"
+"  [ $s = 3 ] || { echo \"status $s\"; exit 0; }\n"
+"fi\n"
+"a=$base i=1\n"
+"while [ -e \"$a\" ] || [ -L \"$a\" ]; do a=$base-$i; i=$((i + 1)); done\n"
+"printf 'to\\n%s\\n' \"$a\"\n"
+"mv -- \"$d\" \"$a\" || exit 1\n"
+"if [ -e \"$d\" ] || [ -L \"$d\" ]; then printf 'still\\n%s\\n' \"$a\"; exit 0; fi\n"
+"printf 'moved\\n%s\\n' \"$a\"\n"
+"[ -e \"$a/backup_label\" ] && echo label\n"
+"exit 0\n";
+
+/* The second line of the aside script's output (a path), malloc'd. */
+static char *
+second_line(const char *out)
+{
+	const char *nl = strchr(out, '\n');
+
+	return first_line(nl ? nl + 1 : "");
+}
+
+/*
+ * The server stopped and the old data directory moved aside; the files to
+ * keep found (p->keep_from): in the old data directory, or, when there is
+ * none or it is a copy that never started (backup_label still there: an
+ * interrupted base backup, holding the upstream's configuration), in the
+ * latest earlier <pgdata>.pgreplica-* copy.
+ */
+static int
+clear_pgdata(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+			 pgr_error *err)
+{
+	cluster_node *n = s->node;
+	char		stamp[32];
+	time_t		now = time(NULL);
+	struct tm	tm;
+	char	   *base;
+	char	  **status_argv = service_argv(n, SERVICE_STATUS, NULL, NULL);
+	const char *argv[40];
+	strbuf		out,
+				eo;
+	const char *verdict;
+	int			k = 0;
+	int			rc = -1;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	base = pgr_asprintf("%s.pgreplica-%s", n->pgdata, stamp);
+	argv[k++] = "sh";
+	argv[k++] = "-c";
+	argv[k++] = aside_script;
+	argv[k++] = "sh";
+	argv[k++] = n->pgdata;
+	argv[k++] = base;
+	for (char **a = status_argv; a && *a && k < 39; a++)
+		argv[k++] = *a;
+	argv[k] = NULL;
+	strbuf_init(&out);
+	strbuf_init(&eo);
+	for (int round = 0;; round++)
+	{
+		int			status = 0;
+		bool		running = false;
+
+		strbuf_reset(&out);
+		strbuf_reset(&eo);
+		if (transport_capture(t, argv, NULL, 0, CHECK_TIMEOUT_MS, &status, &out, &eo, err) < 0)
+			goto out;
+		if (status != 0)
+		{
+			char	   *to = strncmp(out.data, "to\n", 3) == 0 ? second_line(out.data) : pgr_strdup(base);
+			const char *mv[] = {"mv", "--", n->pgdata, to, NULL};
+			char	   *cmd = transport_quote_argv(mv);
+
+			pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+						  cmd, n->name, status);
+			if (eo.len)
+				pgr_error_detail(err, "%s", eo.data);
+			pgr_error_hint(err, _("The account that runs the commands on %s must be able to write in \"%s\"."),
+						   n->name, p->parent);
+			free(cmd);
+			free(to);
+			goto out;
+		}
+		if (strncmp(out.data, "running", 7) == 0 && round == 0)
+		{
+			plan_log(ctx, s, _("stopping the server on %s"), n->name);
+			if (service_stop(ctx, n, false, err) < 0)
+				goto out;
+			continue;
+		}
+		if (strncmp(out.data, "status ", 7) == 0 || strncmp(out.data, "running", 7) == 0)
+		{
+			/* asked again the usual way, which says what is wrong */
+			if (service_status(ctx, n, &running, err) < 0)
+				goto out;
+			if (running)
+			{
+				pgr_error_set(err, PGR_ERR_GENERIC, _("the server on %s still runs after being stopped"), n->name);
+				goto out;
+			}
+			continue;
+		}
+		break;
+	}
+	/* past the "to" record, printed before mv */
+	verdict = out.data;
+	if (strncmp(verdict, "to\n", 3) == 0)
+	{
+		const char *nl = strchr(verdict + 3, '\n');
+
+		verdict = nl ? nl + 1 : "";
+	}
+	if (strncmp(verdict, "missing", 7) == 0)
+	{
+		if (find_earlier_aside(t, s, p, NULL, err) < 0)
+			goto out;
+		if (p->keep_from)
+			plan_log(ctx, s, _("no data directory: the files to keep come from \"%s\", left by an earlier run"),
+					 p->keep_from);
+		rc = 0;
+		goto out;
+	}
+	free(p->aside);
+	p->aside = second_line(verdict);
+	if (strncmp(verdict, "still\n", 6) == 0)
+	{
+		pgr_error_set(err, PGR_ERR_GENERIC, _("\"%s\" is still there after being moved to \"%s\""),
+					  n->pgdata, p->aside);
+		goto out;
+	}
+	if (strncmp(verdict, "moved\n", 6) != 0)
+	{
+		pgr_error_set(err, PGR_ERR_EXEC, _("the checks on %s stopped before \"%s\""), n->name, "mv");
+		pgr_error_detail(err, "%s", out.data);
+		goto out;
+	}
+	plan_log(ctx, s, _("moved the old data directory \"%s\" to \"%s\" (kept)"), n->pgdata, p->aside);
+	if (strstr(verdict, "\nlabel\n"))
+	{
+		if (find_earlier_aside(t, s, p, p->aside, err) < 0)
+			goto out;
+		if (p->keep_from)
+			plan_log(ctx, s, _("\"%s\" is a copy that never started: the files to keep come from \"%s\""),
+					 p->aside, p->keep_from);
+	}
+	if (!p->keep_from)
+		p->keep_from = pgr_strdup(p->aside);
+	rc = 0;
+out:
+	strbuf_free(&out);
+	strbuf_free(&eo);
+	service_argv_free(status_argv);
+	free(base);
+	return rc;
+}
+
 static int
 standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 {
 	standby_priv *p = s->priv;
 	cluster_node *n = s->node;
 	transport  *t;
-	transport_file_stat st;
 	char	   *auto_conf;
 	int			rc;
 
@@ -2029,61 +2174,8 @@ standby_apply(plan_ctx *ctx, plan_step *s, pgr_error *err)
 
 	/* the server stopped, the old data directory moved aside */
 	plan_disconnect(ctx, n);
-	if (transport_stat(t, n->pgdata, &st, err) < 0)
+	if (clear_pgdata(ctx, s, t, p, err) < 0)
 		return -1;
-	if (st.exists)
-	{
-		char	   *pgv = pgr_asprintf("%s/PG_VERSION", n->pgdata);
-		transport_file_stat vst;
-		bool		running = false;
-		int			vrc = transport_stat(t, pgv, &vst, err);
-
-		free(pgv);
-		if (vrc < 0)
-			return -1;
-		if (vst.exists && service_status(ctx, n, &running, err) < 0)
-			return -1;
-		if (running)
-		{
-			plan_log(ctx, s, _("stopping the server on %s"), n->name);
-			if (service_stop(ctx, n, false, err) < 0)
-				return -1;
-		}
-		if (move_aside(ctx, s, t, p, err) < 0)
-			return -1;
-		/*
-		 * A copy that never started (backup_label still there: an
-		 * interrupted base backup) holds the upstream's configuration, not
-		 * this host's: keep the files of an earlier copy if there is one.
-		 */
-		{
-			char	   *label = pgr_asprintf("%s/backup_label", p->aside);
-			transport_file_stat lst;
-			int			lrc = transport_stat(t, label, &lst, err);
-
-			free(label);
-			if (lrc < 0)
-				return -1;
-			if (lst.exists)
-			{
-				if (find_earlier_aside(t, s, p, p->aside, err) < 0)
-					return -1;
-				if (p->keep_from)
-					plan_log(ctx, s, _("\"%s\" is a copy that never started: the files to keep come from \"%s\""),
-							 p->aside, p->keep_from);
-			}
-			if (!p->keep_from)
-				p->keep_from = pgr_strdup(p->aside);
-		}
-	}
-	else
-	{
-		if (find_earlier_aside(t, s, p, NULL, err) < 0)
-			return -1;
-		if (p->keep_from)
-			plan_log(ctx, s, _("no data directory: the files to keep come from \"%s\", left by an earlier run"),
-					 p->keep_from);
-	}
 	if (p->auto_probe)
 		choose_compression(ctx, s, t, p);
 	auto_conf = upstream_auto_conf(ctx, p);

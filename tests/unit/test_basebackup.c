@@ -205,8 +205,11 @@ test_auto_choice(void **state)
 	clone_auto_choose(12.5 * mb, true, true, &m, &level);
 	assert_int_equal(m, BB_COMPRESS_LZ4);
 	assert_int_equal(level, 0);
-	clone_auto_choose(99 * mb, true, true, &m, &level);
+	clone_auto_choose(15 * mb, true, true, &m, &level);
 	assert_int_equal(m, BB_COMPRESS_LZ4);
+	/* a bridge measured low on a loaded host: still not compressed */
+	clone_auto_choose(27 * mb, true, true, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_OFF);
 	/* 20 Mbit/s (2.5 MB/s): zstd */
 	clone_auto_choose(2.5 * mb, true, true, &m, &level);
 	assert_int_equal(m, BB_COMPRESS_ZSTD);
