@@ -36,6 +36,9 @@ unset SSH_AUTH_SOCK
 conf=$FX_DIR/cluster.conf
 fx_cluster_file "$conf" pg1 pg2
 sed -i 's/^ssl = .*/ssl = off/' "$conf"
+# CLONE_COMPRESSION=off (or lz4...): the key set, e.g. to see what the
+# probe of the default (auto) costs
+[ -n "${CLONE_COMPRESSION:-}" ] && sed -i "s/^\[cluster\]\$/[cluster]\nclone_compression = $CLONE_COMPRESSION/" "$conf"
 data2=$(fx_pgdata pg2)
 apply() { PGREPLICA_TRACE=1 "$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" apply --yes "$@" </dev/null; }
 
