@@ -1702,8 +1702,8 @@ drop_created_slot(plan_ctx *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 /*
  * clone_compression = auto: the link from the upstream measured from the
  * standby's host (clone_auto_probe: the start of a base backup, to
- * nowhere), and the copy compressed by the upstream only when the link is
- * the slower of the two.  The log says what was measured and chosen.
+ * nowhere, with no manifest: no checksums computed for it), and the copy
+ * compressed by the upstream only when the link is the slower of the two.  The log says what was measured and chosen.
  */
 static void
 choose_compression(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p)
@@ -1711,7 +1711,7 @@ choose_compression(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p)
 	char	   *bb = client_path(s->node, "pg_basebackup");
 	char		port[16];
 	const char *argv[] = {bb, "-h", p->up->host, "-p", port, "-U", ctx->cl->replication_user,
-	"-D", "-", "-Ft", "-X", "none", "-c", "fast", "-w", NULL};
+	"-D", "-", "-Ft", "-X", "none", "-c", "fast", "--no-manifest", "-w", NULL};
 	args		e = {0};
 	pgr_error	perr = PGR_ERROR_INIT;
 	double		rate = 0;
