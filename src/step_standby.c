@@ -2001,13 +2001,129 @@ second_line(const char *out)
 	return first_line(nl ? nl + 1 : "");
 }
 
+/* mv failed in the aside script (status, its standard error in EO). */
+static int
+aside_mv_failed(const cluster_node *n, const standby_priv *p, const char *out,
+				const char *eo, const char *base, int status, pgr_error *err)
+{
+	char	   *to = strncmp(out, "to\n", 3) == 0 ? second_line(out) : pgr_strdup(base);
+	const char *mv[] = {"mv", "--", n->pgdata, to, NULL};
+	char	   *cmd = transport_quote_argv(mv);
+
+	pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+				  cmd, n->name, status);
+	if (eo[0])
+		pgr_error_detail(err, "%s", eo);
+	pgr_error_hint(err, _("The account that runs the commands on %s must be able to write in \"%s\"."),
+				   n->name, p->parent);
+	free(cmd);
+	free(to);
+	return -1;
+}
+
 /*
- * The server stopped and the old data directory moved aside; the files to
- * keep found (p->keep_from): in the old data directory, or, when there is
- * none or it is a copy that never started (backup_label still there: an
- * interrupted base backup, holding the upstream's configuration), in the
- * latest earlier <pgdata>.pgreplica-* copy.
+ * The aside script (ARGV) until it has moved pgdata or found none: a
+ * server running on it is stopped first, once; a status the script could
+ * not read is asked again through service_status, which says what is
+ * wrong.  Its output in *out.
  */
+static int
+aside_run(plan_ctx *ctx, plan_step *s, standby_priv *p, transport *t,
+		  const char *const *argv, const char *base, strbuf *out, pgr_error *err)
+{
+	cluster_node *n = s->node;
+	strbuf		eo;
+	int			rc = -1;
+
+	strbuf_init(&eo);
+	for (int round = 0; round < 2; round++)
+	{
+		int			status = 0;
+		bool		running = false;
+
+		strbuf_reset(out);
+		strbuf_reset(&eo);
+		if (transport_capture(t, argv, NULL, 0, CHECK_TIMEOUT_MS, &status, out, &eo, err) < 0)
+			goto out;
+		if (status != 0)
+		{
+			aside_mv_failed(n, p, out->data, eo.data, base, status, err);
+			goto out;
+		}
+		if (strncmp(out->data, "running", 7) == 0)
+		{
+			plan_log(ctx, s, _("stopping the server on %s"), n->name);
+			if (service_stop(ctx, n, false, err) < 0)
+				goto out;
+		}
+		else if (strncmp(out->data, "status ", 7) == 0)
+		{
+			if (service_status(ctx, n, &running, err) < 0)
+				goto out;
+			if (running && service_stop(ctx, n, false, err) < 0)
+				goto out;
+		}
+		else
+		{
+			rc = 0;
+			goto out;
+		}
+	}
+	pgr_error_set(err, PGR_ERR_GENERIC, _("the server on %s still runs after being stopped"), n->name);
+	pgr_error_detail(err, "%s", out->data);
+out:
+	strbuf_free(&eo);
+	return rc;
+}
+
+/*
+ * What the aside script did (VERDICT: its output past the "to" record):
+ * the files to keep found (p->keep_from) in the old data directory, or,
+ * when there is none or it is a copy that never started (backup_label
+ * still there: an interrupted base backup, holding the upstream's
+ * configuration), in the latest earlier <pgdata>.pgreplica-* copy.
+ */
+static int
+aside_verdict(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
+			  const char *verdict, pgr_error *err)
+{
+	cluster_node *n = s->node;
+
+	if (strncmp(verdict, "missing", 7) == 0)
+	{
+		if (find_earlier_aside(t, s, p, NULL, err) < 0)
+			return -1;
+		if (p->keep_from)
+			plan_log(ctx, s, _("no data directory: the files to keep come from \"%s\", left by an earlier run"),
+					 p->keep_from);
+		return 0;
+	}
+	free(p->aside);
+	p->aside = second_line(verdict);
+	if (strncmp(verdict, "still\n", 6) == 0)
+		return pgr_error_set(err, PGR_ERR_GENERIC, _("\"%s\" is still there after being moved to \"%s\""),
+							 n->pgdata, p->aside);
+	if (strncmp(verdict, "moved\n", 6) != 0)
+	{
+		pgr_error_set(err, PGR_ERR_EXEC, _("the checks on %s stopped before \"%s\""), n->name, "mv");
+		pgr_error_detail(err, "%s", verdict);
+		return -1;
+	}
+	plan_log(ctx, s, _("moved the old data directory \"%s\" to \"%s\" (kept)"), n->pgdata, p->aside);
+	if (strstr(verdict, "\nlabel\n"))
+	{
+		if (find_earlier_aside(t, s, p, p->aside, err) < 0)
+			return -1;
+		if (p->keep_from)
+			plan_log(ctx, s, _("\"%s\" is a copy that never started: the files to keep come from \"%s\""),
+					 p->aside, p->keep_from);
+	}
+	if (!p->keep_from)
+		p->keep_from = pgr_strdup(p->aside);
+	return 0;
+}
+
+/* The server stopped, the old data directory moved aside (aside_script). */
 static int
 clear_pgdata(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 			 pgr_error *err)
@@ -2019,8 +2135,7 @@ clear_pgdata(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 	char	   *base;
 	char	  **status_argv = service_argv(n, SERVICE_STATUS, NULL, NULL);
 	const char *argv[40];
-	strbuf		out,
-				eo;
+	strbuf		out;
 	const char *verdict;
 	int			k = 0;
 	int			rc = -1;
@@ -2038,100 +2153,19 @@ clear_pgdata(plan_ctx *ctx, plan_step *s, transport *t, standby_priv *p,
 		argv[k++] = *a;
 	argv[k] = NULL;
 	strbuf_init(&out);
-	strbuf_init(&eo);
-	for (int round = 0;; round++)
+	if (aside_run(ctx, s, p, t, argv, base, &out, err) == 0)
 	{
-		int			status = 0;
-		bool		running = false;
-
-		strbuf_reset(&out);
-		strbuf_reset(&eo);
-		if (transport_capture(t, argv, NULL, 0, CHECK_TIMEOUT_MS, &status, &out, &eo, err) < 0)
-			goto out;
-		if (status != 0)
+		/* past the "to" record, printed before mv */
+		verdict = out.data;
+		if (strncmp(verdict, "to\n", 3) == 0)
 		{
-			char	   *to = strncmp(out.data, "to\n", 3) == 0 ? second_line(out.data) : pgr_strdup(base);
-			const char *mv[] = {"mv", "--", n->pgdata, to, NULL};
-			char	   *cmd = transport_quote_argv(mv);
+			const char *nl = strchr(verdict + 3, '\n');
 
-			pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
-						  cmd, n->name, status);
-			if (eo.len)
-				pgr_error_detail(err, "%s", eo.data);
-			pgr_error_hint(err, _("The account that runs the commands on %s must be able to write in \"%s\"."),
-						   n->name, p->parent);
-			free(cmd);
-			free(to);
-			goto out;
+			verdict = nl ? nl + 1 : "";
 		}
-		if (strncmp(out.data, "running", 7) == 0 && round == 0)
-		{
-			plan_log(ctx, s, _("stopping the server on %s"), n->name);
-			if (service_stop(ctx, n, false, err) < 0)
-				goto out;
-			continue;
-		}
-		if (strncmp(out.data, "status ", 7) == 0 || strncmp(out.data, "running", 7) == 0)
-		{
-			/* asked again the usual way, which says what is wrong */
-			if (service_status(ctx, n, &running, err) < 0)
-				goto out;
-			if (running)
-			{
-				pgr_error_set(err, PGR_ERR_GENERIC, _("the server on %s still runs after being stopped"), n->name);
-				goto out;
-			}
-			continue;
-		}
-		break;
+		rc = aside_verdict(ctx, s, t, p, verdict, err);
 	}
-	/* past the "to" record, printed before mv */
-	verdict = out.data;
-	if (strncmp(verdict, "to\n", 3) == 0)
-	{
-		const char *nl = strchr(verdict + 3, '\n');
-
-		verdict = nl ? nl + 1 : "";
-	}
-	if (strncmp(verdict, "missing", 7) == 0)
-	{
-		if (find_earlier_aside(t, s, p, NULL, err) < 0)
-			goto out;
-		if (p->keep_from)
-			plan_log(ctx, s, _("no data directory: the files to keep come from \"%s\", left by an earlier run"),
-					 p->keep_from);
-		rc = 0;
-		goto out;
-	}
-	free(p->aside);
-	p->aside = second_line(verdict);
-	if (strncmp(verdict, "still\n", 6) == 0)
-	{
-		pgr_error_set(err, PGR_ERR_GENERIC, _("\"%s\" is still there after being moved to \"%s\""),
-					  n->pgdata, p->aside);
-		goto out;
-	}
-	if (strncmp(verdict, "moved\n", 6) != 0)
-	{
-		pgr_error_set(err, PGR_ERR_EXEC, _("the checks on %s stopped before \"%s\""), n->name, "mv");
-		pgr_error_detail(err, "%s", out.data);
-		goto out;
-	}
-	plan_log(ctx, s, _("moved the old data directory \"%s\" to \"%s\" (kept)"), n->pgdata, p->aside);
-	if (strstr(verdict, "\nlabel\n"))
-	{
-		if (find_earlier_aside(t, s, p, p->aside, err) < 0)
-			goto out;
-		if (p->keep_from)
-			plan_log(ctx, s, _("\"%s\" is a copy that never started: the files to keep come from \"%s\""),
-					 p->aside, p->keep_from);
-	}
-	if (!p->keep_from)
-		p->keep_from = pgr_strdup(p->aside);
-	rc = 0;
-out:
 	strbuf_free(&out);
-	strbuf_free(&eo);
 	service_argv_free(status_argv);
 	free(base);
 	return rc;
