@@ -563,7 +563,9 @@ cluster_value(const cluster *c, int key)
 				return pgr_asprintf("zstd:%d", c->clone_compression_level);
 			if (c->clone_compression == BB_COMPRESS_ZSTD)
 				return pgr_strdup("zstd");
-			return pgr_strdup("");
+			if (c->clone_compression == BB_COMPRESS_OFF)
+				return pgr_strdup("off");
+			return pgr_strdup("");	/* auto, the default */
 		case CK_REPLICATION_AUTH:
 			/* the default is not written: older files stay as they were */
 			if (c->replication_auth == REPLICATION_AUTH_SCRAM)
@@ -1112,14 +1114,14 @@ set_cluster_key(cluster *c, int key, const char *v, const char *where,
 			break;
 		case CK_CLONE_COMPRESSION:
 			{
-				basebackup_compression m = BB_COMPRESS_OFF;
+				basebackup_compression m = BB_COMPRESS_AUTO;
 				int			level = 0;
 
 				if (v[0] != '\0' && !basebackup_parse_compression(v, &m, &level))
 				{
 					pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid value \"%s\" for \"%s\""),
 								  where, shown(s, v), cluster_keys[key]);
-					pgr_error_hint(err, _("\"%s\" is off, lz4, zstd or zstd:LEVEL (1 to 22): the primary compresses the copy (PostgreSQL 15 and later)."),
+					pgr_error_hint(err, _("\"%s\" is auto, off, lz4, zstd or zstd:LEVEL (1 to 22): the primary compresses the copy (PostgreSQL 15 and later), auto when the link is slower than the compression."),
 								   cluster_keys[key]);
 					return -1;
 				}
@@ -1574,6 +1576,7 @@ cluster_new(const char *path)
 	c->lag_warn_seconds = CLUSTER_DEFAULT_LAG_WARN_SECONDS;
 	c->event_timeout = CLUSTER_DEFAULT_EVENT_TIMEOUT;
 	c->slot_warn_bytes = CLUSTER_DEFAULT_SLOT_WARN_BYTES;
+	c->clone_compression = BB_COMPRESS_AUTO;
 	c->slot_critical_bytes = CLUSTER_DEFAULT_SLOT_CRITICAL_BYTES;
 	c->wal_disk_warn_time = CLUSTER_DEFAULT_WAL_DISK_WARN_TIME;
 	c->wal_disk_critical_time = CLUSTER_DEFAULT_WAL_DISK_CRITICAL_TIME;

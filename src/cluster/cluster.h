@@ -124,8 +124,9 @@ typedef struct cluster {
 	double		event_timeout;	/* its time limit, in seconds */
 	long long	clone_max_rate_kb;	/* pg_basebackup --max-rate, kB/s;
 									 * 0: no limit */
-	int			clone_compression;	/* basebackup_compression: off, lz4,
-									 * zstd (server-side, 15+) */
+	int			clone_compression;	/* basebackup_compression: auto (the
+									 * default), off, lz4, zstd
+									 * (server-side, 15+) */
 	int			clone_compression_level;	/* zstd's; 0: its default */
 	cluster_node *nodes;
 	int			n_nodes;

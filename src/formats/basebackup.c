@@ -170,7 +170,9 @@ bool
 basebackup_parse_compression(const char *s, basebackup_compression *method, int *level)
 {
 	*level = 0;
-	if (strcmp(s, "off") == 0)
+	if (strcmp(s, "auto") == 0)
+		*method = BB_COMPRESS_AUTO;
+	else if (strcmp(s, "off") == 0)
 		*method = BB_COMPRESS_OFF;
 	else if (strcmp(s, "lz4") == 0)
 		*method = BB_COMPRESS_LZ4;

@@ -56,16 +56,20 @@ extern void basebackup_lines_flush(strbuf *partial, basebackup_line_fn fn, void 
  */
 extern bool basebackup_parse_rate(const char *s, long long *kb);
 
-/* clone_compression: off, lz4, or zstd with an optional level. */
+/*
+ * clone_compression: off, lz4, or zstd with an optional level; auto (the
+ * default): chosen for the link before each copy (clone_auto.h).
+ */
 typedef enum basebackup_compression {
 	BB_COMPRESS_OFF = 0,
 	BB_COMPRESS_LZ4,
-	BB_COMPRESS_ZSTD
+	BB_COMPRESS_ZSTD,
+	BB_COMPRESS_AUTO
 } basebackup_compression;
 
 /*
- * "off", "lz4", "zstd" or "zstd:LEVEL" (1 to 22): fills *method and *level
- * (0: the default level); false when `s` is not one.
+ * "auto", "off", "lz4", "zstd" or "zstd:LEVEL" (1 to 22): fills *method and
+ * *level (0: the default level); false when `s` is not one.
  */
 extern bool basebackup_parse_compression(const char *s, basebackup_compression *method,
 										 int *level);

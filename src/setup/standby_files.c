@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "fsutil.h"
 #include "certs.h"
 #include "i18n.h"
@@ -64,21 +66,24 @@ standby_keep_dir(const cluster_node *n)
 /*
  * One command for all the files (a round trip each through SFTP cost some
  * 12 ms per file), with the guarantees of transport_write_file.  Prints the
- * name of each file copied.
+ * name of each file copied.  COPY_LOOP is shared with the post-copy script
+ * (finish_script): $from, $to and the names as "$@".
  */
+#define COPY_LOOP \
+"for f; do\n" \
+"  [ -f \"$from/$f\" ] && [ ! -L \"$from/$f\" ] || continue\n" \
+"  tmp=$to/.$f.pgreplica-restore\n" \
+"  cp -p -- \"$from/$f\" \"$tmp\" && sync -- \"$tmp\" && mv -f -- \"$tmp\" \"$to/$f\" ||\n" \
+"    { rm -f -- \"$tmp\"; exit 1; }\n" \
+"  echo \"$f\"\n" \
+"done\n"
+
 static const char copy_script[] =
 "from=$1 to=$2\n"
 "shift 2\n"
-"for f; do\n"
-"  [ -f \"$from/$f\" ] && [ ! -L \"$from/$f\" ] || continue\n"
-"  tmp=$to/.$f.pgreplica-restore\n"
-"  cp -p -- \"$from/$f\" \"$tmp\" && sync -- \"$tmp\" && mv -f -- \"$tmp\" \"$to/$f\" ||\n"
-"    { rm -f -- \"$tmp\"; exit 1; }\n"
-"  echo \"$f\"\n"
-"done\n"
+COPY_LOOP
 "sync -- \"$to\" 2>/dev/null\n"
 "exit 0\n";
-
 
 int
 standby_copy_files(transport *t, const char *from, const char *to,
@@ -454,6 +459,142 @@ out:
 	free(path);
 	free(old);
 	free(new_text);
+	return rc;
+}
+
+/*
+ * After a copy, in one command (each file was a round trip of its own:
+ * cp, rm, the SFTP writes and the read of postgresql.auto.conf cost some
+ * 50 ms): $1 the directory of the kept files ('' for none), $2 the data
+ * directory, $3 "conf" (recovery.conf, 11 and older) or "signal"
+ * (standby.signal and postgresql.auto.conf), $4 the SHA-256 the copied
+ * postgresql.auto.conf must have for the new text to replace it (the text
+ * the settings were merged into); the kept names follow, the new file's
+ * text comes on standard input (never on the command line: a
+ * primary_conninfo of the upstream may hold a password).  Status 3: the
+ * copied postgresql.auto.conf is not the one expected, nothing of the
+ * recovery configuration written.  Files are written as
+ * transport_write_file does: a temporary file, synced, renamed over the
+ * target, whose mode and owner it takes (new ones 0600, the umask).
+ */
+static const char finish_script[] =
+"from=$1 to=$2 kind=$3 sum=$4\n"
+"shift 4\n"
+"if [ -n \"$from\" ]; then\n"
+COPY_LOOP
+"fi\n"
+"umask 077\n"
+"put() {\n"
+"  tmp=$1.pgreplica-tmp\n"
+"  cat > \"$tmp\" &&\n"
+"  { [ ! -e \"$1\" ] || { chmod --reference=\"$1\" -- \"$tmp\" && chown --reference=\"$1\" -- \"$tmp\" 2>/dev/null || :; }; } &&\n"
+"  sync -- \"$tmp\" && mv -f -- \"$tmp\" \"$1\" || { rm -f -- \"$tmp\"; exit 1; }\n"
+"}\n"
+"if [ \"$kind\" = conf ]; then\n"
+"  put \"$to/recovery.conf\"; echo @conf\n"
+"else\n"
+"  h=$(sha256sum < \"$to/postgresql.auto.conf\" 2>/dev/null); h=${h%% *}\n"
+"  [ -n \"$sum\" ] && [ \"$h\" = \"$sum\" ] || exit 3\n"
+"  rm -f -- \"$to/recovery.conf\" || exit 1\n"
+"  : > \"$to/standby.signal\" && sync -- \"$to/standby.signal\" || exit 1\n"
+"  echo @signal\n"
+"  put \"$to/postgresql.auto.conf\"; echo @auto\n"
+"fi\n"
+"sync -- \"$to\" 2>/dev/null\n"
+"exit 0\n";
+
+/* SHA-256 of TEXT, in hex as sha256sum prints it (65 bytes with the NUL). */
+static void
+sha256_hex(const char *text, char *hex)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	hex[0] = '\0';
+	if (EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL) != 1)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+int
+standby_finish_copy(transport *t, const cluster_node *n, const char *keep_from,
+					const recovery_params *rp, const char *auto_conf_before,
+					strbuf *copied, standby_log_fn log, void *log_arg,
+					pgr_error *err)
+{
+	recovery_files rf = RECOVERY_FILES_INIT;
+	char	   *new_text = NULL;
+	char		sum[2 * EVP_MAX_MD_SIZE + 1] = "";
+	const char *argv[32];
+	strbuf		out,
+				errout;
+	int			status = 0;
+	int			k = 0;
+	int			rc = -1;
+
+	strbuf_init(&out);
+	strbuf_init(&errout);
+	if (recovery_render(rp, &rf, err) < 0)
+		goto out;
+	if (!rf.recovery_conf && auto_conf_before)
+	{
+		if (recovery_apply_auto_conf(auto_conf_before, &rf, &new_text, err) < 0)
+			goto out;
+		sha256_hex(auto_conf_before, sum);
+	}
+	argv[k++] = "sh";
+	argv[k++] = "-c";
+	argv[k++] = finish_script;
+	argv[k++] = "sh";
+	argv[k++] = keep_from ? keep_from : "";
+	argv[k++] = n->pgdata;
+	argv[k++] = rf.recovery_conf ? "conf" : "signal";
+	argv[k++] = sum;
+	for (const char *const *f = standby_kept_files; *f && k < 31; f++)
+		argv[k++] = *f;
+	argv[k] = NULL;
+	{
+		const char *in = rf.recovery_conf ? rf.recovery_conf : new_text ? new_text : "";
+
+		if (transport_capture(t, argv, in, strlen(in), 60000, &status, &out, &errout, err) < 0)
+			goto out;
+	}
+	if (status != 0 && status != 3)
+	{
+		pgr_error_set(err, PGR_ERR_IO, _("could not write the standby's files into \"%s\" on %s"),
+					  n->pgdata, t->label);
+		if (errout.len)
+			pgr_error_detail(err, "%s", errout.data);
+		goto out;
+	}
+	for (char *line = out.data, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+	{
+		*nl = '\0';
+		const char *file = strcmp(line, "@conf") == 0 ? RECOVERY_CONF_FILE :
+			strcmp(line, "@signal") == 0 ? RECOVERY_SIGNAL_FILE :
+			strcmp(line, "@auto") == 0 ? RECOVERY_AUTO_CONF_FILE : NULL;
+
+		if (file)
+		{
+			char	   *path = pgr_asprintf("%s/%s", n->pgdata, file);
+
+			if (strcmp(file, RECOVERY_AUTO_CONF_FILE) == 0)
+				say(log, log_arg, pgr_asprintf(_("wrote the standby settings into \"%s\""), path));
+			else
+				say(log, log_arg, pgr_asprintf(_("wrote \"%s\""), path));
+			free(path);
+		}
+		else if (copied)
+			strbuf_appendf(copied, "%s\n", line);
+	}
+	/* postgresql.auto.conf is not the one read before: merged into the copy */
+	rc = status == 3 ? standby_write_recovery(t, n, rp, log, log_arg, err) : 0;
+out:
+	recovery_files_free(&rf);
+	free(new_text);
+	strbuf_free(&out);
+	strbuf_free(&errout);
 	return rc;
 }
 

@@ -133,6 +133,22 @@ int			standby_write_recovery(transport *t, const cluster_node *n,
 								   void *log_arg, pgr_error *err);
 
 /*
+ * After a copy, in one command on t's host: the files of KEEP_FROM (a
+ * directory; NULL: none) named in standby_kept_files put back into N's
+ * data directory as standby_copy_files does (their names to *copied, one
+ * a line, if not NULL), then the recovery configuration that
+ * standby_write_recovery writes.  On 12 and later its settings are merged
+ * into AUTO_CONF_BEFORE, the upstream's postgresql.auto.conf read before
+ * the copy, and written only if the copied file is still that text; when
+ * it is not (or AUTO_CONF_BEFORE is NULL), standby_write_recovery merges
+ * them into the copied file.
+ */
+int			standby_finish_copy(transport *t, const cluster_node *n, const char *keep_from,
+								const recovery_params *rp, const char *auto_conf_before,
+								strbuf *copied, standby_log_fn log, void *log_arg,
+								pgr_error *err);
+
+/*
  * "PROG --version" on the node's host (pg_basebackup, pg_rewind: the
  * client programs that must suit the server's version): *status its exit
  * status (126 or 127: not there), *out what it printed (stdout and

@@ -89,6 +89,7 @@
 
 #include "clock.h"
 #include "basebackup.h"
+#include "clone_auto.h"
 #include "i18n.h"
 #include "monitor.h"
 #include "pgconf.h"
@@ -134,6 +135,11 @@ typedef struct standby_priv {
 	bool		pgdata_exists;
 	bool		pgdata_cluster; /* PG_VERSION in it */
 	bool		compress;		/* clone_compression, and both ends can */
+	basebackup_compression method;	/* the copy's, when compress */
+	int			level;
+	bool		auto_probe;		/* auto: measure the link before the copy */
+	bool		with_lz4;		/* what the upstream's server was built */
+	bool		with_zstd;		/* with (auto chooses among them) */
 	long long	est_bytes;		/* the upstream's databases (inspect): the
 								 * gauge's total until pg_basebackup says */
 
@@ -253,29 +259,295 @@ is_streaming(session *ctx, cluster_node *up, const cluster_node *n,
 	return 0;
 }
 
-/* ---- pre-checks, on the standby host ------------------------------------ */
+/*
+ * A pg_basebackup outlives the SSH session that started it when the
+ * connection is cut: its main process dies of the closed pipe at its next
+ * progress line, but its WAL-streaming child (a fork, same arguments) goes
+ * on, reparented to init, writing into pgdata and keeping the standby's
+ * slot busy on the upstream.  The next run finds such processes (any
+ * pg_basebackup whose arguments name this data directory) and, with
+ * $2 = stop, stops them (TERM, then KILL after 5 s).  Prints their ids.
+ * The scan forks nothing per process (read is built in): a host runs
+ * hundreds of them.
+ */
+static const char leftover_script[] =
+"d=$1 pids=\n"
+"for p in /proc/[0-9]*; do\n"
+"  read -r c < \"$p/comm\" 2>/dev/null && [ \"$c\" = pg_basebackup ] || continue\n"
+"  tr '\\000' '\\n' < \"$p/cmdline\" 2>/dev/null | grep -qxF -- \"$d\" || continue\n"
+"  pids=\"$pids ${p#/proc/}\"\n"
+"done\n"
+"[ -n \"$pids\" ] || exit 0\n"
+"echo $pids\n"
+"[ \"$2\" = stop ] || exit 0\n"
+"kill -TERM $pids 2>/dev/null\n"
+"i=0\n"
+"while kill -0 $pids 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done\n"
+"kill -KILL $pids 2>/dev/null\n"
+"exit 0\n";
 
 static int
-check_version(transport *t, const cluster_node *n, const cluster_node *up,
+leftover_basebackup(transport *t, const cluster_node *n, standby_priv *p,
+					bool stop, pgr_error *err)
+{
+	const char *argv[] = {"sh", "-c", leftover_script, "sh", n->pgdata,
+	stop ? "stop" : "check", NULL};
+	strbuf		out;
+	int			status = 0;
+	int			rc;
+
+	strbuf_init(&out);
+	rc = transport_capture(t, argv, NULL, 0, 30000, &status, &out, NULL, err);
+	if (rc == 0 && status != 0)
+		rc = pgr_error_set(err, PGR_ERR_EXEC, _("could not look for a pg_basebackup left running on %s (status %d)"),
+						   n->name, status);
+	p->leftover_pid = rc == 0 ? atol(out.data) : 0;
+	strbuf_free(&out);
+	return rc;
+}
+
+/* ---- pre-checks, on the standby host ------------------------------------ */
+
+/*
+ * All the checks on the standby's host in one command (each was a round
+ * trip of its own: nine of them cost ~70 ms over SSH), the slow ones (the
+ * programs' --version, pg_isready, df, the leftover scan, the service's
+ * status) run at the same time, each into its own file of a private
+ * temporary directory.  The script prints, for each check, "@NAME STATUS"
+ * and then what the command printed, each line behind a "|" (so that no
+ * output can pass for the next record); everything it is given comes as
+ * positional arguments, never into the script's text (hostile paths stay
+ * data):
+ *   $1 pgdata, $2 postgres, $3 pg_basebackup, $4 pg_isready, $5 the
+ *   upstream's host, $6 its port, $7 the leftover scan (leftover_script),
+ *   then the service's status command, run when pgdata holds PG_VERSION.
+ * "df" prints the nearest existing directory of pgdata before df's output;
+ * "pgdata" says missing, dir or other (a symbolic link is "other", as for
+ * transport_stat), then whether PG_VERSION is there.
+ */
+static const char checks_script[] =
+"d=$1 postgres=$2 bb=$3 isready=$4 host=$5 port=$6 scan=$7\n"
+"shift 7\n"
+"t=$(mktemp -d) || exit 1\n"
+"trap 'rm -rf \"$t\"' EXIT\n"
+"bg() { n=$1; shift; { \"$@\" >\"$t/$n\" 2>&1; echo $? >\"$t/$n.rc\"; } & }\n"
+"lines() { while IFS= read -r l; do printf '|%s\\n' \"$l\"; done; }\n"
+"out() { read -r s <\"$t/$1.rc\"; printf '@%s %s\\n' \"$1\" \"$s\"; lines <\"$t/$1\"; }\n"
+"bg postgres \"$postgres\" --version\n"
+"bg basebackup \"$bb\" --version\n"
+"bg isready \"$isready\" -h \"$host\" -p \"$port\" -t 5\n"
+"{ sh -c \"$scan\" sh \"$d\" check >\"$t/leftover\" 2>/dev/null; echo $? >\"$t/leftover.rc\"; } &\n"
+"e=$d\n"
+"while [ ! -d \"$e\" ] && [ \"$e\" != / ] && [ \"$e\" != . ]; do e=$(dirname -- \"$e\"); done\n"
+"bg df df -P -B1 -- \"$e\"\n"
+"if [ -L \"$d\" ]; then k=other; elif [ -d \"$d\" ]; then k=dir; elif [ -e \"$d\" ]; then k=other; else k=missing; fi\n"
+"v=no; [ -e \"$d/PG_VERSION\" ] && v=yes\n"
+"[ $v = yes ] && [ $# -gt 0 ] && bg status \"$@\"\n"
+"bg uid id -u\n"
+"bg arch uname -m\n"
+"wait\n"
+"out uid; out postgres; out basebackup; out arch\n"
+"read -r s <\"$t/df.rc\"; printf '@df %s\\n|%s\\n' \"$s\" \"$e\"; lines <\"$t/df\"\n"
+"out isready; out leftover\n"
+"printf '@pgdata 0\\n|%s\\n|%s\\n' $k $v\n"
+"[ -e \"$t/status.rc\" ] && out status\n"
+"exit 0\n";
+
+/* One record of the checks' output: its status and its text (malloc'd). */
+typedef struct check_rec {
+	bool		seen;
+	int			status;
+	char	   *text;
+} check_rec;
+
+enum {
+	CHK_UID, CHK_POSTGRES, CHK_BASEBACKUP, CHK_ARCH, CHK_DF, CHK_ISREADY,
+	CHK_LEFTOVER, CHK_PGDATA, CHK_STATUS, CHK_N
+};
+
+static const char *const check_names[CHK_N] = {
+	"uid", "postgres", "basebackup", "arch", "df", "isready", "leftover",
+	"pgdata", "status"
+};
+
+typedef struct host_checks {
+	check_rec	r[CHK_N];
+} host_checks;
+
+static void
+host_checks_free(host_checks *h)
+{
+	for (int i = 0; i < CHK_N; i++)
+		free(h->r[i].text);
+}
+
+/* The script's output into its records; unknown names are ignored. */
+static void
+parse_checks(const char *out, host_checks *h)
+{
+	check_rec  *cur = NULL;
+	strbuf		text;
+
+	strbuf_init(&text);
+	for (const char *line = out; *line;)
+	{
+		size_t		len = strcspn(line, "\n");
+
+		if (line[0] == '@')
+		{
+			if (cur)
+				cur->text = pgr_strdup(text.data);
+			cur = NULL;
+			strbuf_reset(&text);
+			for (int i = 0; i < CHK_N; i++)
+			{
+				size_t		nl = strlen(check_names[i]);
+
+				if (len > nl + 1 && strncmp(line + 1, check_names[i], nl) == 0 &&
+					line[nl + 1] == ' ' && !h->r[i].seen)
+				{
+					cur = &h->r[i];
+					cur->seen = true;
+					cur->status = atoi(line + nl + 2);
+				}
+			}
+		}
+		else if (line[0] == '|' && cur)
+		{
+			strbuf_appendf(&text, "%.*s\n", (int) (len - 1), line + 1);
+		}
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+	if (cur)
+		cur->text = pgr_strdup(text.data);
+	strbuf_free(&text);
+}
+
+/* A record that must be there, with status 0 (else the command failed). */
+static int
+check_ok(const host_checks *h, int which, const cluster_node *n,
+		 const char *const *argv, pgr_error *err)
+{
+	const check_rec *r = &h->r[which];
+
+	if (!r->seen)
+		return pgr_error_set(err, PGR_ERR_EXEC, _("the checks on %s stopped before \"%s\""),
+							 n->name, check_names[which]);
+	if (r->status != 0)
+	{
+		char	   *cmd = shquote_argv(argv);
+
+		pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+					  cmd, n->name, r->status);
+		if (r->text && r->text[0])
+			pgr_error_detail(err, "%s", r->text);
+		free(cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* The checks' one command on n's host, parsed into *h. */
+static int
+run_host_checks(session *ctx, transport *t, const cluster_node *n,
+				const cluster_node *up, host_checks *h, pgr_error *err)
+{
+	char	   *postgres = bin_path(n, "postgres");
+	char	   *bb = client_path(n, "pg_basebackup");
+	char	   *isready = client_path(n, "pg_isready");
+	char		port[16];
+	char	  **status_argv = NULL;
+	const char *argv[48];
+	strbuf		out,
+				eo;
+	int			status = 0;
+	int			k = 0;
+	int			rc = -1;
+
+	memset(h, 0, sizeof(*h));
+	snprintf(port, sizeof(port), "%d", up->port);
+	argv[k++] = "sh";
+	argv[k++] = "-c";
+	argv[k++] = checks_script;
+	argv[k++] = "sh";
+	argv[k++] = n->pgdata;
+	argv[k++] = postgres;
+	argv[k++] = bb;
+	argv[k++] = isready;
+	argv[k++] = up->host;
+	argv[k++] = port;
+	argv[k++] = leftover_script;
+	/* the service's own status command (its errors: service_status) */
+	status_argv = service_argv(n, SERVICE_STATUS, NULL, NULL);
+	for (char **a = status_argv; a && *a && k < 47; a++)
+		argv[k++] = *a;
+	argv[k] = NULL;
+	strbuf_init(&out);
+	strbuf_init(&eo);
+	if (transport_capture(t, argv, NULL, 0, CHECK_TIMEOUT_MS, &status, &out, &eo, err) < 0)
+		goto out;
+	if (status != 0)
+	{
+		pgr_error_set(err, PGR_ERR_EXEC, _("the checks on %s failed (status %d)"), n->name, status);
+		if (eo.len)
+			pgr_error_detail(err, "%s", eo.data);
+		goto out;
+	}
+	parse_checks(out.data, h);
+	rc = 0;
+out:
+	(void) ctx;
+	strbuf_free(&out);
+	strbuf_free(&eo);
+	service_argv_free(status_argv);
+	free(postgres);
+	free(bb);
+	free(isready);
+	return rc;
+}
+
+/* Commands as the checks ran them, for messages. */
+static int
+check_uid(const host_checks *h, const cluster_node *n, pgr_error *err)
+{
+	const char *argv[] = {"id", "-u", NULL};
+	const char *uid;
+
+	if (check_ok(h, CHK_UID, n, argv, err) < 0)
+		return -1;
+	uid = h->r[CHK_UID].text;
+	if (uid[0] == '0' && atoi(uid) == 0)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("the commands on %s would run as root, and PostgreSQL's server refuses to run as root"),
+					  n->name);
+		pgr_error_detail(err, _("pg_basebackup makes the data directory as the account that runs it; the server must own it."));
+		pgr_error_hint(err, _("Reach %s as the server's account (ssh = postgres@HOST), or give the node \"become = postgres\" (the server's account, through sudo)."), n->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_version(const host_checks *h, const cluster_node *n, const cluster_node *up,
 			  int want, pgr_error *err)
 {
 	char	   *postgres = bin_path(n, "postgres");
 	const char *argv[] = {postgres, "--version", NULL};
-	strbuf		out;
 	int			major = 0;
 	int			rc = -1;
 
-	strbuf_init(&out);
-	if (run_ok(t, n, argv, &out, err) < 0)
+	if (check_ok(h, CHK_POSTGRES, n, argv, err) < 0)
 	{
 		pgr_error_prefix(err, _("no PostgreSQL server binaries at \"%s\" on %s"), postgres, n->name);
 		pgr_error_hint(err, _("Install PostgreSQL %d on %s and set the node's bindir."), want, n->name);
 		goto out;
 	}
-	major = version_program_major(out.data);
+	major = version_program_major(h->r[CHK_POSTGRES].text);
 	if (major != want)
 	{
-		char	   *line = first_line(out.data);
+		char	   *line = first_line(h->r[CHK_POSTGRES].text);
 
 		pgr_error_set(err, PGR_ERR_INPUT,
 					  _("%s has PostgreSQL %d binaries, %s runs PostgreSQL %d"),
@@ -288,7 +560,6 @@ check_version(transport *t, const cluster_node *n, const cluster_node *up,
 	}
 	rc = 0;
 out:
-	strbuf_free(&out);
 	free(postgres);
 	return rc;
 }
@@ -302,21 +573,23 @@ out:
  * copy itself, which reports what goes wrong.
  */
 static int
-check_client(transport *t, const cluster_node *n, const cluster_node *up,
+check_client(const host_checks *h, const cluster_node *n, const cluster_node *up,
 			 int want, int *client_major, strbuf *notes, pgr_error *err)
 {
+	const check_rec *r = &h->r[CHK_BASEBACKUP];
 	char	   *bb = client_path(n, "pg_basebackup");
-	strbuf		out;
-	int			status;
 	int			major;
 	int			rc = -1;
 
-	strbuf_init(&out);
-	if (standby_program_major(t, bb, &status, &major, &out, err) < 0)
-		goto out;
-	if (status == 126 || status == 127)
+	if (!r->seen)
 	{
-		char	   *line = first_line(out.data);
+		pgr_error_set(err, PGR_ERR_EXEC, _("the checks on %s stopped before \"%s\""),
+					  n->name, check_names[CHK_BASEBACKUP]);
+		goto out;
+	}
+	if (r->status == 126 || r->status == 127)
+	{
+		char	   *line = first_line(r->text);
 
 		pgr_error_set(err, PGR_ERR_INPUT, _("no pg_basebackup at \"%s\" on %s"), bb, n->name);
 		if (line[0])
@@ -326,6 +599,7 @@ check_client(transport *t, const cluster_node *n, const cluster_node *up,
 		free(line);
 		goto out;
 	}
+	major = r->status == 0 ? version_program_major(r->text) : 0;
 	if (major <= 0)
 	{
 		strbuf_appendf(notes, _("; the version of \"%s\" not read"), bb);
@@ -347,7 +621,6 @@ check_client(transport *t, const cluster_node *n, const cluster_node *up,
 	*client_major = major;
 	rc = 0;
 out:
-	strbuf_free(&out);
 	free(bb);
 	return rc;
 }
@@ -367,6 +640,43 @@ machine_of(transport *t, const cluster_node *n, char **arch, pgr_error *err)
 	*arch = first_line(out.data);
 	strbuf_free(&out);
 	return 0;
+}
+
+/* The standby's architecture (from the checks) against the upstream's. */
+static int
+check_arch(session *ctx, const host_checks *h, const cluster_node *n,
+		   cluster_node *up, strbuf *notes, pgr_error *err)
+{
+	const char *argv[] = {"uname", "-m", NULL};
+	pgr_error	uerr = PGR_ERROR_INIT;
+	transport  *upt;
+	char	   *arch;
+	char	   *uparch = NULL;
+	int			rc = -1;
+
+	if (check_ok(h, CHK_ARCH, n, argv, err) < 0)
+		return -1;
+	arch = first_line(h->r[CHK_ARCH].text);
+	upt = session_transport(ctx, up, &uerr);
+	if (!upt || machine_of(upt, up, &uparch, &uerr) < 0)
+	{
+		strbuf_appendf(notes, _("; architecture %s (%s's not checked: %s)"), arch, up->name,
+					   uerr.message ? uerr.message : "?");
+		pgr_error_clear(&uerr);
+	}
+	else if (strcmp(arch, uparch) != 0)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s is %s, %s is %s"), n->name, arch, up->name, uparch);
+		pgr_error_hint(err, _("Streaming replication needs the same architecture on both hosts."));
+		goto out;
+	}
+	else
+		strbuf_appendf(notes, _("; architecture %s like %s"), arch, up->name);
+	rc = 0;
+out:
+	free(arch);
+	free(uparch);
+	return rc;
 }
 
 /* The nearest directory of `path` (itself included) that exists. */
@@ -397,27 +707,21 @@ existing_dir(transport *t, const char *path, char **dir, pgr_error *err)
 	return 0;
 }
 
+/* df -P -B1's output for DIR: enough room for NEED bytes? */
 static int
-check_disk(transport *t, const cluster_node *n, const char *dir,
-		   long long need, long long *avail, pgr_error *err)
+disk_verdict(const cluster_node *n, const char *dir, const char *df_out,
+			 long long need, long long *avail, pgr_error *err)
 {
-	const char *argv[] = {"df", "-P", "-B1", "--", dir, NULL};
-	strbuf		out;
-	const char *line2;
+	const char *line2 = strchr(df_out, '\n');
 	long long	total = 0,
 				used = 0;
-	int			rc = -1;
 
 	*avail = 0;
-	strbuf_init(&out);
-	if (run_ok(t, n, argv, &out, err) < 0)
-		goto out;
-	line2 = strchr(out.data, '\n');
 	if (!line2 || sscanf(line2 + 1, "%*s %lld %lld %lld", &total, &used, avail) != 3)
 	{
 		pgr_error_set(err, PGR_ERR_EXEC, _("could not read the free space of \"%s\" on %s"), dir, n->name);
-		pgr_error_detail(err, "%s", out.data);
-		goto out;
+		pgr_error_detail(err, "%s", df_out);
+		return -1;
 	}
 	if (*avail < need)
 	{
@@ -428,11 +732,75 @@ check_disk(transport *t, const cluster_node *n, const char *dir,
 						 (need - WAL_MARGIN) / (1024 * 1024));
 		pgr_error_hint(err, _("Free some space on %s's file system (\"%s\"), or give the standby another pgdata; nothing was stopped or moved."),
 					   n->name, dir);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+static int
+check_disk(transport *t, const cluster_node *n, const char *dir,
+		   long long need, long long *avail, pgr_error *err)
+{
+	const char *argv[] = {"df", "-P", "-B1", "--", dir, NULL};
+	strbuf		out;
+	int			rc = -1;
+
+	*avail = 0;
+	strbuf_init(&out);
+	if (run_ok(t, n, argv, &out, err) == 0)
+		rc = disk_verdict(n, dir, out.data, need, avail, err);
 	strbuf_free(&out);
+	return rc;
+}
+
+/* The sum of up's databases plus the WAL margin: what a copy needs. */
+static int
+copy_needs(session *ctx, cluster_node *up, long long *databases, long long *need,
+		   pgr_error *err)
+{
+	char	   *sizes = NULL;
+
+	*databases = *need = 0;
+	if (pgconn_query_value(session_conn(ctx, up, err), up->name,
+						   "SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database",
+						   0, NULL, &sizes, err) < 0)
+		return -1;
+	*databases = sizes ? atoll(sizes) : 0;
+	*need = *databases + WAL_MARGIN;
+	free(sizes);
+	return 0;
+}
+
+/* The free space the checks read ("df": the directory, then df's output). */
+static int
+check_space(session *ctx, const host_checks *h, const cluster_node *n,
+			standby_priv *p, strbuf *notes, pgr_error *err)
+{
+	const check_rec *r = &h->r[CHK_DF];
+	char	   *dir;
+	const char *df_out;
+	long long	need,
+				avail = 0;
+	int			rc;
+
+	if (copy_needs(ctx, p->up, &p->est_bytes, &need, err) < 0)
+		return -1;
+	if (!r->seen)
+		return pgr_error_set(err, PGR_ERR_EXEC, _("the checks on %s stopped before \"%s\""),
+							 n->name, check_names[CHK_DF]);
+	dir = first_line(r->text);
+	df_out = strchr(r->text, '\n') ? strchr(r->text, '\n') + 1 : "";
+	if (r->status != 0)
+	{
+		const char *argv[] = {"df", "-P", "-B1", "--", dir, NULL};
+
+		rc = check_ok(h, CHK_DF, n, argv, err);
+	}
+	else
+		rc = disk_verdict(n, dir, df_out, need, &avail, err);
+	if (rc == 0)
+		strbuf_appendf(notes, _("; %lld MB free, %lld MB needed"), avail / (1024 * 1024), need / (1024 * 1024));
+	free(dir);
 	return rc;
 }
 
@@ -516,37 +884,25 @@ check_tablespaces(session *ctx, transport *t, const cluster_node *n,
 }
 
 static int
-check_reachable(transport *t, const cluster_node *n, const cluster_node *up,
+check_reachable(const host_checks *h, const cluster_node *n, const cluster_node *up,
 				pgr_error *err)
 {
-	char	   *isready = client_path(n, "pg_isready");
-	char		port[16];
-	const char *argv[] = {isready, "-h", up->host, "-p", port, "-t", "5", NULL};
-	strbuf		out;
-	int			status = 0;
-	int			rc = -1;
+	const check_rec *r = &h->r[CHK_ISREADY];
+	char	   *line;
 
-	snprintf(port, sizeof(port), "%d", up->port);
-	strbuf_init(&out);
-	if (transport_capture(t, argv, NULL, 0, CHECK_TIMEOUT_MS, &status, &out, &out, err) < 0)
-		goto out;
-	if (status != 0)
-	{
-		char	   *line = first_line(out.data);
-
-		pgr_error_set(err, PGR_ERR_CONNECT, _("%s cannot reach %s at %s port %d"),
-					  n->name, up->name, up->host, up->port);
-		pgr_error_detail(err, _("pg_isready on %s exited with status %d: %s"), n->name, status, line);
-		pgr_error_hint(err, _("The standby connects to its upstream itself: check listen_addresses on %s and the firewalls between the two hosts."),
-					   up->name);
-		free(line);
-		goto out;
-	}
-	rc = 0;
-out:
-	strbuf_free(&out);
-	free(isready);
-	return rc;
+	if (!r->seen)
+		return pgr_error_set(err, PGR_ERR_EXEC, _("the checks on %s stopped before \"%s\""),
+							 n->name, check_names[CHK_ISREADY]);
+	if (r->status == 0)
+		return 0;
+	line = first_line(r->text);
+	pgr_error_set(err, PGR_ERR_CONNECT, _("%s cannot reach %s at %s port %d"),
+				  n->name, up->name, up->host, up->port);
+	pgr_error_detail(err, _("pg_isready on %s exited with status %d: %s"), n->name, r->status, line);
+	pgr_error_hint(err, _("The standby connects to its upstream itself: check listen_addresses on %s and the firewalls between the two hosts."),
+				   up->name);
+	free(line);
+	return -1;
 }
 
 /* ---- the passfile --------------------------------------------------------- */
@@ -656,8 +1012,7 @@ basebackup_args(const cluster_node *n, const cluster_node *up, const session *ct
 	args_add(a, "-v");
 	if (p->compress)
 	{
-		char	   *c = basebackup_compress_arg(ctx->cl->clone_compression,
-												ctx->cl->clone_compression_level);
+		char	   *c = basebackup_compress_arg(p->method, p->level);
 
 		args_add(a, c);
 		free(c);
@@ -715,55 +1070,6 @@ basebackup_env(const standby_priv *p, args *e)
 }
 
 
-/*
- * A pg_basebackup outlives the SSH session that started it when the
- * connection is cut: its main process dies of the closed pipe at its next
- * progress line, but its WAL-streaming child (a fork, same arguments) goes
- * on, reparented to init, writing into pgdata and keeping the standby's
- * slot busy on the upstream.  The next run finds such processes (any
- * pg_basebackup whose arguments name this data directory) and, with
- * $2 = stop, stops them (TERM, then KILL after 5 s).  Prints their ids.
- * The scan forks nothing per process (read is built in): a host runs
- * hundreds of them.
- */
-static const char leftover_script[] =
-"d=$1 pids=\n"
-"for p in /proc/[0-9]*; do\n"
-"  read -r c < \"$p/comm\" 2>/dev/null && [ \"$c\" = pg_basebackup ] || continue\n"
-"  tr '\\000' '\\n' < \"$p/cmdline\" 2>/dev/null | grep -qxF -- \"$d\" || continue\n"
-"  pids=\"$pids ${p#/proc/}\"\n"
-"done\n"
-"[ -n \"$pids\" ] || exit 0\n"
-"echo $pids\n"
-"[ \"$2\" = stop ] || exit 0\n"
-"kill -TERM $pids 2>/dev/null\n"
-"i=0\n"
-"while kill -0 $pids 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done\n"
-"kill -KILL $pids 2>/dev/null\n"
-"exit 0\n";
-
-static int
-leftover_basebackup(transport *t, const cluster_node *n, standby_priv *p,
-					bool stop, pgr_error *err)
-{
-	const char *argv[] = {"sh", "-c", leftover_script, "sh", n->pgdata,
-	stop ? "stop" : "check", NULL};
-	transport_exec_opts o = {0};
-	strbuf		out;
-	int			status;
-	int			rc;
-
-	strbuf_init(&out);
-	o.timeout_ms = 30000;
-	rc = transport_run_checked(t, argv, &o, &out, &status, err);
-	if (rc < 0 && status > 0)
-		pgr_error_reword(err, PGR_ERR_EXEC, _("could not look for a pg_basebackup left running on %s (status %d)"),
-						 n->name, status);
-	p->leftover_pid = rc == 0 ? atol(out.data) : 0;
-	strbuf_free(&out);
-	return rc;
-}
-
 /* After the leftover copy is stopped, its walsender lets the slot go. */
 static int
 wait_slot_released(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
@@ -807,25 +1113,19 @@ step_standby_check_space(session *ctx, cluster_node *n, cluster_node *up,
 						 pgr_error *err)
 {
 	transport  *t = session_transport(ctx, n, err);
-	char	   *sizes = NULL;
 	char	   *dir = NULL;
 	int			rc = -1;
 
 	*avail = *need = *databases = 0;
 	if (!t)
 		return -1;
-	if (pgconn_query_value(session_conn(ctx, up, err), up->name,
-						   "SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database",
-						   0, NULL, &sizes, err) < 0)
+	if (copy_needs(ctx, up, databases, need, err) < 0)
 		goto out;
-	*databases = sizes ? atoll(sizes) : 0;
-	*need = *databases + WAL_MARGIN;
 	if (existing_dir(t, n->pgdata, &dir, err) < 0 ||
 		check_disk(t, n, dir, *need, avail, err) < 0)
 		goto out;
 	rc = 0;
 out:
-	free(sizes);
 	free(dir);
 	return rc;
 }
@@ -835,226 +1135,221 @@ out:
  * --compress=server-METHOD, plain format: the client decompresses) when
  * both pg_basebackup and the server are 15 or later and the server was
  * built with the method; otherwise the copy is not compressed, and the
- * plan says why.
+ * plan says why.  auto: the choice is made before the copy, from the
+ * link's measured rate (choose_compression).
  */
 static int
 compression(session *ctx, standby_priv *p, int client_major, strbuf *notes,
 			pgr_error *err)
 {
-	const char *method = ctx->cl->clone_compression == BB_COMPRESS_LZ4 ? "lz4" : "zstd";
+	basebackup_compression want = ctx->cl->clone_compression;
+	const char *method = want == BB_COMPRESS_LZ4 ? "lz4" : "zstd";
 	char	   *configure = NULL;
-	char	   *with;
 
-	p->compress = false;
-	if (ctx->cl->clone_compression == BB_COMPRESS_OFF)
+	p->compress = p->auto_probe = false;
+	if (want == BB_COMPRESS_OFF)
 		return 0;
 	if (!version_server_compression(client_major, p->facts->major))
 	{
-		strbuf_appendf(notes, _("; no compression of the copy (clone_compression): it needs PostgreSQL 15 or later on %s and pg_basebackup 15 or later"),
-					   p->up->name);
+		if (want == BB_COMPRESS_AUTO)
+			strbuf_appendf(notes, _("; no compression of the copy (clone_compression = auto): the primary compresses only from PostgreSQL 15 on %s and pg_basebackup 15"),
+						   p->up->name);
+		else
+			strbuf_appendf(notes, _("; no compression of the copy (clone_compression): it needs PostgreSQL 15 or later on %s and pg_basebackup 15 or later"),
+						   p->up->name);
 		return 0;
 	}
 	if (pgconn_query_value(session_conn(ctx, p->up, err), p->up->name,
 						   "SELECT setting FROM pg_catalog.pg_config WHERE name = 'CONFIGURE'",
 						   0, NULL, &configure, err) < 0)
 		return -1;
-	with = pgr_asprintf("--with-%s", method);
-	if (!configure || !strstr(configure, with))
+	p->with_lz4 = configure && strstr(configure, "--with-lz4");
+	p->with_zstd = configure && strstr(configure, "--with-zstd");
+	free(configure);
+	if (want == BB_COMPRESS_AUTO)
+	{
+		/*
+		 * A rate limit says what the copy may take of the link: the data
+		 * then flows at that rate, which the operator chose, uncompressed.
+		 */
+		if (max_rate_kb(ctx) > 0)
+			strbuf_appendf(notes, _("; no compression of the copy (clone_compression = auto): its rate is limited (--max-rate, clone_max_rate)"));
+		else if (!p->with_lz4 && !p->with_zstd)
+			strbuf_appendf(notes, _("; no compression of the copy (clone_compression = auto): %s's server was built without lz4 and zstd"),
+						   p->up->name);
+		else
+		{
+			p->auto_probe = true;
+			strbuf_appendf(notes, _("; the copy compressed by %s only if the link is slower than %.0f MB/s (clone_compression = auto: measured just before the copy)"),
+						   p->up->name, CLONE_AUTO_FAST / (1024 * 1024));
+		}
+		return 0;
+	}
+	if (!(want == BB_COMPRESS_LZ4 ? p->with_lz4 : p->with_zstd))
 		strbuf_appendf(notes, _("; no compression of the copy (clone_compression): %s's server was built without %s"),
 					   p->up->name, method);
 	else
 	{
 		p->compress = true;
+		p->method = want;
+		p->level = ctx->cl->clone_compression_level;
 		strbuf_appendf(notes, _("; the copy compressed by %s with %s"), p->up->name, method);
 	}
-	free(with);
-	free(configure);
 	return 0;
 }
 
+/* The node's settings and its upstream: what the step starts from. */
 static int
-standby_inspect(session *ctx, plan_step *s, pgr_error *err)
+inspect_target(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
 	cluster_node *n = s->node;
-	standby_priv *p = pgr_calloc(1, sizeof(*p));
-	transport  *t;
-	transport  *upt;
-	pgr_error	uerr = PGR_ERROR_INIT;
-	transport_file_stat st;
-	bool		streaming = false;
-	bool		running = false;
-	char	   *arch = NULL;
-	char	   *uparch = NULL;
-	char	   *pgv = NULL;
-	long long	need,
-				avail = 0;
-	int			client_major = 0;
-	strbuf		notes;
-	args		a = {0},
-				e = {0};
-	recovery_params rp;
-	recovery_files rf = RECOVERY_FILES_INIT;
-	int			rc = -1;
 
-	strbuf_init(&notes);
-	s->priv = p;
 	p->up = cluster_upstream(ctx->cl, n);
 	if (!p->up)
-	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: standby \"%s\" has no upstream"),
-					  ctx->cl->path, n->line, n->name);
-		goto out;
-	}
+		return pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: standby \"%s\" has no upstream"),
+							 ctx->cl->path, n->line, n->name);
 	if (!n->pgdata || !n->pgdata[0] || n->pgdata[0] != '/')
 	{
 		pgr_error_set(err, PGR_ERR_INPUT, _("%s:%d: standby \"%s\" needs pgdata, an absolute path"),
 					  ctx->cl->path, n->line, n->name);
 		pgr_error_hint(err, _("Set pgdata to the data directory the standby will have."));
-		goto out;
+		return -1;
 	}
 	if (!(p->facts = session_facts(ctx, p->up, err)))
-		goto out;
-	if (is_streaming(ctx, p->up, n, &streaming, err) < 0)
-		goto out;
-	if (streaming)
-	{
-		rc = inspect_streaming(ctx, s, p, err);
-		goto out;
-	}
+		return -1;
+	return 0;
+}
 
-	/* pre-checks, on the standby's host */
+/* A pg_basebackup left running by an interrupted run (the checks' scan). */
+static int
+check_leftover(const host_checks *h, const cluster_node *n, standby_priv *p,
+			   strbuf *notes, pgr_error *err)
+{
+	const check_rec *r = &h->r[CHK_LEFTOVER];
+
+	if (!r->seen || r->status != 0)
+		return pgr_error_set(err, PGR_ERR_EXEC, _("could not look for a pg_basebackup left running on %s (status %d)"),
+							 n->name, r->seen ? r->status : -1);
+	p->leftover_pid = atol(r->text);
+	if (p->leftover_pid > 0)
+		strbuf_appendf(notes, _("; a pg_basebackup left running by an interrupted run (process %ld) is stopped first"),
+					   p->leftover_pid);
+	return 0;
+}
+
+/* What is at pgdata now (the checks' "pgdata"), and whether it runs. */
+static int
+check_pgdata(session *ctx, const host_checks *h, cluster_node *n,
+			 standby_priv *p, bool *running, pgr_error *err)
+{
+	const check_rec *r = &h->r[CHK_PGDATA];
+	const check_rec *st = &h->r[CHK_STATUS];
+
+	*running = false;
+	if (!r->seen)
+		return pgr_error_set(err, PGR_ERR_EXEC, _("the checks on %s stopped before \"%s\""),
+							 n->name, check_names[CHK_PGDATA]);
+	p->pgdata_exists = strncmp(r->text, "missing\n", 8) != 0;
+	if (p->pgdata_exists && strncmp(r->text, "dir\n", 4) != 0)
+		return pgr_error_set(err, PGR_ERR_INPUT, _("\"%s\" on %s is not a directory"), n->pgdata, n->name);
+	p->pgdata_cluster = p->pgdata_exists && strstr(r->text, "\nyes\n") != NULL;
+	if (!p->pgdata_cluster)
+		return 0;
+	/* pg_ctl, pg_ctlcluster, systemctl is-active: 0 running, 3 stopped */
+	if (st->seen && (st->status == 0 || st->status == 3))
+	{
+		*running = st->status == 0;
+		return 0;
+	}
+	/* anything else: asked again the usual way, which says what is wrong */
+	return service_status(ctx, n, running, err);
+}
+
+/* The standby's slot on the upstream: there already? used by another? */
+static int
+inspect_slot(session *ctx, standby_priv *p, const cluster_node *n, pgr_error *err)
+{
+	const char *params[1];
+	char	   *active = NULL;
+
+	if (!ctx->cl->slots)
+		return 0;
+	p->slot = cluster_slot_name(n);
+	params[0] = p->slot;
+	if (pgconn_query_value(session_conn(ctx, p->up, err), p->up->name,
+						   "SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+						   1, params, &active, err) < 0)
+		return -1;
+	p->slot_exists = active != NULL;
+	/* the leftover copy holds the slot until it is stopped (apply) */
+	if (active && strcmp(active, "true") == 0 && p->leftover_pid == 0)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("the replication slot \"%s\" on %s is in use by another connection"),
+					  p->slot, p->up->name);
+		pgr_error_hint(err, _("Another server streams with that slot: stop it, or drop the slot on %s."), p->up->name);
+		free(active);
+		return -1;
+	}
+	free(active);
+	return 0;
+}
+
+/*
+ * The pre-checks on the standby's host, in their order: who runs the
+ * commands, the server's and the client's versions, the compression,
+ * the architecture, the free space, the tablespaces, the upstream
+ * reachable from there, a leftover copy, the slot, the data directory.
+ */
+static int
+inspect_host(session *ctx, plan_step *s, standby_priv *p, bool *running,
+			 strbuf *notes, pgr_error *err)
+{
+	cluster_node *n = s->node;
+	transport  *t;
+	host_checks h;
+	strbuf		ts;
+	int			client_major = 0;
+	int			rc = -1;
+
 	if (!(t = session_transport(ctx, n, err)))
+		return -1;
+	if (run_host_checks(ctx, t, n, p->up, &h, err) < 0)
+		return -1;
+	strbuf_init(&ts);
+	if (check_uid(&h, n, err) < 0 ||
+		check_version(&h, n, p->up, p->facts->major, err) < 0)
 		goto out;
-	{
-		const char *argv[] = {"id", "-u", NULL};
-		strbuf		uid;
-
-		strbuf_init(&uid);
-		if (run_ok(t, n, argv, &uid, err) < 0)
-		{
-			strbuf_free(&uid);
-			goto out;
-		}
-		if (atoi(uid.data) == 0 && uid.data[0] == '0')
-		{
-			strbuf_free(&uid);
-			pgr_error_set(err, PGR_ERR_INPUT, _("the commands on %s would run as root, and PostgreSQL's server refuses to run as root"),
-						  n->name);
-			pgr_error_detail(err, _("pg_basebackup makes the data directory as the account that runs it; the server must own it."));
-			pgr_error_hint(err, _("Reach %s as the server's account (ssh = postgres@HOST), or give the node \"become = postgres\" (the server's account, through sudo)."), n->name);
-			goto out;
-		}
-		strbuf_free(&uid);
-	}
-	if (check_version(t, n, p->up, p->facts->major, err) < 0)
+	strbuf_appendf(notes, _("PostgreSQL %d like %s"), p->facts->major, p->up->name);
+	if (check_client(&h, n, p->up, p->facts->major, &client_major, notes, err) < 0 ||
+		compression(ctx, p, client_major, notes, err) < 0 ||
+		check_arch(ctx, &h, n, p->up, notes, err) < 0 ||
+		check_space(ctx, &h, n, p, notes, err) < 0 ||
+		check_tablespaces(ctx, t, n, p->up, &ts, err) < 0 ||
+		check_reachable(&h, n, p->up, err) < 0)
 		goto out;
-	strbuf_appendf(&notes, _("PostgreSQL %d like %s"), p->facts->major, p->up->name);
-	if (check_client(t, n, p->up, p->facts->major, &client_major, &notes, err) < 0)
-		goto out;
-	if (compression(ctx, p, client_major, &notes, err) < 0)
-		goto out;
-	if (machine_of(t, n, &arch, err) < 0)
-		goto out;
-	upt = session_transport(ctx, p->up, &uerr);
-	if (!upt || machine_of(upt, p->up, &uparch, &uerr) < 0)
-	{
-		strbuf_appendf(&notes, _("; architecture %s (%s's not checked: %s)"), arch, p->up->name,
-					   uerr.message ? uerr.message : "?");
-		pgr_error_clear(&uerr);
-	}
-	else if (strcmp(arch, uparch) != 0)
-	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("%s is %s, %s is %s"), n->name, arch, p->up->name, uparch);
-		pgr_error_hint(err, _("Streaming replication needs the same architecture on both hosts."));
-		goto out;
-	}
-	else
-		strbuf_appendf(&notes, _("; architecture %s like %s"), arch, p->up->name);
-
-	if (step_standby_check_space(ctx, n, p->up, &p->est_bytes, &avail, &need, err) < 0)
-		goto out;
-	strbuf_appendf(&notes, _("; %lld MB free, %lld MB needed"), avail / (1024 * 1024), need / (1024 * 1024));
-	{
-		strbuf		ts;
-
-		strbuf_init(&ts);
-		if (check_tablespaces(ctx, t, n, p->up, &ts, err) < 0)
-		{
-			strbuf_free(&ts);
-			goto out;
-		}
-		strbuf_free(&ts);
-	}
-	if (check_reachable(t, n, p->up, err) < 0)
-		goto out;
-	strbuf_appendf(&notes, _("; %s reaches %s at %s port %d"), n->name, p->up->name, p->up->host, p->up->port);
+	strbuf_appendf(notes, _("; %s reaches %s at %s port %d"), n->name, p->up->name, p->up->host, p->up->port);
 	if (max_rate_kb(ctx) > 0)
 	{
 		char		r[32];
 
 		monitor_format_bytes(max_rate_kb(ctx) * 1024, r, sizeof(r));
-		strbuf_appendf(&notes, _("; the copy limited to %s/s"), r);
+		strbuf_appendf(notes, _("; the copy limited to %s/s"), r);
 	}
-
-	/* where things go */
-	p->parent = standby_parent_dir(n->pgdata);
-	p->passfile = standby_passfile_path(n);
-	if (leftover_basebackup(t, n, p, false, err) < 0)
+	if (check_leftover(&h, n, p, notes, err) < 0 ||
+		inspect_slot(ctx, p, n, err) < 0 ||
+		check_pgdata(ctx, &h, n, p, running, err) < 0)
 		goto out;
-	if (p->leftover_pid > 0)
-		strbuf_appendf(&notes, _("; a pg_basebackup left running by an interrupted run (process %ld) is stopped first"),
-					   p->leftover_pid);
-	p->rootcert = standby_rootcert_path(ctx->cl, n);
-	p->sslcert = standby_sslcert_path(ctx->cl, n);
-	p->sslkey = standby_sslkey_path(ctx->cl, n);
-	p->sslcert_only = !standby_uses_password(ctx->cl);
-	if (ctx->cl->slots)
-	{
-		const char *params[1];
-		char	   *active = NULL;
+	rc = 0;
+out:
+	strbuf_free(&ts);
+	host_checks_free(&h);
+	return rc;
+}
 
-		p->slot = cluster_slot_name(n);
-		params[0] = p->slot;
-		if (pgconn_query_value(session_conn(ctx, p->up, err), p->up->name,
-					  "SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
-					  1, params, &active, err) < 0)
-			goto out;
-		p->slot_exists = active != NULL;
-		/* the leftover copy holds the slot until it is stopped (apply) */
-		if (active && strcmp(active, "true") == 0 && p->leftover_pid == 0)
-		{
-			pgr_error_set(err, PGR_ERR_INPUT, _("the replication slot \"%s\" on %s is in use by another connection"),
-						  p->slot, p->up->name);
-			pgr_error_hint(err, _("Another server streams with that slot: stop it, or drop the slot on %s."), p->up->name);
-			free(active);
-			goto out;
-		}
-		free(active);
-	}
-	if (transport_stat(t, n->pgdata, &st, err) < 0)
-		goto out;
-	p->pgdata_exists = st.exists;
-	if (st.exists)
-	{
-		transport_file_stat vst;
-
-		if (!st.is_dir)
-		{
-			pgr_error_set(err, PGR_ERR_INPUT, _("\"%s\" on %s is not a directory"), n->pgdata, n->name);
-			goto out;
-		}
-		pgv = pgr_asprintf("%s/PG_VERSION", n->pgdata);
-		if (transport_stat(t, pgv, &vst, err) < 0)
-			goto out;
-		p->pgdata_cluster = vst.exists;
-		if (p->pgdata_cluster && service_status(ctx, n, &running, err) < 0)
-			goto out;
-	}
-	else if (transport_stat(t, p->parent, &st, err) < 0)
-		goto out;
-
-	/* the preview: never the password */
-	strbuf_appendf(&s->preview, "# %s\n", notes.data);
+/* The passfile, the client certificate, the CA: never the password. */
+static void
+preview_credentials(session *ctx, plan_step *s, const standby_priv *p)
+{
 	if (standby_uses_password(ctx->cl))
 	{
 		strbuf_append(&s->preview, "# ");
@@ -1063,9 +1358,7 @@ standby_inspect(session *ctx, plan_step *s, pgr_error *err)
 		strbuf_append_char(&s->preview, '\n');
 	}
 	if (p->sslcert)
-	{
 		preview_client_cert(ctx, s, p);
-	}
 	if (p->rootcert)
 	{
 		strbuf_append(&s->preview, "# ");
@@ -1073,6 +1366,17 @@ standby_inspect(session *ctx, plan_step *s, pgr_error *err)
 					   p->rootcert);
 		strbuf_append_char(&s->preview, '\n');
 	}
+}
+
+/* The server stopped, the old data directory moved aside. */
+static void
+preview_move_aside(session *ctx, plan_step *s, const standby_priv *p, bool running)
+{
+	cluster_node *n = s->node;
+	char	   *q1;
+	char	   *aside;
+	char	   *q2;
+
 	if (running)
 	{
 		char	   *cmd = service_command_string(n, SERVICE_STOP);
@@ -1080,65 +1384,88 @@ standby_inspect(session *ctx, plan_step *s, pgr_error *err)
 		strbuf_appendf(&s->preview, "%s\n", cmd);
 		free(cmd);
 	}
-	if (p->pgdata_exists)
-	{
-		char	   *q1 = shquote_arg(n->pgdata);
-		char	   *aside = pgr_asprintf("%s.pgreplica-YYYYMMDD-HHMMSS", n->pgdata);
-		char	   *q2 = shquote_arg(aside);
+	if (!p->pgdata_exists)
+		return;
+	q1 = shquote_arg(n->pgdata);
+	aside = pgr_asprintf("%s.pgreplica-YYYYMMDD-HHMMSS", n->pgdata);
+	q2 = shquote_arg(aside);
+	strbuf_appendf(&s->preview, "mv -- %s %s\n", q1, q2);
+	strbuf_append(&s->preview, "# ");
+	if (ctx->opts.delete_old_data)
+		strbuf_appendf(&s->preview, _("the old data directory waits there until the new standby streams, then it is DELETED (--delete-old-data); its postgresql.conf, pg_hba.conf, pg_ident.conf, server.crt, server.key and root.crt are put back after the copy"));
+	else
+		strbuf_appendf(&s->preview, _("the old data directory is kept there (never deleted); its postgresql.conf, pg_hba.conf, pg_ident.conf, server.crt, server.key and root.crt are put back after the copy"));
+	strbuf_append_char(&s->preview, '\n');
+	free(q1);
+	free(q2);
+	free(aside);
+}
 
-		strbuf_appendf(&s->preview, "mv -- %s %s\n", q1, q2);
-		strbuf_append(&s->preview, "# ");
-		if (ctx->opts.delete_old_data)
-			strbuf_appendf(&s->preview, _("the old data directory waits there until the new standby streams, then it is DELETED (--delete-old-data); its postgresql.conf, pg_hba.conf, pg_ident.conf, server.crt, server.key and root.crt are put back after the copy"));
-		else
-			strbuf_appendf(&s->preview, _("the old data directory is kept there (never deleted); its postgresql.conf, pg_hba.conf, pg_ident.conf, server.crt, server.key and root.crt are put back after the copy"));
-		strbuf_append_char(&s->preview, '\n');
-		free(q1);
-		free(q2);
-		free(aside);
-	}
-	basebackup_args(n, p->up, ctx, p, &a);
+/* The copy, as it will run (its environment: file names, no secret). */
+static void
+preview_copy(session *ctx, plan_step *s, const standby_priv *p)
+{
+	args		a = {0},
+				e = {0};
+	char	   *qe;
+	char	   *qa;
+
+	basebackup_args(s->node, p->up, ctx, p, &a);
 	basebackup_env(p, &e);
-	{
-		char	   *qe = shquote_argv((const char *const *) e.v);
-		char	   *qa = shquote_argv((const char *const *) a.v);
+	qe = shquote_argv((const char *const *) e.v);
+	qa = shquote_argv((const char *const *) a.v);
+	strbuf_appendf(&s->preview, "env %s %s\n", qe, qa);
+	free(qe);
+	free(qa);
+	args_free(&a);
+	args_free(&e);
+}
 
-		strbuf_appendf(&s->preview, "env %s %s\n", qe, qa);
-		free(qe);
-		free(qa);
-	}
+/* The recovery configuration it will get. */
+static int
+preview_recovery(session *ctx, plan_step *s, const standby_priv *p, pgr_error *err)
+{
+	cluster_node *n = s->node;
+	recovery_params rp;
+	recovery_files rf = RECOVERY_FILES_INIT;
+
 	standby_recovery_params(ctx->cl, n, p->up, p->facts, p->passfile, p->rootcert,
 							p->sslcert, p->sslkey, p->slot, &rp);
 	if (recovery_render(&rp, &rf, err) < 0)
-		goto out;
+		return -1;
+	strbuf_append(&s->preview, "# ");
 	if (rf.recovery_conf)
 	{
-		strbuf_append(&s->preview, "# ");
 		strbuf_appendf(&s->preview, _("write \"%s/%s\":"), n->pgdata, RECOVERY_CONF_FILE);
 		strbuf_append_char(&s->preview, '\n');
 		strbuf_append(&s->preview, rf.recovery_conf);
+		recovery_files_free(&rf);
+		return 0;
 	}
-	else
+	strbuf_appendf(&s->preview, _("create \"%s/%s\"; in \"%s/%s\":"), n->pgdata, RECOVERY_SIGNAL_FILE,
+				   n->pgdata, RECOVERY_AUTO_CONF_FILE);
+	strbuf_append_char(&s->preview, '\n');
+	for (size_t i = 0; i < rf.n_auto_settings; i++)
 	{
-		strbuf_append(&s->preview, "# ");
-		strbuf_appendf(&s->preview, _("create \"%s/%s\"; in \"%s/%s\":"), n->pgdata, RECOVERY_SIGNAL_FILE,
-					   n->pgdata, RECOVERY_AUTO_CONF_FILE);
-		strbuf_append_char(&s->preview, '\n');
-		for (size_t i = 0; i < rf.n_auto_settings; i++)
-		{
-			/* quoted by the writer pgconf_set uses: the preview is the file */
-			char	   *q = pgconf_quote_value(rf.auto_settings[i].value);
+		/* quoted by the writer pgconf_set uses: the preview is the file */
+		char	   *q = pgconf_quote_value(rf.auto_settings[i].value);
 
-			strbuf_appendf(&s->preview, "%s = %s\n", rf.auto_settings[i].name, q);
-			free(q);
-		}
+		strbuf_appendf(&s->preview, "%s = %s\n", rf.auto_settings[i].name, q);
+		free(q);
 	}
-	{
-		char	   *cmd = service_command_string(n, SERVICE_START);
+	recovery_files_free(&rf);
+	return 0;
+}
 
-		strbuf_appendf(&s->preview, "%s\n", cmd);
-		free(cmd);
-	}
+/* The start, the verification, and the step's one-line summary. */
+static void
+preview_start(plan_step *s, const standby_priv *p)
+{
+	cluster_node *n = s->node;
+	char	   *cmd = service_command_string(n, SERVICE_START);
+
+	strbuf_appendf(&s->preview, "%s\n", cmd);
+	free(cmd);
 	strbuf_append(&s->preview, "# ");
 	strbuf_appendf(&s->preview, _("then wait until %s's pg_stat_replication shows %s streaming, write a marker row in pgreplica.marker on %s and read it on %s"),
 				   p->up->name, n->name, p->up->name, n->name);
@@ -1148,15 +1475,44 @@ standby_inspect(session *ctx, plan_step *s, pgr_error *err)
 					   n->name, p->up->name);
 	else
 		strbuf_appendf(&s->summary, _("will build %s from %s with pg_basebackup"), n->name, p->up->name);
+}
+
+static int
+standby_inspect(session *ctx, plan_step *s, pgr_error *err)
+{
+	cluster_node *n = s->node;
+	standby_priv *p = pgr_calloc(1, sizeof(*p));
+	bool		streaming = false;
+	bool		running = false;
+	strbuf		notes;
+	int			rc = -1;
+
+	s->priv = p;
+	if (inspect_target(ctx, s, p, err) < 0 ||
+		is_streaming(ctx, p->up, n, &streaming, err) < 0)
+		return -1;
+	if (streaming)
+		return inspect_streaming(ctx, s, p, err);
+	/* where things go */
+	p->parent = standby_parent_dir(n->pgdata);
+	p->passfile = standby_passfile_path(n);
+	p->rootcert = standby_rootcert_path(ctx->cl, n);
+	p->sslcert = standby_sslcert_path(ctx->cl, n);
+	p->sslkey = standby_sslkey_path(ctx->cl, n);
+	p->sslcert_only = !standby_uses_password(ctx->cl);
+	strbuf_init(&notes);
+	if (inspect_host(ctx, s, p, &running, &notes, err) < 0)
+		goto out;
+	strbuf_appendf(&s->preview, "# %s\n", notes.data);
+	preview_credentials(ctx, s, p);
+	preview_move_aside(ctx, s, p, running);
+	preview_copy(ctx, s, p);
+	if (preview_recovery(ctx, s, p, err) < 0)
+		goto out;
+	preview_start(s, p);
 	rc = 0;
 out:
-	recovery_files_free(&rf);
-	args_free(&a);
-	args_free(&e);
 	strbuf_free(&notes);
-	free(arch);
-	free(uparch);
-	free(pgv);
 	return rc;
 }
 
@@ -1207,49 +1563,6 @@ write_client_cert(session *ctx, plan_step *s, transport *t, standby_priv *p,
 		return -1;
 	session_log(ctx, s, _("wrote the client certificate \"%s\" and its key \"%s\" (mode 0600) on %s"),
 			 p->sslcert, p->sslkey, s->node->name);
-	return 0;
-}
-
-/* mv -- PGDATA PGDATA.pgreplica-<UTC stamp>[-N] */
-static int
-move_aside(session *ctx, plan_step *s, transport *t, standby_priv *p,
-		   pgr_error *err)
-{
-	const char *pgdata = s->node->pgdata;
-	char		stamp[32];
-	time_t		now = time(NULL);
-	struct tm	tm;
-	transport_file_stat st;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	free(p->aside);
-	p->aside = pgr_asprintf("%s.pgreplica-%s", pgdata, stamp);
-	for (int i = 1;; i++)
-	{
-		if (transport_stat(t, p->aside, &st, err) < 0)
-			return -1;
-		if (!st.exists)
-			break;
-		free(p->aside);
-		p->aside = pgr_asprintf("%s.pgreplica-%s-%d", pgdata, stamp, i);
-	}
-	{
-		const char *argv[] = {"mv", "--", pgdata, p->aside, NULL};
-
-		if (exec_ok(ctx, s, t, argv, err) < 0)
-		{
-			pgr_error_hint(err, _("The account that runs the commands on %s must be able to write in \"%s\"."),
-						   s->node->name, p->parent);
-			return -1;
-		}
-	}
-	if (transport_stat(t, pgdata, &st, err) < 0)
-		return -1;
-	if (st.exists)
-		return pgr_error_set(err, PGR_ERR_GENERIC, _("\"%s\" is still there after being moved to \"%s\""),
-							 pgdata, p->aside);
-	session_log(ctx, s, _("moved the old data directory \"%s\" to \"%s\" (kept)"), pgdata, p->aside);
 	return 0;
 }
 
@@ -1376,6 +1689,47 @@ drop_created_slot(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 	pgr_error_clear(&derr);
 }
 
+/*
+ * clone_compression = auto: the link from the upstream measured from the
+ * standby's host (clone_auto_probe: the start of a base backup, to
+ * nowhere, with no manifest: no checksums computed for it), and the copy
+ * compressed by the upstream only when the link is the slower of the two.  The log says what was measured and chosen.
+ */
+static void
+choose_compression(session *ctx, plan_step *s, transport *t, standby_priv *p)
+{
+	char	   *bb = client_path(s->node, "pg_basebackup");
+	char		port[16];
+	const char *argv[] = {bb, "-h", p->up->host, "-p", port, "-U", ctx->cl->replication_user,
+	"-D", "-", "-Ft", "-X", "none", "-c", "fast", "--no-manifest", "-w", NULL};
+	args		e = {0};
+	pgr_error	perr = PGR_ERROR_INIT;
+	double		rate = 0;
+	long long	bytes = 0;
+	char		r[32];
+
+	snprintf(port, sizeof(port), "%d", p->up->port);
+	basebackup_env(p, &e);
+	if (clone_auto_probe(t, argv, (const char *const *) e.v, &rate, &bytes, &perr) < 0)
+	{
+		session_log(ctx, s, _("no compression of the copy: %s"), perr.message ? perr.message : "?");
+		goto out;
+	}
+	clone_auto_choose(rate, p->with_lz4, p->with_zstd, &p->method, &p->level);
+	p->compress = p->method != BB_COMPRESS_OFF;
+	monitor_format_bytes((long long) rate, r, sizeof(r));
+	if (!p->compress)
+		session_log(ctx, s, _("the link from %s measured at %s/s: the copy is not compressed (faster than compressing it)"),
+				 p->up->name, r);
+	else
+		session_log(ctx, s, _("the link from %s measured at %s/s: the copy is compressed by %s with %s"),
+				 p->up->name, r, p->up->name, p->method == BB_COMPRESS_LZ4 ? "lz4" : "zstd");
+out:
+	pgr_error_clear(&perr);
+	args_free(&e);
+	free(bb);
+}
+
 static int
 run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
@@ -1473,36 +1827,6 @@ out:
 	return rc;
 }
 
-/* The files of the old data directory that belong to the host, put back. */
-static int
-restore_kept(session *ctx, plan_step *s, transport *t, standby_priv *p,
-			 pgr_error *err)
-{
-	strbuf		out;
-	int			rc = -1;
-
-	if (!p->keep_from)
-		return 0;
-	strbuf_init(&out);
-	if (standby_copy_files(t, p->keep_from, s->node->pgdata, standby_kept_files, &out, err) < 0)
-	{
-		pgr_error_prefix(err, _("could not put the kept files back into \"%s\" on %s from \"%s\""),
-						 s->node->pgdata, s->node->name, p->keep_from);
-		goto out;
-	}
-	for (char *line = out.data, *nl; *line; line = nl + 1)
-	{
-		if (!(nl = strchr(line, '\n')))
-			break;
-		*nl = '\0';
-		session_log(ctx, s, _("put \"%s/%s\" back from \"%s\""), s->node->pgdata, line, p->keep_from);
-	}
-	rc = 0;
-out:
-	strbuf_free(&out);
-	return rc;
-}
-
 typedef struct step_log {
 	session   *ctx;
 	plan_step  *s;
@@ -1516,16 +1840,59 @@ log_to_step(void *arg, const char *line)
 	session_log(l->ctx, l->s, "%s", line);
 }
 
+/*
+ * The upstream's postgresql.auto.conf as its server reads it, just before
+ * the copy (12 and later): the standby settings are merged into it while
+ * the copy runs its course, and written with the kept files in one
+ * command.  NULL when it cannot be read (not a superuser session...): the
+ * copied file is then read on the standby's host.
+ */
+static char *
+upstream_auto_conf(session *ctx, standby_priv *p)
+{
+	pgr_error	e = PGR_ERROR_INIT;
+	char	   *text = NULL;
+	PGconn	   *conn;
+
+	if (p->facts->recovery_conf)
+		return NULL;
+	conn = session_conn(ctx, p->up, &e);
+	if (!conn || pgconn_query_value(conn, p->up->name,
+									"SELECT pg_catalog.pg_read_file('" RECOVERY_AUTO_CONF_FILE "')",
+									0, NULL, &text, &e) < 0)
+		text = NULL;
+	pgr_error_clear(&e);
+	return text;
+}
+
+/*
+ * After the copy: what lived in the old data directory and belongs to the
+ * host put back, and the recovery configuration, in one command.
+ */
 static int
-write_recovery(session *ctx, plan_step *s, transport *t, standby_priv *p,
-			   pgr_error *err)
+finish_copy(session *ctx, plan_step *s, transport *t, standby_priv *p,
+			const char *auto_conf, pgr_error *err)
 {
 	recovery_params rp;
 	step_log	l = {ctx, s};
+	strbuf		copied;
+	int			rc;
 
 	standby_recovery_params(ctx->cl, s->node, p->up, p->facts, p->passfile, p->rootcert,
 							p->sslcert, p->sslkey, p->slot, &rp);
-	return standby_write_recovery(t, s->node, &rp, log_to_step, &l, err);
+	strbuf_init(&copied);
+	rc = standby_finish_copy(t, s->node, p->keep_from, &rp, auto_conf, &copied,
+							 log_to_step, &l, err);
+	for (char *line = copied.data, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+	{
+		*nl = '\0';
+		session_log(ctx, s, _("put \"%s/%s\" back from \"%s\""), s->node->pgdata, line, p->keep_from);
+	}
+	if (rc < 0 && p->keep_from)
+		pgr_error_prefix(err, _("could not put the kept files back into \"%s\" on %s from \"%s\""),
+						 s->node->pgdata, s->node->name, p->keep_from);
+	strbuf_free(&copied);
+	return rc;
 }
 
 /*
@@ -1583,13 +1950,225 @@ find_earlier_aside(transport *t, plan_step *s, standby_priv *p,
 	return 0;
 }
 
+/*
+ * What is at pgdata, stopped if it runs and moved aside, in one command
+ * (it was seven round trips: the stats of pgdata, PG_VERSION, the aside
+ * name, backup_label, the service's status, mv, pgdata again).  $1 pgdata,
+ * $2 the aside name (PGDATA.pgreplica-<UTC stamp>; -N appended while that
+ * exists), then the service's status command.  Prints one of:
+ *   missing              no data directory;
+ *   running              a server runs on it (nothing moved: stop it first);
+ *   status N             the status command said neither 0 nor 3;
+ *   moved, PATH[, label] moved to PATH (backup_label there: a copy that
+ *                        never started);
+ *   still, PATH          pgdata is still there after mv;
+ *   to, PATH             before mv, which then failed (status 1).
+ */
+static const char aside_script[] =
+"d=$1 base=$2\n"
+"shift 2\n"
+"[ -e \"$d\" ] || [ -L \"$d\" ] || { echo missing; exit 0; }\n"
+"if [ -e \"$d/PG_VERSION\" ] && [ $# -gt 0 ]; then\n"
+"  \"$@\" >/dev/null 2>&1; s=$?\n"
+"  [ $s = 0 ] && { echo running; exit 0; }\n"
+"  [ $s = 3 ] || { echo \"status $s\"; exit 0; }\n"
+"fi\n"
+"a=$base i=1\n"
+"while [ -e \"$a\" ] || [ -L \"$a\" ]; do a=$base-$i; i=$((i + 1)); done\n"
+"printf 'to\\n%s\\n' \"$a\"\n"
+"mv -- \"$d\" \"$a\" || exit 1\n"
+"if [ -e \"$d\" ] || [ -L \"$d\" ]; then printf 'still\\n%s\\n' \"$a\"; exit 0; fi\n"
+"printf 'moved\\n%s\\n' \"$a\"\n"
+"[ -e \"$a/backup_label\" ] && echo label\n"
+"exit 0\n";
+
+/* The second line of the aside script's output (a path), malloc'd. */
+static char *
+second_line(const char *out)
+{
+	const char *nl = strchr(out, '\n');
+
+	return first_line(nl ? nl + 1 : "");
+}
+
+/* mv failed in the aside script (status, its standard error in EO). */
+static int
+aside_mv_failed(const cluster_node *n, const standby_priv *p, const char *out,
+				const char *eo, const char *base, int status, pgr_error *err)
+{
+	char	   *to = strncmp(out, "to\n", 3) == 0 ? second_line(out) : pgr_strdup(base);
+	const char *mv[] = {"mv", "--", n->pgdata, to, NULL};
+	char	   *cmd = shquote_argv(mv);
+
+	pgr_error_set(err, PGR_ERR_EXEC, _("the command %s failed on %s (status %d)"),
+				  cmd, n->name, status);
+	if (eo[0])
+		pgr_error_detail(err, "%s", eo);
+	pgr_error_hint(err, _("The account that runs the commands on %s must be able to write in \"%s\"."),
+				   n->name, p->parent);
+	free(cmd);
+	free(to);
+	return -1;
+}
+
+/*
+ * The aside script (ARGV) until it has moved pgdata or found none: a
+ * server running on it is stopped first, once; a status the script could
+ * not read is asked again through service_status, which says what is
+ * wrong.  Its output in *out.
+ */
+static int
+aside_run(session *ctx, plan_step *s, standby_priv *p, transport *t,
+		  const char *const *argv, const char *base, strbuf *out, pgr_error *err)
+{
+	cluster_node *n = s->node;
+	strbuf		eo;
+	int			rc = -1;
+
+	strbuf_init(&eo);
+	for (int round = 0; round < 2; round++)
+	{
+		int			status = 0;
+		bool		running = false;
+
+		strbuf_reset(out);
+		strbuf_reset(&eo);
+		if (transport_capture(t, argv, NULL, 0, CHECK_TIMEOUT_MS, &status, out, &eo, err) < 0)
+			goto out;
+		if (status != 0)
+		{
+			aside_mv_failed(n, p, out->data, eo.data, base, status, err);
+			goto out;
+		}
+		if (strncmp(out->data, "running", 7) == 0)
+		{
+			session_log(ctx, s, _("stopping the server on %s"), n->name);
+			if (service_stop(ctx, n, false, err) < 0)
+				goto out;
+		}
+		else if (strncmp(out->data, "status ", 7) == 0)
+		{
+			if (service_status(ctx, n, &running, err) < 0)
+				goto out;
+			if (running && service_stop(ctx, n, false, err) < 0)
+				goto out;
+		}
+		else
+		{
+			rc = 0;
+			goto out;
+		}
+	}
+	pgr_error_set(err, PGR_ERR_GENERIC, _("the server on %s still runs after being stopped"), n->name);
+	pgr_error_detail(err, "%s", out->data);
+out:
+	strbuf_free(&eo);
+	return rc;
+}
+
+/*
+ * What the aside script did (VERDICT: its output past the "to" record):
+ * the files to keep found (p->keep_from) in the old data directory, or,
+ * when there is none or it is a copy that never started (backup_label
+ * still there: an interrupted base backup, holding the upstream's
+ * configuration), in the latest earlier <pgdata>.pgreplica-* copy.
+ */
+static int
+aside_verdict(session *ctx, plan_step *s, transport *t, standby_priv *p,
+			  const char *verdict, pgr_error *err)
+{
+	cluster_node *n = s->node;
+
+	if (strncmp(verdict, "missing", 7) == 0)
+	{
+		if (find_earlier_aside(t, s, p, NULL, err) < 0)
+			return -1;
+		if (p->keep_from)
+			session_log(ctx, s, _("no data directory: the files to keep come from \"%s\", left by an earlier run"),
+					 p->keep_from);
+		return 0;
+	}
+	free(p->aside);
+	p->aside = second_line(verdict);
+	if (strncmp(verdict, "still\n", 6) == 0)
+		return pgr_error_set(err, PGR_ERR_GENERIC, _("\"%s\" is still there after being moved to \"%s\""),
+							 n->pgdata, p->aside);
+	if (strncmp(verdict, "moved\n", 6) != 0)
+	{
+		pgr_error_set(err, PGR_ERR_EXEC, _("the checks on %s stopped before \"%s\""), n->name, "mv");
+		pgr_error_detail(err, "%s", verdict);
+		return -1;
+	}
+	session_log(ctx, s, _("moved the old data directory \"%s\" to \"%s\" (kept)"), n->pgdata, p->aside);
+	if (strstr(verdict, "\nlabel\n"))
+	{
+		if (find_earlier_aside(t, s, p, p->aside, err) < 0)
+			return -1;
+		if (p->keep_from)
+			session_log(ctx, s, _("\"%s\" is a copy that never started: the files to keep come from \"%s\""),
+					 p->aside, p->keep_from);
+	}
+	if (!p->keep_from)
+		p->keep_from = pgr_strdup(p->aside);
+	return 0;
+}
+
+/* The server stopped, the old data directory moved aside (aside_script). */
+static int
+clear_pgdata(session *ctx, plan_step *s, transport *t, standby_priv *p,
+			 pgr_error *err)
+{
+	cluster_node *n = s->node;
+	char		stamp[32];
+	time_t		now = time(NULL);
+	struct tm	tm;
+	char	   *base;
+	char	  **status_argv = service_argv(n, SERVICE_STATUS, NULL, NULL);
+	const char *argv[40];
+	strbuf		out;
+	const char *verdict;
+	int			k = 0;
+	int			rc = -1;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	base = pgr_asprintf("%s.pgreplica-%s", n->pgdata, stamp);
+	argv[k++] = "sh";
+	argv[k++] = "-c";
+	argv[k++] = aside_script;
+	argv[k++] = "sh";
+	argv[k++] = n->pgdata;
+	argv[k++] = base;
+	for (char **a = status_argv; a && *a && k < 39; a++)
+		argv[k++] = *a;
+	argv[k] = NULL;
+	strbuf_init(&out);
+	if (aside_run(ctx, s, p, t, argv, base, &out, err) == 0)
+	{
+		/* past the "to" record, printed before mv */
+		verdict = out.data;
+		if (strncmp(verdict, "to\n", 3) == 0)
+		{
+			const char *nl = strchr(verdict + 3, '\n');
+
+			verdict = nl ? nl + 1 : "";
+		}
+		rc = aside_verdict(ctx, s, t, p, verdict, err);
+	}
+	strbuf_free(&out);
+	service_argv_free(status_argv);
+	free(base);
+	return rc;
+}
+
 static int
 standby_apply(session *ctx, plan_step *s, pgr_error *err)
 {
 	standby_priv *p = s->priv;
 	cluster_node *n = s->node;
 	transport  *t;
-	transport_file_stat st;
+	char	   *auto_conf;
+	int			rc;
 
 	if (!p)
 		return pgr_error_set(err, PGR_ERR_GENERIC, _("the step was not inspected before being applied"));
@@ -1619,65 +2198,20 @@ standby_apply(session *ctx, plan_step *s, pgr_error *err)
 
 	/* the server stopped, the old data directory moved aside */
 	session_disconnect(ctx, n);
-	if (transport_stat(t, n->pgdata, &st, err) < 0)
+	if (clear_pgdata(ctx, s, t, p, err) < 0)
 		return -1;
-	if (st.exists)
-	{
-		char	   *pgv = pgr_asprintf("%s/PG_VERSION", n->pgdata);
-		transport_file_stat vst;
-		bool		running = false;
-		int			rc = transport_stat(t, pgv, &vst, err);
-
-		free(pgv);
-		if (rc < 0)
-			return -1;
-		if (vst.exists && service_status(ctx, n, &running, err) < 0)
-			return -1;
-		if (running)
-		{
-			session_log(ctx, s, _("stopping the server on %s"), n->name);
-			if (service_stop(ctx, n, false, err) < 0)
-				return -1;
-		}
-		if (move_aside(ctx, s, t, p, err) < 0)
-			return -1;
-		/*
-		 * A copy that never started (backup_label still there: an
-		 * interrupted base backup) holds the upstream's configuration, not
-		 * this host's: keep the files of an earlier copy if there is one.
-		 */
-		{
-			char	   *label = pgr_asprintf("%s/backup_label", p->aside);
-			transport_file_stat lst;
-			int			lrc = transport_stat(t, label, &lst, err);
-
-			free(label);
-			if (lrc < 0)
-				return -1;
-			if (lst.exists)
-			{
-				if (find_earlier_aside(t, s, p, p->aside, err) < 0)
-					return -1;
-				if (p->keep_from)
-					session_log(ctx, s, _("\"%s\" is a copy that never started: the files to keep come from \"%s\""),
-							 p->aside, p->keep_from);
-			}
-			if (!p->keep_from)
-				p->keep_from = pgr_strdup(p->aside);
-		}
-	}
-	else
-	{
-		if (find_earlier_aside(t, s, p, NULL, err) < 0)
-			return -1;
-		if (p->keep_from)
-			session_log(ctx, s, _("no data directory: the files to keep come from \"%s\", left by an earlier run"),
-					 p->keep_from);
-	}
+	if (p->auto_probe)
+		choose_compression(ctx, s, t, p);
+	auto_conf = upstream_auto_conf(ctx, p);
 	if (run_basebackup(ctx, s, t, p, err) < 0)
+	{
+		free(auto_conf);
 		return -1;
+	}
 	p->slot_exists = p->slot != NULL;
-	if (restore_kept(ctx, s, t, p, err) < 0 || write_recovery(ctx, s, t, p, err) < 0)
+	rc = finish_copy(ctx, s, t, p, auto_conf, err);
+	free(auto_conf);
+	if (rc < 0)
 		goto kept;
 	session_log(ctx, s, _("starting the server on %s"), n->name);
 	/* verify waits for streaming itself, polling faster than pg_ctl -w */

@@ -117,6 +117,8 @@ is "$rc" 0 "plan exits 0" || diag "$out"
 like "$out" "'$client/pg_basebackup' '-h' '$FX_ADDR_pg1' '-p' '$FX_PORT_pg1' '-U' 'replicate' '-D' '$data2'" \
 	"plan runs pg_basebackup from client_bindir" || diag "$out"
 like "$out" "pg_basebackup 15" "plan notes the client's version"
+like "$out" "no compression of the copy \\(clone_compression = auto\\): the primary compresses only from PostgreSQL 15 on pg1" \
+	"plan: no compression from a PostgreSQL 10 primary (auto)" || diag "$out"
 like "$out" "recovery.conf" "plan writes recovery.conf"
 unlike "$out" "password=" "no password= in the plan"
 

@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "basebackup.h"
+#include "clone_auto.h"
 
 typedef struct sample {
 	const char *line;
@@ -371,6 +372,8 @@ test_compression(void **state)
 	char	   *arg;
 
 	(void) state;
+	assert_true(basebackup_parse_compression("auto", &m, &level));
+	assert_int_equal(m, BB_COMPRESS_AUTO);
 	assert_true(basebackup_parse_compression("off", &m, &level));
 	assert_int_equal(m, BB_COMPRESS_OFF);
 	assert_true(basebackup_parse_compression("lz4", &m, &level));
@@ -391,6 +394,45 @@ test_compression(void **state)
 			fail_msg("accepted as a compression: \"%s\"", bad[i]);
 }
 
+/* clone_compression = auto: the choice for a measured rate */
+static void
+test_auto_choice(void **state)
+{
+	const double mb = 1024.0 * 1024;
+	basebackup_compression m;
+	int			level;
+
+	(void) state;
+	/* not measured, or a LAN: never compressed */
+	clone_auto_choose(0, true, true, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_OFF);
+	clone_auto_choose(-1, true, true, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_OFF);
+	clone_auto_choose(400 * mb, true, true, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_OFF);
+	clone_auto_choose(CLONE_AUTO_FAST, true, true, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_OFF);
+	/* 100 Mbit/s (12.5 MB/s): lz4 */
+	clone_auto_choose(12.5 * mb, true, true, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_LZ4);
+	assert_int_equal(level, 0);
+	clone_auto_choose(15 * mb, true, true, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_LZ4);
+	/* a bridge measured low on a loaded host: still not compressed */
+	clone_auto_choose(27 * mb, true, true, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_OFF);
+	/* 20 Mbit/s (2.5 MB/s): zstd */
+	clone_auto_choose(2.5 * mb, true, true, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_ZSTD);
+	/* what the server was built with */
+	clone_auto_choose(2.5 * mb, true, false, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_LZ4);
+	clone_auto_choose(12.5 * mb, false, true, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_ZSTD);
+	clone_auto_choose(2.5 * mb, false, false, &m, &level);
+	assert_int_equal(m, BB_COMPRESS_OFF);
+}
+
 int
 main(void)
 {
@@ -403,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_last_line_is_the_copy),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_compression),
+		cmocka_unit_test(test_auto_choice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
