@@ -86,7 +86,16 @@ basebackup_running()
 	return 1
 }
 
-no_basebackup() { ! pgrep -u "$FX_USER" -x pg_basebackup >/dev/null; }
+# the pg_basebackup processes copying into DIR: this run's only (another
+# run on the machine may be copying as the same account)
+basebackup_pids()
+{
+	local p
+	for p in $(pgrep -u "$FX_USER" -x pg_basebackup); do
+		tr '\000' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$1" && echo "$p"
+	done
+}
+no_basebackup() { [ -z "$(basebackup_pids "$data2")" ]; }
 
 # the planted file is in DIR or in one of the DIR.pgreplica-* copies
 planted_kept()
@@ -168,7 +177,7 @@ ok "sshd on pg2 still listens" fx_alive "$master"
 # init, still writing into pgdata and holding the slot pg2 active).  The
 # re-run must find it (its process id file) and stop it before copying.
 leftover=''
-fx_poll 2 no_basebackup || leftover=$(pgrep -u "$FX_USER" -x pg_basebackup | head -n1)
+fx_poll 2 no_basebackup || leftover=$(basebackup_pids "$data2" | head -n1)
 note "fault a (SSH cut) took $((SECONDS - t0)) s; pg_basebackup left running on pg2: ${leftover:-none}"
 t0=$SECONDS
 run apply --yes

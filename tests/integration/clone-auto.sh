@@ -21,10 +21,11 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fixture.sh"
+. "$top_srcdir/tests/lib/pgr.sh"
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
@@ -55,11 +56,6 @@ unset SSH_AUTH_SOCK
 fx_cluster_file "$conf" pg1 pg2
 unlike "$(cat "$conf")" "clone_compression" "the cluster file leaves clone_compression to its default"
 
-run()
-{
-	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
-	rc=$?
-}
 # bytes sent so far by pg1's eth0 (/proc/net/dev: the reader's namespace)
 tx_bytes() { fx_on_host pg1 cat /proc/net/dev | awk -F'[: ]+' '$2 == "eth0" {print $11}'; }
 # the rate the log gives ("12.3 MB/s") in bytes/s
