@@ -21,7 +21,7 @@
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
 command -v jq >/dev/null || skip_all "no jq"

@@ -20,10 +20,11 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fixture.sh"
+. "$top_srcdir/tests/lib/pgr.sh"
 set -u
 
 PGREPLICA=${PGREPLICA:-${top_builddir:-.}/pgreplica}
-[ -x "$PGREPLICA" ] || skip_all "no pgreplica program (set PGREPLICA)"
+[ -x "$PGREPLICA" ] || bail_out "no pgreplica program at $PGREPLICA: build it first (make)"
 command -v "${PG_BINDIR:-$(pg_config --bindir 2>/dev/null)}/initdb" >/dev/null ||
 	skip_all "no PostgreSQL server binaries (set PG_BINDIR)"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "no sshd"
@@ -45,11 +46,6 @@ export XDG_STATE_HOME=$FX_DIR/state XDG_CONFIG_HOME=$FX_DIR/config
 unset SSH_AUTH_SOCK
 fx_cluster_file "$conf" pg1 pg2
 
-run()
-{
-	out=$("$PGREPLICA" -c "$conf" --ssh-config "$FX_SSH_CONFIG" "$@" </dev/null 2>&1)
-	rc=$?
-}
 
 run apply --yes
 is "$rc" 0 "apply --yes builds pg2" || { diag "$out"; bail_out "no cluster"; }
