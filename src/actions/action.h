@@ -131,7 +131,10 @@ void		action_announce(action_ctx *a, const char *event, const char *node,
  * would change (the SSL and pg_hba.conf steps inspected, nothing applied);
  * action_dry_standby_files() the passfile, CA, slot and recovery settings
  * that make N a standby of UP (running: set by ALTER SYSTEM, else
- * written into the stopped data directory).
+ * written into the stopped data directory): its two halves,
+ * action_dry_standby_secrets() (passfile, CA, client certificate) and
+ * action_dry_standby_settings() (slot, recovery settings), for a caller
+ * that writes them at different moments (switchover).
  */
 void		action_dry_begin(action_ctx *a, const char *what);
 void		action_step(action_ctx *a, const char *fmt,...) PGR_PRINTF(2, 3);
@@ -140,6 +143,10 @@ int			action_dry_serve_standbys(action_ctx *a, session *ctx, cluster_node *up,
 void		action_dry_standby_files(action_ctx *a, session *ctx, cluster_node *n,
 									 cluster_node *up, const pg_version_facts *facts,
 									 bool running);
+void		action_dry_standby_secrets(action_ctx *a, cluster_node *n, cluster_node *up);
+void		action_dry_standby_settings(action_ctx *a, session *ctx, cluster_node *n,
+										cluster_node *up, const pg_version_facts *facts,
+										bool running);
 
 /*
  * The promotion of standby N (action_promote.c): asked without waiting

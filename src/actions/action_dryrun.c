@@ -73,15 +73,10 @@ action_dry_serve_standbys(action_ctx *a, session *ctx, cluster_node *up,
 }
 
 void
-action_dry_standby_files(action_ctx *a, session *ctx, cluster_node *n,
-						 cluster_node *up, const pg_version_facts *facts,
-						 bool running)
+action_dry_standby_secrets(action_ctx *a, cluster_node *n, cluster_node *up)
 {
 	char	   *passfile = standby_passfile_path(n);
 	char	   *rootcert = standby_rootcert_path(a->cl, n);
-	char	   *slot = NULL;
-	char	   *conninfo;
-	recovery_params rp;
 
 	if (standby_uses_password(a->cl))
 		action_step(a, _("on %s's host: write \"%s\" (mode 0600): %s:%d:replication:%s:<password>"),
@@ -92,6 +87,19 @@ action_dry_standby_files(action_ctx *a, session *ctx, cluster_node *n,
 	if (a->cl->replication_auth != REPLICATION_AUTH_SCRAM)
 		action_step(a, _("on %s's host: write a new client certificate for \"%s\" from the cluster's CA, and its key (mode 0600), beside \"%s\""),
 					n->name, a->cl->replication_user, n->pgdata);
+	free(passfile);
+	free(rootcert);
+}
+
+void
+action_dry_standby_settings(action_ctx *a, session *ctx, cluster_node *n,
+							cluster_node *up, const pg_version_facts *facts,
+							bool running)
+{
+	char	   *slot = NULL;
+	char	   *conninfo;
+	recovery_params rp;
+
 	action_recovery_params(ctx, n, up, facts, &slot, &rp);
 	if (slot)
 		action_step(a, _("on %s: SELECT pg_create_physical_replication_slot('%s', true), unless it exists"),
@@ -112,6 +120,13 @@ action_dry_standby_files(action_ctx *a, session *ctx, cluster_node *n,
 					slot ? ", primary_slot_name = '" : "", slot ? slot : "", slot ? "'" : "");
 	free(conninfo);
 	action_recovery_params_clear(&rp, slot);
-	free(passfile);
-	free(rootcert);
+}
+
+void
+action_dry_standby_files(action_ctx *a, session *ctx, cluster_node *n,
+						 cluster_node *up, const pg_version_facts *facts,
+						 bool running)
+{
+	action_dry_standby_secrets(a, n, up);
+	action_dry_standby_settings(a, ctx, n, up, facts, running);
 }

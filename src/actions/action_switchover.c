@@ -621,6 +621,8 @@ say_steps(sw *s, pgr_error *err)
 	restore_roles(s);
 	if (rc < 0)
 		return -1;
+	/* P's passfile and certificates for NODE: written before the stop */
+	action_dry_standby_secrets(a, p, n);
 	action_step(a, _("on %s: CHECKPOINT"), p->name);
 	cmd = service_command_string(p, SERVICE_STOP_NOWAIT);
 	action_step(a, _("on %s's host: %s"), p->name, cmd);
@@ -632,9 +634,9 @@ say_steps(sw *s, pgr_error *err)
 	action_step(a, _("on %s: %s (on failure: roll back)"), n->name,
 				s->node_facts && !s->node_facts->has_pg_promote ? "pg_ctl promote -W" : "SELECT pg_promote(wait => false)");
 	swap_roles(s);
-	action_dry_standby_files(a, s->ctx, p, n, s->old_facts, false);
+	action_dry_standby_settings(a, s->ctx, p, n, s->old_facts, false);
 	restore_roles(s);
-	cmd = service_command_string(p, SERVICE_START);
+	cmd = service_command_string(p, SERVICE_START_NOWAIT);
 	action_step(a, _("on %s's host: %s; wait until it streams from %s"), p->name, cmd, n->name);
 	free(cmd);
 	for (int i = 0; i < a->cl->n_nodes; i++)

@@ -110,6 +110,11 @@ steps resync "pg_ctl.* stop" "pg_rewind --target-pgdata=$FX_DIR/pg2/data --sourc
 dry switchover switchover pg2
 steps switchover "check ok: pg2 streams from pg1" "CHECKPOINT" "pg_controldata" "pg_promote" \
 	".pgreplica-pg1.pgpass\" \(mode 0600\)" "pg3 follows pg2" "marker row"
+# in the order the real run goes: pg1's passfile before its CHECKPOINT and
+# stop, its recovery settings after pg2's promotion
+in_order() { printf '%s\n' "$out" | awk -v a="$1" -v b="$2" '$0 ~ a && !x {x = NR} $0 ~ b && !y {y = NR} END {exit !(x && y && x < y)}'; }
+ok "switchover: pg1's passfile listed before the CHECKPOINT" in_order 'pgreplica-pg1[.]pgpass' 'on pg1: CHECKPOINT'
+ok "switchover: pg1's recovery settings listed after the promotion" in_order 'pg_promote' 'standby[.]signal|primary_conninfo'
 
 dry drop-slot drop-slot spare
 steps drop-slot "on pg1: SELECT pg_drop_replication_slot\('spare'\)"
