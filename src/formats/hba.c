@@ -476,6 +476,27 @@ parse_conn_type(hba_line *l, fields *fs)
 	return true;
 }
 
+/*
+ * The next field, which must be there and hold one value: its token, or
+ * NULL after marking the line invalid with EOL_MSG or MULTI_MSG.
+ */
+static hba_token *
+next_single(hba_line *l, fields *fs, int *fi, const char *eol_msg,
+			const char *multi_msg)
+{
+	if (++*fi >= fs->n)
+	{
+		set_invalid(l, pgr_strdup(eol_msg));
+		return NULL;
+	}
+	if (fs->f[*fi].n > 1)
+	{
+		set_invalid(l, pgr_strdup(multi_msg));
+		return NULL;
+	}
+	return &fs->f[*fi].tokens[0];
+}
+
 /* An IP address without /bits takes its mask from the next field. */
 static bool
 parse_netmask(hba_line *l, fields *fs, int *fi)
@@ -483,20 +504,14 @@ parse_netmask(hba_line *l, fields *fs, int *fi)
 	hba_address *a = &l->rule.address;
 	unsigned char m[16];
 	int			mf;
+	hba_token  *at;
 	const char *tok;
 	char	   *s;
 
-	if (++*fi >= fs->n)
-	{
-		set_invalid(l, pgr_strdup(_("end-of-line before netmask specification")));
+	if (!(at = next_single(l, fs, fi, _("end-of-line before netmask specification"),
+						   _("multiple values specified for netmask"))))
 		return false;
-	}
-	if (fs->f[*fi].n > 1)
-	{
-		set_invalid(l, pgr_strdup(_("multiple values specified for netmask")));
-		return false;
-	}
-	tok = fs->f[*fi].tokens[0].value;
+	tok = at->value;
 	mf = parse_numeric(tok, m);
 	if (mf == 0)
 	{
@@ -557,17 +572,9 @@ parse_address(hba_line *l, fields *fs, int *fi)
 	hba_address *a = &l->rule.address;
 	hba_token  *at;
 
-	if (++*fi >= fs->n)
-	{
-		set_invalid(l, pgr_strdup(_("end-of-line before IP address specification")));
+	if (!(at = next_single(l, fs, fi, _("end-of-line before IP address specification"),
+						   _("multiple values specified for host address"))))
 		return false;
-	}
-	if (fs->f[*fi].n > 1)
-	{
-		set_invalid(l, pgr_strdup(_("multiple values specified for host address")));
-		return false;
-	}
-	at = &fs->f[*fi].tokens[0];
 	a->text = pgr_strdup(at->value);
 	if (!at->quoted && strcmp(at->value, "all") == 0)
 		a->kind = HBA_ADDR_ALL;
@@ -585,20 +592,14 @@ static bool
 parse_method(hba_line *l, fields *fs, int *fi)
 {
 	hba_rule   *r = &l->rule;
+	hba_token  *at;
 	const char *tok;
 	char	   *s;
 
-	if (++*fi >= fs->n)
-	{
-		set_invalid(l, pgr_strdup(_("end-of-line before authentication method")));
+	if (!(at = next_single(l, fs, fi, _("end-of-line before authentication method"),
+						   _("multiple values specified for authentication type"))))
 		return false;
-	}
-	if (fs->f[*fi].n > 1)
-	{
-		set_invalid(l, pgr_strdup(_("multiple values specified for authentication type")));
-		return false;
-	}
-	tok = fs->f[*fi].tokens[0].value;
+	tok = at->value;
 	if (!is_auth_method(tok))
 	{
 		s = shown(tok);
