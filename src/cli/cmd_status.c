@@ -980,8 +980,7 @@ cmd_status(pgr_globals *g, int argc, char **argv)
 				}
 			case 'h':
 				usage();
-				cli_free(&p);
-				return PGR_EXIT_OK;
+				/* fall through */
 			case CLI_DONE:
 				cli_free(&p);
 				return PGR_EXIT_OK;
