@@ -95,6 +95,13 @@ int			cli_unknown_option(cli_parser *p);
 /* Free the parser without the end-of-line check (--help, errors). */
 void		cli_free(cli_parser *p);
 
+/*
+ * The end of a command's option loop before its end of line: after --help
+ * ('h', its usage printed), --version (CLI_DONE) or a bad option.  Frees
+ * the parser; returns the exit status (PGR_EXIT_OK for the first two).
+ */
+int			cli_stop(cli_parser *p, int opt);
+
 /* "Usage:\n  pgreplica [-c FILE] SYNOPSIS\n" */
 void		cli_usage_line(const char *synopsis);
 
