@@ -280,6 +280,13 @@ cli_free(cli_parser *p)
 	p->shortopts = NULL;
 }
 
+int
+cli_stop(cli_parser *p, int opt)
+{
+	cli_free(p);
+	return opt == 'h' || opt == CLI_DONE ? PGR_EXIT_OK : PGR_EXIT_ERROR;
+}
+
 static int
 resolve_cluster_path(pgr_globals *g, pgr_error *capture)
 {

@@ -151,6 +151,13 @@ int			cli_fail(cli_parser *p, pgr_error *err);
 void		cli_free(cli_parser *p);
 
 /*
+ * The end of a command's option loop before its end of line: after --help
+ * ('h', its usage printed), --version (CLI_DONE) or a bad option.  Frees
+ * the parser; returns the exit status (PGR_EXIT_OK for the first two).
+ */
+int			cli_stop(cli_parser *p, int opt);
+
+/*
  * The cluster file's path when none was given (-c): ./pgreplica.conf, else
  * the XDG one.  Returns 0, or -1 after reporting.  Called once the options,
  * before and after the command, are known.

@@ -35,12 +35,8 @@ cmd_dashboard(pgr_globals *g, int argc, char **argv)
 			case 'h':
 				cli_help(stdout, &cli_cmd_dashboard);
 				/* fall through */
-			case CLI_DONE:
-				cli_free(&p);
-				return PGR_EXIT_OK;
 			default:
-				cli_free(&p);
-				return PGR_EXIT_ERROR;
+				return cli_stop(&p, opt);
 		}
 	}
 	if (cli_end(&p) < 0)

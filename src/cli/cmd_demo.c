@@ -54,12 +54,8 @@ cmd_demo(pgr_globals *g, int argc, char **argv)
 			case 'h':
 				cli_help(stdout, &cli_cmd_demo);
 				/* fall through */
-			case CLI_DONE:
-				cli_free(&p);
-				return PGR_EXIT_OK;
 			default:
-				cli_free(&p);
-				return PGR_EXIT_ERROR;
+				return cli_stop(&p, c);
 		}
 	}
 	if (reset && no_console)

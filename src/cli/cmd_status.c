@@ -286,36 +286,35 @@ print_watch(const text_out *t, const node_status *ns, strbuf *sb)
 	}
 }
 
+/* The role (as seen, and as configured when that differs) and the address. */
 static void
-print_node(const text_out *t, const node_status *ns)
+print_role_address(const text_out *t, const node_status *ns, strbuf *sb)
 {
 	const cluster_node *node = ns->node;
-	strbuf		sb;
-	strbuf		lag;
-	char		num[32];
 
-	strbuf_init(&sb);
-	/* TRANSLATORS: the heading of a node's block, e.g. Node "pg1" */
-	printf(_("Node \"%s\"\n"), node->name);
-
-	/* role: as seen, and as configured when that differs */
+	strbuf_reset(sb);
 	if (ns->answered && ((ns->role == STATUS_ROLE_PRIMARY) == (node->role == NODE_PRIMARY)))
-		strbuf_append(&sb, role_word(ns->role));
+		strbuf_append(sb, role_word(ns->role));
 	else
 		/* TRANSLATORS: "standby (configured: primary)" */
-		strbuf_appendf(&sb, _("%s (configured: %s)"), role_word(ns->role),
+		strbuf_appendf(sb, _("%s (configured: %s)"), role_word(ns->role),
 					   configured_word(node->role));
-	line(t, N_("Role:"), sb.data);
+	line(t, N_("Role:"), sb->data);
 
-	strbuf_reset(&sb);
-	strbuf_appendf(&sb, "%s:%d", node->host ? node->host : "", node->port);
-	line(t, N_("Address:"), sb.data);
+	strbuf_reset(sb);
+	strbuf_appendf(sb, "%s:%d", node->host ? node->host : "", node->port);
+	line(t, N_("Address:"), sb->data);
+}
 
-	strbuf_reset(&sb);
+/* What the node is doing: streaming standbys, its WAL receiver, or why it could not be checked. */
+static void
+print_state(const text_out *t, const node_status *ns, strbuf *sb)
+{
+	strbuf_reset(sb);
 	if (!ns->reachable)
-		strbuf_append(&sb, _("unreachable"));
+		strbuf_append(sb, _("unreachable"));
 	else if (!ns->answered)
-		strbuf_append(&sb, _("connected, but could not be checked"));
+		strbuf_append(sb, _("connected, but could not be checked"));
 	else if (ns->role == STATUS_ROLE_PRIMARY)
 	{
 		int			streaming = 0;
@@ -324,66 +323,69 @@ print_node(const text_out *t, const node_status *ns)
 			if (ns->replication[i].state &&
 				strcmp(ns->replication[i].state, "streaming") == 0)
 				streaming++;
-		strbuf_appendf(&sb, ngettext("running, %d standby streaming",
+		strbuf_appendf(sb, ngettext("running, %d standby streaming",
 									 "running, %d standbys streaming",
 									 (unsigned long) streaming),
 					   streaming);
 	}
 	else if (ns->wal_receiver && ns->wal_receiver->sender_host)
 		/* TRANSLATORS: WAL receiver <status as the server says it>, from <host>:<port> */
-		strbuf_appendf(&sb, _("WAL receiver %s, from %s:%d"),
+		strbuf_appendf(sb, _("WAL receiver %s, from %s:%d"),
 					   or_na(ns->wal_receiver->status),
 					   ns->wal_receiver->sender_host, ns->wal_receiver->sender_port);
 	else if (ns->wal_receiver)
-		strbuf_appendf(&sb, _("WAL receiver %s"), or_na(ns->wal_receiver->status));
+		strbuf_appendf(sb, _("WAL receiver %s"), or_na(ns->wal_receiver->status));
 	else
-		strbuf_append(&sb, _("in recovery, no WAL receiver"));
-	line(t, N_("State:"), sb.data);
+		strbuf_append(sb, _("in recovery, no WAL receiver"));
+	line(t, N_("State:"), sb->data);
+}
 
-	if (!ns->answered)
-	{
-		print_error_lines(t, &ns->error);
-		/* its upstream may still see it (e.g. a frozen standby) */
-		if (node->role == NODE_STANDBY && ns->upstream_row)
-			print_upstream(t, ns);
-		strbuf_free(&sb);
-		return;
-	}
-
+/* The server: version, cluster manager, SSL and client certificate. */
+static void
+print_server(const text_out *t, const node_status *ns, strbuf *sb)
+{
 	line(t, N_("Server version:"), ns->server_version);
 	if (ns->manager)
 	{
-		strbuf_reset(&sb);
+		strbuf_reset(sb);
 		/* TRANSLATORS: <cluster manager> (<what gave it away>), then a warning */
-		strbuf_appendf(&sb, _("%s (%s): pgreplica's actions refuse without --force"),
+		strbuf_appendf(sb, _("%s (%s): pgreplica's actions refuse without --force"),
 					   ns->manager, or_na(ns->manager_evidence));
-		line(t, N_("Managed by:"), sb.data);
+		line(t, N_("Managed by:"), sb->data);
 	}
-	strbuf_reset(&sb);
+	strbuf_reset(sb);
 	if (!ns->ssl_known)
-		strbuf_append(&sb, _("n/a"));
+		strbuf_append(sb, _("n/a"));
 	else if (!ns->ssl)
-		strbuf_append(&sb, _("off"));
+		strbuf_append(sb, _("off"));
 	else if (ns->ssl_cert_expires)
 		/* TRANSLATORS: %s is a date, 2029-03-01 */
-		strbuf_appendf(&sb, _("on, certificate expires %.10s"), ns->ssl_cert_expires);
+		strbuf_appendf(sb, _("on, certificate expires %.10s"), ns->ssl_cert_expires);
 	else
-		strbuf_append(&sb, _("on"));
-	line(t, N_("SSL:"), sb.data);
+		strbuf_append(sb, _("on"));
+	line(t, N_("SSL:"), sb->data);
 	if (ns->client_cert_expires)
 	{
-		strbuf_reset(&sb);
+		strbuf_reset(sb);
 		/* TRANSLATORS: %s is a date, 2029-03-01 */
-		strbuf_appendf(&sb, _("expires %.10s"), ns->client_cert_expires);
-		line(t, N_("Client certificate:"), sb.data);
+		strbuf_appendf(sb, _("expires %.10s"), ns->client_cert_expires);
+		line(t, N_("Client certificate:"), sb->data);
 	}
+}
+
+/* The timeline and, on the primary, the promotions that led to it. */
+static void
+print_timeline(const text_out *t, const node_status *ns, strbuf *sb)
+{
+	char		num[32];
+
 	if (ns->timeline > 0 && ns->fork == TIMELINE_DIVERGED)
 	{
-		strbuf_reset(&sb);
+		strbuf_reset(sb);
 		/* TRANSLATORS: a timeline number, then what it means */
-		strbuf_appendf(&sb, _("%d, DIVERGED from the primary's timeline history (resync it)"),
+		strbuf_appendf(sb, _("%d, DIVERGED from the primary's timeline history (resync it)"),
 					   ns->timeline);
-		line(t, N_("Timeline:"), sb.data);
+		line(t, N_("Timeline:"), sb->data);
 	}
 	else if (ns->timeline > 0)
 	{
@@ -397,84 +399,127 @@ print_node(const text_out *t, const node_status *ns)
 	{
 		const status_timeline *h = &ns->history[i];
 
-		strbuf_reset(&sb);
+		strbuf_reset(sb);
 		/* TRANSLATORS: timeline 3 from timeline 2 at LSN 0/5000060, <UTC time> */
-		strbuf_appendf(&sb, _("timeline %d from %d at %s, %s"), h->timeline, h->parent,
+		strbuf_appendf(sb, _("timeline %d from %d at %s, %s"), h->timeline, h->parent,
 					   h->switch_lsn, or_na(h->created));
-		line(t, N_("Promotion:"), sb.data);
+		line(t, N_("Promotion:"), sb->data);
 	}
+}
 
+/* WAL positions: written on the primary, received and replayed on a standby. */
+static void
+print_lsns(const text_out *t, const node_status *ns, strbuf *sb)
+{
 	if (ns->role == STATUS_ROLE_PRIMARY)
 		line(t, N_("Current LSN:"), or_na(ns->current_lsn));
 	else
 	{
 		line(t, N_("Receive LSN:"), or_na(ns->receive_lsn));
 		line(t, N_("Replay LSN:"), or_na(ns->replay_lsn));
-		strbuf_reset(&sb);
-		strbuf_append(&sb, or_na(ns->last_replay));
+		strbuf_reset(sb);
+		strbuf_append(sb, or_na(ns->last_replay));
 		if (ns->last_replay && status_lag_idle(ns->upstream_row))
-			strbuf_append(&sb, _(" (the primary is idle: its age is not a lag)"));
-		line(t, N_("Last replay:"), sb.data);
+			strbuf_append(sb, _(" (the primary is idle: its age is not a lag)"));
+		line(t, N_("Last replay:"), sb->data);
 		if (ns->wal_receiver && !isnan(ns->wal_receiver->last_msg_age_s))
 		{
-			strbuf_reset(&sb);
+			strbuf_reset(sb);
 			/* TRANSLATORS: seconds since the WAL receiver's last message */
-			strbuf_appendf(&sb, _("%.3f s ago, from the sender"), ns->wal_receiver->last_msg_age_s);
-			line(t, N_("Last message:"), sb.data);
+			strbuf_appendf(sb, _("%.3f s ago, from the sender"), ns->wal_receiver->last_msg_age_s);
+			line(t, N_("Last message:"), sb->data);
 		}
 	}
+}
 
-	if (node->role == NODE_STANDBY)
+/* A standby as its upstream sees it: lag, what it holds back, sync state. */
+static void
+print_standby_link(const text_out *t, const node_status *ns, strbuf *sb)
+{
+	const status_replication *r = ns->upstream_row;
+
+	print_upstream(t, ns);
+	strbuf_reset(sb);
+	if (r && r->has_lag_bytes)
+		append_bytes(sb, r->lag_bytes);
+	else
+		strbuf_append(sb, _("n/a"));
+	line(t, N_("Lag:"), sb->data);
+	strbuf_reset(sb);
+	append_seconds(sb, r ? r->replay_lag_s : NAN);
+	if (status_lag_idle(r))
+		strbuf_append(sb, _(" (0 bytes behind: the primary is idle, this is no delay)"));
+	line(t, N_("Replay lag:"), sb->data);
+	if (r && r->backend_xmin)
 	{
-		const status_replication *r = ns->upstream_row;
-
-		print_upstream(t, ns);
-		strbuf_reset(&sb);
-		if (r && r->has_lag_bytes)
-			append_bytes(&sb, r->lag_bytes);
-		else
-			strbuf_append(&sb, _("n/a"));
-		line(t, N_("Lag:"), sb.data);
-		strbuf_reset(&sb);
-		append_seconds(&sb, r ? r->replay_lag_s : NAN);
-		if (status_lag_idle(r))
-			strbuf_append(&sb, _(" (0 bytes behind: the primary is idle, this is no delay)"));
-		line(t, N_("Replay lag:"), sb.data);
-		if (r && r->backend_xmin)
-		{
-			strbuf_reset(&sb);
-			/* TRANSLATORS: xmin <xid> on <upstream> (<n> transactions old) */
-			strbuf_appendf(&sb, ngettext("xmin %s on %s (%lld transaction old): vacuum there keeps the rows it may need",
-										 "xmin %s on %s (%lld transactions old): vacuum there keeps the rows it may need",
-										 (unsigned long) (r->backend_xmin_age > 0 ? r->backend_xmin_age : 0)),
-						   r->backend_xmin, ns->upstream_name ? ns->upstream_name : "?",
-						   r->backend_xmin_age);
-			line(t, N_("Holds back:"), sb.data);
-		}
-		line(t, N_("Sync state:"), r ? or_na(r->sync_state) : _("n/a"));
+		strbuf_reset(sb);
+		/* TRANSLATORS: xmin <xid> on <upstream> (<n> transactions old) */
+		strbuf_appendf(sb, ngettext("xmin %s on %s (%lld transaction old): vacuum there keeps the rows it may need",
+									 "xmin %s on %s (%lld transactions old): vacuum there keeps the rows it may need",
+									 (unsigned long) (r->backend_xmin_age > 0 ? r->backend_xmin_age : 0)),
+					   r->backend_xmin, ns->upstream_name ? ns->upstream_name : "?",
+					   r->backend_xmin_age);
+		line(t, N_("Holds back:"), sb->data);
 	}
+	line(t, N_("Sync state:"), r ? or_na(r->sync_state) : _("n/a"));
+}
+
+/* The standbys a node sends WAL to. */
+static void
+print_wal_senders(const text_out *t, const node_status *ns, strbuf *sb)
+{
+	strbuf		lag;
 
 	strbuf_init(&lag);
 	for (int i = 0; i < ns->n_replication; i++)
 	{
 		const status_replication *r = &ns->replication[i];
 
-		strbuf_reset(&sb);
-		strbuf_appendf(&sb, "%s", r->application_name && r->application_name[0]
+		strbuf_reset(sb);
+		strbuf_appendf(sb, "%s", r->application_name && r->application_name[0]
 					   ? r->application_name : "?");
 		if (r->client_addr)
-			strbuf_appendf(&sb, " (%s)", r->client_addr);
+			strbuf_appendf(sb, " (%s)", r->client_addr);
 		if (r->has_lag_bytes)
 			append_bytes(&lag, r->lag_bytes);
 		else
 			strbuf_append(&lag, _("n/a"));
 		/* TRANSLATORS: ", <state>, <sync state>, lag <bytes>" after a standby's name */
-		strbuf_appendf(&sb, _(", %s, %s, lag %s"), or_na(r->state),
+		strbuf_appendf(sb, _(", %s, %s, lag %s"), or_na(r->state),
 					   or_na(r->sync_state), lag.data);
 		strbuf_reset(&lag);
-		line(t, N_("WAL sender:"), sb.data);
+		line(t, N_("WAL sender:"), sb->data);
 	}
 	strbuf_free(&lag);
+}
+
+static void
+print_node(const text_out *t, const node_status *ns)
+{
+	strbuf		sb;
+
+	strbuf_init(&sb);
+	/* TRANSLATORS: the heading of a node's block, e.g. Node "pg1" */
+	printf(_("Node \"%s\"\n"), ns->node->name);
+	print_role_address(t, ns, &sb);
+	print_state(t, ns, &sb);
+
+	if (!ns->answered)
+	{
+		print_error_lines(t, &ns->error);
+		/* its upstream may still see it (e.g. a frozen standby) */
+		if (ns->node->role == NODE_STANDBY && ns->upstream_row)
+			print_upstream(t, ns);
+		strbuf_free(&sb);
+		return;
+	}
+
+	print_server(t, ns, &sb);
+	print_timeline(t, ns, &sb);
+	print_lsns(t, ns, &sb);
+	if (ns->node->role == NODE_STANDBY)
+		print_standby_link(t, ns, &sb);
+	print_wal_senders(t, ns, &sb);
 	print_watch(t, ns, &sb);
 	strbuf_free(&sb);
 }
@@ -910,14 +955,9 @@ cmd_status(pgr_globals *g, int argc, char **argv)
 				}
 			case 'h':
 				cli_help(stdout, &cli_cmd_status);
-				cli_free(&p);
-				return PGR_EXIT_OK;
-			case CLI_DONE:
-				cli_free(&p);
-				return PGR_EXIT_OK;
+				/* fall through */
 			default:
-				cli_free(&p);
-				return PGR_EXIT_ERROR;
+				return cli_stop(&p, opt);
 		}
 	}
 	if (cli_end(&p) < 0)

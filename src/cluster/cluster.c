@@ -1625,204 +1625,257 @@ slot_table_add(slot_entry *t, const char *slot, int node)
 	t[i].node = node;
 }
 
-static cluster *
-parse_text(const char *text, size_t len, const char *path, pgr_error *err)
+/* What parse_text knows as it reads the lines, in order. */
+typedef struct parse_state
 {
-	const char *where_path = path ? path : "-";
-	scratch		s = {NULL, 0};
-	line_info  *lines = NULL;
-	int			n_lines = 0;
-	cluster    *c = cluster_new(path);
-	node_lines *nl = NULL;
-	int			cluster_line = 0;	/* line of [cluster] */
-	int			cluster_seen[N_CLUSTER_KEYS] = {0};
-	int			section = -2;	/* -2 none, -1 [cluster], else node index */
+	const char *text;
+	const char *where_path;
+	scratch		s;
+	cluster    *c;
+	node_lines *nl;
+	int			cluster_line;	/* line of [cluster] */
+	int			cluster_seen[N_CLUSTER_KEYS];
+	int			section;		/* -2 none, -1 [cluster], else node index */
 	slot_entry	slot_table[SLOT_TABLE_SIZE];
-	bool		ok = false;
+} parse_state;
 
-	memset(slot_table, 0, sizeof(slot_table));
-	c->text = pgr_strndup(text, len);
-	if (len > MAX_FILE_SIZE)
+static int
+start_cluster_section(parse_state *ps, const line_info *li, const char *where,
+					  pgr_error *err)
+{
+	if (ps->cluster_line)
 	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("cluster file \"%s\" is too large"), where_path);
-		pgr_error_hint(err, _("A cluster file is a few hundred bytes of settings; is \"%s\" the right file?"), where_path);
-		goto fail;
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: duplicate section [cluster]"), where);
+		pgr_error_hint(err, _("The section was already started on line %d: keep one [cluster] section."),
+					   ps->cluster_line);
+		return -1;
 	}
-	if (lex_text(text, len, where_path, &lines, &n_lines, &s, err) < 0)
-		goto fail;
+	ps->cluster_line = li->lineno;
+	ps->section = -1;
+	return 0;
+}
 
-	for (int i = 0; i < n_lines; i++)
+/*
+ * One look in a table of the slot names so far: two names equal regardless
+ * of case have the same slot name too.
+ */
+static int
+check_slot_clash(parse_state *ps, const line_info *li, const char *slot,
+				 const char *where, pgr_error *err)
+{
+	int			j = slot_table_find(ps->slot_table, slot);
+	cluster_node *o;
+
+	if (j < 0)
+		return 0;
+	o = &ps->c->nodes[j];
+	if (strcasecmp(o->name, li->name) == 0)
 	{
-		line_info  *li = &lines[i];
-		const char *where = loc(&s, where_path, li->lineno);
-
-		if (li->kind == LINE_BLANK)
-			continue;
-		if (li->kind == LINE_SECTION && !li->is_node)
-		{
-			if (cluster_line)
-			{
-				pgr_error_set(err, PGR_ERR_INPUT, _("%s: duplicate section [cluster]"), where);
-				pgr_error_hint(err, _("The section was already started on line %d: keep one [cluster] section."),
-							   cluster_line);
-				goto fail;
-			}
-			cluster_line = li->lineno;
-			section = -1;
-			continue;
-		}
-		if (li->kind == LINE_SECTION)
-		{
-			cluster_node *n;
-			cluster_node tmpn = {.name = li->name};
-			const char *slot;
-
-			if (!valid_node_name(li->name))
-			{
-				pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid node name \"%s\""),
-							  where, shown(&s, li->name));
-				pgr_error_hint(err, _("A node name starts with a letter or a digit and has at most 63 letters, digits, \"_\", \".\" or \"-\": it becomes the standby's application_name and the name of its replication slot."));
-				goto fail;
-			}
-			slot = keep(&s, cluster_slot_name(&tmpn));
-			/*
-			 * One look in a table of the slot names so far: two names equal
-			 * regardless of case have the same slot name too.
-			 */
-			{
-				int			j = slot_table_find(slot_table, slot);
-
-				if (j >= 0)
-				{
-					cluster_node *o = &c->nodes[j];
-
-					if (strcasecmp(o->name, li->name) == 0)
-					{
-						pgr_error_set(err, PGR_ERR_INPUT, _("%s: duplicate node \"%s\""), where, li->name);
-						pgr_error_hint(err, _("A node of that name was already defined on line %d: node names must be unique (regardless of case)."),
-									   o->line);
-					}
-					else
-					{
-						pgr_error_set(err, PGR_ERR_INPUT, _("%s: nodes \"%s\" (line %d) and \"%s\" would have the same replication slot name \"%s\""),
-									  where, o->name, o->line, li->name, slot);
-						pgr_error_hint(err, _("Slot names are node names in lower case with \".\" and \"-\" turned into \"_\": rename one of the nodes."));
-					}
-					goto fail;
-				}
-			}
-			if (c->n_nodes >= MAX_NODES)
-			{
-				pgr_error_set(err, PGR_ERR_INPUT, _("%s: more than %d nodes"), where, MAX_NODES);
-				pgr_error_hint(err, _("A cluster has a primary and its standbys: is \"%s\" the right file?"), where_path);
-				goto fail;
-			}
-			slot_table_add(slot_table, slot, c->n_nodes);
-			c->nodes = pgr_realloc(c->nodes, (size_t) (c->n_nodes + 1) * sizeof(cluster_node));
-			nl = pgr_realloc(nl, (size_t) (c->n_nodes + 1) * sizeof(node_lines));
-			memset(&nl[c->n_nodes], 0, sizeof(node_lines));
-			n = &c->nodes[c->n_nodes];
-			memset(n, 0, sizeof(*n));
-			n->name = pgr_strdup(li->name);
-			n->role = NODE_STANDBY;
-			n->port = CLUSTER_DEFAULT_PORT;
-			n->dbuser = pgr_strdup(CLUSTER_DEFAULT_DBUSER);
-			n->dbname = pgr_strdup(CLUSTER_DEFAULT_DBNAME);
-			n->service.kind = SERVICE_PG_CTL;
-			n->line = li->lineno;
-			section = c->n_nodes++;
-			continue;
-		}
-
-		/* LINE_KEY */
-		{
-			const char *key = text + li->start + li->key_off;
-			const char *kshown = keep(&s, pgr_strndup(key, li->key_len));
-			const char *const *keys = section == -1 ? cluster_keys : node_keys;
-			int			nkeys = section == -1 ? N_CLUSTER_KEYS : N_NODE_KEYS;
-			int			k;
-			int		   *seen;
-
-			if (section == -2)
-			{
-				pgr_error_set(err, PGR_ERR_INPUT, _("%s: setting \"%s\" outside of a section"),
-							  where, shown(&s, kshown));
-				pgr_error_hint(err, _("Put the settings under [cluster] or under [node \"NAME\"]."));
-				goto fail;
-			}
-			k = key_index(keys, nkeys, key, li->key_len);
-			if (k < 0)
-			{
-				char	   *list = key_list(keys, nkeys);
-
-				if (section == -1)
-				{
-					pgr_error_set(err, PGR_ERR_INPUT, _("%s: unknown key \"%s\" in section [cluster]"),
-								  where, shown(&s, kshown));
-					pgr_error_hint(err, _("The keys of [cluster] are: %s."), list);
-				}
-				else
-				{
-					pgr_error_set(err, PGR_ERR_INPUT, _("%s: unknown key \"%s\" in section [node \"%s\"]"),
-								  where, shown(&s, kshown), c->nodes[section].name);
-					pgr_error_hint(err, _("The keys of [node \"NAME\"] are: %s."), list);
-				}
-				free(list);
-				goto fail;
-			}
-			seen = section == -1 ? &cluster_seen[k] : &nl[section].key[k];
-			if (*seen)
-			{
-				pgr_error_set(err, PGR_ERR_INPUT, _("%s: duplicate key \"%s\""), where, kshown);
-				pgr_error_hint(err, _("\"%s\" was already set on line %d: keep one of the two lines."),
-							   kshown, *seen);
-				goto fail;
-			}
-			*seen = li->lineno;
-			if (section == -1)
-			{
-				if (set_cluster_key(c, k, li->value, where, &s, err) < 0)
-					goto fail;
-			}
-			else if (set_node_key(&c->nodes[section], k, li->value, where, &s, err) < 0)
-				goto fail;
-		}
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: duplicate node \"%s\""), where, li->name);
+		pgr_error_hint(err, _("A node of that name was already defined on line %d: node names must be unique (regardless of case)."),
+					   o->line);
 	}
+	else
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: nodes \"%s\" (line %d) and \"%s\" would have the same replication slot name \"%s\""),
+					  where, o->name, o->line, li->name, slot);
+		pgr_error_hint(err, _("Slot names are node names in lower case with \".\" and \"-\" turned into \"_\": rename one of the nodes."));
+	}
+	return -1;
+}
 
-	/* every node has a role and a host */
+/* A new node with the defaults its keys may override. */
+static void
+add_node(parse_state *ps, const line_info *li, const char *slot)
+{
+	cluster    *c = ps->c;
+	cluster_node *n;
+
+	slot_table_add(ps->slot_table, slot, c->n_nodes);
+	c->nodes = pgr_realloc(c->nodes, (size_t) (c->n_nodes + 1) * sizeof(cluster_node));
+	ps->nl = pgr_realloc(ps->nl, (size_t) (c->n_nodes + 1) * sizeof(node_lines));
+	memset(&ps->nl[c->n_nodes], 0, sizeof(node_lines));
+	n = &c->nodes[c->n_nodes];
+	memset(n, 0, sizeof(*n));
+	n->name = pgr_strdup(li->name);
+	n->role = NODE_STANDBY;
+	n->port = CLUSTER_DEFAULT_PORT;
+	n->dbuser = pgr_strdup(CLUSTER_DEFAULT_DBUSER);
+	n->dbname = pgr_strdup(CLUSTER_DEFAULT_DBNAME);
+	n->service.kind = SERVICE_PG_CTL;
+	n->line = li->lineno;
+	ps->section = c->n_nodes++;
+}
+
+static int
+start_node_section(parse_state *ps, const line_info *li, const char *where,
+				   pgr_error *err)
+{
+	cluster_node tmpn = {.name = li->name};
+	const char *slot;
+
+	if (!valid_node_name(li->name))
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: invalid node name \"%s\""),
+					  where, shown(&ps->s, li->name));
+		pgr_error_hint(err, _("A node name starts with a letter or a digit and has at most 63 letters, digits, \"_\", \".\" or \"-\": it becomes the standby's application_name and the name of its replication slot."));
+		return -1;
+	}
+	slot = keep(&ps->s, cluster_slot_name(&tmpn));
+	if (check_slot_clash(ps, li, slot, where, err) < 0)
+		return -1;
+	if (ps->c->n_nodes >= MAX_NODES)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: more than %d nodes"), where, MAX_NODES);
+		pgr_error_hint(err, _("A cluster has a primary and its standbys: is \"%s\" the right file?"), ps->where_path);
+		return -1;
+	}
+	add_node(ps, li, slot);
+	return 0;
+}
+
+static void
+unknown_key(parse_state *ps, const char *const *keys, int nkeys, const char *kshown,
+			const char *where, pgr_error *err)
+{
+	char	   *list = key_list(keys, nkeys);
+
+	if (ps->section == -1)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: unknown key \"%s\" in section [cluster]"),
+					  where, shown(&ps->s, kshown));
+		pgr_error_hint(err, _("The keys of [cluster] are: %s."), list);
+	}
+	else
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: unknown key \"%s\" in section [node \"%s\"]"),
+					  where, shown(&ps->s, kshown), ps->c->nodes[ps->section].name);
+		pgr_error_hint(err, _("The keys of [node \"NAME\"] are: %s."), list);
+	}
+	free(list);
+}
+
+/* A "key = value" line: known in its section, once, and its value valid. */
+static int
+read_key_line(parse_state *ps, const line_info *li, const char *where, pgr_error *err)
+{
+	const char *key = ps->text + li->start + li->key_off;
+	const char *kshown = keep(&ps->s, pgr_strndup(key, li->key_len));
+	const char *const *keys = ps->section == -1 ? cluster_keys : node_keys;
+	int			nkeys = ps->section == -1 ? N_CLUSTER_KEYS : N_NODE_KEYS;
+	int			k;
+	int		   *seen;
+
+	if (ps->section == -2)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: setting \"%s\" outside of a section"),
+					  where, shown(&ps->s, kshown));
+		pgr_error_hint(err, _("Put the settings under [cluster] or under [node \"NAME\"]."));
+		return -1;
+	}
+	k = key_index(keys, nkeys, key, li->key_len);
+	if (k < 0)
+	{
+		unknown_key(ps, keys, nkeys, kshown, where, err);
+		return -1;
+	}
+	seen = ps->section == -1 ? &ps->cluster_seen[k] : &ps->nl[ps->section].key[k];
+	if (*seen)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("%s: duplicate key \"%s\""), where, kshown);
+		pgr_error_hint(err, _("\"%s\" was already set on line %d: keep one of the two lines."),
+					   kshown, *seen);
+		return -1;
+	}
+	*seen = li->lineno;
+	if (ps->section == -1)
+		return set_cluster_key(ps->c, k, li->value, where, &ps->s, err);
+	return set_node_key(&ps->c->nodes[ps->section], k, li->value, where, &ps->s, err);
+}
+
+/* Every node has a role and a host, and there is at least one node. */
+static int
+check_nodes_complete(parse_state *ps, int n_lines, pgr_error *err)
+{
+	cluster    *c = ps->c;
+
 	for (int i = 0; i < c->n_nodes; i++)
 	{
 		cluster_node *n = &c->nodes[i];
-		const char *where = loc(&s, where_path, n->line);
+		const char *where = loc(&ps->s, ps->where_path, n->line);
 
-		if (!nl[i].key[NK_ROLE])
+		if (!ps->nl[i].key[NK_ROLE])
 		{
 			pgr_error_set(err, PGR_ERR_INPUT, _("%s: node \"%s\" has no role"), where, n->name);
 			pgr_error_hint(err, _("Add a line \"role = primary\" or \"role = standby\" to the node's section."));
-			goto fail;
+			return -1;
 		}
-		if (!nl[i].key[NK_HOST])
+		if (!ps->nl[i].key[NK_HOST])
 		{
 			pgr_error_set(err, PGR_ERR_INPUT, _("%s: node \"%s\" has no host"), where, n->name);
 			pgr_error_hint(err, _("Add a line \"host = ADDRESS\" to the node's section: the address that libpq and the standbys use to reach it."));
-			goto fail;
+			return -1;
 		}
 	}
 	if (c->n_nodes == 0)
 	{
 		pgr_error_set(err, PGR_ERR_INPUT, _("%s: no primary node"),
-					  loc(&s, where_path, n_lines > 0 ? n_lines : 1));
+					  loc(&ps->s, ps->where_path, n_lines > 0 ? n_lines : 1));
 		pgr_error_hint(err, _("Describe the nodes in sections [node \"NAME\"], one of them with \"role = primary\"."));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_line(parse_state *ps, const line_info *li, pgr_error *err)
+{
+	const char *where = loc(&ps->s, ps->where_path, li->lineno);
+
+	if (li->kind == LINE_BLANK)
+		return 0;
+	if (li->kind == LINE_SECTION && !li->is_node)
+		return start_cluster_section(ps, li, where, err);
+	if (li->kind == LINE_SECTION)
+		return start_node_section(ps, li, where, err);
+	return read_key_line(ps, li, where, err);
+}
+
+static cluster *
+parse_text(const char *text, size_t len, const char *path, pgr_error *err)
+{
+	parse_state *ps = pgr_calloc(1, sizeof(*ps));
+	line_info  *lines = NULL;
+	int			n_lines = 0;
+	cluster    *c = cluster_new(path);
+	bool		ok = false;
+
+	ps->text = text;
+	ps->where_path = path ? path : "-";
+	ps->c = c;
+	ps->section = -2;
+	c->text = pgr_strndup(text, len);
+	if (len > MAX_FILE_SIZE)
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("cluster file \"%s\" is too large"), ps->where_path);
+		pgr_error_hint(err, _("A cluster file is a few hundred bytes of settings; is \"%s\" the right file?"), ps->where_path);
 		goto fail;
 	}
-	if (validate(c, nl, cluster_seen, where_path, &s, err) < 0)
+	if (lex_text(text, len, ps->where_path, &lines, &n_lines, &ps->s, err) < 0)
+		goto fail;
+	for (int i = 0; i < n_lines; i++)
+		if (parse_line(ps, &lines[i], err) < 0)
+			goto fail;
+	if (check_nodes_complete(ps, n_lines, err) < 0 ||
+		validate(c, ps->nl, ps->cluster_seen, ps->where_path, &ps->s, err) < 0)
 		goto fail;
 	ok = true;
 
 fail:
 	lines_free(lines, n_lines);
-	free(nl);
-	scratch_free(&s);
+	free(ps->nl);
+	scratch_free(&ps->s);
+	free(ps);
 	if (!ok)
 	{
 		cluster_free(c);

@@ -183,6 +183,26 @@ keep_matchable(dctx *c, dfile *files[2], long nclasses)
 /* ---- Myers ------------------------------------------------------------------- */
 
 /*
+ * The furthest x a path of length d can reach on diagonal k, one step from
+ * the paths of length d-1 in v: right from diagonal k-1, or down from k+1
+ * (-1: none of them gets there inside the n x m box).  The same step serves
+ * the forward paths and the backward ones (counted from the ends).
+ */
+static long
+furthest_x(const long *v, long k, long d, long n, long m)
+{
+	long		x = -1;
+
+	if (d == 0)
+		return 0;
+	if (k - 1 >= -(d - 1) && v[k - 1] >= 0 && v[k - 1] < n)
+		x = v[k - 1] + 1;
+	if (k + 1 <= d - 1 && v[k + 1] >= 0 && v[k + 1] - (k + 1) < m && v[k + 1] > x)
+		x = v[k + 1];
+	return x;
+}
+
+/*
  * The middle snake of a[xoff..xoff+n) against b[yoff..yoff+m), whose first
  * and last lines differ (so that the distance D is at least 2).  Sets
  * (*xmid, *ymid), relative to the offsets, to a point of an optimal path
@@ -203,21 +223,8 @@ middle_snake(dctx *c, long xoff, long n, long yoff, long m, long *xmid, long *ym
 		/* forward paths of length d */
 		for (long k = -d; k <= d; k += 2)
 		{
-			long		x = -1;
-			long		y;
-
-			if (d == 0)
-				x = 0;
-			else
-			{
-				/* right from diagonal k-1, or down from k+1 */
-				if (k - 1 >= -(d - 1) && vf[k - 1] >= 0 && vf[k - 1] < n)
-					x = vf[k - 1] + 1;
-				if (k + 1 <= d - 1 && vf[k + 1] >= 0 && vf[k + 1] - (k + 1) < m &&
-					vf[k + 1] > x)
-					x = vf[k + 1];
-			}
-			y = x - k;
+			long		x = furthest_x(vf, k, d, n, m);
+			long		y = x - k;
 			if (x < 0 || y < 0 || x > n || y > m)
 			{
 				vf[k] = -1;
@@ -237,20 +244,8 @@ middle_snake(dctx *c, long xoff, long n, long yoff, long m, long *xmid, long *ym
 		/* backward paths of length d, in coordinates counted from the ends */
 		for (long k = -d; k <= d; k += 2)
 		{
-			long		x = -1;
-			long		y;
-
-			if (d == 0)
-				x = 0;
-			else
-			{
-				if (k - 1 >= -(d - 1) && vb[k - 1] >= 0 && vb[k - 1] < n)
-					x = vb[k - 1] + 1;
-				if (k + 1 <= d - 1 && vb[k + 1] >= 0 && vb[k + 1] - (k + 1) < m &&
-					vb[k + 1] > x)
-					x = vb[k + 1];
-			}
-			y = x - k;
+			long		x = furthest_x(vb, k, d, n, m);
+			long		y = x - k;
 			if (x < 0 || y < 0 || x > n || y > m)
 			{
 				vb[k] = -1;

@@ -448,25 +448,20 @@ is_auth_method(const char *m)
 	return false;
 }
 
-/* The fields of a rule record, checked as parse_hba_line() does. */
-static void
-parse_rule(hba_line *l, fields *fs)
+/* The connection type: one of conn_type_names. */
+static bool
+parse_conn_type(hba_line *l, fields *fs)
 {
-	hba_rule   *r = &l->rule;
 	const char *tok;
-	int			fi = 0;
 	int			t;
 	char	   *s;
 
-	l->kind = HBA_LINE_RULE;
-
-	/* type */
-	if (fs->f[fi].n > 1)
+	if (fs->f[0].n > 1)
 	{
 		set_invalid(l, pgr_strdup(_("multiple values specified for connection type")));
-		return;
+		return false;
 	}
-	tok = fs->f[fi].tokens[0].value;
+	tok = fs->f[0].tokens[0].value;
 	for (t = 0; t < (int) (sizeof(conn_type_names) / sizeof(conn_type_names[0])); t++)
 		if (strcmp(tok, conn_type_names[t]) == 0)
 			break;
@@ -475,9 +470,193 @@ parse_rule(hba_line *l, fields *fs)
 		s = shown(tok);
 		set_invalid(l, pgr_asprintf(_("invalid connection type \"%s\""), s));
 		free(s);
-		return;
+		return false;
 	}
-	r->type = (hba_conn_type) t;
+	l->rule.type = (hba_conn_type) t;
+	return true;
+}
+
+/*
+ * The next field, which must be there and hold one value: its token, or
+ * NULL after marking the line invalid with EOL_MSG or MULTI_MSG.
+ */
+static hba_token *
+next_single(hba_line *l, fields *fs, int *fi, const char *eol_msg,
+			const char *multi_msg)
+{
+	if (++*fi >= fs->n)
+	{
+		set_invalid(l, pgr_strdup(eol_msg));
+		return NULL;
+	}
+	if (fs->f[*fi].n > 1)
+	{
+		set_invalid(l, pgr_strdup(multi_msg));
+		return NULL;
+	}
+	return &fs->f[*fi].tokens[0];
+}
+
+/* An IP address without /bits takes its mask from the next field. */
+static bool
+parse_netmask(hba_line *l, fields *fs, int *fi)
+{
+	hba_address *a = &l->rule.address;
+	unsigned char m[16];
+	int			mf;
+	hba_token  *at;
+	const char *tok;
+	char	   *s;
+
+	if (!(at = next_single(l, fs, fi, _("end-of-line before netmask specification"),
+						   _("multiple values specified for netmask"))))
+		return false;
+	tok = at->value;
+	mf = parse_numeric(tok, m);
+	if (mf == 0)
+	{
+		s = shown(tok);
+		set_invalid(l, pgr_asprintf(_("invalid IP mask \"%s\""), s));
+		free(s);
+		return false;
+	}
+	if (mf != a->family)
+	{
+		set_invalid(l, pgr_strdup(_("IP address and mask do not match")));
+		return false;
+	}
+	memcpy(a->mask, m, sizeof(m));
+	a->netmask = pgr_strdup(tok);
+	return true;
+}
+
+/* An IP address (with /bits, or a netmask field after it) or a host name. */
+static bool
+parse_ip_or_host(hba_line *l, fields *fs, int *fi, const char *value)
+{
+	hba_address *a = &l->rule.address;
+	char	   *str = pgr_strdup(value);
+	char	   *slash = strchr(str, '/');
+	char	   *s;
+
+	if (slash)
+		*slash = '\0';
+	a->family = parse_numeric(str, a->addr);
+	a->kind = a->family ? HBA_ADDR_IP : HBA_ADDR_HOSTNAME;
+	if (slash && a->kind == HBA_ADDR_HOSTNAME)
+	{
+		s = shown(value);
+		set_invalid(l, pgr_asprintf(_("specifying both host name and CIDR mask is invalid: \"%s\""), s));
+		free(s);
+		free(str);
+		return false;
+	}
+	if (slash && !parse_cidr_bits(slash + 1, a->family, a->mask))
+	{
+		s = shown(value);
+		set_invalid(l, pgr_asprintf(_("invalid CIDR mask in address \"%s\""), s));
+		free(s);
+		free(str);
+		return false;
+	}
+	free(str);
+	if (!slash && a->kind == HBA_ADDR_IP)
+		return parse_netmask(l, fs, fi);
+	return true;
+}
+
+/* The address field: a keyword, an IP address with its mask, or a host name. */
+static bool
+parse_address(hba_line *l, fields *fs, int *fi)
+{
+	hba_address *a = &l->rule.address;
+	hba_token  *at;
+
+	if (!(at = next_single(l, fs, fi, _("end-of-line before IP address specification"),
+						   _("multiple values specified for host address"))))
+		return false;
+	a->text = pgr_strdup(at->value);
+	if (!at->quoted && strcmp(at->value, "all") == 0)
+		a->kind = HBA_ADDR_ALL;
+	else if (!at->quoted && strcmp(at->value, "samehost") == 0)
+		a->kind = HBA_ADDR_SAMEHOST;
+	else if (!at->quoted && strcmp(at->value, "samenet") == 0)
+		a->kind = HBA_ADDR_SAMENET;
+	else
+		return parse_ip_or_host(l, fs, fi, at->value);
+	return true;
+}
+
+/* The method, and whether the connection type allows it. */
+static bool
+parse_method(hba_line *l, fields *fs, int *fi)
+{
+	hba_rule   *r = &l->rule;
+	hba_token  *at;
+	const char *tok;
+	char	   *s;
+
+	if (!(at = next_single(l, fs, fi, _("end-of-line before authentication method"),
+						   _("multiple values specified for authentication type"))))
+		return false;
+	tok = at->value;
+	if (!is_auth_method(tok))
+	{
+		s = shown(tok);
+		set_invalid(l, pgr_asprintf(_("invalid authentication method \"%s\""), s));
+		free(s);
+		return false;
+	}
+	if (r->type != HBA_LOCAL && strcmp(tok, "peer") == 0)
+	{
+		set_invalid(l, pgr_strdup(_("peer authentication is only supported on local sockets")));
+		return false;
+	}
+	if (r->type != HBA_HOSTSSL && strcmp(tok, "cert") == 0)
+	{
+		set_invalid(l, pgr_strdup(_("cert authentication is only supported on hostssl connections")));
+		return false;
+	}
+	r->method = pgr_strdup(tok);
+	return true;
+}
+
+/* The options, name=value, in the fields after the method. */
+static void
+parse_options(hba_line *l, fields *fs, int fi)
+{
+	hba_rule   *r = &l->rule;
+	char	   *s;
+
+	while (++fi < fs->n)
+	{
+		for (int i = 0; i < fs->f[fi].n; i++)
+		{
+			hba_token  *o = &fs->f[fi].tokens[i];
+
+			if (!strchr(o->value, '='))
+			{
+				s = shown(o->value);
+				set_invalid(l, pgr_asprintf(_("authentication option not in name=value format: %s"), s));
+				free(s);
+				return;
+			}
+			list_add(&r->options, o->value, o->quoted);
+			o->value = NULL;
+		}
+	}
+}
+
+/* The fields of a rule record, checked as parse_hba_line() does. */
+static void
+parse_rule(hba_line *l, fields *fs)
+{
+	hba_rule   *r = &l->rule;
+	int			fi = 0;
+
+	l->kind = HBA_LINE_RULE;
+	if (!parse_conn_type(l, fs))
+		return;
 
 	/* databases */
 	if (++fi >= fs->n)
@@ -499,140 +678,11 @@ parse_rule(hba_line *l, fields *fs)
 	fs->f[fi] = (hba_list) {NULL, 0};
 	classify_users(&r->users);
 
-	/* address */
-	if (r->type != HBA_LOCAL)
-	{
-		hba_address *a = &r->address;
-		hba_token  *at;
-
-		if (++fi >= fs->n)
-		{
-			set_invalid(l, pgr_strdup(_("end-of-line before IP address specification")));
-			return;
-		}
-		if (fs->f[fi].n > 1)
-		{
-			set_invalid(l, pgr_strdup(_("multiple values specified for host address")));
-			return;
-		}
-		at = &fs->f[fi].tokens[0];
-		a->text = pgr_strdup(at->value);
-		if (!at->quoted && strcmp(at->value, "all") == 0)
-			a->kind = HBA_ADDR_ALL;
-		else if (!at->quoted && strcmp(at->value, "samehost") == 0)
-			a->kind = HBA_ADDR_SAMEHOST;
-		else if (!at->quoted && strcmp(at->value, "samenet") == 0)
-			a->kind = HBA_ADDR_SAMENET;
-		else
-		{
-			char	   *str = pgr_strdup(at->value);
-			char	   *slash = strchr(str, '/');
-
-			if (slash)
-				*slash = '\0';
-			a->family = parse_numeric(str, a->addr);
-			a->kind = a->family ? HBA_ADDR_IP : HBA_ADDR_HOSTNAME;
-			if (slash && a->kind == HBA_ADDR_HOSTNAME)
-			{
-				s = shown(at->value);
-				set_invalid(l, pgr_asprintf(_("specifying both host name and CIDR mask is invalid: \"%s\""), s));
-				free(s);
-				free(str);
-				return;
-			}
-			if (slash && !parse_cidr_bits(slash + 1, a->family, a->mask))
-			{
-				s = shown(at->value);
-				set_invalid(l, pgr_asprintf(_("invalid CIDR mask in address \"%s\""), s));
-				free(s);
-				free(str);
-				return;
-			}
-			free(str);
-			if (!slash && a->kind == HBA_ADDR_IP)
-			{
-				unsigned char m[16];
-				int			mf;
-
-				if (++fi >= fs->n)
-				{
-					set_invalid(l, pgr_strdup(_("end-of-line before netmask specification")));
-					return;
-				}
-				if (fs->f[fi].n > 1)
-				{
-					set_invalid(l, pgr_strdup(_("multiple values specified for netmask")));
-					return;
-				}
-				tok = fs->f[fi].tokens[0].value;
-				mf = parse_numeric(tok, m);
-				if (mf == 0)
-				{
-					s = shown(tok);
-					set_invalid(l, pgr_asprintf(_("invalid IP mask \"%s\""), s));
-					free(s);
-					return;
-				}
-				if (mf != a->family)
-				{
-					set_invalid(l, pgr_strdup(_("IP address and mask do not match")));
-					return;
-				}
-				memcpy(a->mask, m, sizeof(m));
-				a->netmask = pgr_strdup(tok);
-			}
-		}
-	}
-
-	/* method */
-	if (++fi >= fs->n)
-	{
-		set_invalid(l, pgr_strdup(_("end-of-line before authentication method")));
+	if (r->type != HBA_LOCAL && !parse_address(l, fs, &fi))
 		return;
-	}
-	if (fs->f[fi].n > 1)
-	{
-		set_invalid(l, pgr_strdup(_("multiple values specified for authentication type")));
+	if (!parse_method(l, fs, &fi))
 		return;
-	}
-	tok = fs->f[fi].tokens[0].value;
-	if (!is_auth_method(tok))
-	{
-		s = shown(tok);
-		set_invalid(l, pgr_asprintf(_("invalid authentication method \"%s\""), s));
-		free(s);
-		return;
-	}
-	if (r->type != HBA_LOCAL && strcmp(tok, "peer") == 0)
-	{
-		set_invalid(l, pgr_strdup(_("peer authentication is only supported on local sockets")));
-		return;
-	}
-	if (r->type != HBA_HOSTSSL && strcmp(tok, "cert") == 0)
-	{
-		set_invalid(l, pgr_strdup(_("cert authentication is only supported on hostssl connections")));
-		return;
-	}
-	r->method = pgr_strdup(tok);
-
-	/* options: name=value */
-	while (++fi < fs->n)
-	{
-		for (int i = 0; i < fs->f[fi].n; i++)
-		{
-			hba_token  *o = &fs->f[fi].tokens[i];
-
-			if (!strchr(o->value, '='))
-			{
-				s = shown(o->value);
-				set_invalid(l, pgr_asprintf(_("authentication option not in name=value format: %s"), s));
-				free(s);
-				return;
-			}
-			list_add(&r->options, o->value, o->quoted);
-			o->value = NULL;
-		}
-	}
+	parse_options(l, fs, fi);
 }
 
 /*

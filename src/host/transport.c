@@ -180,16 +180,9 @@ checked_output(void *arg, transport_stream stream, const char *data, size_t len)
 	}
 }
 
-/*
- * The detail of a failed command: the end of its standard error, from a
- * line's start when it had to be cut, without surrounding blank space.
- */
-static char *
-stderr_detail(const strbuf *sb)
+char *
+transport_text_tail(const char *s, size_t len)
 {
-	const char *s = sb->data;
-	size_t		len = sb->len;
-
 	if (len > CHECKED_STDERR_MAX)
 	{
 		const char *nl;
@@ -230,7 +223,7 @@ transport_run_checked(transport *t, const char *const *argv,
 		status = -1;
 	else if (status != 0)
 	{
-		char	   *detail = stderr_detail(&c.errtail);
+		char	   *detail = transport_text_tail(c.errtail.data, c.errtail.len);
 
 		rc = pgr_error_set(err, PGR_ERR_EXEC, _("the command \"%s\" failed on %s with exit status %d"),
 						   argv[0], t->label, status);

@@ -187,6 +187,12 @@ int			transport_run_checked(transport *t, const char *const *argv,
 								  const transport_exec_opts *opts, strbuf *out,
 								  int *exit_status, pgr_error *err);
 /*
+ * The end of a command's output (or of a log): at most 2000 bytes, from a
+ * line's start when it had to be cut, without surrounding blank space; the
+ * detail transport_run_checked gives.  Allocated.
+ */
+char	   *transport_text_tail(const char *s, size_t len);
+/*
  * transport_run_checked of a POSIX sh script whose operands are "$1",
  * "$2"… (`sh -c SCRIPT sh ARG…`, args NULL-terminated): a file name is
  * never pasted into the script's text.

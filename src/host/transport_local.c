@@ -80,87 +80,132 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
-static int
-local_exec(transport *t, const char *const *argv,
-		   const transport_exec_opts *opts, int *exit_status, pgr_error *err)
+/* A running command: its pipes (-1 once closed) and its process group. */
+typedef struct local_child
 {
-	int			in[2] = {-1, -1},
-				out[2] = {-1, -1},
-				errp[2] = {-1, -1},
-				ready[2] = {-1, -1};
-	char	  **env = NULL;
-	pid_t		pid = -1;
-	size_t		written = 0;
-	long long	deadline = opts->timeout_ms > 0 ? pgr_now_ms() + opts->timeout_ms : 0;
-	bool		timed_out = false;
-	bool		failed = false;
-	int			status = 0;
-	int			child_errno = 0;
-	int			rc = -1;
-	char		buf[16384];
+	int			in[2],
+				out[2],
+				errp[2],
+				ready[2];
+	pid_t		pid;
+} local_child;
 
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
-		pipe2(errp, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0)
+/*
+ * Start argv with its pipes.  The child only calls async-signal-safe
+ * functions: env is built before fork().
+ */
+static int
+child_spawn(local_child *c, const char *const *argv, char **env, pgr_error *err)
+{
+	int			child_errno;
+
+	if (pipe2(c->in, O_CLOEXEC) < 0 || pipe2(c->out, O_CLOEXEC) < 0 ||
+		pipe2(c->errp, O_CLOEXEC) < 0 || pipe2(c->ready, O_CLOEXEC) < 0)
 	{
 		pgr_error_set(err, PGR_ERR_EXEC, _("could not create a pipe: %s"), strerror(errno));
-		goto out;
+		return -1;
 	}
-	env = build_env(opts->env);
-
-	pid = fork();
-	if (pid < 0)
+	c->pid = fork();
+	if (c->pid < 0)
 	{
 		pgr_error_set(err, PGR_ERR_EXEC, _("could not start \"%s\": %s"), argv[0], strerror(errno));
-		goto out;
+		return -1;
 	}
-	if (pid == 0)
+	if (c->pid == 0)
 	{
 		/* Own process group, so that a time-out kills the whole tree. */
 		setpgid(0, 0);
 		signal(SIGPIPE, SIG_DFL);
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		dup2(errp[1], STDERR_FILENO);
+		dup2(c->in[0], STDIN_FILENO);
+		dup2(c->out[1], STDOUT_FILENO);
+		dup2(c->errp[1], STDERR_FILENO);
 		execvpe(argv[0], (char *const *) argv, env);
 		/* Tell the parent why exec failed: errno through the ready pipe. */
 		child_errno = errno;
-		if (write(ready[1], &child_errno, sizeof(child_errno)) < 0)
+		if (write(c->ready[1], &child_errno, sizeof(child_errno)) < 0)
 			_exit(127);
 		_exit(127);
 	}
-	setpgid(pid, pid);
-	close_fd(&in[0]);
-	close_fd(&out[1]);
-	close_fd(&errp[1]);
-	close_fd(&ready[1]);
+	setpgid(c->pid, c->pid);
+	close_fd(&c->in[0]);
+	close_fd(&c->out[1]);
+	close_fd(&c->errp[1]);
+	close_fd(&c->ready[1]);
+	return 0;
+}
 
-	/* exec succeeded when the close-on-exec ready pipe closes with no data. */
+/* exec succeeded when the close-on-exec ready pipe closes with no data. */
+static int
+child_check_exec(local_child *c, const char *const *argv, pgr_error *err)
+{
+	int			child_errno = 0;
+	ssize_t		n;
+
+	do
+		n = read(c->ready[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(child_errno))
+		return 0;
+	waitpid(c->pid, NULL, 0);
+	c->pid = -1;
+	pgr_error_set(err, PGR_ERR_EXEC, _("could not run \"%s\": %s"), argv[0],
+				  strerror(child_errno));
+	if (child_errno == ENOENT)
+		pgr_error_hint(err, _("Check that the program is installed and in PATH, or give its full path."));
+	return -1;
+}
+
+/* One ready pipe end served: input written, or output passed on. */
+static void
+child_serve(local_child *c, int fd, const transport_exec_opts *opts, size_t *written)
+{
+	char		buf[16384];
+
+	if (fd == c->in[1])
 	{
-		ssize_t		n;
+		ssize_t		w = write(c->in[1], opts->input + *written, opts->input_len - *written);
 
-		do
-			n = read(ready[0], &child_errno, sizeof(child_errno));
-		while (n < 0 && errno == EINTR);
-		if (n == sizeof(child_errno))
-		{
-			waitpid(pid, NULL, 0);
-			pid = -1;
-			pgr_error_set(err, PGR_ERR_EXEC, _("could not run \"%s\": %s"), argv[0],
-						  strerror(child_errno));
-			if (child_errno == ENOENT)
-				pgr_error_hint(err, _("Check that the program is installed and in PATH, or give its full path."));
-			goto out;
-		}
+		if (w > 0)
+			*written += (size_t) w;
+		/* EPIPE: the command does not read its input; not an error. */
+		if ((w < 0 && errno != EAGAIN && errno != EINTR) || *written == opts->input_len)
+			close_fd(&c->in[1]);
 	}
+	else
+	{
+		int		   *fdp = fd == c->out[0] ? &c->out[0] : &c->errp[0];
+		transport_stream stream = fdp == &c->out[0] ? TRANSPORT_STDOUT : TRANSPORT_STDERR;
+		ssize_t		r = read(*fdp, buf, sizeof(buf));
+
+		if (r > 0)
+		{
+			if (opts->output)
+				opts->output(opts->output_arg, stream, buf, (size_t) r);
+		}
+		else if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			close_fd(fdp);
+	}
+}
+
+/*
+ * Feed the input and pass the output on until every pipe closes.  Returns 1
+ * when the deadline passes first, -1 when poll() fails (the command is
+ * killed), 0 else.
+ */
+static int
+child_pump(local_child *c, const char *const *argv, const transport_exec_opts *opts,
+		   long long deadline, pgr_error *err)
+{
+	size_t		written = 0;
 
 	if (opts->input == NULL || opts->input_len == 0)
-		close_fd(&in[1]);
+		close_fd(&c->in[1]);
 	else
-		set_nonblock(in[1]);
-	set_nonblock(out[0]);
-	set_nonblock(errp[0]);
+		set_nonblock(c->in[1]);
+	set_nonblock(c->out[0]);
+	set_nonblock(c->errp[0]);
 
-	while (out[0] >= 0 || errp[0] >= 0 || in[1] >= 0)
+	while (c->out[0] >= 0 || c->errp[0] >= 0 || c->in[1] >= 0)
 	{
 		struct pollfd pfd[3];
 		int			nfds = 0;
@@ -172,125 +217,129 @@ local_exec(transport *t, const char *const *argv,
 			long long	left = deadline - pgr_now_ms();
 
 			if (left <= 0)
-			{
-				timed_out = true;
-				break;
-			}
+				return 1;
 			wait_ms = (int) left;
 		}
-		if (out[0] >= 0)
-			pfd[nfds++] = (struct pollfd)
-		{
-			out[0], POLLIN, 0
-		};
-		if (errp[0] >= 0)
-			pfd[nfds++] = (struct pollfd)
-		{
-			errp[0], POLLIN, 0
-		};
-		if (in[1] >= 0)
-			pfd[nfds++] = (struct pollfd)
-		{
-			in[1], POLLOUT, 0
-		};
+		if (c->out[0] >= 0)
+			pfd[nfds++] = (struct pollfd) {c->out[0], POLLIN, 0};
+		if (c->errp[0] >= 0)
+			pfd[nfds++] = (struct pollfd) {c->errp[0], POLLIN, 0};
+		if (c->in[1] >= 0)
+			pfd[nfds++] = (struct pollfd) {c->in[1], POLLOUT, 0};
 		pr = poll(pfd, (nfds_t) nfds, wait_ms);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr < 0)
 		{
 			pgr_error_set(err, PGR_ERR_EXEC, _("could not wait for \"%s\": %s"), argv[0], strerror(errno));
-			kill(-pid, SIGKILL);
-			failed = true;
-			goto reap;
+			kill(-c->pid, SIGKILL);
+			return -1;
 		}
 		for (int i = 0; i < nfds; i++)
-		{
-			if (pfd[i].revents == 0)
-				continue;
-			if (pfd[i].fd == in[1])
-			{
-				ssize_t		w = write(in[1], opts->input + written, opts->input_len - written);
-
-				if (w > 0)
-					written += (size_t) w;
-				/* EPIPE: the command does not read its input; not an error. */
-				if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == opts->input_len)
-					close_fd(&in[1]);
-			}
-			else
-			{
-				int		   *fdp = pfd[i].fd == out[0] ? &out[0] : &errp[0];
-				transport_stream stream = fdp == &out[0] ? TRANSPORT_STDOUT : TRANSPORT_STDERR;
-				ssize_t		r = read(*fdp, buf, sizeof(buf));
-
-				if (r > 0)
-				{
-					if (opts->output)
-						opts->output(opts->output_arg, stream, buf, (size_t) r);
-				}
-				else if (r == 0 || (errno != EAGAIN && errno != EINTR))
-					close_fd(fdp);
-			}
-		}
+			if (pfd[i].revents != 0)
+				child_serve(c, pfd[i].fd, opts, &written);
 	}
+	return 0;
+}
 
-	if (timed_out)
-	{
-		kill(-pid, SIGKILL);
-		pgr_error_set(err, PGR_ERR_TIMEOUT, _("\"%s\" did not finish within %d ms and was stopped"),
-					  argv[0], opts->timeout_ms);
-	}
+static void
+set_timed_out(const char *const *argv, const transport_exec_opts *opts, pgr_error *err)
+{
+	pgr_error_set(err, PGR_ERR_TIMEOUT, _("\"%s\" did not finish within %d ms and was stopped"),
+				  argv[0], opts->timeout_ms);
+}
 
-reap:
-	/*
-	 * The pipes can close before the command ends (it closed them, or handed
-	 * them to nobody): the time limit still applies while we wait.
-	 */
+/*
+ * Wait for the command to end.  The pipes can close before it does (it
+ * closed them, or handed them to nobody): the time limit still applies
+ * while we wait.  Returns true when it had to be stopped.
+ */
+static bool
+child_reap(local_child *c, const char *const *argv, const transport_exec_opts *opts,
+		   long long deadline, int *status, pgr_error *err)
+{
+	bool		timed_out = false;
+
 	for (;;)
 	{
-		pid_t		w = waitpid(pid, &status, deadline ? WNOHANG : 0);
+		pid_t		w = waitpid(c->pid, status, deadline ? WNOHANG : 0);
 
-		if (w == pid)
+		if (w == c->pid)
 			break;
 		if (w < 0 && errno != EINTR)
 			break;
 		if (w == 0 && pgr_now_ms() >= deadline)
 		{
 			timed_out = true;
-			kill(-pid, SIGKILL);
-			pgr_error_set(err, PGR_ERR_TIMEOUT, _("\"%s\" did not finish within %d ms and was stopped"),
-						  argv[0], opts->timeout_ms);
+			kill(-c->pid, SIGKILL);
+			set_timed_out(argv, opts, err);
 			deadline = 0;
 			continue;
 		}
 		if (w == 0)
 			poll(NULL, 0, 5);
 	}
-	pid = -1;
-	if (timed_out || failed)
-		goto out;
+	c->pid = -1;
+	return timed_out;
+}
+
+/* A shell's view of how a command ended. */
+static int
+exit_code(int status)
+{
 	if (WIFEXITED(status))
-		*exit_status = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		*exit_status = 128 + WTERMSIG(status);
-	else
-		*exit_status = 255;
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+static void
+child_release(local_child *c)
+{
+	if (c->pid > 0)
+	{
+		kill(-c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+	}
+	close_fd(&c->in[0]);
+	close_fd(&c->in[1]);
+	close_fd(&c->out[0]);
+	close_fd(&c->out[1]);
+	close_fd(&c->errp[0]);
+	close_fd(&c->errp[1]);
+	close_fd(&c->ready[0]);
+	close_fd(&c->ready[1]);
+}
+
+static int
+local_exec(transport *t, const char *const *argv,
+		   const transport_exec_opts *opts, int *exit_status, pgr_error *err)
+{
+	local_child c = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, -1};
+	char	  **env = build_env(opts->env);
+	long long	deadline = opts->timeout_ms > 0 ? pgr_now_ms() + opts->timeout_ms : 0;
+	int			pumped;
+	bool		timed_out;
+	int			status = 0;
+	int			rc = -1;
+
+	if (child_spawn(&c, argv, env, err) < 0 || child_check_exec(&c, argv, err) < 0)
+		goto out;
+	pumped = child_pump(&c, argv, opts, deadline, err);
+	if (pumped > 0)
+	{
+		kill(-c.pid, SIGKILL);
+		set_timed_out(argv, opts, err);
+	}
+	timed_out = child_reap(&c, argv, opts, deadline, &status, err);
+	if (pumped != 0 || timed_out)
+		goto out;
+	*exit_status = exit_code(status);
 	rc = 0;
 
 out:
-	if (pid > 0)
-	{
-		kill(-pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	close_fd(&in[0]);
-	close_fd(&in[1]);
-	close_fd(&out[0]);
-	close_fd(&out[1]);
-	close_fd(&errp[0]);
-	close_fd(&errp[1]);
-	close_fd(&ready[0]);
-	close_fd(&ready[1]);
+	child_release(&c);
 	free(env);
 	return rc;
 }

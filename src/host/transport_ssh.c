@@ -1533,47 +1533,34 @@ random_suffix(char *out, size_t n)
 	out[i] = '\0';
 }
 
-static int
-ssh_write_file(transport *t, const char *path, const void *data, size_t len,
-			   const transport_write_opts *opts, pgr_error *err)
+/* path's directory (allocated) and its last component (inside path). */
+static void
+split_path(const char *path, char **dir, const char **base)
 {
-	ssh_transport *st = (ssh_transport *) t;
 	const char *slash = strrchr(path, '/');
-	char	   *dir;
-	const char *base;
-	char	   *tmp = NULL;
-	bool		tmp_created = false;
-	sftp_attributes old = NULL;
-	sftp_attributes cur = NULL;
-	sftp_file	f = NULL;
-	mode_t		mode;
-	long		uid = -1;
-	long		gid = -1;
-	size_t		off = 0;
-	int			tries;
-	int			open_error = SSH_FX_FAILURE;
-	int			rc = -1;
 
 	if (slash)
 	{
-		dir = slash == path ? pgr_strdup("/") : pgr_strndup(path, (size_t) (slash - path));
-		base = slash + 1;
+		*dir = slash == path ? pgr_strdup("/") : pgr_strndup(path, (size_t) (slash - path));
+		*base = slash + 1;
 	}
 	else
 	{
-		dir = pgr_strdup(".");
-		base = path;
+		*dir = pgr_strdup(".");
+		*base = path;
 	}
-	if (base[0] == '\0')
-	{
-		pgr_error_set(err, PGR_ERR_INPUT, _("\"%s\" is not a file name"), path);
-		goto out;
-	}
-	if (sftp_ready(st, err) < 0)
-		goto out;
+}
 
-	/* The existing file (followed if a link, as the local transport does). */
-	old = sftp_stat(st->sftp, path);
+/*
+ * The mode and owner the new file gets: the existing file's (followed if a
+ * link, as the local transport does), else the options'.
+ */
+static int
+target_mode_owner(ssh_transport *st, const char *path, const transport_write_opts *opts,
+				  mode_t *mode, long *uid, long *gid, pgr_error *err)
+{
+	sftp_attributes old = sftp_stat(st->sftp, path);
+
 	if (!old)
 	{
 		int			code = sftp_get_error(st->sftp);
@@ -1581,38 +1568,42 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 		if (code != SSH_FX_NO_SUCH_FILE && code != SSH_FX_NO_SUCH_PATH)
 		{
 			pgr_error_set(err, PGR_ERR_IO, _("could not read the status of \"%s\" on %s: %s"),
-						  path, t->label, sftp_reason(st));
+						  path, st->base.label, sftp_reason(st));
 			note_sftp_failure(st);
-			goto out;
+			return -1;
 		}
+		*mode = opts->secret || !opts->mode ? 0600 : (opts->mode & 07777);
+		return resolve_owner(st, opts, uid, gid, err);
 	}
-	if (old)
+	if (!S_ISREG(old->permissions))
 	{
-		if (!S_ISREG(old->permissions))
-		{
-			pgr_error_set(err, PGR_ERR_IO, _("\"%s\" on %s is not a regular file"), path, t->label);
-			goto out;
-		}
-		mode = opts->secret ? 0600 : old->permissions & 07777;
-		uid = (long) old->uid;
-		gid = (long) old->gid;
+		pgr_error_set(err, PGR_ERR_IO, _("\"%s\" on %s is not a regular file"), path, st->base.label);
+		sftp_attributes_free(old);
+		return -1;
 	}
-	else
-	{
-		mode = opts->secret || !opts->mode ? 0600 : (opts->mode & 07777);
-		if (resolve_owner(st, opts, &uid, &gid, err) < 0)
-			goto out;
-	}
+	*mode = opts->secret ? 0600 : old->permissions & 07777;
+	*uid = (long) old->uid;
+	*gid = (long) old->gid;
+	sftp_attributes_free(old);
+	return 0;
+}
 
-	/* A fresh temporary file: O_EXCL, never someone else's. */
-	for (tries = 0; tries < 10 && !f; tries++)
+/* A fresh temporary file next to the target: O_EXCL, never someone else's. */
+static sftp_file
+create_temp(ssh_transport *st, const char *dir, const char *base, char **tmp,
+			pgr_error *err)
+{
+	sftp_file	f = NULL;
+	int			open_error = SSH_FX_FAILURE;
+
+	for (int tries = 0; tries < 10 && !f; tries++)
 	{
 		char		suffix[7];
 
 		random_suffix(suffix, sizeof(suffix));
-		free(tmp);
-		tmp = pgr_asprintf("%s/.%s.pgreplica-%s", dir, base, suffix);
-		f = sftp_open(st->sftp, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		free(*tmp);
+		*tmp = pgr_asprintf("%s/.%s.pgreplica-%s", dir, base, suffix);
+		f = sftp_open(st->sftp, *tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		if (!f)
 		{
 			sftp_attributes exists;
@@ -1621,7 +1612,7 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 			/* SFTP v3 reports EEXIST as a plain failure: look. */
 			if (open_error != SSH_FX_FAILURE && open_error != SSH_FX_FILE_ALREADY_EXISTS)
 				break;
-			exists = sftp_lstat(st->sftp, tmp);
+			exists = sftp_lstat(st->sftp, *tmp);
 			if (!exists)
 				break;			/* not a name clash: report it */
 			sftp_attributes_free(exists);
@@ -1630,14 +1621,19 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 	if (!f)
 	{
 		pgr_error_set(err, PGR_ERR_IO, _("could not create a temporary file in \"%s\" on %s: %s"),
-					  dir, t->label, sftp_reason_code(st, open_error));
+					  dir, st->base.label, sftp_reason_code(st, open_error));
 		note_sftp_failure(st);
-		goto out;
 	}
-	tmp_created = true;
+	return f;
+}
 
-	/* Owner and mode before any byte is written: a secret is never exposed. */
-	cur = sftp_fstat(f);
+/* Owner and mode before any byte is written: a secret is never exposed. */
+static int
+set_owner_mode(ssh_transport *st, sftp_file f, const char *tmp, mode_t mode,
+			   long uid, long gid, pgr_error *err)
+{
+	sftp_attributes cur = sftp_fstat(f);
+
 	if (cur && ((uid >= 0 && (long) cur->uid != uid) || (gid >= 0 && (long) cur->gid != gid)))
 	{
 		uid_t		u = uid >= 0 ? (uid_t) uid : cur->uid;
@@ -1646,79 +1642,126 @@ ssh_write_file(transport *t, const char *path, const void *data, size_t len,
 		if (sftp_chown(st->sftp, tmp, u, g) < 0)
 		{
 			pgr_error_set(err, PGR_ERR_IO, _("could not set the owner of \"%s\" on %s: %s"),
-						  tmp, t->label, sftp_reason(st));
+						  tmp, st->base.label, sftp_reason(st));
 			pgr_error_hint(err, _("Keeping the owner of a file needs the rights of its owner or of root."));
 			note_sftp_failure(st);
-			goto out;
+			sftp_attributes_free(cur);
+			return -1;
 		}
 	}
+	if (cur)
+		sftp_attributes_free(cur);
 	if (sftp_chmod(st->sftp, tmp, mode) < 0)
 	{
 		pgr_error_set(err, PGR_ERR_IO, _("could not set the mode of \"%s\" on %s: %s"),
-					  tmp, t->label, sftp_reason(st));
+					  tmp, st->base.label, sftp_reason(st));
 		note_sftp_failure(st);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/* The bytes, made durable, and the file closed (*f is NULL once it is). */
+static int
+write_and_close(ssh_transport *st, sftp_file *f, const char *path,
+				const void *data, size_t len, pgr_error *err)
+{
+	size_t		off = 0;
 
 	while (off < len)
 	{
 		size_t		chunk = len - off > SSH_CHUNK ? SSH_CHUNK : len - off;
-		ssize_t		n = sftp_write(f, (const char *) data + off, chunk);
+		ssize_t		n = sftp_write(*f, (const char *) data + off, chunk);
 
 		if (n <= 0)
 		{
 			pgr_error_set(err, PGR_ERR_IO, _("could not write \"%s\" on %s: %s"),
-						  path, t->label, sftp_reason(st));
+						  path, st->base.label, sftp_reason(st));
 			pgr_error_hint(err, _("The old file is unchanged."));
 			note_sftp_failure(st);
-			goto out;
+			return -1;
 		}
 		off += (size_t) n;
 	}
 	if (sftp_extension_supported(st->sftp, "fsync@openssh.com", "1") &&
-		sftp_fsync(f) < 0)
+		sftp_fsync(*f) < 0)
 	{
 		pgr_error_set(err, PGR_ERR_IO, _("could not write \"%s\" on %s: %s"),
-					  path, t->label, sftp_reason(st));
+					  path, st->base.label, sftp_reason(st));
 		note_sftp_failure(st);
-		goto out;
+		return -1;
 	}
-	if (sftp_close(f) < 0)
+	if (sftp_close(*f) < 0)
 	{
-		f = NULL;
+		*f = NULL;
 		pgr_error_set(err, PGR_ERR_IO, _("could not write \"%s\" on %s: %s"),
-					  path, t->label, sftp_reason(st));
+					  path, st->base.label, sftp_reason(st));
 		note_sftp_failure(st);
+		return -1;
+	}
+	*f = NULL;
+	return 0;
+}
+
+/* rename(2) over the target, then make the directory entry durable. */
+static int
+rename_into_place(ssh_transport *st, const char *tmp, const char *path,
+				  const char *dir, pgr_error *err)
+{
+	const char *argv[] = {"sh", "-c",
+		"mv -f -T -- \"$1\" \"$2\" || exit; sync -- \"$3\" 2>/dev/null; exit 0",
+	"sh", tmp, path, dir, NULL};
+	strbuf		errout;
+	int			status = 0;
+	int			rc = 0;
+
+	strbuf_init(&errout);
+	if (ssh_run(st, argv, TRANSPORT_STDERR, &errout, &status, err) < 0)
+		rc = -1;
+	else if (status != 0)
+	{
+		errout.data[strcspn(errout.data, "\n")] = '\0';
+		pgr_error_set(err, PGR_ERR_IO, _("could not rename \"%s\" to \"%s\" on %s"),
+					  tmp, path, st->base.label);
+		if (errout.data[0])
+			pgr_error_detail(err, "%s", errout.data);
+		rc = -1;
+	}
+	strbuf_free(&errout);
+	return rc;
+}
+
+static int
+ssh_write_file(transport *t, const char *path, const void *data, size_t len,
+			   const transport_write_opts *opts, pgr_error *err)
+{
+	ssh_transport *st = (ssh_transport *) t;
+	char	   *dir;
+	const char *base;
+	char	   *tmp = NULL;
+	bool		tmp_created = false;
+	sftp_file	f = NULL;
+	mode_t		mode;
+	long		uid = -1;
+	long		gid = -1;
+	int			rc = -1;
+
+	split_path(path, &dir, &base);
+	if (base[0] == '\0')
+	{
+		pgr_error_set(err, PGR_ERR_INPUT, _("\"%s\" is not a file name"), path);
 		goto out;
 	}
-	f = NULL;
-
-	/* rename(2) over the target, then make the directory entry durable. */
-	{
-		const char *argv[] = {"sh", "-c",
-			"mv -f -T -- \"$1\" \"$2\" || exit; sync -- \"$3\" 2>/dev/null; exit 0",
-		"sh", tmp, path, dir, NULL};
-		strbuf		errout;
-		int			status = 0;
-
-		strbuf_init(&errout);
-		if (ssh_run(st, argv, TRANSPORT_STDERR, &errout, &status, err) < 0)
-		{
-			strbuf_free(&errout);
-			goto out;
-		}
-		if (status != 0)
-		{
-			errout.data[strcspn(errout.data, "\n")] = '\0';
-			pgr_error_set(err, PGR_ERR_IO, _("could not rename \"%s\" to \"%s\" on %s"),
-						  tmp, path, t->label);
-			if (errout.data[0])
-				pgr_error_detail(err, "%s", errout.data);
-			strbuf_free(&errout);
-			goto out;
-		}
-		strbuf_free(&errout);
-	}
+	if (sftp_ready(st, err) < 0 ||
+		target_mode_owner(st, path, opts, &mode, &uid, &gid, err) < 0)
+		goto out;
+	if (!(f = create_temp(st, dir, base, &tmp, err)))
+		goto out;
+	tmp_created = true;
+	if (set_owner_mode(st, f, tmp, mode, uid, gid, err) < 0 ||
+		write_and_close(st, &f, path, data, len, err) < 0 ||
+		rename_into_place(st, tmp, path, dir, err) < 0)
+		goto out;
 	tmp_created = false;
 	st->last_traffic_ms = pgr_now_ms();
 	rc = 0;
@@ -1728,10 +1771,6 @@ out:
 		sftp_close(f);
 	if (tmp_created && st->sftp && !st->dead)
 		(void) sftp_unlink(st->sftp, tmp);
-	if (old)
-		sftp_attributes_free(old);
-	if (cur)
-		sftp_attributes_free(cur);
 	free(tmp);
 	free(dir);
 	return rc;

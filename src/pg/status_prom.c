@@ -120,10 +120,10 @@ iso_to_epoch(const char *iso)
 	return (double) timegm(&tm);
 }
 
-void
-status_format_prometheus(const cluster_status *st, strbuf *sb)
+/* The cluster as a whole: health, problems, when it was checked. */
+static void
+cluster_metrics(const cluster_status *st, strbuf *sb)
 {
-	static const char *const roles[] = {"primary", "standby"};
 	static const char *const severities[] = {"degraded", "error"};
 
 	family(sb, "pgreplica_cluster_health",
@@ -146,6 +146,13 @@ status_format_prometheus(const cluster_status *st, strbuf *sb)
 		   "When the nodes were asked, in seconds since the epoch.");
 	sample(sb, "pgreplica_check_timestamp_seconds", st, NULL, NULL, NULL,
 		   (double) st->checked_at);
+}
+
+/* Each node: whether and how fast it answered, its role, timeline and version. */
+static void
+node_metrics(const cluster_status *st, strbuf *sb)
+{
+	static const char *const roles[] = {"primary", "standby"};
 
 	family(sb, "pgreplica_node_up", "Whether the node answered the status query (1) or not (0).");
 	for (int i = 0; i < st->n_nodes; i++)
@@ -182,7 +189,12 @@ status_format_prometheus(const cluster_status *st, strbuf *sb)
 		if (st->nodes[i].answered)
 			sample(sb, "pgreplica_node_server_version_num", st, st->nodes[i].node->name,
 				   NULL, NULL, st->nodes[i].server_version_num);
+}
 
+/* Each standby: streaming, lag, replay paused, recovery conflicts. */
+static void
+standby_metrics(const cluster_status *st, strbuf *sb)
+{
 	family(sb, "pgreplica_standby_streaming",
 		   "Whether the standby's WAL sender on its upstream is in the streaming state (1) or not (0).");
 	for (int i = 0; i < st->n_nodes; i++)
@@ -232,7 +244,12 @@ status_format_prometheus(const cluster_status *st, strbuf *sb)
 			sample(sb, "pgreplica_standby_recovery_conflicts_total", st,
 				   st->nodes[i].node->name, NULL, NULL,
 				   (double) st->nodes[i].recovery_conflicts);
+}
 
+/* Each replication slot of each node. */
+static void
+slot_metrics(const cluster_status *st, strbuf *sb)
+{
 	family(sb, "pgreplica_slot_retained_bytes",
 		   "WAL a replication slot keeps on the node, from its restart_lsn.");
 	for (int i = 0; i < st->n_nodes; i++)
@@ -275,7 +292,12 @@ status_format_prometheus(const cluster_status *st, strbuf *sb)
 							sl->name, "wal_status", states[v],
 							strcmp(sl->wal_status, states[v]) == 0 ? 1 : 0);
 		}
+}
 
+/* The file system of each node's pg_wal. */
+static void
+wal_disk_metrics(const cluster_status *st, strbuf *sb)
+{
 	family(sb, "pgreplica_wal_disk_free_bytes",
 		   "Free bytes of the file system holding the primary's pg_wal (read through its ssh).");
 	for (int i = 0; i < st->n_nodes; i++)
@@ -296,7 +318,12 @@ status_format_prometheus(const cluster_status *st, strbuf *sb)
 		if (st->nodes[i].wal_disk_known && st->nodes[i].wal_disk_rate_known)
 			sample(sb, "pgreplica_wal_disk_full_seconds", st, st->nodes[i].node->name,
 				   NULL, NULL, st->nodes[i].wal_disk_time_left);
+}
 
+/* WAL archiving, where it is on. */
+static void
+archiver_metrics(const cluster_status *st, strbuf *sb)
+{
 	family_of(sb, "pgreplica_archiver_archived_total", "counter",
 			  "WAL files archived (pg_stat_archiver), where archiving is on.");
 	for (int i = 0; i < st->n_nodes; i++)
@@ -325,7 +352,12 @@ status_format_prometheus(const cluster_status *st, strbuf *sb)
 			st->nodes[i].archiver.ready_count >= 0)
 			sample(sb, "pgreplica_archiver_ready_files", st, st->nodes[i].node->name,
 				   NULL, NULL, (double) st->nodes[i].archiver.ready_count);
+}
 
+/* SSL and certificate expiry. */
+static void
+ssl_metrics(const cluster_status *st, strbuf *sb)
+{
 	family(sb, "pgreplica_node_ssl", "Whether pgreplica's own connection to the node uses SSL.");
 	for (int i = 0; i < st->n_nodes; i++)
 		if (st->nodes[i].ssl_known)
@@ -354,4 +386,16 @@ status_format_prometheus(const cluster_status *st, strbuf *sb)
 			sample(sb, "pgreplica_ssl_certificate_expiry_timestamp_seconds", st,
 				   ns->node->name, NULL, NULL, t);
 	}
+}
+
+void
+status_format_prometheus(const cluster_status *st, strbuf *sb)
+{
+	cluster_metrics(st, sb);
+	node_metrics(st, sb);
+	standby_metrics(st, sb);
+	slot_metrics(st, sb);
+	wal_disk_metrics(st, sb);
+	archiver_metrics(st, sb);
+	ssl_metrics(st, sb);
 }

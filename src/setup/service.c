@@ -193,23 +193,6 @@ service_command_string(const cluster_node *n, service_action action)
 	return strbuf_detach(&sb);
 }
 
-/* Trimmed copy of a command's standard error (last 2000 bytes). */
-static char *
-tail_text(const strbuf *sb)
-{
-	const char *s = sb->data;
-	size_t		len = sb->len;
-
-	if (len > 2000)
-	{
-		s += len - 2000;
-		len = 2000;
-	}
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' ' || s[len - 1] == '\r'))
-		len--;
-	return pgr_strndup(s, len);
-}
-
 static void
 service_hint(const cluster_node *n, pgr_error *err)
 {
@@ -260,15 +243,6 @@ set_failed(pgr_error *err, service_action a, const char *node)
 	pgr_error_set(err, PGR_ERR_EXEC, _("could not get the state of the server of node \"%s\""), node);
 }
 
-/* Run argv; *status its exit status; stderr (and stdout) into errout. */
-static int
-run(transport *t, char **argv, int timeout_s, int *status, strbuf *errout,
-	pgr_error *err)
-{
-	return transport_capture(t, (const char *const *) argv, NULL, 0,
-							 timeout_s * 1000, status, errout, errout, err);
-}
-
 static int
 prepare_pg_ctl(session *ctx, transport *t, cluster_node *n,
 			   service_action action, bool from_path, pgr_error *err)
@@ -312,16 +286,23 @@ prepare_pg_ctl(session *ctx, transport *t, cluster_node *n,
 	return 0;
 }
 
-/* Run an action; *status gets the exit status (for status queries). */
+/*
+ * Run an action, checked: *status gets the exit status.  A failure with
+ * *status > 0 is the command's own (err's detail has the end of its
+ * standard error); any other failure is the transport's, with the command
+ * line as its detail.
+ */
 static int
 run_action(session *ctx, cluster_node *n, service_action action, int *status,
-		   strbuf *errout, pgr_error *err)
+		   pgr_error *err)
 {
 	transport  *t = session_transport(ctx, n, err);
+	transport_exec_opts o = {0};
 	bool		from_path = false;
 	char	  **argv;
 	int			rc;
 
+	*status = -1;
 	if (!t)
 		return -1;
 	argv = service_argv(n, action, &from_path, err);
@@ -334,8 +315,9 @@ run_action(session *ctx, cluster_node *n, service_action action, int *status,
 		return -1;
 	}
 	/* pg_ctl's own -t, plus time to spare for the transport */
-	rc = run(t, argv, SERVICE_TIMEOUT_S + 15, status, errout, err);
-	if (rc < 0)
+	o.timeout_ms = (SERVICE_TIMEOUT_S + 15) * 1000;
+	rc = transport_run_checked(t, (const char *const *) argv, &o, NULL, status, err);
+	if (rc < 0 && *status <= 0)
 	{
 		char	   *cmd = service_command_string(n, action);
 
@@ -348,32 +330,37 @@ run_action(session *ctx, cluster_node *n, service_action action, int *status,
 	return rc;
 }
 
+/*
+ * The action's command ran and exited with a non-zero status: say what
+ * failed, with the command, its status and the end of its standard error
+ * (transport_run_checked's detail).
+ */
+static void
+set_command_failed(pgr_error *err, const cluster_node *n, service_action action,
+				   int status)
+{
+	char	   *cmd = service_command_string(n, action);
+	char	   *out = pgr_strdup(err && err->detail ? err->detail : "");
+
+	set_failed(err, action, n->name);
+	if (status == 127)
+		pgr_error_detail(err, _("Command not found: %s"), cmd);
+	else
+		pgr_error_detail(err, _("The command %s exited with status %d:\n%s"),
+						 cmd, status, out);
+	service_hint(n, err);
+	free(cmd);
+	free(out);
+}
+
 int
 service_run(session *ctx, cluster_node *n, service_action action, pgr_error *err)
 {
-	strbuf		errout;
-	int			status = 0;
-	int			rc;
+	int			status;
+	int			rc = run_action(ctx, n, action, &status, err);
 
-	strbuf_init(&errout);
-	rc = run_action(ctx, n, action, &status, &errout, err);
-	if (rc == 0 && status != 0)
-	{
-		char	   *cmd = service_command_string(n, action);
-		char	   *out = tail_text(&errout);
-
-		set_failed(err, action, n->name);
-		if (status == 127)
-			pgr_error_detail(err, _("Command not found: %s"), cmd);
-		else
-			pgr_error_detail(err, _("The command %s exited with status %d:\n%s"),
-							 cmd, status, out);
-		service_hint(n, err);
-		free(cmd);
-		free(out);
-		rc = -1;
-	}
-	strbuf_free(&errout);
+	if (rc < 0 && status > 0)
+		set_command_failed(err, n, action, status);
 	return rc;
 }
 
@@ -410,16 +397,11 @@ service_check_started(session *ctx, cluster_node *n, pgr_error *err)
 		log = pg_ctl_log_path(n);
 		if (transport_read_file(t, log, 0, &data, &len, NULL) == 0 && len > 0)
 		{
-			strbuf		sb;
-			char	   *tail;
+			char	   *tail = transport_text_tail(data, strlen(data));
 
-			strbuf_init(&sb);
-			strbuf_append(&sb, data);
-			tail = tail_text(&sb);
 			pgr_error_detail(err, _("The server stopped while starting. The end of \"%s\":\n%s"),
 							 log, tail);
 			free(tail);
-			strbuf_free(&sb);
 		}
 		free(data);
 		free(log);
@@ -497,38 +479,22 @@ service_reload(session *ctx, cluster_node *n, pgr_error *err)
 int
 service_status(session *ctx, cluster_node *n, bool *running, pgr_error *err)
 {
-	strbuf		errout;
-	int			status = 0;
-	int			rc;
+	int			status;
+	int			rc = run_action(ctx, n, SERVICE_STATUS, &status, err);
 
-	*running = false;
-	strbuf_init(&errout);
-	rc = run_action(ctx, n, SERVICE_STATUS, &status, &errout, err);
-	if (rc == 0)
+	/*
+	 * pg_ctl, pg_ctlcluster and systemctl is-active all say 0 for running
+	 * and 3 for not running; anything else (pg_ctl's 4: no data directory,
+	 * systemctl's 1: no systemd to ask, 127: no such command) is an error.
+	 */
+	*running = rc == 0;
+	if (rc < 0 && status == 3)
 	{
-		/*
-		 * pg_ctl, pg_ctlcluster and systemctl is-active all say 0 for
-		 * running and 3 for not running; anything else (pg_ctl's 4: no
-		 * data directory, systemctl's 1: no systemd to ask, 127: no such
-		 * command) is an error.
-		 */
-		if (status == 0)
-			*running = true;
-		else if (status != 3)
-		{
-			char	   *cmd = service_command_string(n, SERVICE_STATUS);
-			char	   *out = tail_text(&errout);
-
-			set_failed(err, SERVICE_STATUS, n->name);
-			pgr_error_detail(err, _("The command %s exited with status %d:\n%s"),
-							 cmd, status, out);
-			service_hint(n, err);
-			free(cmd);
-			free(out);
-			rc = -1;
-		}
+		pgr_error_clear(err);
+		return 0;
 	}
-	strbuf_free(&errout);
+	if (rc < 0 && status > 0)
+		set_command_failed(err, n, SERVICE_STATUS, status);
 	return rc;
 }
 

@@ -328,33 +328,16 @@ original_lineno(const hba_doc *doc, const int *ins, int n_ins, int index)
 	return doc->lines[index].lineno - before;
 }
 
+/*
+ * The standbys the step serves, their addresses checked, and a test that
+ * the role can be written in a rule at all: bad input is refused before
+ * anything is looked at on the server.
+ */
 static int
-hba_inspect(session *ctx, plan_step *s, pgr_error *err)
+collect_wants(const cluster *cl, hba_priv *pv, const char *role, pgr_error *err)
 {
-	cluster    *cl = ctx->cl;
-	cluster_node *primary = s->node;
-	const char *role = cl->replication_user ? cl->replication_user
-		: CLUSTER_DEFAULT_REPLICATION_USER;
-	hba_priv   *pv = pgr_calloc(1, sizeof(*pv));
-	PGconn	   *conn;
-	PGresult   *res = NULL;
-	char	   *lit = NULL;
-	char	   *sql = NULL;
-	char	   *check = NULL;
-	hba_doc    *doc = NULL;
-	int		   *ins = NULL;
-	int			n_ins = 0;
-	strbuf		why;
-	strbuf		detail;
-	int			rc = -1;
-	int			nerr;
+	char	   *check;
 
-	strbuf_init(&why);
-	strbuf_init(&detail);
-	s->priv = pv;
-	pv->type = cl->ssl ? HBA_HOSTSSL : HBA_HOST;
-
-	/* Bad input first: nothing is looked at on the server for it. */
 	for (int i = 0; i < cl->n_nodes; i++)
 	{
 		cluster_node *n = &cl->nodes[i];
@@ -362,7 +345,7 @@ hba_inspect(session *ctx, plan_step *s, pgr_error *err)
 		if (n->role != NODE_STANDBY)
 			continue;
 		if (check_standby_address(cl, n, err) < 0)
-			goto out;
+			return -1;
 		pv->wants = pgr_realloc(pv->wants, sizeof(hba_want) * (size_t) (pv->n_wants + 1));
 		pv->wants[pv->n_wants++] = (hba_want) {n, false, 0};
 	}
@@ -373,65 +356,93 @@ hba_inspect(session *ctx, plan_step *s, pgr_error *err)
 	{
 		pgr_error_prefix(err, "%s:%d: replication_user", cl->path,
 						 cluster_key_line(cl, 0, "replication_user"));
-		goto out;
+		return -1;
 	}
-	if (pv->n_wants == 0)
+	free(check);
+	return 0;
+}
+
+/*
+ * The method the role's password can use: a client certificate alone, the
+ * stored hash's kind, or, before the role exists, password_encryption's.
+ */
+static char *
+method_from_server(const cluster *cl, PGresult *res)
+{
+	if (cl->replication_auth == REPLICATION_AUTH_CERT)
+		return pgr_strdup("cert");	/* the client certificate alone */
+	if (pgconn_value(res, 0, 3))
+		return pgr_strdup(pgconn_value(res, 0, 3));
+	if (strcmp(pgconn_value(res, 0, 2), "md5") == 0 ||
+		strcmp(pgconn_value(res, 0, 2), "on") == 0)
+		return pgr_strdup("md5");
+	return pgr_strdup("scram-sha-256");
+}
+
+/* scram+cert: the password and, before it, a certificate whose CN is the role */
+static int
+add_clientcert(session *ctx, cluster_node *primary, hba_priv *pv, pgr_error *err)
+{
+	const pg_version_facts *facts = session_facts(ctx, primary, err);
+	char	   *m;
+
+	if (!facts)
+		return -1;
+	/* before 12, clientcert=1 checks the CA only, never the CN */
+	if (facts->major < 12)
 	{
-		strbuf_append(&s->summary, _("nothing to do: the cluster file has no standby"));
-		rc = 0;
-		goto out;
+		pgr_error_set(err, PGR_ERR_INPUT,
+					  _("replication_auth = scram+cert needs PostgreSQL 12 or later on %s (it runs %d)"),
+					  primary->name, facts->major);
+		pgr_error_hint(err, _("Use replication_auth = cert (the certificate alone) or scram with this version."));
+		return -1;
 	}
+	m = pgr_asprintf("%s clientcert=verify-full", pv->method);
+	free(pv->method);
+	pv->method = m;
+	return 0;
+}
 
-	if (!(conn = session_conn(ctx, primary, err)))
-		goto out;
+/* The file the server reads, whether SSL is on, and the rules' method. */
+static int
+read_server_settings(session *ctx, PGconn *conn, cluster_node *primary,
+					 const char *role, hba_priv *pv, pgr_error *err)
+{
+	cluster    *cl = ctx->cl;
+	char	   *lit = sql_literal(conn, role);
+	char	   *sql;
+	PGresult   *res;
 
-	lit = sql_literal(conn, role);
 	sql = pgr_asprintf("SELECT pg_catalog.current_setting('hba_file'), "
 					   "pg_catalog.current_setting('ssl'), "
 					   "pg_catalog.current_setting('password_encryption'), "
 					   "(SELECT CASE WHEN rolpassword LIKE 'md5%%' THEN 'md5' "
 					   "  WHEN rolpassword LIKE 'SCRAM-SHA-256$%%' THEN 'scram-sha-256' END "
 					   "  FROM pg_catalog.pg_authid WHERE rolname = %s)", lit);
-	if (!(res = pgconn_exec(conn, primary->name, sql, PGRES_TUPLES_OK, 1, 4, err)))
-		goto out;
+	res = pgconn_exec(conn, primary->name, sql, PGRES_TUPLES_OK, 1, 4, err);
+	free(lit);
+	free(sql);
+	if (!res)
+		return -1;
 	pv->hba_file = pgr_strdup(pgconn_value(res, 0, 0));
 	pv->server_ssl = strcmp(pgconn_value(res, 0, 1), "on") == 0;
-	if (cl->replication_auth == REPLICATION_AUTH_CERT)
-		pv->method = pgr_strdup("cert");	/* the client certificate alone */
-	else if (pgconn_value(res, 0, 3))
-		pv->method = pgr_strdup(pgconn_value(res, 0, 3));
-	else if (strcmp(pgconn_value(res, 0, 2), "md5") == 0 ||
-			 strcmp(pgconn_value(res, 0, 2), "on") == 0)
-		pv->method = pgr_strdup("md5");
-	else
-		pv->method = pgr_strdup("scram-sha-256");
+	pv->method = method_from_server(cl, res);
+	PQclear(res);
 	if (cl->replication_auth == REPLICATION_AUTH_SCRAM_CERT)
-	{
-		/* the password and, before it, a certificate whose CN is the role */
-		const pg_version_facts *facts = session_facts(ctx, primary, err);
-		char	   *m;
+		return add_clientcert(ctx, primary, pv, err);
+	return 0;
+}
 
-		if (!facts)
-			goto out;
-		/* before 12, clientcert=1 checks the CA only, never the CN */
-		if (facts->major < 12)
-		{
-			pgr_error_set(err, PGR_ERR_INPUT,
-						  _("replication_auth = scram+cert needs PostgreSQL 12 or later on %s (it runs %d)"),
-						  primary->name, facts->major);
-			pgr_error_hint(err, _("Use replication_auth = cert (the certificate alone) or scram with this version."));
-			goto out;
-		}
-		m = pgr_asprintf("%s clientcert=verify-full", pv->method);
+/* The server's own view of the file as it is now: refuse to compound errors. */
+static int
+refuse_broken_file(PGconn *conn, const cluster_node *primary, const hba_priv *pv,
+				   pgr_error *err)
+{
+	strbuf		detail;
+	int			nerr;
 
-		free(pv->method);
-		pv->method = m;
-	}
-
-	/* The server's own view of the file as it is now. */
+	strbuf_init(&detail);
 	nerr = file_rule_errors(conn, primary->name, &detail, NULL, err);
-	if (nerr < 0)
-		goto out;
 	if (nerr > 0)
 	{
 		pgr_error_set(err, PGR_ERR_INPUT,
@@ -439,12 +450,22 @@ hba_inspect(session *ctx, plan_step *s, pgr_error *err)
 					  pv->hba_file, primary->name);
 		pgr_error_detail(err, "%s", detail.data);
 		pgr_error_hint(err, _("Correct the file (see pg_hba_file_rules), then run pgreplica again; the server keeps the rules it loaded last until then."));
-		goto out;
 	}
+	strbuf_free(&detail);
+	return nerr == 0 ? 0 : -1;
+}
 
-	if (read_through_server(conn, primary, pv->hba_file, &pv->old_text, &pv->old_len, err) < 0)
-		goto out;
-	doc = hba_parse(pv->old_text, pv->old_len);
+/*
+ * Each standby's rule planned into doc (inserted where hba.c says), with,
+ * in why, a comment line for each rule placed above one that matches first.
+ */
+static int
+plan_rules(const cluster *cl, hba_priv *pv, const char *role, hba_doc *doc,
+		   strbuf *why, pgr_error *err)
+{
+	int		   *ins = NULL;
+	int			n_ins = 0;
+	int			rc = -1;
 
 	for (int i = 0; i < pv->n_wants; i++)
 	{
@@ -466,14 +487,14 @@ hba_inspect(session *ctx, plan_step *s, pgr_error *err)
 		}
 		if (hp.shadow >= 0)
 		{
-			strbuf_appendf(&why, "# ");
-			strbuf_appendf(&why, hp.shadow_maybe
+			strbuf_appendf(why, "# ");
+			strbuf_appendf(why, hp.shadow_maybe
 						   ? _("the rule for %s is placed above line %d, which may match its connection first: %s")
 						   : _("the rule for %s is placed above line %d, which would match its connection first: %s"),
 						   w->standby->name,
 						   original_lineno(doc, ins, n_ins, hp.shadow),
 						   hp.shadow_text ? hp.shadow_text : "");
-			strbuf_append_char(&why, '\n');
+			strbuf_append_char(why, '\n');
 		}
 		if (hba_insert(doc, hp.insert_at, hp.line, err) < 0)
 		{
@@ -485,40 +506,50 @@ hba_inspect(session *ctx, plan_step *s, pgr_error *err)
 		pv->n_added++;
 		hba_plan_clear(&hp);
 	}
+	rc = 0;
+out:
+	free(ins);
+	return rc;
+}
 
-	/* apply writes through the primary's transport: it must be usable */
-	if (pv->n_added > 0 && !session_transport(ctx, primary, err))
-		goto out;
-	if (pv->n_added == 0)
+/*
+ * Every rule is there already; the file may still be newer than what the
+ * server loaded (e.g. an apply interrupted between its write and its
+ * reload): then the activate step reloads.
+ */
+static int
+summarize_unchanged(PGconn *conn, const cluster_node *primary, plan_step *s,
+					const hba_priv *pv, const char *role, pgr_error *err)
+{
+	bool		stale;
+
+	strbuf_appendf(&s->summary,
+				   _("nothing to do: \"%s\" lets every standby replicate as \"%s\""),
+				   pv->hba_file, role);
+	if (loaded_before_change(conn, primary, pv->hba_file, &stale, err) < 0)
+		return -1;
+	if (stale)
 	{
-		bool		stale;
-
-		strbuf_appendf(&s->summary,
-					   _("nothing to do: \"%s\" lets every standby replicate as \"%s\""),
-					   pv->hba_file, role);
-		if (loaded_before_change(conn, primary, pv->hba_file, &stale, err) < 0)
-			goto out;
-		if (stale)
-		{
-			/* e.g. an apply interrupted between its write and its reload */
-			s->result.reload_needed = true;
-			/* TRANSLATORS: between two parts of a step's summary (French: U+00A0 before ;) */
-			strbuf_append(&s->summary, _("; "));
-			strbuf_append(&s->summary, _("the server has not loaded the file since it last changed: it will be reloaded"));
-		}
-		rc = 0;
-		goto out;
+		s->result.reload_needed = true;
+		/* TRANSLATORS: between two parts of a step's summary (French: U+00A0 before ;) */
+		strbuf_append(&s->summary, _("; "));
+		strbuf_append(&s->summary, _("the server has not loaded the file since it last changed: it will be reloaded"));
 	}
+	return 0;
+}
+
+/* The preview (diff, why each rule sits where it does) and the summary. */
+static void
+describe_change(plan_step *s, hba_priv *pv, const hba_doc *doc,
+				const char *role, const char *why)
+{
+	char	   *d;
 
 	pv->new_text = hba_render(doc, &pv->new_len);
-	{
-		char	   *d = diff_unified(pv->old_text, pv->new_text,
-									 pv->hba_file, pv->hba_file, 3);
-
-		strbuf_append(&s->preview, d);
-		free(d);
-	}
-	strbuf_append(&s->preview, why.data);
+	d = diff_unified(pv->old_text, pv->new_text, pv->hba_file, pv->hba_file, 3);
+	strbuf_append(&s->preview, d);
+	free(d);
+	strbuf_append(&s->preview, why);
 	if (pv->type == HBA_HOSTSSL && !pv->server_ssl)
 	{
 		strbuf_append(&s->preview, "# ");
@@ -530,17 +561,56 @@ hba_inspect(session *ctx, plan_step *s, pgr_error *err)
 							"will add %d replication rules for \"%s\" to \"%s\" (method %s)",
 							pv->n_added),
 				   pv->n_added, role, pv->hba_file, pv->method);
-	rc = 0;
+}
+
+static int
+hba_inspect(session *ctx, plan_step *s, pgr_error *err)
+{
+	cluster    *cl = ctx->cl;
+	cluster_node *primary = s->node;
+	const char *role = cl->replication_user ? cl->replication_user
+		: CLUSTER_DEFAULT_REPLICATION_USER;
+	hba_priv   *pv = pgr_calloc(1, sizeof(*pv));
+	PGconn	   *conn;
+	hba_doc    *doc = NULL;
+	strbuf		why;
+	int			rc = -1;
+
+	strbuf_init(&why);
+	s->priv = pv;
+	pv->type = cl->ssl ? HBA_HOSTSSL : HBA_HOST;
+
+	if (collect_wants(cl, pv, role, err) < 0)
+		goto out;
+	if (pv->n_wants == 0)
+	{
+		strbuf_append(&s->summary, _("nothing to do: the cluster file has no standby"));
+		rc = 0;
+		goto out;
+	}
+	if (!(conn = session_conn(ctx, primary, err)) ||
+		read_server_settings(ctx, conn, primary, role, pv, err) < 0 ||
+		refuse_broken_file(conn, primary, pv, err) < 0 ||
+		read_through_server(conn, primary, pv->hba_file, &pv->old_text, &pv->old_len, err) < 0)
+		goto out;
+	doc = hba_parse(pv->old_text, pv->old_len);
+	if (plan_rules(cl, pv, role, doc, &why, err) < 0)
+		goto out;
+
+	/* apply writes through the primary's transport: it must be usable */
+	if (pv->n_added > 0 && !session_transport(ctx, primary, err))
+		goto out;
+	if (pv->n_added == 0)
+		rc = summarize_unchanged(conn, primary, s, pv, role, err);
+	else
+	{
+		describe_change(s, pv, doc, role, why.data);
+		rc = 0;
+	}
 
 out:
-	PQclear(res);
-	free(lit);
-	free(sql);
-	free(check);
-	free(ins);
 	hba_free(doc);
 	strbuf_free(&why);
-	strbuf_free(&detail);
 	return rc;
 }
 
