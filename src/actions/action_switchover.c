@@ -92,6 +92,7 @@ typedef struct sw
 								 * written before its stop */
 	bool		stopped_here;	/* this run stopped P (a resumed one may
 								 * find it started) */
+	char	   *failed;			/* the first failed pre-check's reason */
 } sw;
 
 /* ---- the journal ------------------------------------------------------- */
@@ -341,64 +342,82 @@ connect_all(sw *s)
 	free(pcs);
 }
 
-/*
- * Every check, each logged with its figure; -1 (PGR_ERR_REFUSED) naming
- * the first that failed, after all of them ran.
- */
-static int
-prechecks(sw *s, pgr_error *err)
+/* The first failed check's reason, for the refusal (all checks still run). */
+static void
+check_failed(sw *s, const char *fmt,...) PGR_PRINTF(2, 3);
+
+static void
+check_failed(sw *s, const char *fmt,...)
 {
-	action_ctx *a = s->a;
+	va_list		ap;
+
+	if (s->failed)
+		return;
+	va_start(ap, fmt);
+	s->failed = pgr_vasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* The primary answers and is one: its connection, and its WAL position. */
+static PGconn *
+check_primary(sw *s, long long *pcur)
+{
 	cluster_node *p = s->old;
-	cluster_node *n = s->node;
 	pgr_error	e = PGR_ERROR_INIT;
-	PGresult   *res = NULL;
+	PGresult   *res;
 	PGconn	   *pconn;
-	char	   *failed = NULL;
-	long long	pcur = -1;
-	bool		node_streams = false;
-	int			nrows;
 
-#define FAIL(...) do { if (!failed) failed = pgr_asprintf(__VA_ARGS__); } while (0)
-
-	/* the SSH sessions to every host, opened while the SQL checks run */
-	session_open_all_transports(s->ctx);
-	connect_all(s);
-
-	/* the primary */
 	if (!(pconn = session_conn(s->ctx, p, &e)))
 	{
 		check_line(s, false, _("the primary %s does not answer: %s"), p->name, e.message);
-		FAIL(_("the primary %s does not answer"), p->name);
-		goto standby_checks;
+		check_failed(s, _("the primary %s does not answer"), p->name);
+		pgr_error_clear(&e);
+		return NULL;
 	}
 	if ((res = pgconn_exec(pconn, p->name, PRIMARY_SQL, PGRES_TUPLES_OK, 1, 2, &e)) == NULL ||
 		pgr_true(pgconn_value(res, 0, 0)))
 	{
 		check_line(s, false, _("%s is not a primary (it is in recovery)"), p->name);
-		FAIL(_("%s, the cluster file's primary, is not a primary"), p->name);
-		goto standby_checks;
+		check_failed(s, _("%s, the cluster file's primary, is not a primary"), p->name);
+		PQclear(res);
+		pgr_error_clear(&e);
+		return NULL;
 	}
-	pcur = action_parse_lsn(pgconn_value(res, 0, 1));
+	*pcur = action_parse_lsn(pgconn_value(res, 0, 1));
 	check_line(s, true, _("%s is the primary, at WAL position %s"), p->name, pgconn_value(res, 0, 1));
 	PQclear(res);
+	return pconn;
+}
 
-	/* its standbys as it sees them: NODE and the others */
+/*
+ * The primary's standbys as it sees them, NODE and the others (cascaded
+ * ones are checked for being reachable only); -1 when it cannot say.
+ */
+static int
+check_replication(sw *s, PGconn *pconn, bool *node_streams)
+{
+	cluster *cl = s->a->cl;
+	cluster_node *p = s->old;
+	pgr_error	e = PGR_ERROR_INIT;
+	PGresult   *res;
+	int			nrows;
+
 	if (!(res = pgconn_exec(pconn, p->name, REPLICATION_SQL, PGRES_TUPLES_OK, -1, 5, &e)))
 	{
 		check_line(s, false, _("could not read pg_stat_replication on %s: %s"), p->name, e.message);
-		FAIL(_("could not read pg_stat_replication on %s"), p->name);
-		goto standby_checks;
+		check_failed(s, _("could not read pg_stat_replication on %s"), p->name);
+		pgr_error_clear(&e);
+		return -1;
 	}
 	nrows = PQntuples(res);
-	for (int i = 0; i < a->cl->n_nodes; i++)
+	for (int i = 0; i < cl->n_nodes; i++)
 	{
-		cluster_node *o = &a->cl->nodes[i];
+		cluster_node *o = &cl->nodes[i];
 		int			row = -1;
 
 		if (o == p || o->role != NODE_STANDBY)
 			continue;
-		if (o != n && o->upstream && strcmp(o->upstream, p->name) != 0)
+		if (o != s->node && o->upstream && strcmp(o->upstream, p->name) != 0)
 			continue;			/* cascaded: checked below, reachable */
 		for (int r = 0; r < nrows; r++)
 			if (strcmp(pgconn_value(res, r, 0), o->name) == 0)
@@ -407,149 +426,170 @@ prechecks(sw *s, pgr_error *err)
 		{
 			check_line(s, false, _("%s does not stream from %s (state: %s)"), o->name, p->name,
 					   row < 0 ? _("not connected") : pgconn_value(res, row, 1));
-			FAIL(_("%s does not stream from %s"), o->name, p->name);
+			check_failed(s, _("%s does not stream from %s"), o->name, p->name);
 			continue;
 		}
-		if (o == n)
-			node_streams = true;
+		if (o == s->node)
+			*node_streams = true;
 		check_line(s, true, _("%s streams from %s: %s bytes not flushed, %s bytes not replayed, replay lag %s"),
 				   o->name, p->name, pgconn_value(res, row, 2), pgconn_value(res, row, 3),
 				   pgconn_value(res, row, 4));
 	}
 	PQclear(res);
-	res = NULL;
+	return 0;
+}
 
-	/* long-running transactions: cut by the shutdown */
-	if ((res = pgconn_exec(pconn, p->name, LONG_XACT_SQL, PGRES_TUPLES_OK, -1, 4, &e)) != NULL)
-	{
-		if (PQntuples(res) == 0)
-			check_line(s, true, _("no transaction on %s has been open for more than %d s"),
-					   p->name, SWITCHOVER_LONG_XACT_S);
-		for (int r = 0; r < PQntuples(res); r++)
-			check_line(s, true, _("transaction to be cut on %s: pid %s, user %s, open for %s: %s"),
-					   p->name, pgconn_value(res, r, 0), pgconn_value(res, r, 1),
-					   pgconn_value(res, r, 2), pgconn_value(res, r, 3));
-		PQclear(res);
-	}
-	else
+/* Long-running transactions: the shutdown cuts them; shown, not refused. */
+static void
+check_long_transactions(sw *s, PGconn *pconn)
+{
+	cluster_node *p = s->old;
+	pgr_error	e = PGR_ERROR_INIT;
+	PGresult   *res;
+
+	if (!(res = pgconn_exec(pconn, p->name, LONG_XACT_SQL, PGRES_TUPLES_OK, -1, 4, &e)))
 	{
 		check_line(s, false, _("could not read pg_stat_activity on %s: %s"), p->name, e.message);
-		FAIL(_("could not read pg_stat_activity on %s"), p->name);
+		check_failed(s, _("could not read pg_stat_activity on %s"), p->name);
 		pgr_error_clear(&e);
+		return;
 	}
+	if (PQntuples(res) == 0)
+		check_line(s, true, _("no transaction on %s has been open for more than %d s"),
+				   p->name, SWITCHOVER_LONG_XACT_S);
+	for (int r = 0; r < PQntuples(res); r++)
+		check_line(s, true, _("transaction to be cut on %s: pid %s, user %s, open for %s: %s"),
+				   p->name, pgconn_value(res, r, 0), pgconn_value(res, r, 1),
+				   pgconn_value(res, r, 2), pgconn_value(res, r, 3));
+	PQclear(res);
+}
 
-	/* archiving */
-	if ((res = pgconn_exec(pconn, p->name, ARCHIVE_SQL, PGRES_TUPLES_OK, 1, 3, &e)) != NULL)
-	{
-		const char *mode = pgconn_value(res, 0, 0);
+/* WAL archiving: its backlog, and a refusal while it fails. */
+static void
+check_archiving(sw *s, PGconn *pconn)
+{
+	cluster_node *p = s->old;
+	pgr_error	e = PGR_ERROR_INIT;
+	PGresult   *res;
+	const char *mode;
 
-		if (mode && strcmp(mode, "off") == 0)
-			check_line(s, true, _("WAL archiving is off on %s"), p->name);
-		else if (pgr_true(pgconn_value(res, 0, 2)))
-		{
-			check_line(s, false, _("WAL archiving fails on %s: %s segments wait"), p->name,
-					   pgconn_value(res, 0, 1));
-			FAIL(_("WAL archiving fails on %s"), p->name);
-		}
-		else
-			check_line(s, true, _("WAL archiving on %s: %s segments wait to be archived"),
-					   p->name, pgconn_value(res, 0, 1));
-		PQclear(res);
-	}
-	else
+	if (!(res = pgconn_exec(pconn, p->name, ARCHIVE_SQL, PGRES_TUPLES_OK, 1, 3, &e)))
 	{
 		check_line(s, false, _("could not read the archiver's state on %s: %s"), p->name, e.message);
-		FAIL(_("could not read the archiver's state on %s"), p->name);
+		check_failed(s, _("could not read the archiver's state on %s"), p->name);
 		pgr_error_clear(&e);
+		return;
 	}
-	res = NULL;
+	mode = pgconn_value(res, 0, 0);
+	if (mode && strcmp(mode, "off") == 0)
+		check_line(s, true, _("WAL archiving is off on %s"), p->name);
+	else if (pgr_true(pgconn_value(res, 0, 2)))
+	{
+		check_line(s, false, _("WAL archiving fails on %s: %s segments wait"), p->name,
+				   pgconn_value(res, 0, 1));
+		check_failed(s, _("WAL archiving fails on %s"), p->name);
+	}
+	else
+		check_line(s, true, _("WAL archiving on %s: %s segments wait to be archived"),
+				   p->name, pgconn_value(res, 0, 1));
+	PQclear(res);
+}
 
-	/* the old primary can become a standby: its data directory and service */
+/* The old primary can become a standby: its data directory and service. */
+static void
+check_old_primary_reachable(sw *s)
+{
+	cluster_node *p = s->old;
+	pgr_error	e = PGR_ERROR_INIT;
+	transport  *t;
+	bool		running = false;
+	strbuf		out;
+
 	if (!p->pgdata || p->pgdata[0] != '/')
 	{
 		check_line(s, false, _("%s has no pgdata (an absolute path) in the cluster file"), p->name);
-		FAIL(_("%s has no pgdata in the cluster file"), p->name);
+		check_failed(s, _("%s has no pgdata in the cluster file"), p->name);
+		return;
+	}
+	t = session_transport(s->ctx, p, &e);
+	if (!t || service_status(s->ctx, p, &running, &e) < 0 || !running)
+	{
+		check_line(s, false, _("%s's service cannot be reached through its transport: %s"), p->name,
+				   e.message ? e.message : _("not running"));
+		check_failed(s, _("%s's service cannot be reached"), p->name);
+		pgr_error_clear(&e);
+		return;
+	}
+	strbuf_init(&out);
+	if (controldata(s, &out, &e) < 0)
+	{
+		check_line(s, false, _("pg_controldata cannot read %s's data directory: %s"), p->name, e.message);
+		check_failed(s, _("pg_controldata cannot read %s's data directory"), p->name);
 	}
 	else
 	{
-		transport  *t = session_transport(s->ctx, p, &e);
-		bool		running = false;
+		const char *id = strstr(out.data, "Database system identifier:");
 
-		if (!t || service_status(s->ctx, p, &running, &e) < 0 || !running)
-		{
-			check_line(s, false, _("%s's service cannot be reached through its transport: %s"), p->name,
-					   e.message ? e.message : _("not running"));
-			FAIL(_("%s's service cannot be reached"), p->name);
-		}
-		else
-		{
-			strbuf		out;
-			const char *id;
-
-			strbuf_init(&out);
-			if (controldata(s, &out, &e) < 0)
-			{
-				check_line(s, false, _("pg_controldata cannot read %s's data directory: %s"), p->name, e.message);
-				FAIL(_("pg_controldata cannot read %s's data directory"), p->name);
-			}
-			else
-			{
-				id = strstr(out.data, "Database system identifier:");
-				check_line(s, true, _("%s's data directory \"%s\" and service are reachable (system identifier %.*s)"),
-						   p->name, p->pgdata, id ? (int) strcspn(id + 27 + strspn(id + 27, " "), "\n") : 1,
-						   id ? id + 27 + strspn(id + 27, " ") : "?");
-			}
-			strbuf_free(&out);
-		}
-		pgr_error_clear(&e);
+		check_line(s, true, _("%s's data directory \"%s\" and service are reachable (system identifier %.*s)"),
+				   p->name, p->pgdata, id ? (int) strcspn(id + 27 + strspn(id + 27, " "), "\n") : 1,
+				   id ? id + 27 + strspn(id + 27, " ") : "?");
 	}
-	if ((s->old_facts = session_facts(s->ctx, p, &e)) == NULL)
-	{
-		FAIL(_("%s's server version is not known"), p->name);
-		pgr_error_clear(&e);
-	}
-
-standby_checks:
+	strbuf_free(&out);
 	pgr_error_clear(&e);
-	PQclear(res);
-	res = NULL;
-	/* NODE */
+}
+
+/* NODE: a streaming standby of the primary, on the same server version. */
+static void
+check_node(sw *s, long long pcur, bool node_streams)
+{
+	cluster_node *p = s->old;
+	cluster_node *n = s->node;
+	pgr_error	e = PGR_ERROR_INIT;
+	PGresult   *res;
+	long long	rep;
+
 	if (!(res = node_query(s, n, NODE_SQL, 3, &e)))
 	{
 		check_line(s, false, _("%s does not answer: %s"), n->name, e.message);
-		FAIL(_("%s does not answer"), n->name);
+		check_failed(s, _("%s does not answer"), n->name);
+		pgr_error_clear(&e);
+		return;
 	}
-	else if (!pgr_true(pgconn_value(res, 0, 0)))
+	if (!pgr_true(pgconn_value(res, 0, 0)))
 	{
 		check_line(s, false, _("%s is not a standby: it is not in recovery"), n->name);
-		FAIL(_("%s is not a standby"), n->name);
+		check_failed(s, _("%s is not a standby"), n->name);
+		PQclear(res);
+		return;
 	}
-	else
-	{
-		long long	rep = action_parse_lsn(pgconn_value(res, 0, 2));
-
-		check_line(s, node_streams, _("%s is a standby: received up to %s, replayed up to %s (%lld bytes behind %s)"),
-				   n->name, pgconn_value(res, 0, 1) ? pgconn_value(res, 0, 1) : "-",
-				   pgconn_value(res, 0, 2) ? pgconn_value(res, 0, 2) : "-",
-				   pcur >= 0 && rep >= 0 && pcur > rep ? pcur - rep : 0LL, p->name);
-		if (!node_streams)
-			FAIL(_("%s is not a streaming standby of %s"), n->name, p->name);
-		if ((s->node_facts = session_facts(s->ctx, n, &e)) == NULL)
-			FAIL(_("%s's server version is not known"), n->name);
-		else if (s->old_facts && s->old_facts != s->node_facts)
-		{
-			check_line(s, false, _("%s and %s run different server versions"), n->name, p->name);
-			FAIL(_("%s and %s run different server versions"), n->name, p->name);
-		}
-	}
+	rep = action_parse_lsn(pgconn_value(res, 0, 2));
+	check_line(s, node_streams, _("%s is a standby: received up to %s, replayed up to %s (%lld bytes behind %s)"),
+			   n->name, pgconn_value(res, 0, 1) ? pgconn_value(res, 0, 1) : "-",
+			   pgconn_value(res, 0, 2) ? pgconn_value(res, 0, 2) : "-",
+			   pcur >= 0 && rep >= 0 && pcur > rep ? pcur - rep : 0LL, p->name);
 	PQclear(res);
-	res = NULL;
-	pgr_error_clear(&e);
-
-	/* the other standbys: reachable (SQL and transport: they will follow) */
-	for (int i = 0; i < a->cl->n_nodes; i++)
+	if (!node_streams)
+		check_failed(s, _("%s is not a streaming standby of %s"), n->name, p->name);
+	if ((s->node_facts = session_facts(s->ctx, n, &e)) == NULL)
+		check_failed(s, _("%s's server version is not known"), n->name);
+	else if (s->old_facts && s->old_facts != s->node_facts)
 	{
-		cluster_node *o = &a->cl->nodes[i];
+		check_line(s, false, _("%s and %s run different server versions"), n->name, p->name);
+		check_failed(s, _("%s and %s run different server versions"), n->name, p->name);
+	}
+	pgr_error_clear(&e);
+}
+
+/* The other standbys: reachable, by SQL and by transport (they follow). */
+static void
+check_other_standbys(sw *s)
+{
+	cluster    *cl = s->a->cl;
+	pgr_error	e = PGR_ERROR_INIT;
+
+	for (int i = 0; i < cl->n_nodes; i++)
+	{
+		cluster_node *o = &cl->nodes[i];
 		bool		rec = false;
 
 		if (!is_other(s, o))
@@ -558,42 +598,77 @@ standby_checks:
 		{
 			check_line(s, false, _("the standby %s cannot be reached: %s"), o->name,
 					   e.message ? e.message : _("not in recovery"));
-			FAIL(_("the standby %s cannot be reached"), o->name);
+			check_failed(s, _("the standby %s cannot be reached"), o->name);
 		}
 		else
 			check_line(s, true, _("the standby %s answers, in recovery, and its host is reachable"), o->name);
 		pgr_error_clear(&e);
 	}
+}
 
-	/* the replication password: the old primary's passfile needs it */
-	if (standby_uses_password(a->cl))
+/* The replication password: the old primary's passfile needs it. */
+static void
+check_replication_password(sw *s)
+{
+	action_ctx *a = s->a;
+	pgr_error	e = PGR_ERROR_INIT;
+	char	   *pw = NULL;
+	char	   *path;
+
+	if (!standby_uses_password(a->cl))
+		return;
+	if (standby_replication_password(s->ctx, &pw, &e) < 0)
 	{
-		char	   *pw = NULL;
+		check_line(s, false, "%s", e.message);
+		check_failed(s, "%s", e.message);
+		pgr_error_clear(&e);
+		return;
+	}
+	path = step_role_passfile_path(a->cl);
+	check_line(s, true, _("the password of the replication role \"%s\" is known (%s)"),
+			   a->cl->replication_user,
+			   a->replication_password ? _("--replication-password-file") : path);
+	free(path);
+	pgr_free_secret(pw);
+}
 
-		if (standby_replication_password(s->ctx, &pw, &e) < 0)
+/*
+ * Every check, each logged with its figure; -1 (PGR_ERR_REFUSED) naming
+ * the first that failed, after all of them ran.
+ */
+static int
+prechecks(sw *s, pgr_error *err)
+{
+	pgr_error	e = PGR_ERROR_INIT;
+	PGconn	   *pconn;
+	long long	pcur = -1;
+	bool		node_streams = false;
+
+	/* the SSH sessions to every host, opened while the SQL checks run */
+	session_open_all_transports(s->ctx);
+	connect_all(s);
+
+	/* the primary's own checks need it to answer as one */
+	if ((pconn = check_primary(s, &pcur)) != NULL &&
+		check_replication(s, pconn, &node_streams) == 0)
+	{
+		check_long_transactions(s, pconn);
+		check_archiving(s, pconn);
+		check_old_primary_reachable(s);
+		if ((s->old_facts = session_facts(s->ctx, s->old, &e)) == NULL)
 		{
-			check_line(s, false, "%s", e.message);
-			FAIL("%s", e.message);
+			check_failed(s, _("%s's server version is not known"), s->old->name);
 			pgr_error_clear(&e);
 		}
-		else
-		{
-			char	   *path = step_role_passfile_path(a->cl);
-
-			check_line(s, true, _("the password of the replication role \"%s\" is known (%s)"),
-					   a->cl->replication_user,
-					   a->replication_password ? _("--replication-password-file") : path);
-			free(path);
-		}
-		pgr_free_secret(pw);
 	}
-#undef FAIL
+	check_node(s, pcur, node_streams);
+	check_other_standbys(s);
+	check_replication_password(s);
 
-	if (failed)
+	if (s->failed)
 	{
-		pgr_error_set(err, PGR_ERR_REFUSED, _("switchover to %s refused: %s"), n->name, failed);
+		pgr_error_set(err, PGR_ERR_REFUSED, _("switchover to %s refused: %s"), s->node->name, s->failed);
 		pgr_error_hint(err, _("Nothing was changed.  Fix what the failed check says, then run the switchover again."));
-		free(failed);
 		return -1;
 	}
 	return 0;
@@ -1329,6 +1404,7 @@ switchover_run(action_ctx *a, const char *node, pgr_error *err)
 out:
 	session_free(s.ctx);
 	free(s.journal);
+	free(s.failed);
 	free(s.controldata);
 	return rc;
 }
