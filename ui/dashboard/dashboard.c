@@ -1021,24 +1021,24 @@ run_cmd(dashboard *d, dash_cmd cmd)
 {
 	const monitor_node *mn = selected_node(d);
 	const monitor_slot *sl = selected_slot(d);
+	const keys_entry *row = keys_find(key_table, N_KEYS, IN_VIEW(d->view), (int) cmd);
 
-	for (int i = 0; i < N_KEYS; i++)
-		if (key_table[i].cmd == cmd && key_table[i].action && dash_readonly(d))
+	if (row && row->action && dash_readonly(d))
+	{
+		const node_status *ns = managed_node(d);
+
+		if (d->readonly || !ns)
+			dash_flash(d, _("read-only dashboard: actions are off"));
+		else
 		{
-			const node_status *ns = managed_node(d);
+			char	   *msg = pgr_asprintf(_("%s runs this cluster (%s): actions are off; dashboard --force overrides (dangerous)"),
+										   ns->manager, ns->manager_evidence ? ns->manager_evidence : "");
 
-			if (d->readonly || !ns)
-				dash_flash(d, _("read-only dashboard: actions are off"));
-			else
-			{
-				char	   *msg = pgr_asprintf(_("%s runs this cluster (%s): actions are off; dashboard --force overrides (dangerous)"),
-											   ns->manager, ns->manager_evidence ? ns->manager_evidence : "");
-
-				dash_flash(d, msg);
-				free(msg);
-			}
-			return KEYS_REDRAW;
+			dash_flash(d, msg);
+			free(msg);
 		}
+		return KEYS_REDRAW;
+	}
 	switch (cmd)
 	{
 		case CMD_NONE:
