@@ -112,6 +112,10 @@ tui_keys dash L
 ok "L shows the full event log" tui_wait dash 'Event log \([0-9]+\): '
 tui_keys dash L
 ok "L goes back" tui_wait dash 'WAL pipeline of s1'
+tui_keys dash L
+ok "L shows the log again" tui_wait dash 'Event log \([0-9]+\): '
+tui_keys dash Escape
+ok "Esc goes back too" tui_wait dash 'WAL pipeline of s1'
 
 # ---------------------------------------------------------------------------
 # resize

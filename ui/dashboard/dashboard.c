@@ -25,6 +25,7 @@
 #include "dialog.h"
 #include "i18n.h"
 #include "keybar.h"
+#include "keys.h"
 #include "lsn.h"
 #include "monitor.h"
 #include "provide_curses.h"
@@ -60,62 +61,11 @@ typedef enum dash_cmd {
 	CMD_ASYNC,
 	CMD_DROP_SLOT,
 	CMD_SWITCHOVER,
-	CMD_QUIT
+	CMD_QUIT,
+	CMD_PAGE_UP,
+	CMD_PAGE_DOWN,
+	CMD_BACK
 } dash_cmd;
-
-/*
- * A key: a curses KEY_* code (get_wch's KEY_CODE_YES) or a character.  An
- * alias is bound like the others but left out of the help, whose rows must
- * fit 80 columns in every language (htop's h, l, Q, F10 habits).
- */
-typedef struct dash_bind {
-	bool		fkey;
-	wint_t		ch;				/* 0: the end of the list */
-	bool		alias;
-} dash_bind;
-
-#define FK(k) {true, (wint_t) (k), false}
-#define CH(c) {false, (wint_t) (c), false}
-#define FK_ALIAS(k) {true, (wint_t) (k), true}
-#define CH_ALIAS(c) {false, (wint_t) (c), true}
-
-typedef struct dash_key {
-	dash_cmd	cmd;
-	dash_bind	bind[4];		/* the keys that run it, shown by the help */
-	const char *bar_key;		/* NULL: not in the key bar */
-	const char *bar_label;
-	const char *help;
-	bool		action;			/* changes the cluster: off in read-only */
-	bool		bar_optional;	/* the bar leaves it out first (keybar.h) */
-} dash_key;
-
-static const dash_key key_table[] = {
-	{CMD_HELP, {FK(KEY_F(1)), CH('?'), CH_ALIAS('h')}, "F1", N_("Help"), N_("this help"), false},
-	{CMD_UP, {FK(KEY_UP), CH('k')}, NULL, NULL, N_("select the previous node or slot"), false},
-	{CMD_DOWN, {FK(KEY_DOWN), CH('j')}, NULL, NULL, N_("select the next node or slot"), false},
-	{CMD_PAUSE, {CH(' ')}, N_("Space"), N_("Pause"), N_("pause or resume the refresh"), false},
-	{CMD_FASTER, {CH('-')}, NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
-	{CMD_SLOWER, {CH('+')}, "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false, true},
-	{CMD_LOG, {CH('L'), CH_ALIAS('l')}, "L", N_("Log"), N_("the full event log"), false, true},
-	{CMD_TIMELINES, {CH('T'), CH_ALIAS('t')}, "T", N_("Timelines"), N_("the primary's timeline history, each node's timeline"), false, true},
-	{CMD_PROMOTE, {CH('P')}, "P", N_("Promote"), N_("promote the selected standby"), true},
-	{CMD_FOLLOW, {CH('F')}, "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
-	{CMD_RESYNC, {CH('R')}, "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
-	{CMD_SWITCHOVER, {CH('S')}, "S", N_("Switch"), N_("planned switchover to the selected standby (nothing lost)"), true},
-	{CMD_ASYNC, {CH('A')}, "A", N_("Async"), N_("drop to asynchronous replication (when commits wait)"), true},
-	{CMD_DROP_SLOT, {CH('D')}, "D", N_("Drop slot"), N_("drop the selected replication slot"), true},
-	{CMD_QUIT, {CH('q'), CH_ALIAS('Q'), FK_ALIAS(KEY_F(10))}, "q", N_("Quit"), N_("quit"), false},
-};
-
-#define N_KEYS ((int) (sizeof(key_table) / sizeof(key_table[0])))
-
-/* What a key handler did (htop's HandlerResult), for the loop to act on. */
-typedef enum dash_result {
-	DASH_IGNORED,				/* not a key of this state */
-	DASH_HANDLED,				/* nothing to redraw */
-	DASH_REDRAW,
-	DASH_QUIT
-} dash_result;
 
 typedef enum dash_view {
 	VIEW_MAIN,
@@ -123,6 +73,34 @@ typedef enum dash_view {
 	VIEW_LOG,
 	VIEW_TIMELINES
 } dash_view;
+
+/* A row's modes: the views where it counts (keys.h), 0 for all. */
+#define IN_VIEW(v) (1u << (v))
+
+static const keys_entry key_table[] = {
+	{CMD_HELP, {KB_FK(KEY_F(1)), KB_CH('?'), KB_CH_ALIAS('h')}, "F1", N_("Help"), N_("this help"), false},
+	{CMD_UP, {KB_FK(KEY_UP), KB_CH('k')}, NULL, NULL, N_("select the previous node or slot"), false},
+	{CMD_DOWN, {KB_FK(KEY_DOWN), KB_CH('j')}, NULL, NULL, N_("select the next node or slot"), false},
+	{CMD_PAUSE, {KB_CH(' ')}, N_("Space"), N_("Pause"), N_("pause or resume the refresh"), false},
+	{CMD_FASTER, {KB_CH('-')}, NULL, NULL, N_("refresh more often (down to 0.5 s)"), false},
+	{CMD_SLOWER, {KB_CH('+')}, "+-", N_("Delay"), N_("refresh less often (up to 60 s)"), false, true},
+	{CMD_LOG, {KB_CH('L'), KB_CH_ALIAS('l')}, "L", N_("Log"), N_("the full event log"), false, true},
+	{CMD_TIMELINES, {KB_CH('T'), KB_CH_ALIAS('t')}, "T", N_("Timelines"), N_("the primary's timeline history, each node's timeline"), false, true},
+	{CMD_PROMOTE, {KB_CH('P')}, "P", N_("Promote"), N_("promote the selected standby"), true},
+	{CMD_FOLLOW, {KB_CH('F')}, "F", N_("Follow"), N_("re-point the selected standby at the primary"), true},
+	{CMD_RESYNC, {KB_CH('R')}, "R", N_("Resync"), N_("re-synchronise the selected node (pg_rewind or a new copy)"), true},
+	{CMD_SWITCHOVER, {KB_CH('S')}, "S", N_("Switch"), N_("planned switchover to the selected standby (nothing lost)"), true},
+	{CMD_ASYNC, {KB_CH('A')}, "A", N_("Async"), N_("drop to asynchronous replication (when commits wait)"), true},
+	{CMD_DROP_SLOT, {KB_CH('D')}, "D", N_("Drop slot"), N_("drop the selected replication slot"), true},
+	{CMD_QUIT, {KB_CH('q'), KB_CH_ALIAS('Q'), KB_FK_ALIAS(KEY_F(10))}, "q", N_("Quit"), N_("quit"), false},
+	/* the log's and the timelines' own keys: not in the help (its rows are the main view's) */
+	{CMD_PAGE_UP, {KB_FK(KEY_PPAGE)}, NULL, NULL, NULL, false, false, IN_VIEW(VIEW_LOG)},
+	{CMD_PAGE_DOWN, {KB_FK(KEY_NPAGE)}, NULL, NULL, NULL, false, false, IN_VIEW(VIEW_LOG)},
+	{CMD_BACK, {KB_CH(27)}, NULL, NULL, NULL, false, false, IN_VIEW(VIEW_LOG) | IN_VIEW(VIEW_TIMELINES)},
+};
+
+#define N_KEYS ((int) (sizeof(key_table) / sizeof(key_table[0])))
+
 
 typedef struct dashboard {
 	const pgr_globals *g;
@@ -813,53 +791,22 @@ draw_gauge(const dashboard *d, int y)
 		textout_fill(y, 0, COLS, A_BOLD, _("re-sync of %s: %s of %s"), node, done, total);
 }
 
+/* A is offered only when commits wait */
+static bool
+bar_shown(const keys_entry *e, void *arg)
+{
+	const dashboard *d = arg;
+
+	return e->cmd != CMD_ASYNC || monitor_sync_blocked(d->m);
+}
+
 static void
 draw_keybar(const dashboard *d)
 {
 	keybar_item items[N_KEYS];
-	int			n = 0;
+	int			n = keys_bar_items(key_table, N_KEYS, 0, bar_shown, (void *) d, items);
 
-	for (int i = 0; i < N_KEYS; i++)
-	{
-		if (!key_table[i].bar_key)
-			continue;
-		/* A is offered only when commits wait */
-		if (key_table[i].cmd == CMD_ASYNC && !monitor_sync_blocked(d->m))
-			continue;
-		items[n].key = _(key_table[i].bar_key);
-		items[n].label = _(key_table[i].bar_label);
-		items[n].action = key_table[i].action;
-		items[n].optional = key_table[i].bar_optional;
-		n++;
-	}
 	keybar_draw(LINES - 1, items, n, dash_readonly(d));
-}
-
-/* The keys of a row of key_table as the help shows them: "F1 ?". */
-static char *
-bind_names(const dash_bind *b)
-{
-	strbuf		sb;
-
-	strbuf_init(&sb);
-	for (int i = 0; i < 4 && b[i].ch; i++)
-	{
-		if (b[i].alias)
-			continue;
-		if (sb.len > 0)
-			strbuf_append(&sb, " ");
-		if (b[i].fkey && b[i].ch >= KEY_F(1) && b[i].ch <= KEY_F(12))
-			strbuf_appendf(&sb, "F%d", (int) (b[i].ch - KEY_F0));
-		else if (b[i].fkey && b[i].ch == KEY_UP)
-			strbuf_append(&sb, _("Up"));
-		else if (b[i].fkey && b[i].ch == KEY_DOWN)
-			strbuf_append(&sb, _("Down"));
-		else if (!b[i].fkey && b[i].ch == ' ')
-			strbuf_append(&sb, _("Space"));
-		else
-			strbuf_appendf(&sb, "%lc", (wint_t) b[i].ch);
-	}
-	return strbuf_detach(&sb);
 }
 
 /* The help: one row per key, a star on the actions (off in read-only). */
@@ -873,8 +820,13 @@ draw_help(void)
 	textout_fill(0, 0, COLS, A_REVERSE, "%s", _(" pgreplica dashboard: keys (any key to go back)"));
 	for (int i = 0; i < N_KEYS && y < LINES - 1; i++)
 	{
-		char	   *keys = bind_names(key_table[i].bind);
-		int			pad = 8 - textout_width(keys);	/* columns, not bytes: "Espace" */
+		char	   *keys;
+		int			pad;
+
+		if (!key_table[i].help)
+			continue;
+		keys = keys_names(&key_table[i]);
+		pad = 8 - textout_width(keys);	/* columns, not bytes: "Espace" */
 
 		textout_fill(y++, 0, COLS, A_NORMAL, "  %s%*s %c %s", keys, pad > 0 ? pad : 0, "",
 					 key_table[i].action ? '*' : ' ', _(key_table[i].help));
@@ -1103,33 +1055,36 @@ start_job(dashboard *d, action_worker_job job, const char *target)
 	monitor_note(d->m, target, false, _("action started"));
 }
 
-static dash_result
+static keys_result
 run_cmd(dashboard *d, dash_cmd cmd)
 {
 	const monitor_node *mn = selected_node(d);
 	const monitor_slot *sl = selected_slot(d);
+	const keys_entry *row = keys_find(key_table, N_KEYS, IN_VIEW(d->view), (int) cmd);
 
-	for (int i = 0; i < N_KEYS; i++)
-		if (key_table[i].cmd == cmd && key_table[i].action && dash_readonly(d))
+	if (row && row->action && dash_readonly(d))
+	{
+		const node_status *ns = managed_node(d);
+
+		if (d->readonly || !ns)
+			dash_flash(d, _("read-only dashboard: actions are off"));
+		else
 		{
-			const node_status *ns = managed_node(d);
+			char	   *msg = pgr_asprintf(_("%s runs this cluster (%s): actions are off; dashboard --force overrides (dangerous)"),
+										   ns->manager, ns->manager_evidence ? ns->manager_evidence : "");
 
-			if (d->readonly || !ns)
-				dash_flash(d, _("read-only dashboard: actions are off"));
-			else
-			{
-				char	   *msg = pgr_asprintf(_("%s runs this cluster (%s): actions are off; dashboard --force overrides (dangerous)"),
-											   ns->manager, ns->manager_evidence ? ns->manager_evidence : "");
-
-				dash_flash(d, msg);
-				free(msg);
-			}
-			return DASH_REDRAW;
+			dash_flash(d, msg);
+			free(msg);
 		}
+		return KEYS_REDRAW;
+	}
 	switch (cmd)
 	{
 		case CMD_NONE:
-			return DASH_IGNORED;
+		case CMD_PAGE_UP:		/* the log's and the timelines' keys */
+		case CMD_PAGE_DOWN:
+		case CMD_BACK:
+			return KEYS_IGNORED;
 		case CMD_HELP:
 			d->view = d->view == VIEW_HELP ? VIEW_MAIN : VIEW_HELP;
 			break;
@@ -1206,9 +1161,9 @@ run_cmd(dashboard *d, dash_cmd cmd)
 			start_job(d, JOB_DROP_SLOT, sl->name);
 			break;
 		case CMD_QUIT:
-			return DASH_QUIT;
+			return KEYS_QUIT;
 	}
-	return DASH_REDRAW;
+	return KEYS_REDRAW;
 }
 
 /* The job ended: its result is in the worker (after worker_join). */
@@ -1291,70 +1246,66 @@ worker_message(dashboard *d, const worker_event *ev)
 
 /* The command a key runs: key_table is the only place keys are bound. */
 static dash_cmd
-key_cmd(int is_key, wint_t ch)
+key_cmd(const dashboard *d, int is_key, wint_t ch)
 {
-	for (int i = 0; i < N_KEYS; i++)
-		for (int k = 0; k < 4 && key_table[i].bind[k].ch; k++)
-			if (key_table[i].bind[k].fkey == (is_key != 0) && key_table[i].bind[k].ch == ch)
-				return key_table[i].cmd;
-	return CMD_NONE;
+	return (dash_cmd) keys_lookup(key_table, N_KEYS, IN_VIEW(d->view), is_key != 0, ch);
 }
 
-static dash_result
+static keys_result
 handle_key(dashboard *d, int is_key, wint_t ch)
 {
 	if (is_key && ch == KEY_RESIZE)
-		return DASH_REDRAW;
+		return KEYS_REDRAW;
 	if (d->dlg)
 	{
 		dialog_result r = dialog_key(d->dlg, is_key, ch);
 
 		if (r == DIALOG_PENDING)
-			return DASH_REDRAW;	/* the typed word */
+			return KEYS_REDRAW;	/* the typed word */
 		if (d->dlg_for_worker)
 			worker_answer(&d->w.w, r == DIALOG_YES, NULL);
 		dialog_free(d->dlg);
 		d->dlg = NULL;
-		return DASH_REDRAW;
+		return KEYS_REDRAW;
 	}
 	if (COLS < MIN_COLS || LINES < MIN_LINES)
-		return key_cmd(is_key, ch) == CMD_QUIT ? DASH_QUIT : DASH_IGNORED;
+		return key_cmd(d, is_key, ch) == CMD_QUIT ? KEYS_QUIT : KEYS_IGNORED;
 	if (d->view == VIEW_LOG)
 	{
 		int			page = LINES - 3;
-		dash_cmd	c = key_cmd(is_key, ch);
+		dash_cmd	c = key_cmd(d, is_key, ch);
 
-		if (is_key && ch == KEY_PPAGE)
+		if (c == CMD_PAGE_UP)
 			d->log_top -= page;
-		else if (is_key && ch == KEY_NPAGE)
+		else if (c == CMD_PAGE_DOWN)
 			d->log_top += page;
 		else if (c == CMD_UP)
 			d->log_top--;
 		else if (c == CMD_DOWN)
 			d->log_top++;
-		else if (c == CMD_QUIT || c == CMD_LOG || (!is_key && ch == 27))
+		else if (c == CMD_QUIT || c == CMD_LOG || c == CMD_BACK)
 			d->view = VIEW_MAIN;
 		else
-			return DASH_IGNORED;
-		return DASH_REDRAW;
+			return KEYS_IGNORED;
+		return KEYS_REDRAW;
 	}
 	if (d->view == VIEW_HELP)
 	{
 		d->view = VIEW_MAIN;
-		return DASH_REDRAW;
+		return KEYS_REDRAW;
 	}
 	if (d->view == VIEW_TIMELINES)
 	{
-		dash_cmd	c = key_cmd(is_key, ch);
+		dash_cmd	c = key_cmd(d, is_key, ch);
 
-		if (c == CMD_QUIT || c == CMD_TIMELINES || (!is_key && ch == 27))
+		if (c == CMD_QUIT || c == CMD_TIMELINES || c == CMD_BACK)
 		{
 			d->view = VIEW_MAIN;
-			return DASH_REDRAW;
+			return KEYS_REDRAW;
 		}
-		return DASH_IGNORED;
+		return KEYS_IGNORED;
 	}
-	return run_cmd(d, key_cmd(is_key, ch));
+	return run_cmd(d, key_cmd(d, is_key, ch));
 }
 
 /* ---- the loop --------------------------------------------------------------------- */
@@ -1482,13 +1433,13 @@ dashboard_run(const pgr_globals *g, const char *cluster_path, bool readonly,
 			{
 				switch (handle_key(&d, kr == KEY_CODE_YES, ch))
 				{
-					case DASH_IGNORED:
-					case DASH_HANDLED:
+					case KEYS_IGNORED:
+					case KEYS_HANDLED:
 						break;
-					case DASH_REDRAW:
+					case KEYS_REDRAW:
 						d.dirty = true;
 						break;
-					case DASH_QUIT:
+					case KEYS_QUIT:
 						d.quit = true;
 						break;
 				}

@@ -9,6 +9,7 @@
 #include "crt.h"
 #include "dialog.h"
 #include "i18n.h"
+#include "keys.h"
 #include "provide_curses.h"
 #include "screen.h"
 #include "strbuf.h"
@@ -50,43 +51,56 @@ typed_matches(const dialog *d)
 	return yes;
 }
 
+/* The dialogs' keys (keys.h); a row's modes are the dialog kinds it counts on. */
+enum
+{
+	DK_NONE,
+	DK_NO,
+	DK_YES,
+	DK_ENTER,
+	DK_SWITCH
+};
+
+#define KIND(k) (1u << (k))
+
+static const keys_entry dialog_keys[] = {
+	{DK_NO, {KB_CH(27)}},
+	{DK_NO, {KB_CH('q'), KB_CH(' ')}, .modes = KIND(DIALOG_MESSAGE)},
+	{DK_NO, {KB_CH('n'), KB_CH('N')}, .modes = KIND(DIALOG_CONFIRM)},
+	{DK_YES, {KB_CH('y'), KB_CH('Y')}, .modes = KIND(DIALOG_CONFIRM)},
+	{DK_ENTER, {KB_CH('\r'), KB_CH('\n'), KB_FK(KEY_ENTER), KB_FK(KEY_F(10))}},
+	{DK_SWITCH, {KB_FK(KEY_LEFT), KB_FK(KEY_RIGHT), KB_FK(KEY_BTAB), KB_CH('\t')}, .modes = KIND(DIALOG_CONFIRM)},
+};
+
 dialog_result
 dialog_key(dialog *d, int is_key, wint_t ch)
 {
-	bool		esc = !is_key && ch == 27;
-	bool		enter = (!is_key && (ch == '\r' || ch == '\n')) ||
-		(is_key && (ch == KEY_ENTER || ch == KEY_F(10)));
+	int			cmd = keys_lookup(dialog_keys, (int) (sizeof(dialog_keys) / sizeof(dialog_keys[0])),
+								  KIND(d->kind), is_key != 0, ch);
 
+	if (cmd == DK_NO)
+		return DIALOG_NO;
 	switch (d->kind)
 	{
 		case DIALOG_MESSAGE:
-			if (esc || enter || (!is_key && (ch == 'q' || ch == ' ')))
-				return DIALOG_NO;
-			return DIALOG_PENDING;
+			return cmd == DK_ENTER ? DIALOG_NO : DIALOG_PENDING;
 		case DIALOG_CONFIRM:
-			if (esc || (!is_key && (ch == 'n' || ch == 'N')))
-				return DIALOG_NO;
-			if (!is_key && (ch == 'y' || ch == 'Y'))
+			if (cmd == DK_YES)
 				return DIALOG_YES;
-			if (enter)
+			if (cmd == DK_ENTER)
 				return d->yes_chosen ? DIALOG_YES : DIALOG_NO;
-			if ((is_key && (ch == KEY_LEFT || ch == KEY_RIGHT || ch == KEY_BTAB)) ||
-				(!is_key && ch == '\t'))
+			if (cmd == DK_SWITCH)
 				d->yes_chosen = !d->yes_chosen;
 			return DIALOG_PENDING;
 		case DIALOG_TYPED:
-			if (esc)
-				return DIALOG_NO;
-			if (enter)
+			if (cmd == DK_ENTER)
 				return typed_matches(d) ? DIALOG_YES : DIALOG_NO;
-			(void) field_key(&d->fld, ch, is_key);
+			(void) field_key(&d->fld, ch, is_key);	/* text entry */
 			return DIALOG_PENDING;
 		case DIALOG_INPUT:
-			if (esc)
-				return DIALOG_NO;
-			if (enter)
+			if (cmd == DK_ENTER)
 				return DIALOG_YES;
-			(void) field_key(&d->fld, ch, is_key);
+			(void) field_key(&d->fld, ch, is_key);	/* text entry */
 			return DIALOG_PENDING;
 	}
 	return DIALOG_PENDING;

@@ -9,6 +9,7 @@
 
 #include "form.h"
 #include "i18n.h"
+#include "keys.h"
 #include "report.h"
 #include "screen.h"
 
@@ -154,10 +155,35 @@ move_focus(form *f, int dir)
 	f->focus = i;
 }
 
+/* The form's keys (keys.h); a row's modes are the item kinds it counts on. */
+enum
+{
+	FK_NONE,
+	FK_NEXT,
+	FK_PREV,
+	FK_ENTER,
+	FK_SPACE,
+	FK_LEFT,
+	FK_RIGHT
+};
+
+#define KIND(k) (1u << (k))
+
+static const keys_entry form_keys[] = {
+	{FK_NEXT, {KB_CH('\t'), KB_FK(KEY_DOWN)}},
+	{FK_PREV, {KB_FK(KEY_BTAB), KB_FK(KEY_UP)}},
+	{FK_ENTER, {KB_CH('\r'), KB_CH('\n'), KB_FK(KEY_ENTER)}},
+	/* in a text field Space and the arrows are the field's (field.c) */
+	{FK_SPACE, {KB_CH(' ')}, .modes = KIND(FORM_CHECK) | KIND(FORM_CHOICE) | KIND(FORM_BUTTON)},
+	{FK_LEFT, {KB_FK(KEY_LEFT)}, .modes = KIND(FORM_CHOICE)},
+	{FK_RIGHT, {KB_FK(KEY_RIGHT)}, .modes = KIND(FORM_CHOICE)},
+};
+
 form_result
 form_key(form *f, wint_t key, bool is_fkey)
 {
 	form_item  *it = form_focused(f);
+	int			cmd;
 
 	if (!it)
 		return FORM_IGNORED;
@@ -166,62 +192,50 @@ form_key(form *f, wint_t key, bool is_fkey)
 		move_focus(f, 1);
 		return FORM_HANDLED;
 	}
-	if ((!is_fkey && key == L'\t') || (is_fkey && key == KEY_DOWN))
+	cmd = keys_lookup(form_keys, (int) (sizeof(form_keys) / sizeof(form_keys[0])),
+					  KIND(it->kind), is_fkey, key);
+	switch (cmd)
 	{
-		move_focus(f, 1);
-		return FORM_HANDLED;
-	}
-	if (is_fkey && (key == KEY_BTAB || key == KEY_UP))
-	{
-		move_focus(f, -1);
-		return FORM_HANDLED;
-	}
-	if ((!is_fkey && (key == L'\r' || key == L'\n')) || (is_fkey && key == KEY_ENTER))
-	{
-		if (it->kind == FORM_BUTTON)
-		{
-			check_item(f, it);
-			return FORM_PRESSED;
-		}
-		move_focus(f, 1);
-		return FORM_HANDLED;
-	}
-	switch (it->kind)
-	{
-		case FORM_TEXT:
-		case FORM_SECRET:
-			if (field_key(&it->fld, key, is_fkey))
+		case FK_NEXT:
+			move_focus(f, 1);
+			return FORM_HANDLED;
+		case FK_PREV:
+			move_focus(f, -1);
+			return FORM_HANDLED;
+		case FK_ENTER:
+			if (it->kind == FORM_BUTTON)
 			{
-				/* An error goes as soon as the text changes. */
-				form_set_error(it, NULL, NULL);
-				return FORM_HANDLED;
+				check_item(f, it);
+				return FORM_PRESSED;
 			}
-			return FORM_IGNORED;
-		case FORM_CHECK:
-			if (!is_fkey && key == L' ')
+			move_focus(f, 1);
+			return FORM_HANDLED;
+		case FK_SPACE:
+			if (it->kind == FORM_BUTTON)
+				return FORM_PRESSED;
+			if (it->kind == FORM_CHECK)
 			{
 				it->checked = !it->checked;
 				return FORM_HANDLED;
 			}
-			return FORM_IGNORED;
-		case FORM_CHOICE:
-			if ((!is_fkey && key == L' ') || (is_fkey && key == KEY_RIGHT))
-			{
-				it->choice = (it->choice + 1) % it->n_choices;
-				check_item(f, it);
-				return FORM_HANDLED;
-			}
-			if (is_fkey && key == KEY_LEFT)
-			{
-				it->choice = (it->choice + it->n_choices - 1) % it->n_choices;
-				check_item(f, it);
-				return FORM_HANDLED;
-			}
-			return FORM_IGNORED;
-		case FORM_BUTTON:
-			if (!is_fkey && key == L' ')
-				return FORM_PRESSED;
-			return FORM_IGNORED;
+			it->choice = (it->choice + 1) % it->n_choices;	/* a choice */
+			check_item(f, it);
+			return FORM_HANDLED;
+		case FK_RIGHT:
+			it->choice = (it->choice + 1) % it->n_choices;
+			check_item(f, it);
+			return FORM_HANDLED;
+		case FK_LEFT:
+			it->choice = (it->choice + it->n_choices - 1) % it->n_choices;
+			check_item(f, it);
+			return FORM_HANDLED;
+	}
+	/* text entry: the one thing not bound from a table */
+	if ((it->kind == FORM_TEXT || it->kind == FORM_SECRET) && field_key(&it->fld, key, is_fkey))
+	{
+		/* An error goes as soon as the text changes. */
+		form_set_error(it, NULL, NULL);
+		return FORM_HANDLED;
 	}
 	return FORM_IGNORED;
 }

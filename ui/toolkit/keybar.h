@@ -1,8 +1,8 @@
 /*
  * keybar.h: the bottom line of function keys (htop's FunctionBar), the
- * wizard's pages' and the dashboard's; the dashboard's is drawn from its
- * one key table so that the bar, the help screen and the bindings cannot
- * drift apart.
+ * wizard's pages' and the dashboard's, each made from its key table
+ * (keys.h: keys_bar_items) so that the bar, the help screen and the
+ * bindings cannot drift apart.
  */
 #ifndef PGR_KEYBAR_H
 #define PGR_KEYBAR_H

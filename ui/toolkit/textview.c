@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "keys.h"
 #include "report.h"
 #include "screen.h"
 #include "textview.h"
@@ -63,45 +64,56 @@ clamp(textview *tv)
 		tv->top = 0;
 }
 
+/* The scrolling keys (keys.h), htop's and less's. */
+enum
+{
+	TV_NONE,
+	TV_UP,
+	TV_DOWN,
+	TV_PAGE_UP,
+	TV_PAGE_DOWN,
+	TV_HOME,
+	TV_END
+};
+
+static const keys_entry textview_keys[] = {
+	{TV_UP, {KB_FK(KEY_UP), KB_CH('k')}},
+	{TV_DOWN, {KB_FK(KEY_DOWN), KB_CH('j')}},
+	{TV_PAGE_UP, {KB_FK(KEY_PPAGE)}},
+	{TV_PAGE_DOWN, {KB_FK(KEY_NPAGE), KB_CH(' ')}},
+	{TV_HOME, {KB_FK(KEY_HOME)}},
+	{TV_END, {KB_FK(KEY_END)}},
+};
+
 bool
 textview_key(textview *tv, wint_t key, bool is_fkey)
 {
 	int			page = tv->height > 1 ? tv->height - 1 : 1;
 
-	if (is_fkey)
+	switch (keys_lookup(textview_keys, (int) (sizeof(textview_keys) / sizeof(textview_keys[0])),
+						0, is_fkey, key))
 	{
-		switch (key)
-		{
-			case KEY_UP:
-				tv->top--;
-				break;
-			case KEY_DOWN:
-				tv->top++;
-				break;
-			case KEY_PPAGE:
-				tv->top -= page;
-				break;
-			case KEY_NPAGE:
-				tv->top += page;
-				break;
-			case KEY_HOME:
-				tv->top = 0;
-				break;
-			case KEY_END:
-				tv->top = tv->n_lines;
-				break;
-			default:
-				return false;
-		}
+		case TV_UP:
+			tv->top--;
+			break;
+		case TV_DOWN:
+			tv->top++;
+			break;
+		case TV_PAGE_UP:
+			tv->top -= page;
+			break;
+		case TV_PAGE_DOWN:
+			tv->top += page;
+			break;
+		case TV_HOME:
+			tv->top = 0;
+			break;
+		case TV_END:
+			tv->top = tv->n_lines;
+			break;
+		default:
+			return false;
 	}
-	else if (key == L'k')
-		tv->top--;
-	else if (key == L'j')
-		tv->top++;
-	else if (key == L' ')
-		tv->top += page;
-	else
-		return false;
 	tv->follow = false;
 	clamp(tv);
 	return true;

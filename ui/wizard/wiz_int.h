@@ -9,6 +9,7 @@
 #include "cluster.h"
 #include "globals.h"
 #include "form.h"
+#include "keys.h"
 #include "plan.h"
 #include "setup_steps.h"
 #include "screen.h"
@@ -76,21 +77,63 @@ typedef struct wizard {
 
 #define WIZ_PAGES 7
 
+/*
+ * The wizard's keys: one table (wiz_keys.c) for every page; a row counts
+ * on the pages of its mask.
+ */
+#define WIZ_KM_WELCOME (1u << 0)
+#define WIZ_KM_PRIMARY (1u << 1)
+#define WIZ_KM_STANDBYS (1u << 2)
+#define WIZ_KM_OPTIONS (1u << 3)
+#define WIZ_KM_REVIEW (1u << 4)
+#define WIZ_KM_RUNNING (1u << 5)	/* the apply page while the plan runs */
+#define WIZ_KM_FINISHED (1u << 6)	/* ... once it ran */
+#define WIZ_KM_FAILED (1u << 7)	/* ... once it failed */
+
+typedef enum wiz_cmd {
+	WCMD_NONE,					/* not a page's key: the widget's */
+	WCMD_NEXT,
+	WCMD_APPLY,
+	WCMD_FINISH,				/* on to the dashboard, or review again */
+	WCMD_STEP_UP,
+	WCMD_STEP_DOWN,
+	WCMD_TEST,
+	WCMD_ADD,
+	WCMD_REMOVE,
+	WCMD_OTHER_NEXT,
+	WCMD_OTHER_PREV,
+	WCMD_LOG,
+	WCMD_BACK,
+	WCMD_QUIT
+} wiz_cmd;
+
+/* The command a key runs on the page MODE (WCMD_NONE: the widget's). */
+wiz_cmd		wiz_key_cmd(unsigned mode, const screen_event *ev);
+/* The key bar of the page MODE. */
+void		wiz_keybar(unsigned mode);
+
 /* A form page: the frame, an introduction, the form, the key bar. */
 typedef struct wiz_form_page {
 	const char *title;
 	const char *intro;			/* may be NULL */
 	const char *status;			/* a line under the intro; may be NULL */
 	form	   *f;
-	const screen_key *keys;
-	int			n_keys;
-	/* A key the form did not use (F5, F2, a pressed button...); returns
-	 * -1 to go on looping, else a wiz_go. */
-	int			(*on_key) (wizard *wz, struct wiz_form_page *pg, screen_event *ev, bool pressed);
+	unsigned	mode;			/* WIZ_KM_*: its keys */
+	/*
+	 * The page's own commands (F5, F2...) and its buttons (NULL: none);
+	 * KEYS_QUIT leaves the page for pg->go (and pg->cmd says which
+	 * command left it).
+	 */
+	keys_result (*on_cmd) (wizard *wz, struct wiz_form_page *pg, wiz_cmd cmd);
+	keys_result (*on_press) (wizard *wz, struct wiz_form_page *pg, form_item *it);
+	wiz_go		go;
+	wiz_cmd		cmd;
 	void	   *arg;
 } wiz_form_page;
 
 wiz_go		wiz_run_form(wizard *wz, wiz_form_page *pg);
+/* Next (after checking every field), Back, Quit; else the page's on_cmd. */
+keys_result wiz_form_cmd(wizard *wz, wiz_form_page *pg, wiz_cmd cmd);
 char	   *wiz_counter(const wizard *wz);
 bool		wiz_confirm_quit(void);
 void		wiz_set(char **dst, const char *src);

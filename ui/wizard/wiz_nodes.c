@@ -211,40 +211,44 @@ test_node(wizard *wz, const wiz_node *n, bool primary)
 	strbuf_free(&j.out);
 }
 
-static int
-node_key(wizard *wz, wiz_form_page *pg, screen_event *ev, bool pressed)
+/* F5 or the Test button: test the node as typed. */
+static keys_result
+node_test_typed(wizard *wz, wiz_form_page *pg)
 {
 	node_page  *np = pg->arg;
-	form_item  *it = form_focused(pg->f);
-	bool		test = (ev->is_fkey && ev->key == KEY_F(5)) || (pressed && it->id == N_TEST);
+	wiz_node	tmp = {0};
 
-	if (ev->is_fkey && ev->key == KEY_F(10))
-		return -1;				/* the page's loop goes on */
-	if (pressed && it->id == N_NEXT)
-		return form_check_all(pg->f) ? WIZ_NEXT : -1;
-	if (test)
-	{
-		wiz_node	tmp = {0};
+	if (!form_check_all(pg->f))
+		return KEYS_REDRAW;
+	node_take(&tmp, pg->f, np);
+	if (!np->primary)
+		wiz_set(&tmp.dbuser, wz->primary.dbuser);
+	test_node(wz, &tmp, np->primary);
+	wiz_node_free(&tmp);
+	return KEYS_REDRAW;
+}
 
-		if (!form_check_all(pg->f))
-			return -1;
-		node_take(&tmp, pg->f, np);
-		if (!np->primary)
-			wiz_set(&tmp.dbuser, wz->primary.dbuser);
-		test_node(wz, &tmp, np->primary);
-		wiz_node_free(&tmp);
-		return -1;
-	}
-	return -1;
+static keys_result
+node_cmd(wizard *wz, wiz_form_page *pg, wiz_cmd cmd)
+{
+	if (cmd == WCMD_TEST)
+		return node_test_typed(wz, pg);
+	return KEYS_IGNORED;
+}
+
+static keys_result
+node_press(wizard *wz, wiz_form_page *pg, form_item *it)
+{
+	if (it->id == N_NEXT)
+		return wiz_form_cmd(wz, pg, WCMD_NEXT);
+	if (it->id == N_TEST)
+		return node_test_typed(wz, pg);
+	return KEYS_IGNORED;
 }
 
 wiz_go
 wiz_page_primary(wizard *wz)
 {
-	screen_key	keys[] = {
-		{"F10", _("Next")}, {"F5", _("Test")}, {_("Tab"), _("Field")},
-		{_("Esc"), _("Back")}, {"F9", _("Quit")}
-	};
 	node_page	np = {wz, true};
 	form		f;
 	wiz_form_page pg = {0};
@@ -256,9 +260,9 @@ wiz_page_primary(wizard *wz)
 				 "and reaches its host through SSH, or directly when it is this machine (\"local\"). "
 				 "The password is kept in memory only; leave it empty to use ~/.pgpass.");
 	pg.f = &f;
-	pg.keys = keys;
-	pg.n_keys = 5;
-	pg.on_key = node_key;
+	pg.mode = WIZ_KM_PRIMARY;
+	pg.on_cmd = node_cmd;
+	pg.on_press = node_press;
 	pg.arg = &np;
 	go = wiz_run_form(wz, &pg);
 	node_take(&wz->primary, &f, &np);
@@ -270,32 +274,25 @@ wiz_page_primary(wizard *wz)
 
 /* ---- standbys ----------------------------------------------------------------- */
 
-static int
-standby_key(wizard *wz, wiz_form_page *pg, screen_event *ev, bool pressed)
+/* The page's own keys: it leaves its loop and rebuilds its form. */
+static keys_result
+standby_cmd(wizard *wz, wiz_form_page *pg, wiz_cmd cmd)
 {
-	int			r = node_key(wz, pg, ev, pressed);
-
-	if (r >= 0 || !ev->is_fkey)
-		return r;
-	/* page-level keys: the page rebuilds its form for another standby */
-	switch (ev->key)
+	switch (cmd)
 	{
-		case KEY_F(2):
-		case KEY_F(8):
-		case KEY_NPAGE:
-		case KEY_PPAGE:
-			return 100 + (int) ev->key;
+		case WCMD_ADD:
+		case WCMD_REMOVE:
+		case WCMD_OTHER_NEXT:
+		case WCMD_OTHER_PREV:
+			return KEYS_QUIT;
+		default:
+			return node_cmd(wz, pg, cmd);
 	}
-	return -1;
 }
 
 wiz_go
 wiz_page_standbys(wizard *wz)
 {
-	screen_key	keys[] = {
-		{"F10", _("Next")}, {"F5", _("Test")}, {"F2", _("Add")}, {"F8", _("Remove")},
-		{_("PgDn"), _("Other")}, {_("Esc"), _("Back")}, {"F9", _("Quit")}
-	};
 	node_page	np = {wz, false};
 
 	for (;;)
@@ -303,7 +300,7 @@ wiz_page_standbys(wizard *wz)
 		form		f;
 		wiz_form_page pg = {0};
 		strbuf		status;
-		int			r;
+		wiz_go		go;
 		wiz_node   *n;
 
 		if (wz->n_standbys == 0)
@@ -327,23 +324,17 @@ wiz_page_standbys(wizard *wz)
 					 "as the account that runs its server.");
 		pg.status = status.data;
 		pg.f = &f;
-		pg.keys = keys;
-		pg.n_keys = 7;
-		pg.on_key = standby_key;
+		pg.mode = WIZ_KM_STANDBYS;
+		pg.on_cmd = standby_cmd;
+		pg.on_press = node_press;
 		pg.arg = &np;
-		r = (int) wiz_run_form(wz, &pg);
+		go = wiz_run_form(wz, &pg);
 		node_take(n, &f, &np);
 		form_free(&f);
 		strbuf_free(&status);
-		if (r == WIZ_NEXT || r == WIZ_BACK || r == WIZ_QUIT)
+		switch (pg.cmd)
 		{
-			if (r != WIZ_QUIT)
-				wiz_drop_plan(wz);
-			return (wiz_go) r;
-		}
-		switch (r - 100)
-		{
-			case KEY_F(2):
+			case WCMD_ADD:
 				{
 					char		name[16];
 
@@ -356,7 +347,7 @@ wiz_page_standbys(wizard *wz)
 					wz->cur_standby = wz->n_standbys++;
 					break;
 				}
-			case KEY_F(8):
+			case WCMD_REMOVE:
 				if (wz->n_standbys > 1)
 				{
 					char	   *q = pgr_asprintf(_("Remove the standby \"%s\" from the cluster? Its server is not changed."),
@@ -373,12 +364,17 @@ wiz_page_standbys(wizard *wz)
 				else
 					dialog_message(_("Remove a standby"), _("A cluster needs at least one standby."));
 				break;
-			case KEY_NPAGE:
+			case WCMD_OTHER_NEXT:
 				wz->cur_standby = (wz->cur_standby + 1) % wz->n_standbys;
 				break;
-			case KEY_PPAGE:
+			case WCMD_OTHER_PREV:
 				wz->cur_standby = (wz->cur_standby + wz->n_standbys - 1) % wz->n_standbys;
 				break;
+			default:
+				/* Next, Back, Quit */
+				if (go != WIZ_QUIT)
+					wiz_drop_plan(wz);
+				return go;
 		}
 	}
 }

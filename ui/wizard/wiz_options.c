@@ -86,24 +86,18 @@ options_check(void *arg, form *f, form_item *it)
 	}
 }
 
-static int
-options_key(wizard *wz, wiz_form_page *pg, screen_event *ev, bool pressed)
+static keys_result
+options_press(wizard *wz, wiz_form_page *pg, form_item *it)
 {
-	form_item  *it = form_focused(pg->f);
-
 	show_dependent(pg->f);
-	if (pressed && it->id == O_NEXT)
-		return form_check_all(pg->f) ? WIZ_NEXT : -1;
-	return -1;
+	if (it->id == O_NEXT)
+		return wiz_form_cmd(wz, pg, WCMD_NEXT);
+	return KEYS_REDRAW;
 }
 
 wiz_go
 wiz_page_options(wizard *wz)
 {
-	screen_key	keys[] = {
-		{"F10", _("Next")}, {_("Space"), _("Change")}, {_("Tab"), _("Field")},
-		{_("Esc"), _("Back")}, {"F9", _("Quit")}
-	};
 	static const char *pwmodes[2];
 	static const char *ssl[3];
 	form		f;
@@ -135,9 +129,8 @@ wiz_page_options(wizard *wz)
 	pg.title = _("Replication choices");
 	pg.intro = _("How the standbys connect and what the primary keeps for them. Leave archive_command empty for no WAL archiving.");
 	pg.f = &f;
-	pg.keys = keys;
-	pg.n_keys = 5;
-	pg.on_key = options_key;
+	pg.mode = WIZ_KM_OPTIONS;
+	pg.on_press = options_press;
 	go = wiz_run_form(wz, &pg);
 	wiz_take(&wz->cluster_name, &f, O_NAME);
 	wiz_take(&wz->repl_user, &f, O_ROLE);

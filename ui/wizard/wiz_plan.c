@@ -168,9 +168,6 @@ draw_review(void *arg)
 {
 	review	   *r = arg;
 	char	   *counter = wiz_counter(r->wz);
-	screen_key	keys[] = {
-		{"F10", _("Apply")}, {_("PgDn"), _("Scroll")}, {_("Esc"), _("Back")}, {"F9", _("Quit")}
-	};
 
 	screen_frame(_("Plan review"), counter);
 	free(counter);
@@ -185,7 +182,7 @@ draw_review(void *arg)
 	}
 	else
 		textview_draw(&r->tv, 2, 1, LINES - 4, COLS - 2);
-	screen_keybar(keys, 4);
+	wiz_keybar(WIZ_KM_REVIEW);
 }
 
 static void
@@ -264,9 +261,10 @@ prepare(wizard *wz, job *j, session_options *po)
 	return true;
 }
 
-/* What a key does while a job of the plan runs. */
+/* What a key does while a job of the plan runs: the page MODE's row. */
 typedef struct job_keys {
-	void		(*page_key) (void *arg, wint_t key, bool is_fkey);	/* or NULL */
+	unsigned	mode;
+	keys_result (*page_cmd) (void *arg, wiz_cmd cmd);	/* or NULL */
 	void	   *arg;
 } job_keys;
 
@@ -274,8 +272,10 @@ static void
 job_key(void *key_arg, wint_t key, bool is_fkey)
 {
 	job_keys   *k = key_arg;
+	screen_event ev = {SCREEN_EV_KEY, key, is_fkey};
+	wiz_cmd		cmd = wiz_key_cmd(k->mode, &ev);
 
-	if (is_fkey && key == KEY_F(9))
+	if (cmd == WCMD_QUIT)
 	{
 		if (dialog_confirm(_("Quit"),
 						   _("Quit while this runs? A step cut short is resumed when you start pgreplica again with this cluster file."),
@@ -287,21 +287,67 @@ job_key(void *key_arg, wint_t key, bool is_fkey)
 		}
 		return;
 	}
-	if (k->page_key)
-		k->page_key(k->arg, key, is_fkey);
+	if (cmd != WCMD_NONE && k->page_cmd)
+		k->page_cmd(k->arg, cmd);
 }
 
 /* Run JOB_FN on the worker while BUSY pages redraw; returns its rc. */
 static int
 run_job(worker *w, worker_fn fn, job *j, void (*draw) (void *), void *arg, int *spin,
 		void (*on_event) (void *, const worker_event *),
-		void (*page_key) (void *, wint_t, bool))
+		unsigned mode, keys_result (*page_cmd) (void *, wiz_cmd))
 {
-	job_keys	keys = {page_key, arg};
+	job_keys	keys = {mode, page_cmd, arg};
 	worker_wait ui = {draw, arg, false, spin, on_event, job_key, &keys};
 
 	j->w = w;
 	return worker_run_waiting(w, fn, j, &ui);
+}
+
+/* Apply the plan as reviewed, once the operator agrees. */
+static keys_result
+review_apply(review *r, wiz_go *go)
+{
+	wizard	   *wz = r->wz;
+	char	   *q = pgr_asprintf(_("Apply this plan now? The servers are changed as shown, "
+								   "and the cluster file is written to \"%s\"."), wz->cluster_path);
+	bool		yes = dialog_confirm(_("Apply the plan"), q, false);
+	pgr_error	err = PGR_ERROR_INIT;
+
+	free(q);
+	if (!yes)
+		return KEYS_REDRAW;
+	if (cluster_save(wz->cl, &err) < 0)
+	{
+		dialog_error(_("The cluster file could not be written"), &err);
+		pgr_error_clear(&err);
+		return KEYS_REDRAW;
+	}
+	/* what the file holds now: the next save compares with it */
+	free(wz->cluster_text);
+	wz->cluster_text = pgr_strdup(wz->cl->text);
+	*go = WIZ_NEXT;
+	return KEYS_QUIT;
+}
+
+static keys_result
+review_cmd(review *r, wiz_cmd cmd, wiz_go *go)
+{
+	switch (cmd)
+	{
+		case WCMD_BACK:
+			*go = WIZ_BACK;
+			return KEYS_QUIT;
+		case WCMD_QUIT:
+			if (!wiz_confirm_quit())
+				return KEYS_REDRAW;
+			*go = WIZ_QUIT;
+			return KEYS_QUIT;
+		case WCMD_APPLY:
+			return review_apply(r, go);
+		default:
+			return KEYS_IGNORED;
+	}
 }
 
 wiz_go
@@ -323,7 +369,7 @@ wiz_page_review(wizard *wz)
 		int			rc;
 
 		r.busy = true;
-		rc = run_job(&w, job_inspect, &j, draw_review, &r, &r.spin, NULL, NULL);
+		rc = run_job(&w, job_inspect, &j, draw_review, &r, &r.spin, NULL, WIZ_KM_REVIEW, NULL);
 		r.busy = false;
 		if (rc < 0)
 		{
@@ -343,6 +389,7 @@ wiz_page_review(wizard *wz)
 	for (;;)
 	{
 		screen_event ev;
+		wiz_cmd		cmd;
 
 		screen_set_backdrop(draw_review, &r);
 		if (!screen_too_small())
@@ -351,44 +398,11 @@ wiz_page_review(wizard *wz)
 		ev = screen_read(-1, -1);
 		if (ev.type != SCREEN_EV_KEY || (ev.is_fkey && ev.key == KEY_RESIZE) || screen_too_small())
 			continue;
-		if (!ev.is_fkey && ev.key == 27)
+		cmd = wiz_key_cmd(WIZ_KM_REVIEW, &ev);
+		if (cmd == WCMD_NONE)
+			textview_key(&r.tv, ev.key, ev.is_fkey);	/* the text's scrolling */
+		else if (review_cmd(&r, cmd, &go) == KEYS_QUIT)
 			break;
-		if (ev.is_fkey && ev.key == KEY_F(9))
-		{
-			if (wiz_confirm_quit())
-			{
-				go = WIZ_QUIT;
-				break;
-			}
-			continue;
-		}
-		if ((ev.is_fkey && (ev.key == KEY_F(10) || ev.key == KEY_ENTER)) ||
-			(!ev.is_fkey && (ev.key == L'\r' || ev.key == L'\n')))
-		{
-			char	   *q = pgr_asprintf(_("Apply this plan now? The servers are changed as shown, "
-										   "and the cluster file is written to \"%s\"."), wz->cluster_path);
-			bool		yes = dialog_confirm(_("Apply the plan"), q, false);
-
-			free(q);
-			if (!yes)
-				continue;
-			{
-				pgr_error	err = PGR_ERROR_INIT;
-
-				if (cluster_save(wz->cl, &err) < 0)
-				{
-					dialog_error(_("The cluster file could not be written"), &err);
-					pgr_error_clear(&err);
-					continue;
-				}
-				/* what the file holds now: the next save compares with it */
-				free(wz->cluster_text);
-				wz->cluster_text = pgr_strdup(wz->cl->text);
-			}
-			go = WIZ_NEXT;
-			break;
-		}
-		textview_key(&r.tv, ev.key, ev.is_fkey);
 	}
 out:
 	textview_free(&r.tv);
@@ -477,18 +491,20 @@ draw_gauge(apply_view *a, int y)
 		mvhline(y + 1, 2 + fill, ACS_CKBOARD, w - fill);
 }
 
+/* The page's keys: while the plan runs, once it ran, once it failed. */
+static unsigned
+apply_mode(const apply_view *a)
+{
+	if (!a->finished)
+		return WIZ_KM_RUNNING;
+	return a->failed ? WIZ_KM_FAILED : WIZ_KM_FINISHED;
+}
+
 static void
 draw_apply(void *arg)
 {
 	apply_view *a = arg;
 	char	   *counter = wiz_counter(a->wz);
-	screen_key	keys_run[] = {
-		{_("Up/Down"), _("Step")}, {"F3", _("Log")}, {"F9", _("Quit")}
-	};
-	screen_key	keys_end[] = {
-		{"F10", a->failed ? _("Review again") : _("Dashboard")}, {"F3", _("Log")},
-		{_("Esc"), _("Back")}, {"F9", _("Quit")}
-	};
 	int			y = 2;
 	int			list_h = LINES - 9;
 	int			top = 0;
@@ -576,10 +592,7 @@ draw_apply(void *arg)
 	}
 	else if (a->last_line)
 		textout_wput(stdscr, LINES - 3, 2, a->last_line, COLS - 4, A_NORMAL);
-	if (a->finished)
-		screen_keybar(keys_end, 4);
-	else
-		screen_keybar(keys_run, 3);
+	wiz_keybar(apply_mode(a));
 }
 
 static void
@@ -590,24 +603,22 @@ refresh_log(apply_view *a)
 	a->log.follow = true;
 }
 
-static void
-apply_key(apply_view *a, wint_t key, bool is_fkey)
+/* The step list's and the log's keys, while the plan runs and after. */
+static keys_result
+apply_cmd(void *arg, wiz_cmd cmd)
 {
-	if (is_fkey && key == KEY_UP && a->selected > 0)
+	apply_view *a = arg;
+
+	if (cmd == WCMD_STEP_UP && a->selected > 0)
 		a->selected--;
-	else if (is_fkey && key == KEY_DOWN && a->selected < a->n - 1)
+	else if (cmd == WCMD_STEP_DOWN && a->selected < a->n - 1)
 		a->selected++;
-	else if ((is_fkey && key == KEY_F(3)) || (!is_fkey && key == L'l'))
+	else if (cmd == WCMD_LOG)
 		a->show_log = !a->show_log;
 	else
-		return;
+		return KEYS_IGNORED;
 	refresh_log(a);
-}
-
-static void
-apply_page_key(void *arg, wint_t key, bool is_fkey)
-{
-	apply_key(arg, key, is_fkey);
+	return KEYS_REDRAW;
 }
 
 static void
@@ -697,7 +708,7 @@ wiz_page_apply(wizard *wz)
 	a.err = (pgr_error) PGR_ERROR_INIT;
 	textview_init(&a.log);
 
-	rc = run_job(&w, job_apply, &j, draw_apply, &a, &a.spin, apply_event, apply_page_key);
+	rc = run_job(&w, job_apply, &j, draw_apply, &a, &a.spin, apply_event, WIZ_KM_RUNNING, apply_cmd);
 	a.finished = true;
 	for (int i = 0; i < a.n; i++)
 	{
@@ -719,6 +730,7 @@ wiz_page_apply(wizard *wz)
 	for (;;)
 	{
 		screen_event ev;
+		wiz_cmd		cmd;
 
 		screen_set_backdrop(draw_apply, &a);
 		if (!screen_too_small())
@@ -727,24 +739,19 @@ wiz_page_apply(wizard *wz)
 		ev = screen_read(-1, -1);
 		if (ev.type != SCREEN_EV_KEY || (ev.is_fkey && ev.key == KEY_RESIZE) || screen_too_small())
 			continue;
-		if (!ev.is_fkey && ev.key == 27)
+		cmd = wiz_key_cmd(apply_mode(&a), &ev);
+		if (cmd == WCMD_BACK || cmd == WCMD_QUIT)
 		{
-			go = WIZ_BACK;
+			go = cmd == WCMD_BACK ? WIZ_BACK : WIZ_QUIT;
 			break;
 		}
-		if (ev.is_fkey && ev.key == KEY_F(9))
-		{
-			go = WIZ_QUIT;
-			break;
-		}
-		if ((ev.is_fkey && (ev.key == KEY_F(10) || ev.key == KEY_ENTER)) ||
-			(!ev.is_fkey && (ev.key == L'\r' || ev.key == L'\n')))
+		if (cmd == WCMD_FINISH)
 		{
 			/* a retry rebuilds the plan from the file as saved */
 			go = a.failed ? WIZ_BACK : WIZ_DONE;
 			break;
 		}
-		apply_key(&a, ev.key, ev.is_fkey);
+		apply_cmd(&a, cmd);
 	}
 	for (int i = 0; i < a.n; i++)
 		strbuf_free(&a.logs[i]);

@@ -368,7 +368,7 @@ draw_form_page(void *arg)
 		y++;
 	}
 	form_draw(pg->f, y, 2, LINES - 2 - y, COLS - 4);
-	screen_keybar(pg->keys, pg->n_keys);
+	wiz_keybar(pg->mode);
 }
 
 static wiz_go run_form(wizard *wz, wiz_form_page *pg, form_draw_arg *a);
@@ -384,16 +384,41 @@ wiz_run_form(wizard *wz, wiz_form_page *pg)
 	return go;
 }
 
+/* The commands every form page shares; the others are the page's. */
+keys_result
+wiz_form_cmd(wizard *wz, wiz_form_page *pg, wiz_cmd cmd)
+{
+	switch (cmd)
+	{
+		case WCMD_BACK:
+			pg->go = WIZ_BACK;
+			return KEYS_QUIT;
+		case WCMD_QUIT:
+			if (!wiz_confirm_quit())
+				return KEYS_REDRAW;
+			pg->go = WIZ_QUIT;
+			return KEYS_QUIT;
+		case WCMD_NEXT:
+			if (!form_check_all(pg->f))
+				return KEYS_REDRAW;
+			pg->go = WIZ_NEXT;
+			return KEYS_QUIT;
+		default:
+			return pg->on_cmd ? pg->on_cmd(wz, pg, cmd) : KEYS_IGNORED;
+	}
+}
+
 static wiz_go
 run_form(wizard *wz, wiz_form_page *pg, form_draw_arg *ap)
 {
 	form_draw_arg a = *ap;
 
+	pg->cmd = WCMD_NONE;
 	for (;;)
 	{
 		screen_event ev;
-		form_result fr;
-		int			r;
+		wiz_cmd		cmd;
+		keys_result r;
 
 		screen_set_backdrop(draw_form_page, &a);
 		if (!screen_too_small())
@@ -404,31 +429,18 @@ run_form(wizard *wz, wiz_form_page *pg, form_draw_arg *ap)
 			continue;
 		if (screen_too_small())
 			continue;
-		if (!ev.is_fkey && ev.key == 27)
-			return WIZ_BACK;
-		if (ev.is_fkey && ev.key == KEY_F(9))
+		cmd = wiz_key_cmd(pg->mode, &ev);
+		if (cmd != WCMD_NONE)
+			r = wiz_form_cmd(wz, pg, cmd);
+		else if (form_key(pg->f, ev.key, ev.is_fkey) == FORM_PRESSED && pg->on_press)
+			r = pg->on_press(wz, pg, form_focused(pg->f));
+		else
+			r = KEYS_REDRAW;	/* the form's key: a field changed */
+		if (r == KEYS_QUIT)
 		{
-			if (wiz_confirm_quit())
-				return WIZ_QUIT;
-			continue;
+			pg->cmd = cmd;
+			return pg->go;
 		}
-		if (ev.is_fkey && ev.key == KEY_F(10))
-		{
-			if (form_check_all(pg->f))
-			{
-				r = pg->on_key ? pg->on_key(wz, pg, &ev, false) : -1;
-				if (r >= 0)
-					return (wiz_go) r;
-				return WIZ_NEXT;
-			}
-			continue;
-		}
-		fr = form_key(pg->f, ev.key, ev.is_fkey);
-		if (fr == FORM_HANDLED)
-			continue;
-		r = pg->on_key ? pg->on_key(wz, pg, &ev, fr == FORM_PRESSED) : -1;
-		if (r >= 0)
-			return (wiz_go) r;
 	}
 }
 
@@ -470,25 +482,19 @@ welcome_check(void *arg, form *f, form_item *it)
 	free(v);
 }
 
-static int
-welcome_key(wizard *wz, wiz_form_page *pg, screen_event *ev, bool pressed)
+/* The Next button: as F10 (WCMD_NEXT). */
+static keys_result
+welcome_press(wizard *wz, wiz_form_page *pg, form_item *it)
 {
-	if (pressed || (ev->is_fkey && ev->key == KEY_F(10)))
-	{
-		if (pressed && !form_check_all(pg->f))
-			return -1;
-		return WIZ_NEXT;
-	}
-	return -1;
+	if (it->id != W_NEXT)
+		return KEYS_IGNORED;
+	return wiz_form_cmd(wz, pg, WCMD_NEXT);
 }
 
 wiz_go
 wiz_page_welcome(wizard *wz)
 {
 	static const char *starts[2];
-	screen_key	keys[] = {
-		{"F10", _("Next")}, {_("Tab"), _("Field")}, {_("Esc"), _("Back")}, {"F9", _("Quit")}
-	};
 	form		f;
 	wiz_form_page pg = {0};
 	wiz_go		go;
@@ -503,9 +509,8 @@ wiz_page_welcome(wizard *wz)
 	pg.intro = _("This wizard sets up PostgreSQL streaming replication: a primary server and one or more standbys. "
 				 "It asks how to reach each server, shows every change it would make, and makes them only once you agree.");
 	pg.f = &f;
-	pg.keys = keys;
-	pg.n_keys = 4;
-	pg.on_key = welcome_key;
+	pg.mode = WIZ_KM_WELCOME;
+	pg.on_press = welcome_press;
 	for (;;)
 	{
 		go = wiz_run_form(wz, &pg);
