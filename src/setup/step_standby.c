@@ -1581,8 +1581,9 @@ typedef struct bb_out {
 } bb_out;
 
 static void
-bb_line(bb_out *o, const char *line)
+bb_line(void *arg, const char *line)
 {
+	bb_out	   *o = arg;
 	basebackup_progress pr;
 
 	if (!line[0])
@@ -1617,16 +1618,7 @@ bb_output(void *arg, transport_stream stream, const char *data, size_t len)
 {
 	bb_out	   *o = arg;
 
-	for (size_t i = 0; i < len; i++)
-	{
-		if (data[i] == '\r' || data[i] == '\n')
-		{
-			bb_line(o, o->partial.data);
-			strbuf_reset(&o->partial);
-		}
-		else
-			strbuf_append_char(&o->partial, data[i]);
-	}
+	basebackup_lines_feed(&o->partial, data, len, bb_line, o);
 	(void) stream;
 }
 
@@ -1776,7 +1768,7 @@ run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 						   s->node->name, s->node->name);
 		goto out;
 	}
-	bb_line(&o, o.partial.data);
+	basebackup_lines_flush(&o.partial, bb_line, &o);
 	if (status != 0)
 	{
 		pgr_error_set(err, PGR_ERR_EXEC, _("pg_basebackup failed on %s (status %d)"), s->node->name, status);
