@@ -173,6 +173,16 @@ pgr_error_reword(pgr_error *err, pgr_error_kind kind, const char *fmt,...)
 	return -1;
 }
 
+/* One of an error's texts (detail, hint) replaced by a formatted one. */
+static void set_text(char **text, const char *fmt, va_list ap) PGR_PRINTF(2, 0);
+
+static void
+set_text(char **text, const char *fmt, va_list ap)
+{
+	free(*text);
+	*text = pgr_vasprintf(fmt, ap);
+}
+
 void
 pgr_error_detail(pgr_error *err, const char *fmt,...)
 {
@@ -180,9 +190,8 @@ pgr_error_detail(pgr_error *err, const char *fmt,...)
 
 	if (!err)
 		return;
-	free(err->detail);
 	va_start(ap, fmt);
-	err->detail = pgr_vasprintf(fmt, ap);
+	set_text(&err->detail, fmt, ap);
 	va_end(ap);
 }
 
@@ -193,9 +202,8 @@ pgr_error_hint(pgr_error *err, const char *fmt,...)
 
 	if (!err)
 		return;
-	free(err->hint);
 	va_start(ap, fmt);
-	err->hint = pgr_vasprintf(fmt, ap);
+	set_text(&err->hint, fmt, ap);
 	va_end(ap);
 }
 

@@ -42,6 +42,11 @@ typedef struct pg_version_facts {
 											 * the target's WAL that has
 											 * left pg_wal with its
 											 * restore_command */
+	bool		hba_clientcert_verify_full;	/* ≥12: pg_hba.conf's
+											 * clientcert=verify-full checks
+											 * the certificate's CN (before,
+											 * clientcert=1 checks the CA
+											 * only) */
 } pg_version_facts;
 
 /* Facts for a server_version_num (e.g. 150018); NULL if not supported. */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "i18n.h"
 #include "report.h"
 #include "status_patroni.h"
 #include "strbuf.h"
@@ -185,8 +186,8 @@ status_patroni_probe(const char *host, int port, int timeout_ms, char **evidence
 		goto out;
 	if (status_patroni_parse(body + 4, &version, &scope))
 	{
-		*evidence = scope ? pgr_asprintf("REST API on port %d (Patroni %s, scope %s)", port, version, scope)
-			: pgr_asprintf("REST API on port %d (Patroni %s)", port, version);
+		*evidence = scope ? pgr_asprintf(_("REST API on port %d (Patroni %s, scope %s)"), port, version, scope)
+			: pgr_asprintf(_("REST API on port %d (Patroni %s)"), port, version);
 		ok = true;
 	}
 out:

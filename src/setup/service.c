@@ -471,12 +471,6 @@ service_restart(session *ctx, cluster_node *n, pgr_error *err)
 }
 
 int
-service_reload(session *ctx, cluster_node *n, pgr_error *err)
-{
-	return service_run(ctx, n, SERVICE_RELOAD, err);
-}
-
-int
 service_status(session *ctx, cluster_node *n, bool *running, pgr_error *err)
 {
 	int			status;

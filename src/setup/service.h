@@ -85,7 +85,6 @@ int			service_stop(session *ctx, cluster_node *n, bool immediate, pgr_error *err
 int			service_stop_nowait(session *ctx, cluster_node *n, pgr_error *err);
 int			service_wait_stopped(session *ctx, cluster_node *n, pgr_error *err);
 int			service_restart(session *ctx, cluster_node *n, pgr_error *err);
-int			service_reload(session *ctx, cluster_node *n, pgr_error *err);
 /* Is the server running, as the service manager sees it? */
 int			service_status(session *ctx, cluster_node *n, bool *running,
 						   pgr_error *err);

@@ -389,7 +389,7 @@ add_clientcert(session *ctx, cluster_node *primary, hba_priv *pv, pgr_error *err
 	if (!facts)
 		return -1;
 	/* before 12, clientcert=1 checks the CA only, never the CN */
-	if (facts->major < 12)
+	if (!facts->hba_clientcert_verify_full)
 	{
 		pgr_error_set(err, PGR_ERR_INPUT,
 					  _("replication_auth = scram+cert needs PostgreSQL 12 or later on %s (it runs %d)"),

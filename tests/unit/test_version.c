@@ -166,6 +166,16 @@ test_reply_time_from_12(void **state)
 
 /* 13: pg_rewind --restore-target-wal */
 static void
+test_hba_clientcert_verify_full_from_12(void **state)
+{
+	(void) state;
+	assert_false(facts_of(100023)->hba_clientcert_verify_full);
+	assert_false(facts_of(110022)->hba_clientcert_verify_full);
+	assert_true(facts_of(120000)->hba_clientcert_verify_full);
+	assert_true(facts_of(180000)->hba_clientcert_verify_full);
+}
+
+static void
 test_rewind_restore_target_wal_from_13(void **state)
 {
 	assert_false(facts_of(100023)->rewind_restore_target_wal);
@@ -296,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_reply_time_from_12),
 		cmocka_unit_test(test_slot_wal_status_from_13),
 		cmocka_unit_test(test_rewind_role_from_11),
+		cmocka_unit_test(test_hba_clientcert_verify_full_from_12),
 		cmocka_unit_test(test_rewind_restore_target_wal_from_13),
 		cmocka_unit_test(test_facts_are_monotonic),
 		cmocka_unit_test(test_client_can_clone),

@@ -126,15 +126,6 @@ field_text(const field *f)
 	return out;
 }
 
-bool
-field_empty(const field *f)
-{
-	for (int i = 0; i < f->len; i++)
-		if (!iswspace((wint_t) f->buf[i]))
-			return false;
-	return true;
-}
-
 static void
 insert(field *f, wchar_t wc)
 {

@@ -30,7 +30,6 @@ void		field_set(field *f, const char *text);
 /* The text in the locale's encoding, malloc'd (a secret: free with
  * pgr_free_secret). */
 char	   *field_text(const field *f);
-bool		field_empty(const field *f);
 /*
  * Editing keys: printable characters, Left/Right/Home/End, Backspace,
  * Delete, Ctrl-A/E/K/U.  Returns true when the key was used.

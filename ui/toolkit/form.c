@@ -84,14 +84,6 @@ form_focused(form *f)
 	return f->n > 0 ? &f->items[f->focus] : NULL;
 }
 
-void
-form_focus_id(form *f, int id)
-{
-	for (int i = 0; i < f->n; i++)
-		if (f->items[i].id == id && !f->items[i].hidden)
-			f->focus = i;
-}
-
 char *
 form_text(form *f, int id)
 {

@@ -61,7 +61,6 @@ form_item  *form_add_choice(form *f, int id, const char *label,
 							const char *const *choices, int n, int choice);
 form_item  *form_item_by_id(form *f, int id);
 form_item  *form_focused(form *f);
-void		form_focus_id(form *f, int id);
 /* Text of a TEXT / SECRET item, malloc'd. */
 char	   *form_text(form *f, int id);
 void		form_set_error(form_item *it, const char *error, const char *hint);
