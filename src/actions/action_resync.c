@@ -49,6 +49,7 @@
 
 #include "action.h"
 #include "basebackup.h"
+#include "bytes.h"
 #include "clock.h"
 #include "hooks.h"
 #include "plan.h"
@@ -417,8 +418,8 @@ exec_rewind(action_ctx *a, transport *t, const cluster_node *n,
 		char		size[32],
 					rate[32];
 
-		monitor_format_bytes(o.done_kb * 1024, size, sizeof(size));
-		monitor_format_bytes(secs > 0 ? (long long) (o.done_kb * 1024 / secs) : 0, rate, sizeof(rate));
+		pgr_format_bytes(o.done_kb * 1024, size, sizeof(size));
+		pgr_format_bytes(secs > 0 ? (long long) (o.done_kb * 1024 / secs) : 0, rate, sizeof(rate));
 		action_log(a, _("pg_rewind: %s copied in %.1f s (%s/s)"), size, secs, rate);
 	}
 	strbuf_free(&o.partial);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "bytes.h"
 #include "cli.h"
 #include "cluster.h"
 #include "commands.h"
@@ -149,7 +150,7 @@ append_bytes(strbuf *sb, long long n)
 	{
 		char		h[32];
 
-		strbuf_appendf(sb, " (%s)", monitor_format_bytes(n, h, sizeof(h)));
+		strbuf_appendf(sb, " (%s)", pgr_format_bytes(n, h, sizeof(h)));
 	}
 }
 

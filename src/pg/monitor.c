@@ -64,34 +64,6 @@ monitor_classify(bool answered, bool standby, const char *state,
 	return MONITOR_OK;
 }
 
-const char *
-monitor_format_bytes(long long bytes, char *buf, size_t size)
-{
-	/* translated: "ko", "Mo" in French, as status writes them */
-	static const char *const units[] = {N_("kB"), N_("MB"), N_("GB"), N_("TB"), N_("PB")};
-	double		v = (double) bytes;
-	int			u = -1;
-
-	if (bytes < 0)
-	{
-		snprintf(buf, size, "-");
-		return buf;
-	}
-	if (bytes < 1024)
-	{
-		/* TRANSLATORS: a size in bytes, with the symbol of the byte */
-		snprintf(buf, size, _("%lld B"), bytes);
-		return buf;
-	}
-	while (v >= 1024 && u < 4)
-	{
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, v < 10 ? "%.1f %s" : "%.0f %s", v, _(units[u]));
-	return buf;
-}
-
 /* ---- the query ------------------------------------------------------------------ */
 
 /*

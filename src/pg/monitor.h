@@ -76,12 +76,6 @@ monitor_level monitor_classify(bool answered, bool standby, const char *state,
 							   long long lag_bytes, double lag_s,
 							   long long warn_bytes, double warn_s);
 
-/*
- * "0 B", "512 kB", "16 MB", "1.5 GB"... into buf, units translated ("ko",
- * "Mo" in French): the one formatter of sizes for status, the dashboard and
- * the wizard.
- */
-const char *monitor_format_bytes(long long bytes, char *buf, size_t size);
 
 /* ---- the engine ------------------------------------------------------------- */
 

@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "bytes.h"
 #include "clock.h"
 #include "i18n.h"
 #include "lsn.h"
@@ -813,27 +814,6 @@ find_row(const node_status *ns, const char *name)
 	return found;
 }
 
-/* "1.5 GB" style, for problem messages (ngettext-free: the unit is short). */
-static void
-format_size(long long n, char *buf, size_t size)
-{
-	static const char *const units[] = {N_("kB"), N_("MB"), N_("GB"), N_("TB")};
-	double		v = (double) n;
-	int			u = -1;
-
-	if (n < 1024)
-	{
-		snprintf(buf, size, _("%lld bytes"), n);
-		return;
-	}
-	while (v >= 1024.0 && u < 3)
-	{
-		v /= 1024.0;
-		u++;
-	}
-	snprintf(buf, size, "%.1f %s", v, _(units[u]));
-}
-
 /*
  * What breaks silently: slots that retain WAL (and whose standby is gone),
  * archiving that fails, a standby whose replay is paused.
@@ -861,7 +841,7 @@ evaluate_watch(cluster_status *st, node_status *ns)
 				sl->standby = c->nodes[j].name;
 			free(sn);
 		}
-		format_size(sl->retained_bytes, size, sizeof(size));
+		pgr_format_bytes(sl->retained_bytes, size, sizeof(size));
 		if (sl->wal_status && (strcmp(sl->wal_status, "lost") == 0 ||
 							   strcmp(sl->wal_status, "unreserved") == 0))
 			add_problem(st, STATUS_ERROR, "slot_wal_lost", name,
@@ -894,7 +874,7 @@ evaluate_watch(cluster_status *st, node_status *ns)
 	{
 		char		left[32];
 
-		format_size(ns->wal_disk_free, size, sizeof(size));
+		pgr_format_bytes(ns->wal_disk_free, size, sizeof(size));
 		status_disk_format_time(ns->wal_disk_time_left, left, sizeof(left));
 		add_problem(st, ns->wal_disk_time_left < c->wal_disk_critical_time ? STATUS_ERROR : STATUS_DEGRADED,
 					"wal_disk_full", name,

@@ -87,8 +87,9 @@
 
 #include <openssl/rand.h>
 
-#include "clock.h"
 #include "basebackup.h"
+#include "bytes.h"
+#include "clock.h"
 #include "clone_auto.h"
 #include "i18n.h"
 #include "monitor.h"
@@ -1332,7 +1333,7 @@ inspect_host(session *ctx, plan_step *s, standby_priv *p, bool *running,
 	{
 		char		r[32];
 
-		monitor_format_bytes(max_rate_kb(ctx) * 1024, r, sizeof(r));
+		pgr_format_bytes(max_rate_kb(ctx) * 1024, r, sizeof(r));
 		strbuf_appendf(notes, _("; the copy limited to %s/s"), r);
 	}
 	if (check_leftover(&h, n, p, notes, err) < 0 ||
@@ -1709,7 +1710,7 @@ choose_compression(session *ctx, plan_step *s, transport *t, standby_priv *p)
 	}
 	clone_auto_choose(rate, p->with_lz4, p->with_zstd, &p->method, &p->level);
 	p->compress = p->method != BB_COMPRESS_OFF;
-	monitor_format_bytes((long long) rate, r, sizeof(r));
+	pgr_format_bytes((long long) rate, r, sizeof(r));
 	if (!p->compress)
 		session_log(ctx, s, _("the link from %s measured at %s/s: the copy is not compressed (faster than compressing it)"),
 				 p->up->name, r);
@@ -1748,7 +1749,7 @@ run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 	{
 		char		r[32];
 
-		monitor_format_bytes(max_rate_kb(ctx) * 1024, r, sizeof(r));
+		pgr_format_bytes(max_rate_kb(ctx) * 1024, r, sizeof(r));
 		session_log(ctx, s, _("copying %s from %s with pg_basebackup, at most %s/s"),
 				 s->node->name, p->up->name, r);
 	}
@@ -1805,8 +1806,8 @@ run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 			bps = (double) (o.last.done_kb - o.first.done_kb) * 1024 / span;
 		if (ctx->opts.progress)
 			ctx->opts.progress(ctx->opts.cb_arg, s, bytes, o.last.total_kb * 1024);
-		monitor_format_bytes(bytes, b, sizeof(b));
-		monitor_format_bytes((long long) bps, r, sizeof(r));
+		pgr_format_bytes(bytes, b, sizeof(b));
+		pgr_format_bytes((long long) bps, r, sizeof(r));
 		/* TRANSLATORS: bytes copied, seconds, rate (e.g. "12.3 MB/s") */
 		session_log(ctx, s, _("base backup: %s copied in %.1f s (%s/s)"), b, secs, r);
 	}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "bytes.h"
 #include "lsn.h"
 #include "monitor.h"
 
@@ -83,13 +84,13 @@ test_format_bytes(void **state)
 	char		buf[32];
 
 	(void) state;
-	assert_string_equal(monitor_format_bytes(-1, buf, sizeof(buf)), "-");
-	assert_string_equal(monitor_format_bytes(0, buf, sizeof(buf)), "0 B");
-	assert_string_equal(monitor_format_bytes(1023, buf, sizeof(buf)), "1023 B");
-	assert_string_equal(monitor_format_bytes(1024, buf, sizeof(buf)), "1.0 kB");
-	assert_string_equal(monitor_format_bytes(16 * MB, buf, sizeof(buf)), "16 MB");
-	assert_string_equal(monitor_format_bytes(1536 * MB, buf, sizeof(buf)), "1.5 GB");
-	assert_string_equal(monitor_format_bytes(3 * 1024 * 1024 * MB, buf, sizeof(buf)), "3.0 TB");
+	assert_string_equal(pgr_format_bytes(-1, buf, sizeof(buf)), "-");
+	assert_string_equal(pgr_format_bytes(0, buf, sizeof(buf)), "0 B");
+	assert_string_equal(pgr_format_bytes(1023, buf, sizeof(buf)), "1023 B");
+	assert_string_equal(pgr_format_bytes(1024, buf, sizeof(buf)), "1.0 kB");
+	assert_string_equal(pgr_format_bytes(16 * MB, buf, sizeof(buf)), "16 MB");
+	assert_string_equal(pgr_format_bytes(1536 * MB, buf, sizeof(buf)), "1.5 GB");
+	assert_string_equal(pgr_format_bytes(3 * 1024 * 1024 * MB, buf, sizeof(buf)), "3.0 TB");
 }
 
 static void

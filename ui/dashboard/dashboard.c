@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "clock.h"
 #include "cluster.h"
 #include "crt.h"
@@ -328,7 +329,7 @@ slot_retained(const dashboard *d, const monitor_node *mn)
  * The node table's columns, in display columns.  ROLE and STATE are as wide
  * as their widest translation, within what 80 columns leave once the fixed
  * columns are placed (the fixed ones hold LSNs, byte sizes from
- * monitor_format_bytes() and seconds).
+ * pgr_format_bytes() and seconds).
  */
 typedef struct node_cols {
 	int			role;
@@ -421,8 +422,8 @@ draw_nodes(const dashboard *d, int y)
 
 		if (i == d->sel)
 			a |= A_REVERSE;
-		monitor_format_bytes(mn->lag_bytes, lag, sizeof(lag));
-		monitor_format_bytes(slot_retained(d, mn), slot, sizeof(slot));
+		pgr_format_bytes(mn->lag_bytes, lag, sizeof(lag));
+		pgr_format_bytes(slot_retained(d, mn), slot, sizeof(slot));
 		if (mn->st->timeline > 0)
 			snprintf(tl, sizeof(tl), "%d", mn->st->timeline);
 		else
@@ -455,7 +456,7 @@ pipeline_gap(char *buf, size_t size, const char *from, const char *to)
 	long long	a = lsn_parse(from);
 	long long	b = lsn_parse(to);
 
-	monitor_format_bytes(a >= 0 && b >= 0 && a >= b ? a - b : -1, buf, size);
+	pgr_format_bytes(a >= 0 && b >= 0 && a >= b ? a - b : -1, buf, size);
 }
 
 static int
@@ -472,7 +473,7 @@ draw_detail(const dashboard *d, int y)
 		textout_fill(y++, 0, COLS, A_NORMAL, _("  %s, restart_lsn %s, retains %s, wal_status %s"),
 					 sl->active ? _("active") : _("inactive"),
 					 sl->restart_lsn ? sl->restart_lsn : "-",
-					 monitor_format_bytes(sl->retained_bytes, ret, sizeof(ret)),
+					 pgr_format_bytes(sl->retained_bytes, ret, sizeof(ret)),
 					 sl->wal_status ? sl->wal_status : "-");
 		textout_fill(y++, 0, COLS, A_NORMAL, "  %s",
 					 sl->standby ? "" : _("no standby of the cluster file uses it: it keeps WAL on the primary until dropped (D)"));
@@ -566,7 +567,7 @@ draw_detail(const dashboard *d, int y)
 		}
 		if (worst >= 0)
 			textout_fill(y++, 0, COLS, level_attr(MONITOR_WARN), _("  stage that lags: %s (%s behind the stage before)"),
-						 _(stage[worst]), monitor_format_bytes(gaps[worst], g1, sizeof(g1)));
+						 _(stage[worst]), pgr_format_bytes(gaps[worst], g1, sizeof(g1)));
 		else
 			textout_fill(y++, 0, COLS, A_NORMAL, "  %s%s%s",
 						 r ? _("no stage lags") : _("no WAL sender on the upstream"),
@@ -584,7 +585,7 @@ draw_detail(const dashboard *d, int y)
 			char		lt[24];
 
 			textout_fill(y, 0, 24, A_NORMAL, _("  lag (bytes) %s"),
-						 monitor_format_bytes(mn->lag_bytes, lt, sizeof(lt)));
+						 pgr_format_bytes(mn->lag_bytes, lt, sizeof(lt)));
 			attron(level_attr(MONITOR_OK));
 			mvaddwstr(y, 24, spark);
 			attroff(level_attr(MONITOR_OK));
@@ -653,7 +654,7 @@ draw_slots_heading(const dashboard *d, const monitor_node *p, int y)
 	if (ns && ns->wal_disk_known)
 	{
 		strbuf_append(&sb, "  ");
-		monitor_format_bytes(ns->wal_disk_free, size, sizeof(size));
+		pgr_format_bytes(ns->wal_disk_free, size, sizeof(size));
 		if (ns->wal_disk_rate_known && isinf(ns->wal_disk_time_left))
 			strbuf_appendf(&sb, _("pg_wal %s free, not filling up"), size);
 		else if (ns->wal_disk_rate_known)
@@ -674,8 +675,8 @@ draw_slots_heading(const dashboard *d, const monitor_node *p, int y)
 	{
 		char	   *legend;
 
-		monitor_format_bytes(d->m->cl->slot_warn_bytes, warn, sizeof(warn));
-		monitor_format_bytes(d->m->cl->slot_critical_bytes, crit, sizeof(crit));
+		pgr_format_bytes(d->m->cl->slot_warn_bytes, warn, sizeof(warn));
+		pgr_format_bytes(d->m->cl->slot_critical_bytes, crit, sizeof(crit));
 		/* the marks after a slot's size: past slot_warn_bytes, past
 		 * slot_critical_bytes (symbols and sizes: nothing to translate);
 		 * left out rather than cut when the line has no room (the last
@@ -720,7 +721,7 @@ draw_slots(const dashboard *d, int y, int max_rows)
 
 			strbuf_init(&row);
 			strbuf_init(&size);
-			strbuf_append(&size, monitor_format_bytes(s->retained_bytes, ret, sizeof(ret)));
+			strbuf_append(&size, pgr_format_bytes(s->retained_bytes, ret, sizeof(ret)));
 			strbuf_append(&size, crit ? " !!" : warn ? " !" : "");
 			strbuf_append_char(&row, odd ? '!' : ' ');
 			strbuf_append_char(&row, ' ');
@@ -780,9 +781,9 @@ draw_gauge(const dashboard *d, int y)
 	double		bps = el > 0.5 ? (double) (d->gauge_done - d->gauge_first) / el : 0;
 	const char *node = d->w.target ? d->w.target : "";
 
-	monitor_format_bytes(d->gauge_done, done, sizeof(done));
-	monitor_format_bytes(d->gauge_total, total, sizeof(total));
-	monitor_format_bytes((long long) bps, rate, sizeof(rate));
+	pgr_format_bytes(d->gauge_done, done, sizeof(done));
+	pgr_format_bytes(d->gauge_total, total, sizeof(total));
+	pgr_format_bytes((long long) bps, rate, sizeof(rate));
 	if (bps > 0 && d->gauge_total > d->gauge_done)
 		/* TRANSLATORS: dashboard gauge of a re-sync: node, bytes done, total, rate, seconds left */
 		textout_fill(y, 0, COLS, A_BOLD, _("re-sync of %s: %s of %s, %s/s, %.0f s left"),

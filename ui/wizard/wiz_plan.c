@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "clock.h"
 #include "cluster_lock.h"
 #include "crt.h"
@@ -455,15 +456,15 @@ draw_gauge(apply_view *a, int y)
 
 	if (fill > w)
 		fill = w;
-	monitor_format_bytes((long long) a->done, d, sizeof(d));
-	monitor_format_bytes((long long) a->total, t, sizeof(t));
-	monitor_format_bytes((long long) bps, rate, sizeof(rate));
+	pgr_format_bytes((long long) a->done, d, sizeof(d));
+	pgr_format_bytes((long long) a->total, t, sizeof(t));
+	pgr_format_bytes((long long) bps, rate, sizeof(rate));
 	if (a->wz->cl->clone_max_rate_kb > 0)
 	{
 		/* clone_max_rate: the limit beside the rate it holds */
 		char		lim[32];
 
-		monitor_format_bytes(a->wz->cl->clone_max_rate_kb * 1024, lim, sizeof(lim));
+		pgr_format_bytes(a->wz->cl->clone_max_rate_kb * 1024, lim, sizeof(lim));
 		if (bps > 0 && a->total > a->done)
 			/* TRANSLATORS: base backup gauge: bytes done, total, rate, its limit, seconds left */
 			line = pgr_asprintf(_("base backup: %s of %s, %s/s (max %s/s), %.0f s left"), d, t, rate, lim,
