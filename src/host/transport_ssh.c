@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -583,24 +584,30 @@ authenticate(ssh_transport *st, const transport_options *opts, pgr_error *err)
 
 	strbuf_init(&offered);
 	strbuf_init(&tried);
-	rc = ssh_userauth_none(st->session, NULL);
+	/*
+	 * Keys first, without asking for the methods with "none": OpenSSH
+	 * delays each failed attempt by some milliseconds (against timing
+	 * attacks), and keys are what nearly every server accepts.  The
+	 * failure, if any, brings the list of methods; "none" asks for it only
+	 * when no key was offered at all.
+	 */
+	rc = ssh_userauth_publickey_auto(st->session, NULL, NULL);
 	if (rc == SSH_AUTH_SUCCESS)
 		goto ok;
 	if (rc == SSH_AUTH_ERROR)
 		goto error;
 	methods = ssh_userauth_list(st->session, NULL);
-
-	if (methods & SSH_AUTH_METHOD_PUBLICKEY)
+	if (methods == 0)
 	{
-		strbuf_append(&tried, "publickey");
-		rc = ssh_userauth_publickey_auto(st->session, NULL, NULL);
+		rc = ssh_userauth_none(st->session, NULL);
 		if (rc == SSH_AUTH_SUCCESS)
 			goto ok;
 		if (rc == SSH_AUTH_ERROR)
 			goto error;
-		if (rc == SSH_AUTH_PARTIAL)
-			methods = ssh_userauth_list(st->session, NULL);
+		methods = ssh_userauth_list(st->session, NULL);
 	}
+	else if (methods & SSH_AUTH_METHOD_PUBLICKEY)
+		strbuf_append(&tried, "publickey");
 	if ((methods & SSH_AUTH_METHOD_PASSWORD) && opts->ask)
 	{
 		strbuf_append(&tried, tried.len ? ", password" : "password");
@@ -939,6 +946,46 @@ check_exec_args(const char *const *argv, const transport_exec_opts *opts,
 	return 0;
 }
 
+/*
+ * A session channel, opened in non-blocking steps that acknowledge at once
+ * what each step read.  Right after the log-in OpenSSH sends a notice
+ * (hostkeys-00@openssh.com) that crosses our first channel request; sshd
+ * does not set TCP_NODELAY for sessions without a terminal, so under
+ * Nagle's algorithm its answer waits for the ACK of that notice, which
+ * Linux delays by up to 40 ms: 40 ms on the first command of every
+ * session, measured (bench/README.md).  TCP_QUICKACK sends a pending ACK
+ * once libssh has emptied the receive queue, hence after each step.
+ * NULL on failure, with libssh's error in the session.
+ */
+static ssh_channel
+open_channel(ssh_transport *st)
+{
+	ssh_channel ch = ssh_channel_new(st->session);
+	socket_t	fd = ssh_get_fd(st->session);
+	int64_t		deadline = pgr_now_ms() + (int64_t) st->io_timeout_s * 1000;
+	int			on = 1;
+	int			rc;
+
+	if (!ch)
+		return NULL;
+	ssh_set_blocking(st->session, 0);
+	while ((rc = ssh_channel_open_session(ch)) == SSH_AGAIN && pgr_now_ms() < deadline)
+	{
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		/* Best effort: a ProxyCommand gives a pipe, not a TCP socket. */
+		(void) setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+		(void) poll(&pfd, 1, 10);
+	}
+	ssh_set_blocking(st->session, 1);
+	if (rc != SSH_OK)
+	{
+		ssh_channel_free(ch);
+		return NULL;
+	}
+	return ch;
+}
+
 /* A session channel with the exit callbacks set, running the command. */
 static int
 open_exec_channel(ssh_cmd *c, pgr_error *err)
@@ -947,8 +994,8 @@ open_exec_channel(ssh_cmd *c, pgr_error *err)
 	char	   *line = shquote_env_argv(c->opts->env, c->argv);
 	int			rc = -1;
 
-	c->ch = ssh_channel_new(st->session);
-	if (!c->ch || ssh_channel_open_session(c->ch) != SSH_OK)
+	c->ch = open_channel(st);
+	if (!c->ch)
 	{
 		if (!ssh_is_connected(st->session))
 			connection_lost(st, err);
@@ -1240,13 +1287,24 @@ ssh_exec(transport *t, const char *const *argv, const transport_exec_opts *opts,
 static int
 sftp_ready(ssh_transport *st, pgr_error *err)
 {
+	ssh_channel ch;
+
 	if (check_alive(st, err) < 0)
 		return -1;
 	if (st->sftp)
 		return 0;
-	st->sftp = sftp_new(st->session);
+	/* sftp_new() would open its channel in one blocking call: see open_channel */
+	ch = open_channel(st);
+	if (ch && ssh_channel_request_sftp(ch) != SSH_OK)
+	{
+		ssh_channel_free(ch);
+		ch = NULL;
+	}
+	st->sftp = ch ? sftp_new_channel(st->session, ch) : NULL;
 	if (!st->sftp)
 	{
+		if (ch)
+			ssh_channel_free(ch);
 		pgr_error_set(err, PGR_ERR_IO, _("could not start SFTP on %s"), st->base.label);
 		pgr_error_detail(err, "%s", ssh_get_error(st->session));
 		return -1;
