@@ -33,8 +33,10 @@ clone_auto_choose(double rate, bool with_lz4, bool with_zstd,
  * $1 and on: the pg_basebackup writing a tar to its standard output.  Prints
  * "BYTES NANOSECONDS" of each timed part: 2 MB, then, when they came at
  * 20 MB/s or more (not a slow link, but maybe one that the start of the
- * backup, its small files and this pipe made look slower than it is),
- * 8 MB more, whose figure is the one to keep.  dd reads in 64 kB blocks
+ * backup, its small files and this pipe made look slower than it is) and
+ * under 160 MB/s (ten times CLONE_AUTO_FAST: a figure no correction
+ * upwards can change the choice of), 8 MB more, whose figure is the one
+ * to keep.  dd reads in 64 kB blocks
  * (head -c reads 8 kB at a time: on a loaded host the pipe itself then
  * looked like the bottleneck).  The backup is abandoned once read:
  * pg_basebackup dies of the closed pipe at its next write, and the server
@@ -47,7 +49,7 @@ static const char probe_script[] =
 "  n=$(dd bs=65536 count=32 iflag=fullblock 2>/dev/null | wc -c)\n"
 "  t1=$(date +%s%N)\n"
 "  echo \"$n $((t1 - t0))\"\n"
-"  [ \"$n\" -eq 2097152 ] && [ $((t1 - t0)) -lt 100000000 ] || exit 0\n"
+"  [ \"$n\" -eq 2097152 ] && [ $((t1 - t0)) -lt 100000000 ] && [ $((t1 - t0)) -gt 12500000 ] || exit 0\n"
 "  n=$(dd bs=65536 count=128 iflag=fullblock 2>/dev/null | wc -c)\n"
 "  t2=$(date +%s%N)\n"
 "  [ \"$n\" -ge 1048576 ] && echo \"$n $((t2 - t1))\"\n"

@@ -47,8 +47,9 @@ void		clone_auto_choose(double rate, bool with_lz4, bool with_zstd,
  * environment (passfile, certificates).  The first 64 kB are not timed
  * (connection, checkpoint, TCP's slow start), the next 2 MB are (some
  * 10 ms on a LAN, under a second at 20 Mbit/s: small beside the copy),
- * and when they came at 20 MB/s or more, 8 MB more, whose rate is kept
- * (the start of a backup, its small files, made a fast link look slower).
+ * and when they came at 20 MB/s or more but under 160 MB/s, 8 MB more,
+ * whose rate is kept (the start of a backup, its small files, made a fast
+ * link look slower; above 160 MB/s no correction changes the choice).
  * *rate in bytes/s, *bytes how many were timed (fewer when the whole
  * backup is smaller).  -1 with err set when fewer than 64 kB could be
  * timed: no rate worth the name (the caller then does not compress).

@@ -2226,11 +2226,13 @@ wait_streaming(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
 	int64_t		deadline = pgr_now_ms() + STREAMING_TIMEOUT_MS;
 	int64_t		next_alive_check = p->started_ms + 500;
+	int64_t		fast_until = pgr_now_ms() + 1000;
 	long		delay = 5;
 
 	/*
 	 * A standby streams some tens of milliseconds after its start: poll
-	 * often at first, less as time goes.  A server started without waiting
+	 * every 5 ms for a second (a query on an open connection: a fraction
+	 * of a millisecond each), less often after.  A server started without waiting
 	 * is checked to be still running every half second, so a start that
 	 * fails says so (with its log) instead of waiting out the time limit.
 	 */
@@ -2251,7 +2253,8 @@ wait_streaming(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 			next_alive_check = pgr_now_ms() + 500;
 		}
 		pgr_sleep_ms(delay);
-		delay = delay * 3 / 2 > 250 ? 250 : delay * 3 / 2;
+		if (pgr_now_ms() >= fast_until)
+			delay = delay * 3 / 2 > 250 ? 250 : delay * 3 / 2;
 	}
 	pgr_error_set(err, PGR_ERR_TIMEOUT, _("%s does not stream from %s after %d s"),
 				  s->node->name, p->up->name, STREAMING_TIMEOUT_MS / 1000);
@@ -2304,19 +2307,31 @@ write_marker(session *ctx, plan_step *s, standby_priv *p, const char *token,
 	const char *params[2] = {s->node->name, token};
 	PGresult   *res;
 
+	char	   *have = NULL;
+
 	if (!conn)
 		return -1;
-	if (!(res = pgconn_exec(conn, p->up->name, "CREATE SCHEMA IF NOT EXISTS pgreplica",
-							PGRES_COMMAND_OK, -1, -1, err)))
+	/* made on the first build only: IF NOT EXISTS alone prints a NOTICE each time */
+	if (pgconn_query_value(conn, p->up->name,
+						   "SELECT pg_catalog.to_regclass('pgreplica.marker') IS NOT NULL",
+						   0, NULL, &have, err) < 0)
 		return -1;
-	PQclear(res);
-	if (!(res = pgconn_exec(conn, p->up->name,
-							"CREATE TABLE IF NOT EXISTS pgreplica.marker ("
-							"node text PRIMARY KEY, token text NOT NULL, "
-							"at timestamptz NOT NULL DEFAULT now())",
-							PGRES_COMMAND_OK, -1, -1, err)))
-		return -1;
-	PQclear(res);
+	if (!have || strcmp(have, "t") != 0)
+	{
+		if (!(res = pgconn_exec(conn, p->up->name, "CREATE SCHEMA IF NOT EXISTS pgreplica",
+								PGRES_COMMAND_OK, -1, -1, err)))
+			goto fail;
+		PQclear(res);
+		if (!(res = pgconn_exec(conn, p->up->name,
+								"CREATE TABLE IF NOT EXISTS pgreplica.marker ("
+								"node text PRIMARY KEY, token text NOT NULL, "
+								"at timestamptz NOT NULL DEFAULT now())",
+								PGRES_COMMAND_OK, -1, -1, err)))
+			goto fail;
+		PQclear(res);
+	}
+	free(have);
+	have = NULL;
 	{
 		char	   *why = NULL;
 
@@ -2345,6 +2360,9 @@ write_marker(session *ctx, plan_step *s, standby_priv *p, const char *token,
 	}
 	PQclear(res);
 	return 0;
+fail:
+	free(have);
+	return -1;
 }
 
 static int
@@ -2377,7 +2395,8 @@ read_marker(session *ctx, plan_step *s, const char *token, pgr_error *err)
 		}
 		if (pgr_now_ms() >= deadline)
 			break;
-		pgr_sleep_ms(200);
+		/* replayed some milliseconds after its commit: often at first */
+		pgr_sleep_ms(pgr_now_ms() - start < 1000 ? 5 : 200);
 	}
 	pgr_error_set(err, PGR_ERR_TIMEOUT, _("the marker written on the upstream did not reach %s within %d s"),
 				  s->node->name, MARKER_TIMEOUT_MS / 1000);
@@ -2445,14 +2464,19 @@ standby_verify(session *ctx, plan_step *s, pgr_error *err)
 
 	if (!p || !p->passfile)
 		return 0;
-	if (wait_streaming(ctx, s, p, err) < 0)
-		goto kept;
-	session_log(ctx, s, _("%s streams from %s"), s->node->name, p->up->name);
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		memset(rnd, 0, sizeof(rnd));
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
-	if (write_marker(ctx, s, p, token, err) < 0 || read_marker(ctx, s, token, err) < 0)
+	/*
+	 * The marker is written while the standby starts (its WAL comes after
+	 * the copy's end either way, so it can only arrive by replication),
+	 * then read once the upstream sees the standby streaming.
+	 */
+	if (write_marker(ctx, s, p, token, err) < 0 || wait_streaming(ctx, s, p, err) < 0)
+		goto kept;
+	session_log(ctx, s, _("%s streams from %s"), s->node->name, p->up->name);
+	if (read_marker(ctx, s, token, err) < 0)
 		goto kept;
 	log_lag(ctx, s, p);
 	if (ctx->opts.delete_old_data && p->aside && delete_aside(ctx, s, p, err) < 0)
