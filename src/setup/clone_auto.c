@@ -55,6 +55,59 @@ static const char probe_script[] =
 "  [ \"$n\" -ge 1048576 ] && echo \"$n $((t2 - t1))\"\n"
 "}\n";
 
+/*
+ * The copy that measures its own link (clone_auto.h): $1 the rate in
+ * bytes/s under which it stops, then pg_basebackup with -P.  Its standard
+ * error comes through a FIFO and is relayed line for line, so that the
+ * progress lines can be read as they come; "wait" gives pg_basebackup's
+ * own exit status; its standard output (nothing, in plain format) goes
+ * to /dev/null, so that no process left behind holds the channel open.
+ * The rate is taken between the first progress line
+ * (printed once the checkpoint is done and the data starts: a slow
+ * checkpoint on a busy primary is not a slow link) and the first one two
+ * seconds or more after it (pg_basebackup prints one a second; the first
+ * second, of small catalog files, measured a 5 MB/s link at 1.2 MB/s).  Stopping
+ * kills pg_basebackup's children (its WAL-streaming fork), then itself;
+ * without /proc the caller's leftover scan finds the fork (it names the
+ * data directory: step_standby.c's leftover_script).
+ */
+const char clone_auto_watch_script[] =
+"min=$1\n"
+"shift\n"
+"t=$(mktemp -d) || exit 1\n"
+"trap 'rm -rf \"$t\"' EXIT\n"
+"mkfifo \"$t/err\" || exit 1\n"
+"stop() {\n"
+"  for s in /proc/[0-9]*/stat; do\n"
+"    read -r c _ _ pp _ 2>/dev/null <\"$s\" || continue\n"
+"    [ \"$pp\" = \"$1\" ] && kill \"$c\" 2>/dev/null\n"
+"  done\n"
+"  kill \"$1\" 2>/dev/null\n"
+"}\n"
+"\"$@\" >/dev/null 2>\"$t/err\" &\n"
+"pid=$!\n"
+"seen= t0= k0=\n"
+"while IFS= read -r l; do\n"
+"  printf '%s\\n' \"$l\" >&2\n"
+"  [ -z \"$seen\" ] || continue\n"
+"  case $l in *[0-9]/[0-9]*' kB ('*) ;; *) continue ;; esac\n"
+"  kb=${l%%/*}\n"
+"  kb=${kb##* }\n"
+"  case $kb in '' | *[!0-9]*) continue ;; esac\n"
+"  now=$(date +%s%N)\n"
+"  if [ -z \"$t0\" ]; then t0=$now k0=$kb; continue; fi\n"
+"  el=$(((now - t0) / 1000000))\n"
+"  [ \"$el\" -ge 2000 ] || continue\n"
+"  seen=1\n"
+"  rate=$(((kb - k0) * 1024000 / el))\n"
+"  printf '" CLONE_AUTO_RATE_TAG "%s\\n' \"$rate\" >&2\n"
+"  [ \"$rate\" -lt \"$min\" ] || continue\n"
+"  stop \"$pid\"\n"
+"  wait \"$pid\" 2>/dev/null\n"
+"  exit " CLONE_AUTO_SLOW_STATUS_S "\n"
+"done <\"$t/err\"\n"
+"wait \"$pid\"\n";
+
 static void
 collect(void *arg, transport_stream stream, const char *data, size_t len)
 {

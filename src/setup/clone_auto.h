@@ -1,9 +1,11 @@
 /*
  * clone_auto.h: clone_compression = auto.  The primary compresses a
  * standby's copy only when the path between them is slower than the
- * compression: the path is measured from the standby's host, just before
- * the copy, by a short timed transfer of the same kind (the start of a
- * base backup of the upstream, streamed to nowhere).
+ * compression.  The copy measures the path itself (its first seconds,
+ * clone_auto_watch_script) and, on a slow one, starts again compressed;
+ * where a copy cannot simply start again (tablespaces outside the data
+ * directory), a short timed transfer of the same kind measures it from
+ * the standby's host just before the copy (clone_auto_probe).
  */
 #ifndef PGR_CLONE_AUTO_H
 #define PGR_CLONE_AUTO_H
@@ -57,5 +59,22 @@ void		clone_auto_choose(double rate, bool with_lz4, bool with_zstd,
 int			clone_auto_probe(transport *t, const char *const *bb_argv,
 							 const char *const *env, double *rate,
 							 long long *bytes, pgr_error *err);
+
+/*
+ * The copy measures the link itself, when it can be started again (no
+ * tablespace outside the data directory): pg_basebackup, uncompressed,
+ * runs inside clone_auto_watch_script (`sh -c SCRIPT sh MIN_RATE
+ * PG_BASEBACKUP-ARGV...`, with -P), which relays its standard error and,
+ * over the copy's first two or three seconds of data, measures its rate, printed
+ * as a line CLONE_AUTO_RATE_TAG "BYTES" on standard error.
+ * Under MIN_RATE (bytes/s) it stops pg_basebackup and exits with status
+ * CLONE_AUTO_SLOW_STATUS: the caller cleans up and copies again,
+ * compressed.  On a fast link nothing is measured before the copy: the
+ * probe's connection, checkpoint and 2-10 MB (25-45 ms on a LAN) are gone.
+ */
+#define CLONE_AUTO_RATE_TAG "@pgreplica-rate "
+#define CLONE_AUTO_SLOW_STATUS 75	/* EX_TEMPFAIL */
+#define CLONE_AUTO_SLOW_STATUS_S "75"
+extern const char clone_auto_watch_script[];
 
 #endif

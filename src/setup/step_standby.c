@@ -138,7 +138,10 @@ typedef struct standby_priv {
 	bool		compress;		/* clone_compression, and both ends can */
 	basebackup_compression method;	/* the copy's, when compress */
 	int			level;
-	bool		auto_probe;		/* auto: measure the link before the copy */
+	bool		auto_probe;		/* auto: measure the link (before the copy,
+								 * or with it: clone_auto_watch_script) */
+	bool		tablespaces;	/* the upstream has some outside pgdata: a
+								 * copy could not simply start again */
 	bool		with_lz4;		/* what the upstream's server was built */
 	bool		with_zstd;		/* with (auto chooses among them) */
 	long long	est_bytes;		/* the upstream's databases (inspect): the
@@ -808,7 +811,7 @@ check_space(session *ctx, const host_checks *h, const cluster_node *n,
 /* Each tablespace path of the upstream: missing and creatable, or empty. */
 static int
 check_tablespaces(session *ctx, transport *t, const cluster_node *n,
-				  const cluster_node *up, strbuf *notes, pgr_error *err)
+				  const cluster_node *up, strbuf *notes, bool *any, pgr_error *err)
 {
 	PGconn	   *conn = session_conn(ctx, (cluster_node *) up, err);
 	PGresult   *res;
@@ -829,6 +832,7 @@ check_tablespaces(session *ctx, transport *t, const cluster_node *n,
 
 		if (!loc || !loc[0])
 			continue;
+		*any = true;
 		if (transport_stat(t, loc, &st, err) < 0)
 		{
 			rc = -1;
@@ -1088,6 +1092,7 @@ wait_slot_released(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 					  1, params, &active, err) < 0)
 			return -1;
 		busy = active && strcmp(active, "true") == 0;
+		p->slot_exists = active != NULL;
 		free(active);
 		if (!busy)
 			return 0;
@@ -1181,8 +1186,12 @@ compression(session *ctx, standby_priv *p, int client_major, strbuf *notes,
 		else
 		{
 			p->auto_probe = true;
-			strbuf_appendf(notes, _("; the copy compressed by %s only if the link is slower than %.0f MB/s (clone_compression = auto: measured just before the copy)"),
-						   p->up->name, CLONE_AUTO_FAST / (1024 * 1024));
+			if (p->tablespaces)
+				strbuf_appendf(notes, _("; the copy compressed by %s only if the link is slower than %.0f MB/s (clone_compression = auto: measured just before the copy)"),
+							   p->up->name, CLONE_AUTO_FAST / (1024 * 1024));
+			else
+				strbuf_appendf(notes, _("; the copy compressed by %s only if the link is slower than %.0f MB/s (clone_compression = auto: measured by the copy's first seconds; a slower copy starts again, compressed)"),
+							   p->up->name, CLONE_AUTO_FAST / (1024 * 1024));
 		}
 		return 0;
 	}
@@ -1321,11 +1330,12 @@ inspect_host(session *ctx, plan_step *s, standby_priv *p, bool *running,
 		check_version(&h, n, p->up, p->facts->major, err) < 0)
 		goto out;
 	strbuf_appendf(notes, _("PostgreSQL %d like %s"), p->facts->major, p->up->name);
+	/* compression() after check_tablespaces(): how auto measures depends on them */
 	if (check_client(&h, n, p->up, p->facts->major, &client_major, notes, err) < 0 ||
-		compression(ctx, p, client_major, notes, err) < 0 ||
 		check_arch(ctx, &h, n, p->up, notes, err) < 0 ||
 		check_space(ctx, &h, n, p, notes, err) < 0 ||
-		check_tablespaces(ctx, t, n, p->up, &ts, err) < 0 ||
+		check_tablespaces(ctx, t, n, p->up, &ts, &p->tablespaces, err) < 0 ||
+		compression(ctx, p, client_major, notes, err) < 0 ||
 		check_reachable(&h, n, p->up, err) < 0)
 		goto out;
 	strbuf_appendf(notes, _("; %s reaches %s at %s port %d"), n->name, p->up->name, p->up->host, p->up->port);
@@ -1579,6 +1589,9 @@ typedef struct bb_out {
 	int64_t		first_ms;
 	basebackup_progress last;	/* the last one, and when */
 	int64_t		last_ms;
+	bool		rate_seen;		/* clone_auto_watch_script measured... */
+	long long	rate;			/* ...this rate, in bytes/s */
+	const cluster_node *up;
 } bb_out;
 
 static void
@@ -1589,6 +1602,19 @@ bb_line(void *arg, const char *line)
 
 	if (!line[0])
 		return;
+	if (strncmp(line, CLONE_AUTO_RATE_TAG, strlen(CLONE_AUTO_RATE_TAG)) == 0)
+	{
+		char		r[32];
+
+		o->rate_seen = true;
+		o->rate = atoll(line + strlen(CLONE_AUTO_RATE_TAG));
+		pgr_format_bytes(o->rate, r, sizeof(r));
+		/* the slower case is logged when the copy starts again, compressed */
+		if (o->rate >= (long long) CLONE_AUTO_FAST)
+			session_log(o->ctx, o->s, _("the link from %s measured at %s/s: the copy is not compressed (faster than compressing it)"),
+						o->up->name, r);
+		return;
+	}
 	if (basebackup_parse_progress(line, &pr))
 	{
 		int			quarter = pr.total_kb > 0 ? (int) (pr.done_kb * 4 / pr.total_kb) : 0;
@@ -1723,6 +1749,40 @@ out:
 	free(bb);
 }
 
+static int	run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
+						   pgr_error *err);
+
+/*
+ * clone_auto_watch_script stopped the copy: the link is slower than the
+ * upstream compresses.  Its WAL-streaming child is stopped and the slot
+ * released (one the copy made is kept: the next copy uses it), the
+ * partial copy is removed (only a copy this run started: pg_basebackup
+ * writes backup_label first; the old data directory is aside, untouched),
+ * and the copy starts again, compressed.
+ */
+static int
+copy_again_compressed(session *ctx, plan_step *s, transport *t, standby_priv *p,
+					  long long rate, pgr_error *err)
+{
+	const char *argv[] = {"sh", "-c", "[ -e \"$1/backup_label\" ] && exec rm -rf -- \"$1\"",
+	"sh", s->node->pgdata, NULL};
+	char		r[32];
+
+	clone_auto_choose((double) rate, p->with_lz4, p->with_zstd, &p->method, &p->level);
+	p->compress = p->method != BB_COMPRESS_OFF;
+	p->auto_probe = false;
+	pgr_format_bytes(rate, r, sizeof(r));
+	session_log(ctx, s, _("the link from %s measured at %s/s: the copy is compressed by %s with %s"),
+				p->up->name, r, p->up->name, p->method == BB_COMPRESS_LZ4 ? "lz4" : "zstd");
+	session_log(ctx, s, _("stopped the uncompressed copy on %s to start it again, compressed"),
+				s->node->name);
+	if (leftover_basebackup(t, s->node, p, true, err) < 0 ||
+		(p->slot && wait_slot_released(ctx, s, p, err) < 0) ||
+		run_ok(t, s->node, argv, NULL, err) < 0)
+		return -1;
+	return run_basebackup(ctx, s, t, p, err);
+}
+
 static int
 run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
@@ -1735,11 +1795,24 @@ run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 	int64_t		started;
 	int			rc = -1;
 
+	if (p->auto_probe && !p->tablespaces)
+	{
+		char		min[32];
+
+		/* the copy measures the link itself: clone_auto.h */
+		snprintf(min, sizeof(min), "%lld", (long long) CLONE_AUTO_FAST);
+		args_add(&a, "sh");
+		args_add(&a, "-c");
+		args_add(&a, clone_auto_watch_script);
+		args_add(&a, "sh");
+		args_add(&a, min);
+	}
 	basebackup_args(s->node, p->up, ctx, p, &a);
 	basebackup_env(p, &e);
 	memset(&o, 0, sizeof(o));
 	o.ctx = ctx;
 	o.s = s;
+	o.up = p->up;
 	strbuf_init(&o.partial);
 	strbuf_init(&o.lines);
 	xo.output = bb_output;
@@ -1770,6 +1843,11 @@ run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 		goto out;
 	}
 	basebackup_lines_flush(&o.partial, bb_line, &o);
+	if (p->auto_probe && !p->tablespaces && status == CLONE_AUTO_SLOW_STATUS && o.rate_seen)
+	{
+		rc = copy_again_compressed(ctx, s, t, p, o.rate, err);
+		goto out;
+	}
 	if (status != 0)
 	{
 		pgr_error_set(err, PGR_ERR_EXEC, _("pg_basebackup failed on %s (status %d)"), s->node->name, status);
@@ -1806,6 +1884,13 @@ run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 			bps = (double) (o.last.done_kb - o.first.done_kb) * 1024 / span;
 		if (ctx->opts.progress)
 			ctx->opts.progress(ctx->opts.cb_arg, s, bytes, o.last.total_kb * 1024);
+		/* done before a second of data: the whole copy is the measure */
+		if (p->auto_probe && !p->tablespaces && !o.rate_seen && bps >= CLONE_AUTO_FAST)
+		{
+			pgr_format_bytes((long long) bps, r, sizeof(r));
+			session_log(ctx, s, _("the link from %s measured at %s/s: the copy is not compressed (faster than compressing it)"),
+						p->up->name, r);
+		}
 		pgr_format_bytes(bytes, b, sizeof(b));
 		pgr_format_bytes((long long) bps, r, sizeof(r));
 		/* TRANSLATORS: bytes copied, seconds, rate (e.g. "12.3 MB/s") */
@@ -2193,7 +2278,8 @@ standby_apply(session *ctx, plan_step *s, pgr_error *err)
 	session_disconnect(ctx, n);
 	if (clear_pgdata(ctx, s, t, p, err) < 0)
 		return -1;
-	if (p->auto_probe)
+	/* without tablespaces, the copy measures the link itself */
+	if (p->auto_probe && p->tablespaces)
 		choose_compression(ctx, s, t, p);
 	auto_conf = upstream_auto_conf(ctx, p);
 	if (run_basebackup(ctx, s, t, p, err) < 0)
