@@ -53,8 +53,11 @@ passfile=$FX_DIR/pg2/.pgreplica-pg2.pgpass
 role=$(sed -n 's/^replication_user *= *//p' "$conf")
 bare=() barep=() tool=() inner=()
 for i in $(seq 1 "$runs"); do
-	# bare pg_basebackup from the standby's host, same source, same options
+	# bare pg_basebackup from the standby's host, same source, same options;
+	# each timed copy starts with the disk's write-back of the one before
+	# (and of its removal) done: sync, not timed
 	dir=$FX_DIR/pg2/bare$i
+	sync
 	t=$(now_ms)
 	fx_on_host_as_user pg2 env PGPASSFILE="$passfile" "$FX_PG_CLIENT_BINDIR/pg_basebackup" \
 		-h "$FX_ADDR_pg1" -p "${FX_PORT_pg1:-5432}" -U "$role" -D "$dir" -X stream -c fast ||
@@ -63,6 +66,7 @@ for i in $(seq 1 "$runs"); do
 	rm -rf "$dir"
 	# the same with the flags the issue asks pgreplica to use (-P for the
 	# gauge makes the server size the data first; -v): what they cost alone
+	sync
 	t=$(now_ms)
 	fx_on_host_as_user pg2 env PGPASSFILE="$passfile" "$FX_PG_CLIENT_BINDIR/pg_basebackup" \
 		-h "$FX_ADDR_pg1" -p "${FX_PORT_pg1:-5432}" -U "$role" -D "$dir" -X stream -c fast -P -v \
@@ -73,6 +77,7 @@ for i in $(seq 1 "$runs"); do
 	# pgreplica: the standby is no longer streaming, so apply rebuilds it
 	fx_pg_stop pg2 fast >/dev/null 2>&1
 	rm -rf "$data2".pgreplica-*
+	sync
 	t=$(now_ms)
 	# each output line stamped with the milliseconds since the start: where
 	# the time goes (see bench/README.md)
