@@ -237,19 +237,12 @@ opener_main(void *arg)
 		topts.unknown_host = locked_unknown_host;
 	if (topts.ask)
 		topts.ask = locked_ask;
-	o->t = transport_open(o->node->ssh, &topts, &o->err);
 	/*
-	 * Also start the file channel (SFTP: a subsystem to spawn and a
-	 * version exchange, some 40 ms) while waiting costs nothing: a stat of
-	 * "/" is the cheapest file operation.  Its failure is not this
-	 * thread's business; the step that needs files will meet it.
+	 * SFTP is not started here: it costs some milliseconds now that the
+	 * first channel no longer waits for a delayed ACK (transport_ssh.c's
+	 * open_channel), and a standby's build without SSL needs none.
 	 */
-	if (o->t)
-	{
-		transport_file_stat st;
-
-		(void) transport_stat(o->t, "/", &st, NULL);
-	}
+	o->t = transport_open(o->node->ssh, &topts, &o->err);
 	return NULL;
 }
 

@@ -295,25 +295,33 @@ standby_replication_password(session *ctx, char **pw, pgr_error *err)
 	return 0;
 }
 
+void
+standby_passfile_line(strbuf *line, const cluster *cl, const cluster_node *up,
+					  const char *password)
+{
+	char		port[16];
+
+	snprintf(port, sizeof(port), "%d", up->port);
+	standby_pgpass_field(line, up->host);
+	strbuf_append_char(line, ':');
+	strbuf_append(line, port);
+	strbuf_append(line, ":replication:");
+	standby_pgpass_field(line, cl->replication_user);
+	strbuf_append_char(line, ':');
+	standby_pgpass_field(line, password);
+	strbuf_append_char(line, '\n');
+}
+
 int
 standby_write_passfile(transport *t, const cluster *cl, const cluster_node *up,
 					   const char *path, const char *password, pgr_error *err)
 {
 	strbuf		line;
-	char		port[16];
 	transport_write_opts wo = {.mode = 0600, .secret = true};
 	int			rc = -1;
 
-	snprintf(port, sizeof(port), "%d", up->port);
 	strbuf_init(&line);
-	standby_pgpass_field(&line, up->host);
-	strbuf_append_char(&line, ':');
-	strbuf_append(&line, port);
-	strbuf_append(&line, ":replication:");
-	standby_pgpass_field(&line, cl->replication_user);
-	strbuf_append_char(&line, ':');
-	standby_pgpass_field(&line, password);
-	strbuf_append_char(&line, '\n');
+	standby_passfile_line(&line, cl, up, password);
 	if (transport_write_file(t, path, line.data, line.len, &wo, err) < 0)
 		goto out;
 	rc = 0;

@@ -97,6 +97,13 @@ void		standby_pgpass_field(strbuf *sb, const char *v);
 int			standby_replication_password(session *ctx, char **pw, pgr_error *err);
 
 /*
+ * The passfile's line, "UP's host:port:replication:ROLE:PASSWORD\n" with
+ * ':' and '\\' escaped, appended to LINE (a secret: wipe it after use).
+ */
+void		standby_passfile_line(strbuf *line, const cluster *cl,
+								  const cluster_node *up, const char *password);
+
+/*
  * PATH on the standby's host: "UP's host:port:replication:ROLE:PASSWORD",
  * mode 0600 (also when an older file had another mode).
  */

@@ -1541,22 +1541,6 @@ exec_ok(session *ctx, plan_step *s, transport *t, const char *const *argv,
 }
 
 static int
-write_passfile(session *ctx, plan_step *s, transport *t, standby_priv *p,
-			   pgr_error *err)
-{
-	char	   *pw = NULL;
-	int			rc;
-
-	if (standby_replication_password(ctx, &pw, err) < 0)
-		return -1;
-	rc = standby_write_passfile(t, ctx->cl, p->up, p->passfile, pw, err);
-	pgr_free_secret(pw);
-	if (rc == 0)
-		session_log(ctx, s, _("wrote the passfile \"%s\" on %s (mode 0600)"), p->passfile, s->node->name);
-	return rc;
-}
-
-static int
 write_rootcert(session *ctx, plan_step *s, transport *t, standby_priv *p,
 			   pgr_error *err)
 {
@@ -2033,7 +2017,11 @@ find_earlier_aside(transport *t, plan_step *s, standby_priv *p,
  * (it was seven round trips: the stats of pgdata, PG_VERSION, the aside
  * name, backup_label, the service's status, mv, pgdata again).  $1 pgdata,
  * $2 the aside name (PGDATA.pgreplica-<UTC stamp>; -N appended while that
- * exists), then the service's status command.  Prints one of:
+ * exists), $3 the passfile to write first ('' for none: its line comes on
+ * standard input, never on the command line; mktemp makes the new file
+ * 0600 before its first byte, synced, renamed over the old one; "passfile"
+ * printed, status 4 when it could not be written), then the service's
+ * status command.  Prints one of:
  *   missing              no data directory;
  *   running              a server runs on it (nothing moved: stop it first);
  *   status N             the status command said neither 0 nor 3;
@@ -2043,8 +2031,14 @@ find_earlier_aside(transport *t, plan_step *s, standby_priv *p,
  *   to, PATH             before mv, which then failed (status 1).
  */
 static const char aside_script[] =
-"d=$1 base=$2\n"
-"shift 2\n"
+"d=$1 base=$2 pf=$3\n"
+"shift 3\n"
+"if [ -n \"$pf\" ]; then\n"
+"  tmp=$(mktemp \"$pf.XXXXXX\") && cat >\"$tmp\" && sync -- \"$tmp\" && mv -f -- \"$tmp\" \"$pf\" ||\n"
+"    { [ -z \"$tmp\" ] || rm -f -- \"$tmp\"; exit 4; }\n"
+"  sync -- \"${pf%/*}\" 2>/dev/null\n"
+"  echo passfile\n"
+"fi\n"
 "[ -e \"$d\" ] || [ -L \"$d\" ] || { echo missing; exit 0; }\n"
 "if [ -e \"$d/PG_VERSION\" ] && [ $# -gt 0 ]; then\n"
 "  \"$@\" >/dev/null 2>&1; s=$?\n"
@@ -2097,7 +2091,8 @@ aside_mv_failed(const cluster_node *n, const standby_priv *p, const char *out,
  */
 static int
 aside_run(session *ctx, plan_step *s, standby_priv *p, transport *t,
-		  const char *const *argv, const char *base, strbuf *out, pgr_error *err)
+		  const char **argv, const strbuf *pass, const char *base, strbuf *out,
+		  pgr_error *err)
 {
 	cluster_node *n = s->node;
 	strbuf		eo;
@@ -2111,8 +2106,27 @@ aside_run(session *ctx, plan_step *s, standby_priv *p, transport *t,
 
 		strbuf_reset(out);
 		strbuf_reset(&eo);
-		if (transport_capture(t, argv, NULL, 0, CHECK_TIMEOUT_MS, &status, out, &eo, err) < 0)
+		if (transport_capture(t, argv, pass && pass->len ? pass->data : NULL,
+							  pass ? pass->len : 0, CHECK_TIMEOUT_MS, &status, out, &eo, err) < 0)
 			goto out;
+		if (status == 4)
+		{
+			pgr_error_set(err, PGR_ERR_IO, _("could not write \"%s\" on %s"), p->passfile, n->name);
+			if (eo.len)
+				pgr_error_detail(err, "%s", eo.data);
+			pgr_error_hint(err, _("The account that runs the commands on %s must be able to write in \"%s\"."),
+						   n->name, p->parent);
+			goto out;
+		}
+		/* the passfile is written once, by the first round */
+		if (strncmp(out->data, "passfile\n", 9) == 0)
+		{
+			session_log(ctx, s, _("wrote the passfile \"%s\" on %s (mode 0600)"), p->passfile, n->name);
+			memmove(out->data, out->data + 9, out->len - 9 + 1);
+			out->len -= 9;
+			argv[6] = "";
+			pass = NULL;
+		}
 		if (status != 0)
 		{
 			aside_mv_failed(n, p, out->data, eo.data, base, status, err);
@@ -2194,7 +2208,7 @@ aside_verdict(session *ctx, plan_step *s, transport *t, standby_priv *p,
 /* The server stopped, the old data directory moved aside (aside_script). */
 static int
 clear_pgdata(session *ctx, plan_step *s, transport *t, standby_priv *p,
-			 pgr_error *err)
+			 const strbuf *pass, pgr_error *err)
 {
 	cluster_node *n = s->node;
 	char		stamp[32];
@@ -2217,11 +2231,12 @@ clear_pgdata(session *ctx, plan_step *s, transport *t, standby_priv *p,
 	argv[k++] = "sh";
 	argv[k++] = n->pgdata;
 	argv[k++] = base;
+	argv[k++] = pass ? p->passfile : "";	/* argv[6]: aside_run clears it */
 	for (char **a = status_argv; a && *a && k < 39; a++)
 		argv[k++] = *a;
 	argv[k] = NULL;
 	strbuf_init(&out);
-	if (aside_run(ctx, s, p, t, argv, base, &out, err) == 0)
+	if (aside_run(ctx, s, p, t, argv, pass, base, &out, err) == 0)
 	{
 		/* past the "to" record, printed before mv */
 		verdict = out.data;
@@ -2246,6 +2261,7 @@ standby_apply(session *ctx, plan_step *s, pgr_error *err)
 	cluster_node *n = s->node;
 	transport  *t;
 	char	   *auto_conf;
+	strbuf		pass;
 	int			rc;
 
 	if (!p)
@@ -2267,16 +2283,29 @@ standby_apply(session *ctx, plan_step *s, pgr_error *err)
 		if (p->slot && wait_slot_released(ctx, s, p, err) < 0)
 			return -1;
 	}
-	if (standby_uses_password(ctx->cl) && write_passfile(ctx, s, t, p, err) < 0)
-		return -1;
 	if (p->rootcert && write_rootcert(ctx, s, t, p, err) < 0)
 		return -1;
 	if (p->sslcert && write_client_cert(ctx, s, t, p, err) < 0)
 		return -1;
 
-	/* the server stopped, the old data directory moved aside */
+	/* the passfile written, the server stopped, the old data directory moved aside */
 	session_disconnect(ctx, n);
-	if (clear_pgdata(ctx, s, t, p, err) < 0)
+	if (standby_uses_password(ctx->cl))
+	{
+		char	   *pw = NULL;
+
+		if (standby_replication_password(ctx, &pw, err) < 0)
+			return -1;
+		strbuf_init(&pass);
+		standby_passfile_line(&pass, ctx->cl, p->up, pw);
+		pgr_free_secret(pw);
+		rc = clear_pgdata(ctx, s, t, p, &pass, err);
+		pgr_wipe(pass.data, pass.len);
+		strbuf_free(&pass);
+	}
+	else
+		rc = clear_pgdata(ctx, s, t, p, NULL, err);
+	if (rc < 0)
 		return -1;
 	/* without tablespaces, the copy measures the link itself */
 	if (p->auto_probe && p->tablespaces)
