@@ -243,47 +243,33 @@ set_failed(pgr_error *err, service_action a, const char *node)
 	pgr_error_set(err, PGR_ERR_EXEC, _("could not get the state of the server of node \"%s\""), node);
 }
 
-static int
-prepare_pg_ctl(session *ctx, transport *t, cluster_node *n,
-			   service_action action, bool from_path, pgr_error *err)
+/*
+ * pg_ctl's start and restart need the directory of its log (-l): made in
+ * the same command, ahead of pg_ctl ("sh -c 'mkdir ... && exec pg_ctl
+ * ...'"), instead of a stat of pg_ctl and a mkdir of their own (two round
+ * trips on every start).  A missing pg_ctl is then the shell's status 127,
+ * which run_action turns into the message the stat gave.  ARGV is the
+ * service's; the result is malloc'd like it.
+ */
+static char **
+pg_ctl_with_log_dir(const cluster_node *n, char **argv)
 {
-	if (from_path)
-		session_log(ctx, NULL, _("node \"%s\" has no bindir: using pg_ctl from PATH"), n->name);
-	else
-	{
-		transport_file_stat st;
-		char	   *prog = pg_ctl_path(n, NULL);
-		int			rc = transport_stat(t, prog, &st, err);
+	argv_buf	a = {NULL, 0};
 
-		if (rc == 0 && !st.exists)
-		{
-			pgr_error_set(err, PGR_ERR_EXEC, _("there is no \"%s\" on node \"%s\""), prog, n->name);
-			pgr_error_hint(err, _("Set bindir for the node in the cluster file to the directory of the server's pg_ctl (or leave it empty to use pg_ctl from PATH)."));
-			rc = -1;
-		}
-		free(prog);
-		if (rc < 0)
-			return -1;
-	}
-	if (action == SERVICE_START || action == SERVICE_RESTART)
+	argv_add(&a, "sh");
+	argv_add(&a, "-c");
+	argv_add(&a, "mkdir -p -m 0700 -- \"$1\" && shift && exec \"$@\"");
+	argv_add(&a, "sh");
 	{
-		/* pg_ctl -l: the log's directory must exist */
 		char	   *dir = pgr_asprintf("%s/log", n->pgdata);
-		const char *argv[] = {"mkdir", "-p", "-m", "0700", dir, NULL};
-		transport_exec_opts o = {0};
-		int			status;
-		int			rc;
 
-		o.timeout_ms = 30 * 1000;
-		rc = transport_run_checked(t, argv, &o, NULL, &status, err);
-		if (rc < 0 && status > 0)
-			pgr_error_reword(err, PGR_ERR_EXEC, _("could not create the directory \"%s\" on node \"%s\""),
-							 dir, n->name);
+		argv_add(&a, dir);
 		free(dir);
-		if (rc < 0)
-			return -1;
 	}
-	return 0;
+	for (char **p = argv; *p; p++)
+		argv_add(&a, *p);
+	service_argv_free(argv);
+	return a.v;
 }
 
 /*
@@ -308,15 +294,26 @@ run_action(session *ctx, cluster_node *n, service_action action, int *status,
 	argv = service_argv(n, action, &from_path, err);
 	if (!argv)
 		return -1;
+	if (n->service.kind == SERVICE_PG_CTL && from_path)
+		session_log(ctx, NULL, _("node \"%s\" has no bindir: using pg_ctl from PATH"), n->name);
 	if (n->service.kind == SERVICE_PG_CTL &&
-		prepare_pg_ctl(ctx, t, n, action, from_path, err) < 0)
-	{
-		service_argv_free(argv);
-		return -1;
-	}
+		(action == SERVICE_START || action == SERVICE_START_NOWAIT || action == SERVICE_RESTART))
+		argv = pg_ctl_with_log_dir(n, argv);
 	/* pg_ctl's own -t, plus time to spare for the transport */
 	o.timeout_ms = (SERVICE_TIMEOUT_S + 15) * 1000;
 	rc = transport_run_checked(t, (const char *const *) argv, &o, NULL, status, err);
+	if (rc < 0 && *status == 127 && n->service.kind == SERVICE_PG_CTL)
+	{
+		char	   *prog = pg_ctl_path(n, NULL);
+
+		pgr_error_clear(err);
+		pgr_error_set(err, PGR_ERR_EXEC, _("there is no \"%s\" on node \"%s\""), prog, n->name);
+		pgr_error_hint(err, _("Set bindir for the node in the cluster file to the directory of the server's pg_ctl (or leave it empty to use pg_ctl from PATH)."));
+		free(prog);
+		*status = -1;			/* said: not the command's own failure */
+		service_argv_free(argv);
+		return -1;
+	}
 	if (rc < 0 && *status <= 0)
 	{
 		char	   *cmd = service_command_string(n, action);

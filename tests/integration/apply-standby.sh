@@ -22,6 +22,8 @@
 #   it) and never run;
 # - a pg_basebackup that fails keeps the old data directory, and the next
 #   apply succeeds;
+# - a bindir without pg_ctl: the rebuild stops before moving anything,
+#   naming it, and the next apply (pg_ctl back) succeeds;
 # - a standby host reached as root is refused;
 # - pg2's binaries of another major version are refused, naming both.
 #
@@ -237,6 +239,27 @@ is "$rc" 0 "apply --delete-old-data exits 0" || diag "$out"
 like "$out" "deleted the old data directory \"$data2.pgreplica-" "it says which directory it deleted"
 ok "pg2 streams" fx_wait_streaming pg1 pg2
 is "$(asides)" "$before" "that directory is gone, the earlier ones are still there"
+
+# ---------------------------------------------------------------------------
+# a bindir without pg_ctl: whether the server runs cannot be told (pg_ctl
+# status), so nothing is moved, and the error names what is missing
+nopgctl=$FX_DIR/bin-without-pg_ctl
+mkdir -p "$nopgctl"
+for f in "$(fx_bindir pg2)"/*; do
+	[ "${f##*/}" = pg_ctl ] || ln -s "$f" "$nopgctl/"
+done
+fx_cluster_file -o ssl=on "$conf" pg1 pg2
+sed -i "/^\[node \"pg2\"\]/,\$ s|^bindir = .*|bindir = $nopgctl|" "$conf"
+ok "stop pg2 (to be rebuilt)" fx_pg_stop pg2
+run apply --yes
+isnt "$rc" 0 "no pg_ctl in pg2's bindir: apply fails" || diag "$out"
+like "$out" "there is no \"$nopgctl/pg_ctl\" on node \"pg2\"" "naming the missing pg_ctl" || diag "$out"
+like "$out" "HINT: +Set bindir for the node" "the hint says to set bindir" || diag "$out"
+ok "the data directory was not moved" test -e "$data2/PG_VERSION"
+fx_cluster_file -o ssl=on "$conf" pg1 pg2
+run apply --yes
+is "$rc" 0 "with pg_ctl back, apply exits 0" || diag "$out"
+ok "pg2 streams" fx_wait_streaming pg1 pg2
 
 # ---------------------------------------------------------------------------
 # binaries of another version on the standby host are refused
