@@ -153,6 +153,9 @@ typedef struct standby_priv {
 								 * its processes): 0 when none */
 	int64_t		started_ms;		/* when apply started the server without
 								 * waiting (service_start_nowait); 0: not */
+	bool		standby_conn;	/* verify connected to the new standby while
+								 * waiting for it to stream */
+	bool		standby_slow;	/* ...or gave up: it did not answer at once */
 	char	   *aside;			/* where the old data directory went */
 	char	   *keep_from;		/* where the files to keep are taken from */
 
@@ -2336,6 +2339,31 @@ kept:
 /* ---- verify ----------------------------------------------------------------------- */
 
 
+/*
+ * One try at the superuser's connection to the starting standby, for the
+ * marker's read: made while waiting for it to stream, it is ready when the
+ * marker is.  A refusal ("starting up", nothing listening yet) is
+ * immediate; a try that takes longer (a filtered port) ends the tries, and
+ * read_marker waits for the server as before.
+ */
+static void
+try_standby_conn(session *ctx, plan_step *s, standby_priv *p)
+{
+	pgconn_options o = {0};
+	pgr_error	e = PGR_ERROR_INIT;
+	int64_t		t0 = pgr_now_ms();
+	PGconn	   *conn = pgconn_connect(ctx->cl, s->node, &o, 1, &e);
+
+	if (conn)
+	{
+		session_set_conn(ctx, s->node, conn);
+		p->standby_conn = true;
+	}
+	else if (pgr_now_ms() - t0 > 100)
+		p->standby_slow = true;
+	pgr_error_clear(&e);
+}
+
 static int
 wait_streaming(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 {
@@ -2361,6 +2389,8 @@ wait_streaming(session *ctx, plan_step *s, standby_priv *p, pgr_error *err)
 			return 0;
 		if (pgr_now_ms() >= deadline)
 			break;
+		if (!p->standby_conn && !p->standby_slow)
+			try_standby_conn(ctx, s, p);
 		if (p->started_ms > 0 && pgr_now_ms() >= next_alive_check)
 		{
 			if (service_check_started(ctx, s->node, err) < 0)
@@ -2481,14 +2511,15 @@ fail:
 }
 
 static int
-read_marker(session *ctx, plan_step *s, const char *token, pgr_error *err)
+read_marker(session *ctx, plan_step *s, standby_priv *p, const char *token,
+			pgr_error *err)
 {
 	int64_t		start = pgr_now_ms();
 	int64_t		deadline = start + MARKER_TIMEOUT_MS;
 	const char *params[1] = {s->node->name};
 	pgr_error	last = PGR_ERROR_INIT;
 
-	if (service_wait_ready(ctx, s->node, SERVICE_TIMEOUT_S, err) < 0)
+	if (!p->standby_conn && service_wait_ready(ctx, s->node, SERVICE_TIMEOUT_S, err) < 0)
 		return -1;
 	for (;;)
 	{
@@ -2591,7 +2622,7 @@ standby_verify(session *ctx, plan_step *s, pgr_error *err)
 	if (write_marker(ctx, s, p, token, err) < 0 || wait_streaming(ctx, s, p, err) < 0)
 		goto kept;
 	session_log(ctx, s, _("%s streams from %s"), s->node->name, p->up->name);
-	if (read_marker(ctx, s, token, err) < 0)
+	if (read_marker(ctx, s, p, token, err) < 0)
 		goto kept;
 	log_lag(ctx, s, p);
 	if (ctx->opts.delete_old_data && p->aside && delete_aside(ctx, s, p, err) < 0)
