@@ -574,6 +574,43 @@ auth_kbdint(ssh_transport *st, const transport_options *opts)
 	return rc;
 }
 
+/*
+ * The configuration's first identity file (IdentityFile, else
+ * ~/.ssh/id_ed25519), signed at once.  ssh_userauth_publickey_auto first
+ * asks whether a key would do, a round trip that OpenSSH answers after
+ * its delay for failed attempts: 8 ms of the 16 a log-in took on a LAN.
+ * Only without an agent (publickey_auto asks it first) and for a key
+ * without a passphrase (no callback: nothing is asked); anything else,
+ * and a refusal, go the usual way.
+ */
+static int
+auth_first_key(ssh_transport *st)
+{
+	const char *agent = getenv("SSH_AUTH_SOCK");
+	const char *home = getenv("HOME");
+	char	   *id = NULL;
+	char	   *path = NULL;
+	ssh_key		key = NULL;
+	int			rc = SSH_AUTH_DENIED;
+
+	if ((agent && agent[0]) ||
+		ssh_options_get(st->session, SSH_OPTIONS_IDENTITY, &id) != SSH_OK || !id)
+		return SSH_AUTH_DENIED;
+	if (strncmp(id, "%d/", 3) == 0 && home && home[0] == '/')
+		path = pgr_asprintf("%s/.ssh/%s", home, id + 3);
+	else if (strncmp(id, "~/", 2) == 0 && home && home[0] == '/')
+		path = pgr_asprintf("%s/%s", home, id + 2);
+	else if (id[0] == '/' && !strchr(id, '%'))
+		path = pgr_strdup(id);
+	ssh_string_free_char(id);
+	if (path && access(path, R_OK) == 0 &&
+		ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) == SSH_OK)
+		rc = ssh_userauth_publickey(st->session, NULL, key);
+	ssh_key_free(key);
+	free(path);
+	return rc;
+}
+
 static int
 authenticate(ssh_transport *st, const transport_options *opts, pgr_error *err)
 {
@@ -591,7 +628,11 @@ authenticate(ssh_transport *st, const transport_options *opts, pgr_error *err)
 	 * failure, if any, brings the list of methods; "none" asks for it only
 	 * when no key was offered at all.
 	 */
-	rc = ssh_userauth_publickey_auto(st->session, NULL, NULL);
+	rc = auth_first_key(st);
+	if (rc == SSH_AUTH_SUCCESS)
+		goto ok;
+	if (rc != SSH_AUTH_ERROR)
+		rc = ssh_userauth_publickey_auto(st->session, NULL, NULL);
 	if (rc == SSH_AUTH_SUCCESS)
 		goto ok;
 	if (rc == SSH_AUTH_ERROR)
