@@ -483,32 +483,55 @@ out:
  * copied postgresql.auto.conf is not the one expected, nothing of the
  * recovery configuration written.  Files are written as
  * transport_write_file does: a temporary file, synced, renamed over the
- * target, whose mode and owner it takes (new ones 0600, the umask).
+ * target, whose mode and owner it takes (new ones 0600, the umask); the
+ * syncs are one command for all of them (a process each cost some
+ * milliseconds).  The kept names are standby_kept_files: no blanks.
  */
 static const char finish_script[] =
 "from=$1 to=$2 kind=$3 sum=$4\n"
 "shift 4\n"
-"if [ -n \"$from\" ]; then\n"
-COPY_LOOP
-"fi\n"
 "umask 077\n"
-"put() {\n"
-"  tmp=$1.pgreplica-tmp\n"
-"  cat > \"$tmp\" &&\n"
-"  { [ ! -e \"$1\" ] || { chmod --reference=\"$1\" -- \"$tmp\" && chown --reference=\"$1\" -- \"$tmp\" 2>/dev/null || :; }; } &&\n"
-"  sync -- \"$tmp\" && mv -f -- \"$tmp\" \"$1\" || { rm -f -- \"$tmp\"; exit 1; }\n"
-"}\n"
-"if [ \"$kind\" = conf ]; then\n"
-"  put \"$to/recovery.conf\"; echo @conf\n"
-"else\n"
-"  h=$(sha256sum < \"$to/postgresql.auto.conf\" 2>/dev/null); h=${h%% *}\n"
-"  [ -n \"$sum\" ] && [ \"$h\" = \"$sum\" ] || exit 3\n"
-"  rm -f -- \"$to/recovery.conf\" || exit 1\n"
-"  : > \"$to/standby.signal\" && sync -- \"$to/standby.signal\" || exit 1\n"
-"  echo @signal\n"
-"  put \"$to/postgresql.auto.conf\"; echo @auto\n"
+"trap 'rm -f -- \"$to\"/.*.pgreplica-restore \"$to\"/*.pgreplica-tmp' EXIT\n"
+"names=\n"
+"if [ -n \"$from\" ]; then\n"
+"  for f; do\n"
+"    [ -f \"$from/$f\" ] && [ ! -L \"$from/$f\" ] || continue\n"
+"    cp -p -- \"$from/$f\" \"$to/.$f.pgreplica-restore\" || exit 1\n"
+"    names=\"$names $f\"\n"
+"  done\n"
+"fi\n"
+"set --\n"
+"for f in $names; do set -- \"$@\" \"$to/.$f.pgreplica-restore\"; done\n"
+/* the recovery configuration, unless postgresql.auto.conf is not the one expected */
+"rec=yes new=$to/recovery.conf\n"
+"if [ \"$kind\" != conf ]; then\n"
+"  new=$to/postgresql.auto.conf\n"
+"  h=$(sha256sum < \"$new\" 2>/dev/null); h=${h%% *}\n"
+"  [ -n \"$sum\" ] && [ \"$h\" = \"$sum\" ] || rec=\n"
+"fi\n"
+"tmp=$new.pgreplica-tmp\n"
+"if [ -n \"$rec\" ]; then\n"
+"  if [ \"$kind\" != conf ]; then\n"
+"    [ ! -e \"$to/recovery.conf\" ] || rm -f -- \"$to/recovery.conf\" || exit 1\n"
+"    : > \"$to/standby.signal\" || exit 1\n"
+"    set -- \"$@\" \"$to/standby.signal\"\n"
+"  fi\n"
+/* the new file takes the mode and owner of the one it replaces (or 0600) */
+"  rm -f -- \"$tmp\"\n"
+"  [ ! -e \"$new\" ] || cp -p --attributes-only -- \"$new\" \"$tmp\" || exit 1\n"
+"  cat > \"$tmp\" || exit 1\n"
+"  set -- \"$@\" \"$tmp\"\n"
+"fi\n"
+/* one sync for every file written, then the renames, then the directory */
+"[ $# -eq 0 ] || sync -- \"$@\" || exit 1\n"
+"for f in $names; do mv -f -- \"$to/.$f.pgreplica-restore\" \"$to/$f\" || exit 1; echo \"$f\"; done\n"
+"if [ -n \"$rec\" ]; then\n"
+"  mv -f -- \"$tmp\" \"$new\" || exit 1\n"
+"  if [ \"$kind\" = conf ]; then echo @conf; else echo @signal; echo @auto; fi\n"
 "fi\n"
 "sync -- \"$to\" 2>/dev/null\n"
+"trap - EXIT\n"
+"[ -n \"$rec\" ] || exit 3\n"
 "exit 0\n";
 
 /* SHA-256 of TEXT, in hex as sha256sum prints it (65 bytes with the NUL). */
