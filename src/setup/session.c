@@ -318,6 +318,14 @@ session_join_openers(session *ctx)
 			ctx->nodes[i].t = join_opener(&ctx->nodes[i], NULL);
 }
 
+bool
+session_transport_opening(session *ctx, const cluster_node *n)
+{
+	session_node *pn = session_find_node(ctx, n);
+
+	return pn->opener || pn->t;
+}
+
 transport *
 session_transport(session *ctx, cluster_node *n, pgr_error *err)
 {

@@ -114,6 +114,13 @@ void		session_free(session *ctx);
  * on first use; NULL with err set when it cannot be reached. */
 PGconn	   *session_conn(session *ctx, cluster_node *n, pgr_error *err);
 transport  *session_transport(session *ctx, cluster_node *n, pgr_error *err);
+/*
+ * Whether n's transport is open or being opened in the background: then
+ * session_transport() only waits for it (no question asked, no other
+ * node touched) and may be called from another thread, the one that then
+ * uses that transport alone.
+ */
+bool		session_transport_opening(session *ctx, const cluster_node *n);
 /* Start opening every node's transport at once, in the background (an
  * action that will reach several hosts); session_transport() waits for it. */
 void		session_open_all_transports(session *ctx);

@@ -80,6 +80,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -632,6 +633,66 @@ out:
 	return rc;
 }
 
+/*
+ * The upstream's machine (uname -m on its host), asked on a thread of its
+ * own while the standby host's checks run: a round trip on another host's
+ * session, off the inspection's path.  The two transports are separate
+ * libssh sessions, each used by one thread.
+ */
+typedef struct up_machine {
+	session    *ctx;
+	cluster_node *n;
+	char	   *arch;			/* NULL: not known (err says why) */
+	pgr_error	err;
+	pthread_t	thread;
+	bool		running;
+} up_machine;
+
+static int	machine_of(transport *t, const cluster_node *n, char **arch, pgr_error *err);
+
+static void *
+up_machine_main(void *arg)
+{
+	up_machine *um = arg;
+	transport  *t = session_transport(um->ctx, um->n, &um->err);
+
+	if (!t || machine_of(t, um->n, &um->arch, &um->err) < 0)
+	{
+		free(um->arch);
+		um->arch = NULL;
+	}
+	return NULL;
+}
+
+/* On its thread only when the transport is being opened: see session.h */
+static void
+up_machine_start(session *ctx, cluster_node *up, up_machine *um)
+{
+	memset(um, 0, sizeof(*um));
+	um->ctx = ctx;
+	um->n = up;
+	um->running = session_transport_opening(ctx, up) &&
+		pthread_create(&um->thread, NULL, up_machine_main, um) == 0;
+}
+
+static void
+up_machine_finish(up_machine *um)
+{
+	if (um->running)
+		pthread_join(um->thread, NULL);
+	else if (!um->arch && !um->err.message)
+		up_machine_main(um);
+	um->running = false;
+}
+
+static void
+up_machine_free(up_machine *um)
+{
+	up_machine_finish(um);
+	free(um->arch);
+	pgr_error_clear(&um->err);
+}
+
 static int
 machine_of(transport *t, const cluster_node *n, char **arch, pgr_error *err)
 {
@@ -651,25 +712,21 @@ machine_of(transport *t, const cluster_node *n, char **arch, pgr_error *err)
 
 /* The standby's architecture (from the checks) against the upstream's. */
 static int
-check_arch(session *ctx, const host_checks *h, const cluster_node *n,
-		   cluster_node *up, strbuf *notes, pgr_error *err)
+check_arch(const host_checks *h, const cluster_node *n, const cluster_node *up,
+		   const up_machine *um, strbuf *notes, pgr_error *err)
 {
 	const char *argv[] = {"uname", "-m", NULL};
-	pgr_error	uerr = PGR_ERROR_INIT;
-	transport  *upt;
+	const char *uparch = um->arch;
 	char	   *arch;
-	char	   *uparch = NULL;
 	int			rc = -1;
 
 	if (check_ok(h, CHK_ARCH, n, argv, err) < 0)
 		return -1;
 	arch = first_line(h->r[CHK_ARCH].text);
-	upt = session_transport(ctx, up, &uerr);
-	if (!upt || machine_of(upt, up, &uparch, &uerr) < 0)
+	if (!uparch)
 	{
 		strbuf_appendf(notes, _("; architecture %s (%s's not checked: %s)"), arch, up->name,
-					   uerr.message ? uerr.message : "?");
-		pgr_error_clear(&uerr);
+					   um->err.message ? um->err.message : "?");
 	}
 	else if (strcmp(arch, uparch) != 0)
 	{
@@ -682,7 +739,6 @@ check_arch(session *ctx, const host_checks *h, const cluster_node *n,
 	rc = 0;
 out:
 	free(arch);
-	free(uparch);
 	return rc;
 }
 
@@ -1320,14 +1376,22 @@ inspect_host(session *ctx, plan_step *s, standby_priv *p, bool *running,
 	cluster_node *n = s->node;
 	transport  *t;
 	host_checks h;
+	up_machine	um;
 	strbuf		ts;
 	int			client_major = 0;
 	int			rc = -1;
 
 	if (!(t = session_transport(ctx, n, err)))
 		return -1;
-	if (run_host_checks(ctx, t, n, p->up, &h, err) < 0)
+	up_machine_start(ctx, p->up, &um);
+	rc = run_host_checks(ctx, t, n, p->up, &h, err);
+	up_machine_finish(&um);
+	if (rc < 0)
+	{
+		up_machine_free(&um);
 		return -1;
+	}
+	rc = -1;
 	strbuf_init(&ts);
 	if (check_uid(&h, n, err) < 0 ||
 		check_version(&h, n, p->up, p->facts->major, err) < 0)
@@ -1335,7 +1399,7 @@ inspect_host(session *ctx, plan_step *s, standby_priv *p, bool *running,
 	strbuf_appendf(notes, _("PostgreSQL %d like %s"), p->facts->major, p->up->name);
 	/* compression() after check_tablespaces(): how auto measures depends on them */
 	if (check_client(&h, n, p->up, p->facts->major, &client_major, notes, err) < 0 ||
-		check_arch(ctx, &h, n, p->up, notes, err) < 0 ||
+		check_arch(&h, n, p->up, &um, notes, err) < 0 ||
 		check_space(ctx, &h, n, p, notes, err) < 0 ||
 		check_tablespaces(ctx, t, n, p->up, &ts, &p->tablespaces, err) < 0 ||
 		compression(ctx, p, client_major, notes, err) < 0 ||
@@ -1357,6 +1421,7 @@ inspect_host(session *ctx, plan_step *s, standby_priv *p, bool *running,
 out:
 	strbuf_free(&ts);
 	host_checks_free(&h);
+	up_machine_free(&um);
 	return rc;
 }
 

@@ -79,6 +79,7 @@ like "$out" "build the standby pg2: will (change|build)" "plan has a standby ste
 like "$out" "pg_basebackup' '-h' '$FX_ADDR_pg1' '-p' '$FX_PORT_pg1' '-U' 'replicate' '-D' '$data2' '-X' 'stream' '-c' 'fast' '-P' '-v' '-S' 'pg2' '-C'" \
 	"plan shows the pg_basebackup command, with a new slot" || diag "$out"
 like "$out" "PGPASSFILE=$passfile" "pg_basebackup gets the passfile"
+like "$out" "architecture $(uname -m) like pg1" "plan checked pg2's architecture against pg1's" || diag "$out"
 like "$out" "mv -- '$data2' '$data2.pgreplica-YYYYMMDD-HHMMSS'" "plan says where the old data directory goes"
 like "$out" "primary_conninfo = .*passfile=" "plan shows primary_conninfo with passfile="
 unlike "$out" "password=" "and no password="
