@@ -79,6 +79,7 @@
  */
 #include <config.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -645,7 +646,8 @@ typedef struct up_machine {
 	char	   *arch;			/* NULL: not known (err says why) */
 	pgr_error	err;
 	pthread_t	thread;
-	bool		running;
+	bool		running;		/* on its thread, not joined yet */
+	bool		done;			/* up_machine_main has run */
 } up_machine;
 
 static int	machine_of(transport *t, const cluster_node *n, char **arch, pgr_error *err);
@@ -661,6 +663,7 @@ up_machine_main(void *arg)
 		free(um->arch);
 		um->arch = NULL;
 	}
+	um->done = true;
 	return NULL;
 }
 
@@ -675,20 +678,22 @@ up_machine_start(session *ctx, cluster_node *up, up_machine *um)
 		pthread_create(&um->thread, NULL, up_machine_main, um) == 0;
 }
 
+/* The answer, from its thread or (when none was started) asked now. */
 static void
 up_machine_finish(up_machine *um)
 {
 	if (um->running)
 		pthread_join(um->thread, NULL);
-	else if (!um->arch && !um->err.message)
-		up_machine_main(um);
 	um->running = false;
+	if (!um->done)
+		up_machine_main(um);
 }
 
 static void
 up_machine_free(up_machine *um)
 {
-	up_machine_finish(um);
+	if (um->running)
+		pthread_join(um->thread, NULL);
 	free(um->arch);
 	pgr_error_clear(&um->err);
 }
@@ -1385,12 +1390,12 @@ inspect_host(session *ctx, plan_step *s, standby_priv *p, bool *running,
 		return -1;
 	up_machine_start(ctx, p->up, &um);
 	rc = run_host_checks(ctx, t, n, p->up, &h, err);
-	up_machine_finish(&um);
 	if (rc < 0)
 	{
 		up_machine_free(&um);
 		return -1;
 	}
+	up_machine_finish(&um);
 	rc = -1;
 	strbuf_init(&ts);
 	if (check_uid(&h, n, err) < 0 ||
@@ -1629,6 +1634,36 @@ write_client_cert(session *ctx, plan_step *s, transport *t, standby_priv *p,
 	return 0;
 }
 
+/*
+ * auto's measure and choice, in the step's log: RATE in bytes/s, METHOD
+ * what was chosen (BB_COMPRESS_OFF: none).
+ */
+static void
+log_link_choice(session *ctx, plan_step *s, const cluster_node *up, double rate,
+				basebackup_compression method)
+{
+	char		r[32];
+
+	pgr_format_bytes((long long) rate, r, sizeof(r));
+	if (method == BB_COMPRESS_OFF)
+		session_log(ctx, s, _("the link from %s measured at %s/s: the copy is not compressed (faster than compressing it)"),
+					up->name, r);
+	else
+		session_log(ctx, s, _("the link from %s measured at %s/s: the copy is compressed by %s with %s"),
+					up->name, r, up->name, method == BB_COMPRESS_LZ4 ? "lz4" : "zstd");
+}
+
+/*
+ * auto, where a copy can simply start over (no tablespace outside
+ * pgdata): the copy measures the link itself (clone_auto_watch_script)
+ * instead of a probe before it (choose_compression).
+ */
+static bool
+copy_measures_link(const standby_priv *p)
+{
+	return p->auto_probe && !p->tablespaces;
+}
+
 /* pg_basebackup's standard error, split on \r and \n. */
 typedef struct bb_out {
 	session   *ctx;
@@ -1656,15 +1691,11 @@ bb_line(void *arg, const char *line)
 		return;
 	if (strncmp(line, CLONE_AUTO_RATE_TAG, strlen(CLONE_AUTO_RATE_TAG)) == 0)
 	{
-		char		r[32];
-
 		o->rate_seen = true;
 		o->rate = atoll(line + strlen(CLONE_AUTO_RATE_TAG));
-		pgr_format_bytes(o->rate, r, sizeof(r));
 		/* the slower case is logged when the copy starts again, compressed */
 		if (o->rate >= (long long) CLONE_AUTO_FAST)
-			session_log(o->ctx, o->s, _("the link from %s measured at %s/s: the copy is not compressed (faster than compressing it)"),
-						o->up->name, r);
+			log_link_choice(o->ctx, o->s, o->up, (double) o->rate, BB_COMPRESS_OFF);
 		return;
 	}
 	if (basebackup_parse_progress(line, &pr))
@@ -1777,7 +1808,6 @@ choose_compression(session *ctx, plan_step *s, transport *t, standby_priv *p)
 	pgr_error	perr = PGR_ERROR_INIT;
 	double		rate = 0;
 	long long	bytes = 0;
-	char		r[32];
 
 	snprintf(port, sizeof(port), "%d", p->up->port);
 	basebackup_env(p, &e);
@@ -1788,13 +1818,7 @@ choose_compression(session *ctx, plan_step *s, transport *t, standby_priv *p)
 	}
 	clone_auto_choose(rate, p->with_lz4, p->with_zstd, &p->method, &p->level);
 	p->compress = p->method != BB_COMPRESS_OFF;
-	pgr_format_bytes((long long) rate, r, sizeof(r));
-	if (!p->compress)
-		session_log(ctx, s, _("the link from %s measured at %s/s: the copy is not compressed (faster than compressing it)"),
-				 p->up->name, r);
-	else
-		session_log(ctx, s, _("the link from %s measured at %s/s: the copy is compressed by %s with %s"),
-				 p->up->name, r, p->up->name, p->method == BB_COMPRESS_LZ4 ? "lz4" : "zstd");
+	log_link_choice(ctx, s, p->up, rate, p->method);
 out:
 	pgr_error_clear(&perr);
 	args_free(&e);
@@ -1818,14 +1842,11 @@ copy_again_compressed(session *ctx, plan_step *s, transport *t, standby_priv *p,
 {
 	const char *argv[] = {"sh", "-c", "[ -e \"$1/backup_label\" ] && exec rm -rf -- \"$1\"",
 	"sh", s->node->pgdata, NULL};
-	char		r[32];
 
 	clone_auto_choose((double) rate, p->with_lz4, p->with_zstd, &p->method, &p->level);
 	p->compress = p->method != BB_COMPRESS_OFF;
 	p->auto_probe = false;
-	pgr_format_bytes(rate, r, sizeof(r));
-	session_log(ctx, s, _("the link from %s measured at %s/s: the copy is compressed by %s with %s"),
-				p->up->name, r, p->up->name, p->method == BB_COMPRESS_LZ4 ? "lz4" : "zstd");
+	log_link_choice(ctx, s, p->up, (double) rate, p->method);
 	session_log(ctx, s, _("stopped the uncompressed copy on %s to start it again, compressed"),
 				s->node->name);
 	if (leftover_basebackup(t, s->node, p, true, err) < 0 ||
@@ -1847,7 +1868,7 @@ run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 	int64_t		started;
 	int			rc = -1;
 
-	if (p->auto_probe && !p->tablespaces)
+	if (copy_measures_link(p))
 	{
 		char		min[32];
 
@@ -1895,7 +1916,7 @@ run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 		goto out;
 	}
 	basebackup_lines_flush(&o.partial, bb_line, &o);
-	if (p->auto_probe && !p->tablespaces && status == CLONE_AUTO_SLOW_STATUS && o.rate_seen)
+	if (copy_measures_link(p) && status == CLONE_AUTO_SLOW_STATUS && o.rate_seen)
 	{
 		rc = copy_again_compressed(ctx, s, t, p, o.rate, err);
 		goto out;
@@ -1937,12 +1958,8 @@ run_basebackup(session *ctx, plan_step *s, transport *t, standby_priv *p,
 		if (ctx->opts.progress)
 			ctx->opts.progress(ctx->opts.cb_arg, s, bytes, o.last.total_kb * 1024);
 		/* done before a second of data: the whole copy is the measure */
-		if (p->auto_probe && !p->tablespaces && !o.rate_seen && bps >= CLONE_AUTO_FAST)
-		{
-			pgr_format_bytes((long long) bps, r, sizeof(r));
-			session_log(ctx, s, _("the link from %s measured at %s/s: the copy is not compressed (faster than compressing it)"),
-						p->up->name, r);
-		}
+		if (copy_measures_link(p) && !o.rate_seen && bps >= CLONE_AUTO_FAST)
+			log_link_choice(ctx, s, p->up, bps, BB_COMPRESS_OFF);
 		pgr_format_bytes(bytes, b, sizeof(b));
 		pgr_format_bytes((long long) bps, r, sizeof(r));
 		/* TRANSLATORS: bytes copied, seconds, rate (e.g. "12.3 MB/s") */
@@ -2098,6 +2115,9 @@ find_earlier_aside(transport *t, plan_step *s, standby_priv *p,
  *   still, PATH          pgdata is still there after mv;
  *   to, PATH             before mv, which then failed (status 1).
  */
+/* where "$3" (the passfile) is in the aside command's argv */
+#define ASIDE_ARG_PASSFILE 6
+
 static const char aside_script[] =
 "d=$1 base=$2 pf=$3\n"
 "shift 3\n"
@@ -2192,7 +2212,7 @@ aside_run(session *ctx, plan_step *s, standby_priv *p, transport *t,
 			session_log(ctx, s, _("wrote the passfile \"%s\" on %s (mode 0600)"), p->passfile, n->name);
 			memmove(out->data, out->data + 9, out->len - 9 + 1);
 			out->len -= 9;
-			argv[6] = "";
+			argv[ASIDE_ARG_PASSFILE] = "";
 			pass = NULL;
 		}
 		if (status != 0)
@@ -2299,7 +2319,8 @@ clear_pgdata(session *ctx, plan_step *s, transport *t, standby_priv *p,
 	argv[k++] = "sh";
 	argv[k++] = n->pgdata;
 	argv[k++] = base;
-	argv[k++] = pass ? p->passfile : "";	/* argv[6]: aside_run clears it */
+	assert(k == ASIDE_ARG_PASSFILE);
+	argv[k++] = pass ? p->passfile : "";
 	for (char **a = status_argv; a && *a && k < 39; a++)
 		argv[k++] = *a;
 	argv[k] = NULL;
@@ -2375,8 +2396,7 @@ standby_apply(session *ctx, plan_step *s, pgr_error *err)
 		rc = clear_pgdata(ctx, s, t, p, NULL, err);
 	if (rc < 0)
 		return -1;
-	/* without tablespaces, the copy measures the link itself */
-	if (p->auto_probe && p->tablespaces)
+	if (p->auto_probe && !copy_measures_link(p))
 		choose_compression(ctx, s, t, p);
 	auto_conf = upstream_auto_conf(ctx, p);
 	if (run_basebackup(ctx, s, t, p, err) < 0)
