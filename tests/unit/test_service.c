@@ -55,9 +55,11 @@ test_pg_ctl(void **state)
 	/* start and restart always have a log file: pg_ctl's pipe must close */
 	assert_command(&n, SERVICE_START,
 				   "/usr/lib/postgresql/15/bin/pg_ctl -D '/srv/pg data' -w -t 60 "
+				   "-p /usr/lib/postgresql/15/bin/postgres "
 				   "-l '/srv/pg data/log/pgreplica-pg_ctl.log' start");
 	assert_command(&n, SERVICE_RESTART,
 				   "/usr/lib/postgresql/15/bin/pg_ctl -D '/srv/pg data' -w -t 60 -m fast "
+				   "-p /usr/lib/postgresql/15/bin/postgres "
 				   "-l '/srv/pg data/log/pgreplica-pg_ctl.log' restart");
 	assert_command(&n, SERVICE_STOP,
 				   "/usr/lib/postgresql/15/bin/pg_ctl -D '/srv/pg data' -w -t 60 -m fast stop");
@@ -85,6 +87,8 @@ test_pg_ctl_from_path(void **state)
 	assert_true(from_path);
 	assert_string_equal(argv[0], "pg_ctl");
 	service_argv_free(argv);
+	/* no bindir: no -p, pg_ctl finds the server itself */
+	assert_command(&n, SERVICE_START_NOWAIT, "pg_ctl -D /d -W -l /d/log/pgreplica-pg_ctl.log start");
 	n.bindir = (char *) "";
 	argv = service_argv(&n, SERVICE_RELOAD, &from_path, &err);
 	assert_true(from_path);
