@@ -484,24 +484,33 @@ out:
  * recovery configuration written.  Files are written as
  * transport_write_file does: a temporary file, synced, renamed over the
  * target, whose mode and owner it takes (new ones 0600, the umask); the
- * syncs are one command for all of them (a process each cost some
- * milliseconds).  The kept names are standby_kept_files: no blanks.
+ * kept files are copied by one cp into a directory of the data directory
+ * and renamed out of it by one mv, and the syncs are one command for all
+ * of them (a process costs a millisecond or two).  The kept names are
+ * standby_kept_files: no blanks.
  */
 static const char finish_script[] =
 "from=$1 to=$2 kind=$3 sum=$4\n"
 "shift 4\n"
 "umask 077\n"
-"trap 'rm -f -- \"$to\"/.*.pgreplica-restore \"$to\"/*.pgreplica-tmp' EXIT\n"
+/* the kept files are copied into one directory, moved out of it by one mv */
+"r=$to/.pgreplica-restore\n"
+"trap 'rm -rf -- \"$r\" \"$to\"/*.pgreplica-tmp' EXIT\n"
 "names=\n"
 "if [ -n \"$from\" ]; then\n"
 "  for f; do\n"
-"    [ -f \"$from/$f\" ] && [ ! -L \"$from/$f\" ] || continue\n"
-"    cp -p -- \"$from/$f\" \"$to/.$f.pgreplica-restore\" || exit 1\n"
-"    names=\"$names $f\"\n"
+"    [ -f \"$from/$f\" ] && [ ! -L \"$from/$f\" ] && names=\"$names $f\"\n"
 "  done\n"
 "fi\n"
 "set --\n"
-"for f in $names; do set -- \"$@\" \"$to/.$f.pgreplica-restore\"; done\n"
+"if [ -n \"$names\" ]; then\n"
+"  [ ! -e \"$r\" ] || rm -rf -- \"$r\" || exit 1\n"
+"  mkdir -- \"$r\" || exit 1\n"
+"  for f in $names; do set -- \"$@\" \"$from/$f\"; done\n"
+"  cp -p -- \"$@\" \"$r/\" || exit 1\n"
+"  set --\n"
+"  for f in $names; do set -- \"$@\" \"$r/$f\"; done\n"
+"fi\n"
 /* the recovery configuration, unless postgresql.auto.conf is not the one expected */
 "rec=yes new=$to/recovery.conf\n"
 "if [ \"$kind\" != conf ]; then\n"
@@ -517,14 +526,20 @@ static const char finish_script[] =
 "    set -- \"$@\" \"$to/standby.signal\"\n"
 "  fi\n"
 /* the new file takes the mode and owner of the one it replaces (or 0600) */
-"  rm -f -- \"$tmp\"\n"
+"  [ ! -e \"$tmp\" ] || rm -f -- \"$tmp\" || exit 1\n"
 "  [ ! -e \"$new\" ] || cp -p --attributes-only -- \"$new\" \"$tmp\" || exit 1\n"
 "  cat > \"$tmp\" || exit 1\n"
 "  set -- \"$@\" \"$tmp\"\n"
 "fi\n"
 /* one sync for every file written, then the renames, then the directory */
 "[ $# -eq 0 ] || sync -- \"$@\" || exit 1\n"
-"for f in $names; do mv -f -- \"$to/.$f.pgreplica-restore\" \"$to/$f\" || exit 1; echo \"$f\"; done\n"
+"if [ -n \"$names\" ]; then\n"
+"  set --\n"
+"  for f in $names; do set -- \"$@\" \"$r/$f\"; done\n"
+"  mv -f -- \"$@\" \"$to/\" || exit 1\n"
+"  for f in $names; do echo \"$f\"; done\n"
+"  rmdir -- \"$r\"\n"
+"fi\n"
 "if [ -n \"$rec\" ]; then\n"
 "  mv -f -- \"$tmp\" \"$new\" || exit 1\n"
 "  if [ \"$kind\" = conf ]; then echo @conf; else echo @signal; echo @auto; fi\n"
