@@ -24,7 +24,10 @@ PGREPLICA=${PGREPLICA:-$top_srcdir/pgreplica}
 [ -x "$PGREPLICA" ] || { echo "no pgreplica program (set PGREPLICA)" >&2; exit 2; }
 export PGREPLICA_TEMPLATES=${PGREPLICA_TEMPLATES:-$top_srcdir/templates}
 
-now_ms() { date +%s%3N; }
+# bash's own clock: no process forked while pgreplica runs (the stamping
+# loop below used to start a date(1) per line of its output, CPU taken from
+# the program it measures on a two-core machine)
+now_ms() { local u=${EPOCHREALTIME//[.,]/}; echo $(( u / 1000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 fx_setup
@@ -81,7 +84,7 @@ for i in $(seq 1 "$runs"); do
 	t=$(now_ms)
 	# each output line stamped with the milliseconds since the start: where
 	# the time goes (see bench/README.md)
-	apply 2>&1 | while IFS= read -r l; do printf '%6d %s\n' $(( $(now_ms) - t )) "$l"; done >"$FX_DIR/apply$i.log"
+	apply 2>&1 | while IFS= read -r l; do u=${EPOCHREALTIME//[.,]/}; printf '%6d %s\n' $(( u / 1000 - t )) "$l"; done >"$FX_DIR/apply$i.log"
 	[ "${PIPESTATUS[0]}" = 0 ] || { cat "$FX_DIR/apply$i.log"; bail_out "apply failed"; }
 	tool+=($(( $(now_ms) - t )))
 	# the copy itself, as pgreplica ran it: the longest exec in the trace
