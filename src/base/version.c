@@ -22,9 +22,10 @@
  *   promote_trigger_setting, checksums_default,
  *   replication_reply_time, slot_wal_status, ls_archive_statusdir,
  *   slot_inactive_since, rewind_role, rewind_restore_target_wal,
- *   hba_clientcert_verify_full
+ *   hba_clientcert_verify_full, read_server_files
  *
- * Branch points: 11 pg_rewind's source without a superuser; 12 recovery.conf
+ * Branch points: 11 pg_rewind's source without a superuser, pg_read_file
+ * outside the data directory; 12 recovery.conf
  * gone, signal files, pg_promote(), pg_stat_replication.reply_time,
  * pg_ls_archive_statusdir(), pg_hba.conf's clientcert=verify-full; 13 wal_keep_size, primary_conninfo
  * reloadable, pg_rewind runs crash recovery and fetches archived WAL
@@ -39,15 +40,15 @@
 #define TRIG_NEW "promote_trigger_file"
 
 static const pg_version_facts facts[] = {
-	{10, 100000, true, false, KEEP_SEGS, false, false, false, TRIG_OLD, false, false, false, false, false, false, false, false},
-	{11, 110000, true, false, KEEP_SEGS, false, false, false, TRIG_OLD, false, false, false, false, false, true, false, false},
-	{12, 120000, false, true, KEEP_SEGS, false, false, false, TRIG_NEW, false, true, false, true, false, true, false, true},
-	{13, 130000, false, true, KEEP_SIZE, true, true, false, TRIG_NEW, false, true, true, true, false, true, true, true},
-	{14, 140000, false, true, KEEP_SIZE, true, true, true, TRIG_NEW, false, true, true, true, false, true, true, true},
-	{15, 150000, false, true, KEEP_SIZE, true, true, true, TRIG_NEW, false, true, true, true, false, true, true, true},
-	{16, 160000, false, true, KEEP_SIZE, true, true, true, NULL, false, true, true, true, false, true, true, true},
-	{17, 170000, false, true, KEEP_SIZE, true, true, true, NULL, false, true, true, true, true, true, true, true},
-	{18, 180000, false, true, KEEP_SIZE, true, true, true, NULL, true, true, true, true, true, true, true, true},
+	{10, 100000, true, false, KEEP_SEGS, false, false, false, TRIG_OLD, false, false, false, false, false, false, false, false, false},
+	{11, 110000, true, false, KEEP_SEGS, false, false, false, TRIG_OLD, false, false, false, false, false, true, false, false, true},
+	{12, 120000, false, true, KEEP_SEGS, false, false, false, TRIG_NEW, false, true, false, true, false, true, false, true, true},
+	{13, 130000, false, true, KEEP_SIZE, true, true, false, TRIG_NEW, false, true, true, true, false, true, true, true, true},
+	{14, 140000, false, true, KEEP_SIZE, true, true, true, TRIG_NEW, false, true, true, true, false, true, true, true, true},
+	{15, 150000, false, true, KEEP_SIZE, true, true, true, TRIG_NEW, false, true, true, true, false, true, true, true, true},
+	{16, 160000, false, true, KEEP_SIZE, true, true, true, NULL, false, true, true, true, false, true, true, true, true},
+	{17, 170000, false, true, KEEP_SIZE, true, true, true, NULL, false, true, true, true, true, true, true, true, true},
+	{18, 180000, false, true, KEEP_SIZE, true, true, true, NULL, true, true, true, true, true, true, true, true, true},
 };
 
 #define N_FACTS ((int) (sizeof(facts) / sizeof(facts[0])))

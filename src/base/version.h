@@ -47,6 +47,9 @@ typedef struct pg_version_facts {
 											 * the certificate's CN (before,
 											 * clientcert=1 checks the CA
 											 * only) */
+	bool		read_server_files;	/* ≥11: a superuser's (or
+									 * pg_read_server_files') pg_read_file
+									 * reads outside the data directory */
 } pg_version_facts;
 
 /* Facts for a server_version_num (e.g. 150018); NULL if not supported. */

@@ -132,14 +132,14 @@ step_result_free(step_result *r)
 
 /* ---- inspect ---------------------------------------------------------------- */
 
-/* Is N one of the plan's steps' nodes? (session_uses_fn) */
+/* Does a step's inspection run commands on N? (session_uses_fn) */
 static bool
-plan_uses(void *arg, const cluster_node *n)
+plan_inspects_on(void *arg, const cluster_node *n)
 {
 	const plan *p = arg;
 
 	for (int j = 0; j < p->n_steps; j++)
-		if (p->steps[j]->node == n)
+		if (p->steps[j]->node == n && p->steps[j]->ops->inspect_runs_commands)
 			return true;
 	return false;
 }
@@ -175,6 +175,9 @@ inspect_step(session *ctx, plan_step *s, pgr_error *err)
 	}
 	if (s->status == STEP_UNKNOWN)
 		s->status = s->preview.len > 0 ? STEP_TO_CHANGE : STEP_NOTHING_TO_DO;
+	/* apply will likely reach the node's host: log in while the rest is inspected */
+	if (s->status == STEP_TO_CHANGE)
+		session_open_transport_bg(ctx, s->node);
 	return 0;
 }
 
@@ -183,7 +186,7 @@ plan_inspect(session *ctx, plan *p, pgr_error *err)
 {
 	int			rc = 0;
 
-	session_open_transports(ctx, plan_uses, p);
+	session_open_transports(ctx, plan_inspects_on, p);
 	for (int i = 0; i < p->n_steps && rc == 0; i++)
 		rc = inspect_step(ctx, p->steps[i], err);
 	/* no thread outlives the inspection (questions are over by then) */
@@ -196,7 +199,7 @@ plan_inspect_each(session *ctx, plan *p, plan_inspected_fn fn, void *arg)
 {
 	int			failed = 0;
 
-	session_open_transports(ctx, plan_uses, p);
+	session_open_transports(ctx, plan_inspects_on, p);
 	for (int i = 0; i < p->n_steps; i++)
 	{
 		pgr_error	err = PGR_ERROR_INIT;

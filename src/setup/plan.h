@@ -68,6 +68,14 @@ typedef struct step_ops {
 	 */
 	int			(*resume) (session *ctx, plan_step *s, pgr_error *err);
 	void		(*free_priv) (void *priv);	/* may be NULL */
+	/*
+	 * The inspection itself runs commands on the step's node (the
+	 * standby's checks, SSL's files): its transport is opened in the
+	 * background as soon as the plan's inspection starts.  The other
+	 * steps' nodes are opened once a step on them finds work to do, so a
+	 * plan that changes nothing on a host logs in to it not at all.
+	 */
+	bool		inspect_runs_commands;
 } step_ops;
 
 struct plan_step {

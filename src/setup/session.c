@@ -172,9 +172,11 @@ session_disconnect(session *ctx, cluster_node *n)
 /*
  * An SSH login costs one to two hundred milliseconds (key exchange,
  * authentication, a few round trips), and a plan touches several hosts:
- * session_open_transports() (called by plan_inspect) starts opening every
- * transport the steps will need at once, each in a thread of its own,
- * while the first steps talk to the primary's server.  session_transport() then waits for the one it needs.
+ * session_open_transports() (called by plan_inspect) starts opening the
+ * transports the steps will need at once, each in a thread of its own,
+ * while the first steps talk to the primary's server (so even one host's
+ * log-in overlaps with something).  session_transport() then waits for
+ * the one it needs.
  *
  * The questions a transport may ask (an unknown host key, a password) go
  * through one lock, so that two hosts never ask at the same time.
@@ -246,38 +248,38 @@ opener_main(void *arg)
 	return NULL;
 }
 
+/* Start opening pn's transport on a thread of its own, unless it is open,
+ * being opened, or not over SSH. */
+static void
+start_opener(session *ctx, session_node *pn)
+{
+	session_opener *o;
+
+	if (pn->t || pn->opener || !pn->node->ssh)
+		return;
+	o = pgr_calloc(1, sizeof(*o));
+	o->ctx = ctx;
+	o->node = pn->node;
+	if (pthread_create(&o->thread, NULL, opener_main, o) != 0)
+	{
+		free(o);				/* the lazy path will open it */
+		return;
+	}
+	pn->opener = o;
+}
+
 void
 session_open_transports(session *ctx, session_uses_fn uses, void *arg)
 {
-	int			wanted = 0;
-
 	for (int i = 0; i < ctx->cl->n_nodes; i++)
-	{
-		session_node *pn = &ctx->nodes[i];
+		if (!uses || uses(arg, ctx->nodes[i].node))
+			start_opener(ctx, &ctx->nodes[i]);
+}
 
-		if ((!uses || uses(arg, pn->node)) && !pn->t && !pn->opener && pn->node->ssh)
-			wanted++;
-	}
-	/* one host: nothing to overlap with, the lazy path does it */
-	if (wanted < 2)
-		return;
-	for (int i = 0; i < ctx->cl->n_nodes; i++)
-	{
-		session_node *pn = &ctx->nodes[i];
-		session_opener *o;
-
-		if ((uses && !uses(arg, pn->node)) || pn->t || pn->opener || !pn->node->ssh)
-			continue;
-		o = pgr_calloc(1, sizeof(*o));
-		o->ctx = ctx;
-		o->node = pn->node;
-		if (pthread_create(&o->thread, NULL, opener_main, o) != 0)
-		{
-			free(o);			/* the lazy path will open it */
-			continue;
-		}
-		pn->opener = o;
-	}
+void
+session_open_transport_bg(session *ctx, const cluster_node *n)
+{
+	start_opener(ctx, session_find_node(ctx, n));
 }
 
 void

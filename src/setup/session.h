@@ -124,13 +124,12 @@ bool		session_transport_opening(session *ctx, const cluster_node *n);
 /* Start opening every node's transport at once, in the background (an
  * action that will reach several hosts); session_transport() waits for it. */
 void		session_open_all_transports(session *ctx);
-/*
- * The same for the nodes USES says yes to (a plan: the nodes of its
- * steps).  Nothing starts for fewer than two hosts: the lazy path is as
- * quick.
- */
+/* The same for the nodes USES says yes to (a plan: the nodes whose steps'
+ * inspections run commands on them). */
 typedef bool (*session_uses_fn) (void *arg, const cluster_node *n);
 void		session_open_transports(session *ctx, session_uses_fn uses, void *arg);
+/* The same for one node (a step found work that its transport will do). */
+void		session_open_transport_bg(session *ctx, const cluster_node *n);
 /* Wait for every transport being opened: no thread outlives this call. */
 void		session_join_openers(session *ctx);
 const pg_version_facts *session_facts(session *ctx, cluster_node *n, pgr_error *err);

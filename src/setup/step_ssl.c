@@ -1422,6 +1422,7 @@ static const step_ops ssl_ops = {
 	.verify = ssl_verify,
 	.undo = ssl_undo,
 	.free_priv = priv_free,
+	.inspect_runs_commands = true,
 };
 
 plan_step *

@@ -330,6 +330,12 @@ leftover_basebackup(transport *t, const cluster_node *n, standby_priv *p,
  *   $1 pgdata, $2 postgres, $3 pg_basebackup, $4 pg_isready, $5 the
  *   upstream's host, $6 its port, $7 the leftover scan (leftover_script),
  *   then the service's status command, run when pgdata holds PG_VERSION.
+ * The uid and the machine are read from /proc where it has them (no
+ * process to start), else from id -u and uname -m.  The server's version
+ * is its installation's, said by the pg_ctl beside it: postgres --version
+ * loads the whole server (ICU...), some 10 ms, pg_ctl one; postgres itself
+ * answers when it has no pg_ctl beside it, or is not there (the error
+ * then names it).
  * "df" prints the nearest existing directory of pgdata before df's output;
  * "pgdata" says missing, dir or other (a symbolic link is "other", as for
  * transport_stat), then whether PG_VERSION is there.
@@ -342,20 +348,26 @@ static const char checks_script[] =
 "bg() { n=$1; shift; { \"$@\" >\"$t/$n\" 2>&1; echo $? >\"$t/$n.rc\"; } & }\n"
 "lines() { while IFS= read -r l; do printf '|%s\\n' \"$l\"; done; }\n"
 "out() { read -r s <\"$t/$1.rc\"; printf '@%s %s\\n' \"$1\" \"$s\"; lines <\"$t/$1\"; }\n"
-"bg postgres \"$postgres\" --version\n"
+"if [ -x \"$postgres\" ] && [ -x \"${postgres%/*}/pg_ctl\" ]; then\n"
+"  bg postgres \"${postgres%/*}/pg_ctl\" --version\n"
+"else bg postgres \"$postgres\" --version; fi\n"
 "bg basebackup \"$bb\" --version\n"
 "bg isready \"$isready\" -h \"$host\" -p \"$port\" -t 5\n"
-"{ sh -c \"$scan\" sh \"$d\" check >\"$t/leftover\" 2>/dev/null; echo $? >\"$t/leftover.rc\"; } &\n"
+"{ (set -- \"$d\" check; eval \"$scan\") >\"$t/leftover\" 2>/dev/null; echo $? >\"$t/leftover.rc\"; } &\n"
 "e=$d\n"
 "while [ ! -d \"$e\" ] && [ \"$e\" != / ] && [ \"$e\" != . ]; do e=$(dirname -- \"$e\"); done\n"
 "bg df df -P -B1 -- \"$e\"\n"
 "if [ -L \"$d\" ]; then k=other; elif [ -d \"$d\" ]; then k=dir; elif [ -e \"$d\" ]; then k=other; else k=missing; fi\n"
 "v=no; [ -e \"$d/PG_VERSION\" ] && v=yes\n"
 "[ $v = yes ] && [ $# -gt 0 ] && bg status \"$@\"\n"
-"bg uid id -u\n"
-"bg arch uname -m\n"
+"u=; [ -r /proc/self/status ] && while read -r key _ eff _; do [ \"$key\" = Uid: ] && u=$eff && break; done </proc/self/status\n"
+"[ -n \"$u\" ] || bg uid id -u\n"
+"a=; [ -r /proc/sys/kernel/arch ] && read -r a </proc/sys/kernel/arch\n"
+"[ -n \"$a\" ] || bg arch uname -m\n"
 "wait\n"
-"out uid; out postgres; out basebackup; out arch\n"
+"if [ -n \"$u\" ]; then printf '@uid 0\\n|%s\\n' \"$u\"; else out uid; fi\n"
+"out postgres; out basebackup\n"
+"if [ -n \"$a\" ]; then printf '@arch 0\\n|%s\\n' \"$a\"; else out arch; fi\n"
 "read -r s <\"$t/df.rc\"; printf '@df %s\\n|%s\\n' \"$s\" \"$e\"; lines <\"$t/df\"\n"
 "out isready; out leftover\n"
 "printf '@pgdata 0\\n|%s\\n|%s\\n' $k $v\n"
@@ -557,11 +569,15 @@ check_version(const host_checks *h, const cluster_node *n, const cluster_node *u
 	if (major != want)
 	{
 		char	   *line = first_line(h->r[CHK_POSTGRES].text);
+		/* pg_ctl answers for its installation (checks_script) */
+		char	   *said_by = strncmp(line, "pg_ctl ", 7) == 0 ?
+			bin_path(n, "pg_ctl") : pgr_strdup(postgres);
 
 		pgr_error_set(err, PGR_ERR_INPUT,
 					  _("%s has PostgreSQL %d binaries, %s runs PostgreSQL %d"),
 					  n->name, major, up->name, want);
-		pgr_error_detail(err, _("%s says: %s"), postgres, line);
+		pgr_error_detail(err, _("%s says: %s"), said_by, line);
+		free(said_by);
 		pgr_error_hint(err, _("A standby must run the same major version as its upstream: install PostgreSQL %d on %s and set the node's bindir."),
 					   want, n->name);
 		free(line);
@@ -635,8 +651,12 @@ out:
 }
 
 /*
- * The upstream's machine (uname -m on its host), asked on a thread of its
- * own while the standby host's checks run: a round trip on another host's
+ * The upstream's machine (uname -m on its host).  Its server is asked
+ * first: the kernel names it in /proc/sys/kernel/arch (Linux 6.1 and
+ * later), which a superuser's pg_read_file reads (11 and later), and then
+ * a standby's build needs no SSH log-in to the upstream at all (a rebuild
+ * changes nothing there).  Else uname -m over SSH, on a thread of its own
+ * while the standby host's checks run: a round trip on another host's
  * session, off the inspection's path.  The two transports are separate
  * libssh sessions, each used by one thread.
  */
@@ -667,13 +687,49 @@ up_machine_main(void *arg)
 	return NULL;
 }
 
+/* The upstream's machine as its server reads it, or NULL (malloc'd). */
+static char *
+server_machine(session *ctx, cluster_node *up, const pg_version_facts *f)
+{
+	pgr_error	e = PGR_ERROR_INIT;
+	PGconn	   *conn;
+	char	   *text = NULL;
+	char	   *arch = NULL;
+
+	if (!f->read_server_files || !(conn = session_conn(ctx, up, &e)))
+		goto out;
+	/* a role that may not read it asks nothing: no error in the server's log */
+	if (pgconn_query_value(conn, up->name,
+						   "SELECT CASE WHEN pg_catalog.pg_has_role('pg_read_server_files', 'USAGE')"
+						   " THEN pg_catalog.pg_read_file('/proc/sys/kernel/arch', 0, 64, true) END",
+						   0, NULL, &text, &e) < 0 || !text)
+		goto out;
+	arch = first_line(text);
+	if (!arch[0])
+	{
+		free(arch);
+		arch = NULL;
+	}
+out:
+	free(text);
+	pgr_error_clear(&e);
+	return arch;
+}
+
 /* On its thread only when the transport is being opened: see session.h */
 static void
-up_machine_start(session *ctx, cluster_node *up, up_machine *um)
+up_machine_start(session *ctx, cluster_node *up, const pg_version_facts *f,
+				 up_machine *um)
 {
 	memset(um, 0, sizeof(*um));
 	um->ctx = ctx;
 	um->n = up;
+	if ((um->arch = server_machine(ctx, up, f)) != NULL)
+	{
+		um->done = true;
+		return;
+	}
+	session_open_transport_bg(ctx, up);
 	um->running = session_transport_opening(ctx, up) &&
 		pthread_create(&um->thread, NULL, up_machine_main, um) == 0;
 }
@@ -1388,7 +1444,7 @@ inspect_host(session *ctx, plan_step *s, standby_priv *p, bool *running,
 
 	if (!(t = session_transport(ctx, n, err)))
 		return -1;
-	up_machine_start(ctx, p->up, &um);
+	up_machine_start(ctx, p->up, p->facts, &um);
 	rc = run_host_checks(ctx, t, n, p->up, &h, err);
 	if (rc < 0)
 	{
@@ -2604,6 +2660,9 @@ read_marker(session *ctx, plan_step *s, standby_priv *p, const char *token,
 	const char *params[1] = {s->node->name};
 	pgr_error	last = PGR_ERROR_INIT;
 
+	/* streaming says it is past its consistent point: it takes connections */
+	if (!p->standby_conn && !p->standby_slow)
+		try_standby_conn(ctx, s, p);
 	if (!p->standby_conn && service_wait_ready(ctx, s->node, SERVICE_TIMEOUT_S, err) < 0)
 		return -1;
 	for (;;)
@@ -2727,6 +2786,7 @@ static const step_ops standby_ops = {
 	.undo = NULL,
 	.resume = NULL,
 	.free_priv = priv_free,
+	.inspect_runs_commands = true,
 };
 
 plan_step *

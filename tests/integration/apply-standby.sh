@@ -25,7 +25,9 @@
 # - a bindir without pg_ctl: the rebuild stops before moving anything,
 #   naming it, and the next apply (pg_ctl back) succeeds;
 # - a standby host reached as root is refused;
-# - pg2's binaries of another major version are refused, naming both.
+# - pg2's binaries of another major version are refused, naming both (the
+#   version said by the pg_ctl beside postgres when there is one);
+# - a rebuild that changes nothing on pg1 logs in to pg2 only.
 #
 # Run by hand (as root for network namespaces):
 #   top_srcdir=/work/main PGREPLICA=/path/to/build/pgreplica \
@@ -87,9 +89,12 @@ ok "plan left pg2 as it was" test ! -e "$data2/standby.signal" -a ! -e "$passfil
 plan_out=$out
 
 # ---------------------------------------------------------------------------
-# apply
+# apply (traced: which hosts it logs in to)
+export PGREPLICA_TRACE=1
 run apply --yes
+unset PGREPLICA_TRACE
 is "$rc" 0 "apply --yes exits 0" || diag "$out"
+like "$out" "trace .* open pg1" "pg1's steps have work to do: apply logs in to pg1" || diag "$out"
 like "$out" "moved the old data directory" "apply moved the old data directory aside"
 like "$out" "the marker written on the upstream was read on pg2" "apply read the marker on pg2"
 like "$out" "pg2 streams from pg1: lag" "apply reports the lag"
@@ -139,8 +144,12 @@ is "$(asides)" 1 "no other copy was made"
 # ---------------------------------------------------------------------------
 # a stopped standby is rebuilt; so is a half-made data directory
 ok "stop pg2" fx_pg_stop pg2
+export PGREPLICA_TRACE=1
 run apply --yes
+unset PGREPLICA_TRACE
 is "$rc" 0 "apply with pg2 stopped exits 0" || diag "$out"
+like "$out" "trace .* open pg2" "the rebuild logs in to pg2" || diag "$out"
+unlike "$out" "trace .* open pg1" "and not to pg1, where nothing changes (its machine asked of its server)" || diag "$out"
 ok "pg2 streams again" fx_wait_streaming pg1 pg2
 is "$(asides)" 2 "the stopped standby's directory was moved aside too"
 ok "stop pg2" fx_pg_stop pg2
@@ -272,6 +281,18 @@ fx_pg_stop pg2 >/dev/null 2>&1
 run plan
 isnt "$rc" 0 "plan with PostgreSQL 9.6 binaries on pg2 fails"
 like "$out" "pg2 has PostgreSQL 9 binaries, pg1 runs PostgreSQL [0-9]+" "naming both versions" || diag "$out"
+# with a pg_ctl beside postgres, pg_ctl says the installation's version
+# (postgres --version loads the whole server); without postgres, no server
+printf '#!/bin/sh\necho "pg_ctl (PostgreSQL) 9.6.24"\n' >"$fake/pg_ctl" &&
+	printf '#!/bin/sh\necho "postgres (PostgreSQL) 99.1"\n' >"$fake/postgres" && chmod 755 "$fake/pg_ctl"
+run plan
+isnt "$rc" 0 "plan with a PostgreSQL 9.6 pg_ctl beside postgres fails"
+like "$out" "pg2 has PostgreSQL 9 binaries" "pg_ctl answered for the installation" || diag "$out"
+like "$out" "$fake/pg_ctl says: pg_ctl .PostgreSQL. 9.6.24" "the detail names pg_ctl" || diag "$out"
+rm -f "$fake/postgres"
+run plan
+isnt "$rc" 0 "plan with a pg_ctl and no postgres fails"
+like "$out" "no PostgreSQL server binaries at \"$fake/postgres\" on pg2" "a pg_ctl without its postgres is no server" || diag "$out"
 
 # a standby reached as root (ssh = local, pgreplica running as root) is
 # refused before anything changes: the server would not run

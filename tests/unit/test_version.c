@@ -192,6 +192,15 @@ test_rewind_role_from_11(void **state)
 	assert_true(facts_of(180000)->rewind_role);
 }
 
+/* 11: a superuser's pg_read_file outside the data directory */
+static void
+test_read_server_files_from_11(void **state)
+{
+	assert_false(facts_of(100023)->read_server_files);
+	assert_true(facts_of(110000)->read_server_files);
+	assert_true(facts_of(180000)->read_server_files);
+}
+
 /* 13: pg_replication_slots.wal_status */
 static void
 test_slot_wal_status_from_13(void **state)
@@ -225,6 +234,7 @@ test_facts_are_monotonic(void **state)
 			assert_true(f->checksums_default || !prev->checksums_default);
 			assert_true(f->replication_reply_time || !prev->replication_reply_time);
 			assert_true(f->slot_wal_status || !prev->slot_wal_status);
+			assert_true(f->read_server_files || !prev->read_server_files);
 		}
 		/* recovery.conf and pg_promote() never coexist nor both miss */
 		assert_true(f->recovery_conf != f->has_pg_promote);
@@ -306,6 +316,7 @@ main(void)
 		cmocka_unit_test(test_reply_time_from_12),
 		cmocka_unit_test(test_slot_wal_status_from_13),
 		cmocka_unit_test(test_rewind_role_from_11),
+		cmocka_unit_test(test_read_server_files_from_11),
 		cmocka_unit_test(test_hba_clientcert_verify_full_from_12),
 		cmocka_unit_test(test_rewind_restore_target_wal_from_13),
 		cmocka_unit_test(test_facts_are_monotonic),
