@@ -170,8 +170,9 @@ session_disconnect(session *ctx, cluster_node *n)
 /* ---- transports, opened in parallel -------------------------------------- */
 
 /*
- * An SSH login costs one to two hundred milliseconds (key exchange,
- * authentication, a few round trips), and a plan touches several hosts:
+ * An SSH login costs some tens of milliseconds (key exchange,
+ * authentication, a few round trips, sshd's own start), and a plan touches
+ * several hosts:
  * session_open_transports() (called by plan_inspect) starts opening the
  * transports the steps will need at once, each in a thread of its own,
  * while the first steps talk to the primary's server (so even one host's
