@@ -117,6 +117,8 @@ is "$rc" 0 "plan exits 0" || diag "$out"
 like "$out" "'$client/pg_basebackup' '-h' '$FX_ADDR_pg1' '-p' '$FX_PORT_pg1' '-U' 'replicate' '-D' '$data2'" \
 	"plan runs pg_basebackup from client_bindir" || diag "$out"
 like "$out" "pg_basebackup 15" "plan notes the client's version"
+like "$out" "architecture $(uname -m) like pg1" \
+	"plan checked pg2's architecture against pg1's (uname -m over SSH: 10's pg_read_file stays in the data directory)" || diag "$out"
 like "$out" "no compression of the copy \\(clone_compression = auto\\): the primary compresses only from PostgreSQL 15 on pg1" \
 	"plan: no compression from a PostgreSQL 10 primary (auto)" || diag "$out"
 like "$out" "recovery.conf" "plan writes recovery.conf"
