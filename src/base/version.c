@@ -25,9 +25,9 @@
  *   hba_clientcert_verify_full, read_server_files
  *
  * Branch points: 11 pg_rewind's source without a superuser, pg_read_file
- * outside the data directory; 12 recovery.conf
- * gone, signal files, pg_promote(), pg_stat_replication.reply_time,
- * pg_ls_archive_statusdir(), pg_hba.conf's clientcert=verify-full; 13 wal_keep_size, primary_conninfo
+ * outside the data directory; 12 recovery.conf gone, signal files,
+ * pg_promote(), pg_stat_replication.reply_time, pg_ls_archive_statusdir(),
+ * pg_hba.conf's clientcert=verify-full; 13 wal_keep_size, primary_conninfo
  * reloadable, pg_rewind runs crash recovery and fetches archived WAL
  * (--restore-target-wal), pg_replication_slots.wal_status;
  * 14 SCRAM by default; 16 promote_trigger_file gone; 17

@@ -74,7 +74,10 @@ int			clone_auto_probe(transport *t, const char *const *bb_argv,
  */
 #define CLONE_AUTO_RATE_TAG "@pgreplica-rate "
 #define CLONE_AUTO_SLOW_STATUS 75	/* EX_TEMPFAIL */
-#define CLONE_AUTO_SLOW_STATUS_S "75"
+/* the same, as text for the script */
+#define CLONE_AUTO_STR_(x) #x
+#define CLONE_AUTO_STR(x) CLONE_AUTO_STR_(x)
+#define CLONE_AUTO_SLOW_STATUS_S CLONE_AUTO_STR(CLONE_AUTO_SLOW_STATUS)
 extern const char clone_auto_watch_script[];
 
 #endif

@@ -66,22 +66,18 @@ standby_keep_dir(const cluster_node *n)
 /*
  * One command for all the files (a round trip each through SFTP cost some
  * 12 ms per file), with the guarantees of transport_write_file.  Prints the
- * name of each file copied.  COPY_LOOP is shared with the post-copy script
- * (finish_script): $from, $to and the names as "$@".
+ * name of each file copied.
  */
-#define COPY_LOOP \
-"for f; do\n" \
-"  [ -f \"$from/$f\" ] && [ ! -L \"$from/$f\" ] || continue\n" \
-"  tmp=$to/.$f.pgreplica-restore\n" \
-"  cp -p -- \"$from/$f\" \"$tmp\" && sync -- \"$tmp\" && mv -f -- \"$tmp\" \"$to/$f\" ||\n" \
-"    { rm -f -- \"$tmp\"; exit 1; }\n" \
-"  echo \"$f\"\n" \
-"done\n"
-
 static const char copy_script[] =
 "from=$1 to=$2\n"
 "shift 2\n"
-COPY_LOOP
+"for f; do\n"
+"  [ -f \"$from/$f\" ] && [ ! -L \"$from/$f\" ] || continue\n"
+"  tmp=$to/.$f.pgreplica-restore\n"
+"  cp -p -- \"$from/$f\" \"$tmp\" && sync -- \"$tmp\" && mv -f -- \"$tmp\" \"$to/$f\" ||\n"
+"    { rm -f -- \"$tmp\"; exit 1; }\n"
+"  echo \"$f\"\n"
+"done\n"
 "sync -- \"$to\" 2>/dev/null\n"
 "exit 0\n";
 
