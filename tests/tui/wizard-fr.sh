@@ -131,7 +131,8 @@ tui_wait W "Plan du cluster"
 tui_keys W F10
 ok "revue : confirmation en français" tui_wait W "Appliquer ce plan maintenant${nb}\?"
 ok "revue : Oui / Non" tui_wait W "\[ Oui \] +\[ Non \]"
-tui_keys W Left Enter
+# "o" answers Oui, as at the command line's [o/N]
+tui_keys W o
 ok "application : titre" tui_wait W "Application du plan|Mise en place terminée"
 ok "mise en place terminée" tui_wait W "Mise en place terminée" 300
 ok "toutes les étapes faites" tui_wait W "Terminé${nb}: [0-9]+ étapes appliquées"

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "crt.h"
 #include "dialog.h"
@@ -72,6 +73,22 @@ static const keys_entry dialog_keys[] = {
 	{DK_SWITCH, {KB_FK(KEY_LEFT), KB_FK(KEY_RIGHT), KB_FK(KEY_BTAB), KB_CH('\t')}, .modes = KIND(DIALOG_CONFIRM)},
 };
 
+/*
+ * The catalogue's "yes" answers a confirmation too, by its first letter
+ * ("o" for "oui"): the buttons say it in the operator's language, and so
+ * does the command line's [y/N] (cli_confirm), whose word this is.
+ */
+static bool
+is_local_yes(wint_t ch)
+{
+	wchar_t		first;
+
+	/* TRANSLATORS: the word whose first letter answers yes at "[y/N]" */
+	if (mbtowc(&first, _("yes"), MB_CUR_MAX) <= 0)
+		return false;
+	return towlower(ch) == towlower((wint_t) first);
+}
+
 dialog_result
 dialog_key(dialog *d, int is_key, wint_t ch)
 {
@@ -85,7 +102,7 @@ dialog_key(dialog *d, int is_key, wint_t ch)
 		case DIALOG_MESSAGE:
 			return cmd == DK_ENTER ? DIALOG_NO : DIALOG_PENDING;
 		case DIALOG_CONFIRM:
-			if (cmd == DK_YES)
+			if (cmd == DK_YES || (!is_key && is_local_yes(ch)))
 				return DIALOG_YES;
 			if (cmd == DK_ENTER)
 				return d->yes_chosen ? DIALOG_YES : DIALOG_NO;
